@@ -1,0 +1,426 @@
+//! Typed expressions over one untyped SQL tree.
+//!
+//! The types ([`Column<T, V>`], [`Expr<V, D>`]) are the compile-time check: `V` is the Rust
+//! type of the value, `D` a type-level list of the tables the expression reads. The [`Node`]
+//! inside is what gets rendered. Queries check `D` against their FROM and JOIN tables with
+//! [`Within`].
+
+use std::marker::PhantomData;
+
+use crate::value::{Operand, SqlValue, Text, Value};
+
+/// The untyped SQL tree every typed expression builds.
+#[doc(hidden)]
+#[derive(Debug, Clone, PartialEq)]
+pub enum Node {
+    Column { table: &'static str, name: &'static str },
+    Bind(Value),
+    Binary(Box<Node>, BinOp, Box<Node>),
+    Not(Box<Node>),
+    IsNull { expr: Box<Node>, negated: bool },
+    InList { expr: Box<Node>, list: Vec<Node>, negated: bool },
+    Between { expr: Box<Node>, low: Box<Node>, high: Box<Node> },
+    CountStar,
+}
+
+/// Binary SQL operators.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BinOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Like,
+    And,
+    Or,
+}
+
+impl BinOp {
+    pub(crate) fn sql(self) -> &'static str {
+        match self {
+            BinOp::Eq => " = ",
+            BinOp::Ne => " <> ",
+            BinOp::Lt => " < ",
+            BinOp::Le => " <= ",
+            BinOp::Gt => " > ",
+            BinOp::Ge => " >= ",
+            BinOp::Like => " LIKE ",
+            BinOp::And => " AND ",
+            BinOp::Or => " OR ",
+        }
+    }
+}
+
+/// A column of table `T` holding Rust values of type `V`.
+///
+/// `#[derive(Table)]` generates one per field as an associated constant: `User::name` is a
+/// `Column<User, String>`.
+pub struct Column<T, V> {
+    table: &'static str,
+    name: &'static str,
+    _marker: PhantomData<fn() -> (T, V)>,
+}
+
+impl<T, V> Clone for Column<T, V> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T, V> Copy for Column<T, V> {}
+
+impl<T, V> std::fmt::Debug for Column<T, V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Column({}.{})", self.table, self.name)
+    }
+}
+
+impl<T, V> Column<T, V> {
+    /// Used by generated code.
+    #[doc(hidden)]
+    pub const fn new(table: &'static str, name: &'static str) -> Self {
+        Column { table, name, _marker: PhantomData }
+    }
+
+    /// The SQL name of the column's table.
+    pub const fn table_name(&self) -> &'static str {
+        self.table
+    }
+
+    /// The SQL name of the column.
+    pub const fn name(&self) -> &'static str {
+        self.name
+    }
+}
+
+/// A typed SQL expression whose value has Rust type `V`, reading the tables listed in `D`.
+///
+/// Built by the methods on [`Column`] and [`Expr`]: `User::age.ge(18).and(User::name.like("A%"))`.
+#[must_use = "an expression does nothing until a query uses it"]
+pub struct Expr<V, D = ()> {
+    node: Node,
+    _marker: PhantomData<fn() -> (V, D)>,
+}
+
+impl<V, D> Clone for Expr<V, D> {
+    fn clone(&self) -> Self {
+        Expr { node: self.node.clone(), _marker: PhantomData }
+    }
+}
+
+impl<V, D> std::fmt::Debug for Expr<V, D> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.node.fmt(f)
+    }
+}
+
+impl<V, D> Expr<V, D> {
+    pub(crate) fn from_node(node: Node) -> Self {
+        Expr { node, _marker: PhantomData }
+    }
+}
+
+/// Marks that an expression reads a column of table `T` (a leaf of the type-level list of
+/// tables an expression reads).
+pub struct Dep<T>(PhantomData<fn() -> T>);
+
+/// Anything that renders to SQL with a Rust value type and a set of tables it reads.
+pub trait Expression {
+    /// The Rust type of the value.
+    type Value;
+    /// The tables read (a type-level list of [`Dep`]s).
+    type Tables;
+    #[doc(hidden)]
+    fn into_node(self) -> Node;
+}
+
+impl<T, V> Expression for Column<T, V> {
+    type Value = V;
+    type Tables = Dep<T>;
+    #[inline]
+    fn into_node(self) -> Node {
+        Node::Column { table: self.table, name: self.name }
+    }
+}
+
+impl<V, D> Expression for Expr<V, D> {
+    type Value = V;
+    type Tables = D;
+    #[inline]
+    fn into_node(self) -> Node {
+        self.node
+    }
+}
+
+impl<T, V> Operand<V> for Column<T, V> {
+    type Tables = Dep<T>;
+    fn into_node(self) -> Node {
+        Expression::into_node(self)
+    }
+}
+
+impl<T, V: SqlValue> Operand<Option<V>> for Column<T, V> {
+    type Tables = Dep<T>;
+    fn into_node(self) -> Node {
+        Expression::into_node(self)
+    }
+}
+
+impl<T, V: SqlValue> Operand<V> for Column<T, Option<V>> {
+    type Tables = Dep<T>;
+    fn into_node(self) -> Node {
+        Expression::into_node(self)
+    }
+}
+
+impl<V, D> Operand<V> for Expr<V, D> {
+    type Tables = D;
+    fn into_node(self) -> Node {
+        self.node
+    }
+}
+
+/// Position markers for [`HasTable`]: which slot of the query's table list holds the table.
+#[doc(hidden)]
+pub mod pos {
+    pub struct P0;
+    pub struct P1;
+    pub struct P2;
+    pub struct P3;
+    pub struct P4;
+    pub struct P5;
+}
+
+/// Implemented by a query's list of FROM and JOIN tables for each table in it.
+#[diagnostic::on_unimplemented(
+    message = "`{T}` is not in this query's FROM or JOIN",
+    label = "this reads a column of `{T}`",
+    note = "the query reads from `{Self}`; join `{T}` first, e.g. `.inner_join::<{T}>(on)` or `.left_join::<{T}>(on)`"
+)]
+pub trait HasTable<T, I> {}
+
+macro_rules! has_table {
+    ($all:tt $($t:ident @ $p:ident),*) => {
+        $(has_table!(@one $all $t $p);)*
+    };
+    (@one [$($a:ident),*] $t:ident $p:ident) => {
+        impl<$($a),*> HasTable<$t, pos::$p> for ($($a,)*) {}
+    };
+}
+
+has_table!([A] A @ P0);
+has_table!([A, B] A @ P0, B @ P1);
+has_table!([A, B, C] A @ P0, B @ P1, C @ P2);
+has_table!([A, B, C, D] A @ P0, B @ P1, C @ P2, D @ P3);
+has_table!([A, B, C, D, E] A @ P0, B @ P1, C @ P2, D @ P3, E @ P4);
+has_table!([A, B, C, D, E, F] A @ P0, B @ P1, C @ P2, D @ P3, E @ P4, F @ P5);
+
+/// Holds when every table an expression reads (`Self`, a type-level list) is among the
+/// query's tables `S`. `I` is inferred; it records where each table was found.
+#[doc(hidden)]
+pub trait Within<S, I> {}
+impl<S> Within<S, ()> for () {}
+impl<S: HasTable<T, I>, T, I> Within<S, I> for Dep<T> {}
+impl<S, A: Within<S, IA>, B: Within<S, IB>, IA, IB> Within<S, (IA, IB)> for (A, B) {}
+
+/// Sort direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Ascending.
+    Asc,
+    /// Descending.
+    Desc,
+}
+
+/// An ORDER BY term, built by `.asc()` / `.desc()`.
+#[must_use = "pass this to `.order_by(…)`"]
+pub struct Order<D> {
+    pub(crate) node: Node,
+    pub(crate) direction: Direction,
+    _marker: PhantomData<fn() -> D>,
+}
+
+/// Something `.order_by` accepts: an [`Order`], or a column or expression (ascending).
+pub trait IntoOrder {
+    /// The tables read.
+    type Tables;
+    #[doc(hidden)]
+    fn into_order(self) -> (Node, Direction);
+}
+
+impl<D> IntoOrder for Order<D> {
+    type Tables = D;
+    fn into_order(self) -> (Node, Direction) {
+        (self.node, self.direction)
+    }
+}
+
+impl<T, V> IntoOrder for Column<T, V> {
+    type Tables = Dep<T>;
+    fn into_order(self) -> (Node, Direction) {
+        (Expression::into_node(self), Direction::Asc)
+    }
+}
+
+fn boxed(n: Node) -> Box<Node> {
+    Box::new(n)
+}
+
+/// The operators shared by columns and expressions.
+macro_rules! operators {
+    ($ty:ident < $($gen:ident),* > , $value:ty, $tables:ty) => {
+        impl<$($gen),*> $ty<$($gen),*> {
+            fn binary<R: Operand<$value>>(self, op: BinOp, rhs: R) -> Expr<bool, ($tables, R::Tables)> {
+                Expr::from_node(Node::Binary(
+                    boxed(Expression::into_node(self)),
+                    op,
+                    boxed(rhs.into_node()),
+                ))
+            }
+
+            /// `self = rhs`. Comparing with a NULL value is never true in SQL: use
+            /// [`is_null`](Self::is_null) for that.
+            pub fn eq<R: Operand<$value>>(self, rhs: R) -> Expr<bool, ($tables, R::Tables)> {
+                self.binary(BinOp::Eq, rhs)
+            }
+            /// `self <> rhs`
+            pub fn ne<R: Operand<$value>>(self, rhs: R) -> Expr<bool, ($tables, R::Tables)> {
+                self.binary(BinOp::Ne, rhs)
+            }
+            /// `self < rhs`
+            pub fn lt<R: Operand<$value>>(self, rhs: R) -> Expr<bool, ($tables, R::Tables)> {
+                self.binary(BinOp::Lt, rhs)
+            }
+            /// `self <= rhs`
+            pub fn le<R: Operand<$value>>(self, rhs: R) -> Expr<bool, ($tables, R::Tables)> {
+                self.binary(BinOp::Le, rhs)
+            }
+            /// `self > rhs`
+            pub fn gt<R: Operand<$value>>(self, rhs: R) -> Expr<bool, ($tables, R::Tables)> {
+                self.binary(BinOp::Gt, rhs)
+            }
+            /// `self >= rhs`
+            pub fn ge<R: Operand<$value>>(self, rhs: R) -> Expr<bool, ($tables, R::Tables)> {
+                self.binary(BinOp::Ge, rhs)
+            }
+            /// `self LIKE pattern` (text columns only). Case sensitivity follows the backend:
+            /// SQLite's LIKE ignores ASCII case, PostgreSQL's and weft's MySQL tables
+            /// (binary collation) do not.
+            pub fn like<R: Operand<$value>>(self, pattern: R) -> Expr<bool, ($tables, R::Tables)>
+            where
+                $value: Text,
+            {
+                self.binary(BinOp::Like, pattern)
+            }
+            /// `self BETWEEN low AND high`
+            pub fn between<L: Operand<$value>, H: Operand<$value>>(
+                self,
+                low: L,
+                high: H,
+            ) -> Expr<bool, ($tables, (L::Tables, H::Tables))> {
+                Expr::from_node(Node::Between {
+                    expr: boxed(Expression::into_node(self)),
+                    low: boxed(low.into_node()),
+                    high: boxed(high.into_node()),
+                })
+            }
+            /// `self IN (…)`. An empty list is rendered as a condition that is always false.
+            pub fn is_in<I>(self, values: I) -> Expr<bool, $tables>
+            where
+                I: IntoIterator,
+                I::Item: Operand<$value, Tables = ()>,
+            {
+                self.in_list(values, false)
+            }
+            /// `self NOT IN (…)`. An empty list is rendered as a condition that is always true.
+            pub fn is_not_in<I>(self, values: I) -> Expr<bool, $tables>
+            where
+                I: IntoIterator,
+                I::Item: Operand<$value, Tables = ()>,
+            {
+                self.in_list(values, true)
+            }
+            fn in_list<I>(self, values: I, negated: bool) -> Expr<bool, $tables>
+            where
+                I: IntoIterator,
+                I::Item: Operand<$value, Tables = ()>,
+            {
+                Expr::from_node(Node::InList {
+                    expr: boxed(Expression::into_node(self)),
+                    list: values.into_iter().map(Operand::into_node).collect(),
+                    negated,
+                })
+            }
+            /// `self IS NULL`
+            pub fn is_null(self) -> Expr<bool, $tables> {
+                Expr::from_node(Node::IsNull { expr: boxed(Expression::into_node(self)), negated: false })
+            }
+            /// `self IS NOT NULL`
+            pub fn is_not_null(self) -> Expr<bool, $tables> {
+                Expr::from_node(Node::IsNull { expr: boxed(Expression::into_node(self)), negated: true })
+            }
+            /// Ascending order on this expression.
+            pub fn asc(self) -> Order<$tables> {
+                Order { node: Expression::into_node(self), direction: Direction::Asc, _marker: PhantomData }
+            }
+            /// Descending order on this expression.
+            pub fn desc(self) -> Order<$tables> {
+                Order { node: Expression::into_node(self), direction: Direction::Desc, _marker: PhantomData }
+            }
+        }
+    };
+}
+
+operators!(Column<T, V>, V, Dep<T>);
+operators!(Expr<V, D>, V, D);
+
+/// A boolean condition: a `bool` expression or column.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a condition",
+    label = "expected a boolean expression such as `User::id.eq(1)`"
+)]
+pub trait Condition {
+    /// The tables read.
+    type Tables;
+    #[doc(hidden)]
+    fn into_node(self) -> Node;
+}
+
+impl<D> Condition for Expr<bool, D> {
+    type Tables = D;
+    fn into_node(self) -> Node {
+        self.node
+    }
+}
+
+impl<T> Condition for Column<T, bool> {
+    type Tables = Dep<T>;
+    fn into_node(self) -> Node {
+        Expression::into_node(self)
+    }
+}
+
+impl<D> Expr<bool, D> {
+    /// `self AND other`
+    pub fn and<C: Condition>(self, other: C) -> Expr<bool, (D, C::Tables)> {
+        Expr::from_node(Node::Binary(boxed(self.node), BinOp::And, boxed(other.into_node())))
+    }
+    /// `self OR other`
+    pub fn or<C: Condition>(self, other: C) -> Expr<bool, (D, C::Tables)> {
+        Expr::from_node(Node::Binary(boxed(self.node), BinOp::Or, boxed(other.into_node())))
+    }
+}
+
+/// `NOT condition`
+pub fn not<C: Condition>(condition: C) -> Expr<bool, C::Tables> {
+    Expr::from_node(Node::Not(boxed(condition.into_node())))
+}
+
+impl<D> std::ops::Not for Expr<bool, D> {
+    type Output = Expr<bool, D>;
+    fn not(self) -> Self::Output {
+        not(self)
+    }
+}

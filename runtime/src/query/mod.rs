@@ -1,0 +1,126 @@
+//! The SQL-like query builder: select, insert, update, delete.
+
+mod delete;
+mod insert;
+mod select;
+mod selection;
+mod update;
+
+pub use delete::{Delete, delete};
+pub use insert::{Insert, insert, insert_many};
+pub use select::{Select, select};
+pub use selection::{AddTable, All, JoinSelection, Nullable, Selection};
+pub use update::{Update, UpdateSet, update};
+
+use crate::backend::Backend;
+use crate::error::{Error, Result};
+use crate::exec::{Executor, MutationKind as Kind};
+use crate::expr::Node;
+use crate::render::Sql;
+use crate::exec::Target;
+use crate::row::{RowReader, RowRef};
+
+/// A data-changing statement that can return the rows it touched.
+#[doc(hidden)]
+pub trait Mutation: Send + Sync {
+    const KIND: Kind;
+    /// The statements to send (several when a large insert is split), each with `RETURNING`
+    /// of `returning` when given.
+    fn render(&self, backend: Backend, returning: Option<&[Node]>) -> Vec<Sql>;
+}
+
+/// A statement with `RETURNING`: run it with [`all`](Self::all) or [`one`](Self::one).
+#[must_use = "a query does nothing until it runs: call `.all(&db)` or `.one(&db)`"]
+pub struct Returning<Q, Sel> {
+    statement: Q,
+    selection: Sel,
+}
+
+impl<Q: Mutation, Sel: Selection> Returning<Q, Sel> {
+    pub(crate) fn new(statement: Q, selection: Sel) -> Self {
+        Returning { statement, selection }
+    }
+
+    /// The statements this sends to `backend`.
+    pub fn to_sql(&self, backend: Backend) -> Vec<Sql> {
+        let mut columns = Vec::new();
+        self.selection.push_columns(&mut columns);
+        self.statement.render(backend, Some(&columns))
+    }
+
+    /// Runs the statement and returns every row it inserted, updated or deleted.
+    ///
+    /// MySQL-family servers have no `UPDATE … RETURNING` (and MySQL proper no `RETURNING` at
+    /// all): there this fails with [`Error::Unsupported`] before anything is sent.
+    pub async fn all(&self, mut executor: impl Executor) -> Result<Vec<Sel::Output>> {
+        let db = executor.target().db().clone();
+        if !db.supports_returning(Q::KIND) {
+            return Err(Error::Unsupported {
+                what: match Q::KIND {
+                    Kind::Insert => "INSERT … RETURNING",
+                    Kind::Update => "UPDATE … RETURNING",
+                    Kind::Delete => "DELETE … RETURNING",
+                },
+                backend: db.backend(),
+                hint: "run the statement with `.execute(…)`, then select the rows you need",
+            });
+        }
+        let statements = self.to_sql(db.backend());
+        let selection = &self.selection;
+        let decode = |row: RowRef<'_>, text: &str| selection.decode(&mut RowReader::new(row, text));
+        Ok(run_all(executor, &statements, Some(&decode)).await?.1)
+    }
+
+    /// Runs the statement and returns the first row it touched; [`Error::NotFound`] if none.
+    pub async fn one(&self, mut executor: impl Executor) -> Result<Sel::Output> {
+        let backend = executor.target().db().backend();
+        match self.all(executor).await?.into_iter().next() {
+            Some(row) => Ok(row),
+            None => Err(Error::NotFound {
+                sql: self.to_sql(backend).into_iter().next().map(|s| s.text).unwrap_or_default(),
+            }),
+        }
+    }
+}
+
+type Decode<'d, O> = dyn Fn(RowRef<'_>, &str) -> Result<O> + Send + Sync + 'd;
+
+/// Runs `statements` in order, decoding rows with `decode` when given; returns the rows
+/// affected and the decoded rows. Several statements outside a transaction run inside a new
+/// one, so that a split insert is all or nothing.
+pub(crate) async fn run_all<O: Send>(
+    mut executor: impl Executor,
+    statements: &[Sql],
+    decode: Option<&Decode<'_, O>>,
+) -> Result<(u64, Vec<O>)> {
+    async fn each<O: Send>(
+        target: &mut Target<'_>,
+        statements: &[Sql],
+        decode: Option<&Decode<'_, O>>,
+    ) -> Result<(u64, Vec<O>)> {
+        let (mut affected, mut rows) = (0, Vec::new());
+        for sql in statements {
+            match decode {
+                Some(decode) => rows.extend(target.fetch(sql, decode).await?),
+                None => affected += target.execute(sql).await?,
+            }
+        }
+        Ok((affected, rows))
+    }
+    let mut target = executor.target();
+    if statements.len() > 1 && !target.in_transaction() {
+        let mut tx = target.db().begin().await?;
+        let out = each(&mut (&mut tx).target(), statements, decode).await?;
+        tx.commit().await?;
+        Ok(out)
+    } else {
+        each(&mut target, statements, decode).await
+    }
+}
+
+/// Runs a mutation without `RETURNING`, returning the rows affected.
+pub(crate) async fn execute_mutation<Q: Mutation>(statement: &Q, mut executor: impl Executor) -> Result<u64> {
+    let backend = executor.target().db().backend();
+    let statements = statement.render(backend, None);
+    Ok(run_all::<()>(executor, &statements, None).await?.0)
+}

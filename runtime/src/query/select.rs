@@ -1,0 +1,237 @@
+//! `SELECT`: filters, order, limit and offset, joins, chosen columns, count.
+
+use std::marker::PhantomData;
+
+use super::selection::{AddTable, All, JoinSelection, Nullable, Selection};
+use crate::backend::Backend;
+use crate::error::{Error, Result};
+use crate::exec::Executor;
+use crate::expr::{BinOp, Condition, Direction, IntoOrder, Node, Within};
+use crate::render::{Renderer, Sql};
+use crate::row::RowReader;
+use crate::schema::{Table, TableMeta};
+
+/// Starts a `SELECT` of every column of `T`.
+///
+/// ```
+/// # use weft::Table;
+/// #[derive(Table, Debug)]
+/// struct User { #[column(primary_key, auto)] id: i64, name: String }
+///
+/// let q = weft::select::<User>().filter(User::name.eq("Dan")).order_by(User::id.desc()).limit(10);
+/// assert_eq!(
+///     q.to_sql(weft::Backend::Postgres).text,
+///     r#"SELECT "user"."id", "user"."name" FROM "user" WHERE "user"."name" = $1 ORDER BY "user"."id" DESC LIMIT $2"#
+/// );
+/// ```
+pub fn select<T: Table>() -> Select<(T,), All<T>> {
+    Select {
+        from: T::META,
+        joins: Vec::new(),
+        selection: All::new(),
+        filter: None,
+        order: Vec::new(),
+        limit: None,
+        offset: None,
+        _tables: PhantomData,
+    }
+}
+
+/// A `SELECT` over the tables `S` (FROM, then JOINs) returning `Sel::Output` per row.
+#[must_use = "a query does nothing until it runs: call `.all(&db)`, `.first(&db)`, …"]
+pub struct Select<S, Sel> {
+    from: &'static TableMeta,
+    joins: Vec<JoinClause>,
+    selection: Sel,
+    filter: Option<Node>,
+    order: Vec<(Node, Direction)>,
+    limit: Option<u64>,
+    offset: Option<u64>,
+    _tables: PhantomData<fn() -> S>,
+}
+
+struct JoinClause {
+    left: bool,
+    table: &'static TableMeta,
+    on: Node,
+}
+
+pub(crate) fn and_filter(existing: Option<Node>, new: Node) -> Option<Node> {
+    Some(match existing {
+        None => new,
+        Some(old) => Node::Binary(Box::new(old), BinOp::And, Box::new(new)),
+    })
+}
+
+impl<S, Sel: Selection> Select<S, Sel> {
+    /// Keeps the rows where `condition` holds. Several calls are joined with `AND`.
+    pub fn filter<C, I>(mut self, condition: C) -> Self
+    where
+        C: Condition,
+        C::Tables: Within<S, I>,
+    {
+        self.filter = and_filter(self.filter.take(), condition.into_node());
+        self
+    }
+
+    /// Orders by a column (ascending) or an `.asc()` / `.desc()` term. Several calls add
+    /// further sort keys.
+    pub fn order_by<O, I>(mut self, order: O) -> Self
+    where
+        O: IntoOrder,
+        O::Tables: Within<S, I>,
+    {
+        self.order.push(order.into_order());
+        self
+    }
+
+    /// Returns at most `n` rows.
+    pub fn limit(mut self, n: u64) -> Self {
+        self.limit = Some(n);
+        self
+    }
+
+    /// Skips the first `n` rows.
+    pub fn offset(mut self, n: u64) -> Self {
+        self.offset = Some(n);
+        self
+    }
+
+    /// `INNER JOIN T ON on`: rows come back as tuples, `(User, Post)`.
+    pub fn inner_join<T, C, I>(self, on: C) -> Select<<S as AddTable<T>>::Out, Sel::Out>
+    where
+        T: Table,
+        S: AddTable<T>,
+        Sel: JoinSelection<All<T>>,
+        C: Condition,
+        C::Tables: Within<<S as AddTable<T>>::Out, I>,
+    {
+        self.join::<T, _, _, _>(false, on, All::new())
+    }
+
+    /// `LEFT JOIN T ON on`: the joined table comes back as `Option<T>`, `None` where no row
+    /// matched.
+    pub fn left_join<T, C, I>(self, on: C) -> Select<<S as AddTable<T>>::Out, Sel::Out>
+    where
+        T: Table,
+        S: AddTable<T>,
+        Sel: JoinSelection<Nullable<T>>,
+        C: Condition,
+        C::Tables: Within<<S as AddTable<T>>::Out, I>,
+    {
+        self.join::<T, _, _, _>(true, on, Nullable::new())
+    }
+
+    fn join<T: Table, X, C: Condition, S2>(mut self, left: bool, on: C, x: X) -> Select<S2, Sel::Out>
+    where
+        Sel: JoinSelection<X>,
+    {
+        self.joins.push(JoinClause { left, table: T::META, on: on.into_node() });
+        Select {
+            from: self.from,
+            joins: self.joins,
+            selection: self.selection.append(x),
+            filter: self.filter,
+            order: self.order,
+            limit: self.limit,
+            offset: self.offset,
+            _tables: PhantomData,
+        }
+    }
+
+    /// Returns `selection` instead of whole rows: a column, an expression, or a tuple of them.
+    /// Call it after the joins.
+    pub fn columns<N, I>(self, selection: N) -> Select<S, N>
+    where
+        N: Selection,
+        N::Tables: Within<S, I>,
+    {
+        Select {
+            from: self.from,
+            joins: self.joins,
+            selection,
+            filter: self.filter,
+            order: self.order,
+            limit: self.limit,
+            offset: self.offset,
+            _tables: PhantomData,
+        }
+    }
+
+    /// The SQL and binds this query sends to `backend`.
+    pub fn to_sql(&self, backend: Backend) -> Sql {
+        let mut columns = Vec::new();
+        self.selection.push_columns(&mut columns);
+        let mut r = Renderer::new(backend);
+        r.push("SELECT ");
+        r.select_list(&columns, true);
+        self.render_from(&mut r);
+        r.order_limit(&self.order, self.limit, self.offset);
+        r.finish()
+    }
+
+    fn render_from(&self, r: &mut Renderer) {
+        r.push(" FROM ");
+        r.table(self.from);
+        for join in &self.joins {
+            r.push(if join.left { " LEFT JOIN " } else { " INNER JOIN " });
+            r.table(join.table);
+            r.push(" ON ");
+            r.node(&join.on);
+        }
+        r.where_clause(self.filter.as_ref());
+    }
+
+    /// Every matching row.
+    pub async fn all(&self, mut executor: impl Executor) -> Result<Vec<Sel::Output>> {
+        let sql = self.to_sql(executor.target().db().backend());
+        let selection = &self.selection;
+        executor
+            .target()
+            .fetch(&sql, |row, text| selection.decode(&mut RowReader::new(row, text)))
+            .await
+    }
+
+    /// The first matching row, if any (sends `LIMIT 1`).
+    pub async fn first(self, executor: impl Executor) -> Result<Option<Sel::Output>> {
+        Ok(self.limit(1).all(executor).await?.into_iter().next())
+    }
+
+    /// The first matching row; [`Error::NotFound`] if there is none.
+    pub async fn one(self, mut executor: impl Executor) -> Result<Sel::Output> {
+        let query = self.limit(1);
+        let backend = executor.target().db().backend();
+        match query.all(executor).await?.into_iter().next() {
+            Some(row) => Ok(row),
+            None => Err(Error::NotFound { sql: query.to_sql(backend).text }),
+        }
+    }
+
+    /// The SQL of [`count`](Self::count) for `backend`.
+    pub fn count_sql(&self, backend: Backend) -> Sql {
+        let mut r = Renderer::new(backend);
+        if self.limit.is_some() || self.offset.is_some() {
+            // Limit and offset apply to the rows being counted.
+            r.push("SELECT COUNT(*) FROM (SELECT 1 AS ");
+            r.ident("one");
+            self.render_from(&mut r);
+            r.order_limit(&[], self.limit, self.offset);
+            r.push(") AS ");
+            r.ident("counted");
+        } else {
+            r.push("SELECT COUNT(*)");
+            self.render_from(&mut r);
+        }
+        r.finish()
+    }
+
+    /// How many rows match (ignores the order; respects limit and offset).
+    pub async fn count(&self, mut executor: impl Executor) -> Result<i64> {
+        let sql = self.count_sql(executor.target().db().backend());
+        let counts = executor
+            .target()
+            .fetch(&sql, |row, text| RowReader::new(row, text).column::<i64>("?", "COUNT(*)"))
+            .await?;
+        Ok(counts.into_iter().next().unwrap_or(0))
+    }
+}

@@ -1,0 +1,197 @@
+//! What a query returns: whole tables, left-joined tables, columns, expressions and tuples
+//! of them. Decoding is driven by the selection, so the output type is exactly what was asked.
+
+use std::marker::PhantomData;
+
+use crate::error::Error;
+use crate::expr::{Column, Dep, Expr, Expression, Node};
+use crate::row::RowReader;
+use crate::schema::Table;
+use crate::value::SqlValue;
+
+/// Something a query can return: the columns it selects and how to decode them.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be selected",
+    label = "expected a column, an expression, or a tuple of them",
+    note = "select columns like `(User::id, User::name)`"
+)]
+pub trait Selection: Send + Sync {
+    /// The Rust type of one result row.
+    type Output: Send;
+    /// The tables read (a type-level list).
+    type Tables;
+    #[doc(hidden)]
+    fn push_columns(&self, out: &mut Vec<Node>);
+    #[doc(hidden)]
+    fn decode(&self, reader: &mut RowReader<'_>) -> Result<Self::Output, Error>;
+}
+
+/// Every column of `T`, decoded as `T`.
+pub struct All<T>(PhantomData<fn() -> T>);
+
+impl<T> All<T> {
+    pub(crate) fn new() -> Self {
+        All(PhantomData)
+    }
+}
+
+impl<T: Table> Selection for All<T> {
+    type Output = T;
+    type Tables = Dep<T>;
+    fn push_columns(&self, out: &mut Vec<Node>) {
+        let meta = T::META;
+        out.extend(meta.columns.iter().map(|c| Node::Column { table: meta.name, name: c.name }));
+    }
+    #[inline]
+    fn decode(&self, reader: &mut RowReader<'_>) -> Result<T, Error> {
+        T::decode(reader)
+    }
+}
+
+/// Every column of a left-joined `T`: `None` when the join matched no row.
+pub struct Nullable<T>(PhantomData<fn() -> T>);
+
+impl<T> Nullable<T> {
+    pub(crate) fn new() -> Self {
+        Nullable(PhantomData)
+    }
+}
+
+impl<T: Table> Selection for Nullable<T> {
+    type Output = Option<T>;
+    type Tables = Dep<T>;
+    fn push_columns(&self, out: &mut Vec<Node>) {
+        All::<T>::new().push_columns(out)
+    }
+    fn decode(&self, reader: &mut RowReader<'_>) -> Result<Option<T>, Error> {
+        let meta = T::META;
+        // A primary key is never NULL in a real row; without one, all columns must be NULL.
+        let missing = if meta.primary_key.is_empty() {
+            reader.next_all_null(0..meta.columns.len())
+        } else {
+            reader.next_all_null(meta.primary_key.iter().copied())
+        };
+        if missing {
+            reader.skip(meta.columns.len());
+            Ok(None)
+        } else {
+            T::decode(reader).map(Some)
+        }
+    }
+}
+
+impl<T: Send + Sync, V: SqlValue> Selection for Column<T, V> {
+    type Output = V;
+    type Tables = Dep<T>;
+    fn push_columns(&self, out: &mut Vec<Node>) {
+        out.push(Expression::into_node(*self));
+    }
+    #[inline]
+    fn decode(&self, reader: &mut RowReader<'_>) -> Result<V, Error> {
+        reader.column(self.table_name(), self.name())
+    }
+}
+
+impl<V: SqlValue, D> Selection for Expr<V, D> {
+    type Output = V;
+    type Tables = D;
+    fn push_columns(&self, out: &mut Vec<Node>) {
+        out.push(self.clone().into_node());
+    }
+    fn decode(&self, reader: &mut RowReader<'_>) -> Result<V, Error> {
+        reader.column("?", "expression")
+    }
+}
+
+macro_rules! tuple_selection {
+    ($($name:ident)+) => {
+        impl<$($name: Selection),+> Selection for ($($name,)+) {
+            type Output = ($($name::Output,)+);
+            type Tables = tuple_selection!(@tables $($name)+);
+            fn push_columns(&self, out: &mut Vec<Node>) {
+                #[allow(non_snake_case)]
+                let ($($name,)+) = self;
+                $($name.push_columns(out);)+
+            }
+            #[inline]
+            fn decode(&self, reader: &mut RowReader<'_>) -> Result<Self::Output, Error> {
+                #[allow(non_snake_case)]
+                let ($($name,)+) = self;
+                Ok(($($name.decode(reader)?,)+))
+            }
+        }
+    };
+    (@tables $head:ident $($rest:ident)*) => { ($head::Tables, tuple_selection!(@tables $($rest)*)) };
+    (@tables) => { () };
+}
+
+tuple_selection!(A);
+tuple_selection!(A B);
+tuple_selection!(A B C);
+tuple_selection!(A B C D);
+tuple_selection!(A B C D E);
+tuple_selection!(A B C D E F);
+tuple_selection!(A B C D E F G);
+tuple_selection!(A B C D E F G H);
+tuple_selection!(A B C D E F G H I);
+tuple_selection!(A B C D E F G H I J);
+tuple_selection!(A B C D E F G H I J K);
+tuple_selection!(A B C D E F G H I J K L);
+
+/// Adds a joined table's selection to the default selection (whole tables).
+#[diagnostic::on_unimplemented(
+    message = "join before choosing columns",
+    label = "this query already selects `{Self}`",
+    note = "call `.inner_join`/`.left_join` first, then `.columns(…)`"
+)]
+pub trait JoinSelection<X> {
+    /// The selection with `X` appended.
+    type Out;
+    #[doc(hidden)]
+    fn append(self, x: X) -> Self::Out;
+}
+
+impl<T, X> JoinSelection<X> for All<T> {
+    type Out = (All<T>, X);
+    fn append(self, x: X) -> Self::Out {
+        (self, x)
+    }
+}
+
+macro_rules! join_selection {
+    ($($name:ident)+) => {
+        impl<$($name,)+ X> JoinSelection<X> for ($($name,)+) {
+            type Out = ($($name,)+ X);
+            #[allow(non_snake_case)]
+            fn append(self, x: X) -> Self::Out {
+                let ($($name,)+) = self;
+                ($($name,)+ x)
+            }
+        }
+    };
+}
+
+join_selection!(A B);
+join_selection!(A B C);
+join_selection!(A B C D);
+join_selection!(A B C D E);
+
+/// A query's FROM and JOIN tables with one more table appended.
+pub trait AddTable<T> {
+    /// The longer list.
+    type Out;
+}
+
+macro_rules! add_table {
+    ($($name:ident)+) => {
+        impl<$($name,)+ T> AddTable<T> for ($($name,)+) {
+            type Out = ($($name,)+ T);
+        }
+    };
+}
+
+add_table!(A);
+add_table!(A B);
+add_table!(A B C);
+add_table!(A B C D);
+add_table!(A B C D E);

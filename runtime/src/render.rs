@@ -1,0 +1,184 @@
+//! Rendering the SQL tree to text and binds for one dialect.
+
+use std::fmt;
+
+use crate::backend::Backend;
+use crate::expr::{BinOp, Direction, Node};
+use crate::schema::TableMeta;
+use crate::value::Value;
+
+/// A rendered statement: SQL text for one dialect and the values bound to its placeholders.
+///
+/// Every query can produce one without a connection (`to_sql`). `Display` shows the text
+/// followed by the binds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sql {
+    /// The dialect it was rendered for.
+    pub backend: Backend,
+    /// The SQL text, with placeholders (`$1` on PostgreSQL, `?1` on SQLite, `?` on MySQL).
+    pub text: String,
+    /// The bind values, in placeholder order.
+    pub binds: Vec<Value>,
+}
+
+impl fmt::Display for Sql {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)?;
+        if !self.binds.is_empty() {
+            f.write_str(" -- binds: [")?;
+            for (i, b) in self.binds.iter().enumerate() {
+                if i > 0 {
+                    f.write_str(", ")?;
+                }
+                write!(f, "{b:?}")?;
+            }
+            f.write_str("]")?;
+        }
+        Ok(())
+    }
+}
+
+/// Builds one statement's text and binds.
+pub(crate) struct Renderer {
+    pub(crate) backend: Backend,
+    pub(crate) text: String,
+    pub(crate) binds: Vec<Value>,
+}
+
+impl Renderer {
+    pub(crate) fn new(backend: Backend) -> Self {
+        Renderer { backend, text: String::with_capacity(128), binds: Vec::new() }
+    }
+
+    pub(crate) fn finish(self) -> Sql {
+        Sql { backend: self.backend, text: self.text, binds: self.binds }
+    }
+
+    pub(crate) fn push(&mut self, s: &str) {
+        self.text.push_str(s);
+    }
+
+    pub(crate) fn ident(&mut self, name: &str) {
+        self.backend.quote_ident_into(&mut self.text, name);
+    }
+
+    pub(crate) fn column(&mut self, table: &str, name: &str) {
+        self.ident(table);
+        self.text.push('.');
+        self.ident(name);
+    }
+
+    pub(crate) fn bind(&mut self, value: Value) {
+        self.binds.push(value);
+        self.backend.push_placeholder(&mut self.text, self.binds.len());
+    }
+
+    pub(crate) fn node(&mut self, node: &Node) {
+        match node {
+            Node::Column { table, name } => self.column(table, name),
+            Node::Bind(v) => self.bind(v.clone()),
+            Node::Binary(l, op, r) => {
+                let group = matches!(op, BinOp::And | BinOp::Or);
+                if group {
+                    self.text.push('(');
+                }
+                self.node(l);
+                self.push(op.sql());
+                self.node(r);
+                if group {
+                    self.text.push(')');
+                }
+            }
+            Node::Not(e) => {
+                self.push("NOT (");
+                self.node(e);
+                self.text.push(')');
+            }
+            Node::IsNull { expr, negated } => {
+                self.node(expr);
+                self.push(if *negated { " IS NOT NULL" } else { " IS NULL" });
+            }
+            Node::InList { expr, list, negated } => {
+                if list.is_empty() {
+                    // `IN ()` is a syntax error; an empty list matches nothing.
+                    self.push(if *negated { "1 = 1" } else { "1 = 0" });
+                    return;
+                }
+                self.node(expr);
+                self.push(if *negated { " NOT IN (" } else { " IN (" });
+                for (i, item) in list.iter().enumerate() {
+                    if i > 0 {
+                        self.push(", ");
+                    }
+                    self.node(item);
+                }
+                self.text.push(')');
+            }
+            Node::Between { expr, low, high } => {
+                self.node(expr);
+                self.push(" BETWEEN ");
+                self.node(low);
+                self.push(" AND ");
+                self.node(high);
+            }
+            Node::CountStar => self.push("COUNT(*)"),
+        }
+    }
+
+    pub(crate) fn where_clause(&mut self, filter: Option<&Node>) {
+        if let Some(f) = filter {
+            self.push(" WHERE ");
+            self.node(f);
+        }
+    }
+
+    pub(crate) fn order_limit(&mut self, order: &[(Node, Direction)], limit: Option<u64>, offset: Option<u64>) {
+        for (i, (node, dir)) in order.iter().enumerate() {
+            self.push(if i == 0 { " ORDER BY " } else { ", " });
+            self.node(node);
+            if *dir == Direction::Desc {
+                self.push(" DESC");
+            }
+        }
+        let clamp = |n: u64| Value::I64(i64::try_from(n).unwrap_or(i64::MAX));
+        match (limit, offset) {
+            (Some(l), _) => {
+                self.push(" LIMIT ");
+                self.bind(clamp(l));
+            }
+            (None, Some(_)) => match self.backend {
+                // OFFSET needs a LIMIT on these two; "no limit" has to be spelled out.
+                Backend::Sqlite => self.push(" LIMIT -1"),
+                Backend::MySql => self.push(" LIMIT 18446744073709551615"),
+                Backend::Postgres => {}
+            },
+            (None, None) => {}
+        }
+        if let Some(o) = offset {
+            self.push(" OFFSET ");
+            self.bind(clamp(o));
+        }
+    }
+
+    /// ` RETURNING "t"."a", …` (unqualified: RETURNING reads the target table only).
+    pub(crate) fn returning(&mut self, columns: &[Node]) {
+        self.push(" RETURNING ");
+        self.select_list(columns, false);
+    }
+
+    pub(crate) fn select_list(&mut self, columns: &[Node], qualified: bool) {
+        for (i, c) in columns.iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            match c {
+                Node::Column { name, .. } if !qualified => self.ident(name),
+                other => self.node(other),
+            }
+        }
+    }
+
+    pub(crate) fn table(&mut self, table: &TableMeta) {
+        self.ident(table.name);
+    }
+}

@@ -1,0 +1,83 @@
+//! Reading result rows: a borrowed row of any backend, and the sequential reader generated
+//! decoders use.
+
+use crate::error::Error;
+use crate::value::SqlValue;
+
+/// A result row of whichever backend produced it.
+#[doc(hidden)]
+#[derive(Clone, Copy)]
+pub enum RowRef<'r> {
+    #[cfg(feature = "sqlite")]
+    Sqlite(&'r sqlx::sqlite::SqliteRow),
+    #[cfg(feature = "postgres")]
+    Postgres(&'r sqlx::postgres::PgRow),
+    #[cfg(feature = "mysql")]
+    MySql(&'r sqlx::mysql::MySqlRow),
+}
+
+impl RowRef<'_> {
+    /// Whether column `idx` is NULL (an out-of-range index reads as not NULL, and then fails
+    /// to decode with a message that names it).
+    #[inline]
+    pub fn is_null(self, idx: usize) -> bool {
+        use sqlx::{Row as _, ValueRef as _};
+        match self {
+            #[cfg(feature = "sqlite")]
+            RowRef::Sqlite(r) => r.try_get_raw(idx).map(|v| v.is_null()).unwrap_or(false),
+            #[cfg(feature = "postgres")]
+            RowRef::Postgres(r) => r.try_get_raw(idx).map(|v| v.is_null()).unwrap_or(false),
+            #[cfg(feature = "mysql")]
+            RowRef::MySql(r) => r.try_get_raw(idx).map(|v| v.is_null()).unwrap_or(false),
+        }
+    }
+}
+
+pub(crate) fn decode_message(e: sqlx::Error) -> String {
+    match e {
+        sqlx::Error::ColumnDecode { source, .. } => source.to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// Reads the columns of one row in order; generated decoders call [`RowReader::column`] once
+/// per field. Keeps what an error message needs: the SQL and which column failed.
+#[doc(hidden)]
+pub struct RowReader<'r> {
+    row: RowRef<'r>,
+    next: usize,
+    sql: &'r str,
+}
+
+impl<'r> RowReader<'r> {
+    #[inline]
+    pub(crate) fn new(row: RowRef<'r>, sql: &'r str) -> Self {
+        RowReader { row, next: 0, sql }
+    }
+
+    /// Decodes the next column as `V`.
+    #[inline]
+    pub fn column<V: SqlValue>(&mut self, table: &'static str, column: &'static str) -> Result<V, Error> {
+        let idx = self.next;
+        self.next += 1;
+        V::decode(self.row, idx).map_err(|message| Error::Decode {
+            table,
+            column,
+            message,
+            sql: self.sql.to_owned(),
+        })
+    }
+
+    /// Whether the columns at `positions` (relative to the next column) are all NULL: a
+    /// left-joined row that matched nothing.
+    #[inline]
+    pub fn next_all_null(&self, mut positions: impl Iterator<Item = usize>) -> bool {
+        positions.all(|p| self.row.is_null(self.next + p))
+    }
+
+    /// Skips `n` columns.
+    #[inline]
+    pub fn skip(&mut self, n: usize) {
+        self.next += n;
+    }
+}

@@ -1,0 +1,455 @@
+//! Column types: which Rust types map to which SQL types, how they bind and how they decode.
+//!
+//! [`SqlValue`] is implemented here for every supported type and nowhere else: decoding is
+//! written per backend, so a type is supported only where weft knows it round-trips exactly.
+
+use std::borrow::Cow;
+
+use crate::backend::Backend;
+use crate::row::RowRef;
+
+/// The SQL type family of a column. Each backend spells it its own way (see `docs/design.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SqlType {
+    /// `bool`
+    Bool,
+    /// `i16`
+    SmallInt,
+    /// `i32`
+    Int,
+    /// `i64`
+    BigInt,
+    /// `f32`
+    Real,
+    /// `f64`
+    Double,
+    /// `String`
+    Text,
+    /// `Vec<u8>`
+    Blob,
+    /// `chrono::DateTime<Utc>`: an instant.
+    Timestamp,
+    /// `chrono::NaiveDateTime`: a wall-clock date and time without zone.
+    LocalTimestamp,
+    /// `chrono::NaiveDate`
+    Date,
+    /// `uuid::Uuid`
+    Uuid,
+    /// `rust_decimal::Decimal`
+    Decimal,
+    /// [`crate::Json<T>`]
+    Json,
+}
+
+/// A value bound to a statement. Queries keep their binds as `Value`s so they can be shown
+/// (`to_sql`) without a connection, and bound to whichever backend runs them.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Value {
+    /// SQL `NULL` of the given type (PostgreSQL wants typed NULLs).
+    Null(SqlType),
+    /// A boolean.
+    Bool(bool),
+    /// A 16-bit integer.
+    I16(i16),
+    /// A 32-bit integer.
+    I32(i32),
+    /// A 64-bit integer.
+    I64(i64),
+    /// A 32-bit float.
+    F32(f32),
+    /// A 64-bit float.
+    F64(f64),
+    /// Text.
+    Text(String),
+    /// Bytes.
+    Bytes(Vec<u8>),
+    /// An instant in UTC.
+    #[cfg(feature = "chrono")]
+    Timestamp(chrono::DateTime<chrono::Utc>),
+    /// A date and time without zone.
+    #[cfg(feature = "chrono")]
+    LocalTimestamp(chrono::NaiveDateTime),
+    /// A date.
+    #[cfg(feature = "chrono")]
+    Date(chrono::NaiveDate),
+    /// A UUID.
+    #[cfg(feature = "uuid")]
+    Uuid(uuid::Uuid),
+    /// An exact decimal.
+    #[cfg(feature = "rust_decimal")]
+    Decimal(rust_decimal::Decimal),
+    /// A JSON document, already serialized.
+    Json(String),
+    /// A value that could not be encoded (a `Json<T>` serde refused); binding it fails with
+    /// this message before anything runs.
+    #[doc(hidden)]
+    Unencodable(String),
+}
+
+impl Value {
+    /// Checks that this value can be stored on `backend` without being changed, so nothing is
+    /// lost silently. Returns the reason when it cannot.
+    pub(crate) fn check_storable(&self, backend: Backend) -> Result<(), Cow<'static, str>> {
+        let reason = match (self, backend) {
+            (Value::Unencodable(why), _) => return Err(Cow::Owned(why.clone())),
+            (Value::F32(f), Backend::Sqlite) if f.is_nan() => Err(NAN_SQLITE),
+            (Value::F64(f), Backend::Sqlite) if f.is_nan() => Err(NAN_SQLITE),
+            (Value::F32(f), Backend::MySql) if !f.is_finite() => Err(NON_FINITE_MYSQL),
+            (Value::F64(f), Backend::MySql) if !f.is_finite() => Err(NON_FINITE_MYSQL),
+            #[cfg(feature = "chrono")]
+            (Value::Timestamp(t), Backend::Postgres | Backend::MySql) => micros_only(t.timestamp_subsec_nanos()),
+            #[cfg(feature = "chrono")]
+            (Value::LocalTimestamp(t), Backend::Postgres | Backend::MySql) => {
+                use chrono::Timelike;
+                micros_only(t.nanosecond())
+            }
+            _ => Ok(()),
+        };
+        reason.map_err(Cow::Borrowed)
+    }
+}
+
+const NAN_SQLITE: &str = "SQLite stores NaN as NULL; weft refuses to lose it";
+const NON_FINITE_MYSQL: &str = "MySQL and MariaDB cannot store NaN or infinite floats";
+
+#[cfg(feature = "chrono")]
+fn micros_only(nanos: u32) -> Result<(), &'static str> {
+    if nanos % 1_000 == 0 {
+        Ok(())
+    } else {
+        Err("this backend keeps timestamps to the microsecond; round the value first (e.g. `DurationRound::duration_trunc`)")
+    }
+}
+
+/// A Rust type that can be a column.
+///
+/// Implemented by weft for every supported type; see the list in the crate docs.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a column type weft supports",
+    label = "unsupported column type",
+    note = "weft columns can be: bool, i16, i32, i64, f32, f64, String, Vec<u8>, weft::Json<T>, and with features `chrono::{{DateTime<Utc>, NaiveDateTime, NaiveDate}}`, `uuid::Uuid`, `rust_decimal::Decimal`; wrap any of them in Option<…> for a nullable column",
+    note = "any serde type can be stored as JSON: `weft::Json<{Self}>`"
+)]
+pub trait SqlValue: Sized + Send + Sync + 'static {
+    /// The SQL type family.
+    const SQL_TYPE: SqlType;
+    /// Whether the column accepts NULL (true only for `Option<T>`).
+    const NULLABLE: bool = false;
+    /// The value as a bind parameter.
+    fn to_value(&self) -> Value;
+    /// Reads the value at column `idx` of `row`.
+    #[doc(hidden)]
+    fn decode(row: RowRef<'_>, idx: usize) -> Result<Self, String>;
+}
+
+/// Decodes a column with sqlx's own decoder for each backend.
+macro_rules! decode_native {
+    ($row:expr, $idx:expr, $ty:ty) => {{
+        use sqlx::Row as _;
+        match $row {
+            #[cfg(feature = "sqlite")]
+            RowRef::Sqlite(r) => r.try_get::<$ty, _>($idx).map_err(crate::row::decode_message),
+            #[cfg(feature = "postgres")]
+            RowRef::Postgres(r) => r.try_get::<$ty, _>($idx).map_err(crate::row::decode_message),
+            #[cfg(feature = "mysql")]
+            RowRef::MySql(r) => r.try_get::<$ty, _>($idx).map_err(crate::row::decode_message),
+        }
+    }};
+}
+
+macro_rules! native_value {
+    ($($ty:ty => $sql:ident, $variant:ident;)*) => {$(
+        impl SqlValue for $ty {
+            const SQL_TYPE: SqlType = SqlType::$sql;
+            #[inline]
+            fn to_value(&self) -> Value {
+                Value::$variant(self.clone())
+            }
+            #[inline]
+            fn decode(row: RowRef<'_>, idx: usize) -> Result<Self, String> {
+                decode_native!(row, idx, $ty)
+            }
+        }
+    )*};
+}
+
+native_value! {
+    bool => Bool, Bool;
+    i16 => SmallInt, I16;
+    i32 => Int, I32;
+    i64 => BigInt, I64;
+    f64 => Double, F64;
+    String => Text, Text;
+    Vec<u8> => Blob, Bytes;
+}
+
+impl SqlValue for f32 {
+    const SQL_TYPE: SqlType = SqlType::Real;
+    fn to_value(&self) -> Value {
+        Value::F32(*self)
+    }
+    fn decode(row: RowRef<'_>, idx: usize) -> Result<Self, String> {
+        match row {
+            // SQLite has one REAL type (8 bytes); an f32 widened to f64 narrows back exactly,
+            // and a value that does not fit is an error, not a rounding.
+            #[cfg(feature = "sqlite")]
+            RowRef::Sqlite(_) => {
+                let wide: f64 = decode_native!(row, idx, f64)?;
+                let narrow = wide as f32;
+                if f64::from(narrow) == wide || wide.is_nan() {
+                    Ok(narrow)
+                } else {
+                    Err(format!("{wide} does not fit in an f32 without rounding"))
+                }
+            }
+            #[allow(unreachable_patterns)]
+            _ => decode_native!(row, idx, f32),
+        }
+    }
+}
+
+impl<T: SqlValue> SqlValue for Option<T> {
+    const SQL_TYPE: SqlType = T::SQL_TYPE;
+    const NULLABLE: bool = true;
+    #[inline]
+    fn to_value(&self) -> Value {
+        match self {
+            Some(v) => v.to_value(),
+            None => Value::Null(T::SQL_TYPE),
+        }
+    }
+    #[inline]
+    fn decode(row: RowRef<'_>, idx: usize) -> Result<Self, String> {
+        if row.is_null(idx) {
+            Ok(None)
+        } else {
+            T::decode(row, idx).map(Some)
+        }
+    }
+}
+
+#[cfg(feature = "chrono")]
+native_value! {
+    chrono::DateTime<chrono::Utc> => Timestamp, Timestamp;
+    chrono::NaiveDateTime => LocalTimestamp, LocalTimestamp;
+    chrono::NaiveDate => Date, Date;
+}
+
+#[cfg(feature = "uuid")]
+native_value! {
+    uuid::Uuid => Uuid, Uuid;
+}
+
+#[cfg(feature = "rust_decimal")]
+impl SqlValue for rust_decimal::Decimal {
+    const SQL_TYPE: SqlType = SqlType::Decimal;
+    fn to_value(&self) -> Value {
+        Value::Decimal(*self)
+    }
+    fn decode(row: RowRef<'_>, idx: usize) -> Result<Self, String> {
+        match row {
+            // SQLite has no decimal type: weft stores the exact text.
+            #[cfg(feature = "sqlite")]
+            RowRef::Sqlite(_) => {
+                let text: String = decode_native!(row, idx, String)?;
+                parse_decimal(&text)
+            }
+            // MySQL pads to the column's scale (DECIMAL(65,28)); parse the text ourselves so the
+            // padding zeros never push the value past rust_decimal's 28-digit scale.
+            #[cfg(feature = "mysql")]
+            RowRef::MySql(_) => {
+                let text: String = decode_native!(row, idx, String)?;
+                parse_decimal(&text)
+            }
+            #[cfg(feature = "postgres")]
+            RowRef::Postgres(r) => {
+                use sqlx::Row as _;
+                r.try_get::<rust_decimal::Decimal, _>(idx).map_err(crate::row::decode_message)
+            }
+        }
+    }
+}
+
+#[cfg(feature = "rust_decimal")]
+fn parse_decimal(text: &str) -> Result<rust_decimal::Decimal, String> {
+    let trimmed = match text.find('.') {
+        Some(_) => text.trim_end_matches('0').trim_end_matches('.'),
+        None => text,
+    };
+    trimmed
+        .parse::<rust_decimal::Decimal>()
+        .map_err(|e| format!("`{text}` is not an exact decimal: {e}"))
+}
+
+/// A column holding any serde type as JSON.
+///
+/// Stored as `JSONB` on PostgreSQL, `JSON` on the MySQL family and `TEXT` on SQLite.
+///
+/// ```
+/// # use weft::Json;
+/// #[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq)]
+/// struct Prefs { theme: String }
+/// let prefs = Json(Prefs { theme: "dark".into() });
+/// assert_eq!(prefs.theme, "dark"); // derefs to the inner value
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Json<T>(pub T);
+
+impl<T> std::ops::Deref for Json<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> std::ops::DerefMut for Json<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.0
+    }
+}
+
+impl<T: serde::Serialize> serde::Serialize for Json<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for Json<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        T::deserialize(d).map(Json)
+    }
+}
+
+impl<T> SqlValue for Json<T>
+where
+    T: serde::Serialize + serde::de::DeserializeOwned + Send + Sync + 'static,
+{
+    const SQL_TYPE: SqlType = SqlType::Json;
+    fn to_value(&self) -> Value {
+        // serde_json fails only on values JSON cannot hold (maps with non-string keys, a
+        // failing Serialize impl); storing something else would lose data, so the bind fails.
+        match serde_json::to_string(&self.0) {
+            Ok(s) => Value::Json(s),
+            Err(e) => Value::Unencodable(format!("cannot serialize to JSON: {e}")),
+        }
+    }
+    fn decode(row: RowRef<'_>, idx: usize) -> Result<Self, String> {
+        let text: String = match row {
+            #[cfg(feature = "postgres")]
+            RowRef::Postgres(_) => {
+                let raw: sqlx::types::Json<Box<serde_json::value::RawValue>> =
+                    decode_native!(row, idx, sqlx::types::Json<Box<serde_json::value::RawValue>>)?;
+                return serde_json::from_str(raw.0.get()).map(Json).map_err(|e| e.to_string());
+            }
+            #[allow(unreachable_patterns)]
+            _ => decode_native!(row, idx, String)?,
+        };
+        serde_json::from_str(&text).map(Json).map_err(|e| e.to_string())
+    }
+}
+
+/// Whether a value of `Self` may stand where a column of type `V` is expected: in a comparison,
+/// an update, or as an insert value.
+///
+/// Values, references to values and other columns of the same type qualify; a non-null value
+/// may be used against a nullable column.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be used as a value for a column of type `{V}`",
+    label = "expected a `{V}` here (or a column or expression of that type)",
+    note = "weft compares and assigns only values of the column's own Rust type; convert the value first"
+)]
+pub trait Operand<V> {
+    /// The tables this operand reads (a type-level list; `()` for plain values).
+    type Tables;
+    #[doc(hidden)]
+    fn into_node(self) -> crate::expr::Node;
+}
+
+impl<V: SqlValue> Operand<V> for V {
+    type Tables = ();
+    #[inline]
+    fn into_node(self) -> crate::expr::Node {
+        crate::expr::Node::Bind(self.to_value())
+    }
+}
+
+impl<V: SqlValue> Operand<Option<V>> for V {
+    type Tables = ();
+    #[inline]
+    fn into_node(self) -> crate::expr::Node {
+        crate::expr::Node::Bind(self.to_value())
+    }
+}
+
+impl<V: SqlValue> Operand<V> for &V {
+    type Tables = ();
+    #[inline]
+    fn into_node(self) -> crate::expr::Node {
+        crate::expr::Node::Bind(self.to_value())
+    }
+}
+
+impl Operand<String> for &str {
+    type Tables = ();
+    #[inline]
+    fn into_node(self) -> crate::expr::Node {
+        crate::expr::Node::Bind(Value::Text(self.to_owned()))
+    }
+}
+
+impl Operand<Option<String>> for &str {
+    type Tables = ();
+    #[inline]
+    fn into_node(self) -> crate::expr::Node {
+        crate::expr::Node::Bind(Value::Text(self.to_owned()))
+    }
+}
+
+impl Operand<Vec<u8>> for &[u8] {
+    type Tables = ();
+    #[inline]
+    fn into_node(self) -> crate::expr::Node {
+        crate::expr::Node::Bind(Value::Bytes(self.to_vec()))
+    }
+}
+
+impl<const N: usize> Operand<Vec<u8>> for &[u8; N] {
+    type Tables = ();
+    #[inline]
+    fn into_node(self) -> crate::expr::Node {
+        crate::expr::Node::Bind(Value::Bytes(self.to_vec()))
+    }
+}
+
+/// Which Rust column types a column of type `Self` may reference as a foreign key: the same
+/// type, nullable or not.
+#[diagnostic::on_unimplemented(
+    message = "a `{Self}` column cannot reference a `{V}` column",
+    label = "the referenced column has type `{V}`",
+    note = "a foreign key must have the referenced column's type, or `Option` of it"
+)]
+pub trait CanReference<V> {}
+impl<V: SqlValue> CanReference<V> for V {}
+impl<V: SqlValue> CanReference<V> for Option<V> {}
+
+/// Integer types that can be `#[column(auto)]`.
+#[diagnostic::on_unimplemented(
+    message = "`#[column(auto)]` needs an integer column, not `{Self}`",
+    label = "auto-incremented columns are i16, i32 or i64",
+    note = "remove `auto`, or change the field to `i64`"
+)]
+pub trait AutoIncrement {}
+impl AutoIncrement for i16 {}
+impl AutoIncrement for i32 {}
+impl AutoIncrement for i64 {}
+
+/// Column types that support `like`.
+#[diagnostic::on_unimplemented(
+    message = "`like` needs a text column, and this column is `{Self}`",
+    label = "not a text column"
+)]
+pub trait Text {}
+impl Text for String {}
+impl Text for Option<String> {}

@@ -1,0 +1,1 @@
+//! Test support for weft: see the integration tests beside this file.
