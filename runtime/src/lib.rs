@@ -83,6 +83,7 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::expr::{Column, Within, pos};
+    pub use crate::error::Error;
     pub use crate::row::RowReader;
     pub use crate::schema::{ColumnMeta, DefaultValue, ForeignKey, Insertable, OnDelete, Table, TableMeta};
     pub use crate::value::{AutoIncrement, CanReference, SqlValue, Value};
@@ -95,6 +96,16 @@ pub mod __private {
     pub const fn check_auto<F: AutoIncrement>() {}
     /// Fails to compile unless `F` is a column type.
     pub const fn check_column<F: SqlValue>() {}
+    /// Fails to compile unless `F` is nullable.
+    pub const fn check_nullable<F: NullableColumn>() {}
+    /// Nullable column types.
+    #[diagnostic::on_unimplemented(
+        message = "`on_delete = set_null` needs a nullable column, and `{Self}` is not",
+        label = "make this column an `Option<…>`, or pick another `on_delete` action"
+    )]
+    pub trait NullableColumn {}
+    impl<T> NullableColumn for Option<T> {}
+
     /// Fails to compile unless a literal of kind `L` is a valid default for `F`.
     pub const fn check_default<F: DefaultLiteral<L>, L>() {}
 

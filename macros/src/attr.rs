@@ -1,0 +1,221 @@
+//! Parsing `#[table(…)]` and `#[column(…)]`. Unknown keys are errors at their span that list
+//! the valid keys.
+
+use proc_macro2::Span;
+use syn::meta::ParseNestedMeta;
+use syn::{Ident, LitStr, Path, Token};
+
+use crate::ctxt::Ctxt;
+
+const TABLE_KEYS: &str = "name, primary_key(…), index(…), unique(…), insert, insert_derive(…), crate";
+const COLUMN_KEYS: &str = "name, primary_key, auto, unique, default, references, on_delete";
+
+#[derive(Default)]
+pub struct TableAttrs {
+    pub name: Option<LitStr>,
+    pub primary_key: Option<(Span, Vec<Ident>)>,
+    pub indexes: Vec<Vec<Ident>>,
+    pub uniques: Vec<Vec<Ident>>,
+    pub insert: Option<Ident>,
+    pub insert_derive: Vec<Path>,
+    pub krate: Option<Path>,
+}
+
+#[derive(Default)]
+pub struct ColumnAttrs {
+    pub name: Option<LitStr>,
+    pub primary_key: Option<Span>,
+    pub auto: Option<Span>,
+    pub unique: bool,
+    pub default: Option<DefaultLit>,
+    pub references: Option<Path>,
+    pub on_delete: Option<(Ident, OnDelete)>,
+}
+
+/// A literal default, with the sign folded in.
+pub struct DefaultLit {
+    pub kind: LitKind,
+    pub span: Span,
+}
+
+pub enum LitKind {
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Bool(bool),
+}
+
+#[derive(Clone, Copy)]
+pub enum OnDelete {
+    Cascade,
+    SetNull,
+    Restrict,
+    NoAction,
+}
+
+pub fn parse_table_attrs(cx: &Ctxt, attrs: &[syn::Attribute]) -> TableAttrs {
+    let mut out = TableAttrs::default();
+    for attr in attrs.iter().filter(|a| a.path().is_ident("table")) {
+        let result = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("name") {
+                set_once(cx, &meta, &mut out.name, meta.value()?.parse()?)
+            } else if meta.path.is_ident("primary_key") {
+                let span = meta.path.get_ident().map_or_else(Span::call_site, Ident::span);
+                let fields = ident_list(&meta, "primary_key(a, b)")?;
+                set_once(cx, &meta, &mut out.primary_key, (span, fields))
+            } else if meta.path.is_ident("index") {
+                out.indexes.push(ident_list(&meta, "index(a, b)")?);
+                Ok(())
+            } else if meta.path.is_ident("unique") {
+                out.uniques.push(ident_list(&meta, "unique(a, b)")?);
+                Ok(())
+            } else if meta.path.is_ident("insert") {
+                set_once(cx, &meta, &mut out.insert, meta.value()?.parse()?)
+            } else if meta.path.is_ident("insert_derive") {
+                meta.parse_nested_meta(|inner| {
+                    out.insert_derive.push(inner.path);
+                    Ok(())
+                })
+            } else if meta.path.is_ident("crate") {
+                set_once(cx, &meta, &mut out.krate, meta.value()?.parse()?)
+            } else {
+                Err(unknown_key(&meta, "table", TABLE_KEYS))
+            }
+        });
+        if let Err(e) = result {
+            cx.syn_error(e);
+        }
+    }
+    out
+}
+
+pub fn parse_column_attrs(cx: &Ctxt, attrs: &[syn::Attribute]) -> ColumnAttrs {
+    let mut out = ColumnAttrs::default();
+    for attr in attrs.iter().filter(|a| a.path().is_ident("column")) {
+        let result = attr.parse_nested_meta(|meta| {
+            let span = meta.path.get_ident().map_or_else(Span::call_site, Ident::span);
+            if meta.path.is_ident("name") {
+                set_once(cx, &meta, &mut out.name, meta.value()?.parse()?)
+            } else if meta.path.is_ident("primary_key") {
+                set_once(cx, &meta, &mut out.primary_key, span)
+            } else if meta.path.is_ident("auto") {
+                set_once(cx, &meta, &mut out.auto, span)
+            } else if meta.path.is_ident("unique") {
+                out.unique = true;
+                Ok(())
+            } else if meta.path.is_ident("default") {
+                let value = parse_default(&meta)?;
+                set_once(cx, &meta, &mut out.default, value)
+            } else if meta.path.is_ident("references") {
+                let path: Path = meta.value()?.parse().map_err(|e| {
+                    syn::Error::new(e.span(), "expected a column path: `references = User::id`")
+                })?;
+                set_once(cx, &meta, &mut out.references, path)
+            } else if meta.path.is_ident("on_delete") {
+                let action: Ident = meta.value()?.parse()?;
+                let parsed = match action.to_string().as_str() {
+                    "cascade" => OnDelete::Cascade,
+                    "set_null" => OnDelete::SetNull,
+                    "restrict" => OnDelete::Restrict,
+                    "no_action" => OnDelete::NoAction,
+                    _ => {
+                        return Err(syn::Error::new(
+                            action.span(),
+                            "unknown `on_delete` action; expected one of: cascade, set_null, restrict, no_action",
+                        ));
+                    }
+                };
+                set_once(cx, &meta, &mut out.on_delete, (action, parsed))
+            } else {
+                Err(unknown_key(&meta, "column", COLUMN_KEYS))
+            }
+        });
+        if let Err(e) = result {
+            cx.syn_error(e);
+        }
+    }
+    out
+}
+
+fn set_once<T>(cx: &Ctxt, meta: &ParseNestedMeta, slot: &mut Option<T>, value: T) -> syn::Result<()> {
+    if slot.is_some() {
+        cx.error_spanned(&meta.path, format!("`{}` is given twice", path_name(&meta.path)));
+    } else {
+        *slot = Some(value);
+    }
+    Ok(())
+}
+
+fn unknown_key(meta: &ParseNestedMeta, attr: &str, valid: &str) -> syn::Error {
+    meta.error(format!(
+        "unknown `{attr}` attribute `{}`; expected one of: {valid}",
+        path_name(&meta.path)
+    ))
+}
+
+fn path_name(path: &Path) -> String {
+    path.segments.iter().map(|s| s.ident.to_string()).collect::<Vec<_>>().join("::")
+}
+
+fn ident_list(meta: &ParseNestedMeta, example: &str) -> syn::Result<Vec<Ident>> {
+    let mut idents = Vec::new();
+    let content;
+    if !meta.input.peek(syn::token::Paren) {
+        return Err(meta.error(format!("expected a list of fields: `{example}`")));
+    }
+    syn::parenthesized!(content in meta.input);
+    let list = content.parse_terminated(Ident::parse_any_ident, Token![,])?;
+    idents.extend(list);
+    if idents.is_empty() {
+        return Err(meta.error(format!("expected at least one field: `{example}`")));
+    }
+    Ok(idents)
+}
+
+trait ParseAnyIdent {
+    fn parse_any_ident(input: syn::parse::ParseStream) -> syn::Result<Ident>;
+}
+
+impl ParseAnyIdent for Ident {
+    fn parse_any_ident(input: syn::parse::ParseStream) -> syn::Result<Ident> {
+        syn::ext::IdentExt::parse_any(input)
+    }
+}
+
+fn parse_default(meta: &ParseNestedMeta) -> syn::Result<DefaultLit> {
+    let expr: syn::Expr = meta.value()?.parse()?;
+    let span = syn::spanned::Spanned::span(&expr);
+    let (negative, lit) = match &expr {
+        syn::Expr::Lit(l) => (false, &l.lit),
+        syn::Expr::Unary(syn::ExprUnary { op: syn::UnOp::Neg(_), expr, .. }) => match &**expr {
+            syn::Expr::Lit(l) => (true, &l.lit),
+            _ => return Err(default_error(span)),
+        },
+        _ => return Err(default_error(span)),
+    };
+    let kind = match lit {
+        syn::Lit::Int(i) => {
+            let value: i64 = if negative {
+                format!("-{}", i.base10_digits()).parse().map_err(|e| syn::Error::new(span, e))?
+            } else {
+                i.base10_parse()?
+            };
+            LitKind::Int(value)
+        }
+        syn::Lit::Float(f) => {
+            let v: f64 = f.base10_parse()?;
+            LitKind::Float(if negative { -v } else { v })
+        }
+        syn::Lit::Str(s) if !negative => LitKind::Str(s.value()),
+        syn::Lit::Bool(b) if !negative => LitKind::Bool(b.value),
+        _ => return Err(default_error(span)),
+    };
+    Ok(DefaultLit { kind, span })
+}
+
+fn default_error(span: Span) -> syn::Error {
+    syn::Error::new(
+        span,
+        "expected a literal default: `default = 0`, `default = 1.5`, `default = \"text\"` or `default = true`",
+    )
+}

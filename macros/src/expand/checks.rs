@@ -1,0 +1,44 @@
+//! Type checks the compiler must make, emitted at the user's spans so the error points at
+//! the attribute or field that is wrong. They live in a function that is never called.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+
+use crate::attr::{LitKind, OnDelete};
+use crate::model::Table;
+
+pub fn checks(t: &Table) -> TokenStream {
+    let p = super::private(t);
+    let mut checks = Vec::new();
+    for c in &t.columns {
+        let ty = c.ty;
+        checks.push(quote_spanned!(ty.span()=> #p::check_column::<#ty>();));
+        if let Some(auto) = c.auto {
+            checks.push(quote_spanned!(auto=> #p::check_auto::<#ty>();));
+        }
+        if let Some(d) = &c.default {
+            let kind = match d.kind {
+                LitKind::Int(_) => quote!(Int),
+                LitKind::Float(_) => quote!(Float),
+                LitKind::Str(_) => quote!(Str),
+                LitKind::Bool(_) => quote!(Bool),
+            };
+            checks.push(quote_spanned!(d.span=> #p::check_default::<#ty, #p::lit::#kind>();));
+        }
+        if let Some(r) = &c.references {
+            let path = &r.table;
+            let col = &r.column;
+            checks.push(quote_spanned!(r.span=> #p::check_reference::<#ty, _, _>(&#path::#col);));
+            if let Some((action, OnDelete::SetNull)) = &r.on_delete {
+                checks.push(quote_spanned!(action.span()=> #p::check_nullable::<#ty>();));
+            }
+        }
+    }
+    quote! {
+        #[allow(dead_code, clippy::all)]
+        fn __weft_checks() {
+            #(#checks)*
+        }
+    }
+}

@@ -1,0 +1,50 @@
+//! Code generation: one file per generated artifact. Generated code reaches the runtime only
+//! through `weft::__private` (or the path given by `#[table(crate = …)]`).
+
+mod checks;
+mod columns;
+mod insert;
+mod table;
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::ctxt::Ctxt;
+use crate::model::{self, Table};
+
+pub fn derive_table(input: &syn::DeriveInput) -> TokenStream {
+    let cx = Ctxt::default();
+    let model = model::build(&cx, input);
+    let errors = cx.finish().map(|e| e.to_compile_error());
+    match model {
+        // Even with errors, emit the items users refer to (column handles, the insert form,
+        // the `Table` impl) so one mistake does not cascade into errors at every use.
+        Some(table) => {
+            let body = expand(&table, errors.is_none());
+            quote!(#errors #body)
+        }
+        None => errors.unwrap_or_default(),
+    }
+}
+
+fn expand(t: &Table, valid: bool) -> TokenStream {
+    let columns = columns::column_handles(t);
+    let table_impl = table::table_impl(t, valid);
+    let insert = insert::insert_form(t);
+    // Type checks only make sense on a valid model: they would repeat the errors above.
+    let checks = if valid { checks::checks(t) } else { TokenStream::new() };
+    quote! {
+        #columns
+        #insert
+        const _: () = {
+            #table_impl
+            #checks
+        };
+    }
+}
+
+/// `::weft::__private`, or the override.
+fn private(t: &Table) -> TokenStream {
+    let krate = &t.krate;
+    quote!(#krate::__private)
+}

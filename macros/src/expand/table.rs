@@ -1,0 +1,101 @@
+//! `impl Table`: static metadata and row decoding.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+
+use crate::attr::{LitKind, OnDelete};
+use crate::model::Table;
+
+pub fn table_impl(t: &Table, valid: bool) -> TokenStream {
+    let p = super::private(t);
+    let krate = &t.krate;
+    let ident = t.ident;
+    let insert = &t.insert_ident;
+    let table = &t.sql_name;
+    let rust_name = ident.to_string();
+
+    let columns = t.columns.iter().map(|c| {
+        let name = &c.sql_name;
+        let field = crate::model::unraw(c.field);
+        let ty = c.ty;
+        let auto = c.auto.is_some();
+        let unique = c.unique;
+        let keyed = c.keyed;
+        let default = match c.default.as_ref().map(|d| &d.kind) {
+            None => quote!(#p::None),
+            Some(LitKind::Int(i)) => quote!(#p::Some(#p::DefaultValue::Int(#i))),
+            Some(LitKind::Float(f)) => quote!(#p::Some(#p::DefaultValue::Float(#f))),
+            Some(LitKind::Str(s)) => quote!(#p::Some(#p::DefaultValue::Text(#s))),
+            Some(LitKind::Bool(b)) => quote!(#p::Some(#p::DefaultValue::Bool(#b))),
+        };
+        // With errors elsewhere, a reference may name a missing field: leave it out so the
+        // only error is the one already reported.
+        let references = match (&c.references, valid) {
+            (Some(r), true) => {
+                let path = &r.table;
+                let col = &r.column;
+                let on_delete = match r.on_delete.as_ref().map(|(_, a)| a) {
+                    None => quote!(#p::None),
+                    Some(OnDelete::Cascade) => quote!(#p::Some(#p::OnDelete::Cascade)),
+                    Some(OnDelete::SetNull) => quote!(#p::Some(#p::OnDelete::SetNull)),
+                    Some(OnDelete::Restrict) => quote!(#p::Some(#p::OnDelete::Restrict)),
+                    Some(OnDelete::NoAction) => quote!(#p::Some(#p::OnDelete::NoAction)),
+                };
+                quote_spanned! {r.span=>
+                    #p::Some(#p::ForeignKey {
+                        table: #path::#col.table_name(),
+                        column: #path::#col.name(),
+                        on_delete: #on_delete,
+                    })
+                }
+            }
+            _ => quote!(#p::None),
+        };
+        let sql_type = quote_spanned!(ty.span()=> <#ty as #p::SqlValue>::SQL_TYPE);
+        let nullable = quote_spanned!(ty.span()=> <#ty as #p::SqlValue>::NULLABLE);
+        quote! {
+            #p::ColumnMeta {
+                name: #name,
+                field: #field,
+                sql_type: #sql_type,
+                nullable: #nullable,
+                auto: #auto,
+                unique: #unique,
+                keyed: #keyed,
+                default: #default,
+                references: #references,
+            }
+        }
+    });
+    let primary_key = &t.primary_key;
+    let uniques = t.uniques.iter().map(|u| quote!(&[#(#u),*]));
+    let indexes = t.indexes.iter().map(|u| quote!(&[#(#u),*]));
+
+    let decoders = t.columns.iter().map(|c| {
+        let field = c.field;
+        let ty = c.ty;
+        let name = &c.sql_name;
+        quote_spanned!(ty.span()=> #field: __reader.column::<#ty>(#table, #name)?)
+    });
+
+    quote! {
+        #[automatically_derived]
+        impl #p::Table for #ident {
+            const META: &'static #p::TableMeta = &#p::TableMeta {
+                name: #table,
+                rust_name: #rust_name,
+                columns: &[#(#columns),*],
+                primary_key: &[#(#primary_key),*],
+                uniques: &[#(#uniques),*],
+                indexes: &[#(#indexes),*],
+            };
+            type Insert = #insert;
+
+            #[inline]
+            fn decode(__reader: &mut #p::RowReader<'_>) -> #p::Result<Self, #krate::Error> {
+                #p::Ok(Self { #(#decoders,)* })
+            }
+        }
+    }
+}
