@@ -7,7 +7,8 @@ use syn::{Ident, LitStr, Path, Token};
 
 use crate::ctxt::Ctxt;
 
-const TABLE_KEYS: &str = "name, primary_key(…), index(…), unique(…), insert, insert_derive(…), crate";
+const TABLE_KEYS: &str =
+    "name, primary_key(…), index(…), unique(…), insert, insert_derive(…), crate";
 const COLUMN_KEYS: &str = "name, primary_key, auto, unique, default, references, on_delete";
 
 #[derive(Default)]
@@ -60,7 +61,10 @@ pub fn parse_table_attrs(cx: &Ctxt, attrs: &[syn::Attribute]) -> TableAttrs {
             if meta.path.is_ident("name") {
                 set_once(cx, &meta, &mut out.name, meta.value()?.parse()?)
             } else if meta.path.is_ident("primary_key") {
-                let span = meta.path.get_ident().map_or_else(Span::call_site, Ident::span);
+                let span = meta
+                    .path
+                    .get_ident()
+                    .map_or_else(Span::call_site, Ident::span);
                 let fields = ident_list(&meta, "primary_key(a, b)")?;
                 set_once(cx, &meta, &mut out.primary_key, (span, fields))
             } else if meta.path.is_ident("index") {
@@ -137,9 +141,17 @@ pub fn parse_column_attrs(cx: &Ctxt, attrs: &[syn::Attribute]) -> ColumnAttrs {
     out
 }
 
-fn set_once<T>(cx: &Ctxt, meta: &ParseNestedMeta, slot: &mut Option<T>, value: T) -> syn::Result<()> {
+fn set_once<T>(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta,
+    slot: &mut Option<T>,
+    value: T,
+) -> syn::Result<()> {
     if slot.is_some() {
-        cx.error_spanned(&meta.path, format!("`{}` is given twice", path_name(&meta.path)));
+        cx.error_spanned(
+            &meta.path,
+            format!("`{}` is given twice", path_name(&meta.path)),
+        );
     } else {
         *slot = Some(value);
     }
@@ -154,7 +166,11 @@ fn unknown_key(meta: &ParseNestedMeta, attr: &str, valid: &str) -> syn::Error {
 }
 
 fn path_name(path: &Path) -> String {
-    path.segments.iter().map(|s| s.ident.to_string()).collect::<Vec<_>>().join("::")
+    path.segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect::<Vec<_>>()
+        .join("::")
 }
 
 fn ident_list(meta: &ParseNestedMeta, example: &str) -> syn::Result<Vec<Ident>> {
@@ -187,7 +203,11 @@ fn parse_default(meta: &ParseNestedMeta) -> syn::Result<DefaultLit> {
     let span = syn::spanned::Spanned::span(&expr);
     let (negative, lit) = match &expr {
         syn::Expr::Lit(l) => (false, &l.lit),
-        syn::Expr::Unary(syn::ExprUnary { op: syn::UnOp::Neg(_), expr, .. }) => match &**expr {
+        syn::Expr::Unary(syn::ExprUnary {
+            op: syn::UnOp::Neg(_),
+            expr,
+            ..
+        }) => match &**expr {
             syn::Expr::Lit(l) => (true, &l.lit),
             _ => return Err(default_error(span)),
         },
@@ -196,7 +216,9 @@ fn parse_default(meta: &ParseNestedMeta) -> syn::Result<DefaultLit> {
     let kind = match lit {
         syn::Lit::Int(i) => {
             let value: i64 = if negative {
-                format!("-{}", i.base10_digits()).parse().map_err(|e| syn::Error::new(span, e))?
+                format!("-{}", i.base10_digits())
+                    .parse()
+                    .map_err(|e| syn::Error::new(span, e))?
             } else {
                 i.base10_parse()?
             };

@@ -69,16 +69,25 @@ pub fn build<'a>(cx: &Ctxt, input: &'a syn::DeriveInput) -> Option<Table<'a>> {
             }
         },
         syn::Data::Enum(e) => {
-            cx.error_spanned(e.enum_token, "`#[derive(Table)]` works on structs with named fields, not enums");
+            cx.error_spanned(
+                e.enum_token,
+                "`#[derive(Table)]` works on structs with named fields, not enums",
+            );
             return None;
         }
         syn::Data::Union(u) => {
-            cx.error_spanned(u.union_token, "`#[derive(Table)]` works on structs with named fields, not unions");
+            cx.error_spanned(
+                u.union_token,
+                "`#[derive(Table)]` works on structs with named fields, not unions",
+            );
             return None;
         }
     };
     if !input.generics.params.is_empty() {
-        cx.error_spanned(&input.generics, "`#[derive(Table)]` does not support generic parameters");
+        cx.error_spanned(
+            &input.generics,
+            "`#[derive(Table)]` does not support generic parameters",
+        );
     }
     if fields.is_empty() {
         cx.error_spanned(&input.ident, "a table needs at least one column");
@@ -93,16 +102,27 @@ pub fn build<'a>(cx: &Ctxt, input: &'a syn::DeriveInput) -> Option<Table<'a>> {
         if let Some(span) = col.primary_key {
             column_pk.push((i, span));
         }
-        let references = col.references.and_then(|path| reference(cx, path, col.on_delete.clone()));
+        let references = col
+            .references
+            .and_then(|path| reference(cx, path, col.on_delete.clone()));
         if references.is_none()
             && let Some((action, _)) = &col.on_delete
         {
-            cx.error_spanned(action, "`on_delete` needs `references = Table::column` on the same column");
+            cx.error_spanned(
+                action,
+                "`on_delete` needs `references = Table::column` on the same column",
+            );
         }
         if let (Some(auto), Some(_)) = (col.auto, &col.default) {
-            cx.error_at(auto, "a column cannot be both `auto` and `default`: the database generates auto values");
+            cx.error_at(
+                auto,
+                "a column cannot be both `auto` and `default`: the database generates auto values",
+            );
         }
-        let sql_name = col.name.as_ref().map_or_else(|| unraw(ident), |n| n.value());
+        let sql_name = col
+            .name
+            .as_ref()
+            .map_or_else(|| unraw(ident), |n| n.value());
         if let Some(name) = &col.name
             && name.value().is_empty()
         {
@@ -124,7 +144,10 @@ pub fn build<'a>(cx: &Ctxt, input: &'a syn::DeriveInput) -> Option<Table<'a>> {
         if let Some(b) = columns[..i].iter().find(|b| b.sql_name == a.sql_name) {
             cx.error_spanned(
                 a.field,
-                format!("column name `{}` is already used by field `{}`", a.sql_name, b.field),
+                format!(
+                    "column name `{}` is already used by field `{}`",
+                    a.sql_name, b.field
+                ),
             );
         }
     }
@@ -135,7 +158,11 @@ pub fn build<'a>(cx: &Ctxt, input: &'a syn::DeriveInput) -> Option<Table<'a>> {
             let known: Vec<String> = columns.iter().map(|c| unraw(c.field)).collect();
             cx.error_spanned(
                 name,
-                format!("no field `{name}` in `{}`; its fields are: {}", input.ident, known.join(", ")),
+                format!(
+                    "no field `{name}` in `{}`; its fields are: {}",
+                    input.ident,
+                    known.join(", ")
+                ),
             );
         }
         position
@@ -176,7 +203,11 @@ pub fn build<'a>(cx: &Ctxt, input: &'a syn::DeriveInput) -> Option<Table<'a>> {
         }
     }
 
-    for &i in primary_key.iter().chain(uniques.iter().flatten()).chain(indexes.iter().flatten()) {
+    for &i in primary_key
+        .iter()
+        .chain(uniques.iter().flatten())
+        .chain(indexes.iter().flatten())
+    {
         columns[i].keyed = true;
     }
 
@@ -210,17 +241,32 @@ pub fn build<'a>(cx: &Ctxt, input: &'a syn::DeriveInput) -> Option<Table<'a>> {
 fn reference(cx: &Ctxt, path: Path, on_delete: Option<(Ident, OnDelete)>) -> Option<Reference> {
     let span = syn::spanned::Spanned::span(&path);
     if path.segments.len() < 2 {
-        cx.error_spanned(&path, "expected `references = Table::column`, e.g. `references = User::id`");
+        cx.error_spanned(
+            &path,
+            "expected `references = Table::column`, e.g. `references = User::id`",
+        );
         return None;
     }
     let mut table = path.clone();
-    let last = table.segments.pop().expect("checked: two or more segments").into_value();
+    let last = table
+        .segments
+        .pop()
+        .expect("checked: two or more segments")
+        .into_value();
     // `pop` leaves the trailing `::`; drop it.
     let trimmed: Path = {
         let segs: Vec<_> = table.segments.iter().cloned().collect();
-        Path { leading_colon: table.leading_colon, segments: segs.into_iter().collect() }
+        Path {
+            leading_colon: table.leading_colon,
+            segments: segs.into_iter().collect(),
+        }
     };
-    Some(Reference { table: trimmed, column: last.ident, span, on_delete })
+    Some(Reference {
+        table: trimmed,
+        column: last.ident,
+        span,
+        on_delete,
+    })
 }
 
 /// `r#type` → `type`.
@@ -235,7 +281,8 @@ pub fn snake_case(name: &str) -> String {
     let mut out = String::with_capacity(name.len() + 4);
     for (i, &c) in chars.iter().enumerate() {
         if c.is_uppercase() {
-            let prev_lower = i > 0 && (chars[i - 1].is_lowercase() || chars[i - 1].is_ascii_digit());
+            let prev_lower =
+                i > 0 && (chars[i - 1].is_lowercase() || chars[i - 1].is_ascii_digit());
             let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
             let prev_upper = i > 0 && chars[i - 1].is_uppercase();
             if i > 0 && (prev_lower || (prev_upper && next_lower)) {

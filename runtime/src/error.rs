@@ -44,7 +44,9 @@ pub enum Error {
     },
     /// A bind value cannot be stored exactly on this backend (for example NaN on SQLite,
     /// nanoseconds on PostgreSQL). Nothing was sent.
-    #[error("cannot bind parameter {index} on {backend} without losing data: {reason}\n  in: {sql}")]
+    #[error(
+        "cannot bind parameter {index} on {backend} without losing data: {reason}\n  in: {sql}"
+    )]
     Value {
         /// 1-based position of the bind parameter.
         index: usize,
@@ -129,7 +131,10 @@ pub(crate) fn redact_url(url: &str) -> String {
 mod tests {
     #[test]
     fn passwords_are_masked() {
-        assert_eq!(super::redact_url("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(
+            super::redact_url("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
         assert_eq!(super::redact_url("sqlite::memory:"), "sqlite::memory:");
     }
 }

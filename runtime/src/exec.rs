@@ -12,7 +12,7 @@ use crate::backend::Backend;
 use crate::error::{Error, Result, redact_url};
 use crate::render::Sql;
 use crate::row::RowRef;
-use crate::schema::{TableMeta, create_table_sql, drop_table_sql, in_dependency_order};
+use crate::schema::{TableMeta, Tables, create_table_sql, drop_table_sql, in_dependency_order};
 use crate::value::Value;
 
 /// A handle to a database: a connection pool of one backend. Cheap to clone.
@@ -46,7 +46,9 @@ enum Pool {
 
 impl std::fmt::Debug for Db {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Db").field("backend", &self.backend()).finish_non_exhaustive()
+        f.debug_struct("Db")
+            .field("backend", &self.backend())
+            .finish_non_exhaustive()
     }
 }
 
@@ -58,7 +60,10 @@ impl Db {
     /// exactly one connection that never expires. File databases are created if missing.
     pub async fn connect(url: &str) -> Result<Db> {
         let shown = redact_url(url);
-        let connect_err = |source| Error::Connect { url: shown.clone(), source };
+        let connect_err = |source| Error::Connect {
+            url: shown.clone(),
+            source,
+        };
         let scheme = url.split(':').next().unwrap_or_default();
         match scheme {
             "sqlite" => {
@@ -71,7 +76,11 @@ impl Db {
                     let memory = url.contains(":memory:") || url.contains("mode=memory");
                     let mut pool = sqlx::sqlite::SqlitePoolOptions::new();
                     if memory {
-                        pool = pool.max_connections(1).min_connections(1).idle_timeout(None).max_lifetime(None);
+                        pool = pool
+                            .max_connections(1)
+                            .min_connections(1)
+                            .idle_timeout(None)
+                            .max_lifetime(None);
                     }
                     let pool = pool.connect_with(opts).await.map_err(connect_err)?;
                     return Ok(Db::from_sqlite_pool(pool));
@@ -82,7 +91,10 @@ impl Db {
             "postgres" | "postgresql" => {
                 #[cfg(feature = "postgres")]
                 {
-                    let pool = sqlx::postgres::PgPoolOptions::new().connect(url).await.map_err(connect_err)?;
+                    let pool = sqlx::postgres::PgPoolOptions::new()
+                        .connect(url)
+                        .await
+                        .map_err(connect_err)?;
                     return Ok(Db::from_postgres_pool(pool));
                 }
                 #[allow(unreachable_code)]
@@ -92,7 +104,10 @@ impl Db {
                 #[cfg(feature = "mysql")]
                 {
                     let url = url.replacen("mariadb:", "mysql:", 1);
-                    let pool = sqlx::mysql::MySqlPoolOptions::new().connect(&url).await.map_err(connect_err)?;
+                    let pool = sqlx::mysql::MySqlPoolOptions::new()
+                        .connect(&url)
+                        .await
+                        .map_err(connect_err)?;
                     return Db::from_mysql_pool(pool).await;
                 }
                 #[allow(unreachable_code)]
@@ -100,7 +115,8 @@ impl Db {
             }
             _ => Err(Error::Url {
                 url: shown.clone(),
-                reason: "expected a URL starting with `sqlite:`, `postgres://` or `mysql://`".into(),
+                reason: "expected a URL starting with `sqlite:`, `postgres://` or `mysql://`"
+                    .into(),
             }),
         }
     }
@@ -124,16 +140,28 @@ impl Db {
         let version: String = sqlx::query_scalar(sql)
             .fetch_one(&pool)
             .await
-            .map_err(|source| Error::Query { sql: sql.into(), source })?;
+            .map_err(|source| Error::Query {
+                sql: sql.into(),
+                source,
+            })?;
         Ok(Db::new(Pool::MySql(pool), version.contains("MariaDB")))
     }
 
     fn new(pool: Pool, mariadb: bool) -> Db {
-        Db { inner: Arc::new(Inner { pool, statements: AtomicU64::new(0), mariadb }) }
+        Db {
+            inner: Arc::new(Inner {
+                pool,
+                statements: AtomicU64::new(0),
+                mariadb,
+            }),
+        }
     }
 
     fn pool_target(&self) -> Target<'_> {
-        Target { db: self, conn: None }
+        Target {
+            db: self,
+            conn: None,
+        }
     }
 
     /// The backend (and SQL dialect) of this database.
@@ -164,7 +192,10 @@ impl Db {
 
     /// Starts a transaction. It rolls back when dropped without [`Tx::commit`].
     pub async fn begin(&self) -> Result<Tx<'static>> {
-        let begin_err = |source| Error::Transaction { action: "begin", source };
+        let begin_err = |source| Error::Transaction {
+            action: "begin",
+            source,
+        };
         let conn = match &self.inner.pool {
             #[cfg(feature = "sqlite")]
             Pool::Sqlite(p) => TxConn::Sqlite(p.begin().await.map_err(begin_err)?),
@@ -173,7 +204,10 @@ impl Db {
             #[cfg(feature = "mysql")]
             Pool::MySql(p) => TxConn::MySql(p.begin().await.map_err(begin_err)?),
         };
-        Ok(Tx { conn, db: self.clone() })
+        Ok(Tx {
+            conn,
+            db: self.clone(),
+        })
     }
 
     /// Runs `body` in a transaction: commits when it returns `Ok`, rolls back when it returns
@@ -204,12 +238,32 @@ impl Db {
     /// foreign keys, unique constraints, defaults and indexes.
     ///
     /// For tests, examples and quick starts; production schemas want migrations.
-    pub async fn create_tables(&self, tables: &[&TableMeta]) -> Result<()> {
+    ///
+    /// ```
+    /// # use weft::Table;
+    /// # #[derive(Table)] struct User { #[column(primary_key)] id: i64 }
+    /// # #[derive(Table)] struct Post { #[column(primary_key)] id: i64, #[column(references = User::id)] user_id: i64 }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> weft::Result<()> {
+    /// let db = weft::Db::connect("sqlite::memory:").await?;
+    /// db.create_tables::<(Post, User)>().await?; // any order: User is created first
+    /// db.drop_tables::<(Post, User)>().await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn create_tables<T: Tables>(&self) -> Result<()> {
+        self.create_tables_from(&T::metas()).await
+    }
+
+    /// [`create_tables`](Self::create_tables) from metadata chosen at run time.
+    pub async fn create_tables_from(&self, tables: &[&TableMeta]) -> Result<()> {
         let backend = self.backend();
         let mut tx = self.begin().await?;
         for table in in_dependency_order(tables) {
             for text in create_table_sql(table, backend) {
-                let sql = Sql { backend, text, binds: Vec::new() };
+                let sql = Sql {
+                    backend,
+                    text,
+                    binds: Vec::new(),
+                };
                 (&mut tx).target().execute(&sql).await?;
             }
         }
@@ -217,12 +271,21 @@ impl Db {
     }
 
     /// Drops `tables` if they exist, dependents first.
-    pub async fn drop_tables(&self, tables: &[&TableMeta]) -> Result<()> {
+    pub async fn drop_tables<T: Tables>(&self) -> Result<()> {
+        self.drop_tables_from(&T::metas()).await
+    }
+
+    /// [`drop_tables`](Self::drop_tables) from metadata chosen at run time.
+    pub async fn drop_tables_from(&self, tables: &[&TableMeta]) -> Result<()> {
         let backend = self.backend();
         let mut order = in_dependency_order(tables);
         order.reverse();
         for table in order {
-            let sql = Sql { backend, text: drop_table_sql(table, backend), binds: Vec::new() };
+            let sql = Sql {
+                backend,
+                text: drop_table_sql(table, backend),
+                binds: Vec::new(),
+            };
             self.pool_target().execute(&sql).await?;
         }
         Ok(())
@@ -231,14 +294,21 @@ impl Db {
     /// Runs one SQL statement of your own with bound values, returning the rows affected.
     /// The escape hatch for what the builder does not cover; values still travel as binds.
     pub async fn execute_sql(&self, text: &str, binds: Vec<Value>) -> Result<u64> {
-        let sql = Sql { backend: self.backend(), text: text.to_owned(), binds };
+        let sql = Sql {
+            backend: self.backend(),
+            text: text.to_owned(),
+            binds,
+        };
         self.pool_target().execute(&sql).await
     }
 }
 
 #[allow(dead_code)]
 fn disabled(url: &str, feature: &str) -> Error {
-    Error::Url { url: url.to_owned(), reason: format!("this build of weft lacks the `{feature}` feature") }
+    Error::Url {
+        url: url.to_owned(),
+        reason: format!("this build of weft lacks the `{feature}` feature"),
+    }
 }
 
 async fn run_in<'c, T, E, F>(mut tx: Tx<'c>, body: F) -> Result<T, E>
@@ -299,26 +369,40 @@ macro_rules! on_tx {
 impl<'c> Tx<'c> {
     /// Commits.
     pub async fn commit(self) -> Result<()> {
-        on_tx!(self.conn, |t| t.commit().await).map_err(|source| Error::Transaction { action: "commit", source })
+        on_tx!(self.conn, |t| t.commit().await).map_err(|source| Error::Transaction {
+            action: "commit",
+            source,
+        })
     }
 
     /// Rolls back.
     pub async fn rollback(self) -> Result<()> {
-        on_tx!(self.conn, |t| t.rollback().await).map_err(|source| Error::Transaction { action: "rollback", source })
+        on_tx!(self.conn, |t| t.rollback().await).map_err(|source| Error::Transaction {
+            action: "rollback",
+            source,
+        })
     }
 
     /// Starts a nested transaction: a savepoint that commits into this transaction.
     pub async fn begin(&mut self) -> Result<Tx<'_>> {
-        let begin_err = |source| Error::Transaction { action: "begin", source };
+        let begin_err = |source| Error::Transaction {
+            action: "begin",
+            source,
+        };
         let conn = match &mut self.conn {
             #[cfg(feature = "sqlite")]
             TxConn::Sqlite(t) => TxConn::Sqlite(sqlx::Acquire::begin(t).await.map_err(begin_err)?),
             #[cfg(feature = "postgres")]
-            TxConn::Postgres(t) => TxConn::Postgres(sqlx::Acquire::begin(t).await.map_err(begin_err)?),
+            TxConn::Postgres(t) => {
+                TxConn::Postgres(sqlx::Acquire::begin(t).await.map_err(begin_err)?)
+            }
             #[cfg(feature = "mysql")]
             TxConn::MySql(t) => TxConn::MySql(sqlx::Acquire::begin(t).await.map_err(begin_err)?),
         };
-        Ok(Tx { conn, db: self.db.clone() })
+        Ok(Tx {
+            conn,
+            db: self.db.clone(),
+        })
     }
 
     /// Runs `body` in a savepoint: released on `Ok`, rolled back on `Err` or panic, leaving
@@ -337,7 +421,6 @@ impl<'c> Tx<'c> {
     }
 }
 
-
 /// Where a query runs: `&Db` (a pooled connection per statement) or `&mut Tx` (inside a
 /// transaction).
 pub trait Executor: Send {
@@ -347,13 +430,19 @@ pub trait Executor: Send {
 
 impl Executor for &Db {
     fn target(&mut self) -> Target<'_> {
-        Target { db: self, conn: None }
+        Target {
+            db: self,
+            conn: None,
+        }
     }
 }
 
 impl Executor for Db {
     fn target(&mut self) -> Target<'_> {
-        Target { db: self, conn: None }
+        Target {
+            db: self,
+            conn: None,
+        }
     }
 }
 
@@ -367,7 +456,10 @@ impl Executor for &mut Tx<'_> {
             #[cfg(feature = "mysql")]
             TxConn::MySql(t) => ConnRef::MySql(&mut **t),
         };
-        Target { db: &self.db, conn: Some(conn) }
+        Target {
+            db: &self.db,
+            conn: Some(conn),
+        }
     }
 }
 
@@ -457,7 +549,10 @@ impl Target<'_> {
         let span = statement_span(sql);
         let started = Instant::now();
         self.db.inner.statements.fetch_add(1, Ordering::Relaxed);
-        let query_err = |source| Error::Query { sql: sql.text.clone(), source };
+        let query_err = |source| Error::Query {
+            sql: sql.text.clone(),
+            source,
+        };
         let out = async {
             let mut out = Vec::new();
             on_target!(self, sql, |e, args| {
@@ -479,7 +574,10 @@ impl Target<'_> {
         let span = statement_span(sql);
         let started = Instant::now();
         self.db.inner.statements.fetch_add(1, Ordering::Relaxed);
-        let query_err = |source| Error::Query { sql: sql.text.clone(), source };
+        let query_err = |source| Error::Query {
+            sql: sql.text.clone(),
+            source,
+        };
         let affected = async {
             on_target!(self, sql, |e, args| {
                 let done = sqlx::query_with(AssertSqlSafe(sql.text.as_str()), args)
@@ -546,7 +644,12 @@ mod binds {
     use sqlx::error::BoxDynError;
 
     fn value_err(sql: &Sql, index: usize, reason: String) -> Error {
-        Error::Value { index: index + 1, backend: sql.backend, reason, sql: sql.text.clone() }
+        Error::Value {
+            index: index + 1,
+            backend: sql.backend,
+            reason,
+            sql: sql.text.clone(),
+        }
     }
 
     /// Adds `$v` to `$args`: the backend's own arms first, then the values every driver
@@ -611,7 +714,8 @@ mod binds {
         mut add: impl FnMut(&mut A, &Value) -> Result<(), BoxDynError>,
     ) -> Result<A> {
         for (i, v) in sql.binds.iter().enumerate() {
-            v.check_storable(sql.backend).map_err(|why| value_err(sql, i, why.into_owned()))?;
+            v.check_storable(sql.backend)
+                .map_err(|why| value_err(sql, i, why.into_owned()))?;
             add(&mut args, v).map_err(|e| value_err(sql, i, e.to_string()))?;
         }
         Ok(args)
@@ -619,31 +723,39 @@ mod binds {
 
     #[cfg(feature = "sqlite")]
     pub(super) fn sqlite(sql: &Sql) -> Result<sqlx::sqlite::SqliteArguments> {
-        encode_all(sql, Default::default(), |args: &mut sqlx::sqlite::SqliteArguments, v| {
-            add_value!(args, v, {
-                Value::Null(t) => add_null!(args, *t, json = String, decimal = String),
-                Value::Json(s) => args.add(s.as_str()),
-                // SQLite has no decimal type: the exact text is stored.
-                #[cfg(feature = "rust_decimal")]
-                Value::Decimal(d) => args.add(d.to_string()),
-            })
-        })
+        encode_all(
+            sql,
+            Default::default(),
+            |args: &mut sqlx::sqlite::SqliteArguments, v| {
+                add_value!(args, v, {
+                    Value::Null(t) => add_null!(args, *t, json = String, decimal = String),
+                    Value::Json(s) => args.add(s.as_str()),
+                    // SQLite has no decimal type: the exact text is stored.
+                    #[cfg(feature = "rust_decimal")]
+                    Value::Decimal(d) => args.add(d.to_string()),
+                })
+            },
+        )
     }
 
     #[cfg(feature = "postgres")]
     pub(super) fn postgres(sql: &Sql) -> Result<sqlx::postgres::PgArguments> {
         type RawJson = sqlx::types::Json<Box<serde_json::value::RawValue>>;
-        encode_all(sql, Default::default(), |args: &mut sqlx::postgres::PgArguments, v| {
-            add_value!(args, v, {
-                Value::Null(t) => add_null!(args, *t, json = RawJson, decimal = PgDecimalNull),
-                Value::Json(s) => {
-                    let raw = serde_json::value::RawValue::from_string(s.clone())?;
-                    args.add(sqlx::types::Json(raw))
-                }
-                #[cfg(feature = "rust_decimal")]
-                Value::Decimal(d) => args.add(*d),
-            })
-        })
+        encode_all(
+            sql,
+            Default::default(),
+            |args: &mut sqlx::postgres::PgArguments, v| {
+                add_value!(args, v, {
+                    Value::Null(t) => add_null!(args, *t, json = RawJson, decimal = PgDecimalNull),
+                    Value::Json(s) => {
+                        let raw = serde_json::value::RawValue::from_string(s.clone())?;
+                        args.add(sqlx::types::Json(raw))
+                    }
+                    #[cfg(feature = "rust_decimal")]
+                    Value::Decimal(d) => args.add(*d),
+                })
+            },
+        )
     }
 
     #[cfg(all(feature = "postgres", feature = "rust_decimal"))]
@@ -653,13 +765,22 @@ mod binds {
 
     #[cfg(feature = "mysql")]
     pub(super) fn mysql(sql: &Sql) -> Result<sqlx::mysql::MySqlArguments> {
-        encode_all(sql, Default::default(), |args: &mut sqlx::mysql::MySqlArguments, v| {
-            add_value!(args, v, {
-                Value::Null(t) => add_null!(args, *t, json = String, decimal = String),
-                Value::Json(s) => args.add(s.as_str()),
-                #[cfg(feature = "rust_decimal")]
-                Value::Decimal(d) => args.add(*d),
-            })
-        })
+        encode_all(
+            sql,
+            Default::default(),
+            |args: &mut sqlx::mysql::MySqlArguments, v| {
+                add_value!(args, v, {
+                    Value::Null(t) => add_null!(args, *t, json = String, decimal = String),
+                    Value::Json(s) => args.add(s.as_str()),
+                    #[cfg(feature = "rust_decimal")]
+                    Value::Decimal(d) => args.add(*d),
+                    // sqlx sends DateTime<Utc> as a TIMESTAMP parameter, whose range (1970–2038)
+                    // MariaDB enforces by storing NULL. weft's columns are DATETIME(6), holding
+                    // UTC: send the UTC wall-clock time as a DATETIME.
+                    #[cfg(feature = "chrono")]
+                    Value::Timestamp(t) => args.add(t.naive_utc()),
+                })
+            },
+        )
     }
 }

@@ -13,13 +13,27 @@ use crate::value::{Operand, SqlValue, Text, Value};
 #[doc(hidden)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Node {
-    Column { table: &'static str, name: &'static str },
+    Column {
+        table: &'static str,
+        name: &'static str,
+    },
     Bind(Value),
     Binary(Box<Node>, BinOp, Box<Node>),
     Not(Box<Node>),
-    IsNull { expr: Box<Node>, negated: bool },
-    InList { expr: Box<Node>, list: Vec<Node>, negated: bool },
-    Between { expr: Box<Node>, low: Box<Node>, high: Box<Node> },
+    IsNull {
+        expr: Box<Node>,
+        negated: bool,
+    },
+    InList {
+        expr: Box<Node>,
+        list: Vec<Node>,
+        negated: bool,
+    },
+    Between {
+        expr: Box<Node>,
+        low: Box<Node>,
+        high: Box<Node>,
+    },
     CountStar,
 }
 
@@ -81,7 +95,11 @@ impl<T, V> Column<T, V> {
     /// Used by generated code.
     #[doc(hidden)]
     pub const fn new(table: &'static str, name: &'static str) -> Self {
-        Column { table, name, _marker: PhantomData }
+        Column {
+            table,
+            name,
+            _marker: PhantomData,
+        }
     }
 
     /// The SQL name of the column's table.
@@ -106,7 +124,10 @@ pub struct Expr<V, D = ()> {
 
 impl<V, D> Clone for Expr<V, D> {
     fn clone(&self) -> Self {
-        Expr { node: self.node.clone(), _marker: PhantomData }
+        Expr {
+            node: self.node.clone(),
+            _marker: PhantomData,
+        }
     }
 }
 
@@ -118,7 +139,10 @@ impl<V, D> std::fmt::Debug for Expr<V, D> {
 
 impl<V, D> Expr<V, D> {
     pub(crate) fn from_node(node: Node) -> Self {
-        Expr { node, _marker: PhantomData }
+        Expr {
+            node,
+            _marker: PhantomData,
+        }
     }
 }
 
@@ -141,7 +165,10 @@ impl<T, V> Expression for Column<T, V> {
     type Tables = Dep<T>;
     #[inline]
     fn into_node(self) -> Node {
-        Node::Column { table: self.table, name: self.name }
+        Node::Column {
+            table: self.table,
+            name: self.name,
+        }
     }
 }
 
@@ -405,11 +432,19 @@ impl<T> Condition for Column<T, bool> {
 impl<D> Expr<bool, D> {
     /// `self AND other`
     pub fn and<C: Condition>(self, other: C) -> Expr<bool, (D, C::Tables)> {
-        Expr::from_node(Node::Binary(boxed(self.node), BinOp::And, boxed(other.into_node())))
+        Expr::from_node(Node::Binary(
+            boxed(self.node),
+            BinOp::And,
+            boxed(other.into_node()),
+        ))
     }
     /// `self OR other`
     pub fn or<C: Condition>(self, other: C) -> Expr<bool, (D, C::Tables)> {
-        Expr::from_node(Node::Binary(boxed(self.node), BinOp::Or, boxed(other.into_node())))
+        Expr::from_node(Node::Binary(
+            boxed(self.node),
+            BinOp::Or,
+            boxed(other.into_node()),
+        ))
     }
 }
 

@@ -18,7 +18,7 @@
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> weft::Result<()> {
 //! let db = Db::connect("sqlite::memory:").await?;
-//! db.create_tables(&[User::META]).await?;
+//! db.create_tables::<User>().await?;
 //!
 //! // `NewUser` is generated: `id` is auto-incremented, so it is optional there.
 //! weft::insert(NewUser { id: None, name: "Dan".into(), email: None }).execute(&db).await?;
@@ -61,15 +61,17 @@ mod value;
 pub use backend::Backend;
 pub use error::{Error, Result};
 pub use exec::{Db, Executor, Tx};
-pub use expr::{Column, Condition, Dep, Direction, Expr, Expression, HasTable, IntoOrder, Order, not};
+pub use expr::{
+    Column, Condition, Dep, Direction, Expr, Expression, HasTable, IntoOrder, Order, not,
+};
 pub use query::{
-    AddTable, All, Delete, Insert, JoinSelection, Nullable, Returning, Select, Selection, Update, UpdateSet, delete,
-    insert, insert_many, select, update,
+    AddTable, All, Delete, Insert, JoinSelection, Joining, Nullable, Returning, Select, Selection,
+    Update, UpdateSet, delete, insert, insert_many, select, update,
 };
 pub use render::Sql;
 pub use schema::{
-    ColumnMeta, DefaultValue, ForeignKey, Insertable, OnDelete, Table, TableMeta, create_table_sql, drop_table_sql,
-    in_dependency_order,
+    ColumnMeta, DefaultValue, ForeignKey, Insertable, OnDelete, Table, TableMeta, Tables,
+    create_table_sql, drop_table_sql, in_dependency_order,
 };
 pub use value::{Json, Operand, SqlType, SqlValue, Text, Value};
 pub use weft_macros::Table;
@@ -82,10 +84,12 @@ pub mod prelude {
 /// What generated code uses. Not a public API: it changes without notice.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::expr::{Column, Within, pos};
     pub use crate::error::Error;
+    pub use crate::expr::{Column, Within, pos};
     pub use crate::row::RowReader;
-    pub use crate::schema::{ColumnMeta, DefaultValue, ForeignKey, Insertable, OnDelete, Table, TableMeta};
+    pub use crate::schema::{
+        ColumnMeta, DefaultValue, ForeignKey, Insertable, OnDelete, Table, TableMeta,
+    };
     pub use crate::value::{AutoIncrement, CanReference, SqlValue, Value};
     pub use std::option::Option::{self, None, Some};
     pub use std::result::Result::{self, Err, Ok};

@@ -47,11 +47,19 @@ pub(crate) struct Renderer {
 
 impl Renderer {
     pub(crate) fn new(backend: Backend) -> Self {
-        Renderer { backend, text: String::with_capacity(128), binds: Vec::new() }
+        Renderer {
+            backend,
+            text: String::with_capacity(128),
+            binds: Vec::new(),
+        }
     }
 
     pub(crate) fn finish(self) -> Sql {
-        Sql { backend: self.backend, text: self.text, binds: self.binds }
+        Sql {
+            backend: self.backend,
+            text: self.text,
+            binds: self.binds,
+        }
     }
 
     pub(crate) fn push(&mut self, s: &str) {
@@ -70,7 +78,8 @@ impl Renderer {
 
     pub(crate) fn bind(&mut self, value: Value) {
         self.binds.push(value);
-        self.backend.push_placeholder(&mut self.text, self.binds.len());
+        self.backend
+            .push_placeholder(&mut self.text, self.binds.len());
     }
 
     pub(crate) fn node(&mut self, node: &Node) {
@@ -98,7 +107,11 @@ impl Renderer {
                 self.node(expr);
                 self.push(if *negated { " IS NOT NULL" } else { " IS NULL" });
             }
-            Node::InList { expr, list, negated } => {
+            Node::InList {
+                expr,
+                list,
+                negated,
+            } => {
                 if list.is_empty() {
                     // `IN ()` is a syntax error; an empty list matches nothing.
                     self.push(if *negated { "1 = 1" } else { "1 = 0" });
@@ -132,7 +145,12 @@ impl Renderer {
         }
     }
 
-    pub(crate) fn order_limit(&mut self, order: &[(Node, Direction)], limit: Option<u64>, offset: Option<u64>) {
+    pub(crate) fn order_limit(
+        &mut self,
+        order: &[(Node, Direction)],
+        limit: Option<u64>,
+        offset: Option<u64>,
+    ) {
         for (i, (node, dir)) in order.iter().enumerate() {
             self.push(if i == 0 { " ORDER BY " } else { ", " });
             self.node(node);

@@ -57,7 +57,11 @@ impl<'r> RowReader<'r> {
 
     /// Decodes the next column as `V`.
     #[inline]
-    pub fn column<V: SqlValue>(&mut self, table: &'static str, column: &'static str) -> Result<V, Error> {
+    pub fn column<V: SqlValue>(
+        &mut self,
+        table: &'static str,
+        column: &'static str,
+    ) -> Result<V, Error> {
         let idx = self.next;
         self.next += 1;
         V::decode(self.row, idx).map_err(|message| Error::Decode {

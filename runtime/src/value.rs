@@ -99,7 +99,9 @@ impl Value {
             (Value::F32(f), Backend::MySql) if !f.is_finite() => Err(NON_FINITE_MYSQL),
             (Value::F64(f), Backend::MySql) if !f.is_finite() => Err(NON_FINITE_MYSQL),
             #[cfg(feature = "chrono")]
-            (Value::Timestamp(t), Backend::Postgres | Backend::MySql) => micros_only(t.timestamp_subsec_nanos()),
+            (Value::Timestamp(t), Backend::Postgres | Backend::MySql) => {
+                micros_only(t.timestamp_subsec_nanos())
+            }
             #[cfg(feature = "chrono")]
             (Value::LocalTimestamp(t), Backend::Postgres | Backend::MySql) => {
                 use chrono::Timelike;
@@ -119,7 +121,9 @@ fn micros_only(nanos: u32) -> Result<(), &'static str> {
     if nanos % 1_000 == 0 {
         Ok(())
     } else {
-        Err("this backend keeps timestamps to the microsecond; round the value first (e.g. `DurationRound::duration_trunc`)")
+        Err(
+            "this backend keeps timestamps to the microsecond; round the value first (e.g. `DurationRound::duration_trunc`)",
+        )
     }
 }
 
@@ -150,11 +154,17 @@ macro_rules! decode_native {
         use sqlx::Row as _;
         match $row {
             #[cfg(feature = "sqlite")]
-            RowRef::Sqlite(r) => r.try_get::<$ty, _>($idx).map_err(crate::row::decode_message),
+            RowRef::Sqlite(r) => r
+                .try_get::<$ty, _>($idx)
+                .map_err(crate::row::decode_message),
             #[cfg(feature = "postgres")]
-            RowRef::Postgres(r) => r.try_get::<$ty, _>($idx).map_err(crate::row::decode_message),
+            RowRef::Postgres(r) => r
+                .try_get::<$ty, _>($idx)
+                .map_err(crate::row::decode_message),
             #[cfg(feature = "mysql")]
-            RowRef::MySql(r) => r.try_get::<$ty, _>($idx).map_err(crate::row::decode_message),
+            RowRef::MySql(r) => r
+                .try_get::<$ty, _>($idx)
+                .map_err(crate::row::decode_message),
         }
     }};
 }
@@ -259,14 +269,28 @@ impl SqlValue for rust_decimal::Decimal {
             // MySQL pads to the column's scale (DECIMAL(65,28)); parse the text ourselves so the
             // padding zeros never push the value past rust_decimal's 28-digit scale.
             #[cfg(feature = "mysql")]
-            RowRef::MySql(_) => {
-                let text: String = decode_native!(row, idx, String)?;
+            RowRef::MySql(r) => {
+                use sqlx::Row as _;
+                // DECIMAL travels as text in MySQL's binary protocol; sqlx's type check only
+                // admits `Decimal` for it, so read the text unchecked after checking the type.
+                let ty = r
+                    .columns()
+                    .get(idx)
+                    .map(|c| sqlx::Column::type_info(c).to_string())
+                    .unwrap_or_default();
+                if ty != "DECIMAL" {
+                    return Err(format!("expected a DECIMAL column, found {ty}"));
+                }
+                let text: String = r
+                    .try_get_unchecked(idx)
+                    .map_err(crate::row::decode_message)?;
                 parse_decimal(&text)
             }
             #[cfg(feature = "postgres")]
             RowRef::Postgres(r) => {
                 use sqlx::Row as _;
-                r.try_get::<rust_decimal::Decimal, _>(idx).map_err(crate::row::decode_message)
+                r.try_get::<rust_decimal::Decimal, _>(idx)
+                    .map_err(crate::row::decode_message)
             }
         }
     }
@@ -339,14 +363,21 @@ where
         let text: String = match row {
             #[cfg(feature = "postgres")]
             RowRef::Postgres(_) => {
-                let raw: sqlx::types::Json<Box<serde_json::value::RawValue>> =
-                    decode_native!(row, idx, sqlx::types::Json<Box<serde_json::value::RawValue>>)?;
-                return serde_json::from_str(raw.0.get()).map(Json).map_err(|e| e.to_string());
+                let raw: sqlx::types::Json<Box<serde_json::value::RawValue>> = decode_native!(
+                    row,
+                    idx,
+                    sqlx::types::Json<Box<serde_json::value::RawValue>>
+                )?;
+                return serde_json::from_str(raw.0.get())
+                    .map(Json)
+                    .map_err(|e| e.to_string());
             }
             #[allow(unreachable_patterns)]
             _ => decode_native!(row, idx, String)?,
         };
-        serde_json::from_str(&text).map(Json).map_err(|e| e.to_string())
+        serde_json::from_str(&text)
+            .map(Json)
+            .map_err(|e| e.to_string())
     }
 }
 

@@ -21,7 +21,7 @@ pub fn column_handles(t: &Table) -> TokenStream {
         }
     });
     quote! {
-        #[allow(non_upper_case_globals)]
+        #[allow(non_upper_case_globals, dead_code)]
         impl #ident {
             #(#consts)*
         }

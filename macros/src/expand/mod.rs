@@ -32,7 +32,11 @@ fn expand(t: &Table, valid: bool) -> TokenStream {
     let table_impl = table::table_impl(t, valid);
     let insert = insert::insert_form(t);
     // Type checks only make sense on a valid model: they would repeat the errors above.
-    let checks = if valid { checks::checks(t) } else { TokenStream::new() };
+    let checks = if valid {
+        checks::checks(t)
+    } else {
+        TokenStream::new()
+    };
     quote! {
         #columns
         #insert

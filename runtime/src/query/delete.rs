@@ -14,7 +14,10 @@ use crate::schema::Table;
 
 /// Starts a `DELETE` from `T`. Without a filter it deletes every row.
 pub fn delete<T: Table>() -> Delete<T> {
-    Delete { filter: None, _table: PhantomData }
+    Delete {
+        filter: None,
+        _table: PhantomData,
+    }
 }
 
 /// A `DELETE` from `T`.

@@ -30,7 +30,10 @@ pub fn insert_many<R: Insertable, I: IntoIterator<Item = R>>(rows: I) -> Insert<
         values.resize(start + width, None);
         row.write_values(&mut values[start..]);
     }
-    Insert { values, _table: PhantomData }
+    Insert {
+        values,
+        _table: PhantomData,
+    }
 }
 
 /// An `INSERT` into `T`.
@@ -128,7 +131,9 @@ fn left_out(r: &mut Renderer, column: &crate::schema::ColumnMeta) {
         (Backend::Postgres | Backend::MySql, _) => r.push("DEFAULT"),
         // SQLite has no DEFAULT in VALUES: the rowid alias takes NULL as "generate", and a
         // defaulted column gets its default literal.
-        (Backend::Sqlite, Some(default)) => crate::schema::push_default_literal(&mut r.text, default, r.backend),
+        (Backend::Sqlite, Some(default)) => {
+            crate::schema::push_default_literal(&mut r.text, default, r.backend)
+        }
         (Backend::Sqlite, None) => r.push("NULL"),
     }
 }

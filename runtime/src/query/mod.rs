@@ -8,16 +8,16 @@ mod update;
 
 pub use delete::{Delete, delete};
 pub use insert::{Insert, insert, insert_many};
-pub use select::{Select, select};
+pub use select::{Joining, Select, select};
 pub use selection::{AddTable, All, JoinSelection, Nullable, Selection};
 pub use update::{Update, UpdateSet, update};
 
 use crate::backend::Backend;
 use crate::error::{Error, Result};
+use crate::exec::Target;
 use crate::exec::{Executor, MutationKind as Kind};
 use crate::expr::Node;
 use crate::render::Sql;
-use crate::exec::Target;
 use crate::row::{RowReader, RowRef};
 
 /// A data-changing statement that can return the rows it touched.
@@ -38,7 +38,10 @@ pub struct Returning<Q, Sel> {
 
 impl<Q: Mutation, Sel: Selection> Returning<Q, Sel> {
     pub(crate) fn new(statement: Q, selection: Sel) -> Self {
-        Returning { statement, selection }
+        Returning {
+            statement,
+            selection,
+        }
     }
 
     /// The statements this sends to `backend`.
@@ -77,7 +80,12 @@ impl<Q: Mutation, Sel: Selection> Returning<Q, Sel> {
         match self.all(executor).await?.into_iter().next() {
             Some(row) => Ok(row),
             None => Err(Error::NotFound {
-                sql: self.to_sql(backend).into_iter().next().map(|s| s.text).unwrap_or_default(),
+                sql: self
+                    .to_sql(backend)
+                    .into_iter()
+                    .next()
+                    .map(|s| s.text)
+                    .unwrap_or_default(),
             }),
         }
     }
@@ -119,7 +127,10 @@ pub(crate) async fn run_all<O: Send>(
 }
 
 /// Runs a mutation without `RETURNING`, returning the rows affected.
-pub(crate) async fn execute_mutation<Q: Mutation>(statement: &Q, mut executor: impl Executor) -> Result<u64> {
+pub(crate) async fn execute_mutation<Q: Mutation>(
+    statement: &Q,
+    mut executor: impl Executor,
+) -> Result<u64> {
     let backend = executor.target().db().backend();
     let statements = statement.render(backend, None);
     Ok(run_all::<()>(executor, &statements, None).await?.0)

@@ -50,6 +50,55 @@ pub struct Select<S, Sel> {
     _tables: PhantomData<fn() -> S>,
 }
 
+/// A join waiting for its `ON` condition.
+#[must_use = "a join needs its condition: `.on(…)`"]
+pub struct Joining<S, Sel, T, X> {
+    select: Select<S, Sel>,
+    left: bool,
+    joined: X,
+    _table: PhantomData<fn() -> T>,
+}
+
+impl<S, Sel, T, X> Joining<S, Sel, T, X>
+where
+    Sel: Selection + JoinSelection<X>,
+    S: AddTable<T>,
+    T: Table,
+{
+    /// `ON condition`: it may read the joined table and every table before it.
+    pub fn on<C, I>(self, condition: C) -> Select<<S as AddTable<T>>::Out, Sel::Out>
+    where
+        C: Condition,
+        C::Tables: Within<<S as AddTable<T>>::Out, I>,
+    {
+        let Select {
+            from,
+            mut joins,
+            selection,
+            filter,
+            order,
+            limit,
+            offset,
+            ..
+        } = self.select;
+        joins.push(JoinClause {
+            left: self.left,
+            table: T::META,
+            on: condition.into_node(),
+        });
+        Select {
+            from,
+            joins,
+            selection: selection.append(self.joined),
+            filter,
+            order,
+            limit,
+            offset,
+            _tables: PhantomData,
+        }
+    }
+}
+
 struct JoinClause {
     left: bool,
     table: &'static TableMeta,
@@ -97,45 +146,39 @@ impl<S, Sel: Selection> Select<S, Sel> {
         self
     }
 
-    /// `INNER JOIN T ON on`: rows come back as tuples, `(User, Post)`.
-    pub fn inner_join<T, C, I>(self, on: C) -> Select<<S as AddTable<T>>::Out, Sel::Out>
+    /// `INNER JOIN T`, completed by [`Joining::on`]: rows come back as tuples, `(User, Post)`.
+    ///
+    /// ```
+    /// # use weft::Table;
+    /// # #[derive(Table)] struct User { #[column(primary_key)] id: i64 }
+    /// # #[derive(Table)] struct Post { #[column(primary_key)] id: i64, #[column(references = User::id)] user_id: i64 }
+    /// let q = weft::select::<User>().inner_join::<Post>().on(Post::user_id.eq(User::id));
+    /// ```
+    pub fn inner_join<T: Table>(self) -> Joining<S, Sel, T, All<T>>
     where
-        T: Table,
         S: AddTable<T>,
         Sel: JoinSelection<All<T>>,
-        C: Condition,
-        C::Tables: Within<<S as AddTable<T>>::Out, I>,
     {
-        self.join::<T, _, _, _>(false, on, All::new())
+        Joining {
+            select: self,
+            left: false,
+            joined: All::new(),
+            _table: PhantomData,
+        }
     }
 
-    /// `LEFT JOIN T ON on`: the joined table comes back as `Option<T>`, `None` where no row
-    /// matched.
-    pub fn left_join<T, C, I>(self, on: C) -> Select<<S as AddTable<T>>::Out, Sel::Out>
+    /// `LEFT JOIN T`, completed by [`Joining::on`]: the joined table comes back as
+    /// `Option<T>`, `None` where no row matched.
+    pub fn left_join<T: Table>(self) -> Joining<S, Sel, T, Nullable<T>>
     where
-        T: Table,
         S: AddTable<T>,
         Sel: JoinSelection<Nullable<T>>,
-        C: Condition,
-        C::Tables: Within<<S as AddTable<T>>::Out, I>,
     {
-        self.join::<T, _, _, _>(true, on, Nullable::new())
-    }
-
-    fn join<T: Table, X, C: Condition, S2>(mut self, left: bool, on: C, x: X) -> Select<S2, Sel::Out>
-    where
-        Sel: JoinSelection<X>,
-    {
-        self.joins.push(JoinClause { left, table: T::META, on: on.into_node() });
-        Select {
-            from: self.from,
-            joins: self.joins,
-            selection: self.selection.append(x),
-            filter: self.filter,
-            order: self.order,
-            limit: self.limit,
-            offset: self.offset,
-            _tables: PhantomData,
+        Joining {
+            select: self,
+            left: true,
+            joined: Nullable::new(),
+            _table: PhantomData,
         }
     }
 
@@ -174,7 +217,11 @@ impl<S, Sel: Selection> Select<S, Sel> {
         r.push(" FROM ");
         r.table(self.from);
         for join in &self.joins {
-            r.push(if join.left { " LEFT JOIN " } else { " INNER JOIN " });
+            r.push(if join.left {
+                " LEFT JOIN "
+            } else {
+                " INNER JOIN "
+            });
             r.table(join.table);
             r.push(" ON ");
             r.node(&join.on);
@@ -188,7 +235,9 @@ impl<S, Sel: Selection> Select<S, Sel> {
         let selection = &self.selection;
         executor
             .target()
-            .fetch(&sql, |row, text| selection.decode(&mut RowReader::new(row, text)))
+            .fetch(&sql, |row, text| {
+                selection.decode(&mut RowReader::new(row, text))
+            })
             .await
     }
 
@@ -203,7 +252,9 @@ impl<S, Sel: Selection> Select<S, Sel> {
         let backend = executor.target().db().backend();
         match query.all(executor).await?.into_iter().next() {
             Some(row) => Ok(row),
-            None => Err(Error::NotFound { sql: query.to_sql(backend).text }),
+            None => Err(Error::NotFound {
+                sql: query.to_sql(backend).text,
+            }),
         }
     }
 
@@ -230,7 +281,9 @@ impl<S, Sel: Selection> Select<S, Sel> {
         let sql = self.count_sql(executor.target().db().backend());
         let counts = executor
             .target()
-            .fetch(&sql, |row, text| RowReader::new(row, text).column::<i64>("?", "COUNT(*)"))
+            .fetch(&sql, |row, text| {
+                RowReader::new(row, text).column::<i64>("?", "COUNT(*)")
+            })
             .await?;
         Ok(counts.into_iter().next().unwrap_or(0))
     }

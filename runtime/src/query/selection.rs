@@ -40,7 +40,10 @@ impl<T: Table> Selection for All<T> {
     type Tables = Dep<T>;
     fn push_columns(&self, out: &mut Vec<Node>) {
         let meta = T::META;
-        out.extend(meta.columns.iter().map(|c| Node::Column { table: meta.name, name: c.name }));
+        out.extend(meta.columns.iter().map(|c| Node::Column {
+            table: meta.name,
+            name: c.name,
+        }));
     }
     #[inline]
     fn decode(&self, reader: &mut RowReader<'_>) -> Result<T, Error> {

@@ -24,7 +24,9 @@ use crate::value::Operand;
 /// assert_eq!(q.to_sql(weft::Backend::MySql).text, "UPDATE `user` SET `name` = ? WHERE `user`.`id` = ?");
 /// ```
 pub fn update<T: Table>() -> UpdateSet<T> {
-    UpdateSet { _table: PhantomData }
+    UpdateSet {
+        _table: PhantomData,
+    }
 }
 
 /// An `UPDATE` before its first `SET`.
@@ -40,7 +42,12 @@ impl<T: Table> UpdateSet<T> {
         R: Operand<V>,
         R::Tables: Within<(T,), I>,
     {
-        Update { sets: Vec::new(), filter: None, _table: PhantomData }.set(column, value)
+        Update {
+            sets: Vec::new(),
+            filter: None,
+            _table: PhantomData,
+        }
+        .set(column, value)
     }
 }
 

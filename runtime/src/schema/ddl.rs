@@ -45,7 +45,12 @@ pub fn create_table_sql(table: &TableMeta, backend: Backend) -> Vec<String> {
         }
         sql.push_str(&q(col.name));
         sql.push(' ');
-        column_definition(&mut sql, col, backend, single_auto_pk && table.primary_key[0] == i);
+        column_definition(
+            &mut sql,
+            col,
+            backend,
+            single_auto_pk && table.primary_key[0] == i,
+        );
     }
     if !table.primary_key.is_empty() && !(single_auto_pk && backend == Backend::Sqlite) {
         sql.push_str(", PRIMARY KEY (");

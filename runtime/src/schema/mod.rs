@@ -2,8 +2,8 @@
 
 mod ddl;
 
-pub use ddl::{create_table_sql, drop_table_sql, in_dependency_order};
 pub(crate) use ddl::push_default as push_default_literal;
+pub use ddl::{create_table_sql, drop_table_sql, in_dependency_order};
 
 use crate::error::Error;
 use crate::row::RowReader;
@@ -26,6 +26,46 @@ pub trait Table: Sized + Send + Sync + Unpin + 'static {
     #[doc(hidden)]
     fn decode(reader: &mut RowReader<'_>) -> Result<Self, Error>;
 }
+
+/// One table or a tuple of tables, for [`crate::Db::create_tables`] and
+/// [`crate::Db::drop_tables`]: `db.create_tables::<(User, Post)>()`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a table or a tuple of tables",
+    note = "name tables as `::<User>` or `::<(User, Post, Comment)>`"
+)]
+pub trait Tables {
+    /// The tables' metadata, in the order given.
+    fn metas() -> Vec<&'static TableMeta>;
+}
+
+impl<T: Table> Tables for T {
+    fn metas() -> Vec<&'static TableMeta> {
+        vec![T::META]
+    }
+}
+
+macro_rules! tuple_tables {
+    ($($name:ident)+) => {
+        impl<$($name: Table),+> Tables for ($($name,)+) {
+            fn metas() -> Vec<&'static TableMeta> {
+                vec![$($name::META),+]
+            }
+        }
+    };
+}
+
+tuple_tables!(A);
+tuple_tables!(A B);
+tuple_tables!(A B C);
+tuple_tables!(A B C D);
+tuple_tables!(A B C D E);
+tuple_tables!(A B C D E F);
+tuple_tables!(A B C D E F G);
+tuple_tables!(A B C D E F G H);
+tuple_tables!(A B C D E F G H I);
+tuple_tables!(A B C D E F G H I J);
+tuple_tables!(A B C D E F G H I J K);
+tuple_tables!(A B C D E F G H I J K L);
 
 /// A row that can be inserted into [`Insertable::Table`]: the table's struct itself (every
 /// column given) or its generated insert form.

@@ -1,0 +1,13 @@
+//! Behaviour tests: every test body runs on SQLite, PostgreSQL and MariaDB
+//! (see `weft_tests::backend_test!`).
+
+mod crud;
+mod errors;
+mod joins;
+mod render;
+mod safety;
+mod schema;
+mod tables;
+mod tracing_spans;
+mod transactions;
+mod types;

@@ -1,0 +1,104 @@
+//! Every query shows its SQL and binds per dialect without a connection.
+
+use weft::{Backend, Value};
+
+use crate::tables::*;
+
+fn left_join() -> weft::Select<(User, Post), (weft::All<User>, weft::Nullable<Post>)> {
+    weft::select::<User>()
+        .left_join::<Post>()
+        .on(Post::user_id.eq(User::id))
+        .filter(
+            User::age
+                .ge(18)
+                .and(Post::title.like("a%").or(Post::id.is_null())),
+        )
+        .order_by(User::name.desc())
+        .limit(10)
+        .offset(20)
+}
+
+#[test]
+fn left_join_per_dialect() {
+    let sqlite = left_join().to_sql(Backend::Sqlite);
+    assert_eq!(
+        sqlite.text,
+        r#"SELECT "users"."id", "users"."name", "users"."email", "users"."age", "users"."active", "posts"."id", "posts"."user_id", "posts"."title", "posts"."score" FROM "users" LEFT JOIN "posts" ON "posts"."user_id" = "users"."id" WHERE ("users"."age" >= ?1 AND ("posts"."title" LIKE ?2 OR "posts"."id" IS NULL)) ORDER BY "users"."name" DESC LIMIT ?3 OFFSET ?4"#
+    );
+    assert_eq!(
+        sqlite.binds,
+        [
+            Value::I32(18),
+            Value::Text("a%".into()),
+            Value::I64(10),
+            Value::I64(20)
+        ]
+    );
+    let pg = left_join().to_sql(Backend::Postgres);
+    assert_eq!(
+        pg.text,
+        r#"SELECT "users"."id", "users"."name", "users"."email", "users"."age", "users"."active", "posts"."id", "posts"."user_id", "posts"."title", "posts"."score" FROM "users" LEFT JOIN "posts" ON "posts"."user_id" = "users"."id" WHERE ("users"."age" >= $1 AND ("posts"."title" LIKE $2 OR "posts"."id" IS NULL)) ORDER BY "users"."name" DESC LIMIT $3 OFFSET $4"#
+    );
+    let my = left_join().to_sql(Backend::MySql);
+    assert_eq!(
+        my.text,
+        "SELECT `users`.`id`, `users`.`name`, `users`.`email`, `users`.`age`, `users`.`active`, `posts`.`id`, `posts`.`user_id`, `posts`.`title`, `posts`.`score` FROM `users` LEFT JOIN `posts` ON `posts`.`user_id` = `users`.`id` WHERE (`users`.`age` >= ? AND (`posts`.`title` LIKE ? OR `posts`.`id` IS NULL)) ORDER BY `users`.`name` DESC LIMIT ? OFFSET ?"
+    );
+    assert_eq!(pg.binds, my.binds);
+    // Display shows text and binds together, for logs.
+    assert!(
+        pg.to_string()
+            .ends_with(r#"-- binds: [I32(18), Text("a%"), I64(10), I64(20)]"#),
+        "{pg}"
+    );
+}
+
+#[test]
+fn mutations_per_dialect() {
+    let insert = weft::insert_many([
+        new_user("a", None, 1),
+        NewUser {
+            id: Some(5),
+            name: "b".into(),
+            email: Some("e".into()),
+            age: None,
+            active: None,
+        },
+    ]);
+    assert_eq!(
+        insert.to_sql(Backend::Postgres)[0].text,
+        r#"INSERT INTO "users" ("id", "name", "email", "age") VALUES (DEFAULT, $1, $2, $3), ($4, $5, $6, DEFAULT)"#
+    );
+    assert_eq!(
+        insert.to_sql(Backend::Sqlite)[0].text,
+        r#"INSERT INTO "users" ("id", "name", "email", "age") VALUES (NULL, ?1, ?2, ?3), (?4, ?5, ?6, 0)"#
+    );
+    let returning = weft::insert(new_user("a", None, 1)).returning_columns((User::id,));
+    assert_eq!(
+        returning.to_sql(Backend::MySql)[0].text,
+        "INSERT INTO `users` (`name`, `email`, `age`) VALUES (?, ?, ?) RETURNING `id`"
+    );
+    let update = weft::update::<User>()
+        .set(User::name, "x")
+        .set(User::age, 2)
+        .filter(User::id.is_in([1, 2, 3]));
+    assert_eq!(
+        update.to_sql(Backend::Postgres).text,
+        r#"UPDATE "users" SET "name" = $1, "age" = $2 WHERE "users"."id" IN ($3, $4, $5)"#
+    );
+    let delete = weft::delete::<User>()
+        .filter(User::email.is_null())
+        .returning();
+    assert_eq!(
+        delete.to_sql(Backend::Sqlite)[0].text,
+        r#"DELETE FROM "users" WHERE "users"."email" IS NULL RETURNING "id", "name", "email", "age", "active""#
+    );
+    let count = weft::select::<User>()
+        .filter(User::age.between(1, 9))
+        .limit(5)
+        .count_sql(Backend::MySql);
+    assert_eq!(
+        count.text,
+        "SELECT COUNT(*) FROM (SELECT 1 AS `one` FROM `users` WHERE `users`.`age` BETWEEN ? AND ? LIMIT ?) AS `counted`"
+    );
+}

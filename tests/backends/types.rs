@@ -1,0 +1,288 @@
+//! Every supported column type round-trips exactly on every backend: extremes, NULL, empty,
+//! unicode. What a backend cannot store is refused before anything is sent.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+use weft::{Backend, Error, Json, Table};
+use weft_tests::backend_test;
+
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct Prefs {
+    pub theme: String,
+    pub big: i64,
+    pub ratio: f64,
+    pub tags: Vec<String>,
+    pub nested: Option<Box<Prefs>>,
+}
+
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "everything")]
+pub struct Everything {
+    #[column(primary_key)]
+    pub id: i32,
+    pub flag: bool,
+    pub small: i16,
+    pub int: i32,
+    pub big: i64,
+    pub real: f32,
+    pub double: f64,
+    pub text: String,
+    pub bytes: Vec<u8>,
+    pub at: DateTime<Utc>,
+    pub local: NaiveDateTime,
+    pub day: NaiveDate,
+    pub uuid: Uuid,
+    pub dec: Decimal,
+    pub json: Json<Prefs>,
+    pub o_flag: Option<bool>,
+    pub o_small: Option<i16>,
+    pub o_int: Option<i32>,
+    pub o_big: Option<i64>,
+    pub o_real: Option<f32>,
+    pub o_double: Option<f64>,
+    pub o_text: Option<String>,
+    pub o_bytes: Option<Vec<u8>>,
+    pub o_at: Option<DateTime<Utc>>,
+    pub o_local: Option<NaiveDateTime>,
+    pub o_day: Option<NaiveDate>,
+    pub o_uuid: Option<Uuid>,
+    pub o_dec: Option<Decimal>,
+    pub o_json: Option<Json<Prefs>>,
+}
+
+fn prefs(theme: &str) -> Prefs {
+    Prefs {
+        theme: theme.into(),
+        big: i64::MAX,
+        ratio: 0.1 + 0.2,
+        tags: vec!["a\"b".into(), "🦀".into(), String::new()],
+        nested: Some(Box::new(Prefs {
+            theme: "inner".into(),
+            big: i64::MIN,
+            ratio: -1e300,
+            tags: vec![],
+            nested: None,
+        })),
+    }
+}
+
+fn at(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+fn minimum() -> Everything {
+    let at = at("1000-01-01T00:00:00Z");
+    Everything {
+        id: 1,
+        flag: false,
+        small: i16::MIN,
+        int: i32::MIN,
+        big: i64::MIN,
+        real: f32::MIN,
+        double: f64::MIN,
+        text: String::new(),
+        bytes: Vec::new(),
+        at,
+        local: at.naive_utc(),
+        day: NaiveDate::from_ymd_opt(1000, 1, 1).unwrap(),
+        uuid: Uuid::nil(),
+        dec: Decimal::MIN,
+        json: Json(prefs("")),
+        o_flag: Some(false),
+        o_small: Some(i16::MIN),
+        o_int: Some(i32::MIN),
+        o_big: Some(i64::MIN),
+        o_real: Some(f32::MIN_POSITIVE),
+        o_double: Some(f64::MIN_POSITIVE),
+        o_text: Some(String::new()),
+        o_bytes: Some(Vec::new()),
+        o_at: Some(at),
+        o_local: Some(at.naive_utc()),
+        o_day: Some(NaiveDate::from_ymd_opt(1000, 1, 1).unwrap()),
+        o_uuid: Some(Uuid::nil()),
+        o_dec: Some(Decimal::new(1, 28)),
+        o_json: Some(Json(prefs("min"))),
+    }
+}
+
+fn maximum() -> Everything {
+    let at = at("9999-12-31T23:59:59.999999Z");
+    let text = format!(
+        "unicode ñ 漢字 Ωμέγα 🦀👍🏽 'quotes' \"double\" \\ {}",
+        "x".repeat(100_000)
+    );
+    Everything {
+        id: 2,
+        flag: true,
+        small: i16::MAX,
+        int: i32::MAX,
+        big: i64::MAX,
+        real: f32::MAX,
+        double: f64::MAX,
+        text: text.clone(),
+        bytes: (0..=255).collect(),
+        at,
+        local: at.naive_utc(),
+        day: NaiveDate::from_ymd_opt(9999, 12, 31).unwrap(),
+        uuid: Uuid::max(),
+        dec: Decimal::MAX,
+        json: Json(prefs("max ✓")),
+        o_flag: Some(true),
+        o_small: Some(i16::MAX),
+        o_int: Some(i32::MAX),
+        o_big: Some(i64::MAX),
+        o_real: Some(-0.1),
+        o_double: Some(std::f64::consts::PI),
+        o_text: Some(text),
+        o_bytes: Some(vec![0, 0, 0]),
+        o_at: Some(at),
+        o_local: Some(at.naive_utc()),
+        o_day: Some(NaiveDate::from_ymd_opt(9999, 12, 31).unwrap()),
+        o_uuid: Some(Uuid::max()),
+        o_dec: Some("-12345678901234567890.123456789".parse().unwrap()),
+        o_json: Some(Json(prefs("max"))),
+    }
+}
+
+fn nulls() -> Everything {
+    Everything {
+        id: 3,
+        real: 1.5,
+        double: -0.000_001,
+        text: "ordinary".into(),
+        bytes: b"\x00\xff'\\".to_vec(),
+        at: at("2024-02-29T12:34:56.789012Z"),
+        local: NaiveDate::from_ymd_opt(2024, 2, 29)
+            .unwrap()
+            .and_hms_micro_opt(23, 59, 59, 1)
+            .unwrap(),
+        day: NaiveDate::from_ymd_opt(2024, 2, 29).unwrap(),
+        uuid: "67e55044-10b1-426f-9247-bb680e5fe0c8".parse().unwrap(),
+        dec: "1.50".parse().unwrap(),
+        o_flag: None,
+        o_small: None,
+        o_int: None,
+        o_big: None,
+        o_real: None,
+        o_double: None,
+        o_text: None,
+        o_bytes: None,
+        o_at: None,
+        o_local: None,
+        o_day: None,
+        o_uuid: None,
+        o_dec: None,
+        o_json: None,
+        ..minimum()
+    }
+}
+
+backend_test!(async fn every_type_round_trips_exactly(db) {
+    db.create_tables::<Everything>().await?;
+    let rows = vec![minimum(), maximum(), nulls()];
+    weft::insert_many(&rows).execute(&db).await?;
+    let back = weft::select::<Everything>().order_by(Everything::id).all(&db).await?;
+    assert_eq!(back.len(), rows.len());
+    for (got, want) in back.iter().zip(&rows) {
+        assert_eq!(got, want);
+        // Bit-exact floats (PartialEq treats -0.0 and 0.0 alike).
+        assert_eq!(got.double.to_bits(), want.double.to_bits());
+        assert_eq!(got.real.to_bits(), want.real.to_bits());
+    }
+    // RETURNING decodes the same way.
+    let returned = weft::delete::<Everything>().filter(Everything::id.eq(2)).returning().all(&db).await?;
+    assert_eq!(returned, [maximum()]);
+
+    // Filtering by each type finds the row.
+    let found = weft::select::<Everything>()
+        .filter(Everything::uuid.eq(Uuid::nil()))
+        .filter(Everything::at.eq(at("1000-01-01T00:00:00Z")))
+        .filter(Everything::day.eq(NaiveDate::from_ymd_opt(1000, 1, 1).unwrap()))
+        .filter(Everything::bytes.eq(Vec::new()))
+        .filter(Everything::o_dec.eq(Decimal::new(1, 28)))
+        .filter(Everything::big.eq(i64::MIN))
+        .columns(Everything::id)
+        .all(&db)
+        .await?;
+    assert_eq!(found, [1]);
+    Ok(())
+});
+
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "floats")]
+pub struct Floats {
+    #[column(primary_key)]
+    pub id: i32,
+    pub double: f64,
+    pub real: Option<f32>,
+}
+
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "instants")]
+pub struct Instants {
+    #[column(primary_key)]
+    pub id: i32,
+    pub at: DateTime<Utc>,
+}
+
+backend_test!(async fn values_a_backend_cannot_store_are_refused(db) {
+    db.create_tables::<(Floats, Instants)>().await?;
+    let backend = db.backend();
+    let nan = weft::insert(Floats { id: 1, double: f64::NAN, real: None }).execute(&db).await;
+    let inf = weft::insert(Floats { id: 2, double: f64::INFINITY, real: Some(f32::NEG_INFINITY) }).execute(&db).await;
+    match backend {
+        Backend::Postgres => {
+            nan?;
+            inf?;
+            let back = weft::select::<Floats>().order_by(Floats::id).all(&db).await?;
+            assert!(back[0].double.is_nan());
+            assert_eq!((back[1].double, back[1].real), (f64::INFINITY, Some(f32::NEG_INFINITY)));
+        }
+        Backend::Sqlite => {
+            // SQLite would turn NaN into NULL: refused. Infinities are stored.
+            assert!(matches!(nan, Err(Error::Value { index: 2, .. })), "{nan:?}");
+            inf?;
+            let back = weft::select::<Floats>().all(&db).await?;
+            assert_eq!(back, [Floats { id: 2, double: f64::INFINITY, real: Some(f32::NEG_INFINITY) }]);
+        }
+        Backend::MySql => {
+            assert!(matches!(nan, Err(Error::Value { index: 2, .. })), "{nan:?}");
+            assert!(matches!(inf, Err(Error::Value { index: 2, .. })), "{inf:?}");
+            assert_eq!(weft::select::<Floats>().count(&db).await?, 0);
+        }
+    }
+
+    // Nanoseconds: kept by SQLite's text, refused where the server keeps microseconds.
+    let precise = at("2024-01-01T00:00:00.123456789Z");
+    let result = weft::insert(Instants { id: 1, at: precise }).execute(&db).await;
+    match backend {
+        Backend::Sqlite => {
+            result?;
+            assert_eq!(weft::select::<Instants>().columns(Instants::at).one(&db).await?, precise);
+        }
+        _ => {
+            let err = result.unwrap_err();
+            assert!(matches!(err, Error::Value { .. }), "{err:?}");
+            assert!(err.to_string().contains("microsecond"), "{err}");
+        }
+    }
+    Ok(())
+});
+
+backend_test!(async fn unencodable_json_is_refused(db) {
+    #[derive(Table, Debug)]
+    #[table(name = "maps")]
+    pub struct Maps {
+        #[column(primary_key)]
+        pub id: i32,
+        pub map: Json<std::collections::HashMap<(i32, i32), i32>>,
+    }
+    db.create_tables::<Maps>().await?;
+    let map = [((1, 2), 3)].into_iter().collect();
+    let err = weft::insert(Maps { id: 1, map: Json(map) }).execute(&db).await.unwrap_err();
+    assert!(matches!(err, Error::Value { index: 2, .. }), "{err:?}");
+    assert!(err.to_string().contains("JSON"), "{err}");
+    Ok(())
+});

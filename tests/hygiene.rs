@@ -1,0 +1,65 @@
+//! Generated code must not depend on what the user's module defines: it uses fully
+//! qualified paths and `__`-prefixed locals.
+
+#![allow(dead_code, non_camel_case_types)]
+
+mod shadowed {
+    // Everything generated code might name without a path.
+    struct Result;
+    struct Option;
+    struct Some;
+    struct None;
+    struct Ok;
+    struct Err;
+    struct Vec;
+    struct Box;
+    struct Column;
+    struct Table;
+    struct Error;
+    struct Value;
+    mod weft {}
+
+    #[derive(::weft::Table)]
+    #[table(name = "hygiene")]
+    pub struct Hygiene {
+        #[column(primary_key, auto)]
+        pub id: i64,
+        pub row: ::std::string::String,
+        pub query: ::std::option::Option<i64>,
+        pub db: bool,
+        pub __reader: i32,
+        pub __out: i32,
+        pub r#type: i16,
+        #[column(default = 3)]
+        pub self_: i32,
+    }
+}
+
+use shadowed::{Hygiene, NewHygiene};
+
+#[tokio::test]
+async fn generated_code_survives_shadowed_names() {
+    let db = ::weft::Db::connect("sqlite::memory:").await.unwrap();
+    db.create_tables::<Hygiene>().await.unwrap();
+    let row = NewHygiene {
+        id: None,
+        row: "r".into(),
+        query: None,
+        db: true,
+        __reader: 1,
+        __out: 2,
+        r#type: 3,
+        self_: None,
+    };
+    let back = ::weft::insert(row).returning().one(&db).await.unwrap();
+    assert_eq!(
+        (back.id, back.row.as_str(), back.r#type, back.self_),
+        (1, "r", 3, 3)
+    );
+    let types: Vec<i16> = ::weft::select::<Hygiene>()
+        .columns(Hygiene::r#type)
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(types, [3]);
+}

@@ -1,1 +1,0 @@
-//! Test support for weft: see the integration tests beside this file.

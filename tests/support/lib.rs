@@ -1,0 +1,201 @@
+//! Test support: run one test body against SQLite, PostgreSQL and MariaDB, each test in its
+//! own database (SQLite in memory), schema (PostgreSQL) or database (MariaDB), dropped after.
+//!
+//! Server URLs come from `WEFT_TEST_POSTGRES_URL` and `WEFT_TEST_MYSQL_URL` (defaults: the
+//! local servers). A server that cannot be reached fails the test when `CI` is set, and is
+//! skipped with a message naming the variable otherwise.
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::str::FromStr;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use futures_util::FutureExt;
+use weft::{Backend, Db};
+
+/// The PostgreSQL server tests use unless `WEFT_TEST_POSTGRES_URL` says otherwise.
+pub const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+/// The MySQL-family server tests use unless `WEFT_TEST_MYSQL_URL` says otherwise.
+pub const DEFAULT_MYSQL_URL: &str = "mysql://root@127.0.0.1:3306/test";
+
+/// Defines one test per backend running the same body:
+///
+/// ```ignore
+/// backend_test!(async fn inserts_and_reads(db) { … Ok(()) });
+/// ```
+/// expands to a module `inserts_and_reads` with tests `sqlite`, `postgres` and `mysql`. The
+/// body returns `weft::Result<()>`.
+#[macro_export]
+macro_rules! backend_test {
+    ($(#[$meta:meta])* async fn $name:ident($db:ident) $body:block) => {
+        $(#[$meta])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn body($db: ::weft::Db) -> ::weft::Result<()> $body
+
+            #[tokio::test]
+            async fn sqlite() {
+                $crate::run(::weft::Backend::Sqlite, stringify!($name), body).await
+            }
+            #[tokio::test]
+            async fn postgres() {
+                $crate::run(::weft::Backend::Postgres, stringify!($name), body).await
+            }
+            #[tokio::test]
+            async fn mysql() {
+                $crate::run(::weft::Backend::MySql, stringify!($name), body).await
+            }
+        }
+    };
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// A name no other test (in this run or a concurrent one) uses.
+fn unique_name(test: &str) -> String {
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let mut short: String = test.chars().take(30).collect();
+    short.make_ascii_lowercase();
+    format!("weft_{short}_{}_{n}_{nanos:x}", std::process::id())
+}
+
+/// Runs `body` on `backend` in an isolated database, then removes what it created (also when
+/// the body panics, after which the panic continues).
+pub async fn run<F, Fut>(backend: Backend, test: &str, body: F)
+where
+    F: FnOnce(Db) -> Fut,
+    Fut: Future<Output = weft::Result<()>>,
+{
+    let Some(isolated) = Isolated::create(backend, test).await else {
+        return;
+    };
+    let outcome = AssertUnwindSafe(body(isolated.db.clone()))
+        .catch_unwind()
+        .await;
+    isolated.drop_all().await;
+    match outcome {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => panic!("{test} on {backend} failed:\n{e}"),
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
+}
+
+/// A database handle confined to its own schema or database.
+pub struct Isolated {
+    /// The handle the test uses.
+    pub db: Db,
+    cleanup: Option<(Db, String)>,
+}
+
+impl Isolated {
+    /// Creates the isolated database, or returns `None` (after saying why) when the server
+    /// cannot be reached outside CI.
+    pub async fn create(backend: Backend, test: &str) -> Option<Isolated> {
+        match backend {
+            Backend::Sqlite => {
+                let db = Db::connect("sqlite::memory:")
+                    .await
+                    .expect("in-memory SQLite always opens");
+                Some(Isolated { db, cleanup: None })
+            }
+            Backend::Postgres => {
+                let url = server_url("WEFT_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL);
+                let admin = reach(&url, "WEFT_TEST_POSTGRES_URL").await?;
+                let schema = unique_name(test);
+                admin
+                    .execute_sql(
+                        &format!("CREATE SCHEMA {}", Backend::Postgres.quote_ident(&schema)),
+                        vec![],
+                    )
+                    .await
+                    .expect("create test schema");
+                let options = sqlx::postgres::PgConnectOptions::from_str(&url)
+                    .expect("valid PostgreSQL URL")
+                    .options([("search_path", schema.as_str())]);
+                let pool = sqlx::postgres::PgPoolOptions::new()
+                    .max_connections(4)
+                    .connect_with(options)
+                    .await
+                    .expect("connect to test schema");
+                let db = Db::from_postgres_pool(pool);
+                Some(Isolated {
+                    db,
+                    cleanup: Some((
+                        admin,
+                        format!(
+                            "DROP SCHEMA IF EXISTS {} CASCADE",
+                            Backend::Postgres.quote_ident(&schema)
+                        ),
+                    )),
+                })
+            }
+            Backend::MySql => {
+                let url = server_url("WEFT_TEST_MYSQL_URL", DEFAULT_MYSQL_URL);
+                let admin = reach(&url, "WEFT_TEST_MYSQL_URL").await?;
+                let name = unique_name(test);
+                let quoted = Backend::MySql.quote_ident(&name);
+                admin
+                    .execute_sql(
+                        &format!(
+                            "CREATE DATABASE {quoted} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+                        ),
+                        vec![],
+                    )
+                    .await
+                    .expect("create test database");
+                let options = sqlx::mysql::MySqlConnectOptions::from_str(&url)
+                    .expect("valid MySQL URL")
+                    .database(&name);
+                let pool = sqlx::mysql::MySqlPoolOptions::new()
+                    .max_connections(4)
+                    .connect_with(options)
+                    .await
+                    .expect("connect to test database");
+                let db = Db::from_mysql_pool(pool)
+                    .await
+                    .expect("ask the server's version");
+                Some(Isolated {
+                    db,
+                    cleanup: Some((admin, format!("DROP DATABASE IF EXISTS {quoted}"))),
+                })
+            }
+        }
+    }
+
+    /// Drops the schema or database.
+    pub async fn drop_all(self) {
+        if let Some((admin, sql)) = self.cleanup {
+            if let Err(e) = admin.execute_sql(&sql, vec![]).await {
+                eprintln!("warning: could not clean up ({sql}): {e}");
+            }
+        }
+    }
+}
+
+fn server_url(var: &str, default: &str) -> String {
+    std::env::var(var)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| default.to_owned())
+}
+
+async fn reach(url: &str, var: &str) -> Option<Db> {
+    match Db::connect(url).await {
+        Ok(db) => Some(db),
+        Err(e) if std::env::var_os("CI").is_some() => {
+            panic!("cannot reach the test server at {url} (set {var} to another URL): {e}")
+        }
+        Err(e) => {
+            eprintln!(
+                "\n!!! SKIPPED: cannot reach {url} ({e}).\n!!! Start the server or set {var}; with CI set this fails.\n"
+            );
+            None
+        }
+    }
+}

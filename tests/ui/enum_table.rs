@@ -1,0 +1,9 @@
+use weft::Table;
+
+#[derive(Table)]
+enum Status {
+    Active,
+    Banned,
+}
+
+fn main() {}

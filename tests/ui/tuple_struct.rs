@@ -1,0 +1,6 @@
+use weft::Table;
+
+#[derive(Table)]
+struct User(i64, String);
+
+fn main() {}

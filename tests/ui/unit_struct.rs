@@ -1,0 +1,6 @@
+use weft::Table;
+
+#[derive(Table)]
+struct Marker;
+
+fn main() {}
