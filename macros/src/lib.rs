@@ -11,6 +11,7 @@ mod attr;
 mod ctxt;
 mod expand;
 mod model;
+mod selectable;
 
 /// Derives `weft::Table` for a struct with named fields: table metadata, typed column
 /// handles (`User::name`), row decoding and an insert form (`NewUser`).
@@ -20,4 +21,12 @@ mod model;
 pub fn derive_table(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
     expand::derive_table(&input).into()
+}
+
+/// Derives `weft::Selectable`: a struct read from the columns its fields name, selected with
+/// `select::<User>().columns(MyRow::as_select())`.
+#[proc_macro_derive(Selectable, attributes(selectable))]
+pub fn derive_selectable(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    selectable::derive(&input).into()
 }

@@ -65,8 +65,8 @@ pub use expr::{
     Column, Condition, Dep, Direction, Expr, Expression, HasTable, IntoOrder, Order, not,
 };
 pub use query::{
-    AddTable, All, Delete, Insert, JoinSelection, Joining, Nullable, Returning, Select, Selection,
-    Update, UpdateSet, delete, insert, insert_many, select, update,
+    AddTable, All, As, Delete, FieldOf, Insert, JoinSelection, Joining, Nullable, Returning,
+    Select, Selectable, Selection, Update, UpdateSet, delete, insert, insert_many, select, update,
 };
 pub use render::Sql;
 pub use schema::{
@@ -74,7 +74,7 @@ pub use schema::{
     create_table_sql, drop_table_sql, in_dependency_order,
 };
 pub use value::{Json, Operand, SqlType, SqlValue, Text, Value};
-pub use weft_macros::Table;
+pub use weft_macros::{Selectable, Table};
 
 /// The names most programs want: `use weft::prelude::*;`.
 pub mod prelude {
@@ -86,6 +86,7 @@ pub mod prelude {
 pub mod __private {
     pub use crate::error::Error;
     pub use crate::expr::{Column, Within, pos};
+    pub use crate::query::{As, Selectable, Selection, select_field};
     pub use crate::row::RowReader;
     pub use crate::schema::{
         ColumnMeta, DefaultValue, ForeignKey, Insertable, OnDelete, Table, TableMeta,

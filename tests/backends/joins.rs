@@ -48,3 +48,34 @@ backend_test!(async fn left_join_gives_none_where_nothing_matched(db) {
     assert_eq!(lonely, 1);
     Ok(())
 });
+
+/// A struct read from columns of both tables; the left-joined columns are `Option`s.
+#[derive(weft::Selectable, Debug, PartialEq)]
+#[selectable(table = User)]
+pub struct UserTitle {
+    pub name: String,
+    #[selectable(column = Post::title)]
+    pub title: Option<String>,
+    #[selectable(column = Post::score)]
+    pub score: Option<f64>,
+}
+
+backend_test!(async fn selectable_struct_over_a_left_join(db) {
+    seed(&db).await?;
+    let rows = weft::select::<User>()
+        .left_join::<Post>()
+        .on(Post::user_id.eq(User::id))
+        .columns(UserTitle::as_select())
+        .filter(User::name.ne("ann"))
+        .order_by(User::name)
+        .all(&db)
+        .await?;
+    assert_eq!(
+        rows,
+        [
+            UserTitle { name: "bob".into(), title: Some("bob's".into()), score: Some(-2.0) },
+            UserTitle { name: "cat".into(), title: None, score: None },
+        ]
+    );
+    Ok(())
+});

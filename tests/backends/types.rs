@@ -286,3 +286,37 @@ backend_test!(async fn unencodable_json_is_refused(db) {
     assert!(err.to_string().contains("JSON"), "{err}");
     Ok(())
 });
+
+/// More fields than one tuple holds: the derive nests them.
+#[derive(weft::Selectable, Debug, PartialEq)]
+#[selectable(table = Everything)]
+pub struct Thirteen {
+    pub id: i32,
+    pub flag: bool,
+    pub small: i16,
+    pub int: i32,
+    pub big: i64,
+    pub real: f32,
+    pub double: f64,
+    pub text: String,
+    pub bytes: Vec<u8>,
+    pub day: NaiveDate,
+    pub uuid: Uuid,
+    pub dec: Decimal,
+    pub o_text: Option<String>,
+}
+
+backend_test!(async fn selectable_struct_with_many_fields(db) {
+    db.create_tables::<Everything>().await?;
+    weft::insert(nulls()).execute(&db).await?;
+    let row = weft::select::<Everything>().columns(Thirteen::as_select()).one(&db).await?;
+    let n = nulls();
+    assert_eq!(
+        row,
+        Thirteen {
+            id: n.id, flag: n.flag, small: n.small, int: n.int, big: n.big, real: n.real, double: n.double,
+            text: n.text, bytes: n.bytes, day: n.day, uuid: n.uuid, dec: n.dec, o_text: n.o_text,
+        }
+    );
+    Ok(())
+});

@@ -3,7 +3,6 @@
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
-use syn::spanned::Spanned;
 
 use crate::attr::{LitKind, OnDelete};
 use crate::model::Table;
@@ -13,7 +12,7 @@ pub fn checks(t: &Table) -> TokenStream {
     let mut checks = Vec::new();
     for c in &t.columns {
         let ty = c.ty;
-        checks.push(quote_spanned!(ty.span()=> #p::check_column::<#ty>();));
+        checks.push(super::column_type_check(t, ty));
         if let Some(auto) = c.auto {
             checks.push(quote_spanned!(auto=> #p::check_auto::<#ty>();));
         }

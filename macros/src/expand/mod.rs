@@ -52,3 +52,12 @@ fn private(t: &Table) -> TokenStream {
     let krate = &t.krate;
     quote!(#krate::__private)
 }
+
+/// `let _ = <ty as SqlValue>::SQL_TYPE;` at the field type's span: requires `ty` to be a
+/// column type. Every body that needs `ty: SqlValue` starts with it, so that an unsupported
+/// type gives one error: rustc reports each failed obligation once per span and body, and
+/// prints identical errors from different bodies once.
+fn column_type_check(t: &Table, ty: &syn::Type) -> TokenStream {
+    let p = private(t);
+    quote::quote_spanned!(syn::spanned::Spanned::span(ty)=> let _ = <#ty as #p::SqlValue>::SQL_TYPE;)
+}

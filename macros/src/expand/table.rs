@@ -78,6 +78,7 @@ pub fn table_impl(t: &Table, valid: bool) -> TokenStream {
         let name = &c.sql_name;
         quote_spanned!(ty.span()=> #field: __reader.column::<#ty>(#table, #name)?)
     });
+    let type_checks = t.columns.iter().map(|c| super::column_type_check(t, c.ty));
 
     quote! {
         #[automatically_derived]
@@ -94,6 +95,7 @@ pub fn table_impl(t: &Table, valid: bool) -> TokenStream {
 
             #[inline]
             fn decode(__reader: &mut #p::RowReader<'_>) -> #p::Result<Self, #krate::Error> {
+                #(#type_checks)*
                 #p::Ok(Self { #(#decoders,)* })
             }
         }

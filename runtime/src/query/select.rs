@@ -182,8 +182,22 @@ impl<S, Sel: Selection> Select<S, Sel> {
         }
     }
 
-    /// Returns `selection` instead of whole rows: a column, an expression, or a tuple of them.
-    /// Call it after the joins.
+    /// Returns `selection` instead of whole rows: a column, an expression, a tuple of them,
+    /// or a `#[derive(Selectable)]` struct's `as_select()`. Call it after the joins.
+    ///
+    /// ```
+    /// # use weft::{Selectable, Table};
+    /// #[derive(Table)]
+    /// struct User { #[column(primary_key)] id: i64, name: String, bio: String }
+    ///
+    /// #[derive(Selectable, Debug)]
+    /// #[selectable(table = User)]
+    /// struct Name { id: i64, name: String }
+    ///
+    /// let pairs = weft::select::<User>().columns((User::id, User::name)); // rows are (i64, String)
+    /// let names = weft::select::<User>().columns(Name::as_select());      // rows are Name
+    /// assert_eq!(names.to_sql(weft::Backend::Sqlite).text, r#"SELECT "user"."id", "user"."name" FROM "user""#);
+    /// ```
     pub fn columns<N, I>(self, selection: N) -> Select<S, N>
     where
         N: Selection,

@@ -198,3 +198,73 @@ add_table!(A B);
 add_table!(A B C);
 add_table!(A B C D);
 add_table!(A B C D E);
+
+/// A struct that names the columns it is read from: `#[derive(weft::Selectable)]`.
+///
+/// Select it with `.columns(MyRow::as_select())`. Implemented by the derive; not meant to be
+/// written by hand.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a selectable struct",
+    label = "expected a struct with `#[derive(weft::Selectable)]`",
+    note = "add `#[derive(weft::Selectable)] #[selectable(table = YourTable)]` to `{Self}`"
+)]
+pub trait Selectable: Sized + Send {
+    /// The columns, as a (possibly nested) tuple.
+    type Columns: Selection;
+    #[doc(hidden)]
+    fn columns() -> Self::Columns;
+    #[doc(hidden)]
+    fn from_output(output: <Self::Columns as Selection>::Output) -> Self;
+}
+
+/// The selection of a [`Selectable`] struct.
+pub struct As<R: Selectable> {
+    columns: R::Columns,
+}
+
+impl<R: Selectable> As<R> {
+    /// The selection of `R` (what `R::as_select()` returns).
+    pub fn new() -> Self {
+        As {
+            columns: R::columns(),
+        }
+    }
+}
+
+impl<R: Selectable> Default for As<R> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<R: Selectable> Selection for As<R>
+where
+    R::Columns: Selection,
+{
+    type Output = R;
+    type Tables = <R::Columns as Selection>::Tables;
+    fn push_columns(&self, out: &mut Vec<Node>) {
+        self.columns.push_columns(out)
+    }
+    #[inline]
+    fn decode(&self, reader: &mut RowReader<'_>) -> Result<R, Error> {
+        self.columns.decode(reader).map(R::from_output)
+    }
+}
+
+/// Which field types may hold a column of type `V`: `V` itself, or `Option<V>` (for columns
+/// of a left-joined table).
+#[diagnostic::on_unimplemented(
+    message = "a `{Self}` field cannot hold a `{V}` column",
+    label = "this field's type does not match its column",
+    note = "use the column's type `{V}`, or `Option<{V}>`"
+)]
+pub trait FieldOf<V> {}
+impl<V: SqlValue> FieldOf<V> for V {}
+impl<V: SqlValue> FieldOf<V> for Option<V> {}
+
+/// Reads `column` into a field of type `F` (used by `#[derive(Selectable)]`).
+#[doc(hidden)]
+pub const fn select_field<F: FieldOf<V>, T, V>(column: Column<T, V>) -> Column<T, F> {
+    Column::new(column.table_name(), column.name())
+}
