@@ -450,11 +450,11 @@ impl Executor for &mut Tx<'_> {
     fn target(&mut self) -> Target<'_> {
         let conn = match &mut self.conn {
             #[cfg(feature = "sqlite")]
-            TxConn::Sqlite(t) => ConnRef::Sqlite(&mut **t),
+            TxConn::Sqlite(t) => ConnRef::Sqlite(t),
             #[cfg(feature = "postgres")]
-            TxConn::Postgres(t) => ConnRef::Postgres(&mut **t),
+            TxConn::Postgres(t) => ConnRef::Postgres(t),
             #[cfg(feature = "mysql")]
-            TxConn::MySql(t) => ConnRef::MySql(&mut **t),
+            TxConn::MySql(t) => ConnRef::MySql(t),
         };
         Target {
             db: &self.db,
@@ -656,6 +656,8 @@ mod binds {
     /// encodes the same way.
     macro_rules! add_value {
         ($args:ident, $v:expr, { $($special:tt)* }) => {
+            // A backend's own arm may shadow a common one.
+            #[allow(unreachable_patterns)]
             match $v {
                 $($special)*
                 Value::Bool(b) => $args.add(*b),
@@ -729,6 +731,7 @@ mod binds {
             |args: &mut sqlx::sqlite::SqliteArguments, v| {
                 add_value!(args, v, {
                     Value::Null(t) => add_null!(args, *t, json = String, decimal = String),
+                    #[cfg(feature = "json")]
                     Value::Json(s) => args.add(s.as_str()),
                     // SQLite has no decimal type: the exact text is stored.
                     #[cfg(feature = "rust_decimal")]
@@ -740,13 +743,13 @@ mod binds {
 
     #[cfg(feature = "postgres")]
     pub(super) fn postgres(sql: &Sql) -> Result<sqlx::postgres::PgArguments> {
-        type RawJson = sqlx::types::Json<Box<serde_json::value::RawValue>>;
         encode_all(
             sql,
             Default::default(),
             |args: &mut sqlx::postgres::PgArguments, v| {
                 add_value!(args, v, {
-                    Value::Null(t) => add_null!(args, *t, json = RawJson, decimal = PgDecimalNull),
+                    Value::Null(t) => add_null!(args, *t, json = PgJsonNull, decimal = PgDecimalNull),
+                    #[cfg(feature = "json")]
                     Value::Json(s) => {
                         let raw = serde_json::value::RawValue::from_string(s.clone())?;
                         args.add(sqlx::types::Json(raw))
@@ -758,6 +761,10 @@ mod binds {
         )
     }
 
+    #[cfg(all(feature = "postgres", feature = "json"))]
+    type PgJsonNull = sqlx::types::Json<Box<serde_json::value::RawValue>>;
+    #[cfg(all(feature = "postgres", not(feature = "json")))]
+    type PgJsonNull = String;
     #[cfg(all(feature = "postgres", feature = "rust_decimal"))]
     type PgDecimalNull = rust_decimal::Decimal;
     #[cfg(all(feature = "postgres", not(feature = "rust_decimal")))]
@@ -771,6 +778,7 @@ mod binds {
             |args: &mut sqlx::mysql::MySqlArguments, v| {
                 add_value!(args, v, {
                     Value::Null(t) => add_null!(args, *t, json = String, decimal = String),
+                    #[cfg(feature = "json")]
                     Value::Json(s) => args.add(s.as_str()),
                     #[cfg(feature = "rust_decimal")]
                     Value::Decimal(d) => args.add(*d),

@@ -34,9 +34,9 @@
 //! ```
 //!
 //! ## Column types
-//! `bool`, `i16`, `i32`, `i64`, `f32`, `f64`, `String`, `Vec<u8>`, [`Json<T>`] for any serde
-//! type, and with features `chrono` (`DateTime<Utc>`, `NaiveDateTime`, `NaiveDate`), `uuid`
-//! and `rust_decimal`. `Option<T>` makes a column nullable.
+//! `bool`, `i16`, `i32`, `i64`, `f32`, `f64`, `String`, `Vec<u8>`, and with features `json`
+//! (`Json<T>` for any serde type), `chrono` (`DateTime<Utc>`, `NaiveDateTime`, `NaiveDate`),
+//! `uuid` and `rust_decimal`. `Option<T>` makes a column nullable.
 //!
 //! ## Backends
 //! Features `sqlite` (default), `postgres` and `mysql`. [`Db::connect`] picks the backend
@@ -73,12 +73,16 @@ pub use schema::{
     ColumnMeta, DefaultValue, ForeignKey, Insertable, OnDelete, Table, TableMeta, Tables,
     create_table_sql, drop_table_sql, in_dependency_order,
 };
-pub use value::{Json, Operand, SqlType, SqlValue, Text, Value};
+#[cfg(feature = "json")]
+pub use value::Json;
+pub use value::{Operand, SqlType, SqlValue, Text, Value};
 pub use weft_macros::{Selectable, Table};
 
 /// The names most programs want: `use weft::prelude::*;`.
 pub mod prelude {
-    pub use crate::{Db, Json, Table, Tx, delete, insert, insert_many, select, update};
+    #[cfg(feature = "json")]
+    pub use crate::Json;
+    pub use crate::{Db, Table, Tx, delete, insert, insert_many, select, update};
 }
 
 /// What generated code uses. Not a public API: it changes without notice.

@@ -81,6 +81,7 @@ pub enum Value {
     #[cfg(feature = "rust_decimal")]
     Decimal(rust_decimal::Decimal),
     /// A JSON document, already serialized.
+    #[cfg(feature = "json")]
     Json(String),
     /// A value that could not be encoded (a `Json<T>` serde refused); binding it fails with
     /// this message before anything runs.
@@ -118,7 +119,7 @@ const NON_FINITE_MYSQL: &str = "MySQL and MariaDB cannot store NaN or infinite f
 
 #[cfg(feature = "chrono")]
 fn micros_only(nanos: u32) -> Result<(), &'static str> {
-    if nanos % 1_000 == 0 {
+    if nanos.is_multiple_of(1_000) {
         Ok(())
     } else {
         Err(
@@ -318,9 +319,11 @@ fn parse_decimal(text: &str) -> Result<rust_decimal::Decimal, String> {
 /// let prefs = Json(Prefs { theme: "dark".into() });
 /// assert_eq!(prefs.theme, "dark"); // derefs to the inner value
 /// ```
+#[cfg(feature = "json")]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Json<T>(pub T);
 
+#[cfg(feature = "json")]
 impl<T> std::ops::Deref for Json<T> {
     type Target = T;
     fn deref(&self) -> &T {
@@ -328,24 +331,28 @@ impl<T> std::ops::Deref for Json<T> {
     }
 }
 
+#[cfg(feature = "json")]
 impl<T> std::ops::DerefMut for Json<T> {
     fn deref_mut(&mut self) -> &mut T {
         &mut self.0
     }
 }
 
+#[cfg(feature = "json")]
 impl<T: serde::Serialize> serde::Serialize for Json<T> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         self.0.serialize(s)
     }
 }
 
+#[cfg(feature = "json")]
 impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for Json<T> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         T::deserialize(d).map(Json)
     }
 }
 
+#[cfg(feature = "json")]
 impl<T> SqlValue for Json<T>
 where
     T: serde::Serialize + serde::de::DeserializeOwned + Send + Sync + 'static,

@@ -170,10 +170,10 @@ impl Isolated {
 
     /// Drops the schema or database.
     pub async fn drop_all(self) {
-        if let Some((admin, sql)) = self.cleanup {
-            if let Err(e) = admin.execute_sql(&sql, vec![]).await {
-                eprintln!("warning: could not clean up ({sql}): {e}");
-            }
+        if let Some((admin, sql)) = self.cleanup
+            && let Err(e) = admin.execute_sql(&sql, vec![]).await
+        {
+            eprintln!("warning: could not clean up ({sql}): {e}");
         }
     }
 }

@@ -1,8 +1,8 @@
 //! Type checks the compiler must make, emitted at the user's spans so the error points at
 //! the attribute or field that is wrong. They live in a function that is never called.
 
-use proc_macro2::TokenStream;
-use quote::{quote, quote_spanned};
+use proc_macro2::{Group, Span, TokenStream, TokenTree};
+use quote::{ToTokens, quote, quote_spanned};
 
 use crate::attr::{LitKind, OnDelete};
 use crate::model::Table;
@@ -14,6 +14,7 @@ pub fn checks(t: &Table) -> TokenStream {
         let ty = c.ty;
         checks.push(super::column_type_check(t, ty));
         if let Some(auto) = c.auto {
+            let ty = respan(ty, auto);
             checks.push(quote_spanned!(auto=> #p::check_auto::<#ty>();));
         }
         if let Some(d) = &c.default {
@@ -23,13 +24,27 @@ pub fn checks(t: &Table) -> TokenStream {
                 LitKind::Str(_) => quote!(Str),
                 LitKind::Bool(_) => quote!(Bool),
             };
+            let ty = respan(ty, d.span);
             checks.push(quote_spanned!(d.span=> #p::check_default::<#ty, #p::lit::#kind>();));
         }
         if let Some(r) = &c.references {
             let path = &r.table;
             let col = &r.column;
-            checks.push(quote_spanned!(r.span=> #p::check_reference::<#ty, _, _>(&#path::#col);));
+            // A method of the referenced column, so that the column's type is known before
+            // `#ty` is checked against it: a function taking the column would infer its type
+            // from `#ty` and report a type mismatch instead of `CanReference`'s message.
+            let fk_ty = respan(ty, col.span());
+            checks.push(quote_spanned! {r.span=>
+                {
+                    trait References<V> {
+                        fn references<F: #p::CanReference<V>>(&self) {}
+                    }
+                    impl<T, V> References<V> for #p::Column<T, V> {}
+                    #path::#col.references::<#fk_ty>();
+                }
+            });
             if let Some((action, OnDelete::SetNull)) = &r.on_delete {
+                let ty = respan(ty, action.span());
                 checks.push(quote_spanned!(action.span()=> #p::check_nullable::<#ty>();));
             }
         }
@@ -40,4 +55,26 @@ pub fn checks(t: &Table) -> TokenStream {
             #(#checks)*
         }
     }
+}
+
+/// The tokens of `ty`, all at `span`: rustc points a failed bound on a generic argument at
+/// that argument, and a check is about the attribute, not the field's type.
+fn respan(ty: &syn::Type, span: Span) -> TokenStream {
+    fn walk(tokens: TokenStream, span: Span) -> TokenStream {
+        tokens
+            .into_iter()
+            .map(|tt| match tt {
+                TokenTree::Group(g) => {
+                    let mut group = Group::new(g.delimiter(), walk(g.stream(), span));
+                    group.set_span(span);
+                    TokenTree::Group(group)
+                }
+                mut other => {
+                    other.set_span(span);
+                    other
+                }
+            })
+            .collect()
+    }
+    walk(ty.to_token_stream(), span)
 }

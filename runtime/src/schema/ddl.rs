@@ -52,7 +52,9 @@ pub fn create_table_sql(table: &TableMeta, backend: Backend) -> Vec<String> {
             single_auto_pk && table.primary_key[0] == i,
         );
     }
-    if !table.primary_key.is_empty() && !(single_auto_pk && backend == Backend::Sqlite) {
+    // SQLite spells a single auto key inline (`INTEGER PRIMARY KEY AUTOINCREMENT`).
+    let inline_key = single_auto_pk && backend == Backend::Sqlite;
+    if !table.primary_key.is_empty() && !inline_key {
         sql.push_str(", PRIMARY KEY (");
         push_column_list(&mut sql, table, table.primary_key, backend);
         sql.push(')');
