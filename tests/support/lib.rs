@@ -199,3 +199,8 @@ async fn reach(url: &str, var: &str) -> Option<Db> {
         }
     }
 }
+
+/// The README's Rust code compiles and runs (as a doctest of this crate).
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+mod readme {}

@@ -36,10 +36,10 @@ pub fn checks(t: &Table) -> TokenStream {
             let fk_ty = respan(ty, col.span());
             checks.push(quote_spanned! {r.span=>
                 {
-                    trait References<V> {
+                    trait ReferencedColumn<V> {
                         fn references<F: #p::CanReference<V>>(&self) {}
                     }
-                    impl<T, V> References<V> for #p::Column<T, V> {}
+                    impl<T, V> ReferencedColumn<V> for #p::Column<T, V> {}
                     #path::#col.references::<#fk_ty>();
                 }
             });
