@@ -41,7 +41,9 @@ struct Byline {
 
 #[tokio::main]
 async fn main() -> weft::Result<()> {
-    let url = std::env::args().nth(1).unwrap_or_else(|| "sqlite::memory:".into());
+    let url = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "sqlite::memory:".into());
     let db = Db::connect(&url).await?;
     println!("connected to {}", db.backend());
 
@@ -50,9 +52,21 @@ async fn main() -> weft::Result<()> {
 
     // Insert forms leave auto-incremented and defaulted columns out.
     let users = weft::insert_many([
-        NewUser { id: None, name: "Dan".into(), email: Some("dan@example.com".into()) },
-        NewUser { id: None, name: "Ann".into(), email: None },
-        NewUser { id: None, name: "Bo".into(), email: None },
+        NewUser {
+            id: None,
+            name: "Dan".into(),
+            email: Some("dan@example.com".into()),
+        },
+        NewUser {
+            id: None,
+            name: "Ann".into(),
+            email: None,
+        },
+        NewUser {
+            id: None,
+            name: "Bo".into(),
+            email: None,
+        },
     ])
     .returning()
     .all(&db)
@@ -61,9 +75,24 @@ async fn main() -> weft::Result<()> {
 
     db.transaction(async |tx| {
         weft::insert_many([
-            NewPost { id: None, user_id: users[0].id, title: "Hello, weft".into(), likes: None },
-            NewPost { id: None, user_id: users[0].id, title: "Typed queries".into(), likes: Some(3) },
-            NewPost { id: None, user_id: users[1].id, title: "Joins".into(), likes: Some(1) },
+            NewPost {
+                id: None,
+                user_id: users[0].id,
+                title: "Hello, weft".into(),
+                likes: None,
+            },
+            NewPost {
+                id: None,
+                user_id: users[0].id,
+                title: "Typed queries".into(),
+                likes: Some(3),
+            },
+            NewPost {
+                id: None,
+                user_id: users[1].id,
+                title: "Joins".into(),
+                likes: Some(1),
+            },
         ])
         .execute(&mut *tx)
         .await?;
@@ -72,8 +101,15 @@ async fn main() -> weft::Result<()> {
     .await?;
 
     // Filters are typed: `User::name.eq(42)` would not compile.
-    let without_email = weft::select::<User>().filter(User::email.is_null()).order_by(User::name).all(&db).await?;
-    println!("users without email: {:?}", without_email.iter().map(|u| &u.name).collect::<Vec<_>>());
+    let without_email = weft::select::<User>()
+        .filter(User::email.is_null())
+        .order_by(User::name)
+        .all(&db)
+        .await?;
+    println!(
+        "users without email: {:?}",
+        without_email.iter().map(|u| &u.name).collect::<Vec<_>>()
+    );
 
     // A left join returns the joined side as an Option; a Selectable struct names the columns.
     let query = weft::select::<User>()
@@ -83,7 +119,11 @@ async fn main() -> weft::Result<()> {
         .order_by(User::name)
         .order_by(Post::title);
     for line in query.all(&db).await? {
-        println!("{:>4}: {}", line.name, line.title.as_deref().unwrap_or("(no posts)"));
+        println!(
+            "{:>4}: {}",
+            line.name,
+            line.title.as_deref().unwrap_or("(no posts)")
+        );
     }
 
     // Every query shows its SQL for any backend, without a connection.

@@ -74,6 +74,9 @@ backend_test!(async fn every_where_operator(db) {
     // A nullable column compared with a plain value, and a bool column as a condition.
     assert_eq!(ids(&db, s().filter(User::email.eq("bob@example.com"))).await?, [2]);
     assert_eq!(ids(&db, s().filter(User::active)).await?, [1, 2, 3]);
+    // LIKE's case sensitivity is the backend's (docs/design.md, "Backend differences").
+    let upper = ids(&db, s().filter(User::name.like("ANN"))).await?;
+    assert_eq!(upper, if db.backend() == Backend::Sqlite { vec![1] } else { vec![] });
     // Several filters are ANDed.
     assert_eq!(ids(&db, s().filter(User::age.ge(25)).filter(User::name.ne("ann"))).await?, [2, 3]);
     Ok(())

@@ -320,3 +320,24 @@ backend_test!(async fn selectable_struct_with_many_fields(db) {
     );
     Ok(())
 });
+
+backend_test!(async fn text_with_nul_is_stored_or_refused_never_cut(db) {
+    #[derive(Table, Debug, PartialEq)]
+    #[table(name = "nul_text")]
+    pub struct NulText {
+        #[column(primary_key)]
+        pub id: i32,
+        pub text: String,
+    }
+    db.create_tables::<NulText>().await?;
+    let result = weft::insert(NulText { id: 1, text: "a\0b".into() }).execute(&db).await;
+    match db.backend() {
+        // PostgreSQL text cannot hold NUL: the server refuses it.
+        Backend::Postgres => assert!(matches!(result, Err(Error::Query { .. })), "{result:?}"),
+        _ => {
+            result?;
+            assert_eq!(weft::select::<NulText>().one(&db).await?.text, "a\0b");
+        }
+    }
+    Ok(())
+});
