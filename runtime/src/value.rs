@@ -38,7 +38,7 @@ pub enum SqlType {
     Uuid,
     /// `rust_decimal::Decimal`
     Decimal,
-    /// [`crate::Json<T>`]
+    /// `weft::Json<T>` (feature `json`)
     Json,
 }
 
