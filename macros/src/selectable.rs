@@ -152,7 +152,7 @@ pub fn derive(input: &syn::DeriveInput) -> TokenStream {
     let values = nest(model.iter().map(|f| {
         let ty = f.ty;
         let column = &f.column;
-        quote_spanned!(ty.span()=> #p::select_field::<#ty, _, _>(#column))
+        quote_spanned!(ty.span()=> #column.__select_as::<#ty>())
     }));
     let pattern = nest(bindings.iter().map(|b| quote!(#b)));
     let names = model.iter().map(|f| f.ident);

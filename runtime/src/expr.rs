@@ -111,6 +111,12 @@ impl<T, V> Column<T, V> {
     pub const fn name(&self) -> &'static str {
         self.name
     }
+
+    /// Fails to compile unless a foreign key of type `F` may reference this column. A method
+    /// (not a function taking the column) so that `V` is known before `F` is checked, and the
+    /// error is `CanReference`'s rather than a type mismatch.
+    #[doc(hidden)]
+    pub const fn __check_references<F: crate::value::CanReference<V>>(&self) {}
 }
 
 /// A typed SQL expression whose value has Rust type `V`, reading the tables listed in `D`.
@@ -181,6 +187,7 @@ impl<V, D> Expression for Expr<V, D> {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl<T, V> Operand<V> for Column<T, V> {
     type Tables = Dep<T>;
     fn into_node(self) -> Node {
@@ -188,6 +195,7 @@ impl<T, V> Operand<V> for Column<T, V> {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl<T, V: SqlValue> Operand<Option<V>> for Column<T, V> {
     type Tables = Dep<T>;
     fn into_node(self) -> Node {
@@ -195,6 +203,7 @@ impl<T, V: SqlValue> Operand<Option<V>> for Column<T, V> {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl<T, V: SqlValue> Operand<V> for Column<T, Option<V>> {
     type Tables = Dep<T>;
     fn into_node(self) -> Node {
@@ -202,6 +211,7 @@ impl<T, V: SqlValue> Operand<V> for Column<T, Option<V>> {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl<V, D> Operand<V> for Expr<V, D> {
     type Tables = D;
     fn into_node(self) -> Node {
@@ -224,7 +234,7 @@ pub mod pos {
 #[diagnostic::on_unimplemented(
     message = "`{T}` is not in this query's FROM or JOIN",
     label = "this reads a column of `{T}`",
-    note = "the query reads from `{Self}`; join `{T}` first, e.g. `.inner_join::<{T}>(on)` or `.left_join::<{T}>(on)`"
+    note = "the query reads from `{Self}`; join `{T}` first: `.inner_join::<{T}>().on(…)` or `.left_join::<{T}>().on(…)`"
 )]
 pub trait HasTable<T, I> {}
 
@@ -233,6 +243,8 @@ macro_rules! has_table {
         $(has_table!(@one $all $t $p);)*
     };
     (@one [$($a:ident),*] $t:ident $p:ident) => {
+        // Listing every tuple position in an error helps nobody.
+        #[diagnostic::do_not_recommend]
         impl<$($a),*> HasTable<$t, pos::$p> for ($($a,)*) {}
     };
 }
@@ -248,6 +260,7 @@ has_table!([A, B, C, D, E, F] A @ P0, B @ P1, C @ P2, D @ P3, E @ P4, F @ P5);
 /// query's tables `S`. `I` is inferred; it records where each table was found.
 #[doc(hidden)]
 pub trait Within<S, I> {}
+#[diagnostic::do_not_recommend]
 impl<S> Within<S, ()> for () {}
 impl<S: HasTable<T, I>, T, I> Within<S, I> for Dep<T> {}
 impl<S, A: Within<S, IA>, B: Within<S, IB>, IA, IB> Within<S, (IA, IB)> for (A, B) {}

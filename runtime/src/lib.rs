@@ -113,7 +113,7 @@ pub mod prelude {
 pub mod __private {
     pub use crate::error::Error;
     pub use crate::expr::{Column, Within, pos};
-    pub use crate::query::{As, Selectable, Selection, select_field};
+    pub use crate::query::{As, Selectable, Selection};
     pub use crate::row::RowReader;
     pub use crate::schema::{
         ColumnMeta, DefaultValue, ForeignKey, Insertable, OnDelete, Table, TableMeta,
@@ -122,12 +122,8 @@ pub mod __private {
     pub use std::option::Option::{self, None, Some};
     pub use std::result::Result::{self, Err, Ok};
 
-    /// Fails to compile (at the caller's span) unless a `F` column may reference a `V` column.
-    pub const fn check_reference<F: CanReference<V>, T, V>(_: &Column<T, V>) {}
     /// Fails to compile unless `F` is an integer type.
     pub const fn check_auto<F: AutoIncrement>() {}
-    /// Fails to compile unless `F` is a column type.
-    pub const fn check_column<F: SqlValue>() {}
     /// Fails to compile unless `F` is nullable.
     pub const fn check_nullable<F: NullableColumn>() {}
     /// Nullable column types.
@@ -151,7 +147,7 @@ pub mod __private {
 
     /// Which literal kinds each column type accepts as its default.
     #[diagnostic::on_unimplemented(
-        message = "this default does not fit a `{Self}` column",
+        message = "this default does not fit a column of type `{Self}`",
         label = "wrong kind of literal for `{Self}`",
         note = "defaults are literals of the column's type: `default = 0`, `default = 1.5`, `default = \"text\"`, `default = true`"
     )]

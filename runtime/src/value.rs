@@ -395,7 +395,7 @@ where
 /// may be used against a nullable column.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be used as a value for a column of type `{V}`",
-    label = "expected a `{V}` here (or a column or expression of that type)",
+    label = "expected a value of type `{V}` here, or a column or expression of that type",
     note = "weft compares and assigns only values of the column's own Rust type; convert the value first"
 )]
 pub trait Operand<V> {
@@ -405,6 +405,7 @@ pub trait Operand<V> {
     fn into_node(self) -> crate::expr::Node;
 }
 
+#[diagnostic::do_not_recommend]
 impl<V: SqlValue> Operand<V> for V {
     type Tables = ();
     #[inline]
@@ -413,6 +414,7 @@ impl<V: SqlValue> Operand<V> for V {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl<V: SqlValue> Operand<Option<V>> for V {
     type Tables = ();
     #[inline]
@@ -421,6 +423,7 @@ impl<V: SqlValue> Operand<Option<V>> for V {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl<V: SqlValue> Operand<V> for &V {
     type Tables = ();
     #[inline]
@@ -429,6 +432,7 @@ impl<V: SqlValue> Operand<V> for &V {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl Operand<String> for &str {
     type Tables = ();
     #[inline]
@@ -437,6 +441,7 @@ impl Operand<String> for &str {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl Operand<Option<String>> for &str {
     type Tables = ();
     #[inline]
@@ -445,6 +450,7 @@ impl Operand<Option<String>> for &str {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl Operand<Vec<u8>> for &[u8] {
     type Tables = ();
     #[inline]
@@ -453,6 +459,7 @@ impl Operand<Vec<u8>> for &[u8] {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl<const N: usize> Operand<Vec<u8>> for &[u8; N] {
     type Tables = ();
     #[inline]
@@ -464,9 +471,9 @@ impl<const N: usize> Operand<Vec<u8>> for &[u8; N] {
 /// Which Rust column types a column of type `Self` may reference as a foreign key: the same
 /// type, nullable or not.
 #[diagnostic::on_unimplemented(
-    message = "a `{Self}` column cannot reference a `{V}` column",
+    message = "a foreign key of type `{Self}` cannot reference a column of type `{V}`",
     label = "the referenced column has type `{V}`",
-    note = "a foreign key must have the referenced column's type, or `Option` of it"
+    note = "make this field `{V}`, or `Option<{V}>` for an optional reference"
 )]
 pub trait CanReference<V> {}
 impl<V: SqlValue> CanReference<V> for V {}

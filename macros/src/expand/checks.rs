@@ -30,19 +30,9 @@ pub fn checks(t: &Table) -> TokenStream {
         if let Some(r) = &c.references {
             let path = &r.table;
             let col = &r.column;
-            // A method of the referenced column, so that the column's type is known before
-            // `#ty` is checked against it: a function taking the column would infer its type
-            // from `#ty` and report a type mismatch instead of `CanReference`'s message.
+            // A method of the referenced column: see `Column::__check_references`.
             let fk_ty = respan(ty, col.span());
-            checks.push(quote_spanned! {r.span=>
-                {
-                    trait ReferencedColumn<V> {
-                        fn references<F: #p::CanReference<V>>(&self) {}
-                    }
-                    impl<T, V> ReferencedColumn<V> for #p::Column<T, V> {}
-                    #path::#col.references::<#fk_ty>();
-                }
-            });
+            checks.push(quote_spanned!(r.span=> #path::#col.__check_references::<#fk_ty>();));
             if let Some((action, OnDelete::SetNull)) = &r.on_delete {
                 let ty = respan(ty, action.span());
                 checks.push(quote_spanned!(action.span()=> #p::check_nullable::<#ty>();));

@@ -54,9 +54,13 @@ fn private(t: &Table) -> TokenStream {
 }
 
 /// `let _ = <ty as SqlValue>::SQL_TYPE;` at the field type's span: requires `ty` to be a
-/// column type. Every body that needs `ty: SqlValue` starts with it, so that an unsupported
-/// type gives one error: rustc reports each failed obligation once per span and body, and
-/// prints identical errors from different bodies once.
+/// column type.
+///
+/// An unsupported field type must give one error, not one per use. Generated code therefore
+/// names `ty: SqlValue` only as `<ty as SqlValue>::…` at the type's span (rustc prints such
+/// identical errors from different bodies once), and a body that needs the bound some other
+/// way (`RowReader::column::<ty>` in `decode`) starts with this statement: rustc reports a
+/// failed bound once per span within a body.
 fn column_type_check(t: &Table, ty: &syn::Type) -> TokenStream {
     let p = private(t);
     quote::quote_spanned!(syn::spanned::Spanned::span(ty)=> let _ = <#ty as #p::SqlValue>::SQL_TYPE;)

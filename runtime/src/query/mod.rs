@@ -9,9 +9,7 @@ mod update;
 pub use delete::{Delete, delete};
 pub use insert::{Insert, insert, insert_many};
 pub use select::{Joining, Select, select};
-pub use selection::{
-    AddTable, All, As, FieldOf, JoinSelection, Nullable, Selectable, Selection, select_field,
-};
+pub use selection::{AddTable, All, As, FieldOf, JoinSelection, Nullable, Selectable, Selection};
 pub use update::{Update, UpdateSet, update};
 
 use crate::backend::Backend;

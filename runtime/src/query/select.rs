@@ -61,13 +61,16 @@ pub struct Joining<S, Sel, T, X> {
 
 impl<S, Sel, T, X> Joining<S, Sel, T, X>
 where
-    Sel: Selection + JoinSelection<X>,
+    Sel: Selection,
     S: AddTable<T>,
     T: Table,
 {
     /// `ON condition`: it may read the joined table and every table before it.
-    pub fn on<C, I>(self, condition: C) -> Select<<S as AddTable<T>>::Out, Sel::Out>
+    // The `JoinSelection` bound names the method's own `O` so that a join after `.columns(…)`
+    // is one error here rather than a "method not found" cascade.
+    pub fn on<C, I, O>(self, condition: C) -> Select<<S as AddTable<T>>::Out, O>
     where
+        Sel: JoinSelection<X, Out = O>,
         C: Condition,
         C::Tables: Within<<S as AddTable<T>>::Out, I>,
     {
@@ -157,7 +160,6 @@ impl<S, Sel: Selection> Select<S, Sel> {
     pub fn inner_join<T: Table>(self) -> Joining<S, Sel, T, All<T>>
     where
         S: AddTable<T>,
-        Sel: JoinSelection<All<T>>,
     {
         Joining {
             select: self,
@@ -172,7 +174,6 @@ impl<S, Sel: Selection> Select<S, Sel> {
     pub fn left_join<T: Table>(self) -> Joining<S, Sel, T, Nullable<T>>
     where
         S: AddTable<T>,
-        Sel: JoinSelection<Nullable<T>>,
     {
         Joining {
             select: self,

@@ -255,7 +255,7 @@ where
 /// Which field types may hold a column of type `V`: `V` itself, or `Option<V>` (for columns
 /// of a left-joined table).
 #[diagnostic::on_unimplemented(
-    message = "a `{Self}` field cannot hold a `{V}` column",
+    message = "a field of type `{Self}` cannot hold a column of type `{V}`",
     label = "this field's type does not match its column",
     note = "use the column's type `{V}`, or `Option<{V}>`"
 )]
@@ -263,8 +263,11 @@ pub trait FieldOf<V> {}
 impl<V: SqlValue> FieldOf<V> for V {}
 impl<V: SqlValue> FieldOf<V> for Option<V> {}
 
-/// Reads `column` into a field of type `F` (used by `#[derive(Selectable)]`).
-#[doc(hidden)]
-pub const fn select_field<F: FieldOf<V>, T, V>(column: Column<T, V>) -> Column<T, F> {
-    Column::new(column.table_name(), column.name())
+impl<T, V> Column<T, V> {
+    /// This column, read into a field of type `F` (used by `#[derive(Selectable)]`). A method
+    /// so that `V` is known before `F` is checked against it.
+    #[doc(hidden)]
+    pub const fn __select_as<F: FieldOf<V>>(self) -> Column<T, F> {
+        Column::new(self.table_name(), self.name())
+    }
 }

@@ -1,0 +1,8 @@
+use weft::Selectable;
+
+#[derive(Selectable)]
+struct Name {
+    id: i64,
+}
+
+fn main() {}
