@@ -19,6 +19,7 @@ pub struct TableAttrs {
     pub uniques: Vec<Vec<Ident>>,
     pub insert: Option<Ident>,
     pub insert_derive: Vec<Path>,
+    pub serialize: bool,
     pub krate: Option<Path>,
 }
 
@@ -80,6 +81,9 @@ pub fn parse_table_attrs(cx: &Ctxt, attrs: &[syn::Attribute]) -> TableAttrs {
                     out.insert_derive.push(inner.path);
                     Ok(())
                 })
+            } else if meta.path.is_ident("serialize") {
+                out.serialize = true;
+                Ok(())
             } else if meta.path.is_ident("crate") {
                 set_once(cx, &meta, &mut out.krate, meta.value()?.parse()?)
             } else {
@@ -241,3 +245,81 @@ fn default_error(span: Span) -> syn::Error {
         "expected a literal default: `default = 0`, `default = 1.5`, `default = \"text\"` or `default = true`",
     )
 }
+
+const RELATION_KEYS: &str = "many, one, through, from, to, filter, optional";
+
+/// `#[relation(…)]` on a field.
+#[derive(Default)]
+pub struct RelationAttrs {
+    /// `many` / `one`, with the span of the keyword.
+    pub many: Option<(bool, Span)>,
+    /// `many = Post` / `one = User`.
+    pub target: Option<Path>,
+    pub through: Option<Path>,
+    pub from: Vec<Path>,
+    pub to: Vec<Path>,
+    pub filter: Option<syn::Expr>,
+    pub optional: bool,
+}
+
+/// Parses the `#[relation(…)]` attributes of a field; `None` when it has none.
+pub fn parse_relation_attrs(cx: &Ctxt, attrs: &[syn::Attribute]) -> Option<(Span, RelationAttrs)> {
+    let mut found = None;
+    for attr in attrs.iter().filter(|a| a.path().is_ident("relation")) {
+        let span = attr
+            .path()
+            .get_ident()
+            .map_or_else(Span::call_site, Ident::span);
+        let out: &mut RelationAttrs = &mut found
+            .get_or_insert_with(|| (span, RelationAttrs::default()))
+            .1;
+        let result = attr.parse_nested_meta(|meta| {
+            let span = meta
+                .path
+                .get_ident()
+                .map_or_else(Span::call_site, Ident::span);
+            if meta.path.is_ident("many") || meta.path.is_ident("one") {
+                let many = meta.path.is_ident("many");
+                if meta.input.peek(Token![=]) {
+                    let target: Path = meta.value()?.parse()?;
+                    set_once(cx, &meta, &mut out.target, target)?;
+                }
+                set_once(cx, &meta, &mut out.many, (many, span))
+            } else if meta.path.is_ident("through") {
+                set_once(cx, &meta, &mut out.through, meta.value()?.parse()?)
+            } else if meta.path.is_ident("from") {
+                out.from = path_list(&meta)?;
+                Ok(())
+            } else if meta.path.is_ident("to") {
+                out.to = path_list(&meta)?;
+                Ok(())
+            } else if meta.path.is_ident("filter") {
+                set_once(cx, &meta, &mut out.filter, meta.value()?.parse()?)
+            } else if meta.path.is_ident("optional") {
+                out.optional = true;
+                Ok(())
+            } else {
+                Err(unknown_key(&meta, "relation", RELATION_KEYS))
+            }
+        });
+        if let Err(e) = result {
+            cx.syn_error(e);
+        }
+    }
+    found
+}
+
+/// `= Table::column` or `= (Table::a, Table::b)`.
+fn path_list(meta: &ParseNestedMeta) -> syn::Result<Vec<Path>> {
+    let input = meta.value()?;
+    if input.peek(syn::token::Paren) {
+        let content;
+        syn::parenthesized!(content in input);
+        let list = content.parse_terminated(Path::parse, Token![,])?;
+        Ok(list.into_iter().collect())
+    } else {
+        Ok(vec![input.parse()?])
+    }
+}
+
+use syn::parse::Parse;

@@ -17,7 +17,7 @@ mod selectable;
 /// handles (`User::name`), row decoding and an insert form (`NewUser`).
 ///
 /// See the `weft` crate for the attributes.
-#[proc_macro_derive(Table, attributes(table, column))]
+#[proc_macro_derive(Table, attributes(table, column, relation))]
 pub fn derive_table(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
     expand::derive_table(&input).into()

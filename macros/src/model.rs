@@ -10,6 +10,9 @@ use crate::ctxt::Ctxt;
 pub struct Table<'a> {
     pub ident: &'a Ident,
     pub vis: &'a Visibility,
+    pub relations: Vec<Relation<'a>>,
+    /// `#[table(serialize)]`: generate `serde::Serialize`, leaving unloaded relations out.
+    pub serialize: bool,
     pub sql_name: String,
     pub columns: Vec<Column<'a>>,
     pub primary_key: Vec<usize>,
@@ -29,6 +32,29 @@ pub struct Column<'a> {
     pub keyed: bool,
     pub default: Option<DefaultLit>,
     pub references: Option<Reference>,
+}
+
+/// A `#[relation(…)]` field.
+pub struct Relation<'a> {
+    pub field: &'a Ident,
+    /// The type parameter the field's type is.
+    pub param: Ident,
+    pub many: bool,
+    pub kind: RelKind,
+    /// `many = Post`; `None` with `through`, where the junction names it.
+    pub target: Option<Path>,
+    pub through: Option<Path>,
+    pub from: Vec<Path>,
+    pub to: Vec<Path>,
+    pub filter: Option<syn::Expr>,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum RelKind {
+    Many,
+    One,
+    OptionalOne,
 }
 
 pub struct Reference {
@@ -83,21 +109,34 @@ pub fn build<'a>(cx: &Ctxt, input: &'a syn::DeriveInput) -> Option<Table<'a>> {
             return None;
         }
     };
-    if !input.generics.params.is_empty() {
-        cx.error_spanned(
-            &input.generics,
-            "`#[derive(Table)]` does not support generic parameters",
-        );
-    }
-    if fields.is_empty() {
+    let params = relation_params(cx, &input.generics);
+    if fields
+        .iter()
+        .all(|f| f.attrs.iter().any(|a| a.path().is_ident("relation")))
+    {
         cx.error_spanned(&input.ident, "a table needs at least one column");
     }
 
     let attrs = attr::parse_table_attrs(cx, &input.attrs);
     let mut column_pk: Vec<(usize, Span)> = Vec::new();
     let mut columns: Vec<Column<'a>> = Vec::new();
-    for (i, field) in fields.iter().enumerate() {
+    let mut relations: Vec<(usize, &'a syn::Field, Span, attr::RelationAttrs)> = Vec::new();
+    for field in fields.iter() {
         let ident = field.ident.as_ref().expect("named fields have names");
+        if let Some((span, rel)) = attr::parse_relation_attrs(cx, &field.attrs) {
+            if field.attrs.iter().any(|a| a.path().is_ident("column")) {
+                cx.error_at(span, "a field is either a column or a relation, not both");
+            }
+            relations.push((relations.len(), field, span, rel));
+            continue;
+        }
+        if let Some(param) = mentions_param(&field.ty, &params) {
+            cx.error_spanned(
+                &field.ty,
+                format!("only relation fields can use the type parameter `{param}`; mark the field `#[relation(…)]`"),
+            );
+        }
+        let i = columns.len();
         let col = attr::parse_column_attrs(cx, &field.attrs);
         if let Some(span) = col.primary_key {
             column_pk.push((i, span));
@@ -220,6 +259,16 @@ pub fn build<'a>(cx: &Ctxt, input: &'a syn::DeriveInput) -> Option<Table<'a>> {
         }
         None => snake_case(&unraw(&input.ident)),
     };
+    let relations = relations
+        .into_iter()
+        .filter_map(|(_, field, span, rel)| relation(cx, field, span, rel, &params, &columns))
+        .collect::<Vec<_>>();
+    for param in &params {
+        if !relations.iter().any(|r| r.param == *param) {
+            cx.error_spanned(param, format!("`{param}` is not the type of a relation field; weft tables take one type parameter per `#[relation(…)]` field"));
+        }
+    }
+
     let insert_ident = attrs
         .insert
         .clone()
@@ -227,6 +276,8 @@ pub fn build<'a>(cx: &Ctxt, input: &'a syn::DeriveInput) -> Option<Table<'a>> {
     Some(Table {
         ident: &input.ident,
         vis: &input.vis,
+        relations,
+        serialize: attrs.serialize,
         sql_name,
         columns,
         primary_key,
@@ -236,6 +287,145 @@ pub fn build<'a>(cx: &Ctxt, input: &'a syn::DeriveInput) -> Option<Table<'a>> {
         insert_derive: attrs.insert_derive,
         krate: attrs.krate.unwrap_or_else(|| syn::parse_quote!(::weft)),
     })
+}
+
+/// The struct's type parameters; each must default to `NotLoaded`.
+fn relation_params(cx: &Ctxt, generics: &syn::Generics) -> Vec<Ident> {
+    let mut params = Vec::new();
+    for param in &generics.params {
+        match param {
+            syn::GenericParam::Type(tp) => {
+                let defaults_to_not_loaded = matches!(
+                    &tp.default,
+                    Some(syn::Type::Path(p)) if p.path.segments.last().is_some_and(|s| s.ident == "NotLoaded")
+                );
+                if !defaults_to_not_loaded {
+                    cx.error_spanned(
+                        &tp.ident,
+                        format!("a relation's type parameter defaults to `NotLoaded`: write `{} = weft::NotLoaded`", tp.ident),
+                    );
+                }
+                if !tp.bounds.is_empty() {
+                    cx.error_spanned(&tp.bounds, "relation type parameters take no bounds");
+                }
+                params.push(tp.ident.clone());
+            }
+            other => cx.error_spanned(
+                other,
+                "weft tables take only type parameters, one per `#[relation(…)]` field",
+            ),
+        }
+    }
+    if let Some(w) = &generics.where_clause {
+        cx.error_spanned(w, "weft tables take no where clause");
+    }
+    params
+}
+
+/// The first of `params` that `ty` mentions.
+fn mentions_param<'p>(ty: &Type, params: &'p [Ident]) -> Option<&'p Ident> {
+    let text = quote::ToTokens::to_token_stream(ty);
+    fn walk(ts: proc_macro2::TokenStream, params: &[Ident]) -> Option<&Ident> {
+        for tt in ts {
+            match tt {
+                proc_macro2::TokenTree::Ident(i) => {
+                    if let Some(p) = params.iter().find(|p| **p == i) {
+                        return Some(p);
+                    }
+                }
+                proc_macro2::TokenTree::Group(g) => {
+                    if let Some(p) = walk(g.stream(), params) {
+                        return Some(p);
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+    walk(text, params)
+}
+
+fn relation<'a>(
+    cx: &Ctxt,
+    field: &'a syn::Field,
+    span: Span,
+    rel: attr::RelationAttrs,
+    params: &[Ident],
+    columns: &[Column<'a>],
+) -> Option<Relation<'a>> {
+    let ident = field.ident.as_ref().expect("named fields have names");
+    let param = match &field.ty {
+        Type::Path(p)
+            if p.qself.is_none() && p.path.get_ident().is_some_and(|i| params.contains(i)) =>
+        {
+            p.path.get_ident().cloned().expect("checked")
+        }
+        other => {
+            cx.error_spanned(
+                other,
+                "a relation field's type is a type parameter of the struct: `struct User<Groups = weft::NotLoaded> { #[relation(…)] groups: Groups }`",
+            );
+            return None;
+        }
+    };
+    let Some((many, _)) = rel.many else {
+        cx.error_at(span, "say whether the relation is `many` or `one`: `#[relation(many = Post)]`, `#[relation(one = User)]`");
+        return None;
+    };
+    if rel.target.is_none() && rel.through.is_none() {
+        cx.error_at(
+            span,
+            format!(
+                "name the related table: `#[relation({} = Table)]`",
+                if many { "many" } else { "one" }
+            ),
+        );
+        return None;
+    }
+    if rel.from.len() != rel.to.len() && rel.through.is_none() {
+        cx.error_at(span, "`from` and `to` name the same number of columns");
+    }
+    let kind = if many {
+        RelKind::Many
+    } else if rel.optional || rel.filter.is_some() || rel.through.is_some() {
+        RelKind::OptionalOne
+    } else {
+        // Exactly one related row only when this table holds a non-null foreign key to it.
+        let target = rel.target.as_ref().map(path_text);
+        let own_fk = columns.iter().find(|c| match (&c.references, &target) {
+            (Some(r), Some(t)) if rel.from.is_empty() => path_text(&r.table) == *t,
+            _ => rel
+                .from
+                .iter()
+                .any(|f| f.segments.last().is_some_and(|s| s.ident == *c.field)),
+        });
+        match own_fk {
+            Some(c) if !is_option(c.ty) => RelKind::One,
+            _ => RelKind::OptionalOne,
+        }
+    };
+    Some(Relation {
+        field: ident,
+        param,
+        many,
+        kind,
+        target: rel.target,
+        through: rel.through,
+        from: rel.from,
+        to: rel.to,
+        filter: rel.filter,
+        span,
+    })
+}
+
+/// The tokens of a path as text, for comparing paths.
+pub fn path_text(path: &Path) -> String {
+    quote::ToTokens::to_token_stream(path).to_string()
+}
+
+fn is_option(ty: &Type) -> bool {
+    matches!(ty, Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Option"))
 }
 
 fn reference(cx: &Ctxt, path: Path, on_delete: Option<(Ident, OnDelete)>) -> Option<Reference> {

@@ -676,6 +676,8 @@ mod binds {
                 Value::Date(d) => $args.add(*d),
                 #[cfg(feature = "uuid")]
                 Value::Uuid(u) => $args.add(*u),
+                // Refused by `check_storable` on the backends without arrays.
+                Value::IntList(_) | Value::TextList(_) => Err("array parameters are PostgreSQL-only".into()),
                 // Refused by `check_storable` before any value is added.
                 Value::Unencodable(why) => Err(why.clone().into()),
             }
@@ -756,6 +758,8 @@ mod binds {
                     }
                     #[cfg(feature = "rust_decimal")]
                     Value::Decimal(d) => args.add(*d),
+                    Value::IntList(list) => args.add(list.as_slice()),
+                    Value::TextList(list) => args.add(list.as_slice()),
                 })
             },
         )

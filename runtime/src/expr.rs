@@ -35,6 +35,11 @@ pub enum Node {
         high: Box<Node>,
     },
     CountStar,
+    Exists {
+        relation: &'static crate::relation::RelationMeta,
+        filter: Option<Box<Node>>,
+        negated: bool,
+    },
 }
 
 /// Binary SQL operators.

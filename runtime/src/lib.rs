@@ -76,6 +76,7 @@ mod error;
 mod exec;
 mod expr;
 mod query;
+mod relation;
 mod render;
 mod row;
 mod schema;
@@ -90,6 +91,10 @@ pub use expr::{
 pub use query::{
     AddTable, All, As, Delete, FieldOf, Insert, JoinSelection, Joining, Nullable, Returning,
     Select, Selectable, Selection, Update, UpdateSet, delete, insert, insert_many, select, update,
+};
+pub use relation::{
+    FindMany, IsLoaded, NotLoaded, Rel, Relation, RelationKind, RelationMeta, SetRelation,
+    Strategy, find_first, find_many, kind,
 };
 pub use render::Sql;
 pub use schema::{
@@ -112,6 +117,35 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::error::Error;
+    pub use crate::expr::Node;
+    pub use crate::relation::{
+        Base, IsLoaded, Keys, Loader, NotLoaded, Rel, Relation, RelationMeta, RelationSpec,
+        SetRelation, Through, With, kind, resolve,
+    };
+    pub use serde;
+    pub use serde_json;
+    pub use std::string::String;
+
+    /// A relation's predefined filter, checked against the related table (generated code).
+    pub fn filter_node<T, C: crate::expr::Condition, I>(condition: C) -> Node
+    where
+        C::Tables: Within<(T,), I>,
+    {
+        condition.into_node()
+    }
+
+    /// Reads column `idx` of a row's JSON projection (generated `decode_json`).
+    #[inline]
+    pub fn json_column<V: SqlValue>(
+        values: &[serde_json::Value],
+        idx: usize,
+        column: &'static str,
+    ) -> Result<V, (&'static str, std::string::String)> {
+        match values.get(idx) {
+            Some(v) => V::from_json(v).map_err(|m| (column, m)),
+            None => Err((column, "missing from the nested row".into())),
+        }
+    }
     pub use crate::expr::{Column, Within, pos};
     pub use crate::query::{As, Selectable, Selection};
     pub use crate::row::RowReader;

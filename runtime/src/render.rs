@@ -43,6 +43,10 @@ pub(crate) struct Renderer {
     pub(crate) backend: Backend,
     pub(crate) text: String,
     pub(crate) binds: Vec<Value>,
+    /// Table name → alias, innermost last: columns of an aliased table render with its alias.
+    pub(crate) scope: Vec<(&'static str, String)>,
+    /// Aliases handed out so far (for unique subquery aliases).
+    pub(crate) aliases: usize,
 }
 
 impl Renderer {
@@ -51,6 +55,8 @@ impl Renderer {
             backend,
             text: String::with_capacity(128),
             binds: Vec::new(),
+            scope: Vec::new(),
+            aliases: 0,
         }
     }
 
@@ -71,9 +77,24 @@ impl Renderer {
     }
 
     pub(crate) fn column(&mut self, table: &str, name: &str) {
-        self.ident(table);
+        match self.scope.iter().rev().find(|(t, _)| *t == table) {
+            Some((_, alias)) => {
+                let alias = alias.clone();
+                self.ident(&alias);
+            }
+            None => self.ident(table),
+        }
         self.text.push('.');
         self.ident(name);
+    }
+
+    /// The alias `table` has in the current scope, or its own name.
+    pub(crate) fn alias_of(&self, table: &str) -> String {
+        self.scope
+            .iter()
+            .rev()
+            .find(|(t, _)| *t == table)
+            .map_or_else(|| table.to_owned(), |(_, a)| a.clone())
     }
 
     pub(crate) fn bind(&mut self, value: Value) {
@@ -135,6 +156,11 @@ impl Renderer {
                 self.node(high);
             }
             Node::CountStar => self.push("COUNT(*)"),
+            Node::Exists {
+                relation,
+                filter,
+                negated,
+            } => self.exists(relation, filter.as_deref(), *negated),
         }
     }
 

@@ -83,6 +83,12 @@ pub enum Value {
     /// A JSON document, already serialized.
     #[cfg(feature = "json")]
     Json(String),
+    /// Keys of a batched relation load, bound as one PostgreSQL array.
+    #[doc(hidden)]
+    IntList(Vec<i64>),
+    /// Keys of a batched relation load, bound as one PostgreSQL array.
+    #[doc(hidden)]
+    TextList(Vec<String>),
     /// A value that could not be encoded (a `Json<T>` serde refused); binding it fails with
     /// this message before anything runs.
     #[doc(hidden)]
@@ -95,6 +101,9 @@ impl Value {
     pub(crate) fn check_storable(&self, backend: Backend) -> Result<(), Cow<'static, str>> {
         let reason = match (self, backend) {
             (Value::Unencodable(why), _) => return Err(Cow::Owned(why.clone())),
+            (Value::IntList(_) | Value::TextList(_), Backend::Sqlite | Backend::MySql) => {
+                Err("array parameters are PostgreSQL-only")
+            }
             (Value::F32(f), Backend::Sqlite) if f.is_nan() => Err(NAN_SQLITE),
             (Value::F64(f), Backend::Sqlite) if f.is_nan() => Err(NAN_SQLITE),
             (Value::F32(f), Backend::MySql) if !f.is_finite() => Err(NON_FINITE_MYSQL),
@@ -147,6 +156,10 @@ pub trait SqlValue: Sized + Send + Sync + 'static {
     /// Reads the value at column `idx` of `row`.
     #[doc(hidden)]
     fn decode(row: RowRef<'_>, idx: usize) -> Result<Self, String>;
+    /// Reads the value from nested JSON, as projected by `relation::json` (relations loaded in
+    /// one statement).
+    #[doc(hidden)]
+    fn from_json(value: &serde_json::Value) -> Result<Self, String>;
 }
 
 /// Decodes a column with sqlx's own decoder for each backend.
@@ -182,6 +195,10 @@ macro_rules! native_value {
             fn decode(row: RowRef<'_>, idx: usize) -> Result<Self, String> {
                 decode_native!(row, idx, $ty)
             }
+            #[inline]
+            fn from_json(value: &serde_json::Value) -> Result<Self, String> {
+                crate::relation::json::FromJson::from_json(value)
+            }
         }
     )*};
 }
@@ -200,6 +217,9 @@ impl SqlValue for f32 {
     const SQL_TYPE: SqlType = SqlType::Real;
     fn to_value(&self) -> Value {
         Value::F32(*self)
+    }
+    fn from_json(value: &serde_json::Value) -> Result<Self, String> {
+        crate::relation::json::FromJson::from_json(value)
     }
     fn decode(row: RowRef<'_>, idx: usize) -> Result<Self, String> {
         match row {
@@ -239,6 +259,14 @@ impl<T: SqlValue> SqlValue for Option<T> {
             T::decode(row, idx).map(Some)
         }
     }
+    #[inline]
+    fn from_json(value: &serde_json::Value) -> Result<Self, String> {
+        if value.is_null() {
+            Ok(None)
+        } else {
+            T::from_json(value).map(Some)
+        }
+    }
 }
 
 #[cfg(feature = "chrono")]
@@ -258,6 +286,12 @@ impl SqlValue for rust_decimal::Decimal {
     const SQL_TYPE: SqlType = SqlType::Decimal;
     fn to_value(&self) -> Value {
         Value::Decimal(*self)
+    }
+    fn from_json(value: &serde_json::Value) -> Result<Self, String> {
+        match value {
+            serde_json::Value::String(s) => parse_decimal(s),
+            other => Err(format!("expected a decimal as text, found {other}")),
+        }
     }
     fn decode(row: RowRef<'_>, idx: usize) -> Result<Self, String> {
         match row {
@@ -298,7 +332,7 @@ impl SqlValue for rust_decimal::Decimal {
 }
 
 #[cfg(feature = "rust_decimal")]
-fn parse_decimal(text: &str) -> Result<rust_decimal::Decimal, String> {
+pub(crate) fn parse_decimal(text: &str) -> Result<rust_decimal::Decimal, String> {
     let trimmed = match text.find('.') {
         Some(_) => text.trim_end_matches('0').trim_end_matches('.'),
         None => text,
@@ -365,6 +399,9 @@ where
             Ok(s) => Value::Json(s),
             Err(e) => Value::Unencodable(format!("cannot serialize to JSON: {e}")),
         }
+    }
+    fn from_json(value: &serde_json::Value) -> Result<Self, String> {
+        T::deserialize(value).map(Json).map_err(|e| e.to_string())
     }
     fn decode(row: RowRef<'_>, idx: usize) -> Result<Self, String> {
         let text: String = match row {

@@ -20,10 +20,12 @@ pub fn column_handles(t: &Table) -> TokenStream {
             #vis const #field: #p::Column<#ident, #ty> = #p::Column::new(#table, #name);
         }
     });
+    let relations = super::relations::handles(t);
     quote! {
         #[allow(non_upper_case_globals, dead_code)]
         impl #ident {
             #(#consts)*
+            #(#relations)*
         }
     }
 }

@@ -4,6 +4,8 @@
 mod checks;
 mod columns;
 mod insert;
+mod relations;
+mod serialize;
 mod table;
 
 use proc_macro2::TokenStream;
@@ -37,12 +39,30 @@ fn expand(t: &Table, valid: bool) -> TokenStream {
     } else {
         TokenStream::new()
     };
+    let relations = if valid {
+        relations::relations(t)
+    } else {
+        TokenStream::new()
+    };
+    let through = if valid {
+        relations::through(t)
+    } else {
+        TokenStream::new()
+    };
+    let serialize = if t.serialize {
+        serialize::serialize(t)
+    } else {
+        TokenStream::new()
+    };
     quote! {
         #columns
         #insert
+        #relations
         const _: () = {
             #table_impl
             #checks
+            #through
+            #serialize
         };
     }
 }

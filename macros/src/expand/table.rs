@@ -78,7 +78,25 @@ pub fn table_impl(t: &Table, valid: bool) -> TokenStream {
         let name = &c.sql_name;
         quote_spanned!(ty.span()=> #field: __reader.column::<#ty>(#table, #name)?)
     });
-    let type_checks = t.columns.iter().map(|c| super::column_type_check(t, c.ty));
+    let type_checks: Vec<_> = t
+        .columns
+        .iter()
+        .map(|c| super::column_type_check(t, c.ty))
+        .collect();
+    let json_decoders = t.columns.iter().enumerate().map(|(i, c)| {
+        let field = c.field;
+        let ty = c.ty;
+        let name = &c.sql_name;
+        quote_spanned!(ty.span()=> #field: #p::json_column::<#ty>(__values, #i, #name)?)
+    });
+    let not_loaded: Vec<_> = t
+        .relations
+        .iter()
+        .map(|r| {
+            let field = r.field;
+            quote!(#field: #p::NotLoaded)
+        })
+        .collect();
 
     quote! {
         #[automatically_derived]
@@ -96,7 +114,15 @@ pub fn table_impl(t: &Table, valid: bool) -> TokenStream {
             #[inline]
             fn decode(__reader: &mut #p::RowReader<'_>) -> #p::Result<Self, #krate::Error> {
                 #(#type_checks)*
-                #p::Ok(Self { #(#decoders,)* })
+                #p::Ok(Self { #(#decoders,)* #(#not_loaded,)* })
+            }
+
+            #[inline]
+            fn decode_json(
+                __values: &[#p::serde_json::Value],
+            ) -> #p::Result<Self, (&'static str, #p::String)> {
+                #(#type_checks)*
+                #p::Ok(Self { #(#json_decoders,)* #(#not_loaded,)* })
             }
         }
     }

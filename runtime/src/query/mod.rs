@@ -8,6 +8,7 @@ mod update;
 
 pub use delete::{Delete, delete};
 pub use insert::{Insert, insert, insert_many};
+pub(crate) use select::and_filter;
 pub use select::{Joining, Select, select};
 pub use selection::{AddTable, All, As, FieldOf, JoinSelection, Nullable, Selectable, Selection};
 pub use update::{Update, UpdateSet, update};

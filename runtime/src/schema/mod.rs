@@ -25,6 +25,11 @@ pub trait Table: Sized + Send + Sync + Unpin + 'static {
     /// Reads a row of this table's columns, in [`TableMeta::columns`] order.
     #[doc(hidden)]
     fn decode(reader: &mut RowReader<'_>) -> Result<Self, Error>;
+
+    /// Reads a row from its columns' JSON projections, in order (relations loaded in one
+    /// statement). The error names the column.
+    #[doc(hidden)]
+    fn decode_json(values: &[serde_json::Value]) -> Result<Self, (&'static str, String)>;
 }
 
 /// One table or a tuple of tables, for [`crate::Db::create_tables`] and

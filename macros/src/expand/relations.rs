@@ -1,0 +1,171 @@
+//! Relations: a hidden marker type per relation with its `Relation` impl (keys resolved at
+//! compile time), `SetRelation` to fill the field in, the `User::groups` handle, and, on a
+//! junction table, `Through` impls naming the table on its other side.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+
+use crate::model::{RelKind, Relation, Table, path_text, unraw};
+
+pub fn marker(t: &Table, r: &Relation) -> syn::Ident {
+    format_ident!("__weft_rel_{}_{}", unraw(t.ident), unraw(r.field))
+}
+
+/// The related table's type.
+pub fn target_type(t: &Table, r: &Relation) -> TokenStream {
+    let p = super::private(t);
+    let ident = t.ident;
+    match (&r.target, &r.through) {
+        (Some(target), _) => quote!(#target),
+        (None, Some(through)) => quote_spanned!(r.span=> <#through as #p::Through<#ident>>::Other),
+        (None, None) => quote!(()),
+    }
+}
+
+pub fn relations(t: &Table) -> TokenStream {
+    let p = super::private(t);
+    let ident = t.ident;
+    let vis = t.vis;
+    let params: Vec<&syn::Ident> = t.relations.iter().map(|r| &r.param).collect();
+    let source_name = unraw(ident);
+    let items = t.relations.iter().map(|r| {
+        let marker = marker(t, r);
+        let target = target_type(t, r);
+        let field = r.field;
+        let name = unraw(field);
+        let kind = match r.kind {
+            RelKind::Many => quote!(#p::kind::Many),
+            RelKind::One => quote!(#p::kind::One),
+            RelKind::OptionalOne => quote!(#p::kind::OptionalOne),
+        };
+        let many = r.many;
+        let target_name = r.target.as_ref().map(path_text).map(|s| s.replace(' ', "")).unwrap_or_else(|| "the related table".into());
+        let (no_key, ambiguous) = match &r.through {
+            Some(j) => {
+                let j = path_text(j).replace(' ', "");
+                (
+                    format!("weft: `{j}` needs a foreign key into each side of relation `{source_name}.{name}`: add `#[column(references = …)]` to its columns, or name them with `from = {j}::…, to = {j}::…`"),
+                    format!("weft: `{j}` has several foreign keys into one side of relation `{source_name}.{name}`: name the junction columns with `from = {j}::…, to = {j}::…`"),
+                )
+            }
+            None if r.many => (
+                format!("weft: `{target_name}` has no foreign key into `{source_name}` for relation `{source_name}.{name}`: add `#[column(references = {source_name}::…)]` to it, or name the keys with `from = {source_name}::…, to = {target_name}::…`"),
+                format!("weft: `{target_name}` has several foreign keys into `{source_name}`: say which relation `{source_name}.{name}` follows with `from = {source_name}::…, to = {target_name}::…`"),
+            ),
+            None => (
+                format!("weft: no foreign key links `{source_name}` and `{target_name}` for relation `{source_name}.{name}`: add `#[column(references = …)]`, or name the keys with `from = …, to = …`"),
+                format!("weft: several foreign keys link `{source_name}` and `{target_name}`: say which relation `{source_name}.{name}` follows with `from = …, to = …`"),
+            ),
+        };
+        let mismatch = format!(
+            "weft: the keys of relation `{source_name}.{name}` do not line up: `from` and `to` name matching columns (at most four), and a junction's columns reference its two tables"
+        );
+        let through = match &r.through {
+            Some(j) => quote!(#p::Some(<#j as #p::Table>::META)),
+            None => quote!(#p::None),
+        };
+        let from = r.from.iter().map(|c| quote!(#c.name()));
+        let to = r.to.iter().map(|c| quote!(#c.name()));
+        let filter = r.filter.as_ref().map(|f| {
+            quote! {
+                const FILTER: #p::Option<fn() -> #p::Node> =
+                    #p::Some(|| #p::filter_node::<#target, _, _>(#f));
+            }
+        });
+        let span = r.span;
+        let force = quote_spanned!(span=> const _: &#p::RelationMeta = <#marker as #p::Relation>::META;);
+
+        // `User<G1, G2>` → `User<G1, __X>` for this relation's parameter.
+        let replaced = params.iter().map(|q| if **q == r.param { quote!(__X) } else { quote!(#q) });
+        let moves = t.columns.iter().map(|c| c.field).chain(t.relations.iter().filter(|o| o.field != r.field).map(|o| o.field));
+        let moves: Vec<_> = moves.map(|f| quote!(#f: self.#f)).collect();
+        quote! {
+            #[doc(hidden)]
+            #[allow(non_camel_case_types)]
+            #vis struct #marker;
+
+            const _: () = {
+                #[automatically_derived]
+                impl #p::Relation for #marker {
+                    type Source = #ident;
+                    type Target = #target;
+                    type Kind = #kind;
+                    const META: &'static #p::RelationMeta = &#p::resolve(#p::RelationSpec {
+                        name: #name,
+                        source: <#ident as #p::Table>::META,
+                        target: <#target as #p::Table>::META,
+                        through: #through,
+                        many: #many,
+                        from: &[#(#from),*],
+                        to: &[#(#to),*],
+                        no_key: #no_key,
+                        ambiguous: #ambiguous,
+                        mismatch: #mismatch,
+                    });
+                    #filter
+                }
+                #force
+
+                #[automatically_derived]
+                impl<#(#params,)* __X> #p::SetRelation<#marker, __X> for #ident<#(#params),*> {
+                    type Out = #ident<#(#replaced),*>;
+                    #[inline]
+                    fn set_relation(self, __value: __X) -> Self::Out {
+                        #ident { #(#moves,)* #field: __value }
+                    }
+                }
+            };
+        }
+    });
+    quote! {
+        #(#items)*
+        #[automatically_derived]
+        impl<#(#params),*> #p::IsLoaded for #ident<#(#params),*> {}
+    }
+}
+
+/// `User::groups`: the relation handles, for the column-handle `impl`.
+pub fn handles(t: &Table) -> Vec<TokenStream> {
+    let p = super::private(t);
+    let vis = t.vis;
+    let ident = t.ident;
+    t.relations
+        .iter()
+        .map(|r| {
+            let marker = marker(t, r);
+            let target = target_type(t, r);
+            let field = r.field;
+            let doc = format!(
+                "The `{}` relation of [`{ident}`], for `find_many(…).with(…)` and `exists`.",
+                unraw(field)
+            );
+            quote_spanned! {field.span()=>
+                #[doc = #doc]
+                #vis const #field: #p::Rel<#marker, #p::Base<#target>> = #p::Rel::new();
+            }
+        })
+        .collect()
+}
+
+/// On a junction (exactly two foreign keys, into two different tables): `Through` both ways.
+pub fn through(t: &Table) -> TokenStream {
+    let p = super::private(t);
+    let ident = t.ident;
+    let refs: Vec<_> = t
+        .columns
+        .iter()
+        .filter_map(|c| c.references.as_ref())
+        .collect();
+    match refs.as_slice() {
+        [a, b] if path_text(&a.table) != path_text(&b.table) => {
+            let (a, b) = (&a.table, &b.table);
+            quote! {
+                #[automatically_derived]
+                impl #p::Through<#a> for #ident { type Other = #b; }
+                #[automatically_derived]
+                impl #p::Through<#b> for #ident { type Other = #a; }
+            }
+        }
+        _ => TokenStream::new(),
+    }
+}

@@ -1,0 +1,240 @@
+//! `find_many` / `find_first`: relational queries.
+
+use serde_json::Value as J;
+
+use super::load::{Base, Key, Loader, read_key_at};
+use super::sql::{PlanRef, key_positions};
+use super::{Rel, Relation, RelationKind, SetRelation};
+use crate::backend::Backend;
+use crate::error::{Error, Result};
+use crate::exec::Executor;
+use crate::expr::{Condition, Direction, IntoOrder, Node, Within};
+use crate::render::{Renderer, Sql};
+use crate::row::RowReader;
+use crate::schema::Table;
+
+/// How a relational query loads its relations. Both never send one statement per parent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strategy {
+    /// One statement however deep: related rows are aggregated into JSON by the database.
+    SingleStatement,
+    /// One statement for the parents, then one per relation, keyed on the parents' keys
+    /// (`= ANY($1)` on PostgreSQL, `IN (…)` elsewhere).
+    Batched,
+}
+
+impl Strategy {
+    /// The faster strategy on `backend`, as measured (see `docs/design.md`).
+    pub fn default_for(backend: Backend) -> Strategy {
+        match backend {
+            Backend::Postgres => Strategy::Batched,
+            Backend::Sqlite | Backend::MySql => Strategy::SingleStatement,
+        }
+    }
+}
+
+/// Starts a relational query over `T`: rows of `T`, with the relations `.with(…)` adds.
+///
+/// ```ignore
+/// let users = weft::find_many::<User>().with(User::groups).all(&db).await?;
+/// ```
+pub fn find_many<T: Table>() -> FindMany<Base<T>> {
+    FindMany {
+        loader: Base::new(),
+        filter: None,
+        order: Vec::new(),
+        limit: None,
+        offset: None,
+        strategy: None,
+    }
+}
+
+/// Starts a relational query that returns the first row of `T` (if any), with the relations
+/// `.with(…)` adds: run it with [`FindMany::first`].
+pub fn find_first<T: Table>() -> FindMany<Base<T>> {
+    find_many::<T>().limit(1)
+}
+
+/// A relational query whose rows are `L::Out`: `T` with every loaded relation filled in.
+#[must_use = "a query does nothing until it runs: call `.all(&db)` or `.first(&db)`"]
+pub struct FindMany<L> {
+    loader: L,
+    filter: Option<Node>,
+    order: Vec<(Node, Direction)>,
+    limit: Option<u64>,
+    offset: Option<u64>,
+    strategy: Option<Strategy>,
+}
+
+impl<L: Loader> FindMany<L> {
+    /// Loads a relation of `T` (with its own filters, order, limit and nested relations).
+    pub fn with<M, C>(self, relation: Rel<M, C>) -> FindMany<super::With<L, M, C>>
+    where
+        M: Relation<Source = L::Table>,
+        C: Loader<Table = M::Target>,
+        L::Out: SetRelation<M, <M::Kind as RelationKind>::Wrap<C::Out>>,
+        <L::Out as SetRelation<M, <M::Kind as RelationKind>::Wrap<C::Out>>>::Out: Send,
+    {
+        FindMany {
+            loader: super::With::new(self.loader, relation),
+            filter: self.filter,
+            order: self.order,
+            limit: self.limit,
+            offset: self.offset,
+            strategy: self.strategy,
+        }
+    }
+
+    /// Keeps the rows where `condition` holds (several calls are joined with `AND`).
+    pub fn filter<C, I>(mut self, condition: C) -> Self
+    where
+        C: Condition,
+        C::Tables: Within<(L::Table,), I>,
+    {
+        self.filter = crate::query::and_filter(self.filter.take(), condition.into_node());
+        self
+    }
+
+    /// Orders the rows.
+    pub fn order_by<O, I>(mut self, order: O) -> Self
+    where
+        O: IntoOrder,
+        O::Tables: Within<(L::Table,), I>,
+    {
+        self.order.push(order.into_order());
+        self
+    }
+
+    /// Returns at most `n` rows.
+    pub fn limit(mut self, n: u64) -> Self {
+        self.limit = Some(n);
+        self
+    }
+
+    /// Skips the first `n` rows.
+    pub fn offset(mut self, n: u64) -> Self {
+        self.offset = Some(n);
+        self
+    }
+
+    /// Chooses how relations are loaded instead of the backend's default
+    /// ([`Strategy::default_for`]).
+    pub fn strategy(mut self, strategy: Strategy) -> Self {
+        self.strategy = Some(strategy);
+        self
+    }
+
+    fn plans(&self) -> Vec<PlanRef<'_>> {
+        let mut plans = Vec::new();
+        self.loader.plans(&mut plans);
+        plans
+    }
+
+    /// The single statement ([`Strategy::SingleStatement`]) this query sends to `backend`.
+    pub fn to_sql(&self, backend: Backend) -> Sql {
+        let table = L::Table::META;
+        let mut r = Renderer::new(backend);
+        r.push("SELECT ");
+        for (i, col) in table.columns.iter().enumerate() {
+            if i > 0 {
+                r.push(", ");
+            }
+            r.column(table.name, col.name);
+        }
+        for plan in self.plans() {
+            r.push(", ");
+            match backend {
+                // json → text for the driver; MariaDB's JSON is text already.
+                Backend::Postgres => {
+                    r.json_relation(&plan, table.name);
+                    r.push("::text");
+                }
+                _ => r.json_relation(&plan, table.name),
+            }
+        }
+        self.render_root_rest(&mut r);
+        r.finish()
+    }
+
+    /// The first statement of [`Strategy::Batched`]: the parent rows.
+    pub fn root_sql(&self, backend: Backend) -> Sql {
+        let table = L::Table::META;
+        let mut r = Renderer::new(backend);
+        r.push("SELECT ");
+        for (i, col) in table.columns.iter().enumerate() {
+            if i > 0 {
+                r.push(", ");
+            }
+            r.column(table.name, col.name);
+        }
+        self.render_root_rest(&mut r);
+        r.finish()
+    }
+
+    fn render_root_rest(&self, r: &mut Renderer) {
+        r.push(" FROM ");
+        r.table(L::Table::META);
+        r.where_clause(self.filter.as_ref());
+        r.order_limit(&self.order, self.limit, self.offset);
+    }
+
+    /// Every matching row, with its relations.
+    pub async fn all(&self, mut executor: impl Executor) -> Result<Vec<L::Out>> {
+        let mut target = executor.target();
+        let backend = target.db().backend();
+        match self
+            .strategy
+            .unwrap_or_else(|| Strategy::default_for(backend))
+        {
+            Strategy::SingleStatement => {
+                let sql = self.to_sql(backend);
+                let count = self.loader.count();
+                let loader = &self.loader;
+                target
+                    .fetch(&sql, |row, text| {
+                        let mut reader = RowReader::new(row, text);
+                        let base = L::Table::decode(&mut reader)?;
+                        let mut relations = Vec::with_capacity(count);
+                        for plan in 0..count {
+                            let json: String = reader.column(L::Table::META.name, "relation")?;
+                            relations.push(serde_json::from_str::<J>(&json).map_err(|e| {
+                                Error::Decode {
+                                    table: L::Table::META.name,
+                                    column: "relation",
+                                    message: format!("relation #{plan}: invalid JSON: {e}"),
+                                    sql: text.to_owned(),
+                                }
+                            })?);
+                        }
+                        loader.attach_json(base, &relations, text)
+                    })
+                    .await
+            }
+            Strategy::Batched => {
+                let sql = self.root_sql(backend);
+                let plans = self.plans();
+                let key_cols: Vec<_> = plans.iter().map(key_positions).collect();
+                let metas: Vec<_> = plans.iter().map(|p| p.meta).collect();
+                let rows = target
+                    .fetch(&sql, |row, text| {
+                        let keys = key_cols
+                            .iter()
+                            .zip(&metas)
+                            .map(|((cols, types), meta)| read_key_at(row, cols, types, text, meta))
+                            .collect::<Result<Vec<Key>>>()?;
+                        let base = L::Table::decode(&mut RowReader::new(row, text))?;
+                        Ok((base, keys))
+                    })
+                    .await?;
+                drop(plans);
+                let (bases, keys): (Vec<_>, Vec<_>) = rows.into_iter().unzip();
+                self.loader.attach_batched(&mut target, bases, keys).await
+            }
+        }
+    }
+
+    /// The first matching row, with its relations (sends `LIMIT 1`).
+    pub async fn first(self, executor: impl Executor) -> Result<Option<L::Out>> {
+        Ok(self.limit(1).all(executor).await?.into_iter().next())
+    }
+}

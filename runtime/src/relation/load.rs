@@ -1,0 +1,298 @@
+//! Typed loaders: the chain of `.with(…)` calls, which decides the result type and attaches
+//! loaded rows to their parents, from nested JSON (one statement) or from one batched
+//! statement per relation.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+
+use serde_json::Value as J;
+
+use super::sql::{PlanRef, batched_statement, key_positions};
+use super::{Rel, Relation, RelationKind, SetRelation, relation_error};
+use crate::error::{Error, Result};
+use crate::exec::Target;
+use crate::row::{RowReader, RowRef};
+use crate::schema::Table;
+use crate::value::{SqlType, SqlValue, Value};
+
+pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// A level of a relational query: the rows of one table and the relations loaded on them.
+pub trait Loader: Send + Sync + Sized + 'static {
+    /// The table read at this level.
+    type Table: Table;
+    /// The row type produced, with every loaded relation filled in.
+    type Out: Send;
+
+    #[doc(hidden)]
+    fn count(&self) -> usize;
+    #[doc(hidden)]
+    fn plans<'a>(&'a self, out: &mut Vec<PlanRef<'a>>);
+    #[doc(hidden)]
+    fn attach_json(&self, base: Self::Table, relations: &[J], sql: &str) -> Result<Self::Out>;
+    #[doc(hidden)]
+    fn attach_batched<'a, 't: 'a>(
+        &'a self,
+        target: &'a mut Target<'t>,
+        rows: Vec<Self::Table>,
+        keys: Vec<Vec<Key>>,
+    ) -> BoxFuture<'a, Result<Vec<Self::Out>>>;
+}
+
+/// A level with no relations loaded: rows of `T` as they are.
+pub struct Base<T>(std::marker::PhantomData<fn() -> T>);
+
+impl<T> Base<T> {
+    pub(crate) const fn new() -> Self {
+        Base(std::marker::PhantomData)
+    }
+}
+
+impl<T: Table> Loader for Base<T> {
+    type Table = T;
+    type Out = T;
+    fn count(&self) -> usize {
+        0
+    }
+    fn plans<'a>(&'a self, _: &mut Vec<PlanRef<'a>>) {}
+    fn attach_json(&self, base: T, _: &[J], _: &str) -> Result<T> {
+        Ok(base)
+    }
+    fn attach_batched<'a, 't: 'a>(
+        &'a self,
+        _: &'a mut Target<'t>,
+        rows: Vec<T>,
+        _: Vec<Vec<Key>>,
+    ) -> BoxFuture<'a, Result<Vec<T>>> {
+        Box::pin(async move { Ok(rows) })
+    }
+}
+
+/// A level `L` with relation `M` (loaded as `C`) added.
+pub struct With<L, M, C> {
+    prev: L,
+    rel: Rel<M, C>,
+    index: usize,
+}
+
+impl<L: Loader, M: Relation, C: Loader> With<L, M, C> {
+    pub(crate) fn new(prev: L, rel: Rel<M, C>) -> Self {
+        let index = prev.count();
+        With { prev, rel, index }
+    }
+}
+
+type Wrapped<M, C> = <<M as Relation>::Kind as RelationKind>::Wrap<<C as Loader>::Out>;
+
+impl<L, M, C> Loader for With<L, M, C>
+where
+    L: Loader,
+    M: Relation<Source = L::Table>,
+    C: Loader<Table = M::Target>,
+    L::Out: SetRelation<M, Wrapped<M, C>>,
+    <L::Out as SetRelation<M, Wrapped<M, C>>>::Out: Send,
+{
+    type Table = L::Table;
+    type Out = <L::Out as SetRelation<M, Wrapped<M, C>>>::Out;
+
+    fn count(&self) -> usize {
+        self.index + 1
+    }
+
+    fn plans<'a>(&'a self, out: &mut Vec<PlanRef<'a>>) {
+        self.prev.plans(out);
+        out.push(PlanRef::of(&self.rel));
+    }
+
+    fn attach_json(&self, base: L::Table, relations: &[J], sql: &str) -> Result<Self::Out> {
+        let prev = self.prev.attach_json(base, relations, sql)?;
+        let meta = M::META;
+        let fail = |message: String| relation_error(meta, message, sql);
+        let items = relations
+            .get(self.index)
+            .and_then(J::as_array)
+            .ok_or_else(|| fail("expected a JSON array of related rows".into()))?;
+        let width = M::Target::META.columns.len();
+        let mut children = Vec::with_capacity(items.len());
+        for item in items {
+            let values = item
+                .as_array()
+                .filter(|v| v.len() >= width)
+                .ok_or_else(|| fail("malformed related row".into()))?;
+            let child = M::Target::decode_json(&values[..width]).map_err(|(column, message)| {
+                Error::Decode {
+                    table: M::Target::META.name,
+                    column,
+                    message,
+                    sql: sql.to_owned(),
+                }
+            })?;
+            children.push(self.rel.loader.attach_json(child, &values[width..], sql)?);
+        }
+        let wrapped = M::Kind::wrap(children).map_err(fail)?;
+        Ok(prev.set_relation(wrapped))
+    }
+
+    fn attach_batched<'a, 't: 'a>(
+        &'a self,
+        target: &'a mut Target<'t>,
+        rows: Vec<L::Table>,
+        keys: Vec<Vec<Key>>,
+    ) -> BoxFuture<'a, Result<Vec<Self::Out>>> {
+        Box::pin(async move {
+            let mine: Vec<Key> = keys.iter().map(|k| k[self.index].clone()).collect();
+            let prev = self.prev.attach_batched(&mut *target, rows, keys).await?;
+            let plan = PlanRef::of(&self.rel);
+            let children_plans = plan.children.clone();
+            let child_key_cols: Vec<_> = children_plans.iter().map(key_positions).collect();
+
+            // One statement for every parent's related rows. Keys are the parents' own keys, so
+            // each parent gets rows of its own; NULL keys match nothing.
+            let mut distinct: Vec<Key> = mine.iter().filter(|k| !k.has_null()).cloned().collect();
+            distinct.sort();
+            distinct.dedup();
+            if distinct.len() < mine.iter().filter(|k| !k.has_null()).count() {
+                return Err(relation_error(
+                    M::META,
+                    "several parents share one key; give the parent table a primary key, or load this relation in one statement".into(),
+                    "",
+                ));
+            }
+            let mut parents: Vec<Key> = Vec::new();
+            let mut child_rows: Vec<M::Target> = Vec::new();
+            let mut child_keys: Vec<Vec<Key>> = Vec::new();
+            if !distinct.is_empty() {
+                let backend = target.db().backend();
+                for sql in batched_statement(backend, &plan, &distinct) {
+                    let width = plan.parent_key_width();
+                    let decoded = target
+                        .fetch(&sql, |row, text| {
+                            let parent = read_key(row, 0, &plan.parent_key_types(), text, M::META)?;
+                            let mut reader = RowReader::new(row, text);
+                            reader.skip(width);
+                            let child = M::Target::decode(&mut reader)?;
+                            let keys = child_key_cols
+                                .iter()
+                                .map(|(cols, types)| {
+                                    let offset: Vec<usize> =
+                                        cols.iter().map(|c| c + width).collect();
+                                    read_key_at(row, &offset, types, text, M::META)
+                                })
+                                .collect::<Result<Vec<Key>>>()?;
+                            Ok((parent, child, keys))
+                        })
+                        .await?;
+                    for (parent, child, keys) in decoded {
+                        parents.push(parent);
+                        child_rows.push(child);
+                        child_keys.push(keys);
+                    }
+                }
+            }
+            let children = self
+                .rel
+                .loader
+                .attach_batched(&mut *target, child_rows, child_keys)
+                .await?;
+
+            // Group by parent, keeping the statement's order within each group.
+            let mut groups: HashMap<Key, Vec<C::Out>> = HashMap::with_capacity(distinct.len());
+            for (parent, child) in parents.into_iter().zip(children) {
+                groups.entry(parent).or_default().push(child);
+            }
+            let mut out = Vec::with_capacity(prev.len());
+            for (row, key) in prev.into_iter().zip(&mine) {
+                let rows = groups.remove(key).unwrap_or_default();
+                let wrapped = M::Kind::wrap(rows).map_err(|m| relation_error(M::META, m, ""))?;
+                out.push(row.set_relation(wrapped));
+            }
+            Ok(out)
+        })
+    }
+}
+
+/// A key value (possibly composite) that rows are matched on.
+#[doc(hidden)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Key(pub(crate) Vec<KeyPart>);
+
+impl Key {
+    fn has_null(&self) -> bool {
+        self.0.contains(&KeyPart::Null)
+    }
+}
+
+/// One column of a key.
+#[doc(hidden)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum KeyPart {
+    Null,
+    Int(i64),
+    Text(String),
+    Bytes(Vec<u8>),
+}
+
+impl KeyPart {
+    /// The key part as a bind value of the column's type.
+    pub(crate) fn to_value(&self, ty: SqlType) -> Value {
+        match (self, ty) {
+            (KeyPart::Null, t) => Value::Null(t),
+            (KeyPart::Int(i), SqlType::Bool) => Value::Bool(*i != 0),
+            (KeyPart::Int(i), SqlType::SmallInt) => Value::I16(*i as i16),
+            (KeyPart::Int(i), SqlType::Int) => Value::I32(*i as i32),
+            (KeyPart::Int(i), _) => Value::I64(*i),
+            (KeyPart::Text(s), _) => Value::Text(s.clone()),
+            #[cfg(feature = "uuid")]
+            (KeyPart::Bytes(b), SqlType::Uuid) => uuid::Uuid::from_slice(b)
+                .map(Value::Uuid)
+                .unwrap_or_else(|_| Value::Bytes(b.clone())),
+            (KeyPart::Bytes(b), _) => Value::Bytes(b.clone()),
+        }
+    }
+}
+
+fn read_part(row: RowRef<'_>, idx: usize, ty: SqlType) -> std::result::Result<KeyPart, String> {
+    if row.is_null(idx) {
+        return Ok(KeyPart::Null);
+    }
+    Ok(match ty {
+        SqlType::Bool => KeyPart::Int(bool::decode(row, idx)? as i64),
+        SqlType::SmallInt => KeyPart::Int(i16::decode(row, idx)?.into()),
+        SqlType::Int => KeyPart::Int(i32::decode(row, idx)?.into()),
+        SqlType::BigInt => KeyPart::Int(i64::decode(row, idx)?),
+        SqlType::Text => KeyPart::Text(String::decode(row, idx)?),
+        SqlType::Blob => KeyPart::Bytes(Vec::<u8>::decode(row, idx)?),
+        #[cfg(feature = "uuid")]
+        SqlType::Uuid => KeyPart::Bytes(uuid::Uuid::decode(row, idx)?.as_bytes().to_vec()),
+        other => return Err(format!("{other:?} columns cannot be relation keys")),
+    })
+}
+
+/// Reads the key in columns `idx..idx + types.len()`.
+pub(crate) fn read_key(
+    row: RowRef<'_>,
+    idx: usize,
+    types: &[SqlType],
+    sql: &str,
+    meta: &super::RelationMeta,
+) -> Result<Key> {
+    let cols: Vec<usize> = (idx..idx + types.len()).collect();
+    read_key_at(row, &cols, types, sql, meta)
+}
+
+/// Reads the key in columns `cols`.
+pub(crate) fn read_key_at(
+    row: RowRef<'_>,
+    cols: &[usize],
+    types: &[SqlType],
+    sql: &str,
+    meta: &super::RelationMeta,
+) -> Result<Key> {
+    cols.iter()
+        .zip(types)
+        .map(|(&c, &t)| read_part(row, c, t))
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map(Key)
+        .map_err(|m| relation_error(meta, m, sql))
+}

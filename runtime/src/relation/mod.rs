@@ -1,0 +1,283 @@
+//! Relations between tables and relational queries (`find_many::<User>().with(User::groups)`).
+//!
+//! A relation field is a type parameter of its struct that defaults to [`NotLoaded`]; loading
+//! it with `.with(…)` changes the result type, so reading a relation the query did not load
+//! does not compile. Loading happens in one statement (JSON aggregation) or in one statement
+//! per relation level (batched), never one per parent.
+
+mod find;
+pub(crate) mod json;
+mod keys;
+mod load;
+mod sql;
+
+pub use find::{FindMany, Strategy, find_first, find_many};
+pub use keys::{Keys, RelationMeta, RelationSpec, resolve};
+pub use load::{Base, Loader, With};
+
+use std::marker::PhantomData;
+
+use crate::error::Error;
+use crate::expr::{Condition, Dep, Direction, Expr, IntoOrder, Node, Within};
+use crate::schema::Table;
+
+/// The value of a relation field that the query did not load. It holds nothing, cannot be
+/// iterated, and is left out when the row is serialized.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct NotLoaded;
+
+/// Relation kinds: how many related rows a parent has, and so the loaded field's type.
+pub mod kind {
+    /// One-to-many or many-to-many: `Vec<T>`.
+    #[derive(Debug)]
+    pub struct Many;
+    /// Exactly one related row (a non-null foreign key on this table): `T`.
+    #[derive(Debug)]
+    pub struct One;
+    /// At most one related row: `Option<T>`.
+    #[derive(Debug)]
+    pub struct OptionalOne;
+}
+
+/// How a kind wraps the loaded rows.
+pub trait RelationKind: Send + Sync + 'static {
+    /// The loaded field's type for target rows `T`.
+    type Wrap<T: Send>: Send;
+    /// Whether this is a to-many kind.
+    const MANY: bool;
+    #[doc(hidden)]
+    fn wrap<T: Send>(rows: Vec<T>) -> Result<Self::Wrap<T>, String>;
+}
+
+impl RelationKind for kind::Many {
+    type Wrap<T: Send> = Vec<T>;
+    const MANY: bool = true;
+    fn wrap<T: Send>(rows: Vec<T>) -> Result<Vec<T>, String> {
+        Ok(rows)
+    }
+}
+
+impl RelationKind for kind::One {
+    type Wrap<T: Send> = T;
+    const MANY: bool = false;
+    fn wrap<T: Send>(rows: Vec<T>) -> Result<T, String> {
+        let mut rows = rows.into_iter();
+        match (rows.next(), rows.next()) {
+            (Some(row), None) => Ok(row),
+            (None, _) => {
+                Err("a required related row is missing (the foreign key points nowhere)".into())
+            }
+            (Some(_), Some(_)) => Err("found several related rows where one was expected".into()),
+        }
+    }
+}
+
+impl RelationKind for kind::OptionalOne {
+    type Wrap<T: Send> = Option<T>;
+    const MANY: bool = false;
+    fn wrap<T: Send>(rows: Vec<T>) -> Result<Option<T>, String> {
+        let mut rows = rows.into_iter();
+        match (rows.next(), rows.next()) {
+            (row, None) => Ok(row),
+            _ => Err("found several related rows where at most one was expected".into()),
+        }
+    }
+}
+
+/// A relation, as `#[derive(Table)]` declares it for a `#[relation(…)]` field. Implemented by a
+/// hidden marker type per relation.
+pub trait Relation: Send + Sync + 'static {
+    /// The table the relation is declared on.
+    type Source: Table;
+    /// The related table.
+    type Target: Table;
+    /// Many, one or optional one.
+    type Kind: RelationKind;
+    /// Tables, keys and junction, resolved at compile time.
+    const META: &'static RelationMeta;
+    /// The relation's predefined filter on the target, if any.
+    const FILTER: Option<fn() -> Node> = None;
+}
+
+/// Names the table on the other side of a junction from `T`. `#[derive(Table)]` implements it
+/// on tables with exactly two foreign keys, into two different tables.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a junction between `{T}` and another table",
+    label = "`through` needs a table with one foreign key into `{T}` and one into the related table",
+    note = "add `#[column(references = …)]` to the junction's two key columns, or name the related table and the keys: `#[relation(many = Other, through = {Self}, from = {Self}::…, to = {Self}::…)]`"
+)]
+pub trait Through<T> {
+    /// The table on the other side.
+    type Other: Table;
+}
+
+/// Replaces the relation field `M` of a row type with a loaded value of type `X`. Implemented
+/// by `#[derive(Table)]` for each relation.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no relation `{M}`",
+    label = "this relation belongs to another table",
+    note = "`.with(…)` takes relations of the table being loaded: `find_many::<User>().with(User::groups)`"
+)]
+pub trait SetRelation<M, X> {
+    /// The row type with the relation loaded.
+    type Out;
+    #[doc(hidden)]
+    fn set_relation(self, value: X) -> Self::Out;
+}
+
+/// A relation to load, with its own filter, order, limit, offset and nested relations:
+/// `User::posts.filter(…).order_by(…).limit(3).with(Post::comments)`.
+///
+/// `#[derive(Table)]` generates one per relation field as an associated constant.
+#[must_use = "pass this to `.with(…)`"]
+pub struct Rel<M, L> {
+    pub(crate) plan: Plan,
+    pub(crate) loader: L,
+    _relation: PhantomData<fn() -> M>,
+}
+
+/// Per-relation options, untyped.
+#[derive(Default)]
+pub(crate) struct Plan {
+    pub(crate) filter: Option<Node>,
+    pub(crate) order: Vec<(Node, Direction)>,
+    pub(crate) limit: Option<u64>,
+    pub(crate) offset: Option<u64>,
+}
+
+impl Plan {
+    pub(crate) const fn new() -> Self {
+        Plan {
+            filter: None,
+            order: Vec::new(),
+            limit: None,
+            offset: None,
+        }
+    }
+}
+
+impl<M: Relation> Rel<M, Base<M::Target>> {
+    /// Used by generated code.
+    #[doc(hidden)]
+    pub const fn new() -> Self {
+        Rel {
+            plan: Plan::new(),
+            loader: Base::new(),
+            _relation: PhantomData,
+        }
+    }
+}
+
+impl<M: Relation> Default for Rel<M, Base<M::Target>> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<M: Relation, L: Loader<Table = M::Target>> Rel<M, L> {
+    /// Loads only related rows where `condition` holds (several calls are joined with `AND`).
+    pub fn filter<C, I>(mut self, condition: C) -> Self
+    where
+        C: Condition,
+        C::Tables: Within<(M::Target,), I>,
+    {
+        self.plan.filter = crate::query::and_filter(self.plan.filter.take(), condition.into_node());
+        self
+    }
+
+    /// Orders each parent's related rows.
+    pub fn order_by<O, I>(mut self, order: O) -> Self
+    where
+        O: IntoOrder,
+        O::Tables: Within<(M::Target,), I>,
+    {
+        self.plan.order.push(order.into_order());
+        self
+    }
+
+    /// Loads at most `n` related rows per parent.
+    pub fn limit(mut self, n: u64) -> Self {
+        self.plan.limit = Some(n);
+        self
+    }
+
+    /// Skips the first `n` related rows of each parent.
+    pub fn offset(mut self, n: u64) -> Self {
+        self.plan.offset = Some(n);
+        self
+    }
+
+    /// Also loads a relation of the related rows: `User::posts.with(Post::comments)`.
+    pub fn with<M2, L2>(self, nested: Rel<M2, L2>) -> Rel<M, With<L, M2, L2>>
+    where
+        M2: Relation<Source = M::Target>,
+        L2: Loader<Table = M2::Target>,
+        L::Out: SetRelation<M2, <M2::Kind as RelationKind>::Wrap<L2::Out>>,
+        <L::Out as SetRelation<M2, <M2::Kind as RelationKind>::Wrap<L2::Out>>>::Out: Send,
+    {
+        Rel {
+            plan: self.plan,
+            loader: With::new(self.loader, nested),
+            _relation: PhantomData,
+        }
+    }
+
+    /// `EXISTS` a related row: a condition on the parent table.
+    pub fn exists(self) -> Expr<bool, Dep<M::Source>> {
+        self.exists_node(false)
+    }
+
+    /// `NOT EXISTS` a related row.
+    pub fn not_exists(self) -> Expr<bool, Dep<M::Source>> {
+        self.exists_node(true)
+    }
+
+    fn exists_node(self, negated: bool) -> Expr<bool, Dep<M::Source>> {
+        let filter = combine_filters::<M>(self.plan.filter);
+        Expr::from_node(Node::Exists {
+            relation: M::META,
+            filter: filter.map(Box::new),
+            negated,
+        })
+    }
+}
+
+/// The relation's predefined filter and the query's own, ANDed.
+pub(crate) fn combine_filters<M: Relation>(own: Option<Node>) -> Option<Node> {
+    match (M::FILTER.map(|f| f()), own) {
+        (Some(pre), Some(own)) => crate::query::and_filter(Some(pre), own),
+        (pre, own) => pre.or(own),
+    }
+}
+
+/// Errors while attaching loaded rows name the relation.
+pub(crate) fn relation_error(meta: &RelationMeta, message: String, sql: &str) -> Error {
+    Error::Decode {
+        table: meta.source.name,
+        column: meta.name,
+        message,
+        sql: sql.to_owned(),
+    }
+}
+
+/// Whether a relation field holds loaded data (used by generated `Serialize` impls to leave
+/// unloaded relations out).
+pub trait IsLoaded {
+    /// `false` only for [`NotLoaded`].
+    fn is_loaded(&self) -> bool {
+        true
+    }
+}
+impl IsLoaded for NotLoaded {
+    fn is_loaded(&self) -> bool {
+        false
+    }
+}
+impl<T> IsLoaded for Vec<T> {}
+impl<T> IsLoaded for Option<T> {}
+
+impl serde::Serialize for NotLoaded {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_unit()
+    }
+}

@@ -1,0 +1,498 @@
+//! SQL for relational queries: one statement with JSON aggregation per dialect, or one
+//! batched statement per relation keyed on the parents' keys.
+
+use super::load::{Key, Loader};
+use super::{Plan, Rel, Relation, RelationMeta, json};
+use crate::backend::Backend;
+use crate::expr::Node;
+use crate::render::{Renderer, Sql};
+use crate::schema::TableMeta;
+use crate::value::{SqlType, Value};
+
+/// An untyped view of one relation to load.
+#[derive(Clone)]
+#[doc(hidden)]
+pub struct PlanRef<'a> {
+    pub(crate) meta: &'static RelationMeta,
+    pub(crate) plan: &'a Plan,
+    pub(crate) prefilter: Option<fn() -> Node>,
+    pub(crate) children: Vec<PlanRef<'a>>,
+}
+
+impl<'a> PlanRef<'a> {
+    pub(crate) fn of<M: Relation, C: Loader>(rel: &'a Rel<M, C>) -> Self {
+        let mut children = Vec::new();
+        rel.loader.plans(&mut children);
+        PlanRef {
+            meta: M::META,
+            plan: &rel.plan,
+            prefilter: M::FILTER,
+            children,
+        }
+    }
+
+    fn filter(&self) -> Option<Node> {
+        match (self.prefilter.map(|f| f()), self.plan.filter.clone()) {
+            (Some(a), Some(b)) => crate::query::and_filter(Some(a), b),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Whether parents are matched on the relation's own source columns (they are the
+    /// source's primary key), rather than on the primary key through a join.
+    fn keyed_directly(&self) -> bool {
+        let m = self.meta;
+        m.source.primary_key.is_empty() || m.source_keys.as_slice() == m.source.primary_key
+    }
+
+    pub(crate) fn parent_key_width(&self) -> usize {
+        key_positions(self).0.len()
+    }
+
+    pub(crate) fn parent_key_types(&self) -> Vec<SqlType> {
+        key_positions(self).1
+    }
+}
+
+/// Which parent columns key a relation's rows in batched loading, and their types.
+pub(crate) fn key_positions(plan: &PlanRef<'_>) -> (Vec<usize>, Vec<SqlType>) {
+    let m = plan.meta;
+    let cols: Vec<usize> = if plan.keyed_directly() {
+        m.source_keys.as_slice().to_vec()
+    } else {
+        m.source.primary_key.to_vec()
+    };
+    let types = cols.iter().map(|&c| m.source.columns[c].sql_type).collect();
+    (cols, types)
+}
+
+impl Renderer {
+    fn qualified(&mut self, alias: &str, table: &TableMeta, col: usize) {
+        self.ident(alias);
+        self.push(".");
+        self.ident(table.columns[col].name);
+    }
+
+    /// `a.x = b.y AND …` over paired key columns.
+    fn key_equality(
+        &mut self,
+        a: &str,
+        at: &TableMeta,
+        ak: &[usize],
+        b: &str,
+        bt: &TableMeta,
+        bk: &[usize],
+    ) {
+        for (i, (&x, &y)) in ak.iter().zip(bk).enumerate() {
+            if i > 0 {
+                self.push(" AND ");
+            }
+            self.qualified(a, at, x);
+            self.push(" = ");
+            self.qualified(b, bt, y);
+        }
+    }
+
+    fn fresh_alias(&mut self, prefix: &str) -> String {
+        self.aliases += 1;
+        format!("{prefix}{}", self.aliases)
+    }
+
+    /// `[NOT] EXISTS (…)` for a relation of the table in scope.
+    pub(crate) fn exists(
+        &mut self,
+        meta: &'static RelationMeta,
+        filter: Option<&Node>,
+        negated: bool,
+    ) {
+        let parent = self.alias_of(meta.source.name);
+        let t = self.fresh_alias("e");
+        self.push(if negated {
+            "NOT EXISTS (SELECT 1 FROM "
+        } else {
+            "EXISTS (SELECT 1 FROM "
+        });
+        self.relation_from(meta, &t, &parent, None);
+        if let Some(f) = filter {
+            self.push(" AND ");
+            self.scoped(meta.target.name, &t, |r| r.node(f));
+        }
+        self.push(")");
+    }
+
+    /// `target AS t [JOIN junction AS j ON …] WHERE <link to parent>`.
+    fn relation_from(&mut self, meta: &RelationMeta, t: &str, parent: &str, _: Option<()>) {
+        self.table(meta.target);
+        self.push(" AS ");
+        self.ident(t);
+        match meta.through {
+            Some(junction) => {
+                let j = format!("{t}j");
+                self.push(" JOIN ");
+                self.table(junction);
+                self.push(" AS ");
+                self.ident(&j);
+                self.push(" ON ");
+                self.key_equality(
+                    t,
+                    meta.target,
+                    meta.target_keys.as_slice(),
+                    &j,
+                    junction,
+                    meta.junction_target.as_slice(),
+                );
+                self.push(" WHERE ");
+                self.key_equality(
+                    &j,
+                    junction,
+                    meta.junction_source.as_slice(),
+                    parent,
+                    meta.source,
+                    meta.source_keys.as_slice(),
+                );
+            }
+            None => {
+                self.push(" WHERE ");
+                self.key_equality(
+                    t,
+                    meta.target,
+                    meta.target_keys.as_slice(),
+                    parent,
+                    meta.source,
+                    meta.source_keys.as_slice(),
+                );
+            }
+        }
+    }
+
+    fn scoped(&mut self, table: &'static str, alias: &str, f: impl FnOnce(&mut Renderer)) {
+        self.scope.push((table, alias.to_owned()));
+        f(self);
+        self.scope.pop();
+    }
+
+    fn order_terms(&mut self, plan: &Plan, leading: &str) {
+        for (i, (node, dir)) in plan.order.iter().enumerate() {
+            self.push(if i == 0 { leading } else { ", " });
+            self.node(node);
+            if *dir == crate::expr::Direction::Desc {
+                self.push(" DESC");
+            }
+        }
+    }
+
+    fn bind_u64(&mut self, n: u64) {
+        self.bind(Value::I64(i64::try_from(n).unwrap_or(i64::MAX)));
+    }
+
+    /// The JSON array of a parent's related rows, each row a positional array of its columns
+    /// followed by its own relations.
+    pub(crate) fn json_relation(&mut self, plan: &PlanRef<'_>, parent: &str) {
+        let backend = self.backend;
+        let meta = plan.meta;
+        let t = self.fresh_alias("t");
+        let filter = plan.filter();
+        let limited = plan.plan.limit.is_some() || plan.plan.offset.is_some();
+        self.scope.push((meta.target.name, t.clone()));
+        self.push("(SELECT COALESCE(");
+        self.push(match backend {
+            Backend::Postgres => "json_agg(json_build_array(",
+            Backend::Sqlite => "json_group_array(json_array(",
+            Backend::MySql => "JSON_ARRAYAGG(JSON_ARRAY(",
+        });
+        for (i, col) in meta.target.columns.iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            let mut column = String::new();
+            backend.quote_ident_into(&mut column, &t);
+            column.push('.');
+            backend.quote_ident_into(&mut column, col.name);
+            json::push_projection(&mut self.text, col.sql_type, backend, &column);
+        }
+        for child in &plan.children {
+            self.push(", ");
+            if backend == Backend::Sqlite {
+                // A subquery's JSON loses its JSON subtype: json() restores it.
+                self.push("json(");
+                self.json_relation(child, &t);
+                self.push(")");
+            } else {
+                self.json_relation(child, &t);
+            }
+        }
+        self.push(")");
+        self.order_terms(plan.plan, " ORDER BY ");
+        if backend == Backend::MySql {
+            self.limit_offset(plan.plan.limit, plan.plan.offset);
+        }
+        self.push(match backend {
+            Backend::Postgres => "), '[]'::json) FROM ",
+            Backend::Sqlite => "), '[]') FROM ",
+            Backend::MySql => "), JSON_ARRAY()) FROM ",
+        });
+        if limited && backend != Backend::MySql {
+            // json_agg / json_group_array take no LIMIT: limit the rows in a derived table.
+            self.push("(SELECT ");
+            self.ident(&t);
+            self.push(".* FROM ");
+            self.relation_from(meta, &t, parent, None);
+            if let Some(f) = &filter {
+                self.push(" AND ");
+                self.node(f);
+            }
+            self.order_terms(plan.plan, " ORDER BY ");
+            self.limit_offset(plan.plan.limit, plan.plan.offset);
+            self.push(") AS ");
+            self.ident(&t);
+        } else {
+            self.relation_from(meta, &t, parent, None);
+            if let Some(f) = &filter {
+                self.push(" AND ");
+                self.node(f);
+            }
+        }
+        self.push(")");
+        self.scope.pop();
+    }
+
+    fn limit_offset(&mut self, limit: Option<u64>, offset: Option<u64>) {
+        match (limit, offset) {
+            (Some(l), _) => {
+                self.push(" LIMIT ");
+                self.bind_u64(l);
+            }
+            (None, Some(_)) => self.push(match self.backend {
+                Backend::Sqlite => " LIMIT -1",
+                Backend::MySql => " LIMIT 18446744073709551615",
+                Backend::Postgres => "",
+            }),
+            (None, None) => {}
+        }
+        if let Some(o) = offset {
+            self.push(" OFFSET ");
+            self.bind_u64(o);
+        }
+    }
+}
+
+/// The statements loading `plan`'s rows for `parents` (several only when an IN-list would
+/// pass the bind-parameter limit).
+pub(crate) fn batched_statement(backend: Backend, plan: &PlanRef<'_>, parents: &[Key]) -> Vec<Sql> {
+    let (_, types) = key_positions(plan);
+    // PostgreSQL takes the keys as one array: the SQL text, and so the prepared statement,
+    // stays the same whatever the number of parents.
+    let array = backend == Backend::Postgres
+        && types.len() == 1
+        && matches!(
+            types[0],
+            SqlType::SmallInt | SqlType::Int | SqlType::BigInt | SqlType::Text
+        );
+    let per_statement = if array {
+        parents.len().max(1)
+    } else {
+        (backend.max_bind_params() / types.len().max(1) / 2).max(1)
+    };
+    parents
+        .chunks(per_statement)
+        .map(|chunk| batched_one(backend, plan, chunk, &types, array))
+        .collect()
+}
+
+fn batched_one(
+    backend: Backend,
+    plan: &PlanRef<'_>,
+    parents: &[Key],
+    types: &[SqlType],
+    array: bool,
+) -> Sql {
+    let meta = plan.meta;
+    let mut r = Renderer::new(backend);
+    let (t, j, s) = ("t", "j", "s");
+    let direct = plan.keyed_directly();
+    // Where the parent key is read: the link columns, or the source's primary key.
+    let (key_alias, key_table, key_cols): (&str, &TableMeta, Vec<usize>) =
+        match (direct, meta.through) {
+            (true, Some(junction)) => (j, junction, meta.junction_source.as_slice().to_vec()),
+            (true, None) => (t, meta.target, meta.target_keys.as_slice().to_vec()),
+            (false, _) => (s, meta.source, meta.source.primary_key.to_vec()),
+        };
+    let limited = plan.plan.limit.is_some() || plan.plan.offset.is_some();
+    r.scope.push((meta.target.name, t.to_owned()));
+    r.push("SELECT ");
+    let select_list = |r: &mut Renderer, aliased: bool| {
+        for (i, &c) in key_cols.iter().enumerate() {
+            if i > 0 {
+                r.push(", ");
+            }
+            r.qualified(key_alias, key_table, c);
+            r.push(" AS ");
+            r.ident(&format!("__p{i}"));
+        }
+        for (i, col) in meta.target.columns.iter().enumerate() {
+            r.push(", ");
+            r.ident(t);
+            r.push(".");
+            r.ident(col.name);
+            if aliased {
+                r.push(" AS ");
+                r.ident(&format!("c{i}"));
+            }
+        }
+    };
+    if limited {
+        r.push("* FROM (SELECT ");
+        select_list(&mut r, true);
+        r.push(", ROW_NUMBER() OVER (PARTITION BY ");
+        for (i, &c) in key_cols.iter().enumerate() {
+            if i > 0 {
+                r.push(", ");
+            }
+            r.qualified(key_alias, key_table, c);
+        }
+        r.order_terms(plan.plan, " ORDER BY ");
+        r.push(") AS ");
+        r.ident("__rn");
+    } else {
+        select_list(&mut r, false);
+    }
+    r.push(" FROM ");
+    if !direct {
+        r.table(meta.source);
+        r.push(" AS ");
+        r.ident(s);
+        r.push(" JOIN ");
+    }
+    match meta.through {
+        Some(junction) => {
+            if direct {
+                r.table(junction);
+                r.push(" AS ");
+                r.ident(j);
+            } else {
+                r.table(junction);
+                r.push(" AS ");
+                r.ident(j);
+                r.push(" ON ");
+                r.key_equality(
+                    j,
+                    junction,
+                    meta.junction_source.as_slice(),
+                    s,
+                    meta.source,
+                    meta.source_keys.as_slice(),
+                );
+            }
+            r.push(" JOIN ");
+            r.table(meta.target);
+            r.push(" AS ");
+            r.ident(t);
+            r.push(" ON ");
+            r.key_equality(
+                t,
+                meta.target,
+                meta.target_keys.as_slice(),
+                j,
+                junction,
+                meta.junction_target.as_slice(),
+            );
+        }
+        None => {
+            r.table(meta.target);
+            r.push(" AS ");
+            r.ident(t);
+            if !direct {
+                r.push(" ON ");
+                r.key_equality(
+                    t,
+                    meta.target,
+                    meta.target_keys.as_slice(),
+                    s,
+                    meta.source,
+                    meta.source_keys.as_slice(),
+                );
+            }
+        }
+    }
+    r.push(" WHERE ");
+    if array {
+        r.qualified(key_alias, key_table, key_cols[0]);
+        r.push(" = ANY(");
+        let list = match types[0] {
+            SqlType::Text => Value::TextList(
+                parents
+                    .iter()
+                    .filter_map(|k| match &k.0[0] {
+                        super::load::KeyPart::Text(s) => Some(s.clone()),
+                        _ => None,
+                    })
+                    .collect(),
+            ),
+            _ => Value::IntList(
+                parents
+                    .iter()
+                    .filter_map(|k| match &k.0[0] {
+                        super::load::KeyPart::Int(i) => Some(*i),
+                        _ => None,
+                    })
+                    .collect(),
+            ),
+        };
+        r.bind(list);
+        r.push(")");
+    } else {
+        let composite = key_cols.len() > 1;
+        if composite {
+            r.push("(");
+        }
+        for (i, &c) in key_cols.iter().enumerate() {
+            if i > 0 {
+                r.push(", ");
+            }
+            r.qualified(key_alias, key_table, c);
+        }
+        r.push(if composite { ") IN (" } else { " IN (" });
+        for (n, key) in parents.iter().enumerate() {
+            if n > 0 {
+                r.push(", ");
+            }
+            if composite {
+                r.push("(");
+            }
+            for (i, (part, ty)) in key.0.iter().zip(types).enumerate() {
+                if i > 0 {
+                    r.push(", ");
+                }
+                r.bind(part.to_value(*ty));
+            }
+            if composite {
+                r.push(")");
+            }
+        }
+        r.push(")");
+    }
+    if let Some(f) = plan.filter() {
+        r.push(" AND ");
+        r.node(&f);
+    }
+    if limited {
+        r.push(") AS ");
+        r.ident("w");
+        r.push(" WHERE ");
+        r.ident("__rn");
+        r.push(" > ");
+        r.bind_u64(plan.plan.offset.unwrap_or(0));
+        if let Some(limit) = plan.plan.limit {
+            r.push(" AND ");
+            r.ident("__rn");
+            r.push(" <= ");
+            r.bind_u64(plan.plan.offset.unwrap_or(0).saturating_add(limit));
+        }
+        r.push(" ORDER BY ");
+        r.ident("__rn");
+    } else {
+        r.order_terms(plan.plan, " ORDER BY ");
+    }
+    r.scope.pop();
+    r.finish()
+}
