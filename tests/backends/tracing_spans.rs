@@ -1,19 +1,25 @@
 //! Each statement runs in a `weft.statement` span carrying its SQL, row count and duration.
 
+use std::cell::RefCell;
 use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Once;
 
 use tracing_subscriber::fmt::format::FmtSpan;
 use weft_tests::backend_test;
 
 use crate::tables::*;
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
+thread_local! {
+    /// What the subscriber wrote on this thread (each test runs on its own thread, and its
+    /// current-thread runtime closes its spans there).
+    static CAPTURED: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
 
-impl Write for Captured {
+struct ThreadBuffer;
+
+impl Write for ThreadBuffer {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
+        CAPTURED.with(|c| c.borrow_mut().extend_from_slice(buf));
         Ok(buf.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -21,21 +27,27 @@ impl Write for Captured {
     }
 }
 
+/// One global subscriber for the whole test binary: scoped (thread-local) subscribers race
+/// with other threads over tracing's cached callsite interest and miss spans now and then.
+fn install_subscriber() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::DEBUG)
+            .with_span_events(FmtSpan::CLOSE)
+            .with_ansi(false)
+            .with_writer(|| ThreadBuffer)
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).expect("no other global subscriber");
+    });
+}
+
 backend_test!(async fn statements_are_traced(db) {
+    install_subscriber();
     seed(&db).await?;
-    let captured = Captured::default();
-    let sink = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_span_events(FmtSpan::CLOSE)
-        .with_ansi(false)
-        .with_writer(move || sink.clone())
-        .finish();
-    let users = {
-        let _guard = tracing::subscriber::set_default(subscriber);
-        weft::select::<User>().filter(User::age.gt(1)).all(&db).await?
-    };
-    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    CAPTURED.with(|c| c.borrow_mut().clear());
+    let users = weft::select::<User>().filter(User::age.gt(1)).all(&db).await?;
+    let log = CAPTURED.with(|c| String::from_utf8(c.borrow().clone()).unwrap());
     assert!(log.contains("weft.statement"), "{log}");
     assert!(log.contains("db.statement=SELECT"), "{log}");
     assert!(log.contains(&format!("rows={}", users.len())), "{log}");

@@ -47,8 +47,8 @@ pub(crate) trait FromJson: Sized {
 
 fn unexpected(what: &str, value: &J) -> String {
     let shown = value.to_string();
-    let shown = if shown.len() > 60 {
-        format!("{}…", &shown[..shown.floor_char_boundary(60)])
+    let shown = if shown.chars().count() > 60 {
+        format!("{}…", shown.chars().take(60).collect::<String>())
     } else {
         shown
     };
