@@ -569,6 +569,34 @@ impl Target<'_> {
         Ok(out)
     }
 
+    /// Runs `sql` and keeps its rows undecoded.
+    pub(crate) async fn fetch_rows(&mut self, sql: &Sql) -> Result<Vec<crate::row::OwnedRow>> {
+        let span = statement_span(sql);
+        let started = Instant::now();
+        self.db.inner.statements.fetch_add(1, Ordering::Relaxed);
+        let query_err = |source| Error::Query {
+            sql: sql.text.clone(),
+            source,
+        };
+        let out = async {
+            on_target!(self, sql, |e, args| {
+                let rows = sqlx::query_with(AssertSqlSafe(sql.text.as_str()), args)
+                    .fetch_all(e)
+                    .await
+                    .map_err(query_err)?;
+                Ok::<_, Error>(
+                    rows.into_iter()
+                        .map(AsRowRef::into_owned)
+                        .collect::<Vec<_>>(),
+                )
+            })
+        }
+        .instrument(span.clone())
+        .await?;
+        record(&span, out.len() as u64, started);
+        Ok(out)
+    }
+
     /// Runs `sql`, returning the number of rows affected.
     pub(crate) async fn execute(&mut self, sql: &Sql) -> Result<u64> {
         let span = statement_span(sql);
@@ -596,6 +624,7 @@ impl Target<'_> {
 
 trait AsRowRef {
     fn row_ref(&self) -> RowRef<'_>;
+    fn into_owned(self) -> crate::row::OwnedRow;
 }
 
 #[cfg(feature = "sqlite")]
@@ -603,17 +632,26 @@ impl AsRowRef for sqlx::sqlite::SqliteRow {
     fn row_ref(&self) -> RowRef<'_> {
         RowRef::Sqlite(self)
     }
+    fn into_owned(self) -> crate::row::OwnedRow {
+        crate::row::OwnedRow::Sqlite(self)
+    }
 }
 #[cfg(feature = "postgres")]
 impl AsRowRef for sqlx::postgres::PgRow {
     fn row_ref(&self) -> RowRef<'_> {
         RowRef::Postgres(self)
     }
+    fn into_owned(self) -> crate::row::OwnedRow {
+        crate::row::OwnedRow::Postgres(self)
+    }
 }
 #[cfg(feature = "mysql")]
 impl AsRowRef for sqlx::mysql::MySqlRow {
     fn row_ref(&self) -> RowRef<'_> {
         RowRef::MySql(self)
+    }
+    fn into_owned(self) -> crate::row::OwnedRow {
+        crate::row::OwnedRow::MySql(self)
     }
 }
 

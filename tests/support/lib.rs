@@ -51,6 +51,43 @@ macro_rules! backend_test {
     };
 }
 
+/// Like [`backend_test!`], once per backend and relation-loading strategy: the body gets
+/// `db` and `strategy` (`weft::Strategy`), six tests in all.
+#[macro_export]
+macro_rules! strategy_test {
+    ($(#[$meta:meta])* async fn $name:ident($db:ident, $strategy:ident) $body:block) => {
+        $(#[$meta])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn body($db: ::weft::Db, $strategy: ::weft::Strategy) -> ::weft::Result<()> $body
+
+            $crate::strategy_test!(@one sqlite_single_statement, Sqlite, SingleStatement, $name);
+            $crate::strategy_test!(@one sqlite_batched, Sqlite, Batched, $name);
+            $crate::strategy_test!(@one postgres_single_statement, Postgres, SingleStatement, $name);
+            $crate::strategy_test!(@one postgres_batched, Postgres, Batched, $name);
+            $crate::strategy_test!(@one mysql_single_statement, MySql, SingleStatement, $name);
+            $crate::strategy_test!(@one mysql_batched, MySql, Batched, $name);
+        }
+    };
+    (@one $test:ident, $backend:ident, $strategy:ident, $name:ident) => {
+        #[tokio::test]
+        async fn $test() {
+            $crate::run(::weft::Backend::$backend, stringify!($name), |db| body(db, ::weft::Strategy::$strategy)).await
+        }
+    };
+}
+
+/// How many statements a relational query sends: one in a single statement, or one for the
+/// parents plus one per loaded relation (whose parents are not empty) when batched.
+pub fn statements(strategy: weft::Strategy, relations: u64) -> u64 {
+    match strategy {
+        weft::Strategy::SingleStatement => 1,
+        weft::Strategy::Batched => 1 + relations,
+    }
+}
+
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 /// A name no other test (in this run or a concurrent one) uses.

@@ -144,67 +144,66 @@ where
             let mine: Vec<Key> = keys.iter().map(|k| k[self.index].clone()).collect();
             let prev = self.prev.attach_batched(&mut *target, rows, keys).await?;
             let plan = PlanRef::of(&self.rel);
-            let children_plans = plan.children.clone();
-            let child_key_cols: Vec<_> = children_plans.iter().map(key_positions).collect();
+            let child_key_cols: Vec<_> = plan.children.iter().map(key_positions).collect();
+            let (_, parent_types) = key_positions(&plan);
+            let width = parent_types.len();
 
-            // One statement for every parent's related rows. Keys are the parents' own keys, so
-            // each parent gets rows of its own; NULL keys match nothing.
+            // One statement for every parent's related rows; NULL keys match nothing.
             let mut distinct: Vec<Key> = mine.iter().filter(|k| !k.has_null()).cloned().collect();
             distinct.sort();
             distinct.dedup();
-            if distinct.len() < mine.iter().filter(|k| !k.has_null()).count() {
-                return Err(relation_error(
-                    M::META,
-                    "several parents share one key; give the parent table a primary key, or load this relation in one statement".into(),
-                    "",
-                ));
-            }
-            let mut parents: Vec<Key> = Vec::new();
-            let mut child_rows: Vec<M::Target> = Vec::new();
-            let mut child_keys: Vec<Vec<Key>> = Vec::new();
+            let mut fetched = Vec::new();
+            let mut sqls = Vec::new();
             if !distinct.is_empty() {
                 let backend = target.db().backend();
                 for sql in batched_statement(backend, &plan, &distinct) {
-                    let width = plan.parent_key_width();
-                    let decoded = target
-                        .fetch(&sql, |row, text| {
-                            let parent = read_key(row, 0, &plan.parent_key_types(), text, M::META)?;
-                            let mut reader = RowReader::new(row, text);
-                            reader.skip(width);
-                            let child = M::Target::decode(&mut reader)?;
-                            let keys = child_key_cols
-                                .iter()
-                                .map(|(cols, types)| {
-                                    let offset: Vec<usize> =
-                                        cols.iter().map(|c| c + width).collect();
-                                    read_key_at(row, &offset, types, text, M::META)
-                                })
-                                .collect::<Result<Vec<Key>>>()?;
-                            Ok((parent, child, keys))
-                        })
-                        .await?;
-                    for (parent, child, keys) in decoded {
-                        parents.push(parent);
-                        child_rows.push(child);
-                        child_keys.push(keys);
-                    }
+                    fetched.extend(target.fetch_rows(&sql).await?);
+                    sqls.push(sql.text);
                 }
             }
-            let children = self
+            let sql_text = sqls.first().map(String::as_str).unwrap_or("");
+            // Rows per parent key, in the statement's order.
+            let mut by_parent: HashMap<Key, Vec<usize>> = HashMap::with_capacity(distinct.len());
+            for (i, row) in fetched.iter().enumerate() {
+                let parent = read_key(row.as_ref(), 0, &parent_types, sql_text, M::META)?;
+                by_parent.entry(parent).or_default().push(i);
+            }
+            // Decode each parent's rows for that parent: a parent that appears twice (the same
+            // user under two posts) gets its own copy, so loaded rows need not be `Clone`.
+            let mut child_rows: Vec<M::Target> = Vec::new();
+            let mut child_keys: Vec<Vec<Key>> = Vec::new();
+            let mut counts: Vec<usize> = Vec::with_capacity(mine.len());
+            for key in &mine {
+                let rows = by_parent.get(key).map(Vec::as_slice).unwrap_or(&[]);
+                counts.push(rows.len());
+                for &i in rows {
+                    let row = fetched[i].as_ref();
+                    let mut reader = RowReader::new(row, sql_text);
+                    reader.skip(width);
+                    child_rows.push(M::Target::decode(&mut reader)?);
+                    child_keys.push(
+                        child_key_cols
+                            .iter()
+                            .map(|(cols, types)| {
+                                let shifted: Vec<usize> = cols.iter().map(|c| c + width).collect();
+                                read_key_at(row, &shifted, types, sql_text, M::META)
+                            })
+                            .collect::<Result<Vec<Key>>>()?,
+                    );
+                }
+            }
+            drop(fetched);
+            let mut children = self
                 .rel
                 .loader
                 .attach_batched(&mut *target, child_rows, child_keys)
-                .await?;
-
-            // Group by parent, keeping the statement's order within each group.
-            let mut groups: HashMap<Key, Vec<C::Out>> = HashMap::with_capacity(distinct.len());
-            for (parent, child) in parents.into_iter().zip(children) {
-                groups.entry(parent).or_default().push(child);
-            }
+                .await?
+                .into_iter();
             let mut out = Vec::with_capacity(prev.len());
-            for (row, key) in prev.into_iter().zip(&mine) {
-                let rows = groups.remove(key).unwrap_or_default();
-                let wrapped = M::Kind::wrap(rows).map_err(|m| relation_error(M::META, m, ""))?;
+            for (row, count) in prev.into_iter().zip(counts) {
+                let rows: Vec<C::Out> = children.by_ref().take(count).collect();
+                let wrapped =
+                    M::Kind::wrap(rows).map_err(|m| relation_error(M::META, m, sql_text))?;
                 out.push(row.set_relation(wrapped));
             }
             Ok(out)

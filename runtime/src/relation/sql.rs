@@ -37,31 +37,12 @@ impl<'a> PlanRef<'a> {
             (a, b) => a.or(b),
         }
     }
-
-    /// Whether parents are matched on the relation's own source columns (they are the
-    /// source's primary key), rather than on the primary key through a join.
-    fn keyed_directly(&self) -> bool {
-        let m = self.meta;
-        m.source.primary_key.is_empty() || m.source_keys.as_slice() == m.source.primary_key
-    }
-
-    pub(crate) fn parent_key_width(&self) -> usize {
-        key_positions(self).0.len()
-    }
-
-    pub(crate) fn parent_key_types(&self) -> Vec<SqlType> {
-        key_positions(self).1
-    }
 }
 
 /// Which parent columns key a relation's rows in batched loading, and their types.
 pub(crate) fn key_positions(plan: &PlanRef<'_>) -> (Vec<usize>, Vec<SqlType>) {
     let m = plan.meta;
-    let cols: Vec<usize> = if plan.keyed_directly() {
-        m.source_keys.as_slice().to_vec()
-    } else {
-        m.source.primary_key.to_vec()
-    };
+    let cols: Vec<usize> = m.source_keys.as_slice().to_vec();
     let types = cols.iter().map(|&c| m.source.columns[c].sql_type).collect();
     (cols, types)
 }
@@ -308,15 +289,12 @@ fn batched_one(
 ) -> Sql {
     let meta = plan.meta;
     let mut r = Renderer::new(backend);
-    let (t, j, s) = ("t", "j", "s");
-    let direct = plan.keyed_directly();
-    // Where the parent key is read: the link columns, or the source's primary key.
-    let (key_alias, key_table, key_cols): (&str, &TableMeta, Vec<usize>) =
-        match (direct, meta.through) {
-            (true, Some(junction)) => (j, junction, meta.junction_source.as_slice().to_vec()),
-            (true, None) => (t, meta.target, meta.target_keys.as_slice().to_vec()),
-            (false, _) => (s, meta.source, meta.source.primary_key.to_vec()),
-        };
+    let (t, j) = ("t", "j");
+    // The parent key is read from the columns that match the parent's source keys.
+    let (key_alias, key_table, key_cols): (&str, &TableMeta, Vec<usize>) = match meta.through {
+        Some(junction) => (j, junction, meta.junction_source.as_slice().to_vec()),
+        None => (t, meta.target, meta.target_keys.as_slice().to_vec()),
+    };
     let limited = plan.plan.limit.is_some() || plan.plan.offset.is_some();
     r.scope.push((meta.target.name, t.to_owned()));
     r.push("SELECT ");
@@ -357,32 +335,11 @@ fn batched_one(
         select_list(&mut r, false);
     }
     r.push(" FROM ");
-    if !direct {
-        r.table(meta.source);
-        r.push(" AS ");
-        r.ident(s);
-        r.push(" JOIN ");
-    }
     match meta.through {
         Some(junction) => {
-            if direct {
-                r.table(junction);
-                r.push(" AS ");
-                r.ident(j);
-            } else {
-                r.table(junction);
-                r.push(" AS ");
-                r.ident(j);
-                r.push(" ON ");
-                r.key_equality(
-                    j,
-                    junction,
-                    meta.junction_source.as_slice(),
-                    s,
-                    meta.source,
-                    meta.source_keys.as_slice(),
-                );
-            }
+            r.table(junction);
+            r.push(" AS ");
+            r.ident(j);
             r.push(" JOIN ");
             r.table(meta.target);
             r.push(" AS ");
@@ -401,17 +358,6 @@ fn batched_one(
             r.table(meta.target);
             r.push(" AS ");
             r.ident(t);
-            if !direct {
-                r.push(" ON ");
-                r.key_equality(
-                    t,
-                    meta.target,
-                    meta.target_keys.as_slice(),
-                    s,
-                    meta.source,
-                    meta.source_keys.as_slice(),
-                );
-            }
         }
     }
     r.push(" WHERE ");

@@ -1,0 +1,482 @@
+//! Relational queries on every backend, in both loading strategies, with the number of
+//! statements each sends.
+
+use weft::{NotLoaded, Strategy, Table, find_first, find_many};
+use weft_tests::{statements, strategy_test};
+
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "users", serialize)]
+pub struct User<
+    Groups = NotLoaded,
+    Posts = NotLoaded,
+    Followers = NotLoaded,
+    Profile = NotLoaded,
+    Published = NotLoaded,
+    Memberships = NotLoaded,
+> {
+    #[column(primary_key, auto)]
+    pub id: i64,
+    pub name: String,
+    #[relation(many, through = UsersToGroups)]
+    pub groups: Groups,
+    #[relation(many = Post)]
+    pub posts: Posts,
+    /// Users who follow this one: the junction has two keys into `users`, so they are named.
+    #[relation(many = User, through = Follows, from = Follows::followee_id, to = Follows::follower_id)]
+    pub followers: Followers,
+    #[relation(one = Profile)]
+    pub profile: Profile,
+    #[relation(many = Post, filter = Post::published.eq(true))]
+    pub published_posts: Published,
+    #[relation(many = UsersToGroups)]
+    pub memberships: Memberships,
+}
+
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "groups", serialize)]
+pub struct Group<Users = NotLoaded, Leader = NotLoaded> {
+    #[column(primary_key, auto)]
+    pub id: i64,
+    pub name: String,
+    #[relation(many, through = UsersToGroups)]
+    pub users: Users,
+    #[relation(one = User, through = Leaders)]
+    pub leader: Leader,
+}
+
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "users_to_groups", primary_key(user_id, group_id), serialize)]
+pub struct UsersToGroups<TheGroup = NotLoaded> {
+    #[column(references = User::id, on_delete = cascade)]
+    pub user_id: i64,
+    #[column(references = Group::id, on_delete = cascade)]
+    pub group_id: i64,
+    pub role: String,
+    #[relation(one = Group)]
+    pub group: TheGroup,
+}
+
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "leaders", primary_key(group_id))]
+pub struct Leaders {
+    #[column(references = Group::id)]
+    pub group_id: i64,
+    #[column(references = User::id)]
+    pub user_id: i64,
+}
+
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "follows", primary_key(follower_id, followee_id))]
+pub struct Follows {
+    #[column(references = User::id)]
+    pub follower_id: i64,
+    #[column(references = User::id)]
+    pub followee_id: i64,
+}
+
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "posts", serialize)]
+pub struct Post<Author = NotLoaded, Comments = NotLoaded> {
+    #[column(primary_key, auto)]
+    pub id: i64,
+    #[column(references = User::id, on_delete = cascade)]
+    pub user_id: i64,
+    pub title: String,
+    pub published: bool,
+    #[relation(one = User)]
+    pub author: Author,
+    #[relation(many = Comment)]
+    pub comments: Comments,
+}
+
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "comments", serialize)]
+pub struct Comment {
+    #[column(primary_key, auto)]
+    pub id: i64,
+    #[column(references = Post::id, on_delete = cascade)]
+    pub post_id: i64,
+    pub body: String,
+}
+
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "profiles", serialize)]
+pub struct Profile {
+    #[column(primary_key, auto)]
+    pub id: i64,
+    #[column(references = User::id, unique)]
+    pub user_id: i64,
+    pub bio: String,
+}
+
+type Schema = (
+    User,
+    Group,
+    UsersToGroups,
+    Leaders,
+    Follows,
+    Post,
+    Comment,
+    Profile,
+);
+
+/// dan (groups 1; posts "hello" (2 comments), "draft"), ann (groups 1, 2; post "ann's"),
+/// bob (group 2, no posts, no profile). ann follows dan, bob follows dan and ann.
+async fn seed(db: &weft::Db) -> weft::Result<()> {
+    db.create_tables::<Schema>().await?;
+    weft::insert_many(["dan", "ann", "bob"].map(|n| NewUser {
+        id: None,
+        name: n.into(),
+    }))
+    .execute(db)
+    .await?;
+    weft::insert_many(["red", "blue", "empty"].map(|n| NewGroup {
+        id: None,
+        name: n.into(),
+    }))
+    .execute(db)
+    .await?;
+    weft::insert_many(
+        [
+            (1, 1, "admin"),
+            (2, 1, "member"),
+            (2, 2, "admin"),
+            (3, 2, "member"),
+        ]
+        .map(|(u, g, r)| UsersToGroups {
+            user_id: u,
+            group_id: g,
+            role: r.into(),
+            group: NotLoaded,
+        }),
+    )
+    .execute(db)
+    .await?;
+    weft::insert_many([Leaders {
+        group_id: 1,
+        user_id: 1,
+    }])
+    .execute(db)
+    .await?;
+    weft::insert_many([(2, 1), (3, 1), (3, 2)].map(|(a, b)| Follows {
+        follower_id: a,
+        followee_id: b,
+    }))
+    .execute(db)
+    .await?;
+    weft::insert_many(
+        [(1, "hello", true), (1, "draft", false), (2, "ann's", true)].map(|(u, t, p)| NewPost {
+            id: None,
+            user_id: u,
+            title: t.into(),
+            published: p,
+        }),
+    )
+    .execute(db)
+    .await?;
+    weft::insert_many(
+        [(1, "first!"), (1, "nice"), (3, "hi ann")].map(|(p, b)| NewComment {
+            id: None,
+            post_id: p,
+            body: b.into(),
+        }),
+    )
+    .execute(db)
+    .await?;
+    weft::insert_many(
+        [(1, "dan's bio"), (2, "ann's bio")].map(|(u, b)| NewProfile {
+            id: None,
+            user_id: u,
+            bio: b.into(),
+        }),
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+fn names<T>(rows: &[T], name: impl Fn(&T) -> &str) -> Vec<String> {
+    rows.iter().map(|r| name(r).to_owned()).collect()
+}
+
+strategy_test!(async fn many_to_many_both_ways(db, strategy) {
+    seed(&db).await?;
+    let before = db.statements_executed();
+    let users = find_many::<User>()
+        .with(User::groups.order_by(Group::name))
+        .order_by(User::id)
+        .strategy(strategy)
+        .all(&db)
+        .await?;
+    assert_eq!(db.statements_executed() - before, statements(strategy, 1));
+    let shape: Vec<(String, Vec<String>)> =
+        users.iter().map(|u| (u.name.clone(), names(&u.groups, |g| &g.name))).collect();
+    assert_eq!(
+        shape,
+        [("dan".into(), vec!["red".into()]), ("ann".into(), vec!["blue".into(), "red".into()]), ("bob".into(), vec!["blue".into()])]
+    );
+
+    let groups = find_many::<Group>()
+        .with(Group::users.order_by(User::name.desc()))
+        .order_by(Group::id)
+        .strategy(strategy)
+        .all(&db)
+        .await?;
+    let shape: Vec<(String, Vec<String>)> =
+        groups.iter().map(|g| (g.name.clone(), names(&g.users, |u| &u.name))).collect();
+    assert_eq!(
+        shape,
+        [("red".into(), vec!["dan".into(), "ann".into()]), ("blue".into(), vec!["bob".into(), "ann".into()]), ("empty".into(), vec![])]
+    );
+
+    // Drizzle's shape: loaded relations nested, unloaded ones absent.
+    let json = serde_json::to_value(&users[0]).unwrap();
+    assert_eq!(json, serde_json::json!({"id": 1, "name": "dan", "groups": [{"id": 1, "name": "red"}]}));
+    Ok(())
+});
+
+strategy_test!(async fn per_relation_where_order_limit_offset(db, strategy) {
+    seed(&db).await?;
+    let before = db.statements_executed();
+    let users = find_many::<User>()
+        .with(User::posts.filter(Post::title.ne("nope")).order_by(Post::title.desc()).limit(1))
+        .with(User::groups.order_by(Group::id).offset(1))
+        .filter(User::name.ne("bob"))
+        .order_by(User::name)
+        .strategy(strategy)
+        .all(&db)
+        .await?;
+    assert_eq!(db.statements_executed() - before, statements(strategy, 2));
+    // ann: one post, groups after the first; dan: the last title in descending order first.
+    assert_eq!(users.len(), 2);
+    assert_eq!((users[0].name.as_str(), names(&users[0].posts, |p| &p.title)), ("ann", vec!["ann's".to_string()]));
+    assert_eq!(names(&users[0].groups, |g| &g.name), ["blue"]);
+    assert_eq!((users[1].name.as_str(), names(&users[1].posts, |p| &p.title)), ("dan", vec!["hello".to_string()]));
+    assert!(users[1].groups.is_empty());
+
+    // Root limit and offset, and a relation limited to two per parent.
+    let page = find_many::<Group>()
+        .with(Group::users.order_by(User::id).limit(2))
+        .order_by(Group::id)
+        .limit(2)
+        .offset(1)
+        .strategy(strategy)
+        .all(&db)
+        .await?;
+    assert_eq!(names(&page, |g| &g.name), ["blue", "empty"]);
+    assert_eq!(names(&page[0].users, |u| &u.name), ["ann", "bob"]);
+    Ok(())
+});
+
+strategy_test!(async fn three_levels_deep(db, strategy) {
+    seed(&db).await?;
+    let before = db.statements_executed();
+    let groups = find_many::<Group>()
+        .with(
+            Group::users
+                .order_by(User::id)
+                .with(User::posts.order_by(Post::id).with(Post::comments.order_by(Comment::id))),
+        )
+        .filter(Group::name.eq("red"))
+        .strategy(strategy)
+        .all(&db)
+        .await?;
+    assert_eq!(db.statements_executed() - before, statements(strategy, 3));
+    let red = &groups[0];
+    let dan = &red.users[0];
+    assert_eq!(dan.name, "dan");
+    assert_eq!(names(&dan.posts, |p| &p.title), ["hello", "draft"]);
+    assert_eq!(names(&dan.posts[0].comments, |c| &c.body), ["first!", "nice"]);
+    assert!(dan.posts[1].comments.is_empty());
+    assert_eq!(names(&red.users[1].posts[0].comments, |c| &c.body), ["hi ann"]);
+    Ok(())
+});
+
+strategy_test!(async fn one_optional_one_and_one_through(db, strategy) {
+    seed(&db).await?;
+    let before = db.statements_executed();
+    let posts = find_many::<Post>()
+        .with(Post::author.with(User::profile))
+        .order_by(Post::id)
+        .strategy(strategy)
+        .all(&db)
+        .await?;
+    assert_eq!(db.statements_executed() - before, statements(strategy, 2));
+    // `author` is `User<…>` (a non-null key), `profile` an `Option`.
+    let authors: Vec<(&str, Option<&str>)> =
+        posts.iter().map(|p| (p.author.name.as_str(), p.author.profile.as_ref().map(|x| x.bio.as_str()))).collect();
+    assert_eq!(authors, [("dan", Some("dan's bio")), ("dan", Some("dan's bio")), ("ann", Some("ann's bio"))]);
+
+    let users = find_many::<User>().with(User::profile).order_by(User::id).strategy(strategy).all(&db).await?;
+    assert_eq!(users[2].profile, None);
+
+    let groups = find_many::<Group>().with(Group::leader).order_by(Group::id).strategy(strategy).all(&db).await?;
+    let leaders: Vec<Option<&str>> = groups.iter().map(|g| g.leader.as_ref().map(|u| u.name.as_str())).collect();
+    assert_eq!(leaders, [Some("dan"), None, None]);
+    Ok(())
+});
+
+strategy_test!(async fn self_referential_followers(db, strategy) {
+    seed(&db).await?;
+    let users = find_many::<User>()
+        .with(User::followers.order_by(User::id).with(User::followers.order_by(User::id)))
+        .order_by(User::id)
+        .strategy(strategy)
+        .all(&db)
+        .await?;
+    let dan = &users[0];
+    assert_eq!(names(&dan.followers, |u| &u.name), ["ann", "bob"]);
+    // ann is followed by bob.
+    assert_eq!(names(&dan.followers[0].followers, |u| &u.name), ["bob"]);
+    assert!(users[2].followers.is_empty());
+    Ok(())
+});
+
+strategy_test!(async fn junction_as_a_table_and_predefined_filters(db, strategy) {
+    seed(&db).await?;
+    let users = find_many::<User>()
+        .with(User::memberships.order_by(UsersToGroups::group_id).with(UsersToGroups::group))
+        .with(User::published_posts.order_by(Post::id))
+        .order_by(User::id)
+        .strategy(strategy)
+        .all(&db)
+        .await?;
+    let ann = &users[1];
+    let memberships: Vec<(&str, &str)> = ann.memberships.iter().map(|m| (m.role.as_str(), m.group.name.as_str())).collect();
+    assert_eq!(memberships, [("member", "red"), ("admin", "blue")]);
+    // The relation's own filter: only published posts.
+    assert_eq!(names(&users[0].published_posts, |p| &p.title), ["hello"]);
+    let json = serde_json::to_value(ann).unwrap();
+    assert_eq!(json["memberships"][1], serde_json::json!({"user_id": 2, "group_id": 2, "role": "admin", "group": {"id": 2, "name": "blue"}}));
+    assert!(json.get("posts").is_none(), "unloaded relations are absent: {json}");
+    Ok(())
+});
+
+strategy_test!(async fn exists_filters(db, strategy) {
+    seed(&db).await?;
+    let q = |f: weft::Expr<bool, weft::Dep<User>>| find_many::<User>().filter(f).order_by(User::id).strategy(strategy);
+    let with_posts = q(User::posts.exists()).all(&db).await?;
+    assert_eq!(names(&with_posts, |u| &u.name), ["dan", "ann"]);
+    let without = q(User::posts.not_exists()).all(&db).await?;
+    assert_eq!(names(&without, |u| &u.name), ["bob"]);
+    let drafted = q(User::posts.filter(Post::published.eq(false)).exists()).all(&db).await?;
+    assert_eq!(names(&drafted, |u| &u.name), ["dan"]);
+    // Nested: users with a post that has a comment saying "hi ann".
+    let nested = q(User::posts.filter(Post::comments.filter(Comment::body.eq("hi ann")).exists()).exists()).all(&db).await?;
+    assert_eq!(names(&nested, |u| &u.name), ["ann"]);
+    // Through a junction, and self-referential.
+    let in_blue = q(User::groups.filter(Group::name.eq("blue")).exists()).all(&db).await?;
+    assert_eq!(names(&in_blue, |u| &u.name), ["ann", "bob"]);
+    let followed_by_bob = q(User::followers.filter(User::name.eq("bob")).exists()).all(&db).await?;
+    assert_eq!(names(&followed_by_bob, |u| &u.name), ["dan", "ann"]);
+    // Relation filters apply: only published posts count.
+    let publishing = find_many::<User>()
+        .filter(User::published_posts.exists().and(User::name.ne("ann")))
+        .strategy(strategy)
+        .all(&db)
+        .await?;
+    assert_eq!(names(&publishing, |u| &u.name), ["dan"]);
+    // EXISTS works in the SQL-like builder too.
+    let n = weft::select::<User>().filter(User::posts.exists()).count(&db).await?;
+    assert_eq!(n, 2);
+    Ok(())
+});
+
+strategy_test!(async fn empty_tables_and_find_first_without_a_row(db, strategy) {
+    db.create_tables::<Schema>().await?;
+    let before = db.statements_executed();
+    let users = find_many::<User>().with(User::groups).with(User::posts).strategy(strategy).all(&db).await?;
+    assert!(users.is_empty());
+    // No parents: batched loading sends no child statements.
+    assert_eq!(db.statements_executed() - before, 1);
+    let first = find_first::<User>().with(User::posts).strategy(strategy).first(&db).await?;
+    assert!(first.is_none());
+
+    weft::insert(NewUser { id: None, name: "solo".into() }).execute(&db).await?;
+    let solo = find_first::<User>()
+        .with(User::posts.with(Post::comments))
+        .with(User::profile)
+        .strategy(strategy)
+        .first(&db)
+        .await?
+        .expect("one user");
+    assert!(solo.posts.is_empty());
+    assert_eq!(solo.profile, None);
+    Ok(())
+});
+
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "students")]
+pub struct Student<Offerings = NotLoaded> {
+    #[column(primary_key)]
+    pub id: i64,
+    pub name: String,
+    #[relation(many = CourseOffering, through = Grade, from = Grade::student_id, to = (Grade::course_id, Grade::semester))]
+    pub offerings: Offerings,
+}
+
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "course_offerings", primary_key(course_id, semester))]
+pub struct CourseOffering {
+    pub course_id: i64,
+    pub semester: String,
+    pub title: String,
+}
+
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "grades", primary_key(student_id, course_id, semester))]
+pub struct Grade {
+    #[column(references = Student::id)]
+    pub student_id: i64,
+    pub course_id: i64,
+    pub semester: String,
+    pub grade: i32,
+}
+
+strategy_test!(async fn composite_target_key_through_a_junction(db, strategy) {
+    db.create_tables::<(Student, CourseOffering, Grade)>().await?;
+    weft::insert_many([(1, "sam"), (2, "kim")].map(|(id, n)| Student { id, name: n.into(), offerings: NotLoaded })).execute(&db).await?;
+    weft::insert_many([(10, "2024a", "Algebra"), (10, "2024b", "Algebra II"), (20, "2024a", "Biology")].map(|(c, s, t)| {
+        CourseOffering { course_id: c, semester: s.into(), title: t.into() }
+    }))
+    .execute(&db)
+    .await?;
+    weft::insert_many([(1, 10, "2024b", 90), (1, 20, "2024a", 80), (2, 10, "2024a", 70)].map(|(st, c, s, g)| Grade {
+        student_id: st,
+        course_id: c,
+        semester: s.into(),
+        grade: g,
+    }))
+    .execute(&db)
+    .await?;
+    let before = db.statements_executed();
+    let students = find_many::<Student>()
+        .with(Student::offerings.order_by(CourseOffering::title))
+        .order_by(Student::id)
+        .strategy(strategy)
+        .all(&db)
+        .await?;
+    assert_eq!(db.statements_executed() - before, statements(strategy, 1));
+    assert_eq!(names(&students[0].offerings, |o| &o.title), ["Algebra II", "Biology"]);
+    assert_eq!(names(&students[1].offerings, |o| &o.title), ["Algebra"]);
+    Ok(())
+});
+
+#[test]
+fn single_statement_sql_per_dialect() {
+    let q = find_many::<User>().with(User::groups.order_by(Group::id));
+    for backend in weft::Backend::ALL {
+        let sql = q.to_sql(backend);
+        println!("{backend}: {sql}");
+    }
+    let sqlite = q.to_sql(weft::Backend::Sqlite).text;
+    assert!(sqlite.contains("json_group_array(json_array("), "{sqlite}");
+    let pg = q.to_sql(weft::Backend::Postgres).text;
+    assert!(pg.contains("json_agg(json_build_array("), "{pg}");
+    let my = q.to_sql(weft::Backend::MySql).text;
+    assert!(my.contains("JSON_ARRAYAGG(JSON_ARRAY("), "{my}");
+    assert_eq!(
+        Strategy::default_for(weft::Backend::Postgres),
+        Strategy::Batched
+    );
+}
