@@ -119,8 +119,8 @@ pub mod __private {
     pub use crate::error::Error;
     pub use crate::expr::Node;
     pub use crate::relation::{
-        Base, IsLoaded, Keys, Loader, NotLoaded, Rel, Relation, RelationMeta, RelationSpec,
-        SetRelation, Through, With, kind, resolve,
+        Base, IsLoaded, Keys, Loader, NoRelation, NotLoaded, Rel, Relation, RelationMeta,
+        RelationOf, RelationSpec, SetRelation, Through, With, kind, resolve,
     };
     pub use serde;
     pub use serde_json;

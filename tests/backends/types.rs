@@ -341,3 +341,124 @@ backend_test!(async fn text_with_nul_is_stored_or_refused_never_cut(db) {
     }
     Ok(())
 });
+
+/// Every column type nested under a parent, loaded by either strategy.
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "holders")]
+pub struct Holder<Items = weft::NotLoaded> {
+    #[column(primary_key)]
+    pub id: i32,
+    #[relation(many = Nested)]
+    pub items: Items,
+}
+
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "nested")]
+pub struct Nested {
+    #[column(primary_key)]
+    pub id: i32,
+    #[column(references = Holder::id)]
+    pub holder_id: i32,
+    pub flag: bool,
+    pub small: i16,
+    pub int: i32,
+    pub big: i64,
+    pub real: f32,
+    pub double: f64,
+    pub text: String,
+    pub bytes: Vec<u8>,
+    pub at: DateTime<Utc>,
+    pub local: NaiveDateTime,
+    pub day: NaiveDate,
+    pub uuid: Uuid,
+    pub dec: Decimal,
+    pub json: Json<Prefs>,
+    pub o_flag: Option<bool>,
+    pub o_real: Option<f32>,
+    pub o_double: Option<f64>,
+    pub o_text: Option<String>,
+    pub o_bytes: Option<Vec<u8>>,
+    pub o_at: Option<DateTime<Utc>>,
+    pub o_uuid: Option<Uuid>,
+    pub o_dec: Option<Decimal>,
+    pub o_json: Option<Json<Prefs>>,
+}
+
+fn nested(e: Everything) -> Nested {
+    Nested {
+        id: e.id,
+        holder_id: 1,
+        flag: e.flag,
+        small: e.small,
+        int: e.int,
+        big: e.big,
+        real: e.real,
+        double: e.double,
+        text: e.text,
+        bytes: e.bytes,
+        at: e.at,
+        local: e.local,
+        day: e.day,
+        uuid: e.uuid,
+        dec: e.dec,
+        json: e.json,
+        o_flag: e.o_flag,
+        o_real: e.o_real,
+        o_double: e.o_double,
+        o_text: e.o_text,
+        o_bytes: e.o_bytes,
+        o_at: e.o_at,
+        o_uuid: e.o_uuid,
+        o_dec: e.o_dec,
+        o_json: e.o_json,
+    }
+}
+
+weft_tests::strategy_test!(async fn every_type_round_trips_nested(db, strategy) {
+    db.create_tables::<(Holder, Nested)>().await?;
+    weft::insert(Holder { id: 1, items: weft::NotLoaded }).execute(&db).await?;
+    let mut rows = vec![nested(minimum()), nested(maximum()), nested(nulls())];
+    let mut specials = vec![];
+    // What each backend stores beyond the ordinary: infinities, and NaN on PostgreSQL.
+    match db.backend() {
+        Backend::Postgres => specials.extend([(f64::NAN, f32::NAN), (f64::INFINITY, f32::NEG_INFINITY)]),
+        Backend::Sqlite => specials.push((f64::NEG_INFINITY, f32::INFINITY)),
+        Backend::MySql => {}
+    }
+    for (i, (d, r)) in specials.into_iter().enumerate() {
+        let mut row = nested(nulls());
+        row.id = 10 + i as i32;
+        row.double = d;
+        row.o_double = Some(d);
+        row.real = r;
+        row.o_real = Some(r);
+        rows.push(row);
+    }
+    // Nanoseconds survive where the backend keeps them.
+    if db.backend() == Backend::Sqlite {
+        let mut row = nested(nulls());
+        row.id = 20;
+        row.at = at("2024-01-01T00:00:00.123456789Z");
+        rows.push(row);
+    }
+    weft::insert_many(&rows).execute(&db).await?;
+
+    let holder = weft::find_first::<Holder>()
+        .with(Holder::items.order_by(Nested::id))
+        .strategy(strategy)
+        .first(&db)
+        .await?
+        .expect("the holder");
+    assert_eq!(holder.items.len(), rows.len());
+    for (got, want) in holder.items.iter().zip(&rows) {
+        let bits = |n: &Nested| (n.double.to_bits(), n.real.to_bits(), n.o_double.map(f64::to_bits), n.o_real.map(f32::to_bits));
+        if want.double.is_nan() {
+            assert!(got.double.is_nan() && got.real.is_nan() && got.o_double.unwrap().is_nan());
+            assert_eq!(Nested { double: 0.0, real: 0.0, o_double: None, o_real: None, ..got.clone() }, Nested { double: 0.0, real: 0.0, o_double: None, o_real: None, ..want.clone() });
+        } else {
+            assert_eq!(got, want);
+            assert_eq!(bits(got), bits(want), "floats are bit-exact");
+        }
+    }
+    Ok(())
+});

@@ -1,7 +1,7 @@
 //! Type checks the compiler must make, emitted at the user's spans so the error points at
 //! the attribute or field that is wrong. They live in a function that is never called.
 
-use proc_macro2::{Group, Span, TokenStream, TokenTree};
+use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
 
 use crate::attr::{LitKind, OnDelete};
@@ -14,7 +14,7 @@ pub fn checks(t: &Table) -> TokenStream {
         let ty = c.ty;
         checks.push(super::column_type_check(t, ty));
         if let Some(auto) = c.auto {
-            let ty = respan(ty, auto);
+            let ty = respan_type(ty, auto);
             checks.push(quote_spanned!(auto=> #p::check_auto::<#ty>();));
         }
         if let Some(d) = &c.default {
@@ -24,17 +24,17 @@ pub fn checks(t: &Table) -> TokenStream {
                 LitKind::Str(_) => quote!(Str),
                 LitKind::Bool(_) => quote!(Bool),
             };
-            let ty = respan(ty, d.span);
+            let ty = respan_type(ty, d.span);
             checks.push(quote_spanned!(d.span=> #p::check_default::<#ty, #p::lit::#kind>();));
         }
         if let Some(r) = &c.references {
             let path = &r.table;
             let col = &r.column;
             // A method of the referenced column: see `Column::__check_references`.
-            let fk_ty = respan(ty, col.span());
+            let fk_ty = respan_type(ty, col.span());
             checks.push(quote_spanned!(r.span=> #path::#col.__check_references::<#fk_ty>();));
             if let Some((action, OnDelete::SetNull)) = &r.on_delete {
-                let ty = respan(ty, action.span());
+                let ty = respan_type(ty, action.span());
                 checks.push(quote_spanned!(action.span()=> #p::check_nullable::<#ty>();));
             }
         }
@@ -49,22 +49,6 @@ pub fn checks(t: &Table) -> TokenStream {
 
 /// The tokens of `ty`, all at `span`: rustc points a failed bound on a generic argument at
 /// that argument, and a check is about the attribute, not the field's type.
-fn respan(ty: &syn::Type, span: Span) -> TokenStream {
-    fn walk(tokens: TokenStream, span: Span) -> TokenStream {
-        tokens
-            .into_iter()
-            .map(|tt| match tt {
-                TokenTree::Group(g) => {
-                    let mut group = Group::new(g.delimiter(), walk(g.stream(), span));
-                    group.set_span(span);
-                    TokenTree::Group(group)
-                }
-                mut other => {
-                    other.set_span(span);
-                    other
-                }
-            })
-            .collect()
-    }
-    walk(ty.to_token_stream(), span)
+pub(super) fn respan_type(ty: &syn::Type, span: Span) -> TokenStream {
+    super::respan(ty.to_token_stream(), span)
 }

@@ -85,3 +85,23 @@ fn column_type_check(t: &Table, ty: &syn::Type) -> TokenStream {
     let p = private(t);
     quote::quote_spanned!(syn::spanned::Spanned::span(ty)=> let _ = <#ty as #p::SqlValue>::SQL_TYPE;)
 }
+
+/// `tokens`, every one at `span`: rustc reports an error at the span of the token it blames,
+/// and a check is about the user's attribute, not about where the tokens came from.
+fn respan(tokens: TokenStream, span: proc_macro2::Span) -> TokenStream {
+    use proc_macro2::{Group, TokenTree};
+    tokens
+        .into_iter()
+        .map(|tt| match tt {
+            TokenTree::Group(g) => {
+                let mut group = Group::new(g.delimiter(), respan(g.stream(), span));
+                group.set_span(span);
+                TokenTree::Group(group)
+            }
+            mut other => {
+                other.set_span(span);
+                other
+            }
+        })
+        .collect()
+}

@@ -17,7 +17,12 @@ pub fn target_type(t: &Table, r: &Relation) -> TokenStream {
     let ident = t.ident;
     match (&r.target, &r.through) {
         (Some(target), _) => quote!(#target),
-        (None, Some(through)) => quote_spanned!(r.span=> <#through as #p::Through<#ident>>::Other),
+        // Every token at the junction's path, so that a junction without the keys is one
+        // error there however many places name the target.
+        (None, Some(through)) => {
+            let span = syn::spanned::Spanned::span(through);
+            super::respan(quote!(<#through as #p::Through<#ident>>::Other), span)
+        }
         (None, None) => quote!(()),
     }
 }
@@ -73,6 +78,28 @@ pub fn relations(t: &Table) -> TokenStream {
             }
         });
         let span = r.span;
+        // At the attribute: a key that cannot be resolved is reported there.
+        let resolve = quote! {
+                    &#p::resolve(#p::RelationSpec {
+                        name: #name,
+                        source: <#ident as #p::Table>::META,
+                        target: <#target as #p::Table>::META,
+                        through: #through,
+                        many: #many,
+                        from: &[#(#from),*],
+                        to: &[#(#to),*],
+                        no_key: #no_key,
+                        ambiguous: #ambiguous,
+                        mismatch: #mismatch,
+                    })
+        };
+        // Where a target named through the junction is blamed: there, like every other use.
+        let target_span = match (&r.target, &r.through) {
+            (None, Some(j)) => syn::spanned::Spanned::span(j),
+            _ => span,
+        };
+        let resolve = super::respan(resolve, target_span);
+        let target_item = quote_spanned!(target_span=> type Target = #target;);
         let force = quote_spanned!(span=> const _: &#p::RelationMeta = <#marker as #p::Relation>::META;);
 
         // `User<G1, G2>` → `User<G1, __X>` for this relation's parameter.
@@ -88,23 +115,15 @@ pub fn relations(t: &Table) -> TokenStream {
                 #[automatically_derived]
                 impl #p::Relation for #marker {
                     type Source = #ident;
-                    type Target = #target;
+                    #target_item
                     type Kind = #kind;
-                    const META: &'static #p::RelationMeta = &#p::resolve(#p::RelationSpec {
-                        name: #name,
-                        source: <#ident as #p::Table>::META,
-                        target: <#target as #p::Table>::META,
-                        through: #through,
-                        many: #many,
-                        from: &[#(#from),*],
-                        to: &[#(#to),*],
-                        no_key: #no_key,
-                        ambiguous: #ambiguous,
-                        mismatch: #mismatch,
-                    });
+                    const META: &'static #p::RelationMeta = #resolve;
                     #filter
                 }
                 #force
+
+                #[automatically_derived]
+                impl #p::RelationOf<#ident> for #marker {}
 
                 #[automatically_derived]
                 impl<#(#params,)* __X> #p::SetRelation<#marker, __X> for #ident<#(#params),*> {
@@ -121,6 +140,16 @@ pub fn relations(t: &Table) -> TokenStream {
         #(#items)*
         #[automatically_derived]
         impl<#(#params),*> #p::IsLoaded for #ident<#(#params),*> {}
+
+        // A second `SetRelation` impl, so that passing another table's relation to `.with(…)`
+        // is reported as a missing impl rather than a type mismatch against the only one.
+        #[automatically_derived]
+        impl<#(#params,)* __X> #p::SetRelation<#p::NoRelation, __X> for #ident<#(#params),*> {
+            type Out = Self;
+            fn set_relation(self, _: __X) -> Self {
+                self
+            }
+        }
     }
 }
 

@@ -98,19 +98,10 @@ pub fn table_impl(t: &Table, valid: bool) -> TokenStream {
         })
         .collect();
 
-    quote! {
-        #[automatically_derived]
-        impl #p::Table for #ident {
-            const META: &'static #p::TableMeta = &#p::TableMeta {
-                name: #table,
-                rust_name: #rust_name,
-                columns: &[#(#columns),*],
-                primary_key: &[#(#primary_key),*],
-                uniques: &[#(#uniques),*],
-                indexes: &[#(#indexes),*],
-            };
-            type Insert = #insert;
-
+    // With errors in the model, the struct literal may not match the struct (a dropped
+    // relation field): the bodies never run, since compilation fails, so they only return.
+    let decode = if valid {
+        quote! {
             #[inline]
             fn decode(__reader: &mut #p::RowReader<'_>) -> #p::Result<Self, #krate::Error> {
                 #(#type_checks)*
@@ -124,6 +115,31 @@ pub fn table_impl(t: &Table, valid: bool) -> TokenStream {
                 #(#type_checks)*
                 #p::Ok(Self { #(#json_decoders,)* #(#not_loaded,)* })
             }
+        }
+    } else {
+        quote! {
+            fn decode(_: &mut #p::RowReader<'_>) -> #p::Result<Self, #krate::Error> {
+                #p::Err(#krate::Error::NotFound { sql: #p::String::new() })
+            }
+            fn decode_json(_: &[#p::serde_json::Value]) -> #p::Result<Self, (&'static str, #p::String)> {
+                #p::Err(("", #p::String::new()))
+            }
+        }
+    };
+    quote! {
+        #[automatically_derived]
+        impl #p::Table for #ident {
+            const META: &'static #p::TableMeta = &#p::TableMeta {
+                name: #table,
+                rust_name: #rust_name,
+                columns: &[#(#columns),*],
+                primary_key: &[#(#primary_key),*],
+                uniques: &[#(#uniques),*],
+                indexes: &[#(#indexes),*],
+            };
+            type Insert = #insert;
+
+            #decode
         }
     }
 }

@@ -4,7 +4,7 @@ use serde_json::Value as J;
 
 use super::load::{Base, Key, Loader, read_key_at};
 use super::sql::{PlanRef, key_positions};
-use super::{Rel, Relation, RelationKind, SetRelation};
+use super::{Loaded, RelationArg, RelationOf, SetRelation};
 use crate::backend::Backend;
 use crate::error::{Error, Result};
 use crate::exec::Executor;
@@ -68,15 +68,14 @@ pub struct FindMany<L> {
 
 impl<L: Loader> FindMany<L> {
     /// Loads a relation of `T` (with its own filters, order, limit and nested relations).
-    pub fn with<M, C>(self, relation: Rel<M, C>) -> FindMany<super::With<L, M, C>>
+    pub fn with<R: RelationArg>(self, relation: R) -> FindMany<super::With<L, R::Marker, R::Loader>>
     where
-        M: Relation<Source = L::Table>,
-        C: Loader<Table = M::Target>,
-        L::Out: SetRelation<M, <M::Kind as RelationKind>::Wrap<C::Out>>,
-        <L::Out as SetRelation<M, <M::Kind as RelationKind>::Wrap<C::Out>>>::Out: Send,
+        R::Marker: RelationOf<L::Table>,
+        L::Out: SetRelation<R::Marker, Loaded<R>>,
+        <L::Out as SetRelation<R::Marker, Loaded<R>>>::Out: Send,
     {
         FindMany {
-            loader: super::With::new(self.loader, relation),
+            loader: super::With::new(self.loader, relation.into_rel()),
             filter: self.filter,
             order: self.order,
             limit: self.limit,

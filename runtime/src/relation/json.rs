@@ -24,20 +24,25 @@ pub(crate) fn push_projection(out: &mut String, ty: SqlType, backend: Backend, c
         (Postgres, Real | Double | Decimal) => wrap(out, "(", ")::text"),
         (Postgres, Blob) => wrap(out, "encode(", ", 'hex')"),
         (Postgres, Timestamp) => wrap(out, "(", " AT TIME ZONE 'UTC')"),
-        (Sqlite, Real | Double) => {
-            out.push_str("CASE WHEN ");
-            out.push_str(column);
-            out.push_str(" IS NULL THEN NULL ELSE printf('%!.17g', ");
-            out.push_str(column);
-            out.push_str(") END");
-        }
-        (Sqlite, Blob | Uuid) => wrap(out, "hex(", ")"),
+        // SQLite's printf() and hex() turn NULL into '': keep NULL a NULL.
+        (Sqlite, Real | Double) => null_safe(out, column, "printf('%!.17g', ", ")"),
+        (Sqlite, Blob | Uuid) => null_safe(out, column, "hex(", ")"),
         (Sqlite, Json) => wrap(out, "json(", ")"),
         (MySql, Real) => wrap(out, "CAST(CAST(", " AS DOUBLE) AS CHAR)"),
         (MySql, Double | Decimal) => wrap(out, "CAST(", " AS CHAR)"),
         (MySql, Blob | Uuid) => wrap(out, "HEX(", ")"),
         _ => out.push_str(column),
     }
+}
+
+fn null_safe(out: &mut String, column: &str, before: &str, after: &str) {
+    out.push_str("CASE WHEN ");
+    out.push_str(column);
+    out.push_str(" IS NULL THEN NULL ELSE ");
+    out.push_str(before);
+    out.push_str(column);
+    out.push_str(after);
+    out.push_str(" END");
 }
 
 /// Reads one projected value.

@@ -88,7 +88,7 @@ type Wrapped<M, C> = <<M as Relation>::Kind as RelationKind>::Wrap<<C as Loader>
 impl<L, M, C> Loader for With<L, M, C>
 where
     L: Loader,
-    M: Relation<Source = L::Table>,
+    M: Relation + super::RelationOf<L::Table>,
     C: Loader<Table = M::Target>,
     L::Out: SetRelation<M, Wrapped<M, C>>,
     <L::Out as SetRelation<M, Wrapped<M, C>>>::Out: Send,

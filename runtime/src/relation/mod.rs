@@ -99,6 +99,14 @@ pub trait Relation: Send + Sync + 'static {
     const FILTER: Option<fn() -> Node> = None;
 }
 
+/// Marks a relation as declared on table `T`.
+#[diagnostic::on_unimplemented(
+    message = "this relation does not belong to `{T}`",
+    label = "a relation of another table",
+    note = "a query of `{T}` loads `{T}`'s relations; load a relation of a related table inside it: `.with({T}::posts.with(Post::comments))`"
+)]
+pub trait RelationOf<T> {}
+
 /// Names the table on the other side of a junction from `T`. `#[derive(Table)]` implements it
 /// on tables with exactly two foreign keys, into two different tables.
 #[diagnostic::on_unimplemented(
@@ -111,11 +119,15 @@ pub trait Through<T> {
     type Other: Table;
 }
 
+/// A relation no table has (see the derive's second `SetRelation` impl).
+#[doc(hidden)]
+pub struct NoRelation;
+
 /// Replaces the relation field `M` of a row type with a loaded value of type `X`. Implemented
 /// by `#[derive(Table)]` for each relation.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` has no relation `{M}`",
-    label = "this relation belongs to another table",
+    message = "this relation does not belong to `{Self}`",
+    label = "a relation of another table",
     note = "`.with(…)` takes relations of the table being loaded: `find_many::<User>().with(User::groups)`"
 )]
 pub trait SetRelation<M, X> {
@@ -208,16 +220,15 @@ impl<M: Relation, L: Loader<Table = M::Target>> Rel<M, L> {
     }
 
     /// Also loads a relation of the related rows: `User::posts.with(Post::comments)`.
-    pub fn with<M2, L2>(self, nested: Rel<M2, L2>) -> Rel<M, With<L, M2, L2>>
+    pub fn with<R: RelationArg>(self, nested: R) -> Rel<M, With<L, R::Marker, R::Loader>>
     where
-        M2: Relation<Source = M::Target>,
-        L2: Loader<Table = M2::Target>,
-        L::Out: SetRelation<M2, <M2::Kind as RelationKind>::Wrap<L2::Out>>,
-        <L::Out as SetRelation<M2, <M2::Kind as RelationKind>::Wrap<L2::Out>>>::Out: Send,
+        R::Marker: RelationOf<M::Target>,
+        L::Out: SetRelation<R::Marker, Loaded<R>>,
+        <L::Out as SetRelation<R::Marker, Loaded<R>>>::Out: Send,
     {
         Rel {
             plan: self.plan,
-            loader: With::new(self.loader, nested),
+            loader: With::new(self.loader, nested.into_rel()),
             _relation: PhantomData,
         }
     }
@@ -241,6 +252,31 @@ impl<M: Relation, L: Loader<Table = M::Target>> Rel<M, L> {
         })
     }
 }
+
+/// What `.with(…)` takes: a relation handle, possibly with its own options and nested
+/// relations. Taking the handle as one type keeps rustc from guessing the relation from the
+/// table's other relations when a wrong one is passed.
+pub trait RelationArg {
+    /// The relation.
+    type Marker: Relation;
+    /// How its rows are loaded.
+    type Loader: Loader<Table = <Self::Marker as Relation>::Target>;
+    #[doc(hidden)]
+    fn into_rel(self) -> Rel<Self::Marker, Self::Loader>;
+}
+
+impl<M: Relation, L: Loader<Table = M::Target>> RelationArg for Rel<M, L> {
+    type Marker = M;
+    type Loader = L;
+    fn into_rel(self) -> Self {
+        self
+    }
+}
+
+/// The loaded value of relation argument `R`: `Vec<Row>`, `Row` or `Option<Row>`.
+pub type Loaded<R> = <<<R as RelationArg>::Marker as Relation>::Kind as RelationKind>::Wrap<
+    <<R as RelationArg>::Loader as Loader>::Out,
+>;
 
 /// The relation's predefined filter and the query's own, ANDed.
 pub(crate) fn combine_filters<M: Relation>(own: Option<Node>) -> Option<Node> {
