@@ -1,0 +1,67 @@
+//! Which relation-loading strategy is faster on each backend: users with their groups
+//! (many-to-many), all users and a 50-user page, loaded in one statement and batched.
+//!
+//!     cargo run --release -p weft-bench --bin strategies [-- sqlite|postgres|mysql …]
+
+use weft::{Backend, Db, Strategy, find_many};
+use weft_bench::{Group, User, median, seed_many_to_many};
+
+#[tokio::main]
+async fn main() -> weft::Result<()> {
+    let wanted: Vec<String> = std::env::args().skip(1).collect();
+    let targets = [
+        ("sqlite", "sqlite::memory:".to_string()),
+        (
+            "postgres",
+            std::env::var("WEFT_TEST_POSTGRES_URL")
+                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into()),
+        ),
+        (
+            "mysql",
+            std::env::var("WEFT_TEST_MYSQL_URL")
+                .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".into()),
+        ),
+    ];
+    println!("| backend | query | single statement | batched | batched / single |");
+    println!("|---|---|---|---|---|");
+    for (name, url) in targets {
+        if !wanted.is_empty() && !wanted.iter().any(|w| w == name) {
+            continue;
+        }
+        let db = Db::connect(&url).await?;
+        seed_many_to_many(&db, 2000, 100, 10).await?;
+        for (label, limit) in [
+            ("2,000 users × 10 groups", None),
+            ("50-user page", Some(50)),
+        ] {
+            let run = |strategy: Strategy| {
+                let db = db.clone();
+                async move {
+                    let mut q = find_many::<User>()
+                        .with(User::groups.order_by(Group::id))
+                        .order_by(User::id)
+                        .strategy(strategy);
+                    if let Some(n) = limit {
+                        q = q.limit(n);
+                    }
+                    let rows = q.all(&db).await.expect("query");
+                    rows.len()
+                }
+            };
+            let runs = if limit.is_some() { 200 } else { 30 };
+            let single = median(runs, || run(Strategy::SingleStatement)).await;
+            let batched = median(runs, || run(Strategy::Batched)).await;
+            println!(
+                "| {} | {label} | {:.2} ms | {:.2} ms | {:.2} |",
+                db.backend(),
+                single.as_secs_f64() * 1e3,
+                batched.as_secs_f64() * 1e3,
+                batched.as_secs_f64() / single.as_secs_f64()
+            );
+        }
+        let _ = Backend::ALL;
+        db.drop_tables::<(weft_bench::UsersToGroups, User, Group)>()
+            .await?;
+    }
+    Ok(())
+}
