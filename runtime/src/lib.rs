@@ -56,6 +56,60 @@
 //! `#[derive(Selectable)]` reads a struct from named columns (`#[selectable(table = User)]`,
 //! per field `#[selectable(column = Post::title)]`); select it with `.columns(Row::as_select())`.
 //!
+//! ## Relations
+//!
+//! A relation field is a type parameter defaulting to [`NotLoaded`]; `.with(…)` fills it in,
+//! so the result type proves what was loaded, nested as deep as the query asks:
+//!
+//! ```
+//! use weft::{NotLoaded, Table};
+//!
+//! #[derive(Table, Debug)]
+//! struct Author<Books = NotLoaded> {
+//!     #[column(primary_key, auto)]
+//!     id: i64,
+//!     name: String,
+//!     #[relation(many = Book)]
+//!     books: Books,
+//! }
+//!
+//! #[derive(Table, Debug)]
+//! struct Book<Writer = NotLoaded> {
+//!     #[column(primary_key, auto)]
+//!     id: i64,
+//!     #[column(references = Author::id)]
+//!     author_id: i64,
+//!     title: String,
+//!     #[relation(one = Author)]
+//!     writer: Writer,
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> weft::Result<()> {
+//! let db = weft::Db::connect("sqlite::memory:").await?;
+//! db.create_tables::<(Author, Book)>().await?;
+//! weft::insert(NewAuthor { id: None, name: "Le Guin".into() }).execute(&db).await?;
+//! weft::insert(NewBook { id: None, author_id: 1, title: "The Dispossessed".into() }).execute(&db).await?;
+//!
+//! // `Vec<Author<Vec<Book<Author>>>>`: books loaded, and each book's writer.
+//! let authors = weft::find_many::<Author>()
+//!     .with(Author::books.order_by(Book::title).with(Book::writer))
+//!     .all(&db)
+//!     .await?;
+//! assert_eq!(authors[0].books[0].writer.name, "Le Guin");
+//!
+//! // Without `.with`, `books` is `NotLoaded`: `authors[0].books.len()` would not compile.
+//! let plain: Vec<Author> = weft::find_many::<Author>().all(&db).await?;
+//! # let _ = plain;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Loading never sends one statement per parent: [`Strategy::SingleStatement`] aggregates
+//! related rows into JSON in one statement; [`Strategy::Batched`] sends one statement per
+//! relation, keyed on the parents. Each backend defaults to the faster one
+//! ([`Strategy::default_for`]).
+//!
 //! ## Column types
 //! `bool`, `i16`, `i32`, `i64`, `f32`, `f64`, `String`, `Vec<u8>`, and with features `json`
 //! (`Json<T>` for any serde type), `chrono` (`DateTime<Utc>`, `NaiveDateTime`, `NaiveDate`),

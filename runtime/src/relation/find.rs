@@ -33,11 +33,8 @@ impl Strategy {
     }
 }
 
-/// Starts a relational query over `T`: rows of `T`, with the relations `.with(…)` adds.
-///
-/// ```ignore
-/// let users = weft::find_many::<User>().with(User::groups).all(&db).await?;
-/// ```
+/// Starts a relational query over `T`: rows of `T`, with the relations `.with(…)` adds (see
+/// the crate docs, "Relations").
 pub fn find_many<T: Table>() -> FindMany<Base<T>> {
     FindMany {
         loader: Base::new(),
