@@ -40,6 +40,23 @@ pub enum Node {
         filter: Option<Box<Node>>,
         negated: bool,
     },
+    CountRelated {
+        relation: &'static crate::relation::RelationMeta,
+        filter: Option<Box<Node>>,
+    },
+    Func {
+        function: Function,
+        arg: Box<Node>,
+    },
+}
+
+/// SQL functions over one value.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Function {
+    Lower,
+    Upper,
+    CharLength,
 }
 
 /// Binary SQL operators.
@@ -464,6 +481,42 @@ impl<D> Expr<bool, D> {
             boxed(other.into_node()),
         ))
     }
+}
+
+/// `LOWER(text)`.
+pub fn lower<E>(text: E) -> Expr<E::Value, E::Tables>
+where
+    E: Expression,
+    E::Value: Text,
+{
+    Expr::from_node(Node::Func {
+        function: Function::Lower,
+        arg: boxed(text.into_node()),
+    })
+}
+
+/// `UPPER(text)`.
+pub fn upper<E>(text: E) -> Expr<E::Value, E::Tables>
+where
+    E: Expression,
+    E::Value: Text,
+{
+    Expr::from_node(Node::Func {
+        function: Function::Upper,
+        arg: boxed(text.into_node()),
+    })
+}
+
+/// The length of a text in characters (`NULL` for `NULL`): `Option<i64>` for a nullable text.
+pub fn char_length<E>(text: E) -> Expr<<E::Value as Text>::Length, E::Tables>
+where
+    E: Expression,
+    E::Value: Text,
+{
+    Expr::from_node(Node::Func {
+        function: Function::CharLength,
+        arg: boxed(text.into_node()),
+    })
 }
 
 /// `NOT condition`

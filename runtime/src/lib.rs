@@ -140,15 +140,17 @@ pub use backend::Backend;
 pub use error::{Error, Result};
 pub use exec::{Db, Executor, Tx};
 pub use expr::{
-    Column, Condition, Dep, Direction, Expr, Expression, HasTable, IntoOrder, Order, not,
+    Column, Condition, Dep, Direction, Expr, Expression, HasTable, IntoOrder, Order, char_length,
+    lower, not, upper,
 };
 pub use query::{
     AddTable, All, As, Delete, FieldOf, Insert, JoinSelection, Joining, Nullable, Returning,
     Select, Selectable, Selection, Update, UpdateSet, delete, insert, insert_many, select, update,
 };
 pub use relation::{
-    FindMany, IsLoaded, NotLoaded, Rel, Relation, RelationKind, RelationMeta, SetRelation,
-    Strategy, find_first, find_many, kind,
+    Extras, FindMany, IsLoaded, Loaded, NoExtras, NotLoaded, Pick, Rel, Relation, RelationArg,
+    RelationKind, RelationMeta, RelationOf, RootExtras, SetRelation, Strategy, Through, find_first,
+    find_many, kind,
 };
 pub use render::Sql;
 pub use schema::{

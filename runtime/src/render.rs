@@ -3,7 +3,7 @@
 use std::fmt;
 
 use crate::backend::Backend;
-use crate::expr::{BinOp, Direction, Node};
+use crate::expr::{BinOp, Direction, Function, Node};
 use crate::schema::TableMeta;
 use crate::value::Value;
 
@@ -161,6 +161,24 @@ impl Renderer {
                 filter,
                 negated,
             } => self.exists(relation, filter.as_deref(), *negated),
+            Node::CountRelated { relation, filter } => {
+                self.count_related(relation, filter.as_deref())
+            }
+            Node::Func { function, arg } => {
+                let (before, after) = match (function, self.backend) {
+                    (Function::Lower, _) => ("LOWER(", ")"),
+                    (Function::Upper, _) => ("UPPER(", ")"),
+                    // Characters, not bytes, as a 64-bit integer on every backend.
+                    (Function::CharLength, Backend::Sqlite) => ("length(", ")"),
+                    (Function::CharLength, Backend::Postgres) => {
+                        ("CAST(char_length(", ") AS BIGINT)")
+                    }
+                    (Function::CharLength, Backend::MySql) => ("CAST(CHAR_LENGTH(", ") AS SIGNED)"),
+                };
+                self.push(before);
+                self.node(arg);
+                self.push(after);
+            }
         }
     }
 

@@ -532,6 +532,13 @@ impl AutoIncrement for i64 {}
     message = "`like` needs a text column, and this column is `{Self}`",
     label = "not a text column"
 )]
-pub trait Text {}
-impl Text for String {}
-impl Text for Option<String> {}
+pub trait Text {
+    /// The type of its length: `i64`, or `Option<i64>` for a nullable text.
+    type Length;
+}
+impl Text for String {
+    type Length = i64;
+}
+impl Text for Option<String> {
+    type Length = Option<i64>;
+}

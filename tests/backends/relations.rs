@@ -480,3 +480,64 @@ fn single_statement_sql_per_dialect() {
         Strategy::Batched
     );
 }
+
+/// A subset of a post's columns, read across a relation.
+#[derive(weft::Selectable, Debug, PartialEq)]
+#[selectable(table = Post)]
+pub struct PostTitle {
+    pub id: i64,
+    pub title: String,
+}
+
+strategy_test!(async fn column_subsets_and_extras(db, strategy) {
+    seed(&db).await?;
+    let before = db.statements_executed();
+    // Per relation: a tuple of columns, and a Selectable struct.
+    let users = find_many::<User>()
+        .with(User::posts.columns((Post::title, Post::published)).order_by(Post::id))
+        .with(User::groups.columns(Group::name).order_by(Group::name))
+        .order_by(User::id)
+        .strategy(strategy)
+        .all(&db)
+        .await?;
+    assert_eq!(db.statements_executed() - before, statements(strategy, 2));
+    assert_eq!(users[0].posts, [("hello".to_string(), true), ("draft".to_string(), false)]);
+    assert_eq!(users[1].groups, ["blue", "red"]);
+
+    let posts = find_many::<User>()
+        .with(User::published_posts.columns(PostTitle::as_select()))
+        .filter(User::name.eq("ann"))
+        .strategy(strategy)
+        .all(&db)
+        .await?;
+    assert_eq!(posts[0].published_posts, [PostTitle { id: 3, title: "ann's".into() }]);
+
+    // At the root.
+    let names: Vec<(i64, String)> =
+        find_many::<User>().columns((User::id, User::name)).order_by(User::id).limit(2).strategy(strategy).all(&db).await?;
+    assert_eq!(names, [(1, "dan".to_string()), (2, "ann".to_string())]);
+
+    // Extras: computed values beside each row, with relations loaded as usual.
+    let rows = find_many::<User>()
+        .with(User::groups.order_by(Group::id))
+        .extras((weft::upper(User::name), weft::char_length(User::name), User::posts.count(), User::published_posts.count()))
+        .order_by(User::posts.count().desc())
+        .order_by(User::id)
+        .strategy(strategy)
+        .all(&db)
+        .await?;
+    type Shape<'a> = (&'a str, usize, (String, i64, i64, i64));
+    let shape: Vec<Shape> = rows.iter().map(|(u, x)| (u.name.as_str(), u.groups.len(), x.clone())).collect();
+    assert_eq!(
+        shape,
+        [
+            ("dan", 1, ("DAN".to_string(), 3, 2, 1)),
+            ("ann", 2, ("ANN".to_string(), 3, 1, 1)),
+            ("bob", 1, ("BOB".to_string(), 3, 0, 0)),
+        ]
+    );
+    // Relation counts also filter.
+    let busy = weft::select::<User>().filter(User::posts.count().ge(2)).columns(User::name).all(&db).await?;
+    assert_eq!(busy, ["dan"]);
+    Ok(())
+});

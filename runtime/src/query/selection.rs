@@ -24,6 +24,26 @@ pub trait Selection: Send + Sync {
     fn push_columns(&self, out: &mut Vec<Node>);
     #[doc(hidden)]
     fn decode(&self, reader: &mut RowReader<'_>) -> Result<Self::Output, Error>;
+    /// Reads the selection from its columns' JSON projections (relations loaded in one
+    /// statement), consuming one value per column.
+    #[doc(hidden)]
+    fn decode_json(
+        &self,
+        values: &mut std::slice::Iter<'_, serde_json::Value>,
+    ) -> JsonResult<Self::Output>;
+}
+
+/// A JSON decoding result: the error names the column.
+#[doc(hidden)]
+pub type JsonResult<T> = Result<T, (&'static str, String)>;
+
+fn next_json<'v>(
+    values: &mut std::slice::Iter<'v, serde_json::Value>,
+    column: &'static str,
+) -> JsonResult<&'v serde_json::Value> {
+    values
+        .next()
+        .ok_or((column, "missing from the nested row".to_owned()))
 }
 
 /// Every column of `T`, decoded as `T`.
@@ -48,6 +68,16 @@ impl<T: Table> Selection for All<T> {
     #[inline]
     fn decode(&self, reader: &mut RowReader<'_>) -> Result<T, Error> {
         T::decode(reader)
+    }
+    fn decode_json(&self, values: &mut std::slice::Iter<'_, serde_json::Value>) -> JsonResult<T> {
+        let width = T::META.columns.len();
+        let row = values
+            .as_slice()
+            .get(..width)
+            .ok_or(("", "malformed nested row".to_owned()))?;
+        let decoded = T::decode_json(row)?;
+        values.nth(width - 1);
+        Ok(decoded)
     }
 }
 
@@ -81,6 +111,21 @@ impl<T: Table> Selection for Nullable<T> {
             T::decode(reader).map(Some)
         }
     }
+    fn decode_json(
+        &self,
+        values: &mut std::slice::Iter<'_, serde_json::Value>,
+    ) -> JsonResult<Option<T>> {
+        let width = T::META.columns.len();
+        let row = values
+            .as_slice()
+            .get(..width)
+            .ok_or(("", "malformed nested row".to_owned()))?;
+        if row.iter().all(serde_json::Value::is_null) {
+            values.nth(width - 1);
+            return Ok(None);
+        }
+        All::<T>::new().decode_json(values).map(Some)
+    }
 }
 
 impl<T: Send + Sync, V: SqlValue> Selection for Column<T, V> {
@@ -93,6 +138,9 @@ impl<T: Send + Sync, V: SqlValue> Selection for Column<T, V> {
     fn decode(&self, reader: &mut RowReader<'_>) -> Result<V, Error> {
         reader.column(self.table_name(), self.name())
     }
+    fn decode_json(&self, values: &mut std::slice::Iter<'_, serde_json::Value>) -> JsonResult<V> {
+        V::from_json(next_json(values, self.name())?).map_err(|m| (self.name(), m))
+    }
 }
 
 impl<V: SqlValue, D> Selection for Expr<V, D> {
@@ -103,6 +151,9 @@ impl<V: SqlValue, D> Selection for Expr<V, D> {
     }
     fn decode(&self, reader: &mut RowReader<'_>) -> Result<V, Error> {
         reader.column("?", "expression")
+    }
+    fn decode_json(&self, values: &mut std::slice::Iter<'_, serde_json::Value>) -> JsonResult<V> {
+        V::from_json(next_json(values, "expression")?).map_err(|m| ("expression", m))
     }
 }
 
@@ -121,6 +172,11 @@ macro_rules! tuple_selection {
                 #[allow(non_snake_case)]
                 let ($($name,)+) = self;
                 Ok(($($name.decode(reader)?,)+))
+            }
+            fn decode_json(&self, values: &mut std::slice::Iter<'_, serde_json::Value>) -> JsonResult<Self::Output> {
+                #[allow(non_snake_case)]
+                let ($($name,)+) = self;
+                Ok(($($name.decode_json(values)?,)+))
             }
         }
     };
@@ -249,6 +305,9 @@ where
     #[inline]
     fn decode(&self, reader: &mut RowReader<'_>) -> Result<R, Error> {
         self.columns.decode(reader).map(R::from_output)
+    }
+    fn decode_json(&self, values: &mut std::slice::Iter<'_, serde_json::Value>) -> JsonResult<R> {
+        self.columns.decode_json(values).map(R::from_output)
     }
 }
 

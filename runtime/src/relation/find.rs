@@ -9,6 +9,7 @@ use crate::backend::Backend;
 use crate::error::{Error, Result};
 use crate::exec::Executor;
 use crate::expr::{Condition, Direction, IntoOrder, Node, Within};
+use crate::query::Selection;
 use crate::render::{Renderer, Sql};
 use crate::row::RowReader;
 use crate::schema::Table;
@@ -43,6 +44,7 @@ pub fn find_many<T: Table>() -> FindMany<Base<T>> {
         limit: None,
         offset: None,
         strategy: None,
+        extras: NoExtras,
     }
 }
 
@@ -54,18 +56,109 @@ pub fn find_first<T: Table>() -> FindMany<Base<T>> {
 
 /// A relational query whose rows are `L::Out`: `T` with every loaded relation filled in.
 #[must_use = "a query does nothing until it runs: call `.all(&db)` or `.first(&db)`"]
-pub struct FindMany<L> {
+pub struct FindMany<L, E = NoExtras> {
     loader: L,
     filter: Option<Node>,
     order: Vec<(Node, Direction)>,
     limit: Option<u64>,
     offset: Option<u64>,
     strategy: Option<Strategy>,
+    extras: E,
 }
 
-impl<L: Loader> FindMany<L> {
+/// No computed extras: rows are the loaded rows themselves.
+pub struct NoExtras;
+
+/// Computed extras `X`: rows are `(row, X::Output)`.
+pub struct Extras<X>(X);
+
+/// The extras of a relational query (see [`FindMany::extras`]).
+pub trait RootExtras: Send + Sync {
+    /// The decoded extras of one row.
+    type Value: Send;
+    /// A result row: the loaded row, with the extras when there are any.
+    type Row<O: Send>: Send;
+    #[doc(hidden)]
+    fn push_columns(&self, out: &mut Vec<Node>);
+    #[doc(hidden)]
+    fn decode(&self, reader: &mut RowReader<'_>) -> Result<Self::Value>;
+    #[doc(hidden)]
+    fn combine<O: Send>(row: O, value: Self::Value) -> Self::Row<O>;
+}
+
+impl RootExtras for NoExtras {
+    type Value = ();
+    type Row<O: Send> = O;
+    fn push_columns(&self, _: &mut Vec<Node>) {}
+    fn decode(&self, _: &mut RowReader<'_>) -> Result<()> {
+        Ok(())
+    }
+    fn combine<O: Send>(row: O, _: ()) -> O {
+        row
+    }
+}
+
+impl<X: Selection> RootExtras for Extras<X> {
+    type Value = X::Output;
+    type Row<O: Send> = (O, X::Output);
+    fn push_columns(&self, out: &mut Vec<Node>) {
+        self.0.push_columns(out)
+    }
+    fn decode(&self, reader: &mut RowReader<'_>) -> Result<X::Output> {
+        self.0.decode(reader)
+    }
+    fn combine<O: Send>(row: O, value: X::Output) -> (O, X::Output) {
+        (row, value)
+    }
+}
+
+impl<T: Table> FindMany<Base<T>, NoExtras> {
+    /// Returns `selection` (columns of `T`, or a `#[derive(Selectable)]` struct's
+    /// `as_select()`) instead of whole rows; relations cannot be loaded onto a subset.
+    pub fn columns<S, I>(self, selection: S) -> FindMany<super::Pick<T, S>, NoExtras>
+    where
+        S: Selection + 'static,
+        S::Tables: Within<(T,), I>,
+    {
+        FindMany {
+            loader: super::Pick::new(selection),
+            filter: self.filter,
+            order: self.order,
+            limit: self.limit,
+            offset: self.offset,
+            strategy: self.strategy,
+            extras: NoExtras,
+        }
+    }
+}
+
+impl<L: Loader> FindMany<L, NoExtras> {
+    /// Also returns computed values per row: a column expression, a function such as
+    /// [`crate::lower`], or a relation count (`User::posts.count()`), or a tuple of them.
+    /// Rows become `(row, extras)`.
+    pub fn extras<X, I>(self, extras: X) -> FindMany<L, Extras<X>>
+    where
+        X: Selection,
+        X::Tables: Within<(L::Table,), I>,
+    {
+        FindMany {
+            loader: self.loader,
+            filter: self.filter,
+            order: self.order,
+            limit: self.limit,
+            offset: self.offset,
+            strategy: self.strategy,
+            extras: Extras(extras),
+        }
+    }
+}
+
+impl<L: Loader, E: RootExtras> FindMany<L, E> {
     /// Loads a relation of `T` (with its own filters, order, limit and nested relations).
-    pub fn with<R: RelationArg>(self, relation: R) -> FindMany<super::With<L, R::Marker, R::Loader>>
+    pub fn with<R: RelationArg>(
+        self,
+        relation: R,
+    ) -> FindMany<super::With<L, R::Marker, R::Loader>, E>
     where
         R::Marker: RelationOf<L::Table>,
         L::Out: SetRelation<R::Marker, Loaded<R>>,
@@ -78,6 +171,7 @@ impl<L: Loader> FindMany<L> {
             limit: self.limit,
             offset: self.offset,
             strategy: self.strategy,
+            extras: self.extras,
         }
     }
 
@@ -131,12 +225,7 @@ impl<L: Loader> FindMany<L> {
         let table = L::Table::META;
         let mut r = Renderer::new(backend);
         r.push("SELECT ");
-        for (i, col) in table.columns.iter().enumerate() {
-            if i > 0 {
-                r.push(", ");
-            }
-            r.column(table.name, col.name);
-        }
+        self.root_columns(&mut r);
         for plan in self.plans() {
             r.push(", ");
             match backend {
@@ -154,17 +243,18 @@ impl<L: Loader> FindMany<L> {
 
     /// The first statement of [`Strategy::Batched`]: the parent rows.
     pub fn root_sql(&self, backend: Backend) -> Sql {
-        let table = L::Table::META;
         let mut r = Renderer::new(backend);
         r.push("SELECT ");
-        for (i, col) in table.columns.iter().enumerate() {
-            if i > 0 {
-                r.push(", ");
-            }
-            r.column(table.name, col.name);
-        }
+        self.root_columns(&mut r);
         self.render_root_rest(&mut r);
         r.finish()
+    }
+
+    fn root_columns(&self, r: &mut Renderer) {
+        let mut columns = Vec::new();
+        self.loader.base_columns(&mut columns);
+        self.extras.push_columns(&mut columns);
+        r.select_list(&columns, true);
     }
 
     fn render_root_rest(&self, r: &mut Renderer) {
@@ -175,7 +265,7 @@ impl<L: Loader> FindMany<L> {
     }
 
     /// Every matching row, with its relations.
-    pub async fn all(&self, mut executor: impl Executor) -> Result<Vec<L::Out>> {
+    pub async fn all(&self, mut executor: impl Executor) -> Result<Vec<E::Row<L::Out>>> {
         let mut target = executor.target();
         let backend = target.db().backend();
         match self
@@ -186,10 +276,12 @@ impl<L: Loader> FindMany<L> {
                 let sql = self.to_sql(backend);
                 let count = self.loader.count();
                 let loader = &self.loader;
+                let extras = &self.extras;
                 target
                     .fetch(&sql, |row, text| {
                         let mut reader = RowReader::new(row, text);
-                        let base = L::Table::decode(&mut reader)?;
+                        let base = loader.decode_base(&mut reader)?;
+                        let extra = extras.decode(&mut reader)?;
                         let mut relations = Vec::with_capacity(count);
                         for plan in 0..count {
                             let json: String = reader.column(L::Table::META.name, "relation")?;
@@ -202,7 +294,10 @@ impl<L: Loader> FindMany<L> {
                                 }
                             })?);
                         }
-                        loader.attach_json(base, &relations, text)
+                        Ok(E::combine(
+                            loader.attach_json(base, &relations, text)?,
+                            extra,
+                        ))
                     })
                     .await
             }
@@ -218,19 +313,33 @@ impl<L: Loader> FindMany<L> {
                             .zip(&metas)
                             .map(|((cols, types), meta)| read_key_at(row, cols, types, text, meta))
                             .collect::<Result<Vec<Key>>>()?;
-                        let base = L::Table::decode(&mut RowReader::new(row, text))?;
-                        Ok((base, keys))
+                        let mut reader = RowReader::new(row, text);
+                        let base = self.loader.decode_base(&mut reader)?;
+                        let extra = self.extras.decode(&mut reader)?;
+                        Ok((base, extra, keys))
                     })
                     .await?;
                 drop(plans);
-                let (bases, keys): (Vec<_>, Vec<_>) = rows.into_iter().unzip();
-                self.loader.attach_batched(&mut target, bases, keys).await
+                let mut bases = Vec::with_capacity(rows.len());
+                let mut extras = Vec::with_capacity(rows.len());
+                let mut keys = Vec::with_capacity(rows.len());
+                for (base, extra, key) in rows {
+                    bases.push(base);
+                    extras.push(extra);
+                    keys.push(key);
+                }
+                let loaded = self.loader.attach_batched(&mut target, bases, keys).await?;
+                Ok(loaded
+                    .into_iter()
+                    .zip(extras)
+                    .map(|(row, extra)| E::combine(row, extra))
+                    .collect())
             }
         }
     }
 
     /// The first matching row, with its relations (sends `LIMIT 1`).
-    pub async fn first(self, executor: impl Executor) -> Result<Option<L::Out>> {
+    pub async fn first(self, executor: impl Executor) -> Result<Option<E::Row<L::Out>>> {
         Ok(self.limit(1).all(executor).await?.into_iter().next())
     }
 }

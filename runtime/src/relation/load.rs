@@ -12,6 +12,8 @@ use super::sql::{PlanRef, batched_statement, key_positions};
 use super::{Rel, Relation, RelationKind, SetRelation, relation_error};
 use crate::error::{Error, Result};
 use crate::exec::Target;
+use crate::expr::Node;
+use crate::query::Selection;
 use crate::row::{RowReader, RowRef};
 use crate::schema::Table;
 use crate::value::{SqlType, SqlValue, Value};
@@ -22,20 +24,34 @@ pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 pub trait Loader: Send + Sync + Sized + 'static {
     /// The table read at this level.
     type Table: Table;
+    /// The row decoded at this level before relations are attached: the table's struct, or a
+    /// chosen selection of its columns.
+    type Row: Send;
     /// The row type produced, with every loaded relation filled in.
     type Out: Send;
 
+    /// The columns read at this level (all of the table's, or a selection).
+    #[doc(hidden)]
+    fn base_columns(&self, out: &mut Vec<Node>);
+    #[doc(hidden)]
+    fn decode_base(&self, reader: &mut RowReader<'_>) -> Result<Self::Row>;
+    /// Reads the row from its columns' JSON projections; returns how many values it used.
+    #[doc(hidden)]
+    fn decode_base_json(
+        &self,
+        values: &[J],
+    ) -> std::result::Result<(Self::Row, usize), (&'static str, String)>;
     #[doc(hidden)]
     fn count(&self) -> usize;
     #[doc(hidden)]
     fn plans<'a>(&'a self, out: &mut Vec<PlanRef<'a>>);
     #[doc(hidden)]
-    fn attach_json(&self, base: Self::Table, relations: &[J], sql: &str) -> Result<Self::Out>;
+    fn attach_json(&self, base: Self::Row, relations: &[J], sql: &str) -> Result<Self::Out>;
     #[doc(hidden)]
     fn attach_batched<'a, 't: 'a>(
         &'a self,
         target: &'a mut Target<'t>,
-        rows: Vec<Self::Table>,
+        rows: Vec<Self::Row>,
         keys: Vec<Vec<Key>>,
     ) -> BoxFuture<'a, Result<Vec<Self::Out>>>;
 }
@@ -49,9 +65,77 @@ impl<T> Base<T> {
     }
 }
 
+/// A level that reads a chosen selection of the table's columns (no nested relations):
+/// `User::posts.columns((Post::id, Post::title))`.
+pub struct Pick<T, S> {
+    selection: S,
+    _table: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<T, S> Pick<T, S> {
+    pub(crate) fn new(selection: S) -> Self {
+        Pick {
+            selection,
+            _table: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<T: Table, S: Selection + 'static> Loader for Pick<T, S> {
+    type Table = T;
+    type Row = S::Output;
+    type Out = S::Output;
+    fn base_columns(&self, out: &mut Vec<Node>) {
+        self.selection.push_columns(out);
+    }
+    fn decode_base(&self, reader: &mut RowReader<'_>) -> Result<S::Output> {
+        self.selection.decode(reader)
+    }
+    fn decode_base_json(
+        &self,
+        values: &[J],
+    ) -> std::result::Result<(S::Output, usize), (&'static str, String)> {
+        let mut iter = values.iter();
+        let row = self.selection.decode_json(&mut iter)?;
+        Ok((row, values.len() - iter.len()))
+    }
+    fn count(&self) -> usize {
+        0
+    }
+    fn plans<'a>(&'a self, _: &mut Vec<PlanRef<'a>>) {}
+    fn attach_json(&self, base: S::Output, _: &[J], _: &str) -> Result<S::Output> {
+        Ok(base)
+    }
+    fn attach_batched<'a, 't: 'a>(
+        &'a self,
+        _: &'a mut Target<'t>,
+        rows: Vec<S::Output>,
+        _: Vec<Vec<Key>>,
+    ) -> BoxFuture<'a, Result<Vec<S::Output>>> {
+        Box::pin(async move { Ok(rows) })
+    }
+}
+
 impl<T: Table> Loader for Base<T> {
     type Table = T;
+    type Row = T;
     type Out = T;
+    fn base_columns(&self, out: &mut Vec<Node>) {
+        crate::query::All::<T>::new().push_columns(out);
+    }
+    fn decode_base(&self, reader: &mut RowReader<'_>) -> Result<T> {
+        T::decode(reader)
+    }
+    fn decode_base_json(
+        &self,
+        values: &[J],
+    ) -> std::result::Result<(T, usize), (&'static str, String)> {
+        let width = T::META.columns.len();
+        let values = values
+            .get(..width)
+            .ok_or(("", "malformed related row".to_owned()))?;
+        T::decode_json(values).map(|row| (row, width))
+    }
     fn count(&self) -> usize {
         0
     }
@@ -94,7 +178,21 @@ where
     <L::Out as SetRelation<M, Wrapped<M, C>>>::Out: Send,
 {
     type Table = L::Table;
+    type Row = L::Row;
     type Out = <L::Out as SetRelation<M, Wrapped<M, C>>>::Out;
+
+    fn base_columns(&self, out: &mut Vec<Node>) {
+        self.prev.base_columns(out)
+    }
+    fn decode_base(&self, reader: &mut RowReader<'_>) -> Result<L::Row> {
+        self.prev.decode_base(reader)
+    }
+    fn decode_base_json(
+        &self,
+        values: &[J],
+    ) -> std::result::Result<(L::Row, usize), (&'static str, String)> {
+        self.prev.decode_base_json(values)
+    }
 
     fn count(&self) -> usize {
         self.index + 1
@@ -105,7 +203,7 @@ where
         out.push(PlanRef::of(&self.rel));
     }
 
-    fn attach_json(&self, base: L::Table, relations: &[J], sql: &str) -> Result<Self::Out> {
+    fn attach_json(&self, base: L::Row, relations: &[J], sql: &str) -> Result<Self::Out> {
         let prev = self.prev.attach_json(base, relations, sql)?;
         let meta = M::META;
         let fail = |message: String| relation_error(meta, message, sql);
@@ -113,21 +211,21 @@ where
             .get(self.index)
             .and_then(J::as_array)
             .ok_or_else(|| fail("expected a JSON array of related rows".into()))?;
-        let width = M::Target::META.columns.len();
         let mut children = Vec::with_capacity(items.len());
         for item in items {
             let values = item
                 .as_array()
-                .filter(|v| v.len() >= width)
                 .ok_or_else(|| fail("malformed related row".into()))?;
-            let child = M::Target::decode_json(&values[..width]).map_err(|(column, message)| {
-                Error::Decode {
-                    table: M::Target::META.name,
-                    column,
-                    message,
-                    sql: sql.to_owned(),
-                }
-            })?;
+            let (child, width) =
+                self.rel
+                    .loader
+                    .decode_base_json(values)
+                    .map_err(|(column, message)| Error::Decode {
+                        table: M::Target::META.name,
+                        column,
+                        message,
+                        sql: sql.to_owned(),
+                    })?;
             children.push(self.rel.loader.attach_json(child, &values[width..], sql)?);
         }
         let wrapped = M::Kind::wrap(children).map_err(fail)?;
@@ -137,7 +235,7 @@ where
     fn attach_batched<'a, 't: 'a>(
         &'a self,
         target: &'a mut Target<'t>,
-        rows: Vec<L::Table>,
+        rows: Vec<L::Row>,
         keys: Vec<Vec<Key>>,
     ) -> BoxFuture<'a, Result<Vec<Self::Out>>> {
         Box::pin(async move {
@@ -170,7 +268,7 @@ where
             }
             // Decode each parent's rows for that parent: a parent that appears twice (the same
             // user under two posts) gets its own copy, so loaded rows need not be `Clone`.
-            let mut child_rows: Vec<M::Target> = Vec::new();
+            let mut child_rows: Vec<C::Row> = Vec::new();
             let mut child_keys: Vec<Vec<Key>> = Vec::new();
             let mut counts: Vec<usize> = Vec::with_capacity(mine.len());
             for key in &mine {
@@ -180,7 +278,7 @@ where
                     let row = fetched[i].as_ref();
                     let mut reader = RowReader::new(row, sql_text);
                     reader.skip(width);
-                    child_rows.push(M::Target::decode(&mut reader)?);
+                    child_rows.push(self.rel.loader.decode_base(&mut reader)?);
                     child_keys.push(
                         child_key_cols
                             .iter()

@@ -11,14 +11,15 @@ mod keys;
 mod load;
 mod sql;
 
-pub use find::{FindMany, Strategy, find_first, find_many};
+pub use find::{Extras, FindMany, NoExtras, RootExtras, Strategy, find_first, find_many};
 pub use keys::{Keys, RelationMeta, RelationSpec, resolve};
-pub use load::{Base, Loader, With};
+pub use load::{Base, Loader, Pick, With};
 
 use std::marker::PhantomData;
 
 use crate::error::Error;
 use crate::expr::{Condition, Dep, Direction, Expr, IntoOrder, Node, Within};
+use crate::query::Selection;
 use crate::schema::Table;
 
 /// The value of a relation field that the query did not load. It holds nothing, cannot be
@@ -180,6 +181,24 @@ impl<M: Relation> Rel<M, Base<M::Target>> {
     }
 }
 
+impl<M: Relation> Rel<M, Base<M::Target>> {
+    /// Loads only `selection` (columns of the related table, or a `#[derive(Selectable)]`
+    /// struct's `as_select()`) of each related row: the relation's field becomes
+    /// `Vec<Selection::Output>` (or the one-row equivalents). Nested relations are not
+    /// available on a column subset.
+    pub fn columns<S, I>(self, selection: S) -> Rel<M, Pick<M::Target, S>>
+    where
+        S: Selection + 'static,
+        S::Tables: Within<(M::Target,), I>,
+    {
+        Rel {
+            plan: self.plan,
+            loader: Pick::new(selection),
+            _relation: PhantomData,
+        }
+    }
+}
+
 impl<M: Relation> Default for Rel<M, Base<M::Target>> {
     fn default() -> Self {
         Self::new()
@@ -241,6 +260,16 @@ impl<M: Relation, L: Loader<Table = M::Target>> Rel<M, L> {
     /// `NOT EXISTS` a related row.
     pub fn not_exists(self) -> Expr<bool, Dep<M::Source>> {
         self.exists_node(true)
+    }
+
+    /// How many related rows (matching this relation's filters) a row has: for `extras`,
+    /// `order_by` or `filter`.
+    pub fn count(self) -> Expr<i64, Dep<M::Source>> {
+        let filter = combine_filters::<M>(self.plan.filter);
+        Expr::from_node(Node::CountRelated {
+            relation: M::META,
+            filter: filter.map(Box::new),
+        })
     }
 
     fn exists_node(self, negated: bool) -> Expr<bool, Dep<M::Source>> {

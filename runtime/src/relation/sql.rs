@@ -17,17 +17,22 @@ pub struct PlanRef<'a> {
     pub(crate) plan: &'a Plan,
     pub(crate) prefilter: Option<fn() -> Node>,
     pub(crate) children: Vec<PlanRef<'a>>,
+    /// The target's columns read: all of them, or a chosen selection.
+    pub(crate) columns: Vec<Node>,
 }
 
 impl<'a> PlanRef<'a> {
     pub(crate) fn of<M: Relation, C: Loader>(rel: &'a Rel<M, C>) -> Self {
         let mut children = Vec::new();
         rel.loader.plans(&mut children);
+        let mut columns = Vec::new();
+        rel.loader.base_columns(&mut columns);
         PlanRef {
             meta: M::META,
             plan: &rel.plan,
             prefilter: M::FILTER,
             children,
+            columns,
         }
     }
 
@@ -93,6 +98,19 @@ impl Renderer {
         } else {
             "EXISTS (SELECT 1 FROM "
         });
+        self.relation_from(meta, &t, &parent, None);
+        if let Some(f) = filter {
+            self.push(" AND ");
+            self.scoped(meta.target.name, &t, |r| r.node(f));
+        }
+        self.push(")");
+    }
+
+    /// `(SELECT COUNT(*) FROM …)`: how many related rows a row of the table in scope has.
+    pub(crate) fn count_related(&mut self, meta: &'static RelationMeta, filter: Option<&Node>) {
+        let parent = self.alias_of(meta.source.name);
+        let t = self.fresh_alias("c");
+        self.push("(SELECT COUNT(*) FROM ");
         self.relation_from(meta, &t, &parent, None);
         if let Some(f) = filter {
             self.push(" AND ");
@@ -181,15 +199,11 @@ impl Renderer {
             Backend::Sqlite => "json_group_array(json_array(",
             Backend::MySql => "JSON_ARRAYAGG(JSON_ARRAY(",
         });
-        for (i, col) in meta.target.columns.iter().enumerate() {
+        for (i, node) in plan.columns.iter().enumerate() {
             if i > 0 {
                 self.push(", ");
             }
-            let mut column = String::new();
-            backend.quote_ident_into(&mut column, &t);
-            column.push('.');
-            backend.quote_ident_into(&mut column, col.name);
-            json::push_projection(&mut self.text, col.sql_type, backend, &column);
+            self.json_value(node, meta.target);
         }
         for child in &plan.children {
             self.push(", ");
@@ -235,6 +249,26 @@ impl Renderer {
         }
         self.push(")");
         self.scope.pop();
+    }
+
+    /// A selected value in its JSON-exact projection.
+    fn json_value(&mut self, node: &Node, table: &TableMeta) {
+        let ty = match node {
+            Node::Column { table: t, name } if *t == table.name => {
+                table.column(name).map(|c| c.sql_type)
+            }
+            _ => None,
+        };
+        match ty {
+            Some(ty) => {
+                // Render the column (with its alias) aside, then wrap it.
+                let start = self.text.len();
+                self.node(node);
+                let column = self.text.split_off(start);
+                json::push_projection(&mut self.text, ty, self.backend, &column);
+            }
+            None => self.node(node),
+        }
     }
 
     fn limit_offset(&mut self, limit: Option<u64>, offset: Option<u64>) {
@@ -307,11 +341,9 @@ fn batched_one(
             r.push(" AS ");
             r.ident(&format!("__p{i}"));
         }
-        for (i, col) in meta.target.columns.iter().enumerate() {
+        for (i, node) in plan.columns.iter().enumerate() {
             r.push(", ");
-            r.ident(t);
-            r.push(".");
-            r.ident(col.name);
+            r.node(node);
             if aliased {
                 r.push(" AS ");
                 r.ident(&format!("c{i}"));
