@@ -63,3 +63,47 @@ async fn generated_code_survives_shadowed_names() {
         .unwrap();
     assert_eq!(types, [3]);
 }
+
+mod shadowed_relations {
+    #![allow(dead_code)]
+    struct Result;
+    struct Option;
+    struct Some;
+    struct None;
+    struct Vec;
+    struct NotLoaded;
+    struct Relation;
+
+    #[derive(::weft::Table)]
+    #[table(name = "owners", serialize)]
+    pub struct Owner<Pets = ::weft::NotLoaded> {
+        #[column(primary_key)]
+        pub id: i64,
+        #[relation(many = Pet)]
+        pub pets: Pets,
+    }
+
+    #[derive(::weft::Table)]
+    #[table(name = "pets", serialize)]
+    pub struct Pet<TheOwner = ::weft::NotLoaded> {
+        #[column(primary_key)]
+        pub id: i64,
+        #[column(references = Owner::id)]
+        pub owner_id: i64,
+        pub __value: i64,
+        #[relation(one = Owner)]
+        pub owner: TheOwner,
+    }
+}
+
+#[tokio::test]
+async fn relation_code_survives_shadowed_names() {
+    use shadowed_relations::{Owner, Pet};
+    let db = ::weft::Db::connect("sqlite::memory:").await.unwrap();
+    db.create_tables::<(Owner, Pet)>().await.unwrap();
+    ::weft::insert(Owner { id: 1, pets: ::weft::NotLoaded }).execute(&db).await.unwrap();
+    ::weft::insert(Pet { id: 1, owner_id: 1, __value: 7, owner: ::weft::NotLoaded }).execute(&db).await.unwrap();
+    let owners = ::weft::find_many::<Owner>().with(Owner::pets.with(Pet::owner)).all(&db).await.unwrap();
+    assert_eq!(owners[0].pets[0].owner.id, 1);
+    assert_eq!(owners[0].pets[0].__value, 7);
+}
