@@ -101,9 +101,27 @@ async fn relation_code_survives_shadowed_names() {
     use shadowed_relations::{Owner, Pet};
     let db = ::weft::Db::connect("sqlite::memory:").await.unwrap();
     db.create_tables::<(Owner, Pet)>().await.unwrap();
-    ::weft::insert(Owner { id: 1, pets: ::weft::NotLoaded }).execute(&db).await.unwrap();
-    ::weft::insert(Pet { id: 1, owner_id: 1, __value: 7, owner: ::weft::NotLoaded }).execute(&db).await.unwrap();
-    let owners = ::weft::find_many::<Owner>().with(Owner::pets.with(Pet::owner)).all(&db).await.unwrap();
+    ::weft::insert(Owner {
+        id: 1,
+        pets: ::weft::NotLoaded,
+    })
+    .execute(&db)
+    .await
+    .unwrap();
+    ::weft::insert(Pet {
+        id: 1,
+        owner_id: 1,
+        __value: 7,
+        owner: ::weft::NotLoaded,
+    })
+    .execute(&db)
+    .await
+    .unwrap();
+    let owners = ::weft::find_many::<Owner>()
+        .with(Owner::pets.with(Pet::owner))
+        .all(&db)
+        .await
+        .unwrap();
     assert_eq!(owners[0].pets[0].owner.id, 1);
     assert_eq!(owners[0].pets[0].__value, 7);
 }

@@ -1,5 +1,6 @@
 //! Running statements: the database handle, transactions, binding, tracing and counting.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
@@ -546,80 +547,82 @@ impl Target<'_> {
     where
         O: Send,
     {
-        let span = statement_span(sql);
-        let started = Instant::now();
-        self.db.inner.statements.fetch_add(1, Ordering::Relaxed);
-        let query_err = |source| Error::Query {
-            sql: sql.text.clone(),
-            source,
-        };
-        let out = async {
+        let db = self.db;
+        let work = async {
             let mut out = Vec::new();
             on_target!(self, sql, |e, args| {
                 let mut rows = sqlx::query_with(AssertSqlSafe(sql.text.as_str()), args).fetch(e);
-                while let Some(row) = rows.try_next().await.map_err(query_err)? {
+                while let Some(row) = rows
+                    .try_next()
+                    .await
+                    .map_err(|source| query_error(sql, source))?
+                {
                     out.push(decode(row_ref(&row), &sql.text)?);
                 }
             });
-            Ok::<_, Error>(out)
-        }
-        .instrument(span.clone())
-        .await?;
-        record(&span, out.len() as u64, started);
-        Ok(out)
+            Ok(out)
+        };
+        instrumented(db, sql, work, |rows: &Vec<O>| rows.len() as u64).await
     }
 
     /// Runs `sql` and keeps its rows undecoded.
     pub(crate) async fn fetch_rows(&mut self, sql: &Sql) -> Result<Vec<crate::row::OwnedRow>> {
-        let span = statement_span(sql);
-        let started = Instant::now();
-        self.db.inner.statements.fetch_add(1, Ordering::Relaxed);
-        let query_err = |source| Error::Query {
-            sql: sql.text.clone(),
-            source,
-        };
-        let out = async {
+        let db = self.db;
+        let work = async {
             on_target!(self, sql, |e, args| {
                 let rows = sqlx::query_with(AssertSqlSafe(sql.text.as_str()), args)
                     .fetch_all(e)
                     .await
-                    .map_err(query_err)?;
-                Ok::<_, Error>(
-                    rows.into_iter()
-                        .map(AsRowRef::into_owned)
-                        .collect::<Vec<_>>(),
-                )
+                    .map_err(|source| query_error(sql, source))?;
+                Ok(rows
+                    .into_iter()
+                    .map(AsRowRef::into_owned)
+                    .collect::<Vec<_>>())
             })
-        }
-        .instrument(span.clone())
-        .await?;
-        record(&span, out.len() as u64, started);
-        Ok(out)
+        };
+        instrumented(db, sql, work, |rows: &Vec<_>| rows.len() as u64).await
     }
 
     /// Runs `sql`, returning the number of rows affected.
     pub(crate) async fn execute(&mut self, sql: &Sql) -> Result<u64> {
-        let span = statement_span(sql);
-        let started = Instant::now();
-        self.db.inner.statements.fetch_add(1, Ordering::Relaxed);
-        let query_err = |source| Error::Query {
-            sql: sql.text.clone(),
-            source,
-        };
-        let affected = async {
+        let db = self.db;
+        let work = async {
             on_target!(self, sql, |e, args| {
                 let done = sqlx::query_with(AssertSqlSafe(sql.text.as_str()), args)
                     .execute(e)
                     .await
-                    .map_err(query_err)?;
-                Ok::<_, Error>(done.rows_affected())
+                    .map_err(|source| query_error(sql, source))?;
+                Ok(done.rows_affected())
             })
-        }
-        .instrument(span.clone())
-        .await?;
-        record(&span, affected, started);
-        Ok(affected)
+        };
+        instrumented(db, sql, work, |n: &u64| *n).await
     }
+}
+
+fn query_error(sql: &Sql, source: sqlx::Error) -> Error {
+    Error::Query {
+        sql: sql.text.clone(),
+        source,
+    }
+}
+
+/// Runs one statement's `work` inside its tracing span, counting it and recording the rows it
+/// returned or affected (`rows`) and how long it took.
+async fn instrumented<T>(
+    db: &Db,
+    sql: &Sql,
+    work: impl Future<Output = Result<T>>,
+    rows: impl Fn(&T) -> u64,
+) -> Result<T> {
+    let span = statement_span(sql);
+    let started = Instant::now();
+    db.inner.statements.fetch_add(1, Ordering::Relaxed);
+    let out = work.instrument(span.clone()).await?;
+    if !span.is_disabled() {
+        span.record("rows", rows(&out));
+        span.record("elapsed_us", started.elapsed().as_micros() as u64);
+    }
+    Ok(out)
 }
 
 trait AsRowRef {
@@ -667,13 +670,6 @@ fn statement_span(sql: &Sql) -> tracing::Span {
         rows = tracing::field::Empty,
         elapsed_us = tracing::field::Empty,
     )
-}
-
-fn record(span: &tracing::Span, rows: u64, started: Instant) {
-    if !span.is_disabled() {
-        span.record("rows", rows);
-        span.record("elapsed_us", started.elapsed().as_micros() as u64);
-    }
 }
 
 /// Turning [`Value`]s into each driver's arguments.
