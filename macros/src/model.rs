@@ -391,18 +391,38 @@ fn relation<'a>(
     } else if rel.optional || rel.filter.is_some() || rel.through.is_some() {
         RelKind::OptionalOne
     } else {
-        // Exactly one related row only when this table holds a non-null foreign key to it.
+        // Exactly one related row only when every key column is on this table, is a foreign
+        // key into the target, and is not nullable.
         let target = rel.target.as_ref().map(path_text);
-        let own_fk = columns.iter().find(|c| match (&c.references, &target) {
-            (Some(r), Some(t)) if rel.from.is_empty() => path_text(&r.table) == *t,
-            _ => rel
-                .from
+        let refers_to_target = |c: &Column| match (&c.references, &target) {
+            (Some(r), Some(t)) => path_text(&r.table) == *t,
+            _ => false,
+        };
+        let key_columns: Vec<&Column> = if rel.from.is_empty() {
+            columns
                 .iter()
-                .any(|f| f.segments.last().is_some_and(|s| s.ident == *c.field)),
-        });
-        match own_fk {
-            Some(c) if !is_option(c.ty) => RelKind::One,
-            _ => RelKind::OptionalOne,
+                .filter(|c| refers_to_target(c))
+                .take(1)
+                .collect()
+        } else {
+            rel.from
+                .iter()
+                .map(|f| {
+                    columns
+                        .iter()
+                        .find(|c| f.segments.last().is_some_and(|s| s.ident == *c.field))
+                })
+                .collect::<Option<Vec<_>>>()
+                .unwrap_or_default()
+        };
+        if !key_columns.is_empty()
+            && key_columns
+                .iter()
+                .all(|c| refers_to_target(c) && !is_option(c.ty))
+        {
+            RelKind::One
+        } else {
+            RelKind::OptionalOne
         }
     };
     Some(Relation {

@@ -184,6 +184,20 @@ impl Db {
         self.inner.statements.load(Ordering::Relaxed)
     }
 
+    /// The faster relation-loading strategy here: [`Strategy::default_for`] the backend, except
+    /// that MySQL proper (not MariaDB) always loads batched, since its `JSON_ARRAYAGG` takes
+    /// no `ORDER BY` or `LIMIT`.
+    pub fn default_strategy(&self) -> crate::relation::Strategy {
+        match self.backend() {
+            Backend::MySql if !self.inner.mariadb => crate::relation::Strategy::Batched,
+            backend => crate::relation::Strategy::default_for(backend),
+        }
+    }
+
+    pub(crate) fn is_mysql_proper(&self) -> bool {
+        self.backend() == Backend::MySql && !self.inner.mariadb
+    }
+
     pub(crate) fn supports_returning(&self, what: MutationKind) -> bool {
         match self.backend() {
             Backend::Sqlite | Backend::Postgres => true,

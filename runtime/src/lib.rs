@@ -148,9 +148,9 @@ pub use query::{
     Select, Selectable, Selection, Update, UpdateSet, delete, insert, insert_many, select, update,
 };
 pub use relation::{
-    Extras, FindMany, IsLoaded, Loaded, NoExtras, NotLoaded, Pick, Rel, Relation, RelationArg,
-    RelationKind, RelationMeta, RelationOf, RootExtras, SetRelation, Strategy, Through, find_first,
-    find_many, kind,
+    Extras, FindMany, IsLoaded, Loaded, MayBeEmpty, NoExtras, NotLoaded, Pick, Rel, Relation,
+    RelationArg, RelationKind, RelationMeta, RelationOf, RootExtras, SetRelation, Strategy,
+    Through, find_first, find_many, kind,
 };
 pub use render::Sql;
 pub use schema::{

@@ -541,3 +541,88 @@ strategy_test!(async fn column_subsets_and_extras(db, strategy) {
     assert_eq!(busy, ["dan"]);
     Ok(())
 });
+
+strategy_test!(async fn nested_under_a_limited_relation_and_stable_order(db, strategy) {
+    seed(&db).await?;
+    let users = find_many::<User>()
+        .with(User::posts.order_by(Post::title).limit(1).with(Post::comments))
+        // No order given: both strategies fall back to the primary key.
+        .with(User::groups.offset(1))
+        .order_by(User::id)
+        .strategy(strategy)
+        .all(&db)
+        .await?;
+    let dan = &users[0];
+    assert_eq!(names(&dan.posts, |p| &p.title), ["draft"]);
+    assert!(dan.posts[0].comments.is_empty());
+    let ann = &users[1];
+    assert_eq!(names(&ann.posts[0].comments, |c| &c.body), ["hi ann"]);
+    assert_eq!(names(&ann.groups, |g| &g.name), ["blue"]);
+    Ok(())
+});
+
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "tags")]
+pub struct Tag<Articles = NotLoaded> {
+    #[column(primary_key)]
+    pub name: String,
+    #[relation(many = Article)]
+    pub articles: Articles,
+}
+
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "articles")]
+pub struct Article {
+    #[column(primary_key)]
+    pub id: i32,
+    #[column(references = Tag::name)]
+    pub tag: String,
+    pub course_id: i64,
+    pub semester: String,
+}
+
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "offerings", primary_key(course_id, semester))]
+pub struct Offering<Articles = NotLoaded> {
+    pub course_id: i64,
+    pub semester: String,
+    #[relation(
+        many = Article,
+        from = (Offering::course_id, Offering::semester),
+        to = (Article::course_id, Article::semester)
+    )]
+    pub articles: Articles,
+}
+
+strategy_test!(async fn text_composite_and_mixed_width_keys(db, strategy) {
+    db.create_tables::<(Tag, Article, Offering)>().await?;
+    weft::insert_many(["rust", "sql", "empty"].map(|n| Tag { name: n.into(), articles: NotLoaded })).execute(&db).await?;
+    weft::insert_many([(1, "rust", 10, "a"), (2, "sql", 10, "a"), (3, "rust", 20, "b")].map(|(id, t, c, s)| Article {
+        id,
+        tag: t.into(),
+        course_id: c,
+        semester: s.into(),
+    }))
+    .execute(&db)
+    .await?;
+    weft::insert_many([(10, "a"), (20, "b"), (20, "a")].map(|(c, s)| Offering { course_id: c, semester: s.into(), articles: NotLoaded }))
+        .execute(&db)
+        .await?;
+    let before = db.statements_executed();
+    let tags = find_many::<Tag>().with(Tag::articles).order_by(Tag::name).strategy(strategy).all(&db).await?;
+    assert_eq!(db.statements_executed() - before, statements(strategy, 1));
+    let shape: Vec<(&str, Vec<i32>)> = tags.iter().map(|t| (t.name.as_str(), t.articles.iter().map(|a| a.id).collect())).collect();
+    assert_eq!(shape, [("empty", vec![]), ("rust", vec![1, 3]), ("sql", vec![2])]);
+
+    let offerings = find_many::<Offering>()
+        .with(Offering::articles)
+        .order_by(Offering::course_id)
+        .order_by(Offering::semester)
+        .strategy(strategy)
+        .all(&db)
+        .await?;
+    let shape: Vec<(i64, &str, Vec<i32>)> =
+        offerings.iter().map(|o| (o.course_id, o.semester.as_str(), o.articles.iter().map(|a| a.id).collect())).collect();
+    assert_eq!(shape, [(10, "a", vec![1, 2]), (20, "a", vec![]), (20, "b", vec![3])]);
+    Ok(())
+});

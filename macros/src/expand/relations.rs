@@ -63,14 +63,14 @@ pub fn relations(t: &Table) -> TokenStream {
             ),
         };
         let mismatch = format!(
-            "weft: the keys of relation `{source_name}.{name}` do not line up: `from` and `to` name matching columns (at most four), and a junction's columns reference its two tables"
+            "weft: the keys of relation `{source_name}.{name}` do not line up: `from` names columns of `{source_name}` (of the junction with `through`), `to` columns of the related table (of the junction with `through`), in matching numbers (at most four); key columns are integers, text, bytes or UUIDs"
         );
         let through = match &r.through {
             Some(j) => quote!(#p::Some(<#j as #p::Table>::META)),
             None => quote!(#p::None),
         };
-        let from = r.from.iter().map(|c| quote!(#c.name()));
-        let to = r.to.iter().map(|c| quote!(#c.name()));
+        let from = r.from.iter().map(|c| quote!((#c.table_name(), #c.name())));
+        let to = r.to.iter().map(|c| quote!((#c.table_name(), #c.name())));
         let filter = r.filter.as_ref().map(|f| {
             quote! {
                 const FILTER: #p::Option<fn() -> #p::Node> =

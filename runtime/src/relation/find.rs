@@ -270,8 +270,17 @@ impl<L: Loader, E: RootExtras> FindMany<L, E> {
         let backend = target.db().backend();
         match self
             .strategy
-            .unwrap_or_else(|| Strategy::default_for(backend))
+            .unwrap_or_else(|| target.db().default_strategy())
         {
+            Strategy::SingleStatement
+                if target.db().is_mysql_proper() && self.loader.count() > 0 =>
+            {
+                Err(Error::Unsupported {
+                    what: "loading relations in one statement",
+                    backend,
+                    hint: "MySQL's JSON_ARRAYAGG takes no ORDER BY or LIMIT: use `.strategy(Strategy::Batched)` (the default there)",
+                })
+            }
             Strategy::SingleStatement => {
                 let sql = self.to_sql(backend);
                 let count = self.loader.count();

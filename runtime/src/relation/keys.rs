@@ -69,10 +69,10 @@ pub struct RelationMeta {
     pub junction_target: Keys,
 }
 
-/// Relations are compared by identity: each is one `static` metadata item.
+/// Relations are the same when they are the same field of the same table.
 impl PartialEq for RelationMeta {
     fn eq(&self, other: &Self) -> bool {
-        std::ptr::eq(self, other)
+        self.source.name == other.source.name && self.name == other.name
     }
 }
 
@@ -85,10 +85,11 @@ pub struct RelationSpec {
     pub target: &'static TableMeta,
     pub through: Option<&'static TableMeta>,
     pub many: bool,
-    /// Columns named by `from`: on the source, or on the junction for `through`.
-    pub from: &'static [&'static str],
+    /// Columns named by `from` as (table, column): on the source, or on the junction for
+    /// `through`.
+    pub from: &'static [(&'static str, &'static str)],
     /// Columns named by `to`: on the target, or on the junction for `through`.
-    pub to: &'static [&'static str],
+    pub to: &'static [(&'static str, &'static str)],
     /// No foreign key links the tables.
     pub no_key: &'static str,
     /// Several foreign keys could link them.
@@ -123,14 +124,31 @@ const fn position(table: &TableMeta, column: &str, fail: &'static str) -> usize 
     panic!("{}", fail)
 }
 
-const fn positions(table: &TableMeta, columns: &[&str], fail: &'static str) -> Keys {
+/// The positions of `columns` in `table`; each must be a column of `table`.
+const fn positions(table: &TableMeta, columns: &[(&str, &str)], fail: &'static str) -> Keys {
     let mut keys = Keys::EMPTY;
     let mut i = 0;
     while i < columns.len() {
-        keys = keys.push(position(table, columns[i], fail), fail);
+        if !str_eq(columns[i].0, table.name) {
+            panic!("{}", fail);
+        }
+        keys = keys.push(position(table, columns[i].1, fail), fail);
         i += 1;
     }
     keys
+}
+
+/// Keys are matched by value in Rust as well as in SQL: only exact, hashable types qualify.
+const fn check_key_types(table: &TableMeta, keys: Keys, fail: &'static str) {
+    use crate::value::SqlType::*;
+    let mut i = 0;
+    while i < keys.len {
+        match table.columns[keys.cols[i]].sql_type {
+            Bool | SmallInt | Int | BigInt | Text | Blob | Uuid => {}
+            _ => panic!("{}", fail),
+        }
+        i += 1;
+    }
 }
 
 /// The single column of `on` with a foreign key into `into`: `(count, column)`.
@@ -179,7 +197,7 @@ const fn counterparts(
 /// One side of a junction: the named columns, or the one foreign key into `side`.
 const fn junction_side(
     junction: &TableMeta,
-    named: &[&str],
+    named: &[(&str, &str)],
     side: &TableMeta,
     spec: &RelationSpec,
 ) -> Keys {
@@ -248,8 +266,21 @@ pub const fn resolve(spec: RelationSpec) -> RelationMeta {
             meta.target_keys = Keys::EMPTY.push(referenced, spec.mismatch);
         }
     }
-    if meta.source_keys.len != meta.target_keys.len && spec.through.is_none() {
+    let lined_up = match spec.through {
+        Some(_) => {
+            meta.junction_source.len == meta.source_keys.len
+                && meta.junction_target.len == meta.target_keys.len
+        }
+        None => meta.source_keys.len == meta.target_keys.len,
+    };
+    if !lined_up || meta.source_keys.is_empty() || meta.target_keys.is_empty() {
         panic!("{}", spec.mismatch);
+    }
+    check_key_types(source, meta.source_keys, spec.mismatch);
+    check_key_types(target, meta.target_keys, spec.mismatch);
+    if let Some(junction) = spec.through {
+        check_key_types(junction, meta.junction_source, spec.mismatch);
+        check_key_types(junction, meta.junction_target, spec.mismatch);
     }
     meta
 }

@@ -8,7 +8,7 @@ use std::pin::Pin;
 
 use serde_json::Value as J;
 
-use super::sql::{PlanRef, batched_statement, key_positions};
+use super::sql::{PlanRef, batched_statement, child_key_types, key_positions};
 use super::{Rel, Relation, RelationKind, SetRelation, relation_error};
 use crate::error::{Error, Result};
 use crate::exec::Target;
@@ -243,7 +243,7 @@ where
             let prev = self.prev.attach_batched(&mut *target, rows, keys).await?;
             let plan = PlanRef::of(&self.rel);
             let child_key_cols: Vec<_> = plan.children.iter().map(key_positions).collect();
-            let (_, parent_types) = key_positions(&plan);
+            let parent_types = child_key_types(&plan);
             let width = parent_types.len();
 
             // One statement for every parent's related rows; NULL keys match nothing.

@@ -50,6 +50,17 @@ pub trait RelationKind: Send + Sync + 'static {
     fn wrap<T: Send>(rows: Vec<T>) -> Result<Self::Wrap<T>, String>;
 }
 
+/// Kinds whose loaded value may hold no row (`Vec`, `Option`), and so may be filtered,
+/// limited or offset.
+#[diagnostic::on_unimplemented(
+    message = "this relation always loads exactly one row, so it cannot be filtered, limited or offset",
+    label = "a `one` relation with a non-null key",
+    note = "declare it `#[relation(one = …, optional)]` to load an `Option`, or filter the parent query instead"
+)]
+pub trait MayBeEmpty {}
+impl MayBeEmpty for kind::Many {}
+impl MayBeEmpty for kind::OptionalOne {}
+
 impl RelationKind for kind::Many {
     type Wrap<T: Send> = Vec<T>;
     const MANY: bool = true;
@@ -209,6 +220,7 @@ impl<M: Relation, L: Loader<Table = M::Target>> Rel<M, L> {
     /// Loads only related rows where `condition` holds (several calls are joined with `AND`).
     pub fn filter<C, I>(mut self, condition: C) -> Self
     where
+        M::Kind: MayBeEmpty,
         C: Condition,
         C::Tables: Within<(M::Target,), I>,
     {
@@ -227,13 +239,19 @@ impl<M: Relation, L: Loader<Table = M::Target>> Rel<M, L> {
     }
 
     /// Loads at most `n` related rows per parent.
-    pub fn limit(mut self, n: u64) -> Self {
+    pub fn limit(mut self, n: u64) -> Self
+    where
+        M::Kind: MayBeEmpty,
+    {
         self.plan.limit = Some(n);
         self
     }
 
     /// Skips the first `n` related rows of each parent.
-    pub fn offset(mut self, n: u64) -> Self {
+    pub fn offset(mut self, n: u64) -> Self
+    where
+        M::Kind: MayBeEmpty,
+    {
         self.plan.offset = Some(n);
         self
     }
@@ -252,7 +270,8 @@ impl<M: Relation, L: Loader<Table = M::Target>> Rel<M, L> {
         }
     }
 
-    /// `EXISTS` a related row: a condition on the parent table.
+    /// `EXISTS` a related row: a condition on the parent table. It honours the relation's
+    /// filters (predefined and `.filter(…)`), not its order, limit or offset.
     pub fn exists(self) -> Expr<bool, Dep<M::Source>> {
         self.exists_node(false)
     }
@@ -262,8 +281,8 @@ impl<M: Relation, L: Loader<Table = M::Target>> Rel<M, L> {
         self.exists_node(true)
     }
 
-    /// How many related rows (matching this relation's filters) a row has: for `extras`,
-    /// `order_by` or `filter`.
+    /// How many related rows (matching this relation's filters; order, limit and offset do
+    /// not apply) a row has: for `extras`, `order_by` or `filter`.
     pub fn count(self) -> Expr<i64, Dep<M::Source>> {
         let filter = combine_filters::<M>(self.plan.filter);
         Expr::from_node(Node::CountRelated {

@@ -44,6 +44,26 @@ impl<'a> PlanRef<'a> {
     }
 }
 
+/// The types of the `__p*` columns of a batched statement: the child side's own key columns
+/// (which may be `i64` where the parent's are `i32`).
+pub(crate) fn child_key_types(plan: &PlanRef<'_>) -> Vec<SqlType> {
+    let m = plan.meta;
+    match m.through {
+        Some(junction) => m
+            .junction_source
+            .as_slice()
+            .iter()
+            .map(|&c| junction.columns[c].sql_type)
+            .collect(),
+        None => m
+            .target_keys
+            .as_slice()
+            .iter()
+            .map(|&c| m.target.columns[c].sql_type)
+            .collect(),
+    }
+}
+
 /// Which parent columns key a relation's rows in batched loading, and their types.
 pub(crate) fn key_positions(plan: &PlanRef<'_>) -> (Vec<usize>, Vec<SqlType>) {
     let m = plan.meta;
@@ -170,13 +190,30 @@ impl Renderer {
         self.scope.pop();
     }
 
-    fn order_terms(&mut self, plan: &Plan, leading: &str) {
-        for (i, (node, dir)) in plan.order.iter().enumerate() {
-            self.push(if i == 0 { leading } else { ", " });
+    /// The relation's order, then the target's primary key: limits and offsets pick the same
+    /// rows, and lists come back in the same order, whichever strategy loads them.
+    fn order_terms(&mut self, plan: &Plan, target: &'static TableMeta, leading: &str) {
+        let mut first = true;
+        for (node, dir) in &plan.order {
+            self.push(if first { leading } else { ", " });
+            first = false;
             self.node(node);
             if *dir == crate::expr::Direction::Desc {
                 self.push(" DESC");
             }
+        }
+        for &pk in target.primary_key {
+            let name = target.columns[pk].name;
+            let column = Node::Column {
+                table: target.name,
+                name,
+            };
+            if plan.order.iter().any(|(n, _)| *n == column) {
+                continue;
+            }
+            self.push(if first { leading } else { ", " });
+            first = false;
+            self.node(&column);
         }
     }
 
@@ -193,20 +230,34 @@ impl Renderer {
         let filter = plan.filter();
         let limited = plan.plan.limit.is_some() || plan.plan.offset.is_some();
         self.scope.push((meta.target.name, t.clone()));
+        // PostgreSQL functions take at most 100 arguments: past that, build jsonb arrays of up
+        // to 100 values and concatenate them.
+        let width = plan.columns.len() + plan.children.len();
+        let chunked = backend == Backend::Postgres && width > 100;
         self.push("(SELECT COALESCE(");
         self.push(match backend {
+            Backend::Postgres if chunked => "json_agg((json_build_array(",
             Backend::Postgres => "json_agg(json_build_array(",
             Backend::Sqlite => "json_group_array(json_array(",
             Backend::MySql => "JSON_ARRAYAGG(JSON_ARRAY(",
         });
-        for (i, node) in plan.columns.iter().enumerate() {
-            if i > 0 {
-                self.push(", ");
+        let mut arg = 0;
+        let mut next_arg = |r: &mut Renderer| {
+            if arg > 0 {
+                r.push(if chunked && arg % 100 == 0 {
+                    ")::jsonb || json_build_array("
+                } else {
+                    ", "
+                });
             }
+            arg += 1;
+        };
+        for node in &plan.columns {
+            next_arg(self);
             self.json_value(node, meta.target);
         }
         for child in &plan.children {
-            self.push(", ");
+            next_arg(self);
             if backend == Backend::Sqlite {
                 // A subquery's JSON loses its JSON subtype: json() restores it.
                 self.push("json(");
@@ -216,8 +267,8 @@ impl Renderer {
                 self.json_relation(child, &t);
             }
         }
-        self.push(")");
-        self.order_terms(plan.plan, " ORDER BY ");
+        self.push(if chunked { ")::jsonb)" } else { ")" });
+        self.order_terms(plan.plan, meta.target, " ORDER BY ");
         if backend == Backend::MySql {
             self.limit_offset(plan.plan.limit, plan.plan.offset);
         }
@@ -236,7 +287,7 @@ impl Renderer {
                 self.push(" AND ");
                 self.node(f);
             }
-            self.order_terms(plan.plan, " ORDER BY ");
+            self.order_terms(plan.plan, meta.target, " ORDER BY ");
             self.limit_offset(plan.plan.limit, plan.plan.offset);
             self.push(") AS ");
             self.ident(&t);
@@ -360,7 +411,7 @@ fn batched_one(
             }
             r.qualified(key_alias, key_table, c);
         }
-        r.order_terms(plan.plan, " ORDER BY ");
+        r.order_terms(plan.plan, meta.target, " ORDER BY ");
         r.push(") AS ");
         r.ident("__rn");
     } else {
@@ -469,7 +520,7 @@ fn batched_one(
         r.push(" ORDER BY ");
         r.ident("__rn");
     } else {
-        r.order_terms(plan.plan, " ORDER BY ");
+        r.order_terms(plan.plan, meta.target, " ORDER BY ");
     }
     r.scope.pop();
     r.finish()
