@@ -626,3 +626,133 @@ strategy_test!(async fn text_composite_and_mixed_width_keys(db, strategy) {
     assert_eq!(shape, [(10, "a", vec![1, 2]), (20, "a", vec![]), (20, "b", vec![3])]);
     Ok(())
 });
+
+
+/// Wider than PostgreSQL's 100-argument limit for one `json_build_array`.
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "wide_rows")]
+pub struct WideRow {
+    #[column(primary_key)]
+    pub id: i64,
+    #[column(references = WideOwner::id)]
+    pub owner_id: i64,
+    pub c1: i32,
+    pub c2: i32,
+    pub c3: i32,
+    pub c4: i32,
+    pub c5: i32,
+    pub c6: i32,
+    pub c7: i32,
+    pub c8: i32,
+    pub c9: i32,
+    pub c10: i32,
+    pub c11: i32,
+    pub c12: i32,
+    pub c13: i32,
+    pub c14: i32,
+    pub c15: i32,
+    pub c16: i32,
+    pub c17: i32,
+    pub c18: i32,
+    pub c19: i32,
+    pub c20: i32,
+    pub c21: i32,
+    pub c22: i32,
+    pub c23: i32,
+    pub c24: i32,
+    pub c25: i32,
+    pub c26: i32,
+    pub c27: i32,
+    pub c28: i32,
+    pub c29: i32,
+    pub c30: i32,
+    pub c31: i32,
+    pub c32: i32,
+    pub c33: i32,
+    pub c34: i32,
+    pub c35: i32,
+    pub c36: i32,
+    pub c37: i32,
+    pub c38: i32,
+    pub c39: i32,
+    pub c40: i32,
+    pub c41: i32,
+    pub c42: i32,
+    pub c43: i32,
+    pub c44: i32,
+    pub c45: i32,
+    pub c46: i32,
+    pub c47: i32,
+    pub c48: i32,
+    pub c49: i32,
+    pub c50: i32,
+    pub c51: i32,
+    pub c52: i32,
+    pub c53: i32,
+    pub c54: i32,
+    pub c55: i32,
+    pub c56: i32,
+    pub c57: i32,
+    pub c58: i32,
+    pub c59: i32,
+    pub c60: i32,
+    pub c61: i32,
+    pub c62: i32,
+    pub c63: i32,
+    pub c64: i32,
+    pub c65: i32,
+    pub c66: i32,
+    pub c67: i32,
+    pub c68: i32,
+    pub c69: i32,
+    pub c70: i32,
+    pub c71: i32,
+    pub c72: i32,
+    pub c73: i32,
+    pub c74: i32,
+    pub c75: i32,
+    pub c76: i32,
+    pub c77: i32,
+    pub c78: i32,
+    pub c79: i32,
+    pub c80: i32,
+    pub c81: i32,
+    pub c82: i32,
+    pub c83: i32,
+    pub c84: i32,
+    pub c85: i32,
+    pub c86: i32,
+    pub c87: i32,
+    pub c88: i32,
+    pub c89: i32,
+    pub c90: i32,
+    pub c91: i32,
+    pub c92: i32,
+    pub c93: i32,
+    pub c94: i32,
+    pub c95: i32,
+    pub c96: i32,
+    pub c97: i32,
+    pub c98: i32,
+    pub c99: i32,
+    pub c100: i32,
+}
+
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "wide_owners")]
+pub struct WideOwner<Rows = NotLoaded> {
+    #[column(primary_key)]
+    pub id: i64,
+    #[relation(many = WideRow)]
+    pub rows: Rows,
+}
+
+strategy_test!(async fn relation_wider_than_a_hundred_columns(db, strategy) {
+    db.create_tables::<(WideOwner, WideRow)>().await?;
+    weft::insert(WideOwner { id: 1, rows: NotLoaded }).execute(&db).await?;
+    let row = WideRow { id: 7, owner_id: 1, c1: 1, c2: 2, c3: 3, c4: 4, c5: 5, c6: 6, c7: 7, c8: 8, c9: 9, c10: 10, c11: 11, c12: 12, c13: 13, c14: 14, c15: 15, c16: 16, c17: 17, c18: 18, c19: 19, c20: 20, c21: 21, c22: 22, c23: 23, c24: 24, c25: 25, c26: 26, c27: 27, c28: 28, c29: 29, c30: 30, c31: 31, c32: 32, c33: 33, c34: 34, c35: 35, c36: 36, c37: 37, c38: 38, c39: 39, c40: 40, c41: 41, c42: 42, c43: 43, c44: 44, c45: 45, c46: 46, c47: 47, c48: 48, c49: 49, c50: 50, c51: 51, c52: 52, c53: 53, c54: 54, c55: 55, c56: 56, c57: 57, c58: 58, c59: 59, c60: 60, c61: 61, c62: 62, c63: 63, c64: 64, c65: 65, c66: 66, c67: 67, c68: 68, c69: 69, c70: 70, c71: 71, c72: 72, c73: 73, c74: 74, c75: 75, c76: 76, c77: 77, c78: 78, c79: 79, c80: 80, c81: 81, c82: 82, c83: 83, c84: 84, c85: 85, c86: 86, c87: 87, c88: 88, c89: 89, c90: 90, c91: 91, c92: 92, c93: 93, c94: 94, c95: 95, c96: 96, c97: 97, c98: 98, c99: 99, c100: 100 };
+    weft::insert(row.clone()).execute(&db).await?;
+    let owner = find_first::<WideOwner>().with(WideOwner::rows).strategy(strategy).first(&db).await?.expect("owner");
+    assert_eq!(owner.rows, [row]);
+    Ok(())
+});
