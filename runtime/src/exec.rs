@@ -184,7 +184,7 @@ impl Db {
         self.inner.statements.load(Ordering::Relaxed)
     }
 
-    /// The faster relation-loading strategy here: [`Strategy::default_for`] the backend, except
+    /// The faster relation-loading strategy here: [`Strategy::default_for`](crate::Strategy::default_for) the backend, except
     /// that MySQL proper (not MariaDB) always loads batched, since its `JSON_ARRAYAGG` takes
     /// no `ORDER BY` or `LIMIT`.
     pub fn default_strategy(&self) -> crate::relation::Strategy {
