@@ -118,7 +118,7 @@ impl Renderer {
         } else {
             "EXISTS (SELECT 1 FROM "
         });
-        self.relation_from(meta, &t, &parent, None);
+        self.relation_from(meta, &t, &parent);
         if let Some(f) = filter {
             self.push(" AND ");
             self.scoped(meta.target.name, &t, |r| r.node(f));
@@ -131,7 +131,7 @@ impl Renderer {
         let parent = self.alias_of(meta.source.name);
         let t = self.fresh_alias("c");
         self.push("(SELECT COUNT(*) FROM ");
-        self.relation_from(meta, &t, &parent, None);
+        self.relation_from(meta, &t, &parent);
         if let Some(f) = filter {
             self.push(" AND ");
             self.scoped(meta.target.name, &t, |r| r.node(f));
@@ -140,7 +140,7 @@ impl Renderer {
     }
 
     /// `target AS t [JOIN junction AS j ON …] WHERE <link to parent>`.
-    fn relation_from(&mut self, meta: &RelationMeta, t: &str, parent: &str, _: Option<()>) {
+    fn relation_from(&mut self, meta: &RelationMeta, t: &str, parent: &str) {
         self.table(meta.target);
         self.push(" AS ");
         self.ident(t);
@@ -282,7 +282,7 @@ impl Renderer {
             self.push("(SELECT ");
             self.ident(&t);
             self.push(".* FROM ");
-            self.relation_from(meta, &t, parent, None);
+            self.relation_from(meta, &t, parent);
             if let Some(f) = &filter {
                 self.push(" AND ");
                 self.node(f);
@@ -292,7 +292,7 @@ impl Renderer {
             self.push(") AS ");
             self.ident(&t);
         } else {
-            self.relation_from(meta, &t, parent, None);
+            self.relation_from(meta, &t, parent);
             if let Some(f) = &filter {
                 self.push(" AND ");
                 self.node(f);
