@@ -19,7 +19,7 @@ pub struct User<Groups = NotLoaded, Posts = NotLoaded> {
     pub email: Option<String>,
     #[relation(many, through = UsersToGroups)]
     pub groups: Groups,
-    #[relation(many)]
+    #[relation(many = Post)]
     pub posts: Posts,
 }
 
@@ -52,7 +52,7 @@ pub struct Post<Comments = NotLoaded> {
     #[column(references = User::id)]
     pub user_id: i64,
     pub title: String,
-    #[relation(many)]
+    #[relation(many = Comment)]
     pub comments: Comments,
 }
 

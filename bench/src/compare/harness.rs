@@ -45,12 +45,14 @@ impl Run {
         }
     }
 
-    /// Runs `n` times, timing each run; `reset` (untimed) runs before each when given.
+    /// Runs `n` times, timing each run; `reset` (untimed) runs before each when given, and
+    /// `settle` (untimed) after each.
     pub fn timed(
         &mut self,
         rt: &Runtime,
         n: usize,
         mut reset: Option<&mut Run>,
+        mut settle: Option<&mut Settle>,
         out: &mut Vec<Duration>,
     ) {
         match self {
@@ -62,6 +64,9 @@ impl Run {
                             let start = Instant::now();
                             std::hint::black_box(f().await);
                             out.push(start.elapsed());
+                            if let Some(settle) = settle.as_deref_mut() {
+                                settle().await;
+                            }
                         });
                     }
                 } else {
@@ -70,6 +75,9 @@ impl Run {
                             let start = Instant::now();
                             std::hint::black_box(f().await);
                             out.push(start.elapsed());
+                            if let Some(settle) = settle.as_deref_mut() {
+                                settle().await;
+                            }
                         }
                     });
                 }
@@ -87,6 +95,12 @@ impl Run {
         }
     }
 }
+
+/// Waits (untimed) until a pooled connection is back in its pool. sqlx returns a connection
+/// in a spawned task that pings it first; without this, the next timed run would wait for the
+/// previous run's return (on one shared connection) and timings would depend on when that
+/// task happened to be scheduled.
+pub type Settle = Box<dyn FnMut() -> LocalFut>;
 
 /// The library a contestant uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -132,6 +146,8 @@ pub struct Contestant {
     pub run: Run,
     /// Untimed preparation (emptying the insert table).
     pub reset: Option<Run>,
+    /// Untimed wait after each run (see [`Settle`]).
+    pub settle: Option<Settle>,
 }
 
 impl Contestant {
@@ -144,6 +160,7 @@ impl Contestant {
             info: false,
             run,
             reset: None,
+            settle: None,
         }
     }
 
@@ -157,6 +174,12 @@ impl Contestant {
     pub fn info(mut self) -> Contestant {
         self.primary = false;
         self.info = true;
+        self
+    }
+
+    /// Adds an untimed wait after each run.
+    pub fn with_settle(mut self, settle: Settle) -> Contestant {
+        self.settle = Some(settle);
         self
     }
 
@@ -292,6 +315,9 @@ pub fn measure(rt: &Runtime, mut case: Case, budget: &Budget) -> CaseResult {
         checksums.push(c.run.once(rt));
         let mut runs = 1u32;
         let mut elapsed = start.elapsed();
+        if let Some(settle) = c.settle.as_mut() {
+            rt.block_on(settle());
+        }
         while elapsed < budget.warmup {
             if case.reset_every == ResetEvery::Sample
                 && let Some(reset) = c.reset.as_mut()
@@ -302,6 +328,9 @@ pub fn measure(rt: &Runtime, mut case: Case, budget: &Budget) -> CaseResult {
             c.run.once(rt);
             elapsed += start.elapsed();
             runs += 1;
+            if let Some(settle) = c.settle.as_mut() {
+                rt.block_on(settle());
+            }
         }
         per_run.push(elapsed / runs);
     }
@@ -317,12 +346,19 @@ pub fn measure(rt: &Runtime, mut case: Case, budget: &Budget) -> CaseResult {
             let min_per_round = budget.min_samples.div_ceil(budget.rounds);
             let count = want.clamp(min_per_round, 20_000);
             match case.reset_every {
-                ResetEvery::Sample => c.run.timed(rt, count, c.reset.as_mut(), &mut samples[i]),
+                ResetEvery::Sample => c.run.timed(
+                    rt,
+                    count,
+                    c.reset.as_mut(),
+                    c.settle.as_mut(),
+                    &mut samples[i],
+                ),
                 ResetEvery::Round => {
                     if let Some(reset) = c.reset.as_mut() {
                         reset.once(rt);
                     }
-                    c.run.timed(rt, count, None, &mut samples[i]);
+                    c.run
+                        .timed(rt, count, None, c.settle.as_mut(), &mut samples[i]);
                 }
             }
         }

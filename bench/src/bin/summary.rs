@@ -1,0 +1,327 @@
+//! Every workload of issue 4, every contestant (weft, raw sqlx, SeaORM 2, Diesel 2,
+//! diesel-async), every backend, in one process; writes the medians and ratios to
+//! `bench/RESULTS.md` (between its markers; the notes around them are kept).
+//!
+//!     cargo run --release -p weft-bench --bin summary
+//!     cargo run --release -p weft-bench --bin summary -- [--quick] [--out FILE] [--only W4]
+//!                                                        [--budget-ms N] [--contestant TEXT] [--no-pin]
+//!                                                        [sqlite|postgres|mysql …]
+//!
+//! `--show-sql` prints the SQL weft sends for W4 and W5 and exits. `--quick` runs each contestant a few times (a smoke test) and writes nothing unless `--out`
+//! is given. Unreachable servers are skipped with a message, or fail the run when `CI` is set.
+
+use std::process::ExitCode;
+use std::time::{Duration, Instant, SystemTime};
+
+use weft::Backend;
+use weft_bench::compare::cases::{DATASETS, cases, cleanup, seed};
+use weft_bench::compare::env::Env;
+use weft_bench::compare::harness::{Budget, measure};
+use weft_bench::compare::report::{self, Context, fmt_time};
+
+struct Args {
+    backends: Vec<Backend>,
+    budget: Budget,
+    quick: bool,
+    out: Option<String>,
+    only: Vec<String>,
+    contestant: Vec<String>,
+    pin: bool,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        backends: Vec::new(),
+        budget: Budget::FULL,
+        quick: false,
+        out: None,
+        only: Vec::new(),
+        contestant: Vec::new(),
+        pin: true,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--show-sql" => {
+                show_sql();
+                std::process::exit(0);
+            }
+            "--no-pin" => args.pin = false,
+            "--quick" => {
+                args.quick = true;
+                args.budget = Budget::QUICK;
+            }
+            "--out" => args.out = Some(it.next().ok_or("--out needs a file")?),
+            "--only" => args
+                .only
+                .push(it.next().ok_or("--only needs a workload (W1…W6)")?),
+            "--contestant" => args
+                .contestant
+                .push(it.next().ok_or("--contestant needs part of a label")?),
+            "--budget-ms" => {
+                let ms: u64 = it
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .ok_or("--budget-ms needs a number")?;
+                args.budget.per_contestant = Duration::from_millis(ms);
+            }
+            "sqlite" => args.backends.push(Backend::Sqlite),
+            "postgres" => args.backends.push(Backend::Postgres),
+            "mysql" | "mariadb" => args.backends.push(Backend::MySql),
+            other => return Err(format!("unknown argument `{other}`")),
+        }
+    }
+    if args.backends.is_empty() {
+        args.backends = vec![Backend::Sqlite, Backend::Postgres, Backend::MySql];
+    }
+    if args.out.is_none() && !args.quick {
+        args.out = Some(concat!(env!("CARGO_MANIFEST_DIR"), "/RESULTS.md").to_string());
+    }
+    Ok(args)
+}
+
+/// Prints the SQL weft sends for the relational workloads (W4, W5) on each backend.
+fn show_sql() {
+    use weft::{Strategy, find_many};
+    use weft_bench::{Post, User};
+    for backend in [Backend::Sqlite, Backend::Postgres, Backend::MySql] {
+        let w4 = find_many::<User>()
+            .with(User::groups)
+            .order_by(User::id)
+            .limit(100);
+        let w5 = find_many::<User>().with(User::posts.with(Post::comments));
+        println!(
+            "-- {backend}, W4 page, single statement:\n{}\n",
+            w4.to_sql(backend).text
+        );
+        println!(
+            "-- {backend}, W4 page, batched, first statement:\n{}\n",
+            w4.root_sql(backend).text
+        );
+        println!(
+            "-- {backend}, W5, single statement:\n{}\n",
+            w5.to_sql(backend).text
+        );
+        let _ = Strategy::default_for(backend);
+    }
+}
+
+fn proc_field(file: &str, key: &str) -> String {
+    std::fs::read_to_string(file)
+        .ok()
+        .and_then(|text| {
+            text.lines()
+                .find(|l| l.starts_with(key))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|v| v.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown".into())
+}
+
+fn command(program: &str, args: &[&str]) -> String {
+    std::process::Command::new(program)
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default()
+}
+
+/// `YYYY-MM-DD HH:MM UTC` without a date crate (days-to-civil, Howard Hinnant's algorithm).
+fn utc_now() -> String {
+    let secs = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
+        rem / 3600,
+        rem % 3600 / 60
+    )
+}
+
+fn main() -> ExitCode {
+    let args = match parse_args() {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("summary: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    // Before any thread starts, so that every thread inherits it.
+    let pinned = if args.pin {
+        weft_bench::compare::pin_to_last_cpu()
+    } else {
+        None
+    };
+    // The runtime every async contestant shares: tokio's default multi-thread flavour (one
+    // worker per core). Blocking Diesel runs on the main thread.
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let started = Instant::now();
+    let in_ci = std::env::var_os("CI").is_some();
+    let mut results = Vec::new();
+    let mut servers = Vec::new();
+    let mut failed = false;
+    let mut failed_backends = 0;
+    for &backend in &args.backends {
+        let env = match rt.block_on(Env::connect(backend)) {
+            Ok(env) => env,
+            Err(e) => {
+                eprintln!("\n*** SKIPPING {backend}: {e} ***\n");
+                failed |= in_ci;
+                failed_backends += 1;
+                continue;
+            }
+        };
+        servers.push((env.name.to_string(), rt.block_on(env.server_version())));
+        for dataset in DATASETS {
+            let wanted: Vec<_> = cases(&env, dataset)
+                .into_iter()
+                .filter(|c| args.only.is_empty() || args.only.iter().any(|w| w == c.workload))
+                .map(|c| (c.workload, c.title))
+                .collect();
+            if wanted.is_empty() {
+                continue;
+            }
+            if let Err(e) = rt.block_on(seed(&env, dataset)) {
+                eprintln!("summary: {e}");
+                return ExitCode::FAILURE;
+            }
+            for mut case in cases(&env, dataset) {
+                if !wanted.contains(&(case.workload, case.title)) {
+                    continue;
+                }
+                if !args.contestant.is_empty() {
+                    case.contestants.retain(|c| {
+                        args.contestant
+                            .iter()
+                            .any(|w| c.label().contains(w.as_str()))
+                    });
+                }
+                eprintln!("{} {} {} …", env.name, case.workload, case.title);
+                let r = measure(&rt, case, &args.budget);
+                for m in &r.measured {
+                    eprintln!(
+                        "    {:<50} {:>10}  ({} runs)",
+                        m.label,
+                        fmt_time(m.median),
+                        m.samples
+                    );
+                }
+                if !r.agree {
+                    eprintln!("    !!! contestants returned different results");
+                    failed = true;
+                }
+                results.push(r);
+            }
+        }
+        if let Err(e) = rt.block_on(cleanup(&env)) {
+            eprintln!("summary: {e}");
+        }
+    }
+
+    let table = report::main_table(&results);
+    println!("\n{table}");
+    if let Some(out) = &args.out {
+        let budget = if args.quick {
+            "--quick (smoke test: not for reading)".to_string()
+        } else {
+            format!(
+                "{} ms of timed runs per contestant per case, in {} interleaved rounds, ≥ {} runs, after a checked first run and {} ms warm-up",
+                args.budget.per_contestant.as_millis(),
+                args.budget.rounds,
+                args.budget.min_samples,
+                args.budget.warmup.as_millis()
+            )
+        };
+        let dirty = !command(
+            "git",
+            &["status", "--porcelain", "--", "../runtime", "../macros"],
+        )
+        .is_empty();
+        let ctx = Context {
+            cpus: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            cpu_model: proc_field("/proc/cpuinfo", "model name"),
+            memory: proc_field("/proc/meminfo", "MemTotal"),
+            kernel: std::fs::read_to_string("/proc/sys/kernel/osrelease")
+                .map(|s| s.trim().to_string())
+                .unwrap_or_default(),
+            rustc: env!("BENCH_RUSTC_VERSION").to_string(),
+            crates: env!("BENCH_CRATE_VERSIONS").to_string(),
+            servers,
+            commit: format!(
+                "{}{}",
+                command("git", &["rev-parse", "--short", "HEAD"]),
+                if dirty {
+                    " + uncommitted changes in runtime/ or macros/"
+                } else {
+                    ""
+                }
+            ),
+            date: utc_now(),
+            budget,
+            pinned: match pinned {
+                Some(cpu) => format!(
+                    "the benchmark process on CPU {cpu} (sched_setaffinity), the servers free to use the others"
+                ),
+                None => "not pinned".to_string(),
+            },
+            wall: started.elapsed(),
+        };
+        let generated = report::render(&ctx, &results);
+        let ctx_line = format!("{} × {}, {}", ctx.cpus, ctx.cpu_model, ctx.date);
+        let existing = std::fs::read_to_string(out).unwrap_or_default();
+        if let Err(e) = std::fs::write(out, report::splice(&existing, &generated)) {
+            eprintln!("summary: writing {out}: {e}");
+            return ExitCode::FAILURE;
+        }
+        eprintln!("wrote {out}");
+        // The README section's table follows the full run it came from.
+        if !args.quick
+            && args.only.is_empty()
+            && args.contestant.is_empty()
+            && args.backends.len() == 3
+            && failed_backends == 0
+        {
+            let perf = concat!(env!("CARGO_MANIFEST_DIR"), "/PERFORMANCE.md");
+            let existing = std::fs::read_to_string(perf).unwrap_or_default();
+            let table = format!(
+                "{}\n_{}; {}; medians of one run of the summary._",
+                report::readme_table(&results),
+                ctx_line,
+                env!("BENCH_RUSTC_VERSION"),
+            );
+            let text = report::splice_between(
+                &existing,
+                "<!-- performance table: begin (generated by the summary) -->",
+                "<!-- performance table: end -->",
+                &table,
+            );
+            if std::fs::write(perf, text).is_ok() {
+                eprintln!("wrote {perf}");
+            }
+        }
+    }
+    eprintln!("total {:.0} s", started.elapsed().as_secs_f64());
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}

@@ -1,0 +1,400 @@
+//! The workloads: which data each needs, and every contestant of each on one backend.
+
+use std::rc::Rc;
+
+use weft::{Backend, Strategy};
+
+use super::data::{Dataset, insert_rows};
+use super::env::{Env, Pool};
+use super::harness::{Case, Contestant, Lib, ResetEvery};
+use super::{diesel_impl, seaorm_impl, sqlx_impl, weft_impl};
+
+/// Every data set, in the order the summary runs them.
+pub const DATASETS: [Dataset; 5] = [
+    Dataset::Users,
+    Dataset::UsersPosts,
+    Dataset::UsersGroups,
+    Dataset::Nested,
+    Dataset::Empty,
+];
+
+/// Drops and recreates every benchmark table, fills it with `dataset`'s rows (through weft on
+/// the shared pool, through Diesel on Diesel's own SQLite database) and refreshes the
+/// planner's statistics.
+pub async fn seed(env: &Env, dataset: Dataset) -> Result<(), String> {
+    use crate::{AllTables, Comment, Group, NotLoaded, Post, User, UsersToGroups};
+    let rows = dataset.rows();
+    let db = env.db;
+    let fail = |e: weft::Error| format!("seeding {dataset:?} on {}: {e}", env.name);
+    db.drop_tables::<AllTables>().await.map_err(fail)?;
+    db.create_tables::<AllTables>().await.map_err(fail)?;
+    if !rows.users.is_empty() {
+        weft::insert_many(rows.users.iter().map(|(id, name, email)| User {
+            id: *id,
+            name: name.clone(),
+            email: email.clone(),
+            groups: NotLoaded,
+            posts: NotLoaded,
+        }))
+        .execute(db)
+        .await
+        .map_err(fail)?;
+    }
+    if !rows.groups.is_empty() {
+        weft::insert_many(rows.groups.iter().map(|(id, name)| Group {
+            id: *id,
+            name: name.clone(),
+        }))
+        .execute(db)
+        .await
+        .map_err(fail)?;
+    }
+    if !rows.links.is_empty() {
+        weft::insert_many(
+            rows.links
+                .iter()
+                .map(|&(user_id, group_id)| UsersToGroups { user_id, group_id }),
+        )
+        .execute(db)
+        .await
+        .map_err(fail)?;
+    }
+    if !rows.posts.is_empty() {
+        weft::insert_many(rows.posts.iter().map(|(id, user_id, title)| Post {
+            id: *id,
+            user_id: *user_id,
+            title: title.clone(),
+            comments: NotLoaded,
+        }))
+        .execute(db)
+        .await
+        .map_err(fail)?;
+    }
+    if !rows.comments.is_empty() {
+        weft::insert_many(rows.comments.iter().map(|(id, post_id, body)| Comment {
+            id: *id,
+            post_id: *post_id,
+            body: body.clone(),
+        }))
+        .execute(db)
+        .await
+        .map_err(fail)?;
+    }
+    let tables = [
+        "bench_users",
+        "bench_groups",
+        "bench_users_to_groups",
+        "bench_posts",
+        "bench_comments",
+        "bench_inserts",
+    ];
+    match env.backend {
+        Backend::Sqlite => {
+            db.execute_sql("ANALYZE", Vec::new()).await.map_err(fail)?;
+        }
+        Backend::Postgres => {
+            for t in tables {
+                db.execute_sql(&format!("VACUUM ANALYZE {t}"), Vec::new())
+                    .await
+                    .map_err(fail)?;
+            }
+        }
+        Backend::MySql => {
+            db.execute_sql(&format!("ANALYZE TABLE {}", tables.join(", ")), Vec::new())
+                .await
+                .map_err(fail)?;
+        }
+    }
+    if let Some(conn) = &env.diesel_sqlite {
+        diesel_impl::seed_sqlite(&mut conn.borrow_mut(), &rows)
+            .map_err(|e| format!("seeding Diesel's SQLite: {e}"))?;
+    }
+    Ok(())
+}
+
+/// Builds the raw sqlx contestant of the env's backend: `sqlx!(env, function(args…))`.
+macro_rules! sqlx_for {
+    ($env:expr, $f:ident($($arg:expr),*)) => {
+        match &$env.pool {
+            Pool::Sqlite(p) => sqlx_impl::sqlite::$f(p.clone() $(, $arg)*),
+            Pool::Postgres(p) => sqlx_impl::postgres::$f(p.clone() $(, $arg)*),
+            Pool::MySql(p) => sqlx_impl::mysql::$f(p.clone() $(, $arg)*),
+        }
+    };
+}
+
+/// Adds the Diesel contestants (blocking on SQLite and PostgreSQL, async on PostgreSQL).
+macro_rules! diesel_for {
+    ($list:expr, $env:expr, $f:ident($($arg:expr),*)) => {{
+        if let Some(c) = &$env.diesel_sqlite {
+            $list.push(Contestant::new(Lib::Diesel, "", diesel_impl::sqlite::$f(c.clone() $(, $arg)*)));
+        }
+        if let Some(c) = &$env.diesel_pg {
+            $list.push(Contestant::new(Lib::Diesel, "", diesel_impl::postgres::$f(c.clone() $(, $arg)*)));
+        }
+        if let Some(c) = &$env.diesel_async {
+            $list.push(Contestant::new(Lib::DieselAsync, "", diesel_impl::pg_async::$f(c.clone() $(, $arg)*)));
+        }
+    }};
+}
+
+/// A case; every contestant on the shared sqlx pool waits (untimed) for its connection to be
+/// back in the pool after each run (see [`super::harness::Settle`]).
+fn case(
+    workload: &'static str,
+    title: &'static str,
+    env: &Env,
+    mut contestants: Vec<Contestant>,
+) -> Case {
+    let settle = std::env::var_os("WEFT_BENCH_NO_SETTLE").is_none();
+    for c in &mut contestants {
+        let pooled = matches!(c.lib, Lib::Weft | Lib::Sqlx | Lib::SeaOrm);
+        if !settle {
+            c.settle = None;
+        } else if pooled && c.settle.is_none() {
+            c.settle = Some(env.pool.settle());
+        }
+    }
+    Case {
+        workload,
+        title,
+        backend: env.name,
+        contestants,
+        reset_every: ResetEvery::Round,
+    }
+}
+
+/// The strategy weft picks on this database, and the other one.
+fn strategies(db: &weft::Db) -> [(Strategy, &'static str); 2] {
+    let default = db.default_strategy();
+    let name = |s| match s {
+        Strategy::SingleStatement => "single statement",
+        Strategy::Batched => "batched",
+    };
+    let other = match default {
+        Strategy::SingleStatement => Strategy::Batched,
+        Strategy::Batched => Strategy::SingleStatement,
+    };
+    [(default, name(default)), (other, name(other))]
+}
+
+/// The cases of `dataset` on `env`'s backend.
+pub fn cases(env: &Env, dataset: Dataset) -> Vec<Case> {
+    let (db, sea) = (env.db, env.sea);
+    match dataset {
+        Dataset::Users => {
+            let mut w1 = vec![
+                Contestant::new(Lib::Weft, "", weft_impl::point_lookup(db)),
+                Contestant::new(Lib::Sqlx, "", sqlx_for!(env, point_lookup())),
+                Contestant::new(Lib::SeaOrm, "", seaorm_impl::point_lookup(sea)),
+            ];
+            diesel_for!(w1, env, point_lookup());
+            if let Some((defaults, pool)) = &env.db_defaults {
+                w1.push(
+                    Contestant::new(
+                        Lib::Weft,
+                        "Db::connect's pool: test_before_acquire",
+                        weft_impl::point_lookup(defaults),
+                    )
+                    .info()
+                    .with_settle(pool.settle()),
+                );
+            }
+            if !matches!(env.pool, Pool::Sqlite(_)) {
+                // Detaches the pool's connection (the pool opens another for the others):
+                // not on SQLite, whose in-memory database lives in that one connection.
+                w1.push(
+                    Contestant::new(
+                        Lib::Sqlx,
+                        "connection held, no pool checkout",
+                        sqlx_for!(env, point_lookup_held()),
+                    )
+                    .info(),
+                );
+            }
+            let scan = |n: Option<u64>| {
+                let mut list = vec![
+                    Contestant::new(Lib::Weft, "", weft_impl::scan(db, n)),
+                    Contestant::new(Lib::Sqlx, "", sqlx_for!(env, scan(n))),
+                    Contestant::new(Lib::SeaOrm, "", seaorm_impl::scan(sea, n)),
+                ];
+                diesel_for!(list, env, scan(n));
+                list
+            };
+            vec![
+                case("W1", "point lookup by primary key (10,000 users)", env, w1),
+                case("W2", "scan and decode 100 users", env, scan(Some(100))),
+                case("W2", "scan and decode 10,000 users", env, scan(None)),
+            ]
+        }
+        Dataset::UsersPosts => {
+            let mut list = vec![
+                Contestant::new(Lib::Weft, "", weft_impl::left_join(db)),
+                Contestant::new(Lib::Sqlx, "", sqlx_for!(env, left_join())),
+                Contestant::new(Lib::SeaOrm, "", seaorm_impl::left_join(sea)),
+            ];
+            diesel_for!(list, env, left_join());
+            vec![case(
+                "W3",
+                "users left join posts, 5,049 joined rows",
+                env,
+                list,
+            )]
+        }
+        Dataset::UsersGroups => {
+            let m2m = |page: bool| {
+                let [(_, default_name), (other, other_name)] = strategies(env.db);
+                let mut list = vec![
+                    Contestant::new(
+                        Lib::Weft,
+                        default_name,
+                        weft_impl::many_to_many(db, page, None),
+                    ),
+                    Contestant::new(
+                        Lib::Weft,
+                        other_name,
+                        weft_impl::many_to_many(db, page, Some(other)),
+                    )
+                    .secondary(),
+                    Contestant::new(
+                        Lib::Sqlx,
+                        "single statement",
+                        sqlx_for!(env, many_to_many_json(page)),
+                    ),
+                    Contestant::new(
+                        Lib::Sqlx,
+                        "batched",
+                        sqlx_for!(env, many_to_many_batched(page)),
+                    ),
+                    Contestant::new(
+                        Lib::SeaOrm,
+                        "Entity Loader",
+                        seaorm_impl::many_to_many_loader(sea, page),
+                    ),
+                    Contestant::new(
+                        Lib::SeaOrm,
+                        "load_many",
+                        seaorm_impl::many_to_many_load_many(sea, page),
+                    ),
+                ];
+                diesel_for!(list, env, many_to_many(page));
+                list
+            };
+            vec![
+                case(
+                    "W4",
+                    "100-user page with groups (many-to-many)",
+                    env,
+                    m2m(true),
+                ),
+                case(
+                    "W4",
+                    "1,000 users with groups (10,000 links)",
+                    env,
+                    m2m(false),
+                ),
+            ]
+        }
+        Dataset::Nested => {
+            let [(_, default_name), (other, other_name)] = strategies(env.db);
+            let mut list = vec![
+                Contestant::new(Lib::Weft, default_name, weft_impl::nested(db, None)),
+                Contestant::new(Lib::Weft, other_name, weft_impl::nested(db, Some(other)))
+                    .secondary(),
+                Contestant::new(Lib::Sqlx, "single statement", sqlx_for!(env, nested_json())),
+                Contestant::new(Lib::Sqlx, "batched", sqlx_for!(env, nested_batched())),
+                Contestant::new(
+                    Lib::SeaOrm,
+                    "Entity Loader",
+                    seaorm_impl::nested_loader(sea),
+                ),
+                Contestant::new(Lib::SeaOrm, "load_many", seaorm_impl::nested_load_many(sea)),
+            ];
+            diesel_for!(list, env, nested());
+            vec![case(
+                "W5",
+                "100 users → 1,000 posts → 10,000 comments",
+                env,
+                list,
+            )]
+        }
+        Dataset::Empty => {
+            let insert = |n: usize, tx: bool, workload_title: &'static str| {
+                let rows = Rc::new(insert_rows(n));
+                let reset = || weft_impl::truncate_inserts(db);
+                let mut list = vec![
+                    Contestant::new(Lib::Weft, "", weft_impl::insert(db, rows.clone(), tx))
+                        .with_reset(reset()),
+                    Contestant::new(
+                        Lib::Sqlx,
+                        "VALUES",
+                        sqlx_for!(env, insert(rows.clone(), tx)),
+                    )
+                    .with_reset(reset()),
+                ];
+                if let (Pool::Postgres(p), true) = (&env.pool, n > 1) {
+                    list.push(
+                        Contestant::new(
+                            Lib::Sqlx,
+                            "UNNEST",
+                            sqlx_impl::insert_unnest(p.clone(), rows.clone(), tx),
+                        )
+                        .with_reset(reset()),
+                    );
+                }
+                list.push(
+                    Contestant::new(Lib::SeaOrm, "", seaorm_impl::insert(sea, rows.clone(), tx))
+                        .with_reset(reset()),
+                );
+                if let Some(c) = &env.diesel_sqlite {
+                    list.push(
+                        Contestant::new(
+                            Lib::Diesel,
+                            "",
+                            diesel_impl::sqlite::insert(c.clone(), rows.clone(), tx),
+                        )
+                        .with_reset(diesel_impl::truncate_sqlite(c.clone())),
+                    );
+                }
+                if let Some(c) = &env.diesel_pg {
+                    list.push(
+                        Contestant::new(
+                            Lib::Diesel,
+                            "",
+                            diesel_impl::postgres::insert(c.clone(), rows.clone(), tx),
+                        )
+                        .with_reset(reset()),
+                    );
+                }
+                if let Some(c) = &env.diesel_async {
+                    list.push(
+                        Contestant::new(
+                            Lib::DieselAsync,
+                            "",
+                            diesel_impl::pg_async::insert(c.clone(), rows.clone(), tx),
+                        )
+                        .with_reset(reset()),
+                    );
+                }
+                let mut c = case("W6", workload_title, env, list);
+                if n >= 10_000 {
+                    c.reset_every = ResetEvery::Sample;
+                }
+                c
+            };
+            vec![
+                insert(1, false, "insert 1 row"),
+                insert(100, false, "insert 100 rows in one statement"),
+                insert(10_000, true, "insert 10,000 rows in one transaction"),
+            ]
+        }
+    }
+}
+
+/// Drops every benchmark table (servers are shared; leave nothing behind).
+pub async fn cleanup(env: &Env) -> Result<(), String> {
+    env.db
+        .drop_tables::<crate::AllTables>()
+        .await
+        .map_err(|e| format!("dropping the bench tables on {}: {e}", env.name))
+}

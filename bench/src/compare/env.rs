@@ -1,0 +1,232 @@
+//! One backend's connections: a sqlx pool shared by weft, raw sqlx and SeaORM, plus Diesel's
+//! own connections.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::str::FromStr;
+
+use diesel::Connection as _;
+use diesel_async::AsyncConnection as _;
+use sea_orm::DatabaseConnection;
+use weft::{Backend, Db};
+
+use super::harness::Settle;
+
+/// The sqlx pool of one backend.
+#[derive(Clone)]
+pub enum Pool {
+    /// SQLite (in memory).
+    Sqlite(sqlx::SqlitePool),
+    /// PostgreSQL.
+    Postgres(sqlx::PgPool),
+    /// MariaDB.
+    MySql(sqlx::MySqlPool),
+}
+
+/// Everything the contestants of one backend use.
+pub struct Env {
+    /// The backend.
+    pub backend: Backend,
+    /// Its name in tables.
+    pub name: &'static str,
+    /// The server URL (`sqlite::memory:` for SQLite).
+    pub url: String,
+    /// The shared sqlx pool.
+    pub pool: Pool,
+    /// weft over the shared pool.
+    pub db: &'static Db,
+    /// weft over a pool built like `Db::connect` builds it (sqlx's defaults: up to 10
+    /// connections, `test_before_acquire`), and that pool, for one informational row. Servers
+    /// only: an in-memory SQLite database lives in its one connection.
+    pub db_defaults: Option<(&'static Db, Pool)>,
+    /// SeaORM over the shared pool.
+    pub sea: &'static DatabaseConnection,
+    /// Diesel on SQLite: its own in-memory database, seeded with the same rows.
+    pub diesel_sqlite: Option<Rc<RefCell<diesel::SqliteConnection>>>,
+    /// Diesel on PostgreSQL.
+    pub diesel_pg: Option<Rc<RefCell<diesel::PgConnection>>>,
+    /// diesel-async (PostgreSQL).
+    pub diesel_async: Option<Rc<tokio::sync::Mutex<diesel_async::AsyncPgConnection>>>,
+}
+
+fn leak<T>(value: T) -> &'static T {
+    Box::leak(Box::new(value))
+}
+
+/// The server URLs (`WEFT_TEST_POSTGRES_URL`, `WEFT_TEST_MYSQL_URL` override them).
+pub fn server_url(backend: Backend) -> String {
+    match backend {
+        Backend::Sqlite => "sqlite::memory:".into(),
+        Backend::Postgres => std::env::var("WEFT_TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into()),
+        Backend::MySql => std::env::var("WEFT_TEST_MYSQL_URL")
+            .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".into()),
+    }
+}
+
+/// The pool options every sqlx-based contestant shares: one connection (the benchmark is
+/// sequential; one connection also means one statement cache), never closed, and no ping
+/// before each checkout (sqlx's `test_before_acquire` default would add a round trip to
+/// every statement of every contestant).
+macro_rules! pool_options {
+    ($opts:ty) => {
+        <$opts>::new()
+            .max_connections(1)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .test_before_acquire(false)
+    };
+}
+
+impl Pool {
+    /// Connections idle in the pool, and open in all.
+    pub fn idle_and_size(&self) -> (usize, u32) {
+        match self {
+            Pool::Sqlite(p) => (p.num_idle(), p.size()),
+            Pool::Postgres(p) => (p.num_idle(), p.size()),
+            Pool::MySql(p) => (p.num_idle(), p.size()),
+        }
+    }
+
+    /// See [`Settle`]: resolves once every open connection is idle again.
+    pub fn settle(&self) -> Settle {
+        let pool = self.clone();
+        Box::new(move || {
+            let pool = pool.clone();
+            Box::pin(async move {
+                // Bounded: a connection that never comes back must not hang the benchmark.
+                for _ in 0..1_000_000 {
+                    let (idle, size) = pool.idle_and_size();
+                    if idle >= size as usize {
+                        break;
+                    }
+                    // Let the returning task (and SQLite's worker thread) have the CPU.
+                    std::thread::yield_now();
+                    tokio::task::yield_now().await;
+                }
+                0
+            })
+        })
+    }
+}
+
+impl Env {
+    /// Connects to `backend`. Errors name what could not be reached.
+    pub async fn connect(backend: Backend) -> Result<Env, String> {
+        let url = server_url(backend);
+        let err = |what: &str, e: &dyn std::fmt::Display| format!("{what} on {backend}: {e}");
+        match backend {
+            Backend::Sqlite => {
+                let opts = sqlx::sqlite::SqliteConnectOptions::from_str(&url)
+                    .map_err(|e| err("sqlite options", &e))?;
+                let pool = pool_options!(sqlx::sqlite::SqlitePoolOptions)
+                    .connect_with(opts)
+                    .await
+                    .map_err(|e| err("sqlx connect", &e))?;
+                let mut diesel = diesel::SqliteConnection::establish(":memory:")
+                    .map_err(|e| err("diesel connect", &e))?;
+                // What sqlx sets on every SQLite connection.
+                diesel::RunQueryDsl::execute(
+                    diesel::sql_query("PRAGMA foreign_keys = ON"),
+                    &mut diesel,
+                )
+                .map_err(|e| err("diesel pragma", &e))?;
+                Ok(Env {
+                    backend,
+                    name: "SQLite",
+                    url,
+                    db: leak(Db::from_sqlite_pool(pool.clone())),
+                    db_defaults: None,
+                    sea: leak(sea_orm::SqlxSqliteConnector::from_sqlx_sqlite_pool(
+                        pool.clone(),
+                    )),
+                    pool: Pool::Sqlite(pool),
+                    diesel_sqlite: Some(Rc::new(RefCell::new(diesel))),
+                    diesel_pg: None,
+                    diesel_async: None,
+                })
+            }
+            Backend::Postgres => {
+                let pool = pool_options!(sqlx::postgres::PgPoolOptions)
+                    .connect(&url)
+                    .await
+                    .map_err(|e| err("sqlx connect", &e))?;
+                let diesel =
+                    diesel::PgConnection::establish(&url).map_err(|e| err("diesel connect", &e))?;
+                let diesel_async = diesel_async::AsyncPgConnection::establish(&url)
+                    .await
+                    .map_err(|e| err("diesel-async connect", &e))?;
+                let defaults = sqlx::postgres::PgPoolOptions::new()
+                    .connect(&url)
+                    .await
+                    .map_err(|e| err("sqlx connect", &e))?;
+                Ok(Env {
+                    backend,
+                    name: "PostgreSQL",
+                    url,
+                    db: leak(Db::from_postgres_pool(pool.clone())),
+                    db_defaults: Some((
+                        leak(Db::from_postgres_pool(defaults.clone())),
+                        Pool::Postgres(defaults),
+                    )),
+                    sea: leak(sea_orm::SqlxPostgresConnector::from_sqlx_postgres_pool(
+                        pool.clone(),
+                    )),
+                    pool: Pool::Postgres(pool),
+                    diesel_sqlite: None,
+                    diesel_pg: Some(Rc::new(RefCell::new(diesel))),
+                    diesel_async: Some(Rc::new(tokio::sync::Mutex::new(diesel_async))),
+                })
+            }
+            Backend::MySql => {
+                let pool = pool_options!(sqlx::mysql::MySqlPoolOptions)
+                    .connect(&url)
+                    .await
+                    .map_err(|e| err("sqlx connect", &e))?;
+                let db = Db::from_mysql_pool(pool.clone())
+                    .await
+                    .map_err(|e| err("weft", &e))?;
+                let defaults = sqlx::mysql::MySqlPoolOptions::new()
+                    .connect(&url)
+                    .await
+                    .map_err(|e| err("sqlx connect", &e))?;
+                Ok(Env {
+                    backend,
+                    name: "MariaDB",
+                    url,
+                    db: leak(db),
+                    db_defaults: Some((
+                        leak(
+                            Db::from_mysql_pool(defaults.clone())
+                                .await
+                                .map_err(|e| err("weft", &e))?,
+                        ),
+                        Pool::MySql(defaults),
+                    )),
+                    sea: leak(sea_orm::SqlxMySqlConnector::from_sqlx_mysql_pool(
+                        pool.clone(),
+                    )),
+                    pool: Pool::MySql(pool),
+                    diesel_sqlite: None,
+                    diesel_pg: None,
+                    diesel_async: None,
+                })
+            }
+        }
+    }
+
+    /// The server's version string.
+    pub async fn server_version(&self) -> String {
+        let sql = match self.backend {
+            Backend::Sqlite => "SELECT 'SQLite ' || sqlite_version()",
+            Backend::Postgres | Backend::MySql => "SELECT version()",
+        };
+        let r = match &self.pool {
+            Pool::Sqlite(p) => sqlx::query_scalar::<_, String>(sql).fetch_one(p).await,
+            Pool::Postgres(p) => sqlx::query_scalar::<_, String>(sql).fetch_one(p).await,
+            Pool::MySql(p) => sqlx::query_scalar::<_, String>(sql).fetch_one(p).await,
+        };
+        r.unwrap_or_else(|e| format!("unknown ({e})"))
+    }
+}
