@@ -627,7 +627,6 @@ strategy_test!(async fn text_composite_and_mixed_width_keys(db, strategy) {
     Ok(())
 });
 
-
 /// Wider than PostgreSQL's 100-argument limit for one `json_build_array`.
 #[derive(Table, Debug, Clone, PartialEq)]
 #[table(name = "wide_rows")]
