@@ -118,18 +118,6 @@ fn proc_field(file: &str, key: &str) -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
-fn command(program: &str, args: &[&str]) -> String {
-    std::process::Command::new(program)
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .and_then(|o| String::from_utf8(o.stdout).ok())
-        .map(|s| s.trim().to_string())
-        .unwrap_or_default()
-}
-
 /// `YYYY-MM-DD HH:MM UTC` without a date crate (days-to-civil, Howard Hinnant's algorithm).
 fn utc_now() -> String {
     let secs = SystemTime::now()
@@ -161,6 +149,8 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // Counted before pinning (afterwards this process sees one CPU).
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
     // Before any thread starts, so that every thread inherits it.
     let pinned = if args.pin {
         weft_bench::compare::pin_to_last_cpu()
@@ -250,13 +240,8 @@ fn main() -> ExitCode {
                 args.budget.warmup.as_millis()
             )
         };
-        let dirty = !command(
-            "git",
-            &["status", "--porcelain", "--", "../runtime", "../macros"],
-        )
-        .is_empty();
         let ctx = Context {
-            cpus: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            cpus,
             cpu_model: proc_field("/proc/cpuinfo", "model name"),
             memory: proc_field("/proc/meminfo", "MemTotal"),
             kernel: std::fs::read_to_string("/proc/sys/kernel/osrelease")
@@ -265,15 +250,7 @@ fn main() -> ExitCode {
             rustc: env!("BENCH_RUSTC_VERSION").to_string(),
             crates: env!("BENCH_CRATE_VERSIONS").to_string(),
             servers,
-            commit: format!(
-                "{}{}",
-                command("git", &["rev-parse", "--short", "HEAD"]),
-                if dirty {
-                    " + uncommitted changes in runtime/ or macros/"
-                } else {
-                    ""
-                }
-            ),
+            commit: env!("BENCH_WEFT_COMMIT").to_string(),
             date: utc_now(),
             budget,
             pinned: match pinned {

@@ -22,7 +22,8 @@ pub struct Context {
     pub crates: String,
     /// Per backend: its server version.
     pub servers: Vec<(String, String)>,
-    /// The weft commit (and whether the tree had local changes).
+    /// The weft commit the binary was built from (and whether runtime/ or macros/ had local
+    /// changes then).
     pub commit: String,
     /// UTC date and time.
     pub date: String,
@@ -72,12 +73,12 @@ pub fn target(case: &CaseResult) -> Option<(bool, String)> {
     let weft = representative(case, Lib::Weft)?;
     let sqlx = ratio(Some(weft), representative(case, Lib::Sqlx))?;
     match case.workload {
-        "W1" | "W2" | "W6" => Some((sqlx <= 1.05, format!("≤ 1.05× sqlx: {sqlx:.2}"))),
+        "W1" | "W2" | "W6" => Some((sqlx <= 1.05, format!("≤ 1.05× sqlx: {sqlx:.3}"))),
         "W4" | "W5" => {
             let sea = ratio(Some(weft), representative(case, Lib::SeaOrm))?;
             Some((
                 sqlx <= 1.0 && sea <= 0.5,
-                format!("≤ 1.00× best sqlx: {sqlx:.2}; ≤ 0.5× SeaORM: {sea:.2}"),
+                format!("≤ 1.00× best sqlx: {sqlx:.3}; ≤ 0.5× SeaORM: {sea:.3}"),
             ))
         }
         _ => None,
