@@ -62,12 +62,10 @@ impl Backend {
                 out.push('$');
                 push_usize(out, n);
             }
-            Backend::Sqlite => {
-                // Numbered placeholders keep the text stable and readable in logs.
-                out.push('?');
-                push_usize(out, n);
+            Backend::Sqlite | Backend::MySql => {
+                let _ = n;
+                out.push('?')
             }
-            Backend::MySql => out.push('?'),
         }
     }
 

@@ -93,6 +93,7 @@ impl Db {
                 #[cfg(feature = "postgres")]
                 {
                     let pool = sqlx::postgres::PgPoolOptions::new()
+                        .test_before_acquire(false)
                         .connect(url)
                         .await
                         .map_err(connect_err)?;
@@ -106,6 +107,7 @@ impl Db {
                 {
                     let url = url.replacen("mariadb:", "mysql:", 1);
                     let pool = sqlx::mysql::MySqlPoolOptions::new()
+                        .test_before_acquire(false)
                         .connect(&url)
                         .await
                         .map_err(connect_err)?;
@@ -189,7 +191,7 @@ impl Db {
     /// no `ORDER BY` or `LIMIT`.
     pub fn default_strategy(&self) -> crate::relation::Strategy {
         match self.backend() {
-            Backend::MySql if !self.inner.mariadb => crate::relation::Strategy::Batched,
+            Backend::MySql => crate::relation::Strategy::Batched,
             backend => crate::relation::Strategy::default_for(backend),
         }
     }
@@ -540,6 +542,72 @@ macro_rules! on_target {
             _ => unreachable!("a transaction always belongs to its database's backend"),
         }
     }};
+}
+
+/// A pooled connection held for the statements of one relational query.
+pub(crate) enum Held {
+    #[cfg(feature = "sqlite")]
+    Sqlite(sqlx::pool::PoolConnection<sqlx::Sqlite>),
+    #[cfg(feature = "postgres")]
+    Postgres(sqlx::pool::PoolConnection<sqlx::Postgres>),
+    #[cfg(feature = "mysql")]
+    MySql(sqlx::pool::PoolConnection<sqlx::MySql>),
+}
+
+impl<'a> Target<'a> {
+    /// The database, for as long as the target borrows it.
+    pub(crate) fn db_ref(&self) -> &'a Db {
+        self.db
+    }
+
+    /// A pooled connection to run several statements on, when this target is the pool.
+    pub(crate) async fn hold(&self) -> Result<Option<Held>> {
+        if self.conn.is_some() {
+            return Ok(None);
+        }
+        let err = |source| Error::Query {
+            sql: "(acquiring a connection)".into(),
+            source,
+        };
+        Ok(Some(match &self.db.inner.pool {
+            #[cfg(feature = "sqlite")]
+            Pool::Sqlite(p) => Held::Sqlite(p.acquire().await.map_err(err)?),
+            #[cfg(feature = "postgres")]
+            Pool::Postgres(p) => Held::Postgres(p.acquire().await.map_err(err)?),
+            #[cfg(feature = "mysql")]
+            Pool::MySql(p) => Held::MySql(p.acquire().await.map_err(err)?),
+        }))
+    }
+
+    /// A target on a held connection.
+    pub(crate) fn on_held<'h>(db: &'h Db, held: &'h mut Held) -> Target<'h> {
+        let conn = match held {
+            #[cfg(feature = "sqlite")]
+            Held::Sqlite(c) => ConnRef::Sqlite(&mut **c),
+            #[cfg(feature = "postgres")]
+            Held::Postgres(c) => ConnRef::Postgres(&mut **c),
+            #[cfg(feature = "mysql")]
+            Held::MySql(c) => ConnRef::MySql(&mut **c),
+        };
+        Target {
+            db,
+            conn: Some(conn),
+        }
+    }
+
+    /// This target, reborrowed.
+    pub(crate) fn reborrow(&mut self) -> Target<'_> {
+        let conn = match &mut self.conn {
+            None => None,
+            #[cfg(feature = "sqlite")]
+            Some(ConnRef::Sqlite(c)) => Some(ConnRef::Sqlite(&mut **c)),
+            #[cfg(feature = "postgres")]
+            Some(ConnRef::Postgres(c)) => Some(ConnRef::Postgres(&mut **c)),
+            #[cfg(feature = "mysql")]
+            Some(ConnRef::MySql(c)) => Some(ConnRef::MySql(&mut **c)),
+        };
+        Target { db: self.db, conn }
+    }
 }
 
 impl Target<'_> {

@@ -113,6 +113,12 @@ backend_test!(async fn order_limit_offset_count(db) {
     assert_eq!(first.map(|u| u.name), Some("bob".into()));
     let none = weft::select::<User>().filter(User::age.gt(100)).first(&db).await?;
     assert!(none.is_none());
+    // `first` keeps the query's own limit and offset: the first row of that window.
+    let by_id = || weft::select::<User>().columns(User::name).order_by(User::id);
+    assert_eq!(by_id().offset(1).first(&db).await?.as_deref(), Some("bob"));
+    assert_eq!(by_id().limit(2).offset(2).first(&db).await?.as_deref(), Some("cat"));
+    assert_eq!(by_id().limit(0).first(&db).await?, None);
+    assert_eq!(by_id().offset(1).one(&db).await?, "bob");
     match weft::select::<User>().filter(User::age.gt(100)).one(&db).await {
         Err(Error::NotFound { sql }) => assert!(sql.starts_with("SELECT"), "{sql}"),
         other => panic!("expected NotFound, got {other:?}"),

@@ -23,7 +23,7 @@ fn left_join_per_dialect() {
     let sqlite = left_join().to_sql(Backend::Sqlite);
     assert_eq!(
         sqlite.text,
-        r#"SELECT "users"."id", "users"."name", "users"."email", "users"."age", "users"."active", "posts"."id", "posts"."user_id", "posts"."title", "posts"."score" FROM "users" LEFT JOIN "posts" ON "posts"."user_id" = "users"."id" WHERE ("users"."age" >= ?1 AND ("posts"."title" LIKE ?2 OR "posts"."id" IS NULL)) ORDER BY "users"."name" DESC LIMIT ?3 OFFSET ?4"#
+        r#"SELECT "users"."id", "users"."name", "users"."email", "users"."age", "users"."active", "posts"."id", "posts"."user_id", "posts"."title", "posts"."score" FROM "users" LEFT JOIN "posts" ON "posts"."user_id" = "users"."id" WHERE ("users"."age" >= ? AND ("posts"."title" LIKE ? OR "posts"."id" IS NULL)) ORDER BY "users"."name" DESC LIMIT ? OFFSET ?"#
     );
     assert_eq!(
         sqlite.binds,
@@ -71,7 +71,7 @@ fn mutations_per_dialect() {
     );
     assert_eq!(
         insert.to_sql(Backend::Sqlite)[0].text,
-        r#"INSERT INTO "users" ("id", "name", "email", "age") VALUES (NULL, ?1, ?2, ?3), (?4, ?5, ?6, 0)"#
+        r#"INSERT INTO "users" ("id", "name", "email", "age") VALUES (NULL, ?, ?, ?), (?, ?, ?, 0)"#
     );
     let returning = weft::insert(new_user("a", None, 1)).returning_columns((User::id,));
     assert_eq!(

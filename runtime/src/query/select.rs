@@ -7,7 +7,7 @@ use crate::backend::Backend;
 use crate::error::{Error, Result};
 use crate::exec::Executor;
 use crate::expr::{BinOp, Condition, Direction, IntoOrder, Node, Within};
-use crate::render::{Renderer, Sql};
+use crate::render::{Limit, Renderer, Sql};
 use crate::row::RowReader;
 use crate::schema::{Table, TableMeta};
 
@@ -45,7 +45,7 @@ pub struct Select<S, Sel> {
     selection: Sel,
     filter: Option<Node>,
     order: Vec<(Node, Direction)>,
-    limit: Option<u64>,
+    limit: Option<Limit>,
     offset: Option<u64>,
     _tables: PhantomData<fn() -> S>,
 }
@@ -139,7 +139,7 @@ impl<S, Sel: Selection> Select<S, Sel> {
 
     /// Returns at most `n` rows.
     pub fn limit(mut self, n: u64) -> Self {
-        self.limit = Some(n);
+        self.limit = Some(Limit::Rows(n));
         self
     }
 
@@ -258,12 +258,12 @@ impl<S, Sel: Selection> Select<S, Sel> {
 
     /// The first matching row, if any (sends `LIMIT 1`).
     pub async fn first(self, executor: impl Executor) -> Result<Option<Sel::Output>> {
-        Ok(self.limit(1).all(executor).await?.into_iter().next())
+        Ok(self.first_row().all(executor).await?.into_iter().next())
     }
 
     /// The first matching row; [`Error::NotFound`] if there is none.
     pub async fn one(self, mut executor: impl Executor) -> Result<Sel::Output> {
-        let query = self.limit(1);
+        let query = self.first_row();
         let backend = executor.target().db().backend();
         match query.all(executor).await?.into_iter().next() {
             Some(row) => Ok(row),
@@ -271,6 +271,11 @@ impl<S, Sel: Selection> Select<S, Sel> {
                 sql: query.to_sql(backend).text,
             }),
         }
+    }
+
+    fn first_row(mut self) -> Self {
+        self.limit = Limit::first_of(self.limit);
+        self
     }
 
     /// The SQL of [`count`](Self::count) for `backend`.

@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::exec::Executor;
 use crate::expr::{Condition, Direction, IntoOrder, Node, Within};
 use crate::query::Selection;
-use crate::render::{Renderer, Sql};
+use crate::render::{Limit, Renderer, Sql};
 use crate::row::RowReader;
 use crate::schema::Table;
 
@@ -51,7 +51,9 @@ pub fn find_many<T: Table>() -> FindMany<Base<T>> {
 /// Starts a relational query that returns the first row of `T` (if any), with the relations
 /// `.with(…)` adds: run it with [`FindMany::first`].
 pub fn find_first<T: Table>() -> FindMany<Base<T>> {
-    find_many::<T>().limit(1)
+    let mut query = find_many::<T>();
+    query.limit = Some(Limit::FirstRow);
+    query
 }
 
 /// A relational query whose rows are `L::Out`: `T` with every loaded relation filled in.
@@ -60,7 +62,7 @@ pub struct FindMany<L, E = NoExtras> {
     loader: L,
     filter: Option<Node>,
     order: Vec<(Node, Direction)>,
-    limit: Option<u64>,
+    limit: Option<Limit>,
     offset: Option<u64>,
     strategy: Option<Strategy>,
     extras: E,
@@ -197,7 +199,7 @@ impl<L: Loader, E: RootExtras> FindMany<L, E> {
 
     /// Returns at most `n` rows.
     pub fn limit(mut self, n: u64) -> Self {
-        self.limit = Some(n);
+        self.limit = Some(Limit::Rows(n));
         self
     }
 
@@ -311,6 +313,13 @@ impl<L: Loader, E: RootExtras> FindMany<L, E> {
                     .await
             }
             Strategy::Batched => {
+                // One pooled connection for every statement of the load.
+                let mut held = target.hold().await?;
+                let db = target.db_ref();
+                let mut target = match held.as_mut() {
+                    Some(h) => crate::exec::Target::on_held(db, h),
+                    None => target.reborrow(),
+                };
                 let sql = self.root_sql(backend);
                 let plans = self.plans();
                 let key_cols: Vec<_> = plans.iter().map(key_positions).collect();
@@ -349,6 +358,8 @@ impl<L: Loader, E: RootExtras> FindMany<L, E> {
 
     /// The first matching row, with its relations (sends `LIMIT 1`).
     pub async fn first(self, executor: impl Executor) -> Result<Option<E::Row<L::Out>>> {
-        Ok(self.limit(1).all(executor).await?.into_iter().next())
+        let mut query = self;
+        query.limit = Limit::first_of(query.limit);
+        Ok(query.all(executor).await?.into_iter().next())
     }
 }

@@ -261,7 +261,8 @@ where
             }
             let sql_text = sqls.first().map(String::as_str).unwrap_or("");
             // Rows per parent key, in the statement's order.
-            let mut by_parent: HashMap<Key, Vec<usize>> = HashMap::with_capacity(distinct.len());
+            let mut by_parent: HashMap<Key, Vec<usize>, KeyBuild> =
+                HashMap::with_capacity_and_hasher(distinct.len(), KeyBuild::default());
             for (i, row) in fetched.iter().enumerate() {
                 let parent = read_key(row.as_ref(), 0, &parent_types, sql_text, M::META)?;
                 by_parent.entry(parent).or_default().push(i);
@@ -374,9 +375,40 @@ pub(crate) fn read_key(
     sql: &str,
     meta: &super::RelationMeta,
 ) -> Result<Key> {
-    let cols: Vec<usize> = (idx..idx + types.len()).collect();
-    read_key_at(row, &cols, types, sql, meta)
+    types
+        .iter()
+        .enumerate()
+        .map(|(i, &t)| read_part(row, idx + i, t))
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map(Key)
+        .map_err(|m| relation_error(meta, m, sql))
 }
+
+/// A cheap hasher for keys (FxHash's multiply-rotate; keys are not attacker-chosen here).
+#[derive(Default, Clone, Copy)]
+pub(crate) struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_i64(&mut self, n: i64) {
+        self.write_u64(n as u64);
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+}
+
+pub(crate) type KeyBuild = std::hash::BuildHasherDefault<KeyHasher>;
 
 /// Reads the key in columns `cols`.
 pub(crate) fn read_key_at(
