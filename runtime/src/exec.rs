@@ -647,24 +647,6 @@ impl Target<'_> {
         instrumented(db, sql, work, |rows: &Vec<O>| rows.len() as u64).await
     }
 
-    /// Runs `sql` and keeps its rows undecoded.
-    pub(crate) async fn fetch_rows(&mut self, sql: &Sql) -> Result<Vec<crate::row::OwnedRow>> {
-        let db = self.db;
-        let work = async {
-            on_target!(self, sql, |e, args| {
-                let rows = sqlx::query_with(AssertSqlSafe(sql.text.as_str()), args)
-                    .fetch_all(e)
-                    .await
-                    .map_err(|source| query_error(sql, source))?;
-                Ok(rows
-                    .into_iter()
-                    .map(AsRowRef::into_owned)
-                    .collect::<Vec<_>>())
-            })
-        };
-        instrumented(db, sql, work, |rows: &Vec<_>| rows.len() as u64).await
-    }
-
     /// Runs `sql`, returning the number of rows affected.
     pub(crate) async fn execute(&mut self, sql: &Sql) -> Result<u64> {
         let db = self.db;
@@ -709,7 +691,6 @@ async fn instrumented<T>(
 
 trait AsRowRef {
     fn row_ref(&self) -> RowRef<'_>;
-    fn into_owned(self) -> crate::row::OwnedRow;
 }
 
 #[cfg(feature = "sqlite")]
@@ -717,26 +698,17 @@ impl AsRowRef for sqlx::sqlite::SqliteRow {
     fn row_ref(&self) -> RowRef<'_> {
         RowRef::Sqlite(self)
     }
-    fn into_owned(self) -> crate::row::OwnedRow {
-        crate::row::OwnedRow::Sqlite(self)
-    }
 }
 #[cfg(feature = "postgres")]
 impl AsRowRef for sqlx::postgres::PgRow {
     fn row_ref(&self) -> RowRef<'_> {
         RowRef::Postgres(self)
     }
-    fn into_owned(self) -> crate::row::OwnedRow {
-        crate::row::OwnedRow::Postgres(self)
-    }
 }
 #[cfg(feature = "mysql")]
 impl AsRowRef for sqlx::mysql::MySqlRow {
     fn row_ref(&self) -> RowRef<'_> {
         RowRef::MySql(self)
-    }
-    fn into_owned(self) -> crate::row::OwnedRow {
-        crate::row::OwnedRow::MySql(self)
     }
 }
 

@@ -33,31 +33,6 @@ impl RowRef<'_> {
     }
 }
 
-/// An owned result row of any backend (kept when one row is decoded more than once).
-#[doc(hidden)]
-pub enum OwnedRow {
-    #[cfg(feature = "sqlite")]
-    Sqlite(sqlx::sqlite::SqliteRow),
-    #[cfg(feature = "postgres")]
-    Postgres(sqlx::postgres::PgRow),
-    #[cfg(feature = "mysql")]
-    MySql(sqlx::mysql::MySqlRow),
-}
-
-impl OwnedRow {
-    /// The borrowed view decoders read.
-    pub fn as_ref(&self) -> RowRef<'_> {
-        match self {
-            #[cfg(feature = "sqlite")]
-            OwnedRow::Sqlite(r) => RowRef::Sqlite(r),
-            #[cfg(feature = "postgres")]
-            OwnedRow::Postgres(r) => RowRef::Postgres(r),
-            #[cfg(feature = "mysql")]
-            OwnedRow::MySql(r) => RowRef::MySql(r),
-        }
-    }
-}
-
 pub(crate) fn decode_message(e: sqlx::Error) -> String {
     match e {
         sqlx::Error::ColumnDecode { source, .. } => source.to_string(),

@@ -242,56 +242,96 @@ where
             let mine: Vec<Key> = keys.iter().map(|k| k[self.index].clone()).collect();
             let prev = self.prev.attach_batched(&mut *target, rows, keys).await?;
             let plan = PlanRef::of(&self.rel);
-            let child_key_cols: Vec<_> = plan.children.iter().map(key_positions).collect();
             let parent_types = child_key_types(&plan);
             let width = parent_types.len();
+            // The nested relations' key columns, after the parent key this statement leads with.
+            let child_key_cols: Vec<(Vec<usize>, Vec<SqlType>)> = plan
+                .children
+                .iter()
+                .map(|child| {
+                    let (cols, types) = key_positions(child);
+                    (cols.iter().map(|c| c + width).collect(), types)
+                })
+                .collect();
 
-            // One statement for every parent's related rows; NULL keys match nothing.
-            let mut distinct: Vec<Key> = mine.iter().filter(|k| !k.has_null()).cloned().collect();
-            distinct.sort();
-            distinct.dedup();
-            let mut fetched = Vec::new();
-            let mut sqls = Vec::new();
-            if !distinct.is_empty() {
+            // Each distinct parent key (NULL keys match nothing) gets one bucket per parent that
+            // has it: a key shared by several parents (the same user under two posts) has its
+            // rows decoded once per parent, so loaded rows need not be `Clone`.
+            let mut slots: HashMap<Key, Slot, KeyBuild> =
+                HashMap::with_capacity_and_hasher(mine.len(), KeyBuild::default());
+            let mut buckets = 0;
+            for key in mine.iter().filter(|k| !k.has_null()) {
+                slots
+                    .entry(key.clone())
+                    .and_modify(|slot| slot.parents += 1)
+                    .or_insert(Slot {
+                        first: 0,
+                        parents: 1,
+                        taken: 0,
+                    });
+                buckets += 1;
+            }
+            // Each key's buckets side by side.
+            let mut next = 0;
+            for slot in slots.values_mut() {
+                slot.first = next;
+                next += slot.parents;
+            }
+            let mut decoded: Vec<Vec<(C::Row, Vec<Key>)>> =
+                (0..buckets).map(|_| Vec::new()).collect();
+            let mut first_sql = String::new();
+            if !slots.is_empty() {
+                let mut distinct: Vec<Key> = slots.keys().cloned().collect();
+                distinct.sort();
                 let backend = target.db().backend();
+                let loader = &self.rel.loader;
                 for sql in batched_statement(backend, &plan, &distinct) {
-                    fetched.extend(target.fetch_rows(&sql).await?);
-                    sqls.push(sql.text);
+                    // Decode each row as it arrives, into the buckets of its parent key.
+                    target
+                        .fetch(&sql, |row, text| {
+                            let parent = read_key(row, 0, &parent_types, text, M::META)?;
+                            let Some(slot) = slots.get(&parent) else {
+                                return Ok(());
+                            };
+                            for bucket in slot.first..slot.first + slot.parents {
+                                let mut reader = RowReader::new(row, text);
+                                reader.skip(width);
+                                let child = loader.decode_base(&mut reader)?;
+                                let keys = child_key_cols
+                                    .iter()
+                                    .map(|(cols, types)| {
+                                        read_key_at(row, cols, types, text, M::META)
+                                    })
+                                    .collect::<Result<Vec<Key>>>()?;
+                                decoded[bucket].push((child, keys));
+                            }
+                            Ok(())
+                        })
+                        .await?;
+                    if first_sql.is_empty() {
+                        first_sql = sql.text;
+                    }
                 }
             }
-            let sql_text = sqls.first().map(String::as_str).unwrap_or("");
-            // Rows per parent key, in the statement's order.
-            let mut by_parent: HashMap<Key, Vec<usize>, KeyBuild> =
-                HashMap::with_capacity_and_hasher(distinct.len(), KeyBuild::default());
-            for (i, row) in fetched.iter().enumerate() {
-                let parent = read_key(row.as_ref(), 0, &parent_types, sql_text, M::META)?;
-                by_parent.entry(parent).or_default().push(i);
-            }
-            // Decode each parent's rows for that parent: a parent that appears twice (the same
-            // user under two posts) gets its own copy, so loaded rows need not be `Clone`.
+            // The children in parent order, and how many each parent has.
             let mut child_rows: Vec<C::Row> = Vec::new();
             let mut child_keys: Vec<Vec<Key>> = Vec::new();
             let mut counts: Vec<usize> = Vec::with_capacity(mine.len());
             for key in &mine {
-                let rows = by_parent.get(key).map(Vec::as_slice).unwrap_or(&[]);
-                counts.push(rows.len());
-                for &i in rows {
-                    let row = fetched[i].as_ref();
-                    let mut reader = RowReader::new(row, sql_text);
-                    reader.skip(width);
-                    child_rows.push(self.rel.loader.decode_base(&mut reader)?);
-                    child_keys.push(
-                        child_key_cols
-                            .iter()
-                            .map(|(cols, types)| {
-                                let shifted: Vec<usize> = cols.iter().map(|c| c + width).collect();
-                                read_key_at(row, &shifted, types, sql_text, M::META)
-                            })
-                            .collect::<Result<Vec<Key>>>()?,
-                    );
+                let bucket = match slots.get_mut(key) {
+                    Some(slot) => {
+                        slot.taken += 1;
+                        std::mem::take(&mut decoded[slot.first + slot.taken - 1])
+                    }
+                    None => Vec::new(),
+                };
+                counts.push(bucket.len());
+                for (row, keys) in bucket {
+                    child_rows.push(row);
+                    child_keys.push(keys);
                 }
             }
-            drop(fetched);
+            drop(decoded);
             let mut children = self
                 .rel
                 .loader
@@ -302,7 +342,7 @@ where
             for (row, count) in prev.into_iter().zip(counts) {
                 let rows: Vec<C::Out> = children.by_ref().take(count).collect();
                 let wrapped =
-                    M::Kind::wrap(rows).map_err(|m| relation_error(M::META, m, sql_text))?;
+                    M::Kind::wrap(rows).map_err(|m| relation_error(M::META, m, &first_sql))?;
                 out.push(row.set_relation(wrapped));
             }
             Ok(out)
@@ -310,14 +350,44 @@ where
     }
 }
 
-/// A key value (possibly composite) that rows are matched on.
+/// The buckets of one distinct parent key: `parents` of them from `first`, `taken` handed out.
+struct Slot {
+    first: usize,
+    parents: usize,
+    taken: usize,
+}
+
+/// A key value (possibly composite) that rows are matched on. A single-column key (the common
+/// case) is held inline; a relation's keys always have the same number of columns.
 #[doc(hidden)]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Key(pub(crate) Vec<KeyPart>);
+pub enum Key {
+    One(KeyPart),
+    Many(Vec<KeyPart>),
+}
 
 impl Key {
+    fn from_parts<E>(
+        mut parts: impl ExactSizeIterator<Item = std::result::Result<KeyPart, E>>,
+    ) -> std::result::Result<Key, E> {
+        if parts.len() == 1
+            && let Some(part) = parts.next()
+        {
+            return part.map(Key::One);
+        }
+        parts.collect::<std::result::Result<_, _>>().map(Key::Many)
+    }
+
+    /// The key's columns.
+    pub(crate) fn parts(&self) -> &[KeyPart] {
+        match self {
+            Key::One(part) => std::slice::from_ref(part),
+            Key::Many(parts) => parts,
+        }
+    }
+
     fn has_null(&self) -> bool {
-        self.0.contains(&KeyPart::Null)
+        self.parts().contains(&KeyPart::Null)
     }
 }
 
@@ -375,13 +445,13 @@ pub(crate) fn read_key(
     sql: &str,
     meta: &super::RelationMeta,
 ) -> Result<Key> {
-    types
-        .iter()
-        .enumerate()
-        .map(|(i, &t)| read_part(row, idx + i, t))
-        .collect::<std::result::Result<Vec<_>, _>>()
-        .map(Key)
-        .map_err(|m| relation_error(meta, m, sql))
+    Key::from_parts(
+        types
+            .iter()
+            .enumerate()
+            .map(|(i, &t)| read_part(row, idx + i, t)),
+    )
+    .map_err(|m| relation_error(meta, m, sql))
 }
 
 /// A cheap hasher for keys (FxHash's multiply-rotate; keys are not attacker-chosen here).
@@ -418,10 +488,6 @@ pub(crate) fn read_key_at(
     sql: &str,
     meta: &super::RelationMeta,
 ) -> Result<Key> {
-    cols.iter()
-        .zip(types)
-        .map(|(&c, &t)| read_part(row, c, t))
-        .collect::<std::result::Result<Vec<_>, _>>()
-        .map(Key)
+    Key::from_parts(cols.iter().zip(types).map(|(&c, &t)| read_part(row, c, t)))
         .map_err(|m| relation_error(meta, m, sql))
 }

@@ -451,7 +451,7 @@ fn batched_one(
             SqlType::Text => Value::TextList(
                 parents
                     .iter()
-                    .filter_map(|k| match &k.0[0] {
+                    .filter_map(|k| match &k.parts()[0] {
                         super::load::KeyPart::Text(s) => Some(s.clone()),
                         _ => None,
                     })
@@ -460,7 +460,7 @@ fn batched_one(
             _ => Value::IntList(
                 parents
                     .iter()
-                    .filter_map(|k| match &k.0[0] {
+                    .filter_map(|k| match &k.parts()[0] {
                         super::load::KeyPart::Int(i) => Some(*i),
                         _ => None,
                     })
@@ -488,7 +488,7 @@ fn batched_one(
             if composite {
                 r.push("(");
             }
-            for (i, (part, ty)) in key.0.iter().zip(types).enumerate() {
+            for (i, (part, ty)) in key.parts().iter().zip(types).enumerate() {
                 if i > 0 {
                     r.push(", ");
                 }
