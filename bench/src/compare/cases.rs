@@ -193,7 +193,7 @@ pub fn cases(env: &Env, dataset: Dataset) -> Vec<Case> {
                 w1.push(
                     Contestant::new(
                         Lib::Weft,
-                        "Db::connect's pool: test_before_acquire",
+                        "Db::connect's pool (up to 10 connections)",
                         weft_impl::point_lookup(defaults),
                     )
                     .info()

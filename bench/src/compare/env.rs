@@ -35,9 +35,9 @@ pub struct Env {
     pub pool: Pool,
     /// weft over the shared pool.
     pub db: &'static Db,
-    /// weft over a pool built like `Db::connect` builds it (sqlx's defaults: up to 10
-    /// connections, `test_before_acquire`), and that pool, for one informational row. Servers
-    /// only: an in-memory SQLite database lives in its one connection.
+    /// weft over a pool built like `Db::connect` builds it (sqlx's defaults, up to 10
+    /// connections, but no `test_before_acquire` ping), and that pool, for one informational
+    /// row. Servers only: an in-memory SQLite database lives in its one connection.
     pub db_defaults: Option<(&'static Db, Pool)>,
     /// SeaORM over the shared pool.
     pub sea: &'static DatabaseConnection,
@@ -158,6 +158,7 @@ impl Env {
                     .await
                     .map_err(|e| err("diesel-async connect", &e))?;
                 let defaults = sqlx::postgres::PgPoolOptions::new()
+                    .test_before_acquire(false)
                     .connect(&url)
                     .await
                     .map_err(|e| err("sqlx connect", &e))?;
@@ -188,6 +189,7 @@ impl Env {
                     .await
                     .map_err(|e| err("weft", &e))?;
                 let defaults = sqlx::mysql::MySqlPoolOptions::new()
+                    .test_before_acquire(false)
                     .connect(&url)
                     .await
                     .map_err(|e| err("sqlx connect", &e))?;
