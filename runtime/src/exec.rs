@@ -647,6 +647,29 @@ impl Target<'_> {
         instrumented(db, sql, work, |rows: &Vec<O>| rows.len() as u64).await
     }
 
+    /// Runs `sql` and decodes its first row, if any, with `decode`. Tells the driver only one
+    /// row is wanted (sqlx's SQLite worker then stops stepping after it).
+    pub(crate) async fn fetch_first<O>(
+        &mut self,
+        sql: &Sql,
+        decode: impl FnOnce(RowRef<'_>, &str) -> Result<O> + Send,
+    ) -> Result<Option<O>>
+    where
+        O: Send,
+    {
+        let db = self.db;
+        let work = async {
+            on_target!(self, sql, |e, args| {
+                let row = sqlx::query_with(AssertSqlSafe(sql.text.as_str()), args)
+                    .fetch_optional(e)
+                    .await
+                    .map_err(|source| query_error(sql, source))?;
+                row.map(|row| decode(row_ref(&row), &sql.text)).transpose()
+            })
+        };
+        instrumented(db, sql, work, |row: &Option<O>| u64::from(row.is_some())).await
+    }
+
     /// Runs `sql`, returning the number of rows affected.
     pub(crate) async fn execute(&mut self, sql: &Sql) -> Result<u64> {
         let db = self.db;

@@ -223,13 +223,8 @@ impl Renderer {
                 self.push(" DESC");
             }
         }
-        let clamp = |n: u64| Value::I64(i64::try_from(n).unwrap_or(i64::MAX));
         match (limit, offset) {
-            (Some(Limit::FirstRow), _) => self.push(" LIMIT 1"),
-            (Some(Limit::Rows(l)), _) => {
-                self.push(" LIMIT ");
-                self.bind(clamp(l));
-            }
+            (Some(limit), _) => self.limit(limit),
             (None, Some(_)) => match self.backend {
                 // OFFSET needs a LIMIT on these two; "no limit" has to be spelled out.
                 Backend::Sqlite => self.push(" LIMIT -1"),
@@ -240,7 +235,24 @@ impl Renderer {
         }
         if let Some(o) = offset {
             self.push(" OFFSET ");
-            self.bind(clamp(o));
+            self.bind(Value::I64(i64::try_from(o).unwrap_or(i64::MAX)));
+        }
+    }
+
+    /// ` LIMIT …`.
+    pub(crate) fn limit(&mut self, limit: Limit) {
+        match limit {
+            Limit::FirstRow => self.push(" LIMIT 1"),
+            Limit::Rows(n) => {
+                // SQLite reads a bare `LIMIT ?` into the query plan and so re-prepares the
+                // statement every time the parameter is bound again (about 4 µs); written as an
+                // expression, `+?`, the limit is read when the statement runs.
+                self.push(match self.backend {
+                    Backend::Sqlite => " LIMIT +",
+                    Backend::Postgres | Backend::MySql => " LIMIT ",
+                });
+                self.bind(Value::I64(i64::try_from(n).unwrap_or(i64::MAX)));
+            }
         }
     }
 

@@ -9,6 +9,5 @@ mod render;
 mod safety;
 mod schema;
 mod tables;
-mod tracing_spans;
 mod transactions;
 mod types;

@@ -23,7 +23,7 @@ fn left_join_per_dialect() {
     let sqlite = left_join().to_sql(Backend::Sqlite);
     assert_eq!(
         sqlite.text,
-        r#"SELECT "users"."id", "users"."name", "users"."email", "users"."age", "users"."active", "posts"."id", "posts"."user_id", "posts"."title", "posts"."score" FROM "users" LEFT JOIN "posts" ON "posts"."user_id" = "users"."id" WHERE ("users"."age" >= ? AND ("posts"."title" LIKE ? OR "posts"."id" IS NULL)) ORDER BY "users"."name" DESC LIMIT ? OFFSET ?"#
+        r#"SELECT "users"."id", "users"."name", "users"."email", "users"."age", "users"."active", "posts"."id", "posts"."user_id", "posts"."title", "posts"."score" FROM "users" LEFT JOIN "posts" ON "posts"."user_id" = "users"."id" WHERE ("users"."age" >= ? AND ("posts"."title" LIKE ? OR "posts"."id" IS NULL)) ORDER BY "users"."name" DESC LIMIT +? OFFSET ?"#
     );
     assert_eq!(
         sqlite.binds,

@@ -257,20 +257,30 @@ impl<S, Sel: Selection> Select<S, Sel> {
     }
 
     /// The first matching row, if any (sends `LIMIT 1`).
-    pub async fn first(self, executor: impl Executor) -> Result<Option<Sel::Output>> {
-        Ok(self.first_row().all(executor).await?.into_iter().next())
+    pub async fn first(self, mut executor: impl Executor) -> Result<Option<Sel::Output>> {
+        let query = self.first_row();
+        let sql = query.to_sql(executor.target().db().backend());
+        let selection = &query.selection;
+        executor
+            .target()
+            .fetch_first(&sql, |row, text| {
+                selection.decode(&mut RowReader::new(row, text))
+            })
+            .await
     }
 
     /// The first matching row; [`Error::NotFound`] if there is none.
     pub async fn one(self, mut executor: impl Executor) -> Result<Sel::Output> {
         let query = self.first_row();
-        let backend = executor.target().db().backend();
-        match query.all(executor).await?.into_iter().next() {
-            Some(row) => Ok(row),
-            None => Err(Error::NotFound {
-                sql: query.to_sql(backend).text,
-            }),
-        }
+        let sql = query.to_sql(executor.target().db().backend());
+        let selection = &query.selection;
+        let row = executor
+            .target()
+            .fetch_first(&sql, |row, text| {
+                selection.decode(&mut RowReader::new(row, text))
+            })
+            .await?;
+        row.ok_or(Error::NotFound { sql: sql.text })
     }
 
     fn first_row(mut self) -> Self {

@@ -324,10 +324,7 @@ impl Renderer {
 
     fn limit_offset(&mut self, limit: Option<u64>, offset: Option<u64>) {
         match (limit, offset) {
-            (Some(l), _) => {
-                self.push(" LIMIT ");
-                self.bind_u64(l);
-            }
+            (Some(l), _) => self.limit(crate::render::Limit::Rows(l)),
             (None, Some(_)) => self.push(match self.backend {
                 Backend::Sqlite => " LIMIT -1",
                 Backend::MySql => " LIMIT 18446744073709551615",
