@@ -11,7 +11,7 @@ use tracing::Instrument;
 
 use crate::backend::Backend;
 use crate::error::{Error, Result, redact_url};
-use crate::render::Sql;
+use crate::render::{BindRef, Sql, Stmt};
 use crate::row::RowRef;
 use crate::schema::{TableMeta, Tables, create_table_sql, drop_table_sql, in_dependency_order};
 use crate::value::Value;
@@ -583,11 +583,11 @@ impl<'a> Target<'a> {
     pub(crate) fn on_held<'h>(db: &'h Db, held: &'h mut Held) -> Target<'h> {
         let conn = match held {
             #[cfg(feature = "sqlite")]
-            Held::Sqlite(c) => ConnRef::Sqlite(&mut **c),
+            Held::Sqlite(c) => ConnRef::Sqlite(c),
             #[cfg(feature = "postgres")]
-            Held::Postgres(c) => ConnRef::Postgres(&mut **c),
+            Held::Postgres(c) => ConnRef::Postgres(c),
             #[cfg(feature = "mysql")]
-            Held::MySql(c) => ConnRef::MySql(&mut **c),
+            Held::MySql(c) => ConnRef::MySql(c),
         };
         Target {
             db,
@@ -600,11 +600,11 @@ impl<'a> Target<'a> {
         let conn = match &mut self.conn {
             None => None,
             #[cfg(feature = "sqlite")]
-            Some(ConnRef::Sqlite(c)) => Some(ConnRef::Sqlite(&mut **c)),
+            Some(ConnRef::Sqlite(c)) => Some(ConnRef::Sqlite(c)),
             #[cfg(feature = "postgres")]
-            Some(ConnRef::Postgres(c)) => Some(ConnRef::Postgres(&mut **c)),
+            Some(ConnRef::Postgres(c)) => Some(ConnRef::Postgres(c)),
             #[cfg(feature = "mysql")]
-            Some(ConnRef::MySql(c)) => Some(ConnRef::MySql(&mut **c)),
+            Some(ConnRef::MySql(c)) => Some(ConnRef::MySql(c)),
         };
         Target { db: self.db, conn }
     }
@@ -624,6 +624,18 @@ impl Target<'_> {
     pub(crate) async fn fetch<O>(
         &mut self,
         sql: &Sql,
+        decode: impl FnMut(RowRef<'_>, &str) -> Result<O> + Send,
+    ) -> Result<Vec<O>>
+    where
+        O: Send,
+    {
+        self.fetch_stmt(&sql.stmt(), decode).await
+    }
+
+    /// [`fetch`](Self::fetch) for a statement whose binds may be borrowed.
+    pub(crate) async fn fetch_stmt<O>(
+        &mut self,
+        sql: &Stmt<'_>,
         mut decode: impl FnMut(RowRef<'_>, &str) -> Result<O> + Send,
     ) -> Result<Vec<O>>
     where
@@ -633,7 +645,7 @@ impl Target<'_> {
         let work = async {
             let mut out = Vec::new();
             on_target!(self, sql, |e, args| {
-                let mut rows = sqlx::query_with(AssertSqlSafe(sql.text.as_str()), args).fetch(e);
+                let mut rows = sqlx::query_with(AssertSqlSafe(&*sql.text), args).fetch(e);
                 while let Some(row) = rows
                     .try_next()
                     .await
@@ -658,9 +670,10 @@ impl Target<'_> {
         O: Send,
     {
         let db = self.db;
+        let sql = &sql.stmt();
         let work = async {
             on_target!(self, sql, |e, args| {
-                let row = sqlx::query_with(AssertSqlSafe(sql.text.as_str()), args)
+                let row = sqlx::query_with(AssertSqlSafe(&*sql.text), args)
                     .fetch_optional(e)
                     .await
                     .map_err(|source| query_error(sql, source))?;
@@ -672,10 +685,15 @@ impl Target<'_> {
 
     /// Runs `sql`, returning the number of rows affected.
     pub(crate) async fn execute(&mut self, sql: &Sql) -> Result<u64> {
+        self.execute_stmt(&sql.stmt()).await
+    }
+
+    /// [`execute`](Self::execute) for a statement whose binds may be borrowed.
+    pub(crate) async fn execute_stmt(&mut self, sql: &Stmt<'_>) -> Result<u64> {
         let db = self.db;
         let work = async {
             on_target!(self, sql, |e, args| {
-                let done = sqlx::query_with(AssertSqlSafe(sql.text.as_str()), args)
+                let done = sqlx::query_with(AssertSqlSafe(&*sql.text), args)
                     .execute(e)
                     .await
                     .map_err(|source| query_error(sql, source))?;
@@ -686,9 +704,9 @@ impl Target<'_> {
     }
 }
 
-fn query_error(sql: &Sql, source: sqlx::Error) -> Error {
+fn query_error(sql: &Stmt<'_>, source: sqlx::Error) -> Error {
     Error::Query {
-        sql: sql.text.clone(),
+        sql: sql.text.clone().into_owned(),
         source,
     }
 }
@@ -697,7 +715,7 @@ fn query_error(sql: &Sql, source: sqlx::Error) -> Error {
 /// returned or affected (`rows`) and how long it took.
 async fn instrumented<T>(
     db: &Db,
-    sql: &Sql,
+    sql: &Stmt<'_>,
     work: impl Future<Output = Result<T>>,
     rows: impl Fn(&T) -> u64,
 ) -> Result<T> {
@@ -739,7 +757,7 @@ fn row_ref<R: AsRowRef>(row: &R) -> RowRef<'_> {
     row.row_ref()
 }
 
-fn statement_span(sql: &Sql) -> tracing::Span {
+fn statement_span(sql: &Stmt<'_>) -> tracing::Span {
     tracing::debug_span!(
         "weft.statement",
         db.system = %sql.backend,
@@ -749,17 +767,18 @@ fn statement_span(sql: &Sql) -> tracing::Span {
     )
 }
 
-/// Turning [`Value`]s into each driver's arguments.
+/// Turning [`Value`]s into each driver's arguments, by reference: nothing is copied on the
+/// way except into the driver's own buffers.
 mod binds {
     use super::*;
     use sqlx::error::BoxDynError;
 
-    fn value_err(sql: &Sql, index: usize, reason: String) -> Error {
+    fn value_err(sql: &Stmt<'_>, index: usize, reason: String) -> Error {
         Error::Value {
             index: index + 1,
             backend: sql.backend,
             reason,
-            sql: sql.text.clone(),
+            sql: sql.text.clone().into_owned(),
         }
     }
 
@@ -788,7 +807,7 @@ mod binds {
                 #[cfg(feature = "uuid")]
                 Value::Uuid(u) => $args.add(*u),
                 // Refused by `check_storable` on the backends without arrays.
-                Value::IntList(_) | Value::TextList(_) => Err("array parameters are PostgreSQL-only".into()),
+                Value::IntList(_) | Value::TextList(_) | Value::Array(..) => Err("array parameters are PostgreSQL-only".into()),
                 // Refused by `check_storable` before any value is added.
                 Value::Unencodable(why) => Err(why.clone().into()),
             }
@@ -823,26 +842,50 @@ mod binds {
         }};
     }
 
-    fn encode_all<A>(
-        sql: &Sql,
+    fn encode_all<A: sqlx::Arguments>(
+        sql: &Stmt<'_>,
         mut args: A,
-        mut add: impl FnMut(&mut A, &Value) -> Result<(), BoxDynError>,
+        mut add: impl FnMut(&mut A, BindRef<'_>) -> Result<(), BoxDynError>,
     ) -> Result<A> {
-        for (i, v) in sql.binds.iter().enumerate() {
-            v.check_storable(sql.backend)
-                .map_err(|why| value_err(sql, i, why.into_owned()))?;
-            add(&mut args, v).map_err(|e| value_err(sql, i, e.to_string()))?;
+        let n = sql.binds.len();
+        args.reserve(n, 0);
+        for i in 0..n {
+            let bind = sql.binds.get(i);
+            // Nothing a backend would change is sent: checked before encoding.
+            let checked = match bind {
+                BindRef::Value(v) => v.check_storable(sql.backend),
+                BindRef::Column { .. } if sql.backend != Backend::Postgres => {
+                    Err("array parameters are PostgreSQL-only".into())
+                }
+                BindRef::Column { .. } => {
+                    let (ty, elements) = bind.elements().expect("an array bind");
+                    crate::value::check_elements(ty, elements, sql.backend)
+                }
+            };
+            checked.map_err(|why| value_err(sql, i, why.into_owned()))?;
+            add(&mut args, bind).map_err(|e| value_err(sql, i, e.to_string()))?;
         }
         Ok(args)
     }
 
+    /// The one value of a bind on the backends without array parameters.
+    #[cfg(any(feature = "sqlite", feature = "mysql"))]
+    fn scalar(bind: BindRef<'_>) -> Result<&Value, BoxDynError> {
+        match bind {
+            BindRef::Value(v) => Ok(v),
+            BindRef::Column { .. } => Err("array parameters are PostgreSQL-only".into()),
+        }
+    }
+
     #[cfg(feature = "sqlite")]
-    pub(super) fn sqlite(sql: &Sql) -> Result<sqlx::sqlite::SqliteArguments> {
+    pub(super) fn sqlite(sql: &Stmt<'_>) -> Result<sqlx::sqlite::SqliteArguments> {
         encode_all(
             sql,
             Default::default(),
-            |args: &mut sqlx::sqlite::SqliteArguments, v| {
-                add_value!(args, v, {
+            |args: &mut sqlx::sqlite::SqliteArguments, bind| {
+                // sqlx's SQLite arguments own their text and bytes: `&str` and `&[u8]` are
+                // copied once, into them (see `Insert`'s `BindSink` on why not moved).
+                add_value!(args, scalar(bind)?, {
                     Value::Null(t) => add_null!(args, *t, json = String, decimal = String),
                     #[cfg(feature = "json")]
                     Value::Json(s) => args.add(s.as_str()),
@@ -855,18 +898,22 @@ mod binds {
     }
 
     #[cfg(feature = "postgres")]
-    pub(super) fn postgres(sql: &Sql) -> Result<sqlx::postgres::PgArguments> {
+    pub(super) fn postgres(sql: &Stmt<'_>) -> Result<sqlx::postgres::PgArguments> {
         encode_all(
             sql,
             Default::default(),
-            |args: &mut sqlx::postgres::PgArguments, v| {
+            |args: &mut sqlx::postgres::PgArguments, bind| {
+                let v = match bind {
+                    BindRef::Value(Value::Array(..)) | BindRef::Column { .. } => {
+                        let (ty, elements) = bind.elements().expect("an array bind");
+                        return pg_array(args, ty, elements);
+                    }
+                    BindRef::Value(v) => v,
+                };
                 add_value!(args, v, {
                     Value::Null(t) => add_null!(args, *t, json = PgJsonNull, decimal = PgDecimalNull),
                     #[cfg(feature = "json")]
-                    Value::Json(s) => {
-                        let raw = serde_json::value::RawValue::from_string(s.clone())?;
-                        args.add(sqlx::types::Json(raw))
-                    }
+                    Value::Json(s) => args.add(pg_json::RawJson(s)),
                     #[cfg(feature = "rust_decimal")]
                     Value::Decimal(d) => args.add(*d),
                     Value::IntList(list) => args.add(list.as_slice()),
@@ -874,6 +921,95 @@ mod binds {
                 })
             },
         )
+    }
+
+    /// Adds one array of `ty` (a column of a multi-row insert), encoding straight from the
+    /// values, whose types `check_elements` has checked (so anything else is a `Null`).
+    #[cfg(feature = "postgres")]
+    fn pg_array(
+        args: &mut sqlx::postgres::PgArguments,
+        ty: crate::value::SqlType,
+        elements: crate::render::Elements<'_>,
+    ) -> Result<(), BoxDynError> {
+        use crate::value::SqlType as T;
+        use sqlx::postgres::PgBindIterExt as _;
+        macro_rules! array {
+            ($variant:ident, |$x:ident| $e:expr) => {
+                args.add(
+                    elements
+                        .map(|v| match v {
+                            Value::$variant($x) => Some($e),
+                            _ => None,
+                        })
+                        .bind_iter(),
+                )
+            };
+        }
+        match ty {
+            T::Bool => array!(Bool, |b| *b),
+            T::SmallInt => array!(I16, |i| *i),
+            T::Int => array!(I32, |i| *i),
+            T::BigInt => array!(I64, |i| *i),
+            T::Real => array!(F32, |f| *f),
+            T::Double => array!(F64, |f| *f),
+            T::Text => array!(Text, |s| s.as_str()),
+            T::Blob => array!(Bytes, |b| b.as_slice()),
+            #[cfg(feature = "chrono")]
+            T::Timestamp => array!(Timestamp, |t| *t),
+            #[cfg(feature = "chrono")]
+            T::LocalTimestamp => array!(LocalTimestamp, |t| *t),
+            #[cfg(feature = "chrono")]
+            T::Date => array!(Date, |d| *d),
+            #[cfg(feature = "uuid")]
+            T::Uuid => array!(Uuid, |u| *u),
+            #[cfg(feature = "rust_decimal")]
+            T::Decimal => array!(Decimal, |d| *d),
+            #[cfg(feature = "json")]
+            T::Json => array!(Json, |s| pg_json::RawJson(s)),
+            #[allow(unreachable_patterns)]
+            other => Err(format!("no array parameter for {other:?} columns").into()),
+        }
+    }
+
+    /// Serialized JSON sent as `jsonb` as it is, borrowed (no copy, no re-parse). The server
+    /// parses it, so text that is not JSON is refused there, never stored.
+    #[cfg(all(feature = "postgres", feature = "json"))]
+    mod pg_json {
+        use sqlx::encode::{Encode, IsNull};
+        use sqlx::error::BoxDynError;
+        use sqlx::postgres::{PgArgumentBuffer, PgHasArrayType, PgTypeInfo, Postgres};
+
+        type Jsonb = sqlx::types::Json<()>;
+
+        pub(super) struct RawJson<'a>(pub(super) &'a str);
+
+        impl sqlx::Type<Postgres> for RawJson<'_> {
+            fn type_info() -> PgTypeInfo {
+                <Jsonb as sqlx::Type<Postgres>>::type_info()
+            }
+            fn compatible(ty: &PgTypeInfo) -> bool {
+                <Jsonb as sqlx::Type<Postgres>>::compatible(ty)
+            }
+        }
+
+        impl PgHasArrayType for RawJson<'_> {
+            fn array_type_info() -> PgTypeInfo {
+                <Jsonb as PgHasArrayType>::array_type_info()
+            }
+            fn array_compatible(ty: &PgTypeInfo) -> bool {
+                <Jsonb as PgHasArrayType>::array_compatible(ty)
+            }
+        }
+
+        impl Encode<'_, Postgres> for RawJson<'_> {
+            fn encode_by_ref(&self, buf: &mut PgArgumentBuffer) -> Result<IsNull, BoxDynError> {
+                // The bytes of sqlx's `Json<T>` as a `jsonb` parameter (its type above, and
+                // weft's JSON columns are JSONB): the format version, then the text.
+                buf.push(1);
+                buf.extend_from_slice(self.0.as_bytes());
+                Ok(IsNull::No)
+            }
+        }
     }
 
     #[cfg(all(feature = "postgres", feature = "json"))]
@@ -886,12 +1022,12 @@ mod binds {
     type PgDecimalNull = String;
 
     #[cfg(feature = "mysql")]
-    pub(super) fn mysql(sql: &Sql) -> Result<sqlx::mysql::MySqlArguments> {
+    pub(super) fn mysql(sql: &Stmt<'_>) -> Result<sqlx::mysql::MySqlArguments> {
         encode_all(
             sql,
             Default::default(),
-            |args: &mut sqlx::mysql::MySqlArguments, v| {
-                add_value!(args, v, {
+            |args: &mut sqlx::mysql::MySqlArguments, bind| {
+                add_value!(args, scalar(bind)?, {
                     Value::Null(t) => add_null!(args, *t, json = String, decimal = String),
                     #[cfg(feature = "json")]
                     Value::Json(s) => args.add(s.as_str()),

@@ -1,11 +1,12 @@
 //! Rendering the SQL tree to text and binds for one dialect.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use crate::backend::Backend;
 use crate::expr::{BinOp, Direction, Function, Node};
 use crate::schema::TableMeta;
-use crate::value::Value;
+use crate::value::{SqlType, Value};
 
 /// A rendered statement: SQL text for one dialect and the values bound to its placeholders.
 ///
@@ -35,6 +36,130 @@ impl fmt::Display for Sql {
             f.write_str("]")?;
         }
         Ok(())
+    }
+}
+
+impl Sql {
+    /// This statement, to run, borrowing its text and binds.
+    pub(crate) fn stmt(&self) -> Stmt<'_> {
+        Stmt {
+            backend: self.backend,
+            text: Cow::Borrowed(&self.text),
+            binds: Binds::Values(Cow::Borrowed(&self.binds)),
+        }
+    }
+}
+
+impl From<Sql> for Stmt<'static> {
+    fn from(sql: Sql) -> Self {
+        Stmt {
+            backend: sql.backend,
+            text: Cow::Owned(sql.text),
+            binds: Binds::Values(Cow::Owned(sql.binds)),
+        }
+    }
+}
+
+/// A statement about to run. Unlike [`Sql`] (what `to_sql` shows, owning its binds), its binds
+/// may borrow the values of the query that runs it, so running a query copies none of them.
+#[doc(hidden)]
+pub struct Stmt<'a> {
+    pub(crate) backend: Backend,
+    pub(crate) text: Cow<'a, str>,
+    pub(crate) binds: Binds<'a>,
+}
+
+/// The binds of a [`Stmt`].
+pub(crate) enum Binds<'a> {
+    /// Values in placeholder order.
+    Values(Cow<'a, [Value]>),
+    /// Borrowed binds in placeholder order.
+    Refs(Vec<BindRef<'a>>),
+}
+
+impl Binds<'_> {
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            Binds::Values(v) => v.len(),
+            Binds::Refs(r) => r.len(),
+        }
+    }
+
+    pub(crate) fn get(&self, i: usize) -> BindRef<'_> {
+        match self {
+            Binds::Values(v) => BindRef::Value(&v[i]),
+            Binds::Refs(r) => r[i],
+        }
+    }
+}
+
+/// One bind of a [`Stmt`], borrowed.
+#[derive(Clone, Copy)]
+pub(crate) enum BindRef<'a> {
+    /// One value.
+    Value(&'a Value),
+    /// A PostgreSQL array of one column of many rows: entry `col` of each `width`-wide row of
+    /// the row-major `rows` (every one `Some`), as an array of `ty`. The same bind as a
+    /// [`Value::Array`], without collecting the values.
+    Column {
+        ty: SqlType,
+        rows: &'a [Option<Value>],
+        width: usize,
+        col: usize,
+    },
+}
+
+impl<'a> BindRef<'a> {
+    /// The type and values of an array bind (`None` for a single value).
+    pub(crate) fn elements(self) -> Option<(SqlType, Elements<'a>)> {
+        match self {
+            BindRef::Value(Value::Array(ty, list)) => Some((*ty, Elements::List(list.iter()))),
+            BindRef::Value(_) => None,
+            BindRef::Column {
+                ty,
+                rows,
+                width,
+                col,
+            } => Some((
+                ty,
+                Elements::Column {
+                    rows: rows.chunks_exact(width),
+                    col,
+                },
+            )),
+        }
+    }
+}
+
+/// The elements of an array bind, from either of its forms.
+#[derive(Clone)]
+pub(crate) enum Elements<'a> {
+    List(std::slice::Iter<'a, Value>),
+    Column {
+        rows: std::slice::ChunksExact<'a, Option<Value>>,
+        col: usize,
+    },
+}
+
+impl<'a> Iterator for Elements<'a> {
+    type Item = &'a Value;
+
+    fn next(&mut self) -> Option<&'a Value> {
+        match self {
+            Elements::List(it) => it.next(),
+            Elements::Column { rows, col } => rows.next().map(|row| {
+                row[*col]
+                    .as_ref()
+                    .expect("a column is bound as an array only when every row gives it")
+            }),
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        match self {
+            Elements::List(it) => it.size_hint(),
+            Elements::Column { rows, .. } => rows.size_hint(),
+        }
     }
 }
 

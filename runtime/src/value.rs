@@ -89,6 +89,10 @@ pub enum Value {
     /// Keys of a batched relation load, bound as one PostgreSQL array.
     #[doc(hidden)]
     TextList(Vec<String>),
+    /// One column of a multi-row insert, bound as one PostgreSQL array of the column's type
+    /// (`INSERT … SELECT * FROM UNNEST(…)`); its elements are values of that type or `Null`.
+    #[doc(hidden)]
+    Array(SqlType, Vec<Value>),
     /// A value that could not be encoded (a `Json<T>` serde refused); binding it fails with
     /// this message before anything runs.
     #[doc(hidden)]
@@ -101,8 +105,12 @@ impl Value {
     pub(crate) fn check_storable(&self, backend: Backend) -> Result<(), Cow<'static, str>> {
         let reason = match (self, backend) {
             (Value::Unencodable(why), _) => return Err(Cow::Owned(why.clone())),
-            (Value::IntList(_) | Value::TextList(_), Backend::Sqlite | Backend::MySql) => {
-                Err("array parameters are PostgreSQL-only")
+            (
+                Value::IntList(_) | Value::TextList(_) | Value::Array(..),
+                Backend::Sqlite | Backend::MySql,
+            ) => Err("array parameters are PostgreSQL-only"),
+            (Value::Array(ty, list), Backend::Postgres) => {
+                return check_elements(*ty, list.iter(), backend);
             }
             (Value::F32(f), Backend::Sqlite) if f.is_nan() => Err(NAN_SQLITE),
             (Value::F64(f), Backend::Sqlite) if f.is_nan() => Err(NAN_SQLITE),
@@ -120,6 +128,58 @@ impl Value {
             _ => Ok(()),
         };
         reason.map_err(Cow::Borrowed)
+    }
+}
+
+/// Checks the elements of an array bind of type `ty`: each storable, and each of that type
+/// (or NULL), since the array is encoded as that type.
+pub(crate) fn check_elements<'a>(
+    ty: SqlType,
+    elements: impl Iterator<Item = &'a Value>,
+    backend: Backend,
+) -> Result<(), Cow<'static, str>> {
+    for (row, v) in elements.enumerate() {
+        v.check_storable(backend)
+            .and_then(|()| match v.sql_type() {
+                Some(t) if t != ty => {
+                    Err(Cow::Owned(format!("a {t:?} value in an array of {ty:?}")))
+                }
+                _ => Ok(()),
+            })
+            .map_err(|why| Cow::Owned(format!("row {}: {why}", row + 1)))?;
+    }
+    Ok(())
+}
+
+impl Value {
+    /// The SQL type of a scalar value (`None` for weft's internal list values).
+    pub(crate) fn sql_type(&self) -> Option<SqlType> {
+        Some(match self {
+            Value::Null(t) => *t,
+            Value::Bool(_) => SqlType::Bool,
+            Value::I16(_) => SqlType::SmallInt,
+            Value::I32(_) => SqlType::Int,
+            Value::I64(_) => SqlType::BigInt,
+            Value::F32(_) => SqlType::Real,
+            Value::F64(_) => SqlType::Double,
+            Value::Text(_) => SqlType::Text,
+            Value::Bytes(_) => SqlType::Blob,
+            #[cfg(feature = "chrono")]
+            Value::Timestamp(_) => SqlType::Timestamp,
+            #[cfg(feature = "chrono")]
+            Value::LocalTimestamp(_) => SqlType::LocalTimestamp,
+            #[cfg(feature = "chrono")]
+            Value::Date(_) => SqlType::Date,
+            #[cfg(feature = "uuid")]
+            Value::Uuid(_) => SqlType::Uuid,
+            #[cfg(feature = "rust_decimal")]
+            Value::Decimal(_) => SqlType::Decimal,
+            #[cfg(feature = "json")]
+            Value::Json(_) => SqlType::Json,
+            Value::IntList(_) | Value::TextList(_) | Value::Array(..) | Value::Unencodable(_) => {
+                return None;
+            }
+        })
     }
 }
 
@@ -153,6 +213,12 @@ pub trait SqlValue: Sized + Send + Sync + 'static {
     const NULLABLE: bool = false;
     /// The value as a bind parameter.
     fn to_value(&self) -> Value;
+    /// The value as a bind parameter, moved rather than copied (an inserted row's values).
+    #[doc(hidden)]
+    #[inline]
+    fn into_value(self) -> Value {
+        self.to_value()
+    }
     /// Reads the value at column `idx` of `row`.
     #[doc(hidden)]
     fn decode(row: RowRef<'_>, idx: usize) -> Result<Self, String>;
@@ -190,6 +256,10 @@ macro_rules! native_value {
             #[inline]
             fn to_value(&self) -> Value {
                 Value::$variant(self.clone())
+            }
+            #[inline]
+            fn into_value(self) -> Value {
+                Value::$variant(self)
             }
             #[inline]
             fn decode(row: RowRef<'_>, idx: usize) -> Result<Self, String> {
@@ -248,6 +318,13 @@ impl<T: SqlValue> SqlValue for Option<T> {
     fn to_value(&self) -> Value {
         match self {
             Some(v) => v.to_value(),
+            None => Value::Null(T::SQL_TYPE),
+        }
+    }
+    #[inline]
+    fn into_value(self) -> Value {
+        match self {
+            Some(v) => v.into_value(),
             None => Value::Null(T::SQL_TYPE),
         }
     }

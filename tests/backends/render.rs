@@ -78,6 +78,47 @@ fn mutations_per_dialect() {
         returning.to_sql(Backend::MySql)[0].text,
         "INSERT INTO `users` (`name`, `email`, `age`) VALUES (?, ?, ?) RETURNING `id`"
     );
+    // Rows that all give the same columns: one UNNEST statement on PostgreSQL (one array bind
+    // per column, typed from the schema; columns no row gives are left out), VALUES elsewhere.
+    let uniform = weft::insert_many([new_user("a", None, 1), new_user("b", Some("e"), 2)]);
+    let pg = &uniform.to_sql(Backend::Postgres)[0];
+    assert_eq!(
+        pg.text,
+        r#"INSERT INTO "users" ("name", "email", "age") SELECT * FROM UNNEST($1::TEXT[], $2::TEXT[], $3::INTEGER[])"#
+    );
+    assert_eq!(
+        pg.binds,
+        [
+            Value::Array(
+                weft::SqlType::Text,
+                vec![Value::Text("a".into()), Value::Text("b".into())]
+            ),
+            Value::Array(
+                weft::SqlType::Text,
+                vec![Value::Null(weft::SqlType::Text), Value::Text("e".into())]
+            ),
+            Value::Array(weft::SqlType::Int, vec![Value::I32(1), Value::I32(2)]),
+        ]
+    );
+    assert_eq!(
+        uniform.to_sql(Backend::Sqlite)[0].text,
+        r#"INSERT INTO "users" ("name", "email", "age") VALUES (?, ?, ?), (?, ?, ?)"#
+    );
+    assert_eq!(
+        uniform.to_sql(Backend::MySql)[0].text,
+        "INSERT INTO `users` (`name`, `email`, `age`) VALUES (?, ?, ?), (?, ?, ?)"
+    );
+    let returning = weft::insert_many([new_user("a", None, 1), new_user("b", None, 2)])
+        .returning_columns((User::id,));
+    assert_eq!(
+        returning.to_sql(Backend::Postgres)[0].text,
+        r#"INSERT INTO "users" ("name", "email", "age") SELECT * FROM UNNEST($1::TEXT[], $2::TEXT[], $3::INTEGER[]) RETURNING "id""#
+    );
+    // One row stays a VALUES row on PostgreSQL too.
+    assert_eq!(
+        weft::insert(new_user("a", None, 1)).to_sql(Backend::Postgres)[0].text,
+        r#"INSERT INTO "users" ("name", "email", "age") VALUES ($1, $2, $3)"#
+    );
     let update = weft::update::<User>()
         .set(User::name, "x")
         .set(User::age, 2)

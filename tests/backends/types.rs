@@ -182,6 +182,9 @@ fn nulls() -> Everything {
 backend_test!(async fn every_type_round_trips_exactly(db) {
     db.create_tables::<Everything>().await?;
     let rows = vec![minimum(), maximum(), nulls()];
+    // A multi-row insert: on PostgreSQL one array per column (UNNEST), NULLs included.
+    let sql = weft::insert_many(&rows).to_sql(db.backend());
+    assert_eq!(sql[0].text.contains("UNNEST"), db.backend() == Backend::Postgres);
     weft::insert_many(&rows).execute(&db).await?;
     let back = weft::select::<Everything>().order_by(Everything::id).all(&db).await?;
     assert_eq!(back.len(), rows.len());
@@ -207,6 +210,18 @@ backend_test!(async fn every_type_round_trips_exactly(db) {
         .all(&db)
         .await?;
     assert_eq!(found, [1]);
+
+    // The same rows through the insert form (values moved, not copied) and RETURNING.
+    weft::delete::<Everything>().execute(&db).await?;
+    let forms = rows.iter().cloned().map(|e| NewEverything {
+        id: e.id, flag: e.flag, small: e.small, int: e.int, big: e.big, real: e.real, double: e.double,
+        text: e.text, bytes: e.bytes, at: e.at, local: e.local, day: e.day, uuid: e.uuid, dec: e.dec,
+        json: e.json, o_flag: e.o_flag, o_small: e.o_small, o_int: e.o_int, o_big: e.o_big, o_real: e.o_real,
+        o_double: e.o_double, o_text: e.o_text, o_bytes: e.o_bytes, o_at: e.o_at, o_local: e.o_local,
+        o_day: e.o_day, o_uuid: e.o_uuid, o_dec: e.o_dec, o_json: e.o_json,
+    });
+    let returned = weft::insert_many(forms).returning().all(&db).await?;
+    assert_eq!(returned, rows);
     Ok(())
 });
 
@@ -253,6 +268,33 @@ backend_test!(async fn values_a_backend_cannot_store_are_refused(db) {
             assert_eq!(weft::select::<Floats>().count(&db).await?, 0);
         }
     }
+
+    // The same checks hold for a multi-row insert (PostgreSQL binds it as arrays).
+    let rows = [
+        Floats { id: 3, double: 1.0, real: Some(f32::NAN) },
+        Floats { id: 4, double: f64::NEG_INFINITY, real: None },
+    ];
+    let many = weft::insert_many(rows).execute(&db).await;
+    match backend {
+        Backend::Postgres => assert_eq!(many?, 2),
+        Backend::Sqlite => assert!(matches!(many, Err(Error::Value { index: 3, .. })), "{many:?}"),
+        Backend::MySql => assert!(matches!(many, Err(Error::Value { index: 3, .. })), "{many:?}"),
+    }
+    let late = [
+        Instants { id: 10, at: at("2024-01-01T00:00:00Z") },
+        Instants { id: 11, at: at("2024-01-01T00:00:00.000000001Z") },
+    ];
+    let result = weft::insert_many(late).execute(&db).await;
+    match backend {
+        Backend::Sqlite => assert_eq!(result?, 2),
+        _ => {
+            let err = result.unwrap_err();
+            assert!(matches!(err, Error::Value { .. }), "{err:?}");
+            assert!(err.to_string().contains("microsecond"), "{err}");
+            assert_eq!(weft::select::<Instants>().count(&db).await?, 0);
+        }
+    }
+    weft::delete::<Instants>().execute(&db).await?;
 
     // Nanoseconds: kept by SQLite's text, refused where the server keeps microseconds.
     let precise = at("2024-01-01T00:00:00.123456789Z");

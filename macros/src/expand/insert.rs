@@ -41,6 +41,15 @@ pub fn insert_form(t: &Table) -> TokenStream {
             quote_spanned!(c.ty.span()=> *#slot = #p::Some(<#ty as #p::SqlValue>::to_value(&self.#field));)
         }
     });
+    let move_form = t.columns.iter().zip(&slots).map(|(c, slot)| {
+        let field = c.field;
+        let ty = c.ty;
+        if c.optional_in_insert() {
+            quote_spanned!(c.ty.span()=> *#slot = self.#field.map(<#ty as #p::SqlValue>::into_value);)
+        } else {
+            quote_spanned!(c.ty.span()=> *#slot = #p::Some(<#ty as #p::SqlValue>::into_value(self.#field));)
+        }
+    });
     let write_full = t.columns.iter().zip(&slots).map(|(c, slot)| {
         let field = c.field;
         let ty = c.ty;
@@ -68,6 +77,13 @@ pub fn insert_form(t: &Table) -> TokenStream {
                         #(#write_form)*
                     }
                 }
+                // Moves the values (no copy of text or bytes).
+                #[inline]
+                fn into_values(self, __out: &mut [#p::Option<#p::Value>]) {
+                    if let [#(#slots),*] = __out {
+                        #(#move_form)*
+                    }
+                }
             }
 
             #[automatically_derived]
@@ -79,6 +95,8 @@ pub fn insert_form(t: &Table) -> TokenStream {
                         #(#write_full)*
                     }
                 }
+                // No moving `into_values` here: moving fields out of the user's own struct
+                // would stop compiling if it implements `Drop`. The insert form is weft's.
             }
         };
     }

@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::exec::Target;
 use crate::exec::{Executor, MutationKind as Kind};
 use crate::expr::Node;
-use crate::render::Sql;
+use crate::render::{Sql, Stmt};
 use crate::row::{RowReader, RowRef};
 
 /// A data-changing statement that can return the rows it touched.
@@ -28,6 +28,14 @@ pub trait Mutation: Send + Sync {
     /// The statements to send (several when a large insert is split), each with `RETURNING`
     /// of `returning` when given.
     fn render(&self, backend: Backend, returning: Option<&[Node]>) -> Vec<Sql>;
+    /// The statements to run: as [`render`](Self::render), but their binds may borrow from
+    /// `self` instead of being copied.
+    fn statements(&self, backend: Backend, returning: Option<&[Node]>) -> Vec<Stmt<'_>> {
+        self.render(backend, returning)
+            .into_iter()
+            .map(Stmt::from)
+            .collect()
+    }
 }
 
 /// A statement with `RETURNING`: run it with [`all`](Self::all) or [`one`](Self::one).
@@ -69,7 +77,9 @@ impl<Q: Mutation, Sel: Selection> Returning<Q, Sel> {
                 hint: "run the statement with `.execute(…)`, then select the rows you need",
             });
         }
-        let statements = self.to_sql(db.backend());
+        let mut columns = Vec::new();
+        self.selection.push_columns(&mut columns);
+        let statements = self.statement.statements(db.backend(), Some(&columns));
         let selection = &self.selection;
         let decode = |row: RowRef<'_>, text: &str| selection.decode(&mut RowReader::new(row, text));
         Ok(run_all(executor, &statements, Some(&decode)).await?.1)
@@ -99,19 +109,19 @@ type Decode<'d, O> = dyn Fn(RowRef<'_>, &str) -> Result<O> + Send + Sync + 'd;
 /// one, so that a split insert is all or nothing.
 pub(crate) async fn run_all<O: Send>(
     mut executor: impl Executor,
-    statements: &[Sql],
+    statements: &[Stmt<'_>],
     decode: Option<&Decode<'_, O>>,
 ) -> Result<(u64, Vec<O>)> {
     async fn each<O: Send>(
         target: &mut Target<'_>,
-        statements: &[Sql],
+        statements: &[Stmt<'_>],
         decode: Option<&Decode<'_, O>>,
     ) -> Result<(u64, Vec<O>)> {
         let (mut affected, mut rows) = (0, Vec::new());
         for sql in statements {
             match decode {
-                Some(decode) => rows.extend(target.fetch(sql, decode).await?),
-                None => affected += target.execute(sql).await?,
+                Some(decode) => rows.extend(target.fetch_stmt(sql, decode).await?),
+                None => affected += target.execute_stmt(sql).await?,
             }
         }
         Ok((affected, rows))
@@ -133,6 +143,6 @@ pub(crate) async fn execute_mutation<Q: Mutation>(
     mut executor: impl Executor,
 ) -> Result<u64> {
     let backend = executor.target().db().backend();
-    let statements = statement.render(backend, None);
+    let statements = statement.statements(backend, None);
     Ok(run_all::<()>(executor, &statements, None).await?.0)
 }

@@ -3,6 +3,7 @@
 mod ddl;
 
 pub(crate) use ddl::push_default as push_default_literal;
+pub(crate) use ddl::type_name;
 pub use ddl::{create_table_sql, drop_table_sql, in_dependency_order};
 
 use crate::error::Error;
@@ -86,6 +87,15 @@ pub trait Insertable: Send + Sync {
     /// for a column left to its default.
     #[doc(hidden)]
     fn write_values(&self, out: &mut [Option<Value>]);
+    /// Like `write_values`, moving the row's values instead of copying them.
+    #[doc(hidden)]
+    #[inline]
+    fn into_values(self, out: &mut [Option<Value>])
+    where
+        Self: Sized,
+    {
+        self.write_values(out)
+    }
 }
 
 impl<T: Insertable> Insertable for &T {
