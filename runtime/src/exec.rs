@@ -857,10 +857,10 @@ mod binds {
                 BindRef::Column { .. } if sql.backend != Backend::Postgres => {
                     Err("array parameters are PostgreSQL-only".into())
                 }
-                BindRef::Column { .. } => {
-                    let (ty, elements) = bind.elements().expect("an array bind");
-                    crate::value::check_elements(ty, elements, sql.backend)
-                }
+                BindRef::Column { .. } => match bind.elements() {
+                    Some((ty, elements)) => crate::value::check_elements(ty, elements, sql.backend),
+                    None => Err("an array bind without elements".into()),
+                },
             };
             checked.map_err(|why| value_err(sql, i, why.into_owned()))?;
             add(&mut args, bind).map_err(|e| value_err(sql, i, e.to_string()))?;
@@ -903,12 +903,13 @@ mod binds {
             sql,
             Default::default(),
             |args: &mut sqlx::postgres::PgArguments, bind| {
-                let v = match bind {
-                    BindRef::Value(Value::Array(..)) | BindRef::Column { .. } => {
-                        let (ty, elements) = bind.elements().expect("an array bind");
-                        return pg_array(args, ty, elements);
+                // Arrays (`Value::Array`, a column of a multi-row insert) have elements.
+                let v = match (bind, bind.elements()) {
+                    (_, Some((ty, elements))) => return pg_array(args, ty, elements),
+                    (BindRef::Value(v), None) => v,
+                    (BindRef::Column { .. }, None) => {
+                        return Err("an array bind without elements".into());
                     }
-                    BindRef::Value(v) => v,
                 };
                 add_value!(args, v, {
                     Value::Null(t) => add_null!(args, *t, json = PgJsonNull, decimal = PgDecimalNull),

@@ -131,6 +131,9 @@ impl<'a> BindRef<'a> {
     }
 }
 
+/// Stands in for a value a row left out of an array bind (see [`Elements`]).
+pub(crate) static ABSENT: Value = Value::Null(SqlType::Text);
+
 /// The elements of an array bind, from either of its forms.
 #[derive(Clone)]
 pub(crate) enum Elements<'a> {
@@ -147,11 +150,11 @@ impl<'a> Iterator for Elements<'a> {
     fn next(&mut self) -> Option<&'a Value> {
         match self {
             Elements::List(it) => it.next(),
-            Elements::Column { rows, col } => rows.next().map(|row| {
-                row[*col]
-                    .as_ref()
-                    .expect("a column is bound as an array only when every row gives it")
-            }),
+            // A column is bound as an array only when every row gives it; were one left out,
+            // `check_elements` refuses the statement on seeing `ABSENT`, before anything is sent.
+            Elements::Column { rows, col } => {
+                rows.next().map(|row| row[*col].as_ref().unwrap_or(&ABSENT))
+            }
         }
     }
 

@@ -139,6 +139,12 @@ pub(crate) fn check_elements<'a>(
     backend: Backend,
 ) -> Result<(), Cow<'static, str>> {
     for (row, v) in elements.enumerate() {
+        if std::ptr::eq(v, &crate::render::ABSENT) {
+            return Err(Cow::Owned(format!(
+                "row {}: no value for a column the other rows give",
+                row + 1
+            )));
+        }
         v.check_storable(backend)
             .and_then(|()| match v.sql_type() {
                 Some(t) if t != ty => {
