@@ -47,6 +47,18 @@ backend_test!(async fn insert_fills_auto_and_default_columns(db) {
     // after the largest id (see docs/design.md, "Backend differences").
     let expected = if db.backend() == Backend::Postgres { 3 } else { 21 };
     assert_eq!((id, name.as_str()), (expected, "Hal"));
+
+    // A bound value in RETURNING is numbered after the inserted values, single row or many.
+    let (name, is_ivy) = weft::insert(new_user("Ivy", None, 1))
+        .returning_columns((User::name, User::name.eq("Ivy")))
+        .one(&db)
+        .await?;
+    assert_eq!((name.as_str(), is_ivy), ("Ivy", true));
+    let flags: Vec<(String, bool)> = weft::insert_many([new_user("Jo", None, 1), new_user("Kim", None, 2)])
+        .returning_columns((User::name, User::name.eq("Kim")))
+        .all(&db)
+        .await?;
+    assert_eq!(flags, [("Jo".to_string(), false), ("Kim".to_string(), true)]);
     Ok(())
 });
 

@@ -114,6 +114,18 @@ fn mutations_per_dialect() {
         returning.to_sql(Backend::Postgres)[0].text,
         r#"INSERT INTO "users" ("name", "email", "age") SELECT * FROM UNNEST($1::TEXT[], $2::TEXT[], $3::INTEGER[]) RETURNING "id""#
     );
+    // Large payloads are split: about 64 MiB of values per UNNEST statement (PostgreSQL
+    // refuses a value over 1 GB), run together in one transaction.
+    let big = "x".repeat(1 << 20);
+    let many = weft::insert_many((0..100).map(|i| new_user(&big, None, i)));
+    let statements = many.to_sql(Backend::Postgres);
+    assert_eq!(statements.len(), 2);
+    assert!(statements.iter().all(|s| s.text.contains("UNNEST")));
+    let rows = |s: &weft::Sql| match &s.binds[0] {
+        Value::Array(_, list) => list.len(),
+        other => panic!("expected an array, got {other:?}"),
+    };
+    assert_eq!(rows(&statements[0]) + rows(&statements[1]), 100);
     // One row stays a VALUES row on PostgreSQL too.
     assert_eq!(
         weft::insert(new_user("a", None, 1)).to_sql(Backend::Postgres)[0].text,

@@ -85,7 +85,17 @@ impl<T: Table> Mutation for Insert<T> {
     }
 
     fn statements(&self, backend: Backend, returning: Option<&[Node]>) -> Vec<Stmt<'_>> {
-        self.render_with(backend, returning, Borrowed(Vec::new()))
+        let rendered = self.render_with(backend, returning, Borrowed(Vec::new()));
+        if rendered.iter().any(|(r, _)| !r.binds.is_empty()) {
+            // A value bound in RETURNING (`returning_columns((User::name.eq("x"),))`) went to
+            // the renderer, not the sink: number and send everything the owned way instead.
+            return self
+                .render(backend, returning)
+                .into_iter()
+                .map(Stmt::from)
+                .collect();
+        }
+        rendered
             .into_iter()
             .map(|(r, Borrowed(binds))| Stmt {
                 backend,
@@ -117,8 +127,12 @@ impl<'a> BindSink<'a> for Owned {
         r.bind(value.clone());
     }
     fn column(&mut self, r: &mut Renderer, bind: BindRef<'a>) {
-        let (ty, elements) = bind.elements().expect("a column bind");
-        r.bind(Value::Array(ty, elements.cloned().collect()));
+        match (bind, bind.elements()) {
+            (_, Some((ty, elements))) => r.bind(Value::Array(ty, elements.cloned().collect())),
+            (BindRef::Value(v), None) => r.bind(v.clone()),
+            // Not produced: a column bind always has elements.
+            (BindRef::Column { ty, .. }, None) => r.bind(Value::Array(ty, Vec::new())),
+        }
     }
 }
 
@@ -170,18 +184,7 @@ impl<T: Table> Insert<T> {
             uniform = false;
         }
 
-        let header = |r: &mut Renderer| {
-            r.push("INSERT INTO ");
-            r.table(meta);
-            r.push(" (");
-            for (i, &c) in present.iter().enumerate() {
-                if i > 0 {
-                    r.push(", ");
-                }
-                r.ident(meta.columns[c].name);
-            }
-            r.push(")");
-        };
+        let header = |r: &mut Renderer| push_header(r, meta, &present);
 
         // PostgreSQL, several rows that all give the same columns: one array per column,
         // `INSERT … SELECT * FROM UNNEST($1::BIGINT[], …)`. The text is the same for any row
@@ -194,37 +197,29 @@ impl<T: Table> Insert<T> {
         // of identity values, not of RETURNING); weft promises the same for both paths:
         // returned rows in input order, which the tests check on 10,000 rows.
         if backend == Backend::Postgres && rows > 1 && uniform {
-            let mut r = Renderer::new(backend);
-            let mut sink = sink;
-            header(&mut r);
-            r.push(" SELECT * FROM UNNEST(");
-            for (i, &c) in present.iter().enumerate() {
-                if i > 0 {
-                    r.push(", ");
+            // One statement per `UNNEST_BYTES` of values or so: PostgreSQL refuses a single
+            // value (an array) over 1 GB, and a message's length is a 32-bit number.
+            let mut statements = Vec::new();
+            let mut start = 0;
+            let mut bytes = 0;
+            for (i, row) in self.values.chunks_exact(width).enumerate() {
+                let size: usize = present
+                    .iter()
+                    .map(|&c| row[c].as_ref().map_or(0, encoded_size))
+                    .sum();
+                if bytes + size > UNNEST_BYTES && i > start {
+                    statements.push(self.unnest(
+                        &self.values[start * width..i * width],
+                        &present,
+                        returning,
+                        sink.clone(),
+                    ));
+                    (start, bytes) = (i, 0);
                 }
-                let column = &meta.columns[c];
-                sink.column(
-                    &mut r,
-                    BindRef::Column {
-                        ty: column.sql_type,
-                        rows: &self.values,
-                        width,
-                        col: c,
-                    },
-                );
-                r.push("::");
-                r.push(crate::schema::type_name(
-                    column.sql_type,
-                    backend,
-                    column.keyed,
-                ));
-                r.push("[]");
+                bytes += size;
             }
-            r.push(")");
-            if let Some(columns) = returning {
-                r.returning(columns);
-            }
-            return vec![(r, sink)];
+            statements.push(self.unnest(&self.values[start * width..], &present, returning, sink));
+            return statements;
         }
 
         let per_row = present.len();
@@ -256,6 +251,79 @@ impl<T: Table> Insert<T> {
                 (r, sink)
             })
             .collect()
+    }
+}
+
+/// `INSERT INTO "t" ("a", "b")`.
+fn push_header(r: &mut Renderer, meta: &crate::schema::TableMeta, present: &[usize]) {
+    r.push("INSERT INTO ");
+    r.table(meta);
+    r.push(" (");
+    for (i, &c) in present.iter().enumerate() {
+        if i > 0 {
+            r.push(", ");
+        }
+        r.ident(meta.columns[c].name);
+    }
+    r.push(")");
+}
+
+/// About how many bytes of values one PostgreSQL `UNNEST` insert carries at most.
+const UNNEST_BYTES: usize = 64 << 20;
+
+/// Roughly what a value takes on the wire.
+fn encoded_size(value: &Value) -> usize {
+    8 + match value {
+        Value::Text(s) => s.len(),
+        Value::Bytes(b) => b.len(),
+        #[cfg(feature = "json")]
+        Value::Json(s) => s.len(),
+        _ => 0,
+    }
+}
+
+impl<T: Table> Insert<T> {
+    /// `INSERT INTO t (…) SELECT * FROM UNNEST($1::BIGINT[], …)`: one array per column of
+    /// `rows` (row-major, every row giving every column in `present`).
+    fn unnest<'a, S: BindSink<'a>>(
+        &'a self,
+        rows: &'a [Option<Value>],
+        present: &[usize],
+        returning: Option<&[Node]>,
+        mut sink: S,
+    ) -> (Renderer, S) {
+        let meta = T::META;
+        let backend = Backend::Postgres;
+        let mut r = Renderer::new(backend);
+        push_header(&mut r, meta, present);
+        r.push(" SELECT * FROM UNNEST(");
+        for (i, &c) in present.iter().enumerate() {
+            if i > 0 {
+                r.push(", ");
+            }
+            let column = &meta.columns[c];
+            sink.column(
+                &mut r,
+                BindRef::Column {
+                    ty: column.sql_type,
+                    rows,
+                    width: meta.columns.len(),
+                    col: c,
+                },
+            );
+            r.push("::");
+            r.push(crate::schema::type_name(
+                column.sql_type,
+                backend,
+                column.keyed,
+            ));
+            r.push("[]");
+        }
+        r.push(")");
+        if let Some(columns) = returning {
+            r.returning(columns);
+        }
+        (r, sink)
     }
 }
 

@@ -454,31 +454,9 @@ pub(crate) fn read_key(
     .map_err(|m| relation_error(meta, m, sql))
 }
 
-/// A cheap hasher for keys (FxHash's multiply-rotate; keys are not attacker-chosen here).
-#[derive(Default, Clone, Copy)]
-pub(crate) struct KeyHasher(u64);
-
-impl std::hash::Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u64(u64::from(b));
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-    fn write_i64(&mut self, n: i64) {
-        self.write_u64(n as u64);
-    }
-    fn write_usize(&mut self, n: usize) {
-        self.write_u64(n as u64);
-    }
-}
-
-pub(crate) type KeyBuild = std::hash::BuildHasherDefault<KeyHasher>;
+/// Hashing for key maps: foldhash, fast on the integer keys that are the common case and
+/// randomly seeded per map, so text keys users choose cannot be crafted to collide.
+pub(crate) type KeyBuild = foldhash::fast::RandomState;
 
 /// Reads the key in columns `cols`.
 pub(crate) fn read_key_at(
