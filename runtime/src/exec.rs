@@ -583,11 +583,11 @@ impl<'a> Target<'a> {
     pub(crate) fn on_held<'h>(db: &'h Db, held: &'h mut Held) -> Target<'h> {
         let conn = match held {
             #[cfg(feature = "sqlite")]
-            Held::Sqlite(c) => ConnRef::Sqlite(&mut **c),
+            Held::Sqlite(c) => ConnRef::Sqlite(c),
             #[cfg(feature = "postgres")]
-            Held::Postgres(c) => ConnRef::Postgres(&mut **c),
+            Held::Postgres(c) => ConnRef::Postgres(c),
             #[cfg(feature = "mysql")]
-            Held::MySql(c) => ConnRef::MySql(&mut **c),
+            Held::MySql(c) => ConnRef::MySql(c),
         };
         Target {
             db,
@@ -600,11 +600,11 @@ impl<'a> Target<'a> {
         let conn = match &mut self.conn {
             None => None,
             #[cfg(feature = "sqlite")]
-            Some(ConnRef::Sqlite(c)) => Some(ConnRef::Sqlite(&mut **c)),
+            Some(ConnRef::Sqlite(c)) => Some(ConnRef::Sqlite(c)),
             #[cfg(feature = "postgres")]
-            Some(ConnRef::Postgres(c)) => Some(ConnRef::Postgres(&mut **c)),
+            Some(ConnRef::Postgres(c)) => Some(ConnRef::Postgres(c)),
             #[cfg(feature = "mysql")]
-            Some(ConnRef::MySql(c)) => Some(ConnRef::MySql(&mut **c)),
+            Some(ConnRef::MySql(c)) => Some(ConnRef::MySql(c)),
         };
         Target { db: self.db, conn }
     }
