@@ -175,11 +175,10 @@ pub mod __private {
     pub use crate::error::Error;
     pub use crate::expr::Node;
     pub use crate::relation::{
-        Base, IsLoaded, Keys, Loader, NoRelation, NotLoaded, Rel, Relation, RelationMeta,
-        RelationOf, RelationSpec, SetRelation, Through, With, kind, resolve,
+        Base, IsLoaded, JsonRow, JsonStop, Keys, Loader, NoRelation, NotLoaded, Rel, Relation,
+        RelationMeta, RelationOf, RelationSpec, SetRelation, Through, With, kind, resolve,
     };
     pub use serde;
-    pub use serde_json;
     pub use std::string::String;
 
     /// A relation's predefined filter, checked against the related table (generated code).
@@ -190,18 +189,6 @@ pub mod __private {
         condition.into_node()
     }
 
-    /// Reads column `idx` of a row's JSON projection (generated `decode_json`).
-    #[inline]
-    pub fn json_column<V: SqlValue>(
-        values: &[serde_json::Value],
-        idx: usize,
-        column: &'static str,
-    ) -> Result<V, (&'static str, std::string::String)> {
-        match values.get(idx) {
-            Some(v) => V::from_json(v).map_err(|m| (column, m)),
-            None => Err((column, "missing from the nested row".into())),
-        }
-    }
     pub use crate::expr::{Column, Within, pos};
     pub use crate::query::{As, Selectable, Selection};
     pub use crate::row::RowReader;

@@ -16,7 +16,20 @@ pub enum RowRef<'r> {
     MySql(&'r sqlx::mysql::MySqlRow),
 }
 
-impl RowRef<'_> {
+impl<'r> RowRef<'r> {
+    /// Column `idx` as text borrowed from the row (no copy).
+    pub(crate) fn str(self, idx: usize) -> Result<&'r str, String> {
+        use sqlx::Row as _;
+        match self {
+            #[cfg(feature = "sqlite")]
+            RowRef::Sqlite(r) => r.try_get::<&str, _>(idx).map_err(decode_message),
+            #[cfg(feature = "postgres")]
+            RowRef::Postgres(r) => r.try_get::<&str, _>(idx).map_err(decode_message),
+            #[cfg(feature = "mysql")]
+            RowRef::MySql(r) => r.try_get::<&str, _>(idx).map_err(decode_message),
+        }
+    }
+
     /// Whether column `idx` is NULL (an out-of-range index reads as not NULL, and then fails
     /// to decode with a message that names it).
     #[inline]
@@ -77,6 +90,14 @@ impl<'r> RowReader<'r> {
     #[inline]
     pub fn next_all_null(&self, mut positions: impl Iterator<Item = usize>) -> bool {
         positions.all(|p| self.row.is_null(self.next + p))
+    }
+
+    /// Reads the next column as text borrowed from the row.
+    #[inline]
+    pub(crate) fn next_str(&mut self) -> Result<&'r str, String> {
+        let idx = self.next;
+        self.next += 1;
+        self.row.str(idx)
     }
 
     /// Skips `n` columns.

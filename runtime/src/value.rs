@@ -229,9 +229,10 @@ pub trait SqlValue: Sized + Send + Sync + 'static {
     #[doc(hidden)]
     fn decode(row: RowRef<'_>, idx: usize) -> Result<Self, String>;
     /// Reads the value from nested JSON, as projected by `relation::json` (relations loaded in
-    /// one statement).
+    /// one statement), straight from the parser. The outer error is the JSON's; the inner one
+    /// says why the value does not fit the column.
     #[doc(hidden)]
-    fn from_json(value: &serde_json::Value) -> Result<Self, String>;
+    fn from_json<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Result<Self, String>, D::Error>;
 }
 
 /// Decodes a column with sqlx's own decoder for each backend.
@@ -272,8 +273,10 @@ macro_rules! native_value {
                 decode_native!(row, idx, $ty)
             }
             #[inline]
-            fn from_json(value: &serde_json::Value) -> Result<Self, String> {
-                crate::relation::json::FromJson::from_json(value)
+            fn from_json<'de, D: serde::Deserializer<'de>>(
+                d: D,
+            ) -> Result<Result<Self, String>, D::Error> {
+                crate::relation::json::scalar(d)
             }
         }
     )*};
@@ -294,8 +297,8 @@ impl SqlValue for f32 {
     fn to_value(&self) -> Value {
         Value::F32(*self)
     }
-    fn from_json(value: &serde_json::Value) -> Result<Self, String> {
-        crate::relation::json::FromJson::from_json(value)
+    fn from_json<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Result<Self, String>, D::Error> {
+        crate::relation::json::scalar(d)
     }
     fn decode(row: RowRef<'_>, idx: usize) -> Result<Self, String> {
         match row {
@@ -343,12 +346,10 @@ impl<T: SqlValue> SqlValue for Option<T> {
         }
     }
     #[inline]
-    fn from_json(value: &serde_json::Value) -> Result<Self, String> {
-        if value.is_null() {
-            Ok(None)
-        } else {
-            T::from_json(value).map(Some)
-        }
+    fn from_json<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Result<Self, String>, D::Error> {
+        d.deserialize_option(crate::relation::json::OptionVisitor(
+            std::marker::PhantomData,
+        ))
     }
 }
 
@@ -370,11 +371,8 @@ impl SqlValue for rust_decimal::Decimal {
     fn to_value(&self) -> Value {
         Value::Decimal(*self)
     }
-    fn from_json(value: &serde_json::Value) -> Result<Self, String> {
-        match value {
-            serde_json::Value::String(s) => parse_decimal(s),
-            other => Err(format!("expected a decimal as text, found {other}")),
-        }
+    fn from_json<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Result<Self, String>, D::Error> {
+        crate::relation::json::scalar(d)
     }
     fn decode(row: RowRef<'_>, idx: usize) -> Result<Self, String> {
         match row {
@@ -483,8 +481,9 @@ where
             Err(e) => Value::Unencodable(format!("cannot serialize to JSON: {e}")),
         }
     }
-    fn from_json(value: &serde_json::Value) -> Result<Self, String> {
-        T::deserialize(value).map(Json).map_err(|e| e.to_string())
+    fn from_json<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Result<Self, String>, D::Error> {
+        // Its serde error names the column: it is recorded with it (`relation::nested`).
+        T::deserialize(d).map(|value| Ok(Json(value)))
     }
     fn decode(row: RowRef<'_>, idx: usize) -> Result<Self, String> {
         let text: String = match row {

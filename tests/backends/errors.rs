@@ -1,7 +1,7 @@
 //! Errors are typed, carry the SQL, and never panic.
 
-use weft::{Backend, Error, Table};
-use weft_tests::backend_test;
+use weft::{Backend, Error, NotLoaded, Strategy, Table, find_many};
+use weft_tests::{backend_test, strategy_test};
 
 use crate::tables::*;
 
@@ -47,6 +47,71 @@ backend_test!(async fn decode_mismatch_names_table_and_column(db) {
         other => panic!("expected a decode error, got {other:?}"),
     }
     assert!(err.to_string().contains("`mismatch.label`"), "{err}");
+    Ok(())
+});
+
+#[derive(Table, Debug)]
+#[table(name = "mismatch_parent")]
+pub struct MismatchParent<Children = NotLoaded> {
+    #[column(primary_key)]
+    pub id: i64,
+    #[relation(many = MismatchChild)]
+    #[allow(dead_code)] // the test only expects the load to fail
+    pub children: Children,
+}
+
+#[derive(Table, Debug)]
+#[table(name = "mismatch_child")]
+pub struct MismatchChild {
+    #[column(primary_key)]
+    pub id: i64,
+    #[column(references = MismatchParent::id)]
+    pub parent_id: i64,
+    pub label: Option<i64>,
+}
+
+strategy_test!(async fn nested_decode_mismatch_names_table_and_column(db, strategy) {
+    // The related table holds text where the struct expects an integer.
+    let text = match db.backend() {
+        Backend::MySql => "LONGTEXT",
+        _ => "TEXT",
+    };
+    let q = |s: &str| db.backend().quote_ident(s);
+    db.execute_sql(&format!("CREATE TABLE {} ({} BIGINT PRIMARY KEY)", q("mismatch_parent"), q("id")), vec![])
+        .await?;
+    db.execute_sql(
+        &format!(
+            "CREATE TABLE {} ({} BIGINT PRIMARY KEY, {} BIGINT, {} {text})",
+            q("mismatch_child"), q("id"), q("parent_id"), q("label")
+        ),
+        vec![],
+    )
+    .await?;
+    db.execute_sql(&format!("INSERT INTO {} ({}) VALUES (1)", q("mismatch_parent"), q("id")), vec![]).await?;
+    db.execute_sql(
+        &format!(
+            "INSERT INTO {} ({}, {}, {}) VALUES (1, 1, NULL), (2, 1, 'not a number')",
+            q("mismatch_child"), q("id"), q("parent_id"), q("label")
+        ),
+        vec![],
+    )
+    .await?;
+    let err = find_many::<MismatchParent>()
+        .with(MismatchParent::children)
+        .strategy(strategy)
+        .all(&db)
+        .await
+        .unwrap_err();
+    match &err {
+        Error::Decode { table, column, message, sql } => {
+            assert_eq!((*table, *column), ("mismatch_child", "label"), "{err}");
+            assert!(sql.starts_with("SELECT"));
+            if strategy == Strategy::SingleStatement {
+                assert!(message.contains("\"not a number\""), "{message}");
+            }
+        }
+        other => panic!("expected a decode error, got {other:?}"),
+    }
     Ok(())
 });
 

@@ -83,11 +83,11 @@ pub fn table_impl(t: &Table, valid: bool) -> TokenStream {
         .iter()
         .map(|c| super::column_type_check(t, c.ty))
         .collect();
-    let json_decoders = t.columns.iter().enumerate().map(|(i, c)| {
+    let json_decoders = t.columns.iter().map(|c| {
         let field = c.field;
         let ty = c.ty;
         let name = &c.sql_name;
-        quote_spanned!(ty.span()=> #field: #p::json_column::<#ty>(__values, #i, #name)?)
+        quote_spanned!(ty.span()=> #field: __row.column::<#ty>(#name)?)
     });
     let not_loaded: Vec<_> = t
         .relations
@@ -109,9 +109,7 @@ pub fn table_impl(t: &Table, valid: bool) -> TokenStream {
             }
 
             #[inline]
-            fn decode_json(
-                __values: &[#p::serde_json::Value],
-            ) -> #p::Result<Self, (&'static str, #p::String)> {
+            fn decode_json<__R: #p::JsonRow>(__row: &mut __R) -> #p::Result<Self, #p::JsonStop> {
                 #(#type_checks)*
                 #p::Ok(Self { #(#json_decoders,)* #(#not_loaded,)* })
             }
@@ -121,8 +119,8 @@ pub fn table_impl(t: &Table, valid: bool) -> TokenStream {
             fn decode(_: &mut #p::RowReader<'_>) -> #p::Result<Self, #krate::Error> {
                 #p::Err(#krate::Error::NotFound { sql: #p::String::new() })
             }
-            fn decode_json(_: &[#p::serde_json::Value]) -> #p::Result<Self, (&'static str, #p::String)> {
-                #p::Err(("", #p::String::new()))
+            fn decode_json<__R: #p::JsonRow>(_: &mut __R) -> #p::Result<Self, #p::JsonStop> {
+                #p::Err(#p::JsonStop)
             }
         }
     };

@@ -5,6 +5,7 @@ use std::marker::PhantomData;
 
 use crate::error::Error;
 use crate::expr::{Column, Dep, Expr, Expression, Node};
+use crate::relation::{JsonRow, JsonStop};
 use crate::row::RowReader;
 use crate::schema::Table;
 use crate::value::SqlValue;
@@ -27,23 +28,7 @@ pub trait Selection: Send + Sync {
     /// Reads the selection from its columns' JSON projections (relations loaded in one
     /// statement), consuming one value per column.
     #[doc(hidden)]
-    fn decode_json(
-        &self,
-        values: &mut std::slice::Iter<'_, serde_json::Value>,
-    ) -> JsonResult<Self::Output>;
-}
-
-/// A JSON decoding result: the error names the column.
-#[doc(hidden)]
-pub type JsonResult<T> = Result<T, (&'static str, String)>;
-
-fn next_json<'v>(
-    values: &mut std::slice::Iter<'v, serde_json::Value>,
-    column: &'static str,
-) -> JsonResult<&'v serde_json::Value> {
-    values
-        .next()
-        .ok_or((column, "missing from the nested row".to_owned()))
+    fn decode_json<R: JsonRow>(&self, row: &mut R) -> Result<Self::Output, JsonStop>;
 }
 
 /// Every column of `T`, decoded as `T`.
@@ -69,15 +54,8 @@ impl<T: Table> Selection for All<T> {
     fn decode(&self, reader: &mut RowReader<'_>) -> Result<T, Error> {
         T::decode(reader)
     }
-    fn decode_json(&self, values: &mut std::slice::Iter<'_, serde_json::Value>) -> JsonResult<T> {
-        let width = T::META.columns.len();
-        let row = values
-            .as_slice()
-            .get(..width)
-            .ok_or(("", "malformed nested row".to_owned()))?;
-        let decoded = T::decode_json(row)?;
-        values.nth(width - 1);
-        Ok(decoded)
+    fn decode_json<R: JsonRow>(&self, row: &mut R) -> Result<T, JsonStop> {
+        T::decode_json(row)
     }
 }
 
@@ -111,20 +89,11 @@ impl<T: Table> Selection for Nullable<T> {
             T::decode(reader).map(Some)
         }
     }
-    fn decode_json(
-        &self,
-        values: &mut std::slice::Iter<'_, serde_json::Value>,
-    ) -> JsonResult<Option<T>> {
-        let width = T::META.columns.len();
-        let row = values
-            .as_slice()
-            .get(..width)
-            .ok_or(("", "malformed nested row".to_owned()))?;
-        if row.iter().all(serde_json::Value::is_null) {
-            values.nth(width - 1);
-            return Ok(None);
-        }
-        All::<T>::new().decode_json(values).map(Some)
+    // Only a plain query's `left_join` builds this selection, and those rows are never JSON
+    // (a relation's `.columns(…)` cannot be given one).
+    fn decode_json<R: JsonRow>(&self, row: &mut R) -> Result<Option<T>, JsonStop> {
+        let message = "a left-joined table cannot be read from nested JSON".to_owned();
+        Err(row.fail(T::META.name, "", message))
     }
 }
 
@@ -138,8 +107,9 @@ impl<T: Send + Sync, V: SqlValue> Selection for Column<T, V> {
     fn decode(&self, reader: &mut RowReader<'_>) -> Result<V, Error> {
         reader.column(self.table_name(), self.name())
     }
-    fn decode_json(&self, values: &mut std::slice::Iter<'_, serde_json::Value>) -> JsonResult<V> {
-        V::from_json(next_json(values, self.name())?).map_err(|m| (self.name(), m))
+    #[inline]
+    fn decode_json<R: JsonRow>(&self, row: &mut R) -> Result<V, JsonStop> {
+        row.column(self.name())
     }
 }
 
@@ -152,8 +122,8 @@ impl<V: SqlValue, D> Selection for Expr<V, D> {
     fn decode(&self, reader: &mut RowReader<'_>) -> Result<V, Error> {
         reader.column("?", "expression")
     }
-    fn decode_json(&self, values: &mut std::slice::Iter<'_, serde_json::Value>) -> JsonResult<V> {
-        V::from_json(next_json(values, "expression")?).map_err(|m| ("expression", m))
+    fn decode_json<R: JsonRow>(&self, row: &mut R) -> Result<V, JsonStop> {
+        row.column("expression")
     }
 }
 
@@ -173,10 +143,10 @@ macro_rules! tuple_selection {
                 let ($($name,)+) = self;
                 Ok(($($name.decode(reader)?,)+))
             }
-            fn decode_json(&self, values: &mut std::slice::Iter<'_, serde_json::Value>) -> JsonResult<Self::Output> {
+            fn decode_json<R: JsonRow>(&self, row: &mut R) -> Result<Self::Output, JsonStop> {
                 #[allow(non_snake_case)]
                 let ($($name,)+) = self;
-                Ok(($($name.decode_json(values)?,)+))
+                Ok(($($name.decode_json(row)?,)+))
             }
         }
     };
@@ -306,8 +276,8 @@ where
     fn decode(&self, reader: &mut RowReader<'_>) -> Result<R, Error> {
         self.columns.decode(reader).map(R::from_output)
     }
-    fn decode_json(&self, values: &mut std::slice::Iter<'_, serde_json::Value>) -> JsonResult<R> {
-        self.columns.decode_json(values).map(R::from_output)
+    fn decode_json<J: JsonRow>(&self, row: &mut J) -> Result<R, JsonStop> {
+        self.columns.decode_json(row).map(R::from_output)
     }
 }
 

@@ -1,8 +1,7 @@
 //! `find_many` / `find_first`: relational queries.
 
-use serde_json::Value as J;
-
 use super::load::{Base, Key, Loader, read_key_at};
+use super::nested::attach_relations;
 use super::sql::{PlanRef, key_positions};
 use super::{Loaded, RelationArg, RelationOf, SetRelation};
 use crate::backend::Backend;
@@ -285,7 +284,6 @@ impl<L: Loader, E: RootExtras> FindMany<L, E> {
             }
             Strategy::SingleStatement => {
                 let sql = self.to_sql(backend);
-                let count = self.loader.count();
                 let loader = &self.loader;
                 let extras = &self.extras;
                 target
@@ -293,22 +291,8 @@ impl<L: Loader, E: RootExtras> FindMany<L, E> {
                         let mut reader = RowReader::new(row, text);
                         let base = loader.decode_base(&mut reader)?;
                         let extra = extras.decode(&mut reader)?;
-                        let mut relations = Vec::with_capacity(count);
-                        for plan in 0..count {
-                            let json: String = reader.column(L::Table::META.name, "relation")?;
-                            relations.push(serde_json::from_str::<J>(&json).map_err(|e| {
-                                Error::Decode {
-                                    table: L::Table::META.name,
-                                    column: "relation",
-                                    message: format!("relation #{plan}: invalid JSON: {e}"),
-                                    sql: text.to_owned(),
-                                }
-                            })?);
-                        }
-                        Ok(E::combine(
-                            loader.attach_json(base, &relations, text)?,
-                            extra,
-                        ))
+                        let out = attach_relations(loader, base, &mut reader, text)?;
+                        Ok(E::combine(out, extra))
                     })
                     .await
             }

@@ -3,12 +3,15 @@
 //! Each backend renders some types lossily in JSON (SQLite rounds REAL to 15 digits and cannot
 //! hold BLOBs, MariaDB prints FLOAT with 6 digits, PostgreSQL follows the session time zone),
 //! so every column is *projected* to a JSON-exact form here, and [`FromJson`] reads exactly that
-//! form back.
+//! form back while the JSON text is parsed (`nested.rs` drives it).
 
-use serde_json::Value as J;
+use std::marker::PhantomData;
+
+use serde::Deserializer;
+use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::backend::Backend;
-use crate::value::SqlType;
+use crate::value::{SqlType, SqlValue};
 
 /// Appends the JSON-exact projection of `column` (already rendered SQL) of type `ty`.
 pub(crate) fn push_projection(out: &mut String, ty: SqlType, backend: Backend, column: &str) {
@@ -45,12 +48,132 @@ fn null_safe(out: &mut String, column: &str, before: &str, after: &str) {
     out.push_str(" END");
 }
 
-/// Reads one projected value.
-pub(crate) trait FromJson: Sized {
-    fn from_json(value: &J) -> Result<Self, String>;
+/// One scalar of a nested row, borrowed from the JSON text while it is decoded. Arrays and
+/// objects are only named (a column value is never one, except in `Json<T>`, which reads its
+/// own value).
+#[derive(Clone, Copy)]
+pub(crate) enum Scalar<'a> {
+    Null,
+    Bool(bool),
+    Int(i64),
+    UInt(u64),
+    Float(f64),
+    Str(&'a str),
+    Array,
+    Object,
 }
 
-fn unexpected(what: &str, value: &J) -> String {
+impl<'a> Scalar<'a> {
+    fn as_i64(self) -> Option<i64> {
+        match self {
+            Scalar::Int(i) => Some(i),
+            Scalar::UInt(u) => i64::try_from(u).ok(),
+            _ => None,
+        }
+    }
+
+    #[cfg(any(feature = "chrono", feature = "uuid"))]
+    fn as_str(self) -> Option<&'a str> {
+        match self {
+            Scalar::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Scalar<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            Scalar::Null => f.write_str("null"),
+            Scalar::Bool(b) => write!(f, "{b}"),
+            Scalar::Int(i) => write!(f, "{i}"),
+            Scalar::UInt(u) => write!(f, "{u}"),
+            Scalar::Float(x) => write!(f, "{x:?}"),
+            Scalar::Str(s) => match serde_json::to_string(s) {
+                Ok(quoted) => f.write_str(&quoted),
+                Err(_) => write!(f, "{s:?}"),
+            },
+            Scalar::Array => f.write_str("an array"),
+            Scalar::Object => f.write_str("an object"),
+        }
+    }
+}
+
+/// Reads one projected value.
+pub(crate) trait FromJson: Sized {
+    fn from_json(value: Scalar<'_>) -> Result<Self, String>;
+}
+
+/// Reads a scalar column from `d` (the body of `SqlValue::from_json` for scalar types). The
+/// outer error is the JSON's own (malformed text); the inner one, a value of the wrong form.
+#[inline]
+pub(crate) fn scalar<'de, D, T>(d: D) -> Result<Result<T, String>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: FromJson,
+{
+    d.deserialize_any(ScalarVisitor(PhantomData))
+}
+
+struct ScalarVisitor<T>(PhantomData<fn() -> T>);
+
+impl<'de, T: FromJson> Visitor<'de> for ScalarVisitor<T> {
+    type Value = Result<T, String>;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a column value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(T::from_json(Scalar::Bool(v)))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(T::from_json(Scalar::Int(v)))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(T::from_json(Scalar::UInt(v)))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(T::from_json(Scalar::Float(v)))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(T::from_json(Scalar::Str(v)))
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(T::from_json(Scalar::Null))
+    }
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(T::from_json(Scalar::Null))
+    }
+    // Skipped whole, so that the message names the column rather than the JSON's position.
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(T::from_json(Scalar::Array))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(T::from_json(Scalar::Object))
+    }
+}
+
+/// `null` or a value of `T` (the body of `SqlValue::from_json` for `Option<T>`).
+pub(crate) struct OptionVisitor<T>(pub(crate) PhantomData<fn() -> T>);
+
+impl<'de, T: SqlValue> Visitor<'de> for OptionVisitor<T> {
+    type Value = Result<Option<T>, String>;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a column value or null")
+    }
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(Ok(None))
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(Ok(None))
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        Ok(T::from_json(d)?.map(Some))
+    }
+}
+
+fn unexpected(what: &str, value: Scalar<'_>) -> String {
     let shown = value.to_string();
     let shown = if shown.chars().count() > 60 {
         format!("{}…", shown.chars().take(60).collect::<String>())
@@ -61,12 +184,14 @@ fn unexpected(what: &str, value: &J) -> String {
 }
 
 impl FromJson for bool {
-    fn from_json(value: &J) -> Result<Self, String> {
+    fn from_json(value: Scalar<'_>) -> Result<Self, String> {
         match value {
-            J::Bool(b) => Ok(*b),
-            J::Number(n) if n.as_i64() == Some(0) => Ok(false),
-            J::Number(n) if n.as_i64() == Some(1) => Ok(true),
-            other => Err(unexpected("a boolean", other)),
+            Scalar::Bool(b) => Ok(b),
+            other => match other.as_i64() {
+                Some(0) => Ok(false),
+                Some(1) => Ok(true),
+                _ => Err(unexpected("a boolean", other)),
+            },
         }
     }
 }
@@ -74,7 +199,7 @@ impl FromJson for bool {
 macro_rules! json_int {
     ($($ty:ty),*) => {$(
         impl FromJson for $ty {
-            fn from_json(value: &J) -> Result<Self, String> {
+            fn from_json(value: Scalar<'_>) -> Result<Self, String> {
                 value
                     .as_i64()
                     .and_then(|i| <$ty>::try_from(i).ok())
@@ -85,9 +210,9 @@ macro_rules! json_int {
 }
 json_int!(i16, i32, i64);
 
-fn parse_float(value: &J) -> Result<f64, String> {
+fn parse_float(value: Scalar<'_>) -> Result<f64, String> {
     match value {
-        J::String(s) => match s.as_str() {
+        Scalar::Str(s) => match s {
             "NaN" | "nan" => Ok(f64::NAN),
             "Infinity" | "Inf" | "inf" => Ok(f64::INFINITY),
             "-Infinity" | "-Inf" | "-inf" => Ok(f64::NEG_INFINITY),
@@ -100,13 +225,13 @@ fn parse_float(value: &J) -> Result<f64, String> {
 }
 
 impl FromJson for f64 {
-    fn from_json(value: &J) -> Result<Self, String> {
+    fn from_json(value: Scalar<'_>) -> Result<Self, String> {
         parse_float(value)
     }
 }
 
 impl FromJson for f32 {
-    fn from_json(value: &J) -> Result<Self, String> {
+    fn from_json(value: Scalar<'_>) -> Result<Self, String> {
         let wide = parse_float(value)?;
         let narrow = wide as f32;
         // SQLite and MariaDB send the f32 widened to f64: exact when it narrows back.
@@ -114,7 +239,7 @@ impl FromJson for f32 {
             return Ok(narrow);
         }
         // PostgreSQL sends a REAL's shortest f32 text ("0.1").
-        if let J::String(s) = value
+        if let Scalar::Str(s) = value
             && let Ok(n) = s.parse::<f32>()
             && n.to_string().parse::<f64>() == Ok(wide)
         {
@@ -125,16 +250,16 @@ impl FromJson for f32 {
 }
 
 impl FromJson for String {
-    fn from_json(value: &J) -> Result<Self, String> {
+    fn from_json(value: Scalar<'_>) -> Result<Self, String> {
         match value {
-            J::String(s) => Ok(s.clone()),
+            Scalar::Str(s) => Ok(s.to_owned()),
             other => Err(unexpected("text", other)),
         }
     }
 }
 
-fn hex_bytes(value: &J) -> Result<Vec<u8>, String> {
-    let J::String(s) = value else {
+fn hex_bytes(value: Scalar<'_>) -> Result<Vec<u8>, String> {
+    let Scalar::Str(s) = value else {
         return Err(unexpected("bytes as hex", value));
     };
     let hex = s.strip_prefix("\\x").unwrap_or(s).as_bytes();
@@ -154,7 +279,7 @@ fn hex_bytes(value: &J) -> Result<Vec<u8>, String> {
 }
 
 impl FromJson for Vec<u8> {
-    fn from_json(value: &J) -> Result<Self, String> {
+    fn from_json(value: Scalar<'_>) -> Result<Self, String> {
         hex_bytes(value)
     }
 }
@@ -163,9 +288,9 @@ impl FromJson for Vec<u8> {
 mod time {
     use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 
-    use super::{FromJson, J, unexpected};
+    use super::{FromJson, Scalar, unexpected};
 
-    fn text(value: &J) -> Result<&str, String> {
+    fn text(value: Scalar<'_>) -> Result<&str, String> {
         value
             .as_str()
             .ok_or_else(|| unexpected("a date or time as text", value))
@@ -178,7 +303,7 @@ mod time {
     }
 
     impl FromJson for DateTime<Utc> {
-        fn from_json(value: &J) -> Result<Self, String> {
+        fn from_json(value: Scalar<'_>) -> Result<Self, String> {
             let s = text(value)?;
             // With an offset (SQLite's stored text), or UTC wall-clock time (the projections
             // on PostgreSQL and MariaDB).
@@ -196,13 +321,13 @@ mod time {
     }
 
     impl FromJson for NaiveDateTime {
-        fn from_json(value: &J) -> Result<Self, String> {
+        fn from_json(value: Scalar<'_>) -> Result<Self, String> {
             naive(text(value)?).ok_or_else(|| unexpected("a date and time", value))
         }
     }
 
     impl FromJson for NaiveDate {
-        fn from_json(value: &J) -> Result<Self, String> {
+        fn from_json(value: Scalar<'_>) -> Result<Self, String> {
             NaiveDate::parse_from_str(text(value)?, "%Y-%m-%d")
                 .map_err(|_| unexpected("a date", value))
         }
@@ -211,7 +336,7 @@ mod time {
 
 #[cfg(feature = "uuid")]
 impl FromJson for uuid::Uuid {
-    fn from_json(value: &J) -> Result<Self, String> {
+    fn from_json(value: Scalar<'_>) -> Result<Self, String> {
         let s = value.as_str().ok_or_else(|| unexpected("a UUID", value))?;
         if s.len() == 32 {
             let bytes = hex_bytes(value)?;
@@ -222,43 +347,75 @@ impl FromJson for uuid::Uuid {
     }
 }
 
+#[cfg(feature = "rust_decimal")]
+impl FromJson for rust_decimal::Decimal {
+    fn from_json(value: Scalar<'_>) -> Result<Self, String> {
+        match value {
+            Scalar::Str(s) => crate::value::parse_decimal(s),
+            other => Err(unexpected("a decimal as text", other)),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// Decodes one column value of type `T` from JSON text, as a nested row does.
+    fn read<T: SqlValue>(json: &str) -> Result<T, String> {
+        let mut de = serde_json::Deserializer::from_str(json);
+        T::from_json(&mut de).map_err(|e| e.to_string())?
+    }
+
+    fn text(s: &str) -> String {
+        serde_json::to_string(s).unwrap()
+    }
+
     #[test]
     fn floats_read_back_exactly() {
         for f in [0.1f64, 0.1 + 0.2, f64::MAX, f64::MIN_POSITIVE, 5e-324, -0.0] {
-            let text = J::String(format!("{f:.17e}"));
-            assert_eq!(f64::from_json(&text).unwrap().to_bits(), f.to_bits());
+            let json = text(&format!("{f:.17e}"));
+            assert_eq!(read::<f64>(&json).unwrap().to_bits(), f.to_bits());
         }
-        assert!(f64::from_json(&J::String("NaN".into())).unwrap().is_nan());
-        assert_eq!(
-            f64::from_json(&J::String("-Inf".into())).unwrap(),
-            f64::NEG_INFINITY
-        );
+        assert!(read::<f64>(r#""NaN""#).unwrap().is_nan());
+        assert_eq!(read::<f64>(r#""-Inf""#).unwrap(), f64::NEG_INFINITY);
         // A widened f32 and PostgreSQL's shortest f32 text both give the f32.
         assert_eq!(
-            f32::from_json(&J::String(format!("{}", f64::from(0.1f32)))).unwrap(),
+            read::<f32>(&text(&format!("{}", f64::from(0.1f32)))).unwrap(),
             0.1f32
         );
-        assert_eq!(f32::from_json(&J::String("0.1".into())).unwrap(), 0.1f32);
+        assert_eq!(read::<f32>(r#""0.1""#).unwrap(), 0.1f32);
         assert_eq!(
-            f32::from_json(&J::String("1.1754944e-38".into())).unwrap(),
+            read::<f32>(r#""1.1754944e-38""#).unwrap(),
             f32::MIN_POSITIVE
         );
+        assert!(read::<f64>("1.5").unwrap_err().contains("a float as text"));
     }
 
     #[test]
     fn bytes_from_either_hex_form() {
+        assert_eq!(read::<Vec<u8>>(r#""\\x00ff""#).unwrap(), [0, 255]);
+        assert_eq!(read::<Vec<u8>>(r#""00FF""#).unwrap(), [0, 255]);
+        assert!(read::<Vec<u8>>(r#""0""#).is_err());
+    }
+
+    #[test]
+    fn scalars_and_nulls() {
+        assert!(read::<bool>("1").unwrap());
+        assert!(!read::<bool>("false").unwrap());
+        assert!(read::<bool>("2").is_err());
+        assert_eq!(read::<i64>("-9223372036854775808").unwrap(), i64::MIN);
+        assert_eq!(read::<i64>("9223372036854775807").unwrap(), i64::MAX);
+        assert!(read::<i64>("9223372036854775808").is_err());
+        assert!(read::<i16>("40000").unwrap_err().contains("an i16"));
+        assert_eq!(read::<String>(r#""é\n\"x""#).unwrap(), "é\n\"x");
+        assert_eq!(read::<Option<i32>>("null").unwrap(), None);
+        assert_eq!(read::<Option<i32>>("7").unwrap(), Some(7));
+        assert!(read::<i32>("null").unwrap_err().contains("found null"));
+        // An array where a scalar belongs names what was found, not the JSON's position.
         assert_eq!(
-            Vec::<u8>::from_json(&J::String("\\x00ff".into())).unwrap(),
-            [0, 255]
+            read::<String>("[1, [2]]").unwrap_err(),
+            "expected text in nested JSON, found an array"
         );
-        assert_eq!(
-            Vec::<u8>::from_json(&J::String("00FF".into())).unwrap(),
-            [0, 255]
-        );
-        assert!(Vec::<u8>::from_json(&J::String("0".into())).is_err());
     }
 }

@@ -6,11 +6,10 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 
-use serde_json::Value as J;
-
+use super::nested::{JsonRow, JsonStop};
 use super::sql::{PlanRef, batched_statement, child_key_types, key_positions};
 use super::{Rel, Relation, RelationKind, SetRelation, relation_error};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::exec::Target;
 use crate::expr::Node;
 use crate::query::Selection;
@@ -35,18 +34,21 @@ pub trait Loader: Send + Sync + Sized + 'static {
     fn base_columns(&self, out: &mut Vec<Node>);
     #[doc(hidden)]
     fn decode_base(&self, reader: &mut RowReader<'_>) -> Result<Self::Row>;
-    /// Reads the row from its columns' JSON projections; returns how many values it used.
+    /// Reads the row from its columns' JSON projections (the start of a nested row).
     #[doc(hidden)]
-    fn decode_base_json(
-        &self,
-        values: &[J],
-    ) -> std::result::Result<(Self::Row, usize), (&'static str, String)>;
+    fn decode_base_json<R: JsonRow>(&self, row: &mut R)
+    -> std::result::Result<Self::Row, JsonStop>;
     #[doc(hidden)]
     fn count(&self) -> usize;
     #[doc(hidden)]
     fn plans<'a>(&'a self, out: &mut Vec<PlanRef<'a>>);
+    /// Reads this level's relations from the rest of `row`, in order, and attaches them.
     #[doc(hidden)]
-    fn attach_json(&self, base: Self::Row, relations: &[J], sql: &str) -> Result<Self::Out>;
+    fn attach_json<R: JsonRow>(
+        &self,
+        base: Self::Row,
+        row: &mut R,
+    ) -> std::result::Result<Self::Out, JsonStop>;
     #[doc(hidden)]
     fn attach_batched<'a, 't: 'a>(
         &'a self,
@@ -91,19 +93,21 @@ impl<T: Table, S: Selection + 'static> Loader for Pick<T, S> {
     fn decode_base(&self, reader: &mut RowReader<'_>) -> Result<S::Output> {
         self.selection.decode(reader)
     }
-    fn decode_base_json(
+    fn decode_base_json<R: JsonRow>(
         &self,
-        values: &[J],
-    ) -> std::result::Result<(S::Output, usize), (&'static str, String)> {
-        let mut iter = values.iter();
-        let row = self.selection.decode_json(&mut iter)?;
-        Ok((row, values.len() - iter.len()))
+        row: &mut R,
+    ) -> std::result::Result<S::Output, JsonStop> {
+        self.selection.decode_json(row)
     }
     fn count(&self) -> usize {
         0
     }
     fn plans<'a>(&'a self, _: &mut Vec<PlanRef<'a>>) {}
-    fn attach_json(&self, base: S::Output, _: &[J], _: &str) -> Result<S::Output> {
+    fn attach_json<R: JsonRow>(
+        &self,
+        base: S::Output,
+        _: &mut R,
+    ) -> std::result::Result<S::Output, JsonStop> {
         Ok(base)
     }
     fn attach_batched<'a, 't: 'a>(
@@ -126,21 +130,16 @@ impl<T: Table> Loader for Base<T> {
     fn decode_base(&self, reader: &mut RowReader<'_>) -> Result<T> {
         T::decode(reader)
     }
-    fn decode_base_json(
-        &self,
-        values: &[J],
-    ) -> std::result::Result<(T, usize), (&'static str, String)> {
-        let width = T::META.columns.len();
-        let values = values
-            .get(..width)
-            .ok_or(("", "malformed related row".to_owned()))?;
-        T::decode_json(values).map(|row| (row, width))
+    #[inline]
+    fn decode_base_json<R: JsonRow>(&self, row: &mut R) -> std::result::Result<T, JsonStop> {
+        T::decode_json(row)
     }
     fn count(&self) -> usize {
         0
     }
     fn plans<'a>(&'a self, _: &mut Vec<PlanRef<'a>>) {}
-    fn attach_json(&self, base: T, _: &[J], _: &str) -> Result<T> {
+    #[inline]
+    fn attach_json<R: JsonRow>(&self, base: T, _: &mut R) -> std::result::Result<T, JsonStop> {
         Ok(base)
     }
     fn attach_batched<'a, 't: 'a>(
@@ -187,11 +186,8 @@ where
     fn decode_base(&self, reader: &mut RowReader<'_>) -> Result<L::Row> {
         self.prev.decode_base(reader)
     }
-    fn decode_base_json(
-        &self,
-        values: &[J],
-    ) -> std::result::Result<(L::Row, usize), (&'static str, String)> {
-        self.prev.decode_base_json(values)
+    fn decode_base_json<R: JsonRow>(&self, row: &mut R) -> std::result::Result<L::Row, JsonStop> {
+        self.prev.decode_base_json(row)
     }
 
     fn count(&self) -> usize {
@@ -203,32 +199,15 @@ where
         out.push(PlanRef::of(&self.rel));
     }
 
-    fn attach_json(&self, base: L::Row, relations: &[J], sql: &str) -> Result<Self::Out> {
-        let prev = self.prev.attach_json(base, relations, sql)?;
-        let meta = M::META;
-        let fail = |message: String| relation_error(meta, message, sql);
-        let items = relations
-            .get(self.index)
-            .and_then(J::as_array)
-            .ok_or_else(|| fail("expected a JSON array of related rows".into()))?;
-        let mut children = Vec::with_capacity(items.len());
-        for item in items {
-            let values = item
-                .as_array()
-                .ok_or_else(|| fail("malformed related row".into()))?;
-            let (child, width) =
-                self.rel
-                    .loader
-                    .decode_base_json(values)
-                    .map_err(|(column, message)| Error::Decode {
-                        table: M::Target::META.name,
-                        column,
-                        message,
-                        sql: sql.to_owned(),
-                    })?;
-            children.push(self.rel.loader.attach_json(child, &values[width..], sql)?);
-        }
-        let wrapped = M::Kind::wrap(children).map_err(fail)?;
+    fn attach_json<R: JsonRow>(
+        &self,
+        base: L::Row,
+        row: &mut R,
+    ) -> std::result::Result<Self::Out, JsonStop> {
+        let prev = self.prev.attach_json(base, row)?;
+        let children = row.relation::<M, C>(&self.rel.loader)?;
+        let wrapped =
+            M::Kind::wrap(children).map_err(|m| row.fail(M::META.source.name, M::META.name, m))?;
         Ok(prev.set_relation(wrapped))
     }
 

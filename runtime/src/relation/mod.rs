@@ -9,11 +9,14 @@ mod find;
 pub(crate) mod json;
 mod keys;
 mod load;
+mod nested;
 mod sql;
 
 pub use find::{Extras, FindMany, NoExtras, RootExtras, Strategy, find_first, find_many};
 pub use keys::{Keys, RelationMeta, RelationSpec, resolve};
 pub use load::{Base, Loader, Pick, With};
+#[doc(hidden)]
+pub use nested::{JsonRow, JsonStop};
 
 use std::marker::PhantomData;
 

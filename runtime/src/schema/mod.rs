@@ -7,6 +7,7 @@ pub(crate) use ddl::type_name;
 pub use ddl::{create_table_sql, drop_table_sql, in_dependency_order};
 
 use crate::error::Error;
+use crate::relation::{JsonRow, JsonStop};
 use crate::row::RowReader;
 use crate::value::{SqlType, Value};
 
@@ -28,9 +29,9 @@ pub trait Table: Sized + Send + Sync + Unpin + 'static {
     fn decode(reader: &mut RowReader<'_>) -> Result<Self, Error>;
 
     /// Reads a row from its columns' JSON projections, in order (relations loaded in one
-    /// statement). The error names the column.
+    /// statement). The row records which column failed.
     #[doc(hidden)]
-    fn decode_json(values: &[serde_json::Value]) -> Result<Self, (&'static str, String)>;
+    fn decode_json<R: JsonRow>(row: &mut R) -> Result<Self, JsonStop>;
 }
 
 /// One table or a tuple of tables, for [`crate::Db::create_tables`] and
