@@ -272,7 +272,8 @@ where
                             let Some(slot) = slots.get(&parent) else {
                                 return Ok(());
                             };
-                            for bucket in slot.first..slot.first + slot.parents {
+                            let buckets = &mut decoded[slot.first..slot.first + slot.parents];
+                            for bucket in buckets {
                                 let mut reader = RowReader::new(row, text);
                                 reader.skip(width);
                                 let child = loader.decode_base(&mut reader)?;
@@ -282,7 +283,7 @@ where
                                         read_key_at(row, cols, types, text, M::META)
                                     })
                                     .collect::<Result<Vec<Key>>>()?;
-                                decoded[bucket].push((child, keys));
+                                bucket.push((child, keys));
                             }
                             Ok(())
                         })
