@@ -186,14 +186,11 @@ impl Db {
         self.inner.statements.load(Ordering::Relaxed)
     }
 
-    /// The faster relation-loading strategy here: [`Strategy::default_for`](crate::Strategy::default_for) the backend, except
-    /// that MySQL proper (not MariaDB) always loads batched, since its `JSON_ARRAYAGG` takes
-    /// no `ORDER BY` or `LIMIT`.
+    /// The faster relation-loading strategy here: [`Strategy::default_for`](crate::Strategy::default_for)
+    /// the backend (batched on the whole MySQL family; MySQL proper could not load in one
+    /// statement anyway, its `JSON_ARRAYAGG` takes no `ORDER BY` or `LIMIT`).
     pub fn default_strategy(&self) -> crate::relation::Strategy {
-        match self.backend() {
-            Backend::MySql => crate::relation::Strategy::Batched,
-            backend => crate::relation::Strategy::default_for(backend),
-        }
+        crate::relation::Strategy::default_for(self.backend())
     }
 
     pub(crate) fn is_mysql_proper(&self) -> bool {

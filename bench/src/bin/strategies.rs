@@ -28,7 +28,18 @@ async fn main() -> weft::Result<()> {
         if !wanted.is_empty() && !wanted.iter().any(|w| w == name) {
             continue;
         }
-        let db = Db::connect(&url).await?;
+        // `STRATEGIES_POOL=1`: one pooled connection (as the summary runs), not Db::connect's.
+        let db = if std::env::var("STRATEGIES_POOL").as_deref() == Ok("1") && name == "mysql" {
+            let pool = sqlx::mysql::MySqlPoolOptions::new()
+                .max_connections(1)
+                .test_before_acquire(false)
+                .connect(&url)
+                .await
+                .expect("connect");
+            Db::from_mysql_pool(pool).await?
+        } else {
+            Db::connect(&url).await?
+        };
         seed_many_to_many(&db, 2000, 100, 10).await?;
         for (label, limit) in [
             ("2,000 users × 10 groups", None),

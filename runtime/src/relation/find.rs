@@ -24,11 +24,12 @@ pub enum Strategy {
 }
 
 impl Strategy {
-    /// The faster strategy on `backend`, as measured (see `docs/design.md`).
+    /// The faster strategy on `backend`, as measured (see `docs/design.md`): one statement on
+    /// SQLite, batched on PostgreSQL and the MySQL family.
     pub fn default_for(backend: Backend) -> Strategy {
         match backend {
-            Backend::Postgres => Strategy::Batched,
-            Backend::Sqlite | Backend::MySql => Strategy::SingleStatement,
+            Backend::Postgres | Backend::MySql => Strategy::Batched,
+            Backend::Sqlite => Strategy::SingleStatement,
         }
     }
 }
