@@ -3,6 +3,7 @@
 
 use proc_macro2::Span;
 use syn::meta::ParseNestedMeta;
+use syn::parse::Parse;
 use syn::{Ident, LitStr, Path, Token};
 
 use crate::ctxt::Ctxt;
@@ -251,8 +252,8 @@ const RELATION_KEYS: &str = "many, one, through, from, to, filter, optional";
 /// `#[relation(…)]` on a field.
 #[derive(Default)]
 pub struct RelationAttrs {
-    /// `many` / `one`, with the span of the keyword.
-    pub many: Option<(bool, Span)>,
+    /// `many` (`true`) or `one`.
+    pub many: Option<bool>,
     /// `many = Post` / `one = User`.
     pub target: Option<Path>,
     pub through: Option<Path>,
@@ -274,17 +275,13 @@ pub fn parse_relation_attrs(cx: &Ctxt, attrs: &[syn::Attribute]) -> Option<(Span
             .get_or_insert_with(|| (span, RelationAttrs::default()))
             .1;
         let result = attr.parse_nested_meta(|meta| {
-            let span = meta
-                .path
-                .get_ident()
-                .map_or_else(Span::call_site, Ident::span);
             if meta.path.is_ident("many") || meta.path.is_ident("one") {
                 let many = meta.path.is_ident("many");
                 if meta.input.peek(Token![=]) {
                     let target: Path = meta.value()?.parse()?;
                     set_once(cx, &meta, &mut out.target, target)?;
                 }
-                set_once(cx, &meta, &mut out.many, (many, span))
+                set_once(cx, &meta, &mut out.many, many)
             } else if meta.path.is_ident("through") {
                 set_once(cx, &meta, &mut out.through, meta.value()?.parse()?)
             } else if meta.path.is_ident("from") {
@@ -321,5 +318,3 @@ fn path_list(meta: &ParseNestedMeta) -> syn::Result<Vec<Path>> {
         Ok(vec![input.parse()?])
     }
 }
-
-use syn::parse::Parse;

@@ -369,7 +369,7 @@ fn relation<'a>(
             return None;
         }
     };
-    let Some((many, _)) = rel.many else {
+    let Some(many) = rel.many else {
         cx.error_at(span, "say whether the relation is `many` or `one`: `#[relation(many = Post)]`, `#[relation(one = User)]`");
         return None;
     };

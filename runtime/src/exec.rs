@@ -849,15 +849,12 @@ mod binds {
         for i in 0..n {
             let bind = sql.binds.get(i);
             // Nothing a backend would change is sent: checked before encoding.
-            let checked = match bind {
-                BindRef::Value(v) => v.check_storable(sql.backend),
-                BindRef::Column { .. } if sql.backend != Backend::Postgres => {
+            let checked = match bind.array() {
+                Err(v) => v.check_storable(sql.backend),
+                Ok(_) if sql.backend != Backend::Postgres => {
                     Err("array parameters are PostgreSQL-only".into())
                 }
-                BindRef::Column { .. } => match bind.elements() {
-                    Some((ty, elements)) => crate::value::check_elements(ty, elements, sql.backend),
-                    None => Err("an array bind without elements".into()),
-                },
+                Ok((ty, elements)) => crate::value::check_elements(ty, elements, sql.backend),
             };
             checked.map_err(|why| value_err(sql, i, why.into_owned()))?;
             add(&mut args, bind).map_err(|e| value_err(sql, i, e.to_string()))?;
@@ -901,12 +898,9 @@ mod binds {
             Default::default(),
             |args: &mut sqlx::postgres::PgArguments, bind| {
                 // Arrays (`Value::Array`, a column of a multi-row insert) have elements.
-                let v = match (bind, bind.elements()) {
-                    (_, Some((ty, elements))) => return pg_array(args, ty, elements),
-                    (BindRef::Value(v), None) => v,
-                    (BindRef::Column { .. }, None) => {
-                        return Err("an array bind without elements".into());
-                    }
+                let v = match bind.array() {
+                    Ok((ty, elements)) => return pg_array(args, ty, elements),
+                    Err(v) => v,
                 };
                 add_value!(args, v, {
                     Value::Null(t) => add_null!(args, *t, json = PgJsonNull, decimal = PgDecimalNull),
@@ -936,7 +930,7 @@ mod binds {
                 args.add(
                     elements
                         .map(|v| match v {
-                            Value::$variant($x) => Some($e),
+                            Some(Value::$variant($x)) => Some($e),
                             _ => None,
                         })
                         .bind_iter(),

@@ -73,22 +73,24 @@ pub struct Stmt<'a> {
 pub(crate) enum Binds<'a> {
     /// Values in placeholder order.
     Values(Cow<'a, [Value]>),
-    /// Borrowed binds in placeholder order.
-    Refs(Vec<BindRef<'a>>),
+    /// Borrowed binds in placeholder order, then the values the [`Renderer`] bound after
+    /// them (a value in an insert's `RETURNING`).
+    Refs(Vec<BindRef<'a>>, Vec<Value>),
 }
 
 impl Binds<'_> {
     pub(crate) fn len(&self) -> usize {
         match self {
             Binds::Values(v) => v.len(),
-            Binds::Refs(r) => r.len(),
+            Binds::Refs(r, after) => r.len() + after.len(),
         }
     }
 
     pub(crate) fn get(&self, i: usize) -> BindRef<'_> {
         match self {
             Binds::Values(v) => BindRef::Value(&v[i]),
-            Binds::Refs(r) => r[i],
+            Binds::Refs(r, _) if i < r.len() => r[i],
+            Binds::Refs(r, after) => BindRef::Value(&after[i - r.len()]),
         }
     }
 }
@@ -110,17 +112,17 @@ pub(crate) enum BindRef<'a> {
 }
 
 impl<'a> BindRef<'a> {
-    /// The type and values of an array bind (`None` for a single value).
-    pub(crate) fn elements(self) -> Option<(SqlType, Elements<'a>)> {
+    /// The type and elements of an array bind, or (`Err`) the one value of a scalar bind.
+    pub(crate) fn array(self) -> Result<(SqlType, Elements<'a>), &'a Value> {
         match self {
-            BindRef::Value(Value::Array(ty, list)) => Some((*ty, Elements::List(list.iter()))),
-            BindRef::Value(_) => None,
+            BindRef::Value(Value::Array(ty, list)) => Ok((*ty, Elements::List(list.iter()))),
+            BindRef::Value(v) => Err(v),
             BindRef::Column {
                 ty,
                 rows,
                 width,
                 col,
-            } => Some((
+            } => Ok((
                 ty,
                 Elements::Column {
                     rows: rows.chunks_exact(width),
@@ -131,10 +133,8 @@ impl<'a> BindRef<'a> {
     }
 }
 
-/// Stands in for a value a row left out of an array bind (see [`Elements`]).
-pub(crate) static ABSENT: Value = Value::Null(SqlType::Text);
-
-/// The elements of an array bind, from either of its forms.
+/// The elements of an array bind, from either of its forms: `None` for a row that left the
+/// column out (`check_elements` refuses the statement then, before anything is sent).
 #[derive(Clone)]
 pub(crate) enum Elements<'a> {
     List(std::slice::Iter<'a, Value>),
@@ -145,16 +145,12 @@ pub(crate) enum Elements<'a> {
 }
 
 impl<'a> Iterator for Elements<'a> {
-    type Item = &'a Value;
+    type Item = Option<&'a Value>;
 
-    fn next(&mut self) -> Option<&'a Value> {
+    fn next(&mut self) -> Option<Option<&'a Value>> {
         match self {
-            Elements::List(it) => it.next(),
-            // A column is bound as an array only when every row gives it; were one left out,
-            // `check_elements` refuses the statement on seeing `ABSENT`, before anything is sent.
-            Elements::Column { rows, col } => {
-                rows.next().map(|row| row[*col].as_ref().unwrap_or(&ABSENT))
-            }
+            Elements::List(it) => it.next().map(Some),
+            Elements::Column { rows, col } => rows.next().map(|row| row[*col].as_ref()),
         }
     }
 
@@ -196,6 +192,19 @@ pub(crate) struct Renderer {
     pub(crate) scope: Vec<(&'static str, String)>,
     /// Aliases handed out so far (for unique subquery aliases).
     pub(crate) aliases: usize,
+    /// Placeholders before those of `binds` whose values the caller binds ([`bind_borrowed`]).
+    ///
+    /// [`bind_borrowed`]: Renderer::bind_borrowed
+    pub(crate) borrowed: usize,
+}
+
+/// The alias `table` has in `scope` (innermost last), or its own name.
+fn alias_in<'s>(scope: &'s [(&'static str, String)], table: &'s str) -> &'s str {
+    scope
+        .iter()
+        .rev()
+        .find(|(t, _)| *t == table)
+        .map_or(table, |(_, alias)| alias.as_str())
 }
 
 impl Renderer {
@@ -206,6 +215,7 @@ impl Renderer {
             binds: Vec::new(),
             scope: Vec::new(),
             aliases: 0,
+            borrowed: 0,
         }
     }
 
@@ -226,30 +236,33 @@ impl Renderer {
     }
 
     pub(crate) fn column(&mut self, table: &str, name: &str) {
-        match self.scope.iter().rev().find(|(t, _)| *t == table) {
-            Some((_, alias)) => {
-                let alias = alias.clone();
-                self.ident(&alias);
-            }
-            None => self.ident(table),
-        }
+        let shown = alias_in(&self.scope, table);
+        self.backend.quote_ident_into(&mut self.text, shown);
         self.text.push('.');
         self.ident(name);
     }
 
     /// The alias `table` has in the current scope, or its own name.
     pub(crate) fn alias_of(&self, table: &str) -> String {
-        self.scope
-            .iter()
-            .rev()
-            .find(|(t, _)| *t == table)
-            .map_or_else(|| table.to_owned(), |(_, a)| a.clone())
+        alias_in(&self.scope, table).to_owned()
     }
 
     pub(crate) fn bind(&mut self, value: Value) {
         self.binds.push(value);
+        self.placeholder();
+    }
+
+    /// A placeholder for a value the caller keeps and binds itself (an insert's own values,
+    /// by reference): see [`Binds::Refs`].
+    pub(crate) fn bind_borrowed(&mut self) {
+        debug_assert!(self.binds.is_empty(), "borrowed binds come first");
+        self.borrowed += 1;
+        self.placeholder();
+    }
+
+    fn placeholder(&mut self) {
         self.backend
-            .push_placeholder(&mut self.text, self.binds.len());
+            .push_placeholder(&mut self.text, self.borrowed + self.binds.len());
     }
 
     pub(crate) fn node(&mut self, node: &Node) {

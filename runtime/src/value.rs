@@ -110,7 +110,7 @@ impl Value {
                 Backend::Sqlite | Backend::MySql,
             ) => Err("array parameters are PostgreSQL-only"),
             (Value::Array(ty, list), Backend::Postgres) => {
-                return check_elements(*ty, list.iter(), backend);
+                return check_elements(*ty, list.iter().map(Some), backend);
             }
             (Value::F32(f), Backend::Sqlite) if f.is_nan() => Err(NAN_SQLITE),
             (Value::F64(f), Backend::Sqlite) if f.is_nan() => Err(NAN_SQLITE),
@@ -135,16 +135,16 @@ impl Value {
 /// (or NULL), since the array is encoded as that type.
 pub(crate) fn check_elements<'a>(
     ty: SqlType,
-    elements: impl Iterator<Item = &'a Value>,
+    elements: impl Iterator<Item = Option<&'a Value>>,
     backend: Backend,
 ) -> Result<(), Cow<'static, str>> {
     for (row, v) in elements.enumerate() {
-        if std::ptr::eq(v, &crate::render::ABSENT) {
+        let Some(v) = v else {
             return Err(Cow::Owned(format!(
                 "row {}: no value for a column the other rows give",
                 row + 1
             )));
-        }
+        };
         v.check_storable(backend)
             .and_then(|()| match v.sql_type() {
                 Some(t) if t != ty => {

@@ -85,22 +85,14 @@ impl<T: Table> Mutation for Insert<T> {
     }
 
     fn statements(&self, backend: Backend, returning: Option<&[Node]>) -> Vec<Stmt<'_>> {
-        let rendered = self.render_with(backend, returning, Borrowed(Vec::new()));
-        if rendered.iter().any(|(r, _)| !r.binds.is_empty()) {
-            // A value bound in RETURNING (`returning_columns((User::name.eq("x"),))`) went to
-            // the renderer, not the sink: number and send everything the owned way instead.
-            return self
-                .render(backend, returning)
-                .into_iter()
-                .map(Stmt::from)
-                .collect();
-        }
-        rendered
+        self.render_with(backend, returning, Borrowed(Vec::new()))
             .into_iter()
-            .map(|(r, Borrowed(binds))| Stmt {
+            .map(|(r, Borrowed(refs))| Stmt {
                 backend,
                 text: Cow::Owned(r.text),
-                binds: Binds::Refs(binds),
+                // After the row values, any value bound in RETURNING
+                // (`returning_columns((User::name.eq("x"),))`), which the renderer holds.
+                binds: Binds::Refs(refs, r.binds),
             })
             .collect()
     }
@@ -115,23 +107,24 @@ impl<T: Table> Mutation for Insert<T> {
 /// are owned, takes one copy of text and bytes, as binding a `&str` to sqlx does). Taking the
 /// values out by value would save that one SQLite copy but make `execute` consume the query.
 trait BindSink<'a>: Sized {
-    fn value(&mut self, r: &mut Renderer, value: &'a Value);
-    fn column(&mut self, r: &mut Renderer, bind: BindRef<'a>);
+    fn bind(&mut self, r: &mut Renderer, bind: BindRef<'a>);
 }
 
 #[derive(Clone)]
 struct Owned;
 
 impl<'a> BindSink<'a> for Owned {
-    fn value(&mut self, r: &mut Renderer, value: &'a Value) {
-        r.bind(value.clone());
-    }
-    fn column(&mut self, r: &mut Renderer, bind: BindRef<'a>) {
-        match (bind, bind.elements()) {
-            (_, Some((ty, elements))) => r.bind(Value::Array(ty, elements.cloned().collect())),
-            (BindRef::Value(v), None) => r.bind(v.clone()),
-            // Not produced: a column bind always has elements.
-            (BindRef::Column { ty, .. }, None) => r.bind(Value::Array(ty, Vec::new())),
+    fn bind(&mut self, r: &mut Renderer, bind: BindRef<'a>) {
+        match bind.array() {
+            // Every element is `Some`: a column is bound as an array only when every row
+            // gives it.
+            Ok((ty, elements)) => r.bind(Value::Array(
+                ty,
+                elements
+                    .map(|v| v.cloned().unwrap_or(Value::Null(ty)))
+                    .collect(),
+            )),
+            Err(v) => r.bind(v.clone()),
         }
     }
 }
@@ -140,13 +133,9 @@ impl<'a> BindSink<'a> for Owned {
 struct Borrowed<'a>(Vec<BindRef<'a>>);
 
 impl<'a> BindSink<'a> for Borrowed<'a> {
-    fn value(&mut self, r: &mut Renderer, value: &'a Value) {
-        self.0.push(BindRef::Value(value));
-        r.backend.push_placeholder(&mut r.text, self.0.len());
-    }
-    fn column(&mut self, r: &mut Renderer, bind: BindRef<'a>) {
+    fn bind(&mut self, r: &mut Renderer, bind: BindRef<'a>) {
         self.0.push(bind);
-        r.backend.push_placeholder(&mut r.text, self.0.len());
+        r.bind_borrowed();
     }
 }
 
@@ -183,8 +172,6 @@ impl<T: Table> Insert<T> {
             present.push(0);
             uniform = false;
         }
-
-        let header = |r: &mut Renderer| push_header(r, meta, &present);
 
         // PostgreSQL, several rows that all give the same columns: one array per column,
         // `INSERT … SELECT * FROM UNNEST($1::BIGINT[], …)`. The text is the same for any row
@@ -230,7 +217,7 @@ impl<T: Table> Insert<T> {
                 let mut r = Renderer::new(backend);
                 let mut sink = sink.clone();
                 r.text.reserve(chunk.len() / width * (per_row * 4 + 4));
-                header(&mut r);
+                push_header(&mut r, meta, &present);
                 r.push(" VALUES ");
                 for (n, row) in chunk.chunks_exact(width).enumerate() {
                     r.push(if n == 0 { "(" } else { ", (" });
@@ -239,7 +226,7 @@ impl<T: Table> Insert<T> {
                             r.push(", ");
                         }
                         match &row[c] {
-                            Some(v) => sink.value(&mut r, v),
+                            Some(v) => sink.bind(&mut r, BindRef::Value(v)),
                             None => left_out(&mut r, &meta.columns[c]),
                         }
                     }
@@ -302,7 +289,7 @@ impl<T: Table> Insert<T> {
                 r.push(", ");
             }
             let column = &meta.columns[c];
-            sink.column(
+            sink.bind(
                 &mut r,
                 BindRef::Column {
                     ty: column.sql_type,

@@ -55,16 +55,37 @@ impl<Q: Mutation, Sel: Selection> Returning<Q, Sel> {
 
     /// The statements this sends to `backend`.
     pub fn to_sql(&self, backend: Backend) -> Vec<Sql> {
+        self.statement.render(backend, Some(&self.columns()))
+    }
+
+    fn columns(&self) -> Vec<Node> {
         let mut columns = Vec::new();
         self.selection.push_columns(&mut columns);
-        self.statement.render(backend, Some(&columns))
+        columns
     }
 
     /// Runs the statement and returns every row it inserted, updated or deleted.
     ///
     /// MySQL-family servers have no `UPDATE … RETURNING` (and MySQL proper no `RETURNING` at
     /// all): there this fails with [`Error::Unsupported`] before anything is sent.
-    pub async fn all(&self, mut executor: impl Executor) -> Result<Vec<Sel::Output>> {
+    pub async fn all(&self, executor: impl Executor) -> Result<Vec<Sel::Output>> {
+        Ok(self.run(executor).await?.0)
+    }
+
+    /// Runs the statement and returns the first row it touched; [`Error::NotFound`] if none.
+    pub async fn one(&self, executor: impl Executor) -> Result<Sel::Output> {
+        let (rows, statements) = self.run(executor).await?;
+        rows.into_iter().next().ok_or_else(|| Error::NotFound {
+            sql: statements
+                .into_iter()
+                .next()
+                .map(|s| s.text.into_owned())
+                .unwrap_or_default(),
+        })
+    }
+
+    /// [`all`](Self::all), with the statements it sent.
+    async fn run(&self, mut executor: impl Executor) -> Result<(Vec<Sel::Output>, Vec<Stmt<'_>>)> {
         let db = executor.target().db().clone();
         if !db.supports_returning(Q::KIND) {
             return Err(Error::Unsupported {
@@ -77,28 +98,13 @@ impl<Q: Mutation, Sel: Selection> Returning<Q, Sel> {
                 hint: "run the statement with `.execute(…)`, then select the rows you need",
             });
         }
-        let mut columns = Vec::new();
-        self.selection.push_columns(&mut columns);
-        let statements = self.statement.statements(db.backend(), Some(&columns));
+        let statements = self
+            .statement
+            .statements(db.backend(), Some(&self.columns()));
         let selection = &self.selection;
         let decode = |row: RowRef<'_>, text: &str| selection.decode(&mut RowReader::new(row, text));
-        Ok(run_all(executor, &statements, Some(&decode)).await?.1)
-    }
-
-    /// Runs the statement and returns the first row it touched; [`Error::NotFound`] if none.
-    pub async fn one(&self, mut executor: impl Executor) -> Result<Sel::Output> {
-        let backend = executor.target().db().backend();
-        match self.all(executor).await?.into_iter().next() {
-            Some(row) => Ok(row),
-            None => Err(Error::NotFound {
-                sql: self
-                    .to_sql(backend)
-                    .into_iter()
-                    .next()
-                    .map(|s| s.text)
-                    .unwrap_or_default(),
-            }),
-        }
+        let rows = run_all(executor, &statements, Some(&decode)).await?.1;
+        Ok((rows, statements))
     }
 }
 

@@ -257,35 +257,31 @@ impl<S, Sel: Selection> Select<S, Sel> {
     }
 
     /// The first matching row, if any (sends `LIMIT 1`).
-    pub async fn first(self, mut executor: impl Executor) -> Result<Option<Sel::Output>> {
-        let query = self.first_row();
-        let sql = query.to_sql(executor.target().db().backend());
-        let selection = &query.selection;
-        executor
-            .target()
-            .fetch_first(&sql, |row, text| {
-                selection.decode(&mut RowReader::new(row, text))
-            })
-            .await
+    pub async fn first(self, executor: impl Executor) -> Result<Option<Sel::Output>> {
+        Ok(self.fetch_first(executor).await?.0)
     }
 
     /// The first matching row; [`Error::NotFound`] if there is none.
-    pub async fn one(self, mut executor: impl Executor) -> Result<Sel::Output> {
-        let query = self.first_row();
-        let sql = query.to_sql(executor.target().db().backend());
-        let selection = &query.selection;
+    pub async fn one(self, executor: impl Executor) -> Result<Sel::Output> {
+        let (row, sql) = self.fetch_first(executor).await?;
+        row.ok_or(Error::NotFound { sql: sql.text })
+    }
+
+    /// The first matching row, if any, and the statement sent for it.
+    async fn fetch_first(
+        mut self,
+        mut executor: impl Executor,
+    ) -> Result<(Option<Sel::Output>, Sql)> {
+        self.limit = Limit::first_of(self.limit);
+        let sql = self.to_sql(executor.target().db().backend());
+        let selection = &self.selection;
         let row = executor
             .target()
             .fetch_first(&sql, |row, text| {
                 selection.decode(&mut RowReader::new(row, text))
             })
             .await?;
-        row.ok_or(Error::NotFound { sql: sql.text })
-    }
-
-    fn first_row(mut self) -> Self {
-        self.limit = Limit::first_of(self.limit);
-        self
+        Ok((row, sql))
     }
 
     /// The SQL of [`count`](Self::count) for `backend`.
