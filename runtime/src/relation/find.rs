@@ -1,8 +1,8 @@
 //! `find_many` / `find_first`: relational queries.
 
-use super::load::{Base, Key, Loader, read_key_at};
+use super::load::{Base, KeyColumns, Loader};
 use super::nested::attach_relations;
-use super::sql::{PlanRef, key_positions};
+use super::sql::PlanRef;
 use super::{Loaded, RelationArg, RelationOf, SetRelation};
 use crate::backend::Backend;
 use crate::error::{Error, Result};
@@ -114,6 +114,22 @@ impl<X: Selection> RootExtras for Extras<X> {
     }
 }
 
+impl<L, E> FindMany<L, E> {
+    /// The same query with its loader and extras replaced.
+    fn map<L2, E2>(self, f: impl FnOnce(L, E) -> (L2, E2)) -> FindMany<L2, E2> {
+        let (loader, extras) = f(self.loader, self.extras);
+        FindMany {
+            loader,
+            filter: self.filter,
+            order: self.order,
+            limit: self.limit,
+            offset: self.offset,
+            strategy: self.strategy,
+            extras,
+        }
+    }
+}
+
 impl<T: Table> FindMany<Base<T>, NoExtras> {
     /// Returns `selection` (columns of `T`, or a `#[derive(Selectable)]` struct's
     /// `as_select()`) instead of whole rows; relations cannot be loaded onto a subset.
@@ -122,15 +138,7 @@ impl<T: Table> FindMany<Base<T>, NoExtras> {
         S: Selection + 'static,
         S::Tables: Within<(T,), I>,
     {
-        FindMany {
-            loader: super::Pick::new(selection),
-            filter: self.filter,
-            order: self.order,
-            limit: self.limit,
-            offset: self.offset,
-            strategy: self.strategy,
-            extras: NoExtras,
-        }
+        self.map(|_, extras| (super::Pick::new(selection), extras))
     }
 }
 
@@ -143,15 +151,7 @@ impl<L: Loader> FindMany<L, NoExtras> {
         X: Selection,
         X::Tables: Within<(L::Table,), I>,
     {
-        FindMany {
-            loader: self.loader,
-            filter: self.filter,
-            order: self.order,
-            limit: self.limit,
-            offset: self.offset,
-            strategy: self.strategy,
-            extras: Extras(extras),
-        }
+        self.map(|loader, NoExtras| (loader, Extras(extras)))
     }
 }
 
@@ -166,15 +166,7 @@ impl<L: Loader, E: RootExtras> FindMany<L, E> {
         L::Out: SetRelation<R::Marker, Loaded<R>>,
         <L::Out as SetRelation<R::Marker, Loaded<R>>>::Out: Send,
     {
-        FindMany {
-            loader: super::With::new(self.loader, relation.into_rel()),
-            filter: self.filter,
-            order: self.order,
-            limit: self.limit,
-            offset: self.offset,
-            strategy: self.strategy,
-            extras: self.extras,
-        }
+        self.map(|loader, extras| (super::With::new(loader, relation.into_rel()), extras))
     }
 
     /// Keeps the rows where `condition` holds (several calls are joined with `AND`).
@@ -306,23 +298,16 @@ impl<L: Loader, E: RootExtras> FindMany<L, E> {
                     None => target.reborrow(),
                 };
                 let sql = self.root_sql(backend);
-                let plans = self.plans();
-                let key_cols: Vec<_> = plans.iter().map(key_positions).collect();
-                let metas: Vec<_> = plans.iter().map(|p| p.meta).collect();
+                let key_columns = KeyColumns::new(&self.plans(), 0);
                 let rows = target
                     .fetch(&sql, |row, text| {
-                        let keys = key_cols
-                            .iter()
-                            .zip(&metas)
-                            .map(|((cols, types), meta)| read_key_at(row, cols, types, text, meta))
-                            .collect::<Result<Vec<Key>>>()?;
+                        let keys = key_columns.read(row, text)?;
                         let mut reader = RowReader::new(row, text);
                         let base = self.loader.decode_base(&mut reader)?;
                         let extra = self.extras.decode(&mut reader)?;
                         Ok((base, extra, keys))
                     })
                     .await?;
-                drop(plans);
                 let mut bases = Vec::with_capacity(rows.len());
                 let mut extras = Vec::with_capacity(rows.len());
                 let mut keys = Vec::with_capacity(rows.len());

@@ -69,6 +69,17 @@ pub struct RelationMeta {
     pub junction_target: Keys,
 }
 
+impl RelationMeta {
+    /// The table and columns on the related side that hold a parent's key: the junction's
+    /// `junction_source` for `through` relations, the target's `target_keys` otherwise.
+    pub(crate) fn child_side(&self) -> (&'static TableMeta, &[usize]) {
+        match self.through {
+            Some(junction) => (junction, self.junction_source.as_slice()),
+            None => (self.target, self.target_keys.as_slice()),
+        }
+    }
+}
+
 /// Relations are the same when they are the same field of the same table.
 impl PartialEq for RelationMeta {
     fn eq(&self, other: &Self) -> bool {

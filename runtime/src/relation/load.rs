@@ -7,8 +7,8 @@ use std::future::Future;
 use std::pin::Pin;
 
 use super::nested::{JsonRow, JsonStop};
-use super::sql::{PlanRef, batched_statement, child_key_types, key_positions};
-use super::{Rel, Relation, RelationKind, SetRelation, relation_error};
+use super::sql::{PlanRef, batched_statement, child_key_types, parent_key_types};
+use super::{Rel, Relation, RelationKind, RelationMeta, SetRelation, relation_error};
 use crate::error::Result;
 use crate::exec::Target;
 use crate::expr::Node;
@@ -215,30 +215,24 @@ where
         &'a self,
         target: &'a mut Target<'t>,
         rows: Vec<L::Row>,
-        keys: Vec<Vec<Key>>,
+        mut keys: Vec<Vec<Key>>,
     ) -> BoxFuture<'a, Result<Vec<Self::Out>>> {
         Box::pin(async move {
-            let mine: Vec<Key> = keys.iter().map(|k| k[self.index].clone()).collect();
+            // This level's key is the last of each row's: `prev`'s relations come first.
+            let mine: Vec<Key> = keys.iter_mut().map(|k| k.swap_remove(self.index)).collect();
             let prev = self.prev.attach_batched(&mut *target, rows, keys).await?;
             let plan = PlanRef::of(&self.rel);
-            let parent_types = child_key_types(&plan);
+            let parent_types = child_key_types(M::META);
             let width = parent_types.len();
+            let parent_cols: Vec<usize> = (0..width).collect();
             // The nested relations' key columns, after the parent key this statement leads with.
-            let child_key_cols: Vec<(Vec<usize>, Vec<SqlType>)> = plan
-                .children
-                .iter()
-                .map(|child| {
-                    let (cols, types) = key_positions(child);
-                    (cols.iter().map(|c| c + width).collect(), types)
-                })
-                .collect();
+            let child_key_cols = KeyColumns::new(&plan.children, width);
 
             // Each distinct parent key (NULL keys match nothing) gets one bucket per parent that
             // has it: a key shared by several parents (the same user under two posts) has its
             // rows decoded once per parent, so loaded rows need not be `Clone`.
             let mut slots: HashMap<Key, Slot, KeyBuild> =
                 HashMap::with_capacity_and_hasher(mine.len(), KeyBuild::default());
-            let mut buckets = 0;
             for key in mine.iter().filter(|k| !k.has_null()) {
                 slots
                     .entry(key.clone())
@@ -246,15 +240,13 @@ where
                     .or_insert(Slot {
                         first: 0,
                         parents: 1,
-                        taken: 0,
                     });
-                buckets += 1;
             }
             // Each key's buckets side by side.
-            let mut next = 0;
+            let mut buckets = 0;
             for slot in slots.values_mut() {
-                slot.first = next;
-                next += slot.parents;
+                slot.first = buckets;
+                buckets += slot.parents;
             }
             let mut decoded: Vec<Vec<(C::Row, Vec<Key>)>> =
                 (0..buckets).map(|_| Vec::new()).collect();
@@ -268,7 +260,7 @@ where
                     // Decode each row as it arrives, into the buckets of its parent key.
                     target
                         .fetch(&sql, |row, text| {
-                            let parent = read_key(row, 0, &parent_types, text, M::META)?;
+                            let parent = read_key(row, &parent_cols, &parent_types, text, M::META)?;
                             let Some(slot) = slots.get(&parent) else {
                                 return Ok(());
                             };
@@ -277,13 +269,7 @@ where
                                 let mut reader = RowReader::new(row, text);
                                 reader.skip(width);
                                 let child = loader.decode_base(&mut reader)?;
-                                let keys = child_key_cols
-                                    .iter()
-                                    .map(|(cols, types)| {
-                                        read_key_at(row, cols, types, text, M::META)
-                                    })
-                                    .collect::<Result<Vec<Key>>>()?;
-                                bucket.push((child, keys));
+                                bucket.push((child, child_key_cols.read(row, text)?));
                             }
                             Ok(())
                         })
@@ -299,9 +285,10 @@ where
             let mut counts: Vec<usize> = Vec::with_capacity(mine.len());
             for key in &mine {
                 let bucket = match slots.get_mut(key) {
+                    // Each parent with this key takes the next of its buckets.
                     Some(slot) => {
-                        slot.taken += 1;
-                        std::mem::take(&mut decoded[slot.first + slot.taken - 1])
+                        slot.first += 1;
+                        std::mem::take(&mut decoded[slot.first - 1])
                     }
                     None => Vec::new(),
                 };
@@ -330,11 +317,11 @@ where
     }
 }
 
-/// The buckets of one distinct parent key: `parents` of them from `first`, `taken` handed out.
+/// The buckets of one distinct parent key: `parents` of them from `first` (the first not yet
+/// handed out, once they are filled).
 struct Slot {
     first: usize,
     parents: usize,
-    taken: usize,
 }
 
 /// A key value (possibly composite) that rows are matched on. A single-column key (the common
@@ -417,35 +404,46 @@ fn read_part(row: RowRef<'_>, idx: usize, ty: SqlType) -> std::result::Result<Ke
     })
 }
 
-/// Reads the key in columns `idx..idx + types.len()`.
-pub(crate) fn read_key(
-    row: RowRef<'_>,
-    idx: usize,
-    types: &[SqlType],
-    sql: &str,
-    meta: &super::RelationMeta,
-) -> Result<Key> {
-    Key::from_parts(
-        types
-            .iter()
-            .enumerate()
-            .map(|(i, &t)| read_part(row, idx + i, t)),
-    )
-    .map_err(|m| relation_error(meta, m, sql))
-}
-
 /// Hashing for key maps: foldhash, fast on the integer keys that are the common case and
 /// randomly seeded per map, so text keys users choose cannot be crafted to collide.
 pub(crate) type KeyBuild = foldhash::fast::RandomState;
 
 /// Reads the key in columns `cols`.
-pub(crate) fn read_key_at(
+fn read_key(
     row: RowRef<'_>,
     cols: &[usize],
     types: &[SqlType],
     sql: &str,
-    meta: &super::RelationMeta,
+    meta: &RelationMeta,
 ) -> Result<Key> {
     Key::from_parts(cols.iter().zip(types).map(|(&c, &t)| read_part(row, c, t)))
         .map_err(|m| relation_error(meta, m, sql))
+}
+
+/// Where the keys of the relations loaded on a level are in its rows: each relation's parent
+/// key columns (`source_keys`) and their types.
+pub(crate) struct KeyColumns(Vec<(&'static RelationMeta, Vec<usize>, Vec<SqlType>)>);
+
+impl KeyColumns {
+    /// For the relations `plans`, in rows whose table's columns start at column `offset`.
+    pub(crate) fn new(plans: &[PlanRef<'_>], offset: usize) -> Self {
+        KeyColumns(
+            plans
+                .iter()
+                .map(|p| {
+                    let meta = p.meta;
+                    let cols = meta.source_keys.as_slice().iter().map(|c| c + offset);
+                    (meta, cols.collect(), parent_key_types(meta))
+                })
+                .collect(),
+        )
+    }
+
+    /// One row's keys, one per relation.
+    pub(crate) fn read(&self, row: RowRef<'_>, sql: &str) -> Result<Vec<Key>> {
+        self.0
+            .iter()
+            .map(|(meta, cols, types)| read_key(row, cols, types, sql, meta))
+            .collect()
+    }
 }

@@ -287,7 +287,7 @@ impl<M: Relation, L: Loader<Table = M::Target>> Rel<M, L> {
     /// How many related rows (matching this relation's filters; order, limit and offset do
     /// not apply) a row has: for `extras`, `order_by` or `filter`.
     pub fn count(self) -> Expr<i64, Dep<M::Source>> {
-        let filter = combine_filters::<M>(self.plan.filter);
+        let filter = combine_filters(M::FILTER, self.plan.filter);
         Expr::from_node(Node::CountRelated {
             relation: M::META,
             filter: filter.map(Box::new),
@@ -295,7 +295,7 @@ impl<M: Relation, L: Loader<Table = M::Target>> Rel<M, L> {
     }
 
     fn exists_node(self, negated: bool) -> Expr<bool, Dep<M::Source>> {
-        let filter = combine_filters::<M>(self.plan.filter);
+        let filter = combine_filters(M::FILTER, self.plan.filter);
         Expr::from_node(Node::Exists {
             relation: M::META,
             filter: filter.map(Box::new),
@@ -329,11 +329,12 @@ pub type Loaded<R> = <<<R as RelationArg>::Marker as Relation>::Kind as Relation
     <<R as RelationArg>::Loader as Loader>::Out,
 >;
 
-/// The relation's predefined filter and the query's own, ANDed.
-pub(crate) fn combine_filters<M: Relation>(own: Option<Node>) -> Option<Node> {
-    match (M::FILTER.map(|f| f()), own) {
-        (Some(pre), Some(own)) => crate::query::and_filter(Some(pre), own),
-        (pre, own) => pre.or(own),
+/// A relation's predefined filter (`Relation::FILTER`) and the query's own, ANDed.
+pub(crate) fn combine_filters(predefined: Option<fn() -> Node>, own: Option<Node>) -> Option<Node> {
+    let predefined = predefined.map(|f| f());
+    match own {
+        Some(own) => crate::query::and_filter(predefined, own),
+        None => predefined,
     }
 }
 

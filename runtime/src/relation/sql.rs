@@ -5,7 +5,7 @@ use super::load::{Key, Loader};
 use super::{Plan, Rel, Relation, RelationMeta, json};
 use crate::backend::Backend;
 use crate::expr::Node;
-use crate::render::{Renderer, Sql};
+use crate::render::{Limit, Renderer, Sql};
 use crate::schema::TableMeta;
 use crate::value::{SqlType, Value};
 
@@ -37,39 +37,24 @@ impl<'a> PlanRef<'a> {
     }
 
     fn filter(&self) -> Option<Node> {
-        match (self.prefilter.map(|f| f()), self.plan.filter.clone()) {
-            (Some(a), Some(b)) => crate::query::and_filter(Some(a), b),
-            (a, b) => a.or(b),
-        }
+        super::combine_filters(self.prefilter, self.plan.filter.clone())
     }
+}
+
+fn column_types(table: &TableMeta, cols: &[usize]) -> Vec<SqlType> {
+    cols.iter().map(|&c| table.columns[c].sql_type).collect()
 }
 
 /// The types of the `__p*` columns of a batched statement: the child side's own key columns
 /// (which may be `i64` where the parent's are `i32`).
-pub(crate) fn child_key_types(plan: &PlanRef<'_>) -> Vec<SqlType> {
-    let m = plan.meta;
-    match m.through {
-        Some(junction) => m
-            .junction_source
-            .as_slice()
-            .iter()
-            .map(|&c| junction.columns[c].sql_type)
-            .collect(),
-        None => m
-            .target_keys
-            .as_slice()
-            .iter()
-            .map(|&c| m.target.columns[c].sql_type)
-            .collect(),
-    }
+pub(crate) fn child_key_types(meta: &RelationMeta) -> Vec<SqlType> {
+    let (table, cols) = meta.child_side();
+    column_types(table, cols)
 }
 
-/// Which parent columns key a relation's rows in batched loading, and their types.
-pub(crate) fn key_positions(plan: &PlanRef<'_>) -> (Vec<usize>, Vec<SqlType>) {
-    let m = plan.meta;
-    let cols: Vec<usize> = m.source_keys.as_slice().to_vec();
-    let types = cols.iter().map(|&c| m.source.columns[c].sql_type).collect();
-    (cols, types)
+/// The types of the parent's key columns (`source_keys`) of a relation.
+pub(crate) fn parent_key_types(meta: &RelationMeta) -> Vec<SqlType> {
+    column_types(meta.source, meta.source_keys.as_slice())
 }
 
 impl Renderer {
@@ -99,6 +84,16 @@ impl Renderer {
         }
     }
 
+    /// `a.x, a.y, …`.
+    fn qualified_list(&mut self, alias: &str, table: &TableMeta, cols: &[usize]) {
+        for (i, &c) in cols.iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.qualified(alias, table, c);
+        }
+    }
+
     fn fresh_alias(&mut self, prefix: &str) -> String {
         self.aliases += 1;
         format!("{prefix}{}", self.aliases)
@@ -111,26 +106,31 @@ impl Renderer {
         filter: Option<&Node>,
         negated: bool,
     ) {
-        let parent = self.alias_of(meta.source.name);
-        let t = self.fresh_alias("e");
-        self.push(if negated {
+        let head = if negated {
             "NOT EXISTS (SELECT 1 FROM "
         } else {
             "EXISTS (SELECT 1 FROM "
-        });
-        self.relation_from(meta, &t, &parent);
-        if let Some(f) = filter {
-            self.push(" AND ");
-            self.scoped(meta.target.name, &t, |r| r.node(f));
-        }
-        self.push(")");
+        };
+        self.related_subquery(meta, filter, head, "e");
     }
 
     /// `(SELECT COUNT(*) FROM …)`: how many related rows a row of the table in scope has.
     pub(crate) fn count_related(&mut self, meta: &'static RelationMeta, filter: Option<&Node>) {
+        self.related_subquery(meta, filter, "(SELECT COUNT(*) FROM ", "c");
+    }
+
+    /// `head` then the related rows of the row in scope matching `filter`, with a fresh alias
+    /// starting with `alias`, then `)`.
+    fn related_subquery(
+        &mut self,
+        meta: &'static RelationMeta,
+        filter: Option<&Node>,
+        head: &str,
+        alias: &str,
+    ) {
         let parent = self.alias_of(meta.source.name);
-        let t = self.fresh_alias("c");
-        self.push("(SELECT COUNT(*) FROM ");
+        let t = self.fresh_alias(alias);
+        self.push(head);
         self.relation_from(meta, &t, &parent);
         if let Some(f) = filter {
             self.push(" AND ");
@@ -270,33 +270,30 @@ impl Renderer {
         self.push(if chunked { ")::jsonb)" } else { ")" });
         self.order_terms(plan.plan, meta.target, " ORDER BY ");
         if backend == Backend::MySql {
-            self.limit_offset(plan.plan.limit, plan.plan.offset);
+            self.relation_limit(plan.plan);
         }
         self.push(match backend {
             Backend::Postgres => "), '[]'::json) FROM ",
             Backend::Sqlite => "), '[]') FROM ",
             Backend::MySql => "), JSON_ARRAY()) FROM ",
         });
-        if limited && backend != Backend::MySql {
-            // json_agg / json_group_array take no LIMIT: limit the rows in a derived table.
+        // json_agg / json_group_array take no LIMIT: limit the rows in a derived table.
+        let derived = limited && backend != Backend::MySql;
+        if derived {
             self.push("(SELECT ");
             self.ident(&t);
             self.push(".* FROM ");
-            self.relation_from(meta, &t, parent);
-            if let Some(f) = &filter {
-                self.push(" AND ");
-                self.node(f);
-            }
+        }
+        self.relation_from(meta, &t, parent);
+        if let Some(f) = &filter {
+            self.push(" AND ");
+            self.node(f);
+        }
+        if derived {
             self.order_terms(plan.plan, meta.target, " ORDER BY ");
-            self.limit_offset(plan.plan.limit, plan.plan.offset);
+            self.relation_limit(plan.plan);
             self.push(") AS ");
             self.ident(&t);
-        } else {
-            self.relation_from(meta, &t, parent);
-            if let Some(f) = &filter {
-                self.push(" AND ");
-                self.node(f);
-            }
         }
         self.push(")");
         self.scope.pop();
@@ -322,27 +319,16 @@ impl Renderer {
         }
     }
 
-    fn limit_offset(&mut self, limit: Option<u64>, offset: Option<u64>) {
-        match (limit, offset) {
-            (Some(l), _) => self.limit(crate::render::Limit::Rows(l)),
-            (None, Some(_)) => self.push(match self.backend {
-                Backend::Sqlite => " LIMIT -1",
-                Backend::MySql => " LIMIT 18446744073709551615",
-                Backend::Postgres => "",
-            }),
-            (None, None) => {}
-        }
-        if let Some(o) = offset {
-            self.push(" OFFSET ");
-            self.bind_u64(o);
-        }
+    /// The relation's ` LIMIT … OFFSET …` (its order is rendered by `order_terms`).
+    fn relation_limit(&mut self, plan: &Plan) {
+        self.order_limit(&[], plan.limit.map(Limit::Rows), plan.offset);
     }
 }
 
 /// The statements loading `plan`'s rows for `parents` (several only when an IN-list would
 /// pass the bind-parameter limit).
 pub(crate) fn batched_statement(backend: Backend, plan: &PlanRef<'_>, parents: &[Key]) -> Vec<Sql> {
-    let (_, types) = key_positions(plan);
+    let types = parent_key_types(plan.meta);
     // PostgreSQL takes the keys as one array: the SQL text, and so the prepared statement,
     // stays the same whatever the number of parents.
     let array = backend == Backend::Postgres
@@ -373,10 +359,8 @@ fn batched_one(
     let mut r = Renderer::new(backend);
     let (t, j) = ("t", "j");
     // The parent key is read from the columns that match the parent's source keys.
-    let (key_alias, key_table, key_cols): (&str, &TableMeta, Vec<usize>) = match meta.through {
-        Some(junction) => (j, junction, meta.junction_source.as_slice().to_vec()),
-        None => (t, meta.target, meta.target_keys.as_slice().to_vec()),
-    };
+    let (key_table, key_cols) = meta.child_side();
+    let key_alias = if meta.through.is_some() { j } else { t };
     let limited = plan.plan.limit.is_some() || plan.plan.offset.is_some();
     r.scope.push((meta.target.name, t.to_owned()));
     r.push("SELECT ");
@@ -402,12 +386,7 @@ fn batched_one(
         r.push("* FROM (SELECT ");
         select_list(&mut r, true);
         r.push(", ROW_NUMBER() OVER (PARTITION BY ");
-        for (i, &c) in key_cols.iter().enumerate() {
-            if i > 0 {
-                r.push(", ");
-            }
-            r.qualified(key_alias, key_table, c);
-        }
+        r.qualified_list(key_alias, key_table, key_cols);
         r.order_terms(plan.plan, meta.target, " ORDER BY ");
         r.push(") AS ");
         r.ident("__rn");
@@ -471,12 +450,7 @@ fn batched_one(
         if composite {
             r.push("(");
         }
-        for (i, &c) in key_cols.iter().enumerate() {
-            if i > 0 {
-                r.push(", ");
-            }
-            r.qualified(key_alias, key_table, c);
-        }
+        r.qualified_list(key_alias, key_table, key_cols);
         r.push(if composite { ") IN (" } else { " IN (" });
         for (n, key) in parents.iter().enumerate() {
             if n > 0 {
