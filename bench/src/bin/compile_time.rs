@@ -64,21 +64,24 @@ impl Lib {
 fn table_file(lib: Lib, i: usize, edit: usize) -> String {
     let mut s = String::new();
     let name = format!("T{i:02}");
-    let data = |s: &mut String, attr: &dyn Fn(usize) -> String| {
+    let data = |s: &mut String| {
         for c in 2..20 {
             let (ty, _) = column_type(c);
-            let _ = writeln!(s, "{}    pub c{c:02}: {ty},", attr(c));
+            let _ = writeln!(s, "    pub c{c:02}: {ty},");
         }
     };
+    // The neighbours in the chain: the table this one belongs to, the one that belongs to it.
+    let parent = i.checked_sub(1);
+    let child = (i + 1 < TABLES).then_some(i + 1);
     let _ = writeln!(s, "//! Table {i} (generated; edit {edit}).\n");
     match lib {
         Lib::Weft => {
             s.push_str("use weft::{NotLoaded, Table};\n\nuse crate::*;\n\n");
             let mut params = Vec::new();
-            if i > 0 {
+            if parent.is_some() {
                 params.push("Parent = NotLoaded");
             }
-            if i + 1 < TABLES {
+            if child.is_some() {
                 params.push("Children = NotLoaded");
             }
             let _ = writeln!(
@@ -87,28 +90,22 @@ fn table_file(lib: Lib, i: usize, edit: usize) -> String {
                 params.join(", ")
             );
             s.push_str("    #[column(primary_key, auto)]\n    pub id: i64,\n");
-            if i > 0 {
+            if let Some(p) = parent {
                 let _ = writeln!(
                     s,
-                    "    #[column(references = T{:02}::id, on_delete = cascade)]\n    pub parent_id: i64,",
-                    i - 1
+                    "    #[column(references = T{p:02}::id, on_delete = cascade)]\n    pub parent_id: i64,"
                 );
             } else {
                 s.push_str("    pub parent_id: i64,\n");
             }
-            data(&mut s, &|_| String::new());
-            if i > 0 {
-                let _ = writeln!(
-                    s,
-                    "    #[relation(one = T{:02})]\n    pub parent: Parent,",
-                    i - 1
-                );
+            data(&mut s);
+            if let Some(p) = parent {
+                let _ = writeln!(s, "    #[relation(one = T{p:02})]\n    pub parent: Parent,");
             }
-            if i + 1 < TABLES {
+            if let Some(c) = child {
                 let _ = writeln!(
                     s,
-                    "    #[relation(many = T{:02})]\n    pub children: Children,",
-                    i + 1
+                    "    #[relation(many = T{c:02})]\n    pub children: Children,"
                 );
             }
             s.push_str("}\n");
@@ -118,17 +115,16 @@ fn table_file(lib: Lib, i: usize, edit: usize) -> String {
             s.push_str(
                 "#[derive(Queryable, Selectable, Identifiable, Insertable, Debug, Clone)]\n",
             );
-            if i > 0 {
+            if let Some(p) = parent {
                 s.push_str("#[derive(Associations)]\n");
                 let _ = writeln!(
                     s,
-                    "#[diesel(belongs_to(crate::T{:02}, foreign_key = parent_id))]",
-                    i - 1
+                    "#[diesel(belongs_to(crate::T{p:02}, foreign_key = parent_id))]"
                 );
             }
             let _ = writeln!(s, "#[diesel(table_name = t{i:02})]\npub struct {name} {{");
             s.push_str("    pub id: i64,\n    pub parent_id: i64,\n");
-            data(&mut s, &|_| String::new());
+            data(&mut s);
             s.push_str("}\n");
         }
         Lib::SeaOrm => {
@@ -138,19 +134,17 @@ fn table_file(lib: Lib, i: usize, edit: usize) -> String {
                 "#[sea_orm::model]\n#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]\n#[sea_orm(table_name = \"t{i:02}\")]\npub struct Model {{"
             );
             s.push_str("    #[sea_orm(primary_key)]\n    pub id: i64,\n    pub parent_id: i64,\n");
-            data(&mut s, &|_| String::new());
-            if i > 0 {
+            data(&mut s);
+            if let Some(p) = parent {
                 let _ = writeln!(
                     s,
-                    "    #[sea_orm(belongs_to, from = \"parent_id\", to = \"id\")]\n    pub parent: BelongsTo<super::t{:02}::Entity>,",
-                    i - 1
+                    "    #[sea_orm(belongs_to, from = \"parent_id\", to = \"id\")]\n    pub parent: BelongsTo<super::t{p:02}::Entity>,"
                 );
             }
-            if i + 1 < TABLES {
+            if let Some(c) = child {
                 let _ = writeln!(
                     s,
-                    "    #[sea_orm(has_many)]\n    pub children: HasMany<super::t{:02}::Entity>,",
-                    i + 1
+                    "    #[sea_orm(has_many)]\n    pub children: HasMany<super::t{c:02}::Entity>,"
                 );
             }
             s.push_str("}\n\nimpl ActiveModelBehavior for ActiveModel {}\n");
@@ -328,6 +322,7 @@ fn measure(root: &Path, lib: Lib) -> Measured {
         &["rustc", "--quiet", "--lib", "--", "-Zunpretty=expanded"],
         &[("RUSTC_BOOTSTRAP", "1")],
     );
+    let expanded_lines = expanded.lines().count();
     eprintln!(
         "{}: clean {:.1} s, crate alone {:.1} s, touch {:.1} s, edit {:.1} s, {} source lines, {} expanded",
         lib.title(),
@@ -336,7 +331,7 @@ fn measure(root: &Path, lib: Lib) -> Measured {
         touch.as_secs_f64(),
         edit.as_secs_f64(),
         source_lines,
-        expanded.lines().count()
+        expanded_lines,
     );
     Measured {
         lib,
@@ -345,7 +340,7 @@ fn measure(root: &Path, lib: Lib) -> Measured {
         touch,
         edit,
         source_lines,
-        expanded_lines: expanded.lines().count(),
+        expanded_lines,
     }
 }
 
@@ -388,17 +383,7 @@ fn main() {
         "Generated by `cargo run --release -p weft-bench --bin compile_time` ({} tables × 20 columns; each table has a foreign key to the previous one, a to-one relation to it and a to-many relation to the next; SQLite features only; dev profile; {} × `{}`; {:.0} s in all).\n",
         TABLES,
         std::thread::available_parallelism().map_or(1, |n| n.get()),
-        std::fs::read_to_string("/proc/cpuinfo")
-            .ok()
-            .and_then(
-                |t| t.lines().find(|l| l.starts_with("model name")).map(|l| l
-                    .split(':')
-                    .nth(1)
-                    .unwrap_or("")
-                    .trim()
-                    .to_string())
-            )
-            .unwrap_or_default(),
+        weft_bench::compare::report::proc_field("/proc/cpuinfo", "model name").unwrap_or_default(),
         started.elapsed().as_secs_f64(),
     );
     table.push_str("| library | clean build (with dependencies) | schema crate alone | rebuild after touching one table | rebuild after editing one table | source lines | expanded lines | expanded lines per table |\n");

@@ -4,24 +4,18 @@
 //!     cargo run --release -p weft-bench --bin strategies [-- sqlite|postgres|mysql …]
 
 use weft::{Backend, Db, Strategy, find_many};
+use weft_bench::compare::env::server_url;
 use weft_bench::{Group, User, median, seed_many_to_many};
 
 #[tokio::main]
 async fn main() -> weft::Result<()> {
     let wanted: Vec<String> = std::env::args().skip(1).collect();
     let targets = [
-        ("sqlite", "sqlite::memory:".to_string()),
-        (
-            "postgres",
-            std::env::var("WEFT_TEST_POSTGRES_URL")
-                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into()),
-        ),
-        (
-            "mysql",
-            std::env::var("WEFT_TEST_MYSQL_URL")
-                .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".into()),
-        ),
-    ];
+        ("sqlite", Backend::Sqlite),
+        ("postgres", Backend::Postgres),
+        ("mysql", Backend::MySql),
+    ]
+    .map(|(name, backend)| (name, server_url(backend)));
     println!("| backend | query | single statement | batched | batched / single |");
     println!("|---|---|---|---|---|");
     for (name, url) in targets {
@@ -70,7 +64,6 @@ async fn main() -> weft::Result<()> {
                 batched.as_secs_f64() / single.as_secs_f64()
             );
         }
-        let _ = Backend::ALL;
         db.drop_tables::<(weft_bench::UsersToGroups, User, Group)>()
             .await?;
     }

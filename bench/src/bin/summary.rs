@@ -17,7 +17,7 @@ use weft::Backend;
 use weft_bench::compare::cases::{DATASETS, cases, cleanup, seed};
 use weft_bench::compare::env::Env;
 use weft_bench::compare::harness::{Budget, measure};
-use weft_bench::compare::report::{self, Context, fmt_time};
+use weft_bench::compare::report::{self, Context, fmt_time, proc_field};
 
 struct Args {
     backends: Vec<Backend>,
@@ -82,7 +82,7 @@ fn parse_args() -> Result<Args, String> {
 
 /// Prints the SQL weft sends for the relational workloads (W4, W5) on each backend.
 fn show_sql() {
-    use weft::{Strategy, find_many};
+    use weft::find_many;
     use weft_bench::{Post, User};
     for backend in [Backend::Sqlite, Backend::Postgres, Backend::MySql] {
         let w4 = find_many::<User>()
@@ -102,20 +102,7 @@ fn show_sql() {
             "-- {backend}, W5, single statement:\n{}\n",
             w5.to_sql(backend).text
         );
-        let _ = Strategy::default_for(backend);
     }
-}
-
-fn proc_field(file: &str, key: &str) -> String {
-    std::fs::read_to_string(file)
-        .ok()
-        .and_then(|text| {
-            text.lines()
-                .find(|l| l.starts_with(key))
-                .and_then(|l| l.split(':').nth(1))
-                .map(|v| v.trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown".into())
 }
 
 /// `YYYY-MM-DD HH:MM UTC` without a date crate (days-to-civil, Howard Hinnant's algorithm).
@@ -181,10 +168,10 @@ fn main() -> ExitCode {
         };
         servers.push((env.name.to_string(), rt.block_on(env.server_version())));
         for dataset in DATASETS {
+            // Building the cases touches no database: filter first, seed only when needed.
             let wanted: Vec<_> = cases(&env, dataset)
                 .into_iter()
                 .filter(|c| args.only.is_empty() || args.only.iter().any(|w| w == c.workload))
-                .map(|c| (c.workload, c.title))
                 .collect();
             if wanted.is_empty() {
                 continue;
@@ -193,10 +180,7 @@ fn main() -> ExitCode {
                 eprintln!("summary: {e}");
                 return ExitCode::FAILURE;
             }
-            for mut case in cases(&env, dataset) {
-                if !wanted.contains(&(case.workload, case.title)) {
-                    continue;
-                }
+            for mut case in wanted {
                 if !args.contestant.is_empty() {
                     case.contestants.retain(|c| {
                         args.contestant
@@ -242,8 +226,9 @@ fn main() -> ExitCode {
         };
         let ctx = Context {
             cpus,
-            cpu_model: proc_field("/proc/cpuinfo", "model name"),
-            memory: proc_field("/proc/meminfo", "MemTotal"),
+            cpu_model: proc_field("/proc/cpuinfo", "model name")
+                .unwrap_or_else(|| "unknown".into()),
+            memory: proc_field("/proc/meminfo", "MemTotal").unwrap_or_else(|| "unknown".into()),
             kernel: std::fs::read_to_string("/proc/sys/kernel/osrelease")
                 .map(|s| s.trim().to_string())
                 .unwrap_or_default(),

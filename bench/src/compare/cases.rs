@@ -18,6 +18,17 @@ pub const DATASETS: [Dataset; 5] = [
     Dataset::Empty,
 ];
 
+/// `insert_many` of `rows` (nothing when there are none).
+async fn insert_all<R: weft::Insertable>(
+    db: &weft::Db,
+    rows: impl ExactSizeIterator<Item = R>,
+) -> weft::Result<()> {
+    if rows.len() > 0 {
+        weft::insert_many(rows).execute(db).await?;
+    }
+    Ok(())
+}
+
 /// Drops and recreates every benchmark table, fills it with `dataset`'s rows (through weft on
 /// the shared pool, through Diesel on Diesel's own SQLite database) and refreshes the
 /// planner's statistics.
@@ -28,72 +39,47 @@ pub async fn seed(env: &Env, dataset: Dataset) -> Result<(), String> {
     let fail = |e: weft::Error| format!("seeding {dataset:?} on {}: {e}", env.name);
     db.drop_tables::<AllTables>().await.map_err(fail)?;
     db.create_tables::<AllTables>().await.map_err(fail)?;
-    if !rows.users.is_empty() {
-        weft::insert_many(rows.users.iter().map(|(id, name, email)| User {
-            id: *id,
-            name: name.clone(),
-            email: email.clone(),
-            groups: NotLoaded,
-            posts: NotLoaded,
-        }))
-        .execute(db)
-        .await
-        .map_err(fail)?;
-    }
-    if !rows.groups.is_empty() {
-        weft::insert_many(rows.groups.iter().map(|(id, name)| Group {
-            id: *id,
-            name: name.clone(),
-        }))
-        .execute(db)
-        .await
-        .map_err(fail)?;
-    }
-    if !rows.links.is_empty() {
-        weft::insert_many(
-            rows.links
-                .iter()
-                .map(|&(user_id, group_id)| UsersToGroups { user_id, group_id }),
-        )
-        .execute(db)
-        .await
-        .map_err(fail)?;
-    }
-    if !rows.posts.is_empty() {
-        weft::insert_many(rows.posts.iter().map(|(id, user_id, title)| Post {
-            id: *id,
-            user_id: *user_id,
-            title: title.clone(),
-            comments: NotLoaded,
-        }))
-        .execute(db)
-        .await
-        .map_err(fail)?;
-    }
-    if !rows.comments.is_empty() {
-        weft::insert_many(rows.comments.iter().map(|(id, post_id, body)| Comment {
-            id: *id,
-            post_id: *post_id,
-            body: body.clone(),
-        }))
-        .execute(db)
-        .await
-        .map_err(fail)?;
-    }
-    let tables = [
-        "bench_users",
-        "bench_groups",
-        "bench_users_to_groups",
-        "bench_posts",
-        "bench_comments",
-        "bench_inserts",
-    ];
+    let users = rows.users.iter().map(|(id, name, email)| User {
+        id: *id,
+        name: name.clone(),
+        email: email.clone(),
+        groups: NotLoaded,
+        posts: NotLoaded,
+    });
+    insert_all(db, users).await.map_err(fail)?;
+    let groups = rows.groups.iter().map(|(id, name)| Group {
+        id: *id,
+        name: name.clone(),
+    });
+    insert_all(db, groups).await.map_err(fail)?;
+    let links = rows
+        .links
+        .iter()
+        .map(|&(user_id, group_id)| UsersToGroups { user_id, group_id });
+    insert_all(db, links).await.map_err(fail)?;
+    let posts = rows.posts.iter().map(|(id, user_id, title)| Post {
+        id: *id,
+        user_id: *user_id,
+        title: title.clone(),
+        comments: NotLoaded,
+    });
+    insert_all(db, posts).await.map_err(fail)?;
+    let comments = rows.comments.iter().map(|(id, post_id, body)| Comment {
+        id: *id,
+        post_id: *post_id,
+        body: body.clone(),
+    });
+    insert_all(db, comments).await.map_err(fail)?;
+    let tables: Vec<&str> = <AllTables as weft::Tables>::metas()
+        .iter()
+        .map(|m| m.name)
+        .collect();
     match env.backend {
         Backend::Sqlite => {
             db.execute_sql("ANALYZE", Vec::new()).await.map_err(fail)?;
         }
         Backend::Postgres => {
-            for t in tables {
+            for t in &tables {
                 db.execute_sql(&format!("VACUUM ANALYZE {t}"), Vec::new())
                     .await
                     .map_err(fail)?;
@@ -139,7 +125,8 @@ macro_rules! diesel_for {
 }
 
 /// A case; every contestant on the shared sqlx pool waits (untimed) for its connection to be
-/// back in the pool after each run (see [`super::harness::Settle`]).
+/// back in the pool after each run (see [`super::harness::Settle`]), unless
+/// `WEFT_BENCH_NO_SETTLE` is set (to see what the wait changes).
 fn case(
     workload: &'static str,
     title: &'static str,
@@ -321,60 +308,34 @@ pub fn cases(env: &Env, dataset: Dataset) -> Vec<Case> {
         Dataset::Empty => {
             let insert = |n: usize, tx: bool, workload_title: &'static str| {
                 let rows = Rc::new(insert_rows(n));
-                let reset = || weft_impl::truncate_inserts(db);
                 let mut list = vec![
-                    Contestant::new(Lib::Weft, "", weft_impl::insert(db, rows.clone(), tx))
-                        .with_reset(reset()),
+                    Contestant::new(Lib::Weft, "", weft_impl::insert(db, rows.clone(), tx)),
                     Contestant::new(
                         Lib::Sqlx,
                         "VALUES",
                         sqlx_for!(env, insert(rows.clone(), tx)),
-                    )
-                    .with_reset(reset()),
+                    ),
                 ];
                 if let (Pool::Postgres(p), true) = (&env.pool, n > 1) {
-                    list.push(
-                        Contestant::new(
-                            Lib::Sqlx,
-                            "UNNEST",
-                            sqlx_impl::insert_unnest(p.clone(), rows.clone(), tx),
-                        )
-                        .with_reset(reset()),
-                    );
+                    list.push(Contestant::new(
+                        Lib::Sqlx,
+                        "UNNEST",
+                        sqlx_impl::insert_unnest(p.clone(), rows.clone(), tx),
+                    ));
                 }
-                list.push(
-                    Contestant::new(Lib::SeaOrm, "", seaorm_impl::insert(sea, rows.clone(), tx))
-                        .with_reset(reset()),
-                );
-                if let Some(c) = &env.diesel_sqlite {
-                    list.push(
-                        Contestant::new(
-                            Lib::Diesel,
-                            "",
-                            diesel_impl::sqlite::insert(c.clone(), rows.clone(), tx),
-                        )
-                        .with_reset(diesel_impl::truncate_sqlite(c.clone())),
-                    );
-                }
-                if let Some(c) = &env.diesel_pg {
-                    list.push(
-                        Contestant::new(
-                            Lib::Diesel,
-                            "",
-                            diesel_impl::postgres::insert(c.clone(), rows.clone(), tx),
-                        )
-                        .with_reset(reset()),
-                    );
-                }
-                if let Some(c) = &env.diesel_async {
-                    list.push(
-                        Contestant::new(
-                            Lib::DieselAsync,
-                            "",
-                            diesel_impl::pg_async::insert(c.clone(), rows.clone(), tx),
-                        )
-                        .with_reset(reset()),
-                    );
+                list.push(Contestant::new(
+                    Lib::SeaOrm,
+                    "",
+                    seaorm_impl::insert(sea, rows.clone(), tx),
+                ));
+                diesel_for!(list, env, insert(rows.clone(), tx));
+                // Every contestant empties the insert table it writes to: Diesel's own SQLite
+                // database, or the server's table.
+                for c in &mut list {
+                    c.reset = Some(match (&env.diesel_sqlite, c.lib) {
+                        (Some(conn), Lib::Diesel) => diesel_impl::truncate_sqlite(conn.clone()),
+                        _ => weft_impl::truncate_inserts(db),
+                    });
                 }
                 let mut c = case("W6", workload_title, env, list);
                 if n >= 10_000 {

@@ -172,13 +172,15 @@ fn sum_nested(users: &[DUser], posts: &[Vec<(DPost, Vec<DComment>)>]) -> u64 {
         .sum()
 }
 
+fn new_row((name, email): &(String, Option<String>)) -> DNewInsert<'_> {
+    DNewInsert {
+        name,
+        email: email.as_deref(),
+    }
+}
+
 fn new_rows(rows: &[(String, Option<String>)]) -> Vec<DNewInsert<'_>> {
-    rows.iter()
-        .map(|(name, email)| DNewInsert {
-            name,
-            email: email.as_deref(),
-        })
-        .collect()
+    rows.iter().map(new_row).collect()
 }
 
 /// Blocking Diesel for one connection type.
@@ -292,12 +294,12 @@ macro_rules! diesel_sync {
             pub fn insert(conn: Conn, rows: Rc<Vec<(String, Option<String>)>>, tx: bool) -> Run {
                 Run::blocking(move || {
                     let c = &mut *conn.borrow_mut();
-                    let values = new_rows(&rows);
-                    let n = if rows.len() == 1 {
+                    let n = if let [row] = rows.as_slice() {
                         diesel::insert_into(bench_inserts::table)
-                            .values(&values[0])
+                            .values(&new_row(row))
                             .execute(c)
                     } else if tx {
+                        let values = new_rows(&rows);
                         c.transaction(|c| {
                             diesel::insert_into(bench_inserts::table)
                                 .values(&values)
@@ -305,7 +307,7 @@ macro_rules! diesel_sync {
                         })
                     } else {
                         diesel::insert_into(bench_inserts::table)
-                            .values(&values)
+                            .values(&new_rows(&rows))
                             .execute(c)
                     };
                     n.expect("Diesel W6") as u64
@@ -328,18 +330,23 @@ pub fn truncate_sqlite(conn: Rc<RefCell<diesel::SqliteConnection>>) -> Run {
     })
 }
 
+/// Inserts `rows` (tuples in the column order given) into `table`, 5,000 rows per statement.
+macro_rules! insert_chunks {
+    ($c:expr, $table:ident ($($col:ident),+), $rows:expr) => {
+        for chunk in $rows.chunks(5000) {
+            let values: Vec<_> = chunk
+                .iter()
+                .map(|($($col),+)| ($($table::$col.eq($col)),+))
+                .collect();
+            diesel::insert_into($table::table).values(values).execute($c)?;
+        }
+    };
+}
+
 /// Fills Diesel's own SQLite database with `rows` (the schema is weft's DDL, so the tables,
 /// keys and indexes are the same).
 pub fn seed_sqlite(c: &mut diesel::SqliteConnection, rows: &Rows) -> QueryResult<()> {
-    use weft::Table as _;
-    let metas = [
-        crate::User::META,
-        crate::Group::META,
-        crate::UsersToGroups::META,
-        crate::Post::META,
-        crate::Comment::META,
-        crate::InsertUser::META,
-    ];
+    let metas = <crate::AllTables as weft::Tables>::metas();
     for meta in metas.iter().rev() {
         diesel::sql_query(weft::drop_table_sql(meta, weft::Backend::Sqlite)).execute(c)?;
     }
@@ -349,74 +356,11 @@ pub fn seed_sqlite(c: &mut diesel::SqliteConnection, rows: &Rows) -> QueryResult
         }
     }
     c.transaction(|c| {
-        for chunk in rows.users.chunks(5000) {
-            let values: Vec<_> = chunk
-                .iter()
-                .map(|(id, name, email)| {
-                    (
-                        bench_users::id.eq(id),
-                        bench_users::name.eq(name),
-                        bench_users::email.eq(email),
-                    )
-                })
-                .collect();
-            diesel::insert_into(bench_users::table)
-                .values(values)
-                .execute(c)?;
-        }
-        for chunk in rows.groups.chunks(5000) {
-            let values: Vec<_> = chunk
-                .iter()
-                .map(|(id, name)| (bench_groups::id.eq(id), bench_groups::name.eq(name)))
-                .collect();
-            diesel::insert_into(bench_groups::table)
-                .values(values)
-                .execute(c)?;
-        }
-        for chunk in rows.links.chunks(5000) {
-            let values: Vec<_> = chunk
-                .iter()
-                .map(|(u, g)| {
-                    (
-                        bench_users_to_groups::user_id.eq(u),
-                        bench_users_to_groups::group_id.eq(g),
-                    )
-                })
-                .collect();
-            diesel::insert_into(bench_users_to_groups::table)
-                .values(values)
-                .execute(c)?;
-        }
-        for chunk in rows.posts.chunks(5000) {
-            let values: Vec<_> = chunk
-                .iter()
-                .map(|(id, u, t)| {
-                    (
-                        bench_posts::id.eq(id),
-                        bench_posts::user_id.eq(u),
-                        bench_posts::title.eq(t),
-                    )
-                })
-                .collect();
-            diesel::insert_into(bench_posts::table)
-                .values(values)
-                .execute(c)?;
-        }
-        for chunk in rows.comments.chunks(5000) {
-            let values: Vec<_> = chunk
-                .iter()
-                .map(|(id, p, b)| {
-                    (
-                        bench_comments::id.eq(id),
-                        bench_comments::post_id.eq(p),
-                        bench_comments::body.eq(b),
-                    )
-                })
-                .collect();
-            diesel::insert_into(bench_comments::table)
-                .values(values)
-                .execute(c)?;
-        }
+        insert_chunks!(c, bench_users(id, name, email), rows.users);
+        insert_chunks!(c, bench_groups(id, name), rows.groups);
+        insert_chunks!(c, bench_users_to_groups(user_id, group_id), rows.links);
+        insert_chunks!(c, bench_posts(id, user_id, title), rows.posts);
+        insert_chunks!(c, bench_comments(id, post_id, body), rows.comments);
         Ok::<(), diesel::result::Error>(())
     })?;
     diesel::sql_query("ANALYZE").execute(c)?;
@@ -557,14 +501,13 @@ pub mod pg_async {
             let (conn, rows) = (conn.clone(), rows.clone());
             Box::pin(async move {
                 let mut c = conn.lock().await;
-                let values = new_rows(&rows);
-                let n = if rows.len() == 1 {
+                let n = if let [row] = rows.as_slice() {
                     diesel::insert_into(bench_inserts::table)
-                        .values(&values[0])
+                        .values(&new_row(row))
                         .execute(&mut *c)
                         .await
                 } else if tx {
-                    let values = &values;
+                    let values = &new_rows(&rows);
                     c.transaction(async |c| {
                         diesel::insert_into(bench_inserts::table)
                             .values(values)
@@ -574,7 +517,7 @@ pub mod pg_async {
                     .await
                 } else {
                     diesel::insert_into(bench_inserts::table)
-                        .values(&values)
+                        .values(&new_rows(&rows))
                         .execute(&mut *c)
                         .await
                 };

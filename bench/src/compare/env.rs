@@ -8,6 +8,7 @@ use std::str::FromStr;
 use diesel::Connection as _;
 use diesel_async::AsyncConnection as _;
 use sea_orm::DatabaseConnection;
+use sqlx::pool::PoolOptions;
 use weft::{Backend, Db};
 
 use super::harness::Settle;
@@ -29,8 +30,6 @@ pub struct Env {
     pub backend: Backend,
     /// Its name in tables.
     pub name: &'static str,
-    /// The server URL (`sqlite::memory:` for SQLite).
-    pub url: String,
     /// The shared sqlx pool.
     pub pool: Pool,
     /// weft over the shared pool.
@@ -68,25 +67,38 @@ pub fn server_url(backend: Backend) -> String {
 /// sequential; one connection also means one statement cache), never closed, and no ping
 /// before each checkout (sqlx's `test_before_acquire` default would add a round trip to
 /// every statement of every contestant).
-macro_rules! pool_options {
-    ($opts:ty) => {
-        <$opts>::new()
-            .max_connections(1)
-            .min_connections(1)
-            .idle_timeout(None)
-            .max_lifetime(None)
-            .test_before_acquire(false)
+fn shared_pool_options<DB: sqlx::Database>() -> PoolOptions<DB> {
+    PoolOptions::new()
+        .max_connections(1)
+        .min_connections(1)
+        .idle_timeout(None)
+        .max_lifetime(None)
+        .test_before_acquire(false)
+}
+
+/// The pool `Db::connect` builds: sqlx's defaults (up to 10 connections) without the ping.
+async fn connect_defaults<DB: sqlx::Database>(url: &str) -> Result<sqlx::Pool<DB>, sqlx::Error> {
+    PoolOptions::new()
+        .test_before_acquire(false)
+        .connect(url)
+        .await
+}
+
+/// The same expression for each pool type: `on_pool!(pool, p => …)`.
+macro_rules! on_pool {
+    ($pool:expr, $p:ident => $body:expr) => {
+        match $pool {
+            Pool::Sqlite($p) => $body,
+            Pool::Postgres($p) => $body,
+            Pool::MySql($p) => $body,
+        }
     };
 }
 
 impl Pool {
     /// Connections idle in the pool, and open in all.
     pub fn idle_and_size(&self) -> (usize, u32) {
-        match self {
-            Pool::Sqlite(p) => (p.num_idle(), p.size()),
-            Pool::Postgres(p) => (p.num_idle(), p.size()),
-            Pool::MySql(p) => (p.num_idle(), p.size()),
-        }
+        on_pool!(self, p => (p.num_idle(), p.size()))
     }
 
     /// See [`Settle`]: resolves once every open connection is idle again.
@@ -120,7 +132,7 @@ impl Env {
             Backend::Sqlite => {
                 let opts = sqlx::sqlite::SqliteConnectOptions::from_str(&url)
                     .map_err(|e| err("sqlite options", &e))?;
-                let pool = pool_options!(sqlx::sqlite::SqlitePoolOptions)
+                let pool = shared_pool_options()
                     .connect_with(opts)
                     .await
                     .map_err(|e| err("sqlx connect", &e))?;
@@ -135,7 +147,6 @@ impl Env {
                 Ok(Env {
                     backend,
                     name: "SQLite",
-                    url,
                     db: leak(Db::from_sqlite_pool(pool.clone())),
                     db_defaults: None,
                     sea: leak(sea_orm::SqlxSqliteConnector::from_sqlx_sqlite_pool(
@@ -148,7 +159,7 @@ impl Env {
                 })
             }
             Backend::Postgres => {
-                let pool = pool_options!(sqlx::postgres::PgPoolOptions)
+                let pool = shared_pool_options()
                     .connect(&url)
                     .await
                     .map_err(|e| err("sqlx connect", &e))?;
@@ -157,15 +168,12 @@ impl Env {
                 let diesel_async = diesel_async::AsyncPgConnection::establish(&url)
                     .await
                     .map_err(|e| err("diesel-async connect", &e))?;
-                let defaults = sqlx::postgres::PgPoolOptions::new()
-                    .test_before_acquire(false)
-                    .connect(&url)
+                let defaults = connect_defaults(&url)
                     .await
                     .map_err(|e| err("sqlx connect", &e))?;
                 Ok(Env {
                     backend,
                     name: "PostgreSQL",
-                    url,
                     db: leak(Db::from_postgres_pool(pool.clone())),
                     db_defaults: Some((
                         leak(Db::from_postgres_pool(defaults.clone())),
@@ -181,22 +189,19 @@ impl Env {
                 })
             }
             Backend::MySql => {
-                let pool = pool_options!(sqlx::mysql::MySqlPoolOptions)
+                let pool = shared_pool_options()
                     .connect(&url)
                     .await
                     .map_err(|e| err("sqlx connect", &e))?;
                 let db = Db::from_mysql_pool(pool.clone())
                     .await
                     .map_err(|e| err("weft", &e))?;
-                let defaults = sqlx::mysql::MySqlPoolOptions::new()
-                    .test_before_acquire(false)
-                    .connect(&url)
+                let defaults = connect_defaults(&url)
                     .await
                     .map_err(|e| err("sqlx connect", &e))?;
                 Ok(Env {
                     backend,
                     name: "MariaDB",
-                    url,
                     db: leak(db),
                     db_defaults: Some((
                         leak(
@@ -224,11 +229,7 @@ impl Env {
             Backend::Sqlite => "SELECT 'SQLite ' || sqlite_version()",
             Backend::Postgres | Backend::MySql => "SELECT version()",
         };
-        let r = match &self.pool {
-            Pool::Sqlite(p) => sqlx::query_scalar::<_, String>(sql).fetch_one(p).await,
-            Pool::Postgres(p) => sqlx::query_scalar::<_, String>(sql).fetch_one(p).await,
-            Pool::MySql(p) => sqlx::query_scalar::<_, String>(sql).fetch_one(p).await,
-        };
+        let r = on_pool!(&self.pool, p => sqlx::query_scalar::<_, String>(sql).fetch_one(p).await);
         r.unwrap_or_else(|e| format!("unknown ({e})"))
     }
 }

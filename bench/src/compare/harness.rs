@@ -46,7 +46,8 @@ impl Run {
     }
 
     /// Runs `n` times, timing each run; `reset` (untimed) runs before each when given, and
-    /// `settle` (untimed) after each.
+    /// `settle` (untimed) after each. An async run's future is created before the clock
+    /// starts: the clock times awaiting it, not the harness's boxing of it.
     pub fn timed(
         &mut self,
         rt: &Runtime,
@@ -57,29 +58,29 @@ impl Run {
     ) {
         match self {
             Run::Async(f) => {
-                if let Some(reset) = reset.as_deref_mut() {
-                    for _ in 0..n {
-                        reset.once(rt);
-                        rt.block_on(async {
-                            let start = Instant::now();
-                            std::hint::black_box(f().await);
-                            out.push(start.elapsed());
-                            if let Some(settle) = settle.as_deref_mut() {
-                                settle().await;
-                            }
-                        });
-                    }
-                } else {
+                // `count` timed runs inside one `block_on`.
+                let mut runs = |count: usize| {
                     rt.block_on(async {
-                        for _ in 0..n {
+                        for _ in 0..count {
+                            let fut = f();
                             let start = Instant::now();
-                            std::hint::black_box(f().await);
+                            std::hint::black_box(fut.await);
                             out.push(start.elapsed());
                             if let Some(settle) = settle.as_deref_mut() {
                                 settle().await;
                             }
                         }
-                    });
+                    })
+                };
+                match reset {
+                    // A reset is itself run with `block_on`: one run per `block_on` then.
+                    Some(reset) => {
+                        for _ in 0..n {
+                            reset.once(rt);
+                            runs(1);
+                        }
+                    }
+                    None => runs(n),
                 }
             }
             Run::Sync(f) => {
@@ -180,12 +181,6 @@ impl Contestant {
     /// Adds an untimed wait after each run.
     pub fn with_settle(mut self, settle: Settle) -> Contestant {
         self.settle = Some(settle);
-        self
-    }
-
-    /// Adds an untimed reset.
-    pub fn with_reset(mut self, reset: Run) -> Contestant {
-        self.reset = Some(reset);
         self
     }
 

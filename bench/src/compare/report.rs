@@ -35,6 +35,13 @@ pub struct Context {
     pub wall: Duration,
 }
 
+/// The value of the first `key: value` line of `file` (`/proc/cpuinfo`, `/proc/meminfo`).
+pub fn proc_field(file: &str, key: &str) -> Option<String> {
+    let text = std::fs::read_to_string(file).ok()?;
+    let line = text.lines().find(|l| l.starts_with(key))?;
+    Some(line.split(':').nth(1)?.trim().to_string())
+}
+
 /// A duration with three significant digits.
 pub fn fmt_time(d: Duration) -> String {
     let us = d.as_secs_f64() * 1e6;

@@ -103,31 +103,31 @@ fn sum_comments(post: i64, comments: &[RComment]) -> u64 {
 /// The SQL of one dialect.
 pub struct Sqls {
     w1: &'static str,
-    w2_limit: &'static str,
-    w2_all: &'static str,
     w3: &'static str,
     w4_json_page: &'static str,
     w4_json_all: &'static str,
-    w4_users_page: &'static str,
-    w4_users_all: &'static str,
     w4_groups: &'static str,
     /// What follows an `IN (…)` list (the order is in the statement on PostgreSQL).
     w4_groups_tail: &'static str,
     w5_json: &'static str,
-    w5_users: &'static str,
     w5_posts: &'static str,
     w5_comments: &'static str,
     w5_tail: &'static str,
     w6_one: &'static str,
 }
 
+// The statements every dialect writes the same way.
+/// W2 (the page size is part of the static SQL, as an expert writes it; a bound LIMIT makes
+/// SQLite re-prepare the statement on every run), W5's first statement.
 const USERS: &str = "SELECT id, name, email FROM bench_users";
+const USERS_LIMIT: &str = "SELECT id, name, email FROM bench_users LIMIT 100";
+/// W4 batched, the first statement.
+const USERS_ORDERED: &str = "SELECT id, name, email FROM bench_users ORDER BY id";
+const USERS_ORDERED_LIMIT: &str = "SELECT id, name, email FROM bench_users ORDER BY id LIMIT 100";
 
 /// SQLite.
 pub const SQLITE: Sqls = Sqls {
     w1: "SELECT id, name, email FROM bench_users WHERE id = ?",
-    w2_limit: "SELECT id, name, email FROM bench_users LIMIT 100",
-    w2_all: USERS,
     w3: "SELECT u.id, u.name, u.email, p.id, p.user_id, p.title FROM bench_users u \
          LEFT JOIN bench_posts p ON p.user_id = u.id WHERE u.id <= ?",
     w4_json_page: "SELECT u.id, u.name, u.email, (SELECT json_group_array(json_array(g.id, g.name) ORDER BY g.id) \
@@ -136,15 +136,12 @@ pub const SQLITE: Sqls = Sqls {
     w4_json_all: "SELECT u.id, u.name, u.email, (SELECT json_group_array(json_array(g.id, g.name) ORDER BY g.id) \
          FROM bench_users_to_groups ug JOIN bench_groups g ON g.id = ug.group_id \
          WHERE ug.user_id = u.id) FROM bench_users u ORDER BY u.id",
-    w4_users_page: "SELECT id, name, email FROM bench_users ORDER BY id LIMIT 100",
-    w4_users_all: "SELECT id, name, email FROM bench_users ORDER BY id",
     w4_groups: "SELECT ug.user_id, g.id, g.name FROM bench_users_to_groups ug \
          JOIN bench_groups g ON g.id = ug.group_id WHERE ug.user_id IN (",
     w4_groups_tail: ") ORDER BY g.id",
     w5_json: "SELECT u.id, u.name, u.email, (SELECT json_group_array(json_array(p.id, p.user_id, p.title, \
          json((SELECT json_group_array(json_array(c.id, c.post_id, c.body) ORDER BY c.id) FROM bench_comments c \
          WHERE c.post_id = p.id))) ORDER BY p.id) FROM bench_posts p WHERE p.user_id = u.id) FROM bench_users u",
-    w5_users: USERS,
     w5_posts: "SELECT id, user_id, title FROM bench_posts WHERE user_id IN (",
     w5_comments: "SELECT id, post_id, body FROM bench_comments WHERE post_id IN (",
     w5_tail: ") ORDER BY id",
@@ -154,8 +151,6 @@ pub const SQLITE: Sqls = Sqls {
 /// PostgreSQL.
 pub const POSTGRES: Sqls = Sqls {
     w1: "SELECT id, name, email FROM bench_users WHERE id = $1",
-    w2_limit: "SELECT id, name, email FROM bench_users LIMIT 100",
-    w2_all: USERS,
     w3: "SELECT u.id, u.name, u.email, p.id, p.user_id, p.title FROM bench_users u \
          LEFT JOIN bench_posts p ON p.user_id = u.id WHERE u.id <= $1",
     w4_json_page: "SELECT u.id, u.name, u.email, COALESCE((SELECT json_agg(json_build_array(g.id, g.name) ORDER BY g.id) \
@@ -164,8 +159,6 @@ pub const POSTGRES: Sqls = Sqls {
     w4_json_all: "SELECT u.id, u.name, u.email, COALESCE((SELECT json_agg(json_build_array(g.id, g.name) ORDER BY g.id) \
          FROM bench_users_to_groups ug JOIN bench_groups g ON g.id = ug.group_id \
          WHERE ug.user_id = u.id), '[]')::text FROM bench_users u ORDER BY u.id",
-    w4_users_page: "SELECT id, name, email FROM bench_users ORDER BY id LIMIT 100",
-    w4_users_all: "SELECT id, name, email FROM bench_users ORDER BY id",
     w4_groups: "SELECT ug.user_id, g.id, g.name FROM bench_users_to_groups ug \
          JOIN bench_groups g ON g.id = ug.group_id WHERE ug.user_id = ANY($1) ORDER BY g.id",
     w4_groups_tail: "",
@@ -173,7 +166,6 @@ pub const POSTGRES: Sqls = Sqls {
          COALESCE((SELECT json_agg(json_build_array(c.id, c.post_id, c.body) ORDER BY c.id) FROM bench_comments c \
          WHERE c.post_id = p.id), '[]')) ORDER BY p.id) FROM bench_posts p WHERE p.user_id = u.id), '[]')::text \
          FROM bench_users u",
-    w5_users: USERS,
     w5_posts: "SELECT id, user_id, title FROM bench_posts WHERE user_id = ANY($1) ORDER BY id",
     w5_comments: "SELECT id, post_id, body FROM bench_comments WHERE post_id = ANY($1) ORDER BY id",
     w5_tail: "",
@@ -183,8 +175,6 @@ pub const POSTGRES: Sqls = Sqls {
 /// MariaDB.
 pub const MYSQL: Sqls = Sqls {
     w1: "SELECT id, name, email FROM bench_users WHERE id = ?",
-    w2_limit: "SELECT id, name, email FROM bench_users LIMIT 100",
-    w2_all: USERS,
     w3: "SELECT u.id, u.name, u.email, p.id, p.user_id, p.title FROM bench_users u \
          LEFT JOIN bench_posts p ON p.user_id = u.id WHERE u.id <= ?",
     w4_json_page: "SELECT u.id, u.name, u.email, COALESCE((SELECT JSON_ARRAYAGG(JSON_ARRAY(g.id, g.name) ORDER BY g.id) \
@@ -193,8 +183,6 @@ pub const MYSQL: Sqls = Sqls {
     w4_json_all: "SELECT u.id, u.name, u.email, COALESCE((SELECT JSON_ARRAYAGG(JSON_ARRAY(g.id, g.name) ORDER BY g.id) \
          FROM bench_users_to_groups ug JOIN bench_groups g ON g.id = ug.group_id \
          WHERE ug.user_id = u.id), JSON_ARRAY()) FROM bench_users u ORDER BY u.id",
-    w4_users_page: "SELECT id, name, email FROM bench_users ORDER BY id LIMIT 100",
-    w4_users_all: "SELECT id, name, email FROM bench_users ORDER BY id",
     w4_groups: "SELECT ug.user_id, g.id, g.name FROM bench_users_to_groups ug \
          JOIN bench_groups g ON g.id = ug.group_id WHERE ug.user_id IN (",
     w4_groups_tail: ") ORDER BY g.id",
@@ -202,7 +190,6 @@ pub const MYSQL: Sqls = Sqls {
          COALESCE((SELECT JSON_ARRAYAGG(JSON_ARRAY(c.id, c.post_id, c.body) ORDER BY c.id) FROM bench_comments c \
          WHERE c.post_id = p.id), JSON_ARRAY())) ORDER BY p.id) FROM bench_posts p WHERE p.user_id = u.id), JSON_ARRAY()) \
          FROM bench_users u",
-    w5_users: USERS,
     w5_posts: "SELECT id, user_id, title FROM bench_posts WHERE user_id IN (",
     w5_comments: "SELECT id, post_id, body FROM bench_comments WHERE post_id IN (",
     w5_tail: ") ORDER BY id",
@@ -277,19 +264,17 @@ macro_rules! raw_sqlx {
 
             /// W2.
             pub fn scan(pool: P, limit: Option<u64>) -> Run {
+                let sql = match limit {
+                    Some(n) => {
+                        assert_eq!(n, 100, "the SQL says LIMIT 100");
+                        USERS_LIMIT
+                    }
+                    None => USERS,
+                };
                 Run::future(move || {
                     let pool = pool.clone();
                     Box::pin(async move {
-                        // The page size is part of the static SQL (as an expert writes it; a
-                        // bound LIMIT makes SQLite re-prepare the statement on every run).
-                        let q = match limit {
-                            Some(n) => {
-                                assert_eq!(n, 100, "the SQL says LIMIT 100");
-                                sqlx::query(SQL.w2_limit)
-                            }
-                            None => sqlx::query(SQL.w2_all),
-                        };
-                        let users: Vec<RUser> = q
+                        let users: Vec<RUser> = sqlx::query(sql)
                             .try_map(|row| Ok(user(&row)))
                             .fetch_all(&pool)
                             .await
@@ -333,15 +318,15 @@ macro_rules! raw_sqlx {
 
             /// W4 in one statement: JSON arrays aggregated per user, parsed by typed serde.
             pub fn many_to_many_json(pool: P, page: bool) -> Run {
+                let sql = if page {
+                    SQL.w4_json_page
+                } else {
+                    SQL.w4_json_all
+                };
                 Run::future(move || {
                     let pool = pool.clone();
                     Box::pin(async move {
-                        let q = if page {
-                            sqlx::query(SQL.w4_json_page)
-                        } else {
-                            sqlx::query(SQL.w4_json_all)
-                        };
-                        let users: Vec<(RUser, Vec<RGroup>)> = q
+                        let users: Vec<(RUser, Vec<RGroup>)> = sqlx::query(sql)
                             .try_map(|row: <Db as sqlx::Database>::Row| {
                                 let json: &str = row.try_get(3)?;
                                 let groups = serde_json::from_str(json)
@@ -359,16 +344,16 @@ macro_rules! raw_sqlx {
             /// W4 batched: the users, then every user's groups in one statement, on one
             /// connection.
             pub fn many_to_many_batched(pool: P, page: bool) -> Run {
+                let sql = if page {
+                    USERS_ORDERED_LIMIT
+                } else {
+                    USERS_ORDERED
+                };
                 Run::future(move || {
                     let pool = pool.clone();
                     Box::pin(async move {
                         let mut conn = pool.acquire().await.expect("acquire");
-                        let q = if page {
-                            sqlx::query(SQL.w4_users_page)
-                        } else {
-                            sqlx::query(SQL.w4_users_all)
-                        };
-                        let users: Vec<RUser> = q
+                        let users: Vec<RUser> = sqlx::query(sql)
                             .try_map(|row| Ok(user(&row)))
                             .fetch_all(&mut *conn)
                             .await
@@ -441,7 +426,7 @@ macro_rules! raw_sqlx {
                     let pool = pool.clone();
                     Box::pin(async move {
                         let mut conn = pool.acquire().await.expect("acquire");
-                        let users: Vec<RUser> = sqlx::query(SQL.w5_users)
+                        let users: Vec<RUser> = sqlx::query(USERS)
                             .try_map(|row| Ok(user(&row)))
                             .fetch_all(&mut *conn)
                             .await
