@@ -302,8 +302,9 @@ backend_test!(async fn insert_many_mixing_defaults_and_values(db) {
         NewUser { id: Some(101), name: "y".into(), email: None, age: Some(2), active: Some(false) },
     ]);
     assert_eq!(explicit.execute(&db).await?, 2);
-    // The query can run again (it is not consumed): the second run hits the unique names.
-    assert!(explicit.execute(&db).await.is_err());
+    // The query can run again (it is not consumed): the second run hits the taken keys.
+    let again = explicit.execute(&db).await.unwrap_err();
+    assert!(again.as_database_error().is_some_and(|e| e.is_unique_violation()), "{again}");
     let ids = weft::select::<User>().order_by(User::id).columns(User::id).all(&db).await?;
     assert_eq!(ids, [1, 2, 3, 100, 101]);
     Ok(())

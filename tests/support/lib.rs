@@ -2,8 +2,13 @@
 //! own database (SQLite in memory), schema (PostgreSQL) or database (MariaDB), dropped after.
 //!
 //! Server URLs come from `WEFT_TEST_POSTGRES_URL` and `WEFT_TEST_MYSQL_URL` (defaults: the
-//! local servers). A server that cannot be reached fails the test when `CI` is set, and is
-//! skipped with a message naming the variable otherwise.
+//! local servers). A server that cannot be reached fails the test, with a message naming the
+//! variable and how to start the server: every behaviour is tested on all three backends, and
+//! a backend is never skipped quietly.
+//!
+//! To run without a server, opt out explicitly: `WEFT_SKIP_BACKENDS=mysql,postgres cargo test`
+//! (names: `postgres`, `mysql`; `mariadb` is accepted for `mysql`). Each skipped test says so
+//! on stderr. `.ci/run` clears the variable, so CI always runs every backend.
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
@@ -109,9 +114,11 @@ where
     F: FnOnce(Db) -> Fut,
     Fut: Future<Output = weft::Result<()>>,
 {
-    let Some(isolated) = Isolated::create(backend, test).await else {
+    if skipped(backend) {
+        eprintln!("SKIPPED {test} on {backend}: WEFT_SKIP_BACKENDS opts out of it");
         return;
-    };
+    }
+    let isolated = Isolated::create(backend, test).await;
     let outcome = AssertUnwindSafe(body(isolated.db.clone()))
         .catch_unwind()
         .await;
@@ -131,19 +138,19 @@ pub struct Isolated {
 }
 
 impl Isolated {
-    /// Creates the isolated database, or returns `None` (after saying why) when the server
-    /// cannot be reached outside CI.
-    pub async fn create(backend: Backend, test: &str) -> Option<Isolated> {
+    /// Creates the isolated database; panics, saying how to fix it, when the server cannot be
+    /// reached.
+    pub async fn create(backend: Backend, test: &str) -> Isolated {
         match backend {
             Backend::Sqlite => {
                 let db = Db::connect("sqlite::memory:")
                     .await
                     .expect("in-memory SQLite always opens");
-                Some(Isolated { db, cleanup: None })
+                Isolated { db, cleanup: None }
             }
             Backend::Postgres => {
                 let url = server_url("WEFT_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL);
-                let admin = reach(&url, "WEFT_TEST_POSTGRES_URL").await?;
+                let admin = reach(Backend::Postgres, &url).await;
                 let schema = unique_name(test);
                 admin
                     .execute_sql(
@@ -161,7 +168,7 @@ impl Isolated {
                     .await
                     .expect("connect to test schema");
                 let db = Db::from_postgres_pool(pool);
-                Some(Isolated {
+                Isolated {
                     db,
                     cleanup: Some((
                         admin,
@@ -170,11 +177,11 @@ impl Isolated {
                             Backend::Postgres.quote_ident(&schema)
                         ),
                     )),
-                })
+                }
             }
             Backend::MySql => {
                 let url = server_url("WEFT_TEST_MYSQL_URL", DEFAULT_MYSQL_URL);
-                let admin = reach(&url, "WEFT_TEST_MYSQL_URL").await?;
+                let admin = reach(Backend::MySql, &url).await;
                 let name = unique_name(test);
                 let quoted = Backend::MySql.quote_ident(&name);
                 admin
@@ -197,10 +204,10 @@ impl Isolated {
                 let db = Db::from_mysql_pool(pool)
                     .await
                     .expect("ask the server's version");
-                Some(Isolated {
+                Isolated {
                     db,
                     cleanup: Some((admin, format!("DROP DATABASE IF EXISTS {quoted}"))),
-                })
+                }
             }
         }
     }
@@ -222,18 +229,39 @@ fn server_url(var: &str, default: &str) -> String {
         .unwrap_or_else(|| default.to_owned())
 }
 
-async fn reach(url: &str, var: &str) -> Option<Db> {
+/// Whether `WEFT_SKIP_BACKENDS` (a comma-separated list) opts out of `backend`. An unknown
+/// name panics rather than skipping nothing (or the wrong thing) silently.
+fn skipped(backend: Backend) -> bool {
+    let list = std::env::var("WEFT_SKIP_BACKENDS").unwrap_or_default();
+    let mut skip = false;
+    for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        let named = match name.to_ascii_lowercase().as_str() {
+            "postgres" | "postgresql" => Backend::Postgres,
+            "mysql" | "mariadb" => Backend::MySql,
+            _ => panic!(
+                "WEFT_SKIP_BACKENDS={list:?}: unknown backend {name:?} (accepted: postgres, mysql; \
+                 SQLite is embedded and always runs)"
+            ),
+        };
+        skip |= named == backend;
+    }
+    skip
+}
+
+/// Connects to the test server, or panics with what to do about it.
+async fn reach(backend: Backend, url: &str) -> Db {
+    let (var, skip_name) = match backend {
+        Backend::Postgres => ("WEFT_TEST_POSTGRES_URL", "postgres"),
+        _ => ("WEFT_TEST_MYSQL_URL", "mysql"),
+    };
     match Db::connect(url).await {
-        Ok(db) => Some(db),
-        Err(e) if std::env::var_os("CI").is_some() => {
-            panic!("cannot reach the test server at {url} (set {var} to another URL): {e}")
-        }
-        Err(e) => {
-            eprintln!(
-                "\n!!! SKIPPED: cannot reach {url} ({e}).\n!!! Start the server or set {var}; with CI set this fails.\n"
-            );
-            None
-        }
+        Ok(db) => db,
+        Err(e) => panic!(
+            "cannot reach the {backend} test server at {url}: {e}\n\
+             Every test runs on all three backends. Start the server (`bash .ci/run` starts the \
+             local PostgreSQL and MariaDB before testing), point {var} at a reachable one, or \
+             skip this backend explicitly with WEFT_SKIP_BACKENDS={skip_name}."
+        ),
     }
 }
 
