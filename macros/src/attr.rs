@@ -9,7 +9,7 @@ use syn::{Ident, LitStr, Path, Token};
 use crate::ctxt::Ctxt;
 
 const TABLE_KEYS: &str =
-    "name, primary_key(…), index(…), unique(…), insert, insert_derive(…), crate";
+    "name, primary_key(…), index(…), unique(…), insert, insert_derive(…), serialize, crate";
 const COLUMN_KEYS: &str = "name, primary_key, auto, unique, default, references, on_delete";
 
 #[derive(Default)]
@@ -170,7 +170,8 @@ fn unknown_key(meta: &ParseNestedMeta, attr: &str, valid: &str) -> syn::Error {
     ))
 }
 
-fn path_name(path: &Path) -> String {
+/// `a::b::C`, for messages.
+pub(crate) fn path_name(path: &Path) -> String {
     path.segments
         .iter()
         .map(|s| s.ident.to_string())

@@ -39,7 +39,6 @@ pub struct Relation<'a> {
     pub field: &'a Ident,
     /// The type parameter the field's type is.
     pub param: Ident,
-    pub many: bool,
     pub kind: RelKind,
     /// `many = Post`; `None` with `through`, where the junction names it.
     pub target: Option<Path>,
@@ -428,7 +427,6 @@ fn relation<'a>(
     Some(Relation {
         field: ident,
         param,
-        many,
         kind,
         target: rel.target,
         through: rel.through,

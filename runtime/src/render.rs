@@ -376,8 +376,14 @@ impl Renderer {
         }
         if let Some(o) = offset {
             self.push(" OFFSET ");
-            self.bind(Value::I64(i64::try_from(o).unwrap_or(i64::MAX)));
+            self.bind_u64(o);
         }
+    }
+
+    /// Binds a row count (limit, offset), clamped to SQL's BIGINT: more rows than that are
+    /// "all of them" anyway.
+    pub(crate) fn bind_u64(&mut self, n: u64) {
+        self.bind(Value::I64(i64::try_from(n).unwrap_or(i64::MAX)));
     }
 
     /// ` LIMIT …`.
@@ -392,7 +398,7 @@ impl Renderer {
                     Backend::Sqlite => " LIMIT +",
                     Backend::Postgres | Backend::MySql => " LIMIT ",
                 });
-                self.bind(Value::I64(i64::try_from(n).unwrap_or(i64::MAX)));
+                self.bind_u64(n);
             }
         }
     }

@@ -5,6 +5,7 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 
+use crate::attr::path_name;
 use crate::model::{RelKind, Relation, Table, path_text, unraw};
 
 pub fn marker(t: &Table, r: &Relation) -> syn::Ident {
@@ -43,17 +44,17 @@ pub fn relations(t: &Table) -> TokenStream {
             RelKind::One => quote!(#p::kind::One),
             RelKind::OptionalOne => quote!(#p::kind::OptionalOne),
         };
-        let many = r.many;
-        let target_name = r.target.as_ref().map(path_text).map(|s| s.replace(' ', "")).unwrap_or_else(|| "the related table".into());
+        let many = r.kind == RelKind::Many;
+        let target_name = r.target.as_ref().map(path_name).unwrap_or_else(|| "the related table".into());
         let (no_key, ambiguous) = match &r.through {
             Some(j) => {
-                let j = path_text(j).replace(' ', "");
+                let j = path_name(j);
                 (
                     format!("weft: `{j}` needs a foreign key into each side of relation `{source_name}.{name}`: add `#[column(references = …)]` to its columns, or name them with `from = {j}::…, to = {j}::…`"),
                     format!("weft: `{j}` has several foreign keys into one side of relation `{source_name}.{name}`: name the junction columns with `from = {j}::…, to = {j}::…`"),
                 )
             }
-            None if r.many => (
+            None if many => (
                 format!("weft: `{target_name}` has no foreign key into `{source_name}` for relation `{source_name}.{name}`: add `#[column(references = {source_name}::…)]` to it, or name the keys with `from = {source_name}::…, to = {target_name}::…`"),
                 format!("weft: `{target_name}` has several foreign keys into `{source_name}`: say which relation `{source_name}.{name}` follows with `from = {source_name}::…, to = {target_name}::…`"),
             ),
@@ -78,27 +79,39 @@ pub fn relations(t: &Table) -> TokenStream {
             }
         });
         let span = r.span;
-        // At the attribute: a key that cannot be resolved is reported there.
-        let resolve = quote! {
-                    &#p::resolve(#p::RelationSpec {
-                        name: #name,
-                        source: <#ident as #p::Table>::META,
-                        target: <#target as #p::Table>::META,
-                        through: #through,
-                        many: #many,
-                        from: &[#(#from),*],
-                        to: &[#(#to),*],
-                        no_key: #no_key,
-                        ambiguous: #ambiguous,
-                        mismatch: #mismatch,
-                    })
-        };
         // Where a target named through the junction is blamed: there, like every other use.
         let target_span = match (&r.target, &r.through) {
             (None, Some(j)) => syn::spanned::Spanned::span(j),
             _ => span,
         };
-        let resolve = super::respan(resolve, target_span);
+        // At the attribute: a key that cannot be resolved is reported there. The `from`/`to`
+        // paths keep their own spans, so a misspelt column is blamed where it is written.
+        let fields = super::respan(
+            quote! {
+                name: #name,
+                source: <#ident as #p::Table>::META,
+                target: <#target as #p::Table>::META,
+                through: #through,
+                many: #many,
+                no_key: #no_key,
+                ambiguous: #ambiguous,
+                mismatch: #mismatch,
+            },
+            target_span,
+        );
+        let mut spec = proc_macro2::Group::new(
+            proc_macro2::Delimiter::Brace,
+            quote!(#fields from: &[#(#from),*], to: &[#(#to),*],),
+        );
+        spec.set_span(target_span);
+        let call = super::respan(quote!(&#p::resolve), target_span);
+        let spec_type = super::respan(quote!(#p::RelationSpec), target_span);
+        let mut args = proc_macro2::Group::new(
+            proc_macro2::Delimiter::Parenthesis,
+            quote!(#spec_type #spec),
+        );
+        args.set_span(target_span);
+        let resolve = quote!(#call #args);
         let target_item = quote_spanned!(target_span=> type Target = #target;);
         let force = quote_spanned!(span=> const _: &#p::RelationMeta = <#marker as #p::Relation>::META;);
 

@@ -217,10 +217,6 @@ impl Renderer {
         }
     }
 
-    fn bind_u64(&mut self, n: u64) {
-        self.bind(Value::I64(i64::try_from(n).unwrap_or(i64::MAX)));
-    }
-
     /// The JSON array of a parent's related rows, each row a positional array of its columns
     /// followed by its own relations.
     pub(crate) fn json_relation(&mut self, plan: &PlanRef<'_>, parent: &str) {
