@@ -130,11 +130,15 @@ mod backend;
 mod error;
 mod exec;
 mod expr;
+#[cfg(feature = "json")]
+mod finite;
 mod query;
 mod relation;
 mod render;
 mod row;
 mod schema;
+#[cfg(feature = "chrono")]
+mod time;
 mod value;
 
 pub use backend::Backend;

@@ -46,8 +46,63 @@ impl<'r> RowRef<'r> {
     }
 }
 
+pub(crate) const UNEXPECTED_NULL: &str = "found NULL in a column whose field is not an `Option`";
+
+/// Refuses a SQLite NULL where the field is not an `Option`: sqlx would read it as `0`, `0.0`,
+/// `false` or `""`. (PostgreSQL's and MySQL's decoders refuse NULL themselves.)
+#[cfg(feature = "sqlite")]
+#[inline]
+pub(crate) fn sqlite_not_null(row: &sqlx::sqlite::SqliteRow, idx: usize) -> Result<(), String> {
+    if RowRef::Sqlite(row).is_null(idx) {
+        Err(UNEXPECTED_NULL.to_owned())
+    } else {
+        Ok(())
+    }
+}
+
+/// A PostgreSQL value as the server sent it, for the types weft decodes itself.
+#[cfg(feature = "postgres")]
+pub(crate) enum PgRaw<'r> {
+    Text(&'r str),
+    Binary(&'r [u8]),
+}
+
+/// Column `idx` of `row`, raw, after checking that it is not NULL and that its type is one of
+/// `types` (PostgreSQL's names: `NUMERIC`, `TIMESTAMPTZ`, …).
+#[cfg(feature = "postgres")]
+pub(crate) fn pg_raw<'r>(
+    row: &'r sqlx::postgres::PgRow,
+    idx: usize,
+    types: &[&str],
+) -> Result<PgRaw<'r>, String> {
+    use sqlx::postgres::PgValueFormat;
+    use sqlx::{Row as _, TypeInfo as _, ValueRef as _};
+    let raw = row.try_get_raw(idx).map_err(decode_message)?;
+    if raw.is_null() {
+        return Err(UNEXPECTED_NULL.to_owned());
+    }
+    let ty = raw.type_info();
+    if !types.contains(&ty.name()) {
+        return Err(format!(
+            "expected a {} column, found {}",
+            types.join(" or "),
+            ty.name()
+        ));
+    }
+    let err = |e: sqlx::error::BoxDynError| e.to_string();
+    Ok(match raw.format() {
+        PgValueFormat::Binary => PgRaw::Binary(raw.as_bytes().map_err(err)?),
+        PgValueFormat::Text => PgRaw::Text(raw.as_str().map_err(err)?),
+    })
+}
+
 pub(crate) fn decode_message(e: sqlx::Error) -> String {
     match e {
+        sqlx::Error::ColumnDecode { source, .. }
+            if source.is::<sqlx::error::UnexpectedNullError>() =>
+        {
+            UNEXPECTED_NULL.to_owned()
+        }
         sqlx::Error::ColumnDecode { source, .. } => source.to_string(),
         other => other.to_string(),
     }

@@ -114,6 +114,14 @@ impl Value {
             }
             (Value::F32(f), Backend::Sqlite) if f.is_nan() => Err(NAN_SQLITE),
             (Value::F64(f), Backend::Sqlite) if f.is_nan() => Err(NAN_SQLITE),
+            (Value::F32(f), Backend::Sqlite | Backend::MySql)
+                if is_negative_zero(f64::from(*f)) =>
+            {
+                Err(NEGATIVE_ZERO)
+            }
+            (Value::F64(f), Backend::Sqlite | Backend::MySql) if is_negative_zero(*f) => {
+                Err(NEGATIVE_ZERO)
+            }
             (Value::F32(f), Backend::MySql) if !f.is_finite() => Err(NON_FINITE_MYSQL),
             (Value::F64(f), Backend::MySql) if !f.is_finite() => Err(NON_FINITE_MYSQL),
             #[cfg(feature = "chrono")]
@@ -191,6 +199,11 @@ impl Value {
 
 const NAN_SQLITE: &str = "SQLite stores NaN as NULL; weft refuses to lose it";
 const NON_FINITE_MYSQL: &str = "MySQL and MariaDB cannot store NaN or infinite floats";
+const NEGATIVE_ZERO: &str = "SQLite, MySQL and MariaDB store -0.0 as 0.0; weft refuses to lose the sign (add 0.0 to the value to store 0.0)";
+
+fn is_negative_zero(f: f64) -> bool {
+    f == 0.0 && f.is_sign_negative()
+}
 
 #[cfg(feature = "chrono")]
 fn micros_only(nanos: u32) -> Result<(), &'static str> {
@@ -240,10 +253,13 @@ macro_rules! decode_native {
     ($row:expr, $idx:expr, $ty:ty) => {{
         use sqlx::Row as _;
         match $row {
+            // sqlx reads a SQLite NULL as 0, 0.0, false or "": refuse it instead (a NULL
+            // only ever reaches here for a column whose field is not an `Option`).
             #[cfg(feature = "sqlite")]
-            RowRef::Sqlite(r) => r
-                .try_get::<$ty, _>($idx)
-                .map_err(crate::row::decode_message),
+            RowRef::Sqlite(r) => crate::row::sqlite_not_null(r, $idx).and_then(|()| {
+                r.try_get::<$ty, _>($idx)
+                    .map_err(crate::row::decode_message)
+            }),
             #[cfg(feature = "postgres")]
             RowRef::Postgres(r) => r
                 .try_get::<$ty, _>($idx)
@@ -283,13 +299,56 @@ macro_rules! native_value {
 }
 
 native_value! {
-    bool => Bool, Bool;
     i16 => SmallInt, I16;
     i32 => Int, I32;
     i64 => BigInt, I64;
     f64 => Double, F64;
     String => Text, Text;
     Vec<u8> => Blob, Bytes;
+}
+
+impl SqlValue for bool {
+    const SQL_TYPE: SqlType = SqlType::Bool;
+    #[inline]
+    fn to_value(&self) -> Value {
+        Value::Bool(*self)
+    }
+    #[inline]
+    fn from_json<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Result<Self, String>, D::Error> {
+        crate::relation::json::scalar(d)
+    }
+    #[inline]
+    fn decode(row: RowRef<'_>, idx: usize) -> Result<Self, String> {
+        match row {
+            // SQLite has no boolean type: a BOOLEAN column holds integers, and sqlx reads any
+            // non-zero one as `true`. Only 0 and 1 are booleans.
+            #[cfg(feature = "sqlite")]
+            RowRef::Sqlite(_) => int_bool(decode_native!(row, idx, i64)?),
+            // MySQL's BOOLEAN is TINYINT(1), which holds -128..=127; sqlx reads any non-zero
+            // one as `true`. The column's type is checked as a boolean, then its integer read.
+            #[cfg(feature = "mysql")]
+            RowRef::MySql(r) => {
+                use sqlx::Row as _;
+                decode_native!(row, idx, bool)?;
+                let int = r
+                    .try_get_unchecked::<i8, _>(idx)
+                    .map_err(crate::row::decode_message)?;
+                int_bool(int.into())
+            }
+            #[allow(unreachable_patterns)]
+            _ => decode_native!(row, idx, bool),
+        }
+    }
+}
+
+/// A boolean stored as an integer: only 0 and 1 are booleans.
+#[cfg(any(feature = "sqlite", feature = "mysql"))]
+fn int_bool(int: i64) -> Result<bool, String> {
+    match int {
+        0 => Ok(false),
+        1 => Ok(true),
+        other => Err(format!("{other} is not a boolean (0 or 1)")),
+    }
 }
 
 impl SqlValue for f32 {
@@ -353,11 +412,49 @@ impl<T: SqlValue> SqlValue for Option<T> {
     }
 }
 
-#[cfg(feature = "chrono")]
-native_value! {
-    chrono::DateTime<chrono::Utc> => Timestamp, Timestamp;
-    chrono::NaiveDateTime => LocalTimestamp, LocalTimestamp;
-    chrono::NaiveDate => Date, Date;
+/// Chrono types: sqlx's decoders elsewhere; on PostgreSQL weft reads the value itself, since
+/// sqlx's decoder panics on `infinity` and on values outside chrono's range.
+macro_rules! chrono_value {
+    ($($ty:ty => $variant:ident, $pg_types:expr, |$raw:ident| $from_binary:expr, |$text:ident| $from_text:expr;)*) => {$(
+        #[cfg(feature = "chrono")]
+        impl SqlValue for $ty {
+            const SQL_TYPE: SqlType = SqlType::$variant;
+            #[inline]
+            fn to_value(&self) -> Value {
+                Value::$variant(*self)
+            }
+            #[inline]
+            fn from_json<'de, D: serde::Deserializer<'de>>(
+                d: D,
+            ) -> Result<Result<Self, String>, D::Error> {
+                crate::relation::json::scalar(d)
+            }
+            fn decode(row: RowRef<'_>, idx: usize) -> Result<Self, String> {
+                match row {
+                    #[cfg(feature = "postgres")]
+                    RowRef::Postgres(r) => match crate::row::pg_raw(r, idx, $pg_types)? {
+                        crate::row::PgRaw::Binary($raw) => $from_binary,
+                        crate::row::PgRaw::Text($text) => $from_text
+                            .ok_or_else(|| crate::time::not_a(stringify!($variant), $text)),
+                    },
+                    #[allow(unreachable_patterns)]
+                    _ => decode_native!(row, idx, $ty),
+                }
+            }
+        }
+    )*};
+}
+
+chrono_value! {
+    chrono::DateTime<chrono::Utc> => Timestamp, &["TIMESTAMPTZ"],
+        |raw| crate::time::pg_timestamp(raw).map(|t| t.and_utc()),
+        |text| crate::time::parse_utc(text);
+    chrono::NaiveDateTime => LocalTimestamp, &["TIMESTAMP"],
+        |raw| crate::time::pg_timestamp(raw),
+        |text| crate::time::parse_naive(text);
+    chrono::NaiveDate => Date, &["DATE"],
+        |raw| crate::time::pg_date(raw),
+        |text| crate::time::parse_date(text);
 }
 
 #[cfg(feature = "uuid")]
@@ -376,14 +473,13 @@ impl SqlValue for rust_decimal::Decimal {
     }
     fn decode(row: RowRef<'_>, idx: usize) -> Result<Self, String> {
         match row {
-            // SQLite has no decimal type: weft stores the exact text.
+            // SQLite has no decimal type: weft stores the exact text, scale included.
             #[cfg(feature = "sqlite")]
             RowRef::Sqlite(_) => {
                 let text: String = decode_native!(row, idx, String)?;
                 parse_decimal(&text)
             }
-            // MySQL pads to the column's scale (DECIMAL(65,28)); parse the text ourselves so the
-            // padding zeros never push the value past rust_decimal's 28-digit scale.
+            // MySQL pads to the column's scale (DECIMAL(65,28)).
             #[cfg(feature = "mysql")]
             RowRef::MySql(r) => {
                 use sqlx::Row as _;
@@ -397,30 +493,121 @@ impl SqlValue for rust_decimal::Decimal {
                 if ty != "DECIMAL" {
                     return Err(format!("expected a DECIMAL column, found {ty}"));
                 }
-                let text: String = r
+                let text: &str = r
                     .try_get_unchecked(idx)
                     .map_err(crate::row::decode_message)?;
-                parse_decimal(&text)
+                parse_decimal(trim_padding(text))
             }
+            // sqlx's own NUMERIC decoding rounds digits past rust_decimal's scale away; weft
+            // reads the digits itself and refuses what does not fit.
             #[cfg(feature = "postgres")]
             RowRef::Postgres(r) => {
-                use sqlx::Row as _;
-                r.try_get::<rust_decimal::Decimal, _>(idx)
-                    .map_err(crate::row::decode_message)
+                let text = crate::row::pg_raw(r, idx, &["NUMERIC"]).and_then(|raw| match raw {
+                    crate::row::PgRaw::Text(text) => Ok(text.to_owned()),
+                    crate::row::PgRaw::Binary(bytes) => pg_numeric_text(bytes),
+                })?;
+                parse_decimal(&text)
             }
         }
     }
 }
 
+/// Reads a decimal's text exactly: the value and its scale, or an error when
+/// `rust_decimal::Decimal` cannot hold it (more than 28 fractional digits, or a magnitude of
+/// 2^96 or more) — never a rounded value. Zeros past the 28th fractional digit (a column's
+/// padding) are dropped, since they change nothing but the scale.
 #[cfg(feature = "rust_decimal")]
 pub(crate) fn parse_decimal(text: &str) -> Result<rust_decimal::Decimal, String> {
-    let trimmed = match text.find('.') {
-        Some(_) => text.trim_end_matches('0').trim_end_matches('.'),
-        None => text,
+    let mut exact = text;
+    if let Some(point) = text.find('.') {
+        let max = point + 1 + rust_decimal::Decimal::MAX_SCALE as usize;
+        if exact.len() > max {
+            let kept = exact.trim_end_matches('0');
+            exact = &exact[..kept.len().max(max)];
+        }
+    }
+    rust_decimal::Decimal::from_str_exact(exact).map_err(|e| {
+        use rust_decimal::Error as E;
+        match e {
+            E::Underflow => format!(
+                "`{text}` has more fractional digits than rust_decimal::Decimal holds (28); \
+                 weft does not round it"
+            ),
+            E::ExceedsMaximumPossibleValue | E::LessThanMinimumPossibleValue => {
+                format!("`{text}` is out of rust_decimal::Decimal's range")
+            }
+            other => format!("`{text}` is not an exact decimal: {other}"),
+        }
+    })
+}
+
+/// A MySQL DECIMAL's text without the zeros its column's scale pads it with (`1.5000` → `1.5`).
+#[cfg(all(feature = "rust_decimal", feature = "mysql"))]
+fn trim_padding(text: &str) -> &str {
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        text
+    }
+}
+
+/// The text of a PostgreSQL NUMERIC in its binary form: digit count, weight (of the first
+/// base-10000 digit), sign and display scale, then the base-10000 digits.
+#[cfg(all(feature = "rust_decimal", feature = "postgres"))]
+fn pg_numeric_text(bytes: &[u8]) -> Result<String, String> {
+    let word = |i: usize| -> Result<u16, String> {
+        bytes
+            .get(i * 2..i * 2 + 2)
+            .map(|b| u16::from_be_bytes([b[0], b[1]]))
+            .ok_or_else(|| "a NUMERIC value shorter than its header".to_owned())
     };
-    trimmed
-        .parse::<rust_decimal::Decimal>()
-        .map_err(|e| format!("`{text}` is not an exact decimal: {e}"))
+    let ndigits = usize::from(word(0)?);
+    let weight = i64::from(word(1)? as i16);
+    let sign = word(2)?;
+    let dscale = usize::from(word(3)?);
+    match sign {
+        0x0000 | 0x4000 => {}
+        0xC000 => return Err("NaN is not a decimal".to_owned()),
+        0xD000 | 0xF000 => return Err("infinity is not a decimal".to_owned()),
+        other => return Err(format!("a NUMERIC value with unknown sign {other:#x}")),
+    }
+    let digit = |w: i64| -> Result<u16, String> {
+        // The digit of weight `w` (10000^w), zero where none is stored.
+        let i = weight - w;
+        if i < 0 || i >= ndigits as i64 {
+            return Ok(0);
+        }
+        let d = word(4 + i as usize)?;
+        if d > 9999 {
+            return Err(format!("a NUMERIC digit out of range: {d}"));
+        }
+        Ok(d)
+    };
+    let mut text = String::with_capacity(8 + ndigits * 4 + dscale);
+    if sign == 0x4000 {
+        text.push('-');
+    }
+    if weight < 0 {
+        text.push('0');
+    } else {
+        use std::fmt::Write as _;
+        let _ = write!(text, "{}", digit(weight)?);
+        for w in (0..weight).rev() {
+            let _ = write!(text, "{:04}", digit(w)?);
+        }
+    }
+    if dscale > 0 {
+        use std::fmt::Write as _;
+        text.push('.');
+        let start = text.len();
+        let mut w = -1;
+        while text.len() - start < dscale {
+            let _ = write!(text, "{:04}", digit(w)?);
+            w -= 1;
+        }
+        text.truncate(start + dscale);
+    }
+    Ok(text)
 }
 
 /// A column holding any serde type as JSON.
@@ -476,7 +663,14 @@ where
     fn to_value(&self) -> Value {
         // serde_json fails only on values JSON cannot hold (maps with non-string keys, a
         // failing Serialize impl); storing something else would lose data, so the bind fails.
+        // It writes NaN and infinities as `null`: those are refused too.
         match serde_json::to_string(&self.0) {
+            Ok(s) if s.contains("null") => match crate::finite::first_non_finite(&self.0) {
+                Some(f) => Value::Unencodable(format!(
+                    "JSON has no {f}: serde_json would store it as null"
+                )),
+                None => Value::Json(s),
+            },
             Ok(s) => Value::Json(s),
             Err(e) => Value::Unencodable(format!("cannot serialize to JSON: {e}")),
         }

@@ -3,6 +3,7 @@
 
 mod crud;
 mod errors;
+mod exact;
 mod joins;
 mod relations;
 mod render;

@@ -262,10 +262,16 @@ impl<L: Loader, E: RootExtras> FindMany<L, E> {
     pub async fn all(&self, mut executor: impl Executor) -> Result<Vec<E::Row<L::Out>>> {
         let mut target = executor.target();
         let backend = target.db().backend();
-        match self
+        let strategy = self
             .strategy
-            .unwrap_or_else(|| target.db().default_strategy())
-        {
+            .unwrap_or_else(|| target.db().default_strategy());
+        match strategy {
+            // SQLite prints floats into JSON with up to an ulp of error: load them batched.
+            Strategy::SingleStatement
+                if backend == Backend::Sqlite && self.plans().iter().any(PlanRef::reads_floats) =>
+            {
+                self.all_batched(target).await
+            }
             Strategy::SingleStatement
                 if target.db().is_mysql_proper() && self.loader.count() > 0 =>
             {
@@ -289,41 +295,48 @@ impl<L: Loader, E: RootExtras> FindMany<L, E> {
                     })
                     .await
             }
-            Strategy::Batched => {
-                // One pooled connection for every statement of the load.
-                let mut held = target.hold().await?;
-                let db = target.db_ref();
-                let mut target = match held.as_mut() {
-                    Some(h) => crate::exec::Target::on_held(db, h),
-                    None => target.reborrow(),
-                };
-                let sql = self.root_sql(backend);
-                let key_columns = KeyColumns::new(&self.plans(), 0);
-                let rows = target
-                    .fetch(&sql, |row, text| {
-                        let keys = key_columns.read(row, text)?;
-                        let mut reader = RowReader::new(row, text);
-                        let base = self.loader.decode_base(&mut reader)?;
-                        let extra = self.extras.decode(&mut reader)?;
-                        Ok((base, extra, keys))
-                    })
-                    .await?;
-                let mut bases = Vec::with_capacity(rows.len());
-                let mut extras = Vec::with_capacity(rows.len());
-                let mut keys = Vec::with_capacity(rows.len());
-                for (base, extra, key) in rows {
-                    bases.push(base);
-                    extras.push(extra);
-                    keys.push(key);
-                }
-                let loaded = self.loader.attach_batched(&mut target, bases, keys).await?;
-                Ok(loaded
-                    .into_iter()
-                    .zip(extras)
-                    .map(|(row, extra)| E::combine(row, extra))
-                    .collect())
-            }
+            Strategy::Batched => self.all_batched(target).await,
         }
+    }
+
+    /// [`all`](Self::all), one statement per relation level.
+    async fn all_batched(
+        &self,
+        mut target: crate::exec::Target<'_>,
+    ) -> Result<Vec<E::Row<L::Out>>> {
+        let backend = target.db().backend();
+        // One pooled connection for every statement of the load.
+        let mut held = target.hold().await?;
+        let db = target.db_ref();
+        let mut target = match held.as_mut() {
+            Some(h) => crate::exec::Target::on_held(db, h),
+            None => target.reborrow(),
+        };
+        let sql = self.root_sql(backend);
+        let key_columns = KeyColumns::new(&self.plans(), 0);
+        let rows = target
+            .fetch(&sql, |row, text| {
+                let keys = key_columns.read(row, text)?;
+                let mut reader = RowReader::new(row, text);
+                let base = self.loader.decode_base(&mut reader)?;
+                let extra = self.extras.decode(&mut reader)?;
+                Ok((base, extra, keys))
+            })
+            .await?;
+        let mut bases = Vec::with_capacity(rows.len());
+        let mut extras = Vec::with_capacity(rows.len());
+        let mut keys = Vec::with_capacity(rows.len());
+        for (base, extra, key) in rows {
+            bases.push(base);
+            extras.push(extra);
+            keys.push(key);
+        }
+        let loaded = self.loader.attach_batched(&mut target, bases, keys).await?;
+        Ok(loaded
+            .into_iter()
+            .zip(extras)
+            .map(|(row, extra)| E::combine(row, extra))
+            .collect())
     }
 
     /// The first matching row, with its relations (sends `LIMIT 1`).

@@ -24,7 +24,9 @@ pub(crate) fn push_projection(out: &mut String, ty: SqlType, backend: Backend, c
     };
     match (backend, ty) {
         // Floats as text: shortest round-trip digits, and NaN/Infinity survive.
-        (Postgres, Real | Double | Decimal) => wrap(out, "(", ")::text"),
+        // A REAL widened to float8 exactly, so every backend sends an f32 as its f64 text.
+        (Postgres, Real) => wrap(out, "(", ")::float8::text"),
+        (Postgres, Double | Decimal) => wrap(out, "(", ")::text"),
         (Postgres, Blob) => wrap(out, "encode(", ", 'hex')"),
         (Postgres, Timestamp) => wrap(out, "(", " AT TIME ZONE 'UTC')"),
         // SQLite's printf() and hex() turn NULL into '': keep NULL a NULL.
@@ -32,7 +34,17 @@ pub(crate) fn push_projection(out: &mut String, ty: SqlType, backend: Backend, c
         (Sqlite, Blob | Uuid) => null_safe(out, column, "hex(", ")"),
         (Sqlite, Json) => wrap(out, "json(", ")"),
         (MySql, Real) => wrap(out, "CAST(CAST(", " AS DOUBLE) AS CHAR)"),
-        (MySql, Double | Decimal) => wrap(out, "CAST(", " AS CHAR)"),
+        (MySql, Double) => wrap(out, "CAST(", " AS CHAR)"),
+        // DECIMAL comes padded to the column's scale: trimmed as flat reads trim it.
+        (MySql, Decimal) => {
+            wrap(out, "CASE WHEN LOCATE('.', CAST(", " AS CHAR)) > 0 THEN ");
+            wrap(
+                out,
+                "TRIM(TRAILING '.' FROM TRIM(TRAILING '0' FROM CAST(",
+                " AS CHAR))) ",
+            );
+            wrap(out, "ELSE CAST(", " AS CHAR) END");
+        }
         (MySql, Blob | Uuid) => wrap(out, "HEX(", ")"),
         _ => out.push_str(column),
     }
@@ -174,6 +186,9 @@ impl<'de, T: SqlValue> Visitor<'de> for OptionVisitor<T> {
 }
 
 fn unexpected(what: &str, value: Scalar<'_>) -> String {
+    if let Scalar::Null = value {
+        return crate::row::UNEXPECTED_NULL.to_owned();
+    }
     let shown = value.to_string();
     let shown = if shown.chars().count() > 60 {
         format!("{}…", shown.chars().take(60).collect::<String>())
@@ -190,7 +205,8 @@ impl FromJson for bool {
             other => match other.as_i64() {
                 Some(0) => Ok(false),
                 Some(1) => Ok(true),
-                _ => Err(unexpected("a boolean", other)),
+                Some(int) => Err(format!("{int} is not a boolean (0 or 1)")),
+                None => Err(unexpected("a boolean", other)),
             },
         }
     }
@@ -234,18 +250,12 @@ impl FromJson for f32 {
     fn from_json(value: Scalar<'_>) -> Result<Self, String> {
         let wide = parse_float(value)?;
         let narrow = wide as f32;
-        // SQLite and MariaDB send the f32 widened to f64: exact when it narrows back.
+        // Every backend sends the f32 widened to f64: exact when it narrows back.
         if f64::from(narrow) == wide || wide.is_nan() {
-            return Ok(narrow);
+            Ok(narrow)
+        } else {
+            Err(format!("{wide} does not fit in an f32 without rounding"))
         }
-        // PostgreSQL sends a REAL's shortest f32 text ("0.1").
-        if let Scalar::Str(s) = value
-            && let Ok(n) = s.parse::<f32>()
-            && n.to_string().parse::<f64>() == Ok(wide)
-        {
-            return Ok(n);
-        }
-        Err(format!("{wide} does not fit in an f32 without rounding"))
     }
 }
 
@@ -289,47 +299,33 @@ mod time {
     use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 
     use super::{FromJson, Scalar, unexpected};
+    use crate::time::{not_a, parse_date, parse_naive, parse_utc};
 
-    fn text(value: Scalar<'_>) -> Result<&str, String> {
-        value
+    /// Reads a date or time from its text with `parse`; `what` names it in errors.
+    fn read<T>(value: Scalar<'_>, what: &str, parse: fn(&str) -> Option<T>) -> Result<T, String> {
+        let text = value
             .as_str()
-            .ok_or_else(|| unexpected("a date or time as text", value))
-    }
-
-    fn naive(s: &str) -> Option<NaiveDateTime> {
-        ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"]
-            .iter()
-            .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
+            .ok_or_else(|| unexpected("a date or time as text", value))?;
+        parse(text).ok_or_else(|| not_a(what, text))
     }
 
     impl FromJson for DateTime<Utc> {
         fn from_json(value: Scalar<'_>) -> Result<Self, String> {
-            let s = text(value)?;
             // With an offset (SQLite's stored text), or UTC wall-clock time (the projections
             // on PostgreSQL and MariaDB).
-            DateTime::parse_from_rfc3339(s)
-                .map(|t| t.with_timezone(&Utc))
-                .ok()
-                .or_else(|| {
-                    DateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f%:z")
-                        .ok()
-                        .map(|t| t.with_timezone(&Utc))
-                })
-                .or_else(|| naive(s).map(|n| n.and_utc()))
-                .ok_or_else(|| unexpected("a timestamp", value))
+            read(value, "timestamp", parse_utc)
         }
     }
 
     impl FromJson for NaiveDateTime {
         fn from_json(value: Scalar<'_>) -> Result<Self, String> {
-            naive(text(value)?).ok_or_else(|| unexpected("a date and time", value))
+            read(value, "date and time", parse_naive)
         }
     }
 
     impl FromJson for NaiveDate {
         fn from_json(value: Scalar<'_>) -> Result<Self, String> {
-            NaiveDate::parse_from_str(text(value)?, "%Y-%m-%d")
-                .map_err(|_| unexpected("a date", value))
+            read(value, "date", parse_date)
         }
     }
 }
@@ -379,16 +375,12 @@ mod tests {
         }
         assert!(read::<f64>(r#""NaN""#).unwrap().is_nan());
         assert_eq!(read::<f64>(r#""-Inf""#).unwrap(), f64::NEG_INFINITY);
-        // A widened f32 and PostgreSQL's shortest f32 text both give the f32.
+        // A widened f32 gives the f32; a double that is not one is refused.
         assert_eq!(
             read::<f32>(&text(&format!("{}", f64::from(0.1f32)))).unwrap(),
             0.1f32
         );
-        assert_eq!(read::<f32>(r#""0.1""#).unwrap(), 0.1f32);
-        assert_eq!(
-            read::<f32>(r#""1.1754944e-38""#).unwrap(),
-            f32::MIN_POSITIVE
-        );
+        assert!(read::<f32>(r#""0.1""#).unwrap_err().contains("f32"));
         assert!(read::<f64>("1.5").unwrap_err().contains("a float as text"));
     }
 
@@ -411,7 +403,7 @@ mod tests {
         assert_eq!(read::<String>(r#""é\n\"x""#).unwrap(), "é\n\"x");
         assert_eq!(read::<Option<i32>>("null").unwrap(), None);
         assert_eq!(read::<Option<i32>>("7").unwrap(), Some(7));
-        assert!(read::<i32>("null").unwrap_err().contains("found null"));
+        assert!(read::<i32>("null").unwrap_err().contains("found NULL"));
         // An array where a scalar belongs names what was found, not the JSON's position.
         assert_eq!(
             read::<String>("[1, [2]]").unwrap_err(),

@@ -36,6 +36,18 @@ impl<'a> PlanRef<'a> {
         }
     }
 
+    /// Whether this relation, or one nested in it, reads a float column: SQLite cannot put
+    /// those in JSON exactly (see [`Strategy`](super::Strategy)).
+    pub(crate) fn reads_floats(&self) -> bool {
+        let target = self.meta.target;
+        self.columns.iter().any(|node| match node {
+            Node::Column { table, name } if *table == target.name => target
+                .column(name)
+                .is_some_and(|c| matches!(c.sql_type, SqlType::Real | SqlType::Double)),
+            _ => false,
+        }) || self.children.iter().any(PlanRef::reads_floats)
+    }
+
     fn filter(&self) -> Option<Node> {
         super::combine_filters(self.prefilter, self.plan.filter.clone())
     }
