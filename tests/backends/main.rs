@@ -4,6 +4,7 @@
 mod crud;
 mod errors;
 mod joins;
+mod mariadb_exact;
 mod relations;
 mod render;
 mod safety;
