@@ -67,6 +67,23 @@ pub enum Error {
         /// What to do instead.
         hint: &'static str,
     },
+    /// A server limit cut a result short (MariaDB cuts aggregated JSON at `max_allowed_packet`
+    /// with only a warning). The cut result is refused, never returned.
+    #[error("{backend}'s {limit} ({value} bytes) cut {what}: {hint}\n  while running: {sql}")]
+    Limit {
+        /// The backend.
+        backend: Backend,
+        /// The server setting that is the limit (e.g. `max_allowed_packet`).
+        limit: &'static str,
+        /// Its value in this session.
+        value: u64,
+        /// What was cut.
+        what: String,
+        /// How to get the result anyway.
+        hint: &'static str,
+        /// The statement whose result it was.
+        sql: String,
+    },
     /// A query that must return a row returned none.
     #[error("the query returned no row\n  while running: {sql}")]
     NotFound {
@@ -90,6 +107,7 @@ impl Error {
             Error::Query { sql, .. }
             | Error::Decode { sql, .. }
             | Error::Value { sql, .. }
+            | Error::Limit { sql, .. }
             | Error::NotFound { sql } => Some(sql),
             _ => None,
         }

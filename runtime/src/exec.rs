@@ -13,7 +13,7 @@ use crate::backend::Backend;
 use crate::error::{Error, Result, redact_url};
 use crate::render::{BindRef, Sql, Stmt};
 use crate::row::RowRef;
-use crate::schema::{TableMeta, Tables, create_table_sql, drop_table_sql, in_dependency_order};
+use crate::schema::{TableMeta, Tables, create_table_sql_for, drop_table_sql, in_dependency_order};
 use crate::value::Value;
 
 /// A handle to a database: a connection pool of one backend. Cheap to clone.
@@ -253,6 +253,10 @@ impl Db {
     ///
     /// For tests, examples and quick starts; production schemas want migrations.
     ///
+    /// On the MySQL family, text columns get a binary NO PAD collation (`utf8mb4_nopad_bin` on
+    /// MariaDB, `utf8mb4_0900_bin` on MySQL 8), whatever the database's default: text compares
+    /// exactly, trailing spaces and case included, as on SQLite and PostgreSQL.
+    ///
     /// ```
     /// # use weft::Table;
     /// # #[derive(Table)] struct User { #[column(primary_key)] id: i64 }
@@ -270,9 +274,10 @@ impl Db {
     /// [`create_tables`](Self::create_tables) from metadata chosen at run time.
     pub async fn create_tables_from(&self, tables: &[&TableMeta]) -> Result<()> {
         let backend = self.backend();
+        let mysql_proper = self.is_mysql_proper();
         let mut tx = self.begin().await?;
         for table in in_dependency_order(tables) {
-            for text in create_table_sql(table, backend) {
+            for text in create_table_sql_for(table, backend, mysql_proper) {
                 let sql = Sql {
                     backend,
                     text,

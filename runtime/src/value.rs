@@ -126,12 +126,18 @@ impl Value {
             (Value::F64(f), Backend::MySql) if !f.is_finite() => Err(NON_FINITE_MYSQL),
             #[cfg(feature = "chrono")]
             (Value::Timestamp(t), Backend::Postgres | Backend::MySql) => {
+                date_in_range(t.date_naive(), backend, t)?;
                 micros_only(t.timestamp_subsec_nanos())
             }
             #[cfg(feature = "chrono")]
             (Value::LocalTimestamp(t), Backend::Postgres | Backend::MySql) => {
                 use chrono::Timelike;
+                date_in_range(t.date(), backend, t)?;
                 micros_only(t.nanosecond())
+            }
+            #[cfg(feature = "chrono")]
+            (Value::Date(d), Backend::Postgres | Backend::MySql) => {
+                return date_in_range(*d, backend, d);
             }
             _ => Ok(()),
         };
@@ -203,6 +209,35 @@ const NEGATIVE_ZERO: &str = "SQLite, MySQL and MariaDB store -0.0 as 0.0; weft r
 
 fn is_negative_zero(f: f64) -> bool {
     f == 0.0 && f.is_sign_negative()
+}
+
+/// Refuses a date (of a date, or of a timestamp in UTC) outside what the backend's columns
+/// hold exactly. SQLite stores text: every chrono date round-trips.
+/// PostgreSQL's first date and first day of timestamps: 4714-11-24 BC.
+#[cfg(feature = "chrono")]
+const PG_MIN_DATE: Option<chrono::NaiveDate> = chrono::NaiveDate::from_ymd_opt(-4713, 11, 24);
+
+#[cfg(feature = "chrono")]
+fn date_in_range(
+    date: chrono::NaiveDate,
+    backend: Backend,
+    value: &dyn std::fmt::Display,
+) -> Result<(), Cow<'static, str>> {
+    use chrono::Datelike;
+    let why = match backend {
+        // MariaDB stores years 10000–65535 as zero dates (read back as NULL or an error) and
+        // the driver cannot send other years; years 1–999 round-trip though only 1000–9999 are
+        // documented. Year 0 (1 BC) is left out: MariaDB's calendar has no 0000-02-29.
+        Backend::MySql if !(1..=9999).contains(&date.year()) => {
+            "MySQL and MariaDB DATE/DATETIME hold years 0001 to 9999 (MariaDB would store a later year as a zero date)"
+        }
+        // The server's lower bound (its upper bounds lie past chrono's).
+        Backend::Postgres if PG_MIN_DATE.is_some_and(|min| date < min) => {
+            "PostgreSQL dates and timestamps start at 4714-11-24 BC (-4713-11-24)"
+        }
+        _ => return Ok(()),
+    };
+    Err(Cow::Owned(format!("{value} is out of range: {why}")))
 }
 
 #[cfg(feature = "chrono")]

@@ -94,7 +94,8 @@ strategy_test!(async fn nested_decode_mismatch_names_table_and_column(db, strate
     match &err {
         Error::Decode { table, column, message, sql } => {
             assert_eq!((*table, *column), ("mismatch_child", "label"), "{err}");
-            assert!(sql.starts_with("SELECT"));
+            // MariaDB's single statement raises its JSON aggregate limit first.
+            assert!(sql.starts_with("SELECT") || sql.starts_with("SET STATEMENT group_concat_max_len"), "{sql}");
             if strategy == Strategy::SingleStatement {
                 assert!(message.contains("\"not a number\""), "{message}");
             }

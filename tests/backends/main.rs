@@ -5,6 +5,7 @@ mod crud;
 mod errors;
 mod exact;
 mod joins;
+mod mariadb_exact;
 mod relations;
 mod render;
 mod safety;

@@ -84,7 +84,7 @@ fn ddl_per_dialect() {
     );
     assert_eq!(
         my[0],
-        "CREATE TABLE `memberships` (`account_id` INT NOT NULL, `team` VARCHAR(255) NOT NULL, `invited_by` INT, `since_year` SMALLINT NOT NULL DEFAULT 2024, PRIMARY KEY (`account_id`, `team`), FOREIGN KEY (`account_id`) REFERENCES `accounts` (`id`) ON DELETE CASCADE, FOREIGN KEY (`invited_by`) REFERENCES `accounts` (`id`) ON DELETE SET NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"
+        "CREATE TABLE `memberships` (`account_id` INT NOT NULL, `team` VARCHAR(255) NOT NULL, `invited_by` INT, `since_year` SMALLINT NOT NULL DEFAULT 2024, PRIMARY KEY (`account_id`, `team`), FOREIGN KEY (`account_id`) REFERENCES `accounts` (`id`) ON DELETE CASCADE, FOREIGN KEY (`invited_by`) REFERENCES `accounts` (`id`) ON DELETE SET NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin"
     );
     let accounts = weft::create_table_sql(Account::META, Backend::Postgres);
     assert_eq!(

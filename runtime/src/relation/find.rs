@@ -215,12 +215,25 @@ impl<L: Loader, E: RootExtras> FindMany<L, E> {
     }
 
     /// The single statement ([`Strategy::SingleStatement`]) this query sends to `backend`.
+    ///
+    /// On MariaDB, when it loads relations, it raises `group_concat_max_len` for itself
+    /// (`SET STATEMENT … FOR SELECT …`) and also selects the session's JSON limits, last, so
+    /// that a result the server cut is refused ([`Error::Limit`]) rather than returned.
     pub fn to_sql(&self, backend: Backend) -> Sql {
         let table = L::Table::META;
+        let plans = self.plans();
         let mut r = Renderer::new(backend);
+        let limited_json = backend == Backend::MySql && !plans.is_empty();
+        if limited_json {
+            // MariaDB's JSON_ARRAYAGG stops at `group_concat_max_len` (1 MiB by default): raised
+            // to its maximum for this statement only, which leaves `max_allowed_packet`.
+            r.push("SET STATEMENT group_concat_max_len = ");
+            r.push(MARIADB_GROUP_CONCAT_MAX);
+            r.push(" FOR ");
+        }
         r.push("SELECT ");
         self.root_columns(&mut r);
-        for plan in self.plans() {
+        for plan in plans {
             r.push(", ");
             match backend {
                 // json → text for the driver; MariaDB's JSON is text already.
@@ -231,8 +244,21 @@ impl<L: Loader, E: RootExtras> FindMany<L, E> {
                 _ => r.json_relation(&plan, table.name),
             }
         }
+        if limited_json {
+            // Both limits in force, last: a cut is only a warning, so `JsonCut` compares each
+            // relation's length with them.
+            r.push(", @@group_concat_max_len, @@max_allowed_packet");
+        }
         self.render_root_rest(&mut r);
         r.finish()
+    }
+
+    /// How many columns precede the relations in a row of [`to_sql`](Self::to_sql).
+    fn root_width(&self) -> usize {
+        let mut columns = Vec::new();
+        self.loader.base_columns(&mut columns);
+        self.extras.push_columns(&mut columns);
+        columns.len()
     }
 
     /// The first statement of [`Strategy::Batched`]: the parent rows.
@@ -285,8 +311,20 @@ impl<L: Loader, E: RootExtras> FindMany<L, E> {
                 let sql = self.to_sql(backend);
                 let loader = &self.loader;
                 let extras = &self.extras;
+                // MariaDB only: whether a relation's JSON was cut (see `JsonCut`).
+                let plans = match backend {
+                    Backend::MySql => self.plans(),
+                    _ => Vec::new(),
+                };
+                let cut = (!plans.is_empty()).then(|| JsonCut {
+                    first: self.root_width(),
+                    plans: &plans,
+                });
                 target
                     .fetch(&sql, |row, text| {
+                        if let Some(cut) = &cut {
+                            cut.check(row, text)?;
+                        }
                         let mut reader = RowReader::new(row, text);
                         let base = loader.decode_base(&mut reader)?;
                         let extra = extras.decode(&mut reader)?;
@@ -344,5 +382,78 @@ impl<L: Loader, E: RootExtras> FindMany<L, E> {
         let mut query = self;
         query.limit = Limit::first_of(query.limit);
         Ok(query.all(executor).await?.into_iter().next())
+    }
+}
+
+/// `group_concat_max_len` for MariaDB's single-statement loads: its maximum (1 GiB, also the
+/// most `max_allowed_packet` can be), so that only `max_allowed_packet` can cut a result.
+const MARIADB_GROUP_CONCAT_MAX: &str = "1073741824";
+
+/// Refuses a MariaDB row whose relation JSON was cut. `JSON_ARRAYAGG` stops at the smaller of
+/// `group_concat_max_len` and `max_allowed_packet` with only a warning (which the driver does
+/// not report), and its cut text can still parse as fewer rows. A cut relation nested deeper
+/// makes its parent's JSON at least as long, so checking the top-level relations suffices.
+struct JsonCut<'p, 'a> {
+    /// The column of the first relation; the limits follow the last one.
+    first: usize,
+    plans: &'p [PlanRef<'a>],
+}
+
+impl JsonCut<'_, '_> {
+    fn check(&self, row: crate::row::RowRef<'_>, sql: &str) -> Result<()> {
+        let limits = self.first + self.plans.len();
+        let (group_concat, packet) = match (mysql_u64(row, limits), mysql_u64(row, limits + 1)) {
+            (Some(g), Some(p)) => (g, p),
+            _ => {
+                return Err(Error::Decode {
+                    table: "?",
+                    column: "@@max_allowed_packet",
+                    message: "the statement's limit columns could not be read".into(),
+                    sql: sql.to_owned(),
+                });
+            }
+        };
+        let (limit, value, hint) = if packet <= group_concat {
+            (
+                "max_allowed_packet",
+                packet,
+                "raise it on the server (`SET GLOBAL max_allowed_packet = …`, at most 1 GiB; \
+                 connections opened after see it) or load with `.strategy(Strategy::Batched)`",
+            )
+        } else {
+            (
+                "group_concat_max_len",
+                group_concat,
+                "load with `.strategy(Strategy::Batched)`",
+            )
+        };
+        for (i, plan) in self.plans.iter().enumerate() {
+            // A cut backs off to a character boundary (up to 3 bytes) and may add a `]`.
+            let len = row.str(self.first + i).map(str::len).unwrap_or(0) as u64;
+            if len + 4 >= value {
+                return Err(Error::Limit {
+                    backend: Backend::MySql,
+                    limit,
+                    value,
+                    what: format!(
+                        "the JSON of relation `{}.{}` loaded in one statement ({len} bytes)",
+                        plan.meta.source.name, plan.meta.name
+                    ),
+                    hint,
+                    sql: sql.to_owned(),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// An unsigned integer column of a MySQL-family row.
+fn mysql_u64(row: crate::row::RowRef<'_>, idx: usize) -> Option<u64> {
+    match row {
+        #[cfg(feature = "mysql")]
+        crate::row::RowRef::MySql(r) => sqlx::Row::try_get::<u64, _>(r, idx).ok(),
+        #[allow(unreachable_patterns)]
+        _ => None,
     }
 }

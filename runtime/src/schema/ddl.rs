@@ -34,7 +34,32 @@ pub fn in_dependency_order<'a>(tables: &[&'a TableMeta]) -> Vec<&'a TableMeta> {
 }
 
 /// The statements that create `table` (the table, then its indexes).
+///
+/// On the MySQL family, text is declared with MariaDB's NO PAD binary collation
+/// (`utf8mb4_nopad_bin`); [`Db::create_tables`](crate::Db::create_tables) spells MySQL 8's
+/// (`utf8mb4_0900_bin`) when connected to MySQL proper.
 pub fn create_table_sql(table: &TableMeta, backend: Backend) -> Vec<String> {
+    create_table_sql_for(table, backend, false)
+}
+
+/// The text collation of weft's MySQL-family tables: binary (case- and accent-sensitive, like
+/// SQLite and PostgreSQL) and NO PAD, so `'a'` and `'a '` are different values in `=`, `IN`,
+/// joins and unique keys. The PAD SPACE binary collations (`utf8mb4_bin`, the usual default)
+/// ignore trailing spaces in comparisons. MariaDB and MySQL 8 name it differently.
+pub(crate) fn mysql_text_collation(mysql_proper: bool) -> &'static str {
+    if mysql_proper {
+        "utf8mb4_0900_bin"
+    } else {
+        "utf8mb4_nopad_bin"
+    }
+}
+
+/// [`create_table_sql`] for MariaDB (`mysql_proper == false`) or MySQL proper.
+pub(crate) fn create_table_sql_for(
+    table: &TableMeta,
+    backend: Backend,
+    mysql_proper: bool,
+) -> Vec<String> {
     let q = |s: &str| backend.quote_ident(s);
     let mut sql = String::new();
     let _ = write!(sql, "CREATE TABLE {} (", q(table.name));
@@ -49,6 +74,7 @@ pub fn create_table_sql(table: &TableMeta, backend: Backend) -> Vec<String> {
             &mut sql,
             col,
             backend,
+            mysql_proper,
             single_auto_pk && table.primary_key[0] == i,
         );
     }
@@ -85,9 +111,10 @@ pub fn create_table_sql(table: &TableMeta, backend: Backend) -> Vec<String> {
     }
     sql.push(')');
     if backend == Backend::MySql {
-        // Byte-wise comparison, like SQLite and PostgreSQL's default C-like behaviour for
-        // equality; utf8mb4 so every character (emoji included) is stored.
-        sql.push_str(" ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin");
+        // utf8mb4 so every character (emoji included) is stored; the table's collation, not
+        // the database's, so every text column of the table compares exactly.
+        sql.push_str(" ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=");
+        sql.push_str(mysql_text_collation(mysql_proper));
     }
     let mut out = vec![sql];
     for index in table.indexes {
@@ -119,7 +146,13 @@ fn push_column_list(sql: &mut String, table: &TableMeta, positions: &[usize], ba
     }
 }
 
-fn column_definition(sql: &mut String, col: &ColumnMeta, backend: Backend, auto_pk: bool) {
+fn column_definition(
+    sql: &mut String,
+    col: &ColumnMeta,
+    backend: Backend,
+    mysql_proper: bool,
+    auto_pk: bool,
+) {
     if col.auto && auto_pk {
         sql.push_str(match backend {
             // Only this exact spelling makes the column an alias of the rowid.
@@ -138,6 +171,12 @@ fn column_definition(sql: &mut String, col: &ColumnMeta, backend: Backend, auto_
         return;
     }
     sql.push_str(type_name(col.sql_type, backend, col.keyed));
+    if backend == Backend::MySql && !mysql_proper && col.sql_type == SqlType::Json {
+        // MariaDB's JSON is LONGTEXT with its own collation (`utf8mb4_bin`), which a
+        // JSON_ARRAY over it and the table's text columns would refuse to mix.
+        sql.push_str(" COLLATE ");
+        sql.push_str(mysql_text_collation(false));
+    }
     if !col.nullable {
         sql.push_str(" NOT NULL");
     }
