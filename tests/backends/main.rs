@@ -6,6 +6,7 @@ mod errors;
 mod joins;
 mod relations;
 mod render;
+mod roundtrip;
 mod safety;
 mod schema;
 mod tables;
