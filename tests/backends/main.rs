@@ -8,6 +8,7 @@ mod joins;
 mod mariadb_exact;
 mod relations;
 mod render;
+mod roundtrip;
 mod safety;
 mod schema;
 mod tables;
