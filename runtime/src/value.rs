@@ -124,6 +124,11 @@ impl Value {
             }
             (Value::F32(f), Backend::MySql) if !f.is_finite() => Err(NON_FINITE_MYSQL),
             (Value::F64(f), Backend::MySql) if !f.is_finite() => Err(NON_FINITE_MYSQL),
+            // JSONB keeps numbers as NUMERIC, which has no -0.0.
+            #[cfg(feature = "json")]
+            (Value::Json(text), Backend::Postgres) if has_negative_zero(text) => {
+                Err("PostgreSQL's JSONB stores -0.0 as 0; weft refuses to lose the sign")
+            }
             #[cfg(feature = "chrono")]
             (Value::Timestamp(t), Backend::Postgres | Backend::MySql) => {
                 date_in_range(t.date_naive(), backend, t)?;
@@ -207,6 +212,20 @@ const NAN_SQLITE: &str = "SQLite stores NaN as NULL; weft refuses to lose it";
 const NON_FINITE_MYSQL: &str = "MySQL and MariaDB cannot store NaN or infinite floats";
 const NEGATIVE_ZERO: &str = "SQLite, MySQL and MariaDB store -0.0 as 0.0; weft refuses to lose the sign (add 0.0 to the value to store 0.0)";
 
+/// Whether a JSON document holds the number -0.0 (looked for only where `-0` occurs).
+#[cfg(feature = "json")]
+fn has_negative_zero(text: &str) -> bool {
+    fn walk(v: &serde_json::Value) -> bool {
+        match v {
+            serde_json::Value::Number(n) => n.as_f64().is_some_and(is_negative_zero),
+            serde_json::Value::Array(items) => items.iter().any(walk),
+            serde_json::Value::Object(map) => map.values().any(walk),
+            _ => false,
+        }
+    }
+    text.contains("-0") && serde_json::from_str(text).is_ok_and(|v| walk(&v))
+}
+
 fn is_negative_zero(f: f64) -> bool {
     f == 0.0 && f.is_sign_negative()
 }
@@ -242,7 +261,11 @@ fn date_in_range(
 
 #[cfg(feature = "chrono")]
 fn micros_only(nanos: u32) -> Result<(), &'static str> {
-    if nanos.is_multiple_of(1_000) {
+    if nanos >= 1_000_000_000 {
+        // chrono's leap second (`23:59:60`): PostgreSQL rolls it over to the next minute,
+        // MySQL stores a zero date.
+        Err("this backend has no leap seconds (chrono's `:60`)")
+    } else if nanos.is_multiple_of(1_000) {
         Ok(())
     } else {
         Err(
@@ -711,8 +734,9 @@ where
         }
     }
     fn from_json<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Result<Self, String>, D::Error> {
-        // Its serde error names the column: it is recorded with it (`relation::nested`).
-        T::deserialize(d).map(|value| Ok(Json(value)))
+        // Projected as a one-element array (`relation::json`). Its serde error names the
+        // column: it is recorded with it (`relation::nested`).
+        <(T,) as serde::Deserialize>::deserialize(d).map(|(value,)| Ok(Json(value)))
     }
     fn decode(row: RowRef<'_>, idx: usize) -> Result<Self, String> {
         let text: String = match row {

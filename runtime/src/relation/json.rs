@@ -23,16 +23,20 @@ pub(crate) fn push_projection(out: &mut String, ty: SqlType, backend: Backend, c
         out.push_str(after);
     };
     match (backend, ty) {
-        // Floats as text: shortest round-trip digits, and NaN/Infinity survive.
-        // A REAL widened to float8 exactly, so every backend sends an f32 as its f64 text.
-        (Postgres, Real) => wrap(out, "(", ")::float8::text"),
-        (Postgres, Double | Decimal) => wrap(out, "(", ")::text"),
+        // Floats as their bits in hex (`x3ff0…`): every value, NaN payloads included.
+        (Postgres, Real) => wrap(out, "'x' || encode(float4send(", "), 'hex')"),
+        (Postgres, Double) => wrap(out, "'x' || encode(float8send(", "), 'hex')"),
+        (Postgres, Decimal) => wrap(out, "(", ")::text"),
         (Postgres, Blob) => wrap(out, "encode(", ", 'hex')"),
         (Postgres, Timestamp) => wrap(out, "(", " AT TIME ZONE 'UTC')"),
         // SQLite's printf() and hex() turn NULL into '': keep NULL a NULL.
         (Sqlite, Real | Double) => null_safe(out, column, "printf('%!.17g', ", ")"),
         (Sqlite, Blob | Uuid) => null_safe(out, column, "hex(", ")"),
-        (Sqlite, Json) => wrap(out, "json(", ")"),
+        // A JSON document as a one-element array, so that a document that is JSON `null`
+        // stays apart from a SQL NULL (`Option<Json<T>>` holding `Some(null)`).
+        (Sqlite, Json) => null_safe(out, column, "json_array(json(", "))"),
+        (Postgres, Json) => null_safe(out, column, "jsonb_build_array(", ")"),
+        (MySql, Json) => null_safe(out, column, "JSON_ARRAY(", ")"),
         (MySql, Real) => wrap(out, "CAST(CAST(", " AS DOUBLE) AS CHAR)"),
         (MySql, Double) => wrap(out, "CAST(", " AS CHAR)"),
         // DECIMAL comes padded to the column's scale: trimmed as flat reads trim it.
@@ -226,7 +230,20 @@ macro_rules! json_int {
 }
 json_int!(i16, i32, i64);
 
+/// A float's bits as PostgreSQL's projection sends them: `x` and 8 (f32) or 16 (f64) hex digits.
+fn float_bits(value: Scalar<'_>, digits: usize) -> Option<u64> {
+    match value {
+        Scalar::Str(s) if s.len() == digits + 1 && s.starts_with('x') => {
+            u64::from_str_radix(&s[1..], 16).ok()
+        }
+        _ => None,
+    }
+}
+
 fn parse_float(value: Scalar<'_>) -> Result<f64, String> {
+    if let Some(bits) = float_bits(value, 16) {
+        return Ok(f64::from_bits(bits));
+    }
     match value {
         Scalar::Str(s) => match s {
             "NaN" | "nan" => Ok(f64::NAN),
@@ -248,6 +265,11 @@ impl FromJson for f64 {
 
 impl FromJson for f32 {
     fn from_json(value: Scalar<'_>) -> Result<Self, String> {
+        if let Some(bits) = float_bits(value, 8) {
+            return u32::try_from(bits)
+                .map(f32::from_bits)
+                .map_err(|_| unexpected("an f32", value));
+        }
         let wide = parse_float(value)?;
         let narrow = wide as f32;
         // Every backend sends the f32 widened to f64: exact when it narrows back.
@@ -381,6 +403,16 @@ mod tests {
             0.1f32
         );
         assert!(read::<f32>(r#""0.1""#).unwrap_err().contains("f32"));
+        // PostgreSQL's projection: the bits in hex, NaN payloads and the sign of zero kept.
+        assert_eq!(
+            read::<f64>(r#""x8000000000000000""#).unwrap().to_bits(),
+            1 << 63
+        );
+        assert_eq!(
+            read::<f64>(r#""xfff8000000000001""#).unwrap().to_bits(),
+            0xfff8000000000001
+        );
+        assert_eq!(read::<f32>(r#""xffc4cb61""#).unwrap().to_bits(), 0xffc4cb61);
         assert!(read::<f64>("1.5").unwrap_err().contains("a float as text"));
     }
 
