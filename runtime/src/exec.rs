@@ -912,7 +912,7 @@ mod binds {
                     #[cfg(feature = "json")]
                     Value::Json(s) => args.add(pg_json::RawJson(s)),
                     #[cfg(feature = "rust_decimal")]
-                    Value::Decimal(d) => args.add(*d),
+                    Value::Decimal(d) => args.add(crate::decimal::PgDecimal(*d)),
                     Value::IntList(list) => args.add(list.as_slice()),
                     Value::TextList(list) => args.add(list.as_slice()),
                 })
@@ -960,7 +960,7 @@ mod binds {
             #[cfg(feature = "uuid")]
             T::Uuid => array!(Uuid, |u| *u),
             #[cfg(feature = "rust_decimal")]
-            T::Decimal => array!(Decimal, |d| *d),
+            T::Decimal => array!(Decimal, |d| crate::decimal::PgDecimal(*d)),
             #[cfg(feature = "json")]
             T::Json => array!(Json, |s| pg_json::RawJson(s)),
             #[allow(unreachable_patterns)]

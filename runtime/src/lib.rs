@@ -127,6 +127,8 @@
 #![warn(missing_docs)]
 
 mod backend;
+#[cfg(feature = "rust_decimal")]
+mod decimal;
 mod error;
 mod exec;
 mod expr;

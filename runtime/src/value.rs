@@ -535,7 +535,7 @@ impl SqlValue for rust_decimal::Decimal {
             #[cfg(feature = "sqlite")]
             RowRef::Sqlite(_) => {
                 let text: String = decode_native!(row, idx, String)?;
-                parse_decimal(&text)
+                crate::decimal::parse_decimal(&text)
             }
             // MySQL pads to the column's scale (DECIMAL(65,28)).
             #[cfg(feature = "mysql")]
@@ -554,7 +554,7 @@ impl SqlValue for rust_decimal::Decimal {
                 let text: &str = r
                     .try_get_unchecked(idx)
                     .map_err(crate::row::decode_message)?;
-                parse_decimal(trim_padding(text))
+                crate::decimal::parse_decimal(crate::decimal::trim_padding(text))
             }
             // sqlx's own NUMERIC decoding rounds digits past rust_decimal's scale away; weft
             // reads the digits itself and refuses what does not fit.
@@ -562,110 +562,12 @@ impl SqlValue for rust_decimal::Decimal {
             RowRef::Postgres(r) => {
                 let text = crate::row::pg_raw(r, idx, &["NUMERIC"]).and_then(|raw| match raw {
                     crate::row::PgRaw::Text(text) => Ok(text.to_owned()),
-                    crate::row::PgRaw::Binary(bytes) => pg_numeric_text(bytes),
+                    crate::row::PgRaw::Binary(bytes) => crate::decimal::pg_numeric_text(bytes),
                 })?;
-                parse_decimal(&text)
+                crate::decimal::parse_decimal(&text)
             }
         }
     }
-}
-
-/// Reads a decimal's text exactly: the value and its scale, or an error when
-/// `rust_decimal::Decimal` cannot hold it (more than 28 fractional digits, or a magnitude of
-/// 2^96 or more) — never a rounded value. Zeros past the 28th fractional digit (a column's
-/// padding) are dropped, since they change nothing but the scale.
-#[cfg(feature = "rust_decimal")]
-pub(crate) fn parse_decimal(text: &str) -> Result<rust_decimal::Decimal, String> {
-    let mut exact = text;
-    if let Some(point) = text.find('.') {
-        let max = point + 1 + rust_decimal::Decimal::MAX_SCALE as usize;
-        if exact.len() > max {
-            let kept = exact.trim_end_matches('0');
-            exact = &exact[..kept.len().max(max)];
-        }
-    }
-    rust_decimal::Decimal::from_str_exact(exact).map_err(|e| {
-        use rust_decimal::Error as E;
-        match e {
-            E::Underflow => format!(
-                "`{text}` has more fractional digits than rust_decimal::Decimal holds (28); \
-                 weft does not round it"
-            ),
-            E::ExceedsMaximumPossibleValue | E::LessThanMinimumPossibleValue => {
-                format!("`{text}` is out of rust_decimal::Decimal's range")
-            }
-            other => format!("`{text}` is not an exact decimal: {other}"),
-        }
-    })
-}
-
-/// A MySQL DECIMAL's text without the zeros its column's scale pads it with (`1.5000` → `1.5`).
-#[cfg(all(feature = "rust_decimal", feature = "mysql"))]
-fn trim_padding(text: &str) -> &str {
-    if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.')
-    } else {
-        text
-    }
-}
-
-/// The text of a PostgreSQL NUMERIC in its binary form: digit count, weight (of the first
-/// base-10000 digit), sign and display scale, then the base-10000 digits.
-#[cfg(all(feature = "rust_decimal", feature = "postgres"))]
-fn pg_numeric_text(bytes: &[u8]) -> Result<String, String> {
-    let word = |i: usize| -> Result<u16, String> {
-        bytes
-            .get(i * 2..i * 2 + 2)
-            .map(|b| u16::from_be_bytes([b[0], b[1]]))
-            .ok_or_else(|| "a NUMERIC value shorter than its header".to_owned())
-    };
-    let ndigits = usize::from(word(0)?);
-    let weight = i64::from(word(1)? as i16);
-    let sign = word(2)?;
-    let dscale = usize::from(word(3)?);
-    match sign {
-        0x0000 | 0x4000 => {}
-        0xC000 => return Err("NaN is not a decimal".to_owned()),
-        0xD000 | 0xF000 => return Err("infinity is not a decimal".to_owned()),
-        other => return Err(format!("a NUMERIC value with unknown sign {other:#x}")),
-    }
-    let digit = |w: i64| -> Result<u16, String> {
-        // The digit of weight `w` (10000^w), zero where none is stored.
-        let i = weight - w;
-        if i < 0 || i >= ndigits as i64 {
-            return Ok(0);
-        }
-        let d = word(4 + i as usize)?;
-        if d > 9999 {
-            return Err(format!("a NUMERIC digit out of range: {d}"));
-        }
-        Ok(d)
-    };
-    let mut text = String::with_capacity(8 + ndigits * 4 + dscale);
-    if sign == 0x4000 {
-        text.push('-');
-    }
-    if weight < 0 {
-        text.push('0');
-    } else {
-        use std::fmt::Write as _;
-        let _ = write!(text, "{}", digit(weight)?);
-        for w in (0..weight).rev() {
-            let _ = write!(text, "{:04}", digit(w)?);
-        }
-    }
-    if dscale > 0 {
-        use std::fmt::Write as _;
-        text.push('.');
-        let start = text.len();
-        let mut w = -1;
-        while text.len() - start < dscale {
-            let _ = write!(text, "{:04}", digit(w)?);
-            w -= 1;
-        }
-        text.truncate(start + dscale);
-    }
-    Ok(text)
 }
 
 /// A column holding any serde type as JSON.

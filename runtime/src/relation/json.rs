@@ -369,7 +369,7 @@ impl FromJson for uuid::Uuid {
 impl FromJson for rust_decimal::Decimal {
     fn from_json(value: Scalar<'_>) -> Result<Self, String> {
         match value {
-            Scalar::Str(s) => crate::value::parse_decimal(s),
+            Scalar::Str(s) => crate::decimal::parse_decimal(s),
             other => Err(unexpected("a decimal as text", other)),
         }
     }
