@@ -192,6 +192,10 @@ pub(crate) struct Renderer {
     pub(crate) scope: Vec<(&'static str, String)>,
     /// Aliases handed out so far (for unique subquery aliases).
     pub(crate) aliases: usize,
+    /// Tables the statement reads under their own name (its FROM and JOIN tables, or the
+    /// table an INSERT, UPDATE or DELETE writes): their names are correlation names, so no
+    /// alias weft invents may equal one (see [`Renderer::reserve`]).
+    pub(crate) unaliased: Vec<&'static str>,
     /// Placeholders before those of `binds` whose values the caller binds ([`bind_borrowed`]).
     ///
     /// [`bind_borrowed`]: Renderer::bind_borrowed
@@ -215,8 +219,18 @@ impl Renderer {
             binds: Vec::new(),
             scope: Vec::new(),
             aliases: 0,
+            unaliased: Vec::new(),
             borrowed: 0,
         }
+    }
+
+    /// Records that the statement reads `table` under its own name (not aliased), before any
+    /// part of it that may invent aliases is rendered: a subquery alias equal to that name
+    /// would capture the references to the table inside the subquery. Every other table weft
+    /// reads gets an alias weft chooses, so the correlation names of a statement are weft's
+    /// aliases, all distinct, and these names.
+    pub(crate) fn reserve(&mut self, table: &'static str) {
+        self.unaliased.push(table);
     }
 
     pub(crate) fn finish(self) -> Sql {

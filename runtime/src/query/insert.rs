@@ -242,7 +242,9 @@ impl<T: Table> Insert<T> {
 }
 
 /// `INSERT INTO "t" ("a", "b")`.
-fn push_header(r: &mut Renderer, meta: &crate::schema::TableMeta, present: &[usize]) {
+fn push_header(r: &mut Renderer, meta: &'static crate::schema::TableMeta, present: &[usize]) {
+    // Read under its own name by a `RETURNING` expression.
+    r.reserve(meta.name);
     r.push("INSERT INTO ");
     r.table(meta);
     r.push(" (");

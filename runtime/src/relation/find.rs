@@ -218,6 +218,7 @@ impl<L: Loader, E: RootExtras> FindMany<L, E> {
     pub fn to_sql(&self, backend: Backend) -> Sql {
         let table = L::Table::META;
         let mut r = Renderer::new(backend);
+        r.reserve(table.name);
         r.push("SELECT ");
         self.root_columns(&mut r);
         for plan in self.plans() {
@@ -238,6 +239,7 @@ impl<L: Loader, E: RootExtras> FindMany<L, E> {
     /// The first statement of [`Strategy::Batched`]: the parent rows.
     pub fn root_sql(&self, backend: Backend) -> Sql {
         let mut r = Renderer::new(backend);
+        r.reserve(L::Table::META.name);
         r.push("SELECT ");
         self.root_columns(&mut r);
         self.render_root_rest(&mut r);

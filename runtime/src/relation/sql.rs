@@ -94,9 +94,22 @@ impl Renderer {
         }
     }
 
+    /// An alias no other table of the statement has: `{prefix}{n}` for a number `n` used by no
+    /// other alias, such that neither it nor its junction's alias (`{prefix}{n}j`, see
+    /// [`junction_alias`]) may be taken for a table the statement reads under its own name.
     fn fresh_alias(&mut self, prefix: &str) -> String {
-        self.aliases += 1;
-        format!("{prefix}{}", self.aliases)
+        loop {
+            self.aliases += 1;
+            let alias = format!("{prefix}{}", self.aliases);
+            let junction = junction_alias(&alias);
+            if !self
+                .unaliased
+                .iter()
+                .any(|name| may_name(name, &alias) || may_name(name, &junction))
+            {
+                return alias;
+            }
+        }
     }
 
     /// `[NOT] EXISTS (…)` for a relation of the table in scope.
@@ -146,7 +159,7 @@ impl Renderer {
         self.ident(t);
         match meta.through {
             Some(junction) => {
-                let j = format!("{t}j");
+                let j = junction_alias(t);
                 self.push(" JOIN ");
                 self.table(junction);
                 self.push(" AS ");
@@ -319,6 +332,23 @@ impl Renderer {
     fn relation_limit(&mut self, plan: &Plan) {
         self.order_limit(&[], plan.limit.map(Limit::Rows), plan.offset);
     }
+}
+
+/// The alias of the junction of a relation whose target has alias `t` (which
+/// [`Renderer::fresh_alias`] chose so that this one is free too).
+fn junction_alias(t: &str) -> String {
+    format!("{t}j")
+}
+
+/// Whether the table `name` and the alias `alias` (ASCII) may be taken for the same name by
+/// some backend: SQLite compares identifiers ignoring ASCII case, MySQL compares table names
+/// and aliases ignoring case under `lower_case_table_names`, so compare as leniently as any of
+/// them (also through Unicode case mappings, which fold the Kelvin sign into `k`).
+fn may_name(name: &str, alias: &str) -> bool {
+    name.eq_ignore_ascii_case(alias)
+        || (!name.is_ascii()
+            && (name.to_lowercase() == alias.to_lowercase()
+                || name.to_uppercase() == alias.to_uppercase()))
 }
 
 /// The statements loading `plan`'s rows for `parents` (several only when an IN-list would
