@@ -130,6 +130,7 @@ mod backend;
 mod error;
 mod exec;
 mod expr;
+mod in_list;
 mod query;
 mod relation;
 mod render;

@@ -314,6 +314,10 @@ impl Renderer {
                     self.push(if *negated { "1 = 1" } else { "1 = 0" });
                     return;
                 }
+                // Past `INLINE_MAX` values: one bind for all of them (`in_list.rs`).
+                if self.long_in_list(expr, list, *negated) {
+                    return;
+                }
                 self.node(expr);
                 self.push(if *negated { " NOT IN (" } else { " IN (" });
                 for (i, item) in list.iter().enumerate() {

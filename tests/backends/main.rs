@@ -5,6 +5,7 @@ mod aliases;
 mod crud;
 mod errors;
 mod joins;
+mod limits;
 mod relations;
 mod render;
 mod safety;
