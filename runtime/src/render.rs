@@ -195,11 +195,36 @@ pub(crate) struct Renderer {
     /// Tables the statement reads under their own name (its FROM and JOIN tables, or the
     /// table an INSERT, UPDATE or DELETE writes): their names are correlation names, so no
     /// alias weft invents may equal one (see [`Renderer::reserve`]).
-    pub(crate) unaliased: Vec<&'static str>,
+    pub(crate) unaliased: Unaliased,
     /// Placeholders before those of `binds` whose values the caller binds ([`bind_borrowed`]).
     ///
     /// [`bind_borrowed`]: Renderer::bind_borrowed
     pub(crate) borrowed: usize,
+}
+
+/// The names of the tables a statement reads unaliased: a handful (a FROM table and its
+/// joins), kept without allocating.
+#[derive(Default)]
+pub(crate) struct Unaliased {
+    first: [&'static str; 4],
+    len: usize,
+    more: Vec<&'static str>,
+}
+
+impl Unaliased {
+    fn push(&mut self, table: &'static str) {
+        match self.first.get_mut(self.len) {
+            Some(slot) => {
+                *slot = table;
+                self.len += 1;
+            }
+            None => self.more.push(table),
+        }
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.first[..self.len].iter().chain(&self.more).copied()
+    }
 }
 
 /// The alias `table` has in `scope` (innermost last), or its own name.
@@ -219,7 +244,7 @@ impl Renderer {
             binds: Vec::new(),
             scope: Vec::new(),
             aliases: 0,
-            unaliased: Vec::new(),
+            unaliased: Unaliased::default(),
             borrowed: 0,
         }
     }

@@ -190,6 +190,9 @@ async fn seed(db: &weft::Db) -> weft::Result<()> {
     Ok(())
 }
 
+/// A row's name and the names of its related rows.
+type Named<'a> = (&'a str, Vec<String>);
+
 fn names<T>(rows: &[T], name: impl Fn(&T) -> &str) -> Vec<String> {
     rows.iter().map(|r| name(r).to_owned()).collect()
 }
@@ -258,7 +261,7 @@ strategy_test!(async fn nested_relations_and_junctions_keep_their_parents(db, st
         .strategy(strategy)
         .all(&db)
         .await?;
-    let shape: Vec<(&str, Vec<(&str, Vec<String>)>, Vec<(&str, Vec<String>)>)> = tags
+    let shape: Vec<(&str, Vec<Named>, Vec<Named>)> = tags
         .iter()
         .map(|t| {
             (
@@ -301,7 +304,7 @@ strategy_test!(async fn filtered_limited_and_ordered_relations(db, strategy) {
         .strategy(strategy)
         .all(&db)
         .await?;
-    let shape: Vec<(&str, Vec<(&str, Vec<String>)>, Vec<String>)> = parents
+    let shape: Vec<(&str, Vec<Named>, Vec<String>)> = parents
         .iter()
         .map(|p| {
             (
@@ -328,7 +331,7 @@ strategy_test!(async fn filtered_limited_and_ordered_relations(db, strategy) {
         .strategy(strategy)
         .all(&db)
         .await?;
-    let shape: Vec<(&str, Vec<(&str, Vec<String>)>, &str, Vec<String>)> = kids
+    let shape: Vec<(&str, Vec<Named>, &str, Vec<String>)> = kids
         .iter()
         .map(|k| {
             (

@@ -369,3 +369,81 @@ fn long_in_lists_are_one_bind() {
     assert!(far.text.ends_with("OR `typed`.`day` IN (?))"), "{far}");
     assert_eq!(far.binds.len(), 2);
 }
+
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "blobs")]
+pub struct Blob {
+    #[column(primary_key)]
+    pub id: i64,
+    pub data: Vec<u8>,
+    pub note: String,
+}
+
+fn blob(id: i64, bytes: usize) -> Blob {
+    Blob {
+        id,
+        data: vec![(id % 251) as u8; bytes],
+        note: format!("n{id}"),
+    }
+}
+
+backend_test!(async fn wide_multi_row_inserts_and_rows_larger_than_a_statement(db) {
+    db.create_tables::<Blob>().await?;
+    // 40 MiB in one insert: more than MariaDB's default max_allowed_packet (16 MiB), split
+    // under it into statements that run in one transaction.
+    let rows: Vec<Blob> = (0..40).map(|id| blob(id, 1 << 20)).collect();
+    let inserted = weft::insert_many(rows.clone()).returning_columns((Blob::id, Blob::note)).all(&db).await;
+    let inserted = match db.backend() {
+        // MySQL proper has no INSERT … RETURNING; MariaDB (tested) has.
+        Backend::MySql if !matches!(inserted, Err(weft::Error::Unsupported { .. })) => inserted?,
+        Backend::MySql => {
+            weft::insert_many(rows.clone()).execute(&db).await?;
+            rows.iter().map(|r| (r.id, r.note.clone())).collect()
+        }
+        _ => inserted?,
+    };
+    assert_eq!(inserted, rows.iter().map(|r| (r.id, r.note.clone())).collect::<Vec<_>>());
+    let back = weft::select::<Blob>().order_by(Blob::id).all(&db).await?;
+    assert!(back == rows, "the rows read back differ");
+    // Still one transaction: a failing statement (the last row repeats a key) stores nothing.
+    let mut again: Vec<Blob> = (100..140).map(|id| blob(id, 1 << 20)).collect();
+    again.push(blob(0, 10));
+    assert!(weft::insert_many(again).execute(&db).await.is_err());
+    assert_eq!(weft::select::<Blob>().count(&db).await?, 40);
+
+    if let Some(packet) = db.max_packet() {
+        // MySQL: a row the server takes in one statement is stored; one larger than any
+        // statement may be is refused before anything is sent, naming table and column.
+        assert!(packet <= 256 << 20, "the test allocates rows as large as max_allowed_packet ({packet})");
+        weft::insert(blob(200, packet - (64 << 10))).execute(&db).await?;
+        let too_big = vec![blob(201, 10), blob(202, packet + 1)];
+        match weft::insert_many(too_big).execute(&db).await {
+            Err(weft::Error::Value { index, reason, sql, .. }) => {
+                assert_eq!(index, 2, "{reason}");
+                assert!(reason.contains("row 2 of `blobs`") && reason.contains("column `data`"), "{reason}");
+                assert!(reason.contains(&format!("max_allowed_packet = {packet}")), "{reason}");
+                assert!(sql.starts_with("INSERT INTO `blobs`"), "{sql}");
+            }
+            other => panic!("expected Error::Value, got {other:?}"),
+        }
+        assert_eq!(weft::select::<Blob>().count(&db).await?, 41);
+        // The connection is fine afterwards.
+        let sizes = weft::select::<Blob>().filter(Blob::id.ge(200)).columns(Blob::note).all(&db).await?;
+        assert_eq!(sizes, ["n200"]);
+    }
+    Ok(())
+});
+
+/// MySQL multi-row inserts are split by size as well as by binds (`to_sql` as for a 4 MiB
+/// max_allowed_packet; running, under the server's own if smaller).
+#[test]
+fn mysql_inserts_split_by_size() {
+    let wide = weft::insert_many((0..40).map(|id| blob(id, 1 << 20)));
+    let mysql = wide.to_sql(Backend::MySql);
+    assert_eq!(mysql.len(), 14, "three 1 MiB rows per 4 MiB statement");
+    assert!(mysql.iter().all(|s| s.binds.len() <= 9));
+    assert_eq!(wide.to_sql(Backend::Sqlite).len(), 1);
+    // Narrow rows: split by binds only, as before.
+    let narrow = weft::insert_many((0..30_000).map(|id| blob(id, 4)));
+    assert_eq!(narrow.to_sql(Backend::MySql).len(), 2);
+}
