@@ -419,8 +419,34 @@ strategy_test!(async fn exists_and_count_on_roots_named_like_their_aliases(db, s
     Ok(())
 });
 
+/// `counted` and `one`, the derived table and column of a limited `count()`.
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "counted")]
+pub struct Counted<Ones = NotLoaded> {
+    #[column(primary_key)]
+    pub id: i64,
+    #[column(name = "one")]
+    pub one: i64,
+    #[relation(many = One)]
+    pub ones: Ones,
+}
+
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "one")]
+pub struct One {
+    #[column(primary_key)]
+    pub id: i64,
+    #[column(references = Counted::id)]
+    pub counted_id: i64,
+}
+
 backend_test!(async fn sql_builder_with_tables_named_like_aliases(db) {
     seed(&db).await?;
+    db.create_tables::<(Counted, One)>().await?;
+    weft::insert_many((1..=4).map(|id| Counted { id, one: 1, ones: NotLoaded })).execute(&db).await?;
+    weft::insert_many([(1, 1), (2, 1), (3, 3)].map(|(id, c)| One { id, counted_id: c })).execute(&db).await?;
+    let q = weft::select::<Counted>().filter(Counted::ones.exists().and(Counted::one.eq(1)));
+    assert_eq!(q.limit(10).count(&db).await?, 2);
     // select from `e1` with exists(), and from `c1` with count() as a column.
     let toys = weft::select::<Toy>().filter(Toy::parts.exists()).order_by(Toy::id).columns(Toy::name).all(&db).await?;
     assert_eq!(toys, ["ball", "kite"]);
