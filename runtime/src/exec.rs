@@ -34,6 +34,9 @@ struct Inner {
     statements: AtomicU64,
     /// MariaDB (as opposed to MySQL proper) supports `INSERT/DELETE … RETURNING`.
     mariadb: bool,
+    /// MySQL's `max_allowed_packet` as the server reported it when the handle was made: the
+    /// largest statement it accepts (multi-row inserts are split under it).
+    max_packet: Option<usize>,
 }
 
 enum Pool {
@@ -136,28 +139,50 @@ impl Db {
         Db::new(Pool::Postgres(pool), false)
     }
 
-    /// Wraps a MySQL or MariaDB pool you configured yourself (asks the server which it is).
+    /// Wraps a MySQL or MariaDB pool you configured yourself (asks the server which it is, and
+    /// the largest statement it accepts, `max_allowed_packet`, read once here).
     #[cfg(feature = "mysql")]
     pub async fn from_mysql_pool(pool: sqlx::MySqlPool) -> Result<Db> {
-        let sql = "SELECT VERSION()";
-        let version: String = sqlx::query_scalar(sql)
-            .fetch_one(&pool)
-            .await
-            .map_err(|source| Error::Query {
-                sql: sql.into(),
-                source,
-            })?;
-        Ok(Db::new(Pool::MySql(pool), version.contains("MariaDB")))
+        let sql = "SELECT VERSION(), @@max_allowed_packet";
+        let (version, packet): (String, u64) =
+            sqlx::query_as(sql)
+                .fetch_one(&pool)
+                .await
+                .map_err(|source| Error::Query {
+                    sql: sql.into(),
+                    source,
+                })?;
+        let packet = usize::try_from(packet).unwrap_or(usize::MAX);
+        Ok(Db::with_packet(
+            Pool::MySql(pool),
+            version.contains("MariaDB"),
+            Some(packet),
+        ))
     }
 
+    #[cfg(any(feature = "sqlite", feature = "postgres"))]
     fn new(pool: Pool, mariadb: bool) -> Db {
+        Db::with_packet(pool, mariadb, None)
+    }
+
+    fn with_packet(pool: Pool, mariadb: bool, max_packet: Option<usize>) -> Db {
         Db {
             inner: Arc::new(Inner {
                 pool,
                 statements: AtomicU64::new(0),
                 mariadb,
+                max_packet,
             }),
         }
+    }
+
+    /// The largest statement the server accepts, in bytes: MySQL's `max_allowed_packet`, as
+    /// the server reported it when this handle was made (`None` on SQLite and PostgreSQL).
+    /// Multi-row inserts are split under it; a row larger than it is refused with
+    /// [`Error::Value`] before anything is sent. A later `SET GLOBAL max_allowed_packet` is
+    /// not seen until a new handle is made.
+    pub fn max_packet(&self) -> Option<usize> {
+        self.inner.max_packet
     }
 
     fn pool_target(&self) -> Target<'_> {

@@ -134,6 +134,7 @@ mod exec;
 mod expr;
 #[cfg(feature = "json")]
 mod finite;
+mod in_list;
 mod query;
 mod relation;
 mod render;

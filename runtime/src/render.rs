@@ -192,10 +192,39 @@ pub(crate) struct Renderer {
     pub(crate) scope: Vec<(&'static str, String)>,
     /// Aliases handed out so far (for unique subquery aliases).
     pub(crate) aliases: usize,
+    /// Tables the statement reads under their own name (its FROM and JOIN tables, or the
+    /// table an INSERT, UPDATE or DELETE writes): their names are correlation names, so no
+    /// alias weft invents may equal one (see [`Renderer::reserve`]).
+    pub(crate) unaliased: Unaliased,
     /// Placeholders before those of `binds` whose values the caller binds ([`bind_borrowed`]).
     ///
     /// [`bind_borrowed`]: Renderer::bind_borrowed
     pub(crate) borrowed: usize,
+}
+
+/// The names of the tables a statement reads unaliased: a handful (a FROM table and its
+/// joins), kept without allocating.
+#[derive(Default)]
+pub(crate) struct Unaliased {
+    first: [&'static str; 4],
+    len: usize,
+    more: Vec<&'static str>,
+}
+
+impl Unaliased {
+    fn push(&mut self, table: &'static str) {
+        match self.first.get_mut(self.len) {
+            Some(slot) => {
+                *slot = table;
+                self.len += 1;
+            }
+            None => self.more.push(table),
+        }
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.first[..self.len].iter().chain(&self.more).copied()
+    }
 }
 
 /// The alias `table` has in `scope` (innermost last), or its own name.
@@ -215,8 +244,18 @@ impl Renderer {
             binds: Vec::new(),
             scope: Vec::new(),
             aliases: 0,
+            unaliased: Unaliased::default(),
             borrowed: 0,
         }
+    }
+
+    /// Records that the statement reads `table` under its own name (not aliased), before any
+    /// part of it that may invent aliases is rendered: a subquery alias equal to that name
+    /// would capture the references to the table inside the subquery. Every other table weft
+    /// reads gets an alias weft chooses, so the correlation names of a statement are weft's
+    /// aliases, all distinct, and these names.
+    pub(crate) fn reserve(&mut self, table: &'static str) {
+        self.unaliased.push(table);
     }
 
     pub(crate) fn finish(self) -> Sql {
@@ -298,6 +337,10 @@ impl Renderer {
                 if list.is_empty() {
                     // `IN ()` is a syntax error; an empty list matches nothing.
                     self.push(if *negated { "1 = 1" } else { "1 = 0" });
+                    return;
+                }
+                // Past `INLINE_MAX` values: one bind for all of them (`in_list.rs`).
+                if self.long_in_list(expr, list, *negated) {
                     return;
                 }
                 self.node(expr);

@@ -1,10 +1,12 @@
 //! Behaviour tests: every test body runs on SQLite, PostgreSQL and MariaDB
 //! (see `weft_tests::backend_test!`).
 
+mod aliases;
 mod crud;
 mod errors;
 mod exact;
 mod joins;
+mod limits;
 mod mariadb_exact;
 mod relations;
 mod render;

@@ -68,6 +68,7 @@ impl<T: Table> Mutation for Delete<T> {
 
     fn render(&self, backend: Backend, returning: Option<&[Node]>) -> Vec<Sql> {
         let mut r = Renderer::new(backend);
+        r.reserve(T::META.name);
         r.push("DELETE FROM ");
         r.table(T::META);
         r.where_clause(self.filter.as_ref());

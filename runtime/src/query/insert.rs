@@ -6,7 +6,7 @@ use std::marker::PhantomData;
 use super::selection::{All, Selection};
 use super::{Mutation, Returning};
 use crate::backend::Backend;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::exec::{Executor, MutationKind as Kind};
 use crate::expr::Node;
 use crate::render::{BindRef, Binds, Renderer, Sql, Stmt};
@@ -78,14 +78,25 @@ impl<T: Table> Mutation for Insert<T> {
     const KIND: Kind = Kind::Insert;
 
     fn render(&self, backend: Backend, returning: Option<&[Node]>) -> Vec<Sql> {
-        self.render_with(backend, returning, Owned)
+        self.render_with(backend, returning, Owned, MYSQL_STATEMENT_BYTES)
             .into_iter()
             .map(|(r, Owned)| r.finish())
             .collect()
     }
 
-    fn statements(&self, backend: Backend, returning: Option<&[Node]>) -> Vec<Stmt<'_>> {
-        self.render_with(backend, returning, Borrowed(Vec::new()))
+    fn statements(
+        &self,
+        backend: Backend,
+        returning: Option<&[Node]>,
+        max_packet: Option<usize>,
+    ) -> Result<Vec<Stmt<'_>>> {
+        let mut budget = MYSQL_STATEMENT_BYTES;
+        if let (Backend::MySql, Some(packet)) = (backend, max_packet) {
+            self.check_rows(packet, returning)?;
+            budget = budget.min(packet.saturating_sub(text_room(T::META, returning)));
+        }
+        Ok(self
+            .render_with(backend, returning, Borrowed(Vec::new()), budget)
             .into_iter()
             .map(|(r, Borrowed(refs))| Stmt {
                 backend,
@@ -94,7 +105,7 @@ impl<T: Table> Mutation for Insert<T> {
                 // (`returning_columns((User::name.eq("x"),))`), which the renderer holds.
                 binds: Binds::Refs(refs, r.binds),
             })
-            .collect()
+            .collect())
     }
 }
 
@@ -140,12 +151,14 @@ impl<'a> BindSink<'a> for Borrowed<'a> {
 }
 
 impl<T: Table> Insert<T> {
-    /// Renders the statements, sending each bind to a fresh `sink` per statement.
+    /// Renders the statements, sending each bind to a fresh `sink` per statement; on MySQL,
+    /// each statement's values take at most `budget` bytes (or it holds one row).
     fn render_with<'a, S: BindSink<'a> + Clone>(
         &'a self,
         backend: Backend,
         returning: Option<&[Node]>,
         sink: S,
+        budget: usize,
     ) -> Vec<(Renderer, S)> {
         let meta = T::META;
         let width = meta.columns.len();
@@ -211,8 +224,27 @@ impl<T: Table> Insert<T> {
 
         let per_row = present.len();
         let rows_per_statement = (backend.max_bind_params() / per_row).max(1);
-        self.values
-            .chunks(width * rows_per_statement)
+        // Rows per statement: under the bind-parameter limit, and on MySQL, whose server
+        // refuses (by closing the connection) a statement larger than `max_allowed_packet`,
+        // under `budget` bytes of values.
+        let chunks: Vec<&[Option<Value>]> = if backend == Backend::MySql {
+            let mut chunks = Vec::new();
+            let (mut start, mut bytes) = (0, 0);
+            for (i, row) in self.values.chunks_exact(width).enumerate() {
+                let size = row_packet_size(row, &present);
+                if i > start && (i - start == rows_per_statement || bytes + size > budget) {
+                    chunks.push(&self.values[start * width..i * width]);
+                    (start, bytes) = (i, 0);
+                }
+                bytes += size;
+            }
+            chunks.push(&self.values[start * width..]);
+            chunks
+        } else {
+            self.values.chunks(width * rows_per_statement).collect()
+        };
+        chunks
+            .into_iter()
             .map(|chunk| {
                 let mut r = Renderer::new(backend);
                 let mut sink = sink.clone();
@@ -242,7 +274,9 @@ impl<T: Table> Insert<T> {
 }
 
 /// `INSERT INTO "t" ("a", "b")`.
-fn push_header(r: &mut Renderer, meta: &crate::schema::TableMeta, present: &[usize]) {
+fn push_header(r: &mut Renderer, meta: &'static crate::schema::TableMeta, present: &[usize]) {
+    // Read under its own name by a `RETURNING` expression.
+    r.reserve(meta.name);
     r.push("INSERT INTO ");
     r.table(meta);
     r.push(" (");
@@ -258,6 +292,45 @@ fn push_header(r: &mut Renderer, meta: &crate::schema::TableMeta, present: &[usi
 /// About how many bytes of values one PostgreSQL `UNNEST` insert carries at most.
 const UNNEST_BYTES: usize = 64 << 20;
 
+/// The most bytes of values one MySQL multi-row insert carries, unless the server's
+/// `max_allowed_packet` (read when the [`Db`](crate::Db) was made) is smaller: `to_sql` splits
+/// as if it were not. MySQL 5.7's default; MariaDB's is 16 MiB and MySQL 8's 64 MiB. A row
+/// larger than this goes in a statement of its own.
+const MYSQL_STATEMENT_BYTES: usize = 4 << 20;
+
+/// At most how many bytes the values `present` of `row` take in a MySQL `COM_STMT_EXECUTE`
+/// packet, with the `(?, ?), ` they add to the statement's text (sent when it is prepared):
+/// per value its type (2 bytes), its bit of the NULL bitmap, its length (up to 9 bytes) and
+/// bytes (a date and time takes up to 12, a decimal's text up to 40).
+fn row_packet_size(row: &[Option<Value>], present: &[usize]) -> usize {
+    4 + present
+        .iter()
+        .map(|&c| row[c].as_ref().map_or(16, mysql_value_size))
+        .sum::<usize>()
+}
+
+fn mysql_value_size(value: &Value) -> usize {
+    16 + match value {
+        Value::Text(s) => s.len(),
+        Value::Bytes(b) => b.len(),
+        #[cfg(feature = "json")]
+        Value::Json(s) => s.len(),
+        _ => 48,
+    }
+}
+
+/// Room to leave in a MySQL packet for what is not the rows' values: the statement's text up
+/// to `VALUES` and its `RETURNING`, and the packet's own header.
+fn text_room(meta: &'static crate::schema::TableMeta, returning: Option<&[Node]>) -> usize {
+    let mut r = Renderer::new(Backend::MySql);
+    let all: Vec<usize> = (0..meta.columns.len()).collect();
+    push_header(&mut r, meta, &all);
+    if let Some(columns) = returning {
+        r.returning(columns);
+    }
+    r.text.len() + r.binds.iter().map(mysql_value_size).sum::<usize>() + 64
+}
+
 /// Roughly what a value takes on the wire.
 fn encoded_size(value: &Value) -> usize {
     8 + match value {
@@ -270,6 +343,55 @@ fn encoded_size(value: &Value) -> usize {
 }
 
 impl<T: Table> Insert<T> {
+    /// Fails, before anything is sent, when a row alone is larger than a MySQL statement may
+    /// be (`packet` bytes, the server's `max_allowed_packet`).
+    fn check_rows(&self, packet: usize, returning: Option<&[Node]>) -> Result<()> {
+        let meta = T::META;
+        let width = meta.columns.len();
+        let room = packet.saturating_sub(text_room(meta, returning));
+        let all: Vec<usize> = (0..width).collect();
+        for (n, row) in self.values.chunks_exact(width).enumerate() {
+            let size = row_packet_size(row, &all);
+            if size <= room {
+                continue;
+            }
+            // The statement that row would go in alone, and its largest value.
+            let given: Vec<usize> = (0..width).filter(|&c| row[c].is_some()).collect();
+            let value_size = |c: usize| row[c].as_ref().map_or(0, mysql_value_size);
+            let (index, largest) = given
+                .iter()
+                .copied()
+                .enumerate()
+                .max_by_key(|&(_, c)| value_size(c))
+                .unwrap_or((0, 0));
+            let mut r = Renderer::new(Backend::MySql);
+            push_header(&mut r, meta, &given);
+            r.push(" VALUES (");
+            for i in 0..given.len() {
+                r.push(if i == 0 { "?" } else { ", ?" });
+            }
+            r.push(")");
+            if let Some(columns) = returning {
+                r.returning(columns);
+            }
+            return Err(Error::Value {
+                index: index + 1,
+                backend: Backend::MySql,
+                reason: format!(
+                    "row {} of `{}` takes about {size} bytes (column `{}`: {} bytes), more than \
+                     the server accepts in one statement (max_allowed_packet = {packet} bytes, \
+                     as read when the Db was made); nothing was inserted",
+                    n + 1,
+                    meta.name,
+                    meta.columns[largest].name,
+                    value_size(largest),
+                ),
+                sql: r.text,
+            });
+        }
+        Ok(())
+    }
+
     /// `INSERT INTO t (…) SELECT * FROM UNNEST($1::BIGINT[], …)`: one array per column of
     /// `rows` (row-major, every row giving every column in `present`).
     fn unnest<'a, S: BindSink<'a>>(

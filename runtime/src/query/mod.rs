@@ -29,12 +29,21 @@ pub trait Mutation: Send + Sync {
     /// of `returning` when given.
     fn render(&self, backend: Backend, returning: Option<&[Node]>) -> Vec<Sql>;
     /// The statements to run: as [`render`](Self::render), but their binds may borrow from
-    /// `self` instead of being copied.
-    fn statements(&self, backend: Backend, returning: Option<&[Node]>) -> Vec<Stmt<'_>> {
-        self.render(backend, returning)
+    /// `self` instead of being copied, and on a server whose statements may be at most
+    /// `max_packet` bytes (MySQL's `max_allowed_packet`), none larger: a statement that cannot
+    /// be made to fit is an error, and nothing is sent.
+    fn statements(
+        &self,
+        backend: Backend,
+        returning: Option<&[Node]>,
+        max_packet: Option<usize>,
+    ) -> Result<Vec<Stmt<'_>>> {
+        let _ = max_packet;
+        Ok(self
+            .render(backend, returning)
             .into_iter()
             .map(Stmt::from)
-            .collect()
+            .collect())
     }
 }
 
@@ -98,9 +107,9 @@ impl<Q: Mutation, Sel: Selection> Returning<Q, Sel> {
                 hint: "run the statement with `.execute(…)`, then select the rows you need",
             });
         }
-        let statements = self
-            .statement
-            .statements(db.backend(), Some(&self.columns()));
+        let statements =
+            self.statement
+                .statements(db.backend(), Some(&self.columns()), db.max_packet())?;
         let selection = &self.selection;
         let decode = |row: RowRef<'_>, text: &str| selection.decode(&mut RowReader::new(row, text));
         let rows = run_all(executor, &statements, Some(&decode)).await?.1;
@@ -149,6 +158,7 @@ pub(crate) async fn execute_mutation<Q: Mutation>(
     mut executor: impl Executor,
 ) -> Result<u64> {
     let backend = executor.target().db().backend();
-    let statements = statement.statements(backend, None);
+    let max_packet = executor.target().db().max_packet();
+    let statements = statement.statements(backend, None, max_packet)?;
     Ok(run_all::<()>(executor, &statements, None).await?.0)
 }

@@ -220,12 +220,22 @@ impl<S, Sel: Selection> Select<S, Sel> {
     pub fn to_sql(&self, backend: Backend) -> Sql {
         let mut columns = Vec::new();
         self.selection.push_columns(&mut columns);
-        let mut r = Renderer::new(backend);
+        let mut r = self.renderer(backend);
         r.push("SELECT ");
         r.select_list(&columns, true);
         self.render_from(&mut r);
         r.order_limit(&self.order, self.limit, self.offset);
         r.finish()
+    }
+
+    /// A renderer for this query: its tables are read under their own names.
+    fn renderer(&self, backend: Backend) -> Renderer {
+        let mut r = Renderer::new(backend);
+        r.reserve(self.from.name);
+        for join in &self.joins {
+            r.reserve(join.table.name);
+        }
+        r
     }
 
     fn render_from(&self, r: &mut Renderer) {
@@ -286,7 +296,7 @@ impl<S, Sel: Selection> Select<S, Sel> {
 
     /// The SQL of [`count`](Self::count) for `backend`.
     pub fn count_sql(&self, backend: Backend) -> Sql {
-        let mut r = Renderer::new(backend);
+        let mut r = self.renderer(backend);
         if self.limit.is_some() || self.offset.is_some() {
             // Limit and offset apply to the rows being counted.
             r.push("SELECT COUNT(*) FROM (SELECT 1 AS ");

@@ -111,6 +111,7 @@ impl<T: Table> Mutation for Update<T> {
 
     fn render(&self, backend: Backend, returning: Option<&[Node]>) -> Vec<Sql> {
         let mut r = Renderer::new(backend);
+        r.reserve(T::META.name);
         r.push("UPDATE ");
         r.table(T::META);
         for (i, (column, value)) in self.sets.iter().enumerate() {

@@ -223,6 +223,7 @@ impl<L: Loader, E: RootExtras> FindMany<L, E> {
         let table = L::Table::META;
         let plans = self.plans();
         let mut r = Renderer::new(backend);
+        r.reserve(table.name);
         let limited_json = backend == Backend::MySql && !plans.is_empty();
         if limited_json {
             // MariaDB's JSON_ARRAYAGG stops at `group_concat_max_len` (1 MiB by default): raised
@@ -264,6 +265,7 @@ impl<L: Loader, E: RootExtras> FindMany<L, E> {
     /// The first statement of [`Strategy::Batched`]: the parent rows.
     pub fn root_sql(&self, backend: Backend) -> Sql {
         let mut r = Renderer::new(backend);
+        r.reserve(L::Table::META.name);
         r.push("SELECT ");
         self.root_columns(&mut r);
         self.render_root_rest(&mut r);

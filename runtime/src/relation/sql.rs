@@ -106,9 +106,22 @@ impl Renderer {
         }
     }
 
-    fn fresh_alias(&mut self, prefix: &str) -> String {
-        self.aliases += 1;
-        format!("{prefix}{}", self.aliases)
+    /// An alias no other table of the statement has: `{prefix}{n}` for a number `n` used by no
+    /// other alias, such that neither it nor its junction's alias (`{prefix}{n}j`, see
+    /// [`junction_alias`]) may be taken for a table the statement reads under its own name.
+    pub(crate) fn fresh_alias(&mut self, prefix: &str) -> String {
+        loop {
+            self.aliases += 1;
+            let alias = format!("{prefix}{}", self.aliases);
+            let junction = junction_alias(&alias);
+            if !self
+                .unaliased
+                .iter()
+                .any(|name| may_name(name, &alias) || may_name(name, &junction))
+            {
+                return alias;
+            }
+        }
     }
 
     /// `[NOT] EXISTS (…)` for a relation of the table in scope.
@@ -158,7 +171,7 @@ impl Renderer {
         self.ident(t);
         match meta.through {
             Some(junction) => {
-                let j = format!("{t}j");
+                let j = junction_alias(t);
                 self.push(" JOIN ");
                 self.table(junction);
                 self.push(" AS ");
@@ -333,27 +346,73 @@ impl Renderer {
     }
 }
 
+/// The alias of the junction of a relation whose target has alias `t` (which
+/// [`Renderer::fresh_alias`] chose so that this one is free too).
+fn junction_alias(t: &str) -> String {
+    format!("{t}j")
+}
+
+/// Whether the table `name` and the alias `alias` (ASCII) may be taken for the same name by
+/// some backend: SQLite compares identifiers ignoring ASCII case, MySQL compares table names
+/// and aliases ignoring case under `lower_case_table_names`, so compare as leniently as any of
+/// them (also through Unicode case mappings, which fold the Kelvin sign into `k`).
+fn may_name(name: &str, alias: &str) -> bool {
+    name.eq_ignore_ascii_case(alias)
+        || (!name.is_ascii()
+            && (name.to_lowercase() == alias.to_lowercase()
+                || name.to_uppercase() == alias.to_uppercase()))
+}
+
 /// The statements loading `plan`'s rows for `parents` (several only when an IN-list would
-/// pass the bind-parameter limit).
+/// pass the bind-parameter limit; PostgreSQL takes any number of keys in one).
 pub(crate) fn batched_statement(backend: Backend, plan: &PlanRef<'_>, parents: &[Key]) -> Vec<Sql> {
     let types = parent_key_types(plan.meta);
-    // PostgreSQL takes the keys as one array: the SQL text, and so the prepared statement,
-    // stays the same whatever the number of parents.
-    let array = backend == Backend::Postgres
-        && types.len() == 1
-        && matches!(
-            types[0],
-            SqlType::SmallInt | SqlType::Int | SqlType::BigInt | SqlType::Text
-        );
-    let per_statement = if array {
-        parents.len().max(1)
-    } else {
-        (backend.max_bind_params() / types.len().max(1) / 2).max(1)
-    };
-    parents
-        .chunks(per_statement)
-        .map(|chunk| batched_one(backend, plan, chunk, &types, array))
-        .collect()
+    // PostgreSQL takes the keys as arrays, one per key column: the SQL text, and so the
+    // prepared statement, stays the same whatever the number of parents (and a row-value IN
+    // list of ten thousand pairs overflows PostgreSQL's stack).
+    let array = backend == Backend::Postgres;
+    if parents.is_empty() {
+        return Vec::new();
+    }
+    if array {
+        return vec![batched_one(backend, plan, parents, &types, array)];
+    }
+    // Each statement binds its parents' keys and the relation's own values (its filter, limit
+    // and offset), the same in every statement: as many parents as leave room for those. Their
+    // number is known once one statement is rendered; the first guess leaves half the binds to
+    // them, and the first statement is rendered again if it guessed wrong.
+    let width = types.len().max(1);
+    let max = backend.max_bind_params();
+    let mut per_statement = (max / width / 2).max(1);
+    let mut fitted = false;
+    let mut statements = Vec::new();
+    let mut start = 0;
+    while start < parents.len() {
+        let end = parents.len().min(start + per_statement);
+        let sql = batched_one(backend, plan, &parents[start..end], &types, array);
+        if !fitted {
+            fitted = true;
+            let own = sql.binds.len().saturating_sub((end - start) * width);
+            per_statement = (max.saturating_sub(own) / width).max(1);
+            if sql.binds.len() > max && end - start > per_statement {
+                continue;
+            }
+        }
+        statements.push(sql);
+        start = end;
+    }
+    statements
+}
+
+/// Column `col` (of type `ty`) of the keys `parents`, as one PostgreSQL array.
+fn key_array(parents: &[Key], col: usize, ty: SqlType) -> Value {
+    Value::Array(
+        ty,
+        parents
+            .iter()
+            .map(|k| k.parts()[col].to_value(ty))
+            .collect(),
+    )
 }
 
 fn batched_one(
@@ -428,7 +487,7 @@ fn batched_one(
         }
     }
     r.push(" WHERE ");
-    if array {
+    if array && key_cols.len() == 1 {
         r.qualified(key_alias, key_table, key_cols[0]);
         r.push(" = ANY(");
         let list = match types[0] {
@@ -441,7 +500,7 @@ fn batched_one(
                     })
                     .collect(),
             ),
-            _ => Value::IntList(
+            SqlType::SmallInt | SqlType::Int | SqlType::BigInt => Value::IntList(
                 parents
                     .iter()
                     .filter_map(|k| match &k.parts()[0] {
@@ -450,9 +509,25 @@ fn batched_one(
                     })
                     .collect(),
             ),
+            ty => key_array(parents, 0, ty),
         };
         r.bind(list);
         r.push(")");
+    } else if array {
+        // `(a, b) IN (SELECT * FROM UNNEST($1::T[], $2::U[]))`: a semi-join on the key pairs.
+        r.push("(");
+        r.qualified_list(key_alias, key_table, key_cols);
+        r.push(") IN (SELECT * FROM UNNEST(");
+        for (i, &ty) in types.iter().enumerate() {
+            if i > 0 {
+                r.push(", ");
+            }
+            r.bind(key_array(parents, i, ty));
+            r.push("::");
+            r.push(crate::schema::type_name(ty, backend, true));
+            r.push("[]");
+        }
+        r.push("))");
     } else {
         let composite = key_cols.len() > 1;
         if composite {
