@@ -308,20 +308,20 @@ impl Db {
             #[cfg(feature = "sqlite")]
             Pool::Sqlite(p) => {
                 self.check_only_connection("BEGIN")?;
-                TxConn::Sqlite(p.begin().await.map_err(begin_err)?)
+                TxConn::Sqlite(TxHandle::begin(p, false).await.map_err(begin_err)?)
             }
             #[cfg(feature = "postgres")]
-            Pool::Postgres(p) => TxConn::Postgres(p.begin().await.map_err(begin_err)?),
+            Pool::Postgres(p) => {
+                TxConn::Postgres(TxHandle::begin(p, false).await.map_err(begin_err)?)
+            }
+            // A MySQL connection whose statement was cancelled mid-way can be out of step with
+            // the server (sqlx does not recover it): it is closed, never rolled back over.
             #[cfg(feature = "mysql")]
-            Pool::MySql(p) => TxConn::MySql(p.begin().await.map_err(begin_err)?),
+            Pool::MySql(p) => TxConn::MySql(TxHandle::begin(p, true).await.map_err(begin_err)?),
         };
         Ok(Tx {
             conn,
             db: self.clone(),
-            state: TxState {
-                aborted: None,
-                parent: None,
-            },
             _holds: HoldsOnlyConnection::register(self),
         })
     }
@@ -480,6 +480,8 @@ pub(crate) struct Abort {
     /// deadlock victim, an interrupted SQLite write, a cancelled statement), not only the
     /// innermost savepoint: rolling the savepoint back does not undo it.
     whole: bool,
+    /// The statement was cancelled (its future dropped) before it finished.
+    cancelled: bool,
 }
 
 impl Abort {
@@ -504,6 +506,7 @@ impl Abort {
             sql: sql.clone(),
             cause: source.to_string(),
             whole: ends_transaction(source, backend),
+            cancelled: false,
         })
     }
 }
@@ -532,37 +535,127 @@ fn ends_transaction(error: &sqlx::Error, backend: Backend) -> bool {
     }
 }
 
-/// A transaction's abort state, and its parent's when it is a savepoint.
-struct TxState<'c> {
+/// A transaction (or savepoint) open on a connection, with its abort state: sqlx's
+/// `Transaction`, plus what weft tracks.
+struct TxHandle<'c, DB: sqlx::Database> {
+    conn: TxOwner<'c, DB>,
+    /// Rolled back when dropped while open.
+    open: bool,
     aborted: Option<Abort>,
-    /// The enclosing transaction's state: an abort of the whole transaction reaches it when
-    /// this savepoint ends.
+    /// The enclosing transaction's abort state, when this is a savepoint: an abort of the
+    /// whole transaction reaches it when this savepoint ends.
     parent: Option<&'c mut Option<Abort>>,
+    /// After a cancelled statement, close the connection instead of rolling back over it.
+    close_if_cancelled: bool,
 }
 
-impl TxState<'_> {
-    /// Records that the savepoint's own rollback failed: the enclosing transaction is in an
-    /// unknown state.
-    fn rollback_failed(&mut self, error: &sqlx::Error) {
-        if let Some(parent) = self.parent.as_deref_mut()
-            && parent.is_none()
-        {
-            *parent = Some(Abort {
-                sql: "ROLLBACK TO SAVEPOINT".into(),
-                cause: error.to_string(),
-                whole: true,
-            });
-        }
+enum TxOwner<'c, DB: sqlx::Database> {
+    Pooled(sqlx::pool::PoolConnection<DB>),
+    Savepoint(&'c mut DB::Connection),
+}
+
+impl<DB: sqlx::Database> TxHandle<'static, DB> {
+    async fn begin(pool: &sqlx::Pool<DB>, close_if_cancelled: bool) -> sqlx::Result<Self> {
+        let mut conn = pool.acquire().await?;
+        <DB::TransactionManager as sqlx_core::transaction::TransactionManager>::begin(
+            &mut conn, None,
+        )
+        .await?;
+        Ok(TxHandle {
+            conn: TxOwner::Pooled(conn),
+            open: true,
+            aborted: None,
+            parent: None,
+            close_if_cancelled,
+        })
     }
 }
 
-impl Drop for TxState<'_> {
+impl<'c, DB: sqlx::Database> TxHandle<'c, DB> {
+    /// The connection and the abort state, borrowed together.
+    fn split(&mut self) -> (&mut DB::Connection, &mut Option<Abort>) {
+        let conn = match &mut self.conn {
+            TxOwner::Pooled(c) => &mut **c,
+            TxOwner::Savepoint(c) => &mut **c,
+        };
+        (conn, &mut self.aborted)
+    }
+
+    async fn savepoint(&mut self) -> sqlx::Result<TxHandle<'_, DB>> {
+        let close_if_cancelled = self.close_if_cancelled;
+        let (conn, aborted) = self.split();
+        <DB::TransactionManager as sqlx_core::transaction::TransactionManager>::begin(conn, None)
+            .await?;
+        Ok(TxHandle {
+            conn: TxOwner::Savepoint(conn),
+            open: true,
+            aborted: None,
+            parent: Some(aborted),
+            close_if_cancelled,
+        })
+    }
+
+    /// Whether a statement was cancelled on a connection that must then not be used again.
+    fn unusable(&self) -> bool {
+        self.close_if_cancelled && self.aborted.as_ref().is_some_and(|a| a.cancelled)
+    }
+
+    async fn commit(mut self) -> sqlx::Result<()> {
+        <DB::TransactionManager as sqlx_core::transaction::TransactionManager>::commit(
+            self.split().0,
+        )
+        .await?;
+        self.open = false;
+        Ok(())
+    }
+
+    async fn rollback(mut self) -> sqlx::Result<()> {
+        if self.unusable() {
+            // Dropped: the connection is closed, and the server rolls back.
+            return Ok(());
+        }
+        let done =
+            <DB::TransactionManager as sqlx_core::transaction::TransactionManager>::rollback(
+                self.split().0,
+            )
+            .await;
+        if let Err(error) = &done {
+            // The enclosing transaction is in an unknown state.
+            if let Some(parent) = self.parent.as_deref_mut()
+                && parent.is_none()
+            {
+                *parent = Some(Abort {
+                    sql: "ROLLBACK TO SAVEPOINT".into(),
+                    cause: error.to_string(),
+                    whole: true,
+                    cancelled: false,
+                });
+            }
+        }
+        self.open = false;
+        done
+    }
+}
+
+impl<DB: sqlx::Database> Drop for TxHandle<'_, DB> {
     fn drop(&mut self) {
         if let (Some(parent), Some(abort)) = (self.parent.as_deref_mut(), &self.aborted)
             && abort.whole
             && parent.is_none()
         {
             *parent = Some(abort.clone());
+        }
+        if !self.open {
+            return;
+        }
+        let unusable = self.unusable();
+        match &mut self.conn {
+            TxOwner::Pooled(conn) if unusable => conn.close_on_drop(),
+            // Its root transaction closes the connection.
+            TxOwner::Savepoint(_) if unusable => {}
+            _ => <DB::TransactionManager as sqlx_core::transaction::TransactionManager>::start_rollback(
+                self.split().0,
+            ),
         }
     }
 }
@@ -626,17 +719,16 @@ pub enum MutationKind {
 pub struct Tx<'c> {
     conn: TxConn<'c>,
     db: Db,
-    state: TxState<'c>,
     _holds: HoldsOnlyConnection,
 }
 
 enum TxConn<'c> {
     #[cfg(feature = "sqlite")]
-    Sqlite(sqlx::Transaction<'c, sqlx::Sqlite>),
+    Sqlite(TxHandle<'c, sqlx::Sqlite>),
     #[cfg(feature = "postgres")]
-    Postgres(sqlx::Transaction<'c, sqlx::Postgres>),
+    Postgres(TxHandle<'c, sqlx::Postgres>),
     #[cfg(feature = "mysql")]
-    MySql(sqlx::Transaction<'c, sqlx::MySql>),
+    MySql(TxHandle<'c, sqlx::MySql>),
 }
 
 macro_rules! on_tx {
@@ -658,43 +750,23 @@ impl<'c> Tx<'c> {
     /// Fails with [`Error::TransactionAborted`], after rolling back, when a statement failed
     /// in this transaction (even one whose error was ignored): nothing of it is committed.
     pub async fn commit(self) -> Result<()> {
-        if let Some(abort) = self.state.aborted.clone() {
+        if let Some(abort) = on_tx!(&self.conn, |h| h.aborted.clone()) {
             // A failed rollback is recorded in the enclosing transaction; the refusal is the
             // error that matters here.
             let _ = self.rollback().await;
             return Err(abort.refuse("commit", None));
         }
-        let Tx {
-            conn,
-            mut state,
-            _holds,
-            ..
-        } = self;
-        let done = on_tx!(conn, |t| t.commit().await);
-        done.map_err(|source| {
-            state.rollback_failed(&source);
-            Error::Transaction {
-                action: "commit",
-                source,
-            }
+        on_tx!(self.conn, |h| h.commit().await).map_err(|source| Error::Transaction {
+            action: "commit",
+            source,
         })
     }
 
     /// Rolls back.
     pub async fn rollback(self) -> Result<()> {
-        let Tx {
-            conn,
-            mut state,
-            _holds,
-            ..
-        } = self;
-        let done = on_tx!(conn, |t| t.rollback().await);
-        done.map_err(|source| {
-            state.rollback_failed(&source);
-            Error::Transaction {
-                action: "rollback",
-                source,
-            }
+        on_tx!(self.conn, |h| h.rollback().await).map_err(|source| Error::Transaction {
+            action: "rollback",
+            source,
         })
     }
 
@@ -705,7 +777,7 @@ impl<'c> Tx<'c> {
     /// returning `Err`): this transaction goes on. A failure that ends the whole transaction
     /// on the server (a lost connection, a deadlock) aborts this one too.
     pub async fn begin(&mut self) -> Result<Tx<'_>> {
-        if let Some(abort) = &self.state.aborted {
+        if let Some(abort) = on_tx!(&self.conn, |h| h.aborted.as_ref()) {
             return Err(abort.refuse("begin", None));
         }
         let begin_err = |source| Error::Transaction {
@@ -714,21 +786,15 @@ impl<'c> Tx<'c> {
         };
         let conn = match &mut self.conn {
             #[cfg(feature = "sqlite")]
-            TxConn::Sqlite(t) => TxConn::Sqlite(sqlx::Acquire::begin(t).await.map_err(begin_err)?),
+            TxConn::Sqlite(h) => TxConn::Sqlite(h.savepoint().await.map_err(begin_err)?),
             #[cfg(feature = "postgres")]
-            TxConn::Postgres(t) => {
-                TxConn::Postgres(sqlx::Acquire::begin(t).await.map_err(begin_err)?)
-            }
+            TxConn::Postgres(h) => TxConn::Postgres(h.savepoint().await.map_err(begin_err)?),
             #[cfg(feature = "mysql")]
-            TxConn::MySql(t) => TxConn::MySql(sqlx::Acquire::begin(t).await.map_err(begin_err)?),
+            TxConn::MySql(h) => TxConn::MySql(h.savepoint().await.map_err(begin_err)?),
         };
         Ok(Tx {
             conn,
             db: self.db.clone(),
-            state: TxState {
-                aborted: None,
-                parent: Some(&mut self.state.aborted),
-            },
             _holds: HoldsOnlyConnection::none(),
         })
     }
@@ -778,18 +844,27 @@ impl Executor for Db {
 
 impl Executor for &mut Tx<'_> {
     fn target(&mut self) -> Target<'_> {
-        let conn = match &mut self.conn {
+        let (conn, aborted) = match &mut self.conn {
             #[cfg(feature = "sqlite")]
-            TxConn::Sqlite(t) => ConnRef::Sqlite(t),
+            TxConn::Sqlite(h) => {
+                let (c, a) = h.split();
+                (ConnRef::Sqlite(c), a)
+            }
             #[cfg(feature = "postgres")]
-            TxConn::Postgres(t) => ConnRef::Postgres(t),
+            TxConn::Postgres(h) => {
+                let (c, a) = h.split();
+                (ConnRef::Postgres(c), a)
+            }
             #[cfg(feature = "mysql")]
-            TxConn::MySql(t) => ConnRef::MySql(t),
+            TxConn::MySql(h) => {
+                let (c, a) = h.split();
+                (ConnRef::MySql(c), a)
+            }
         };
         Target {
             db: &self.db,
             conn: Some(conn),
-            aborted: Some(&mut self.state.aborted),
+            aborted: Some(aborted),
         }
     }
 }
@@ -883,8 +958,20 @@ macro_rules! on_target {
             #[cfg(feature = "mysql")]
             (None, Pool::MySql(p)) => {
                 let $args = binds::mysql($sql)?;
-                let $e = p;
-                $body
+                let conn = p
+                    .acquire()
+                    .await
+                    .map_err(|source| query_error($sql, source))?;
+                // A connection whose statement was cancelled mid-way can be out of step with
+                // the server (sqlx does not recover it): closed rather than reused.
+                let mut watch = CloseIfCancelled {
+                    conn,
+                    finished: false,
+                };
+                let $e = &mut *watch.conn;
+                let out = async { $body }.await;
+                watch.finished = true;
+                out
             }
             #[allow(unreachable_patterns)]
             _ => unreachable!("a transaction always belongs to its database's backend"),
@@ -937,6 +1024,23 @@ async fn stale_plan<T>(
     }
     *retried = true;
     None
+}
+
+/// A pooled connection running one statement, closed instead of reused if the statement's
+/// future is dropped before it finished.
+#[cfg(feature = "mysql")]
+struct CloseIfCancelled<DB: sqlx::Database> {
+    conn: sqlx::pool::PoolConnection<DB>,
+    finished: bool,
+}
+
+#[cfg(feature = "mysql")]
+impl<DB: sqlx::Database> Drop for CloseIfCancelled<DB> {
+    fn drop(&mut self) {
+        if !self.finished {
+            self.conn.close_on_drop();
+        }
+    }
 }
 
 /// Watches one SQLite statement: when its future is dropped before it finished, keeps the
@@ -1056,6 +1160,7 @@ impl Drop for InTx<'_, '_> {
                 sql: self.sql.to_owned(),
                 cause: "the statement was cancelled (its future dropped) before it finished".into(),
                 whole: true,
+                cancelled: true,
             });
         }
     }

@@ -3,6 +3,7 @@
 
 mod crud;
 mod errors;
+mod execution;
 mod joins;
 mod relations;
 mod render;
