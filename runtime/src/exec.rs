@@ -893,6 +893,8 @@ enum ConnRef<'a> {
 macro_rules! on_target {
     ($target:expr, $sql:expr, $in_tx:expr, |$e:ident, $args:ident| $body:expr) => {{
         let target: &mut Target<'_> = $target;
+        #[allow(unused_variables)] // read on PostgreSQL only
+        let in_tx: bool = $in_tx;
         let db: &Db = target.db;
         match (&mut target.conn, &db.inner.pool) {
             #[cfg(feature = "sqlite")]
@@ -926,7 +928,7 @@ macro_rules! on_target {
                     let $args = binds::postgres($sql)?;
                     let $e = &mut *conn;
                     let out = async { $body }.await;
-                    match stale_plan(conn, $sql, out, $in_tx, &mut retried).await {
+                    match stale_plan(conn, $sql, out, in_tx, &mut retried).await {
                         Some(out) => break out,
                         None => continue,
                     }
@@ -1096,12 +1098,11 @@ impl Drop for SqliteWatch<'_> {
     }
 }
 
+#[cfg(feature = "sqlite")]
 impl Db {
     /// Fails at once, rather than waiting for the pool (30 s) and failing then, when the only
     /// connection of an in-memory SQLite database is held by a transaction this task opened.
-    #[allow(unused_variables)]
     fn check_only_connection(&self, sql: &str) -> Result<()> {
-        #[cfg(feature = "sqlite")]
         if let Some(m) = self.memory_pool()
             && let Ok(task) = m.transaction_task.lock()
             && *task == Some(tokio::task::try_id())

@@ -259,6 +259,7 @@ fn deep_expressions_drop_on_a_small_stack() {
 
 #[derive(Table, Debug)]
 #[table(name = "tree_nodes")]
+#[allow(dead_code)] // the relation is only filtered on, never loaded
 pub struct TreeNode<Children = NotLoaded> {
     #[column(primary_key, auto)]
     pub id: i64,
