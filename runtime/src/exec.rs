@@ -157,11 +157,7 @@ impl Db {
                         SqlitePoolKind::File
                     };
                     let pool = pool.connect_with(opts).await.map_err(connect_err)?;
-                    let mut db = Db::from_sqlite_pool(pool);
-                    if let Some(inner) = Arc::get_mut(&mut db.inner) {
-                        inner.sqlite = kind;
-                    }
-                    return Ok(db);
+                    return Ok(Db::with(Pool::Sqlite(pool), false, kind));
                 }
                 #[allow(unreachable_code)]
                 Err(disabled(&shown, "sqlite"))
@@ -228,13 +224,26 @@ impl Db {
     }
 
     fn new(pool: Pool, mariadb: bool) -> Db {
+        #[cfg(feature = "sqlite")]
+        return Db::with(pool, mariadb, SqlitePoolKind::Foreign);
+        #[cfg(not(feature = "sqlite"))]
         Db {
             inner: Arc::new(Inner {
                 pool,
                 statements: AtomicU64::new(0),
                 mariadb,
-                #[cfg(feature = "sqlite")]
-                sqlite: SqlitePoolKind::Foreign,
+            }),
+        }
+    }
+
+    #[cfg(feature = "sqlite")]
+    fn with(pool: Pool, mariadb: bool, sqlite: SqlitePoolKind) -> Db {
+        Db {
+            inner: Arc::new(Inner {
+                pool,
+                statements: AtomicU64::new(0),
+                mariadb,
+                sqlite,
             }),
         }
     }
@@ -524,8 +533,17 @@ fn ends_transaction(error: &sqlx::Error, backend: Backend) -> bool {
         Backend::Postgres => ["08", "57", "XX"]
             .iter()
             .any(|class| code.starts_with(class)),
-        // A deadlock or lock-wait timeout can roll back the whole InnoDB transaction.
-        Backend::MySql => matches!(code, "1213" | "1205" | "40001"),
+        // A deadlock (and, with `innodb_rollback_on_timeout`, a lock-wait timeout) rolls back
+        // the whole InnoDB transaction; so does a lost connection.
+        Backend::MySql => {
+            #[cfg(feature = "mysql")]
+            if let Some(e) = db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
+                && matches!(e.number(), 1205 | 1213)
+            {
+                return true;
+            }
+            code == "40001" || code.starts_with("08")
+        }
         // SQLite rolls back the whole transaction on these (busy, out of memory, I/O, full,
         // interrupted, corrupt) and reports its extended code's primary part.
         Backend::Sqlite => {
@@ -900,10 +918,14 @@ macro_rules! on_target {
             #[cfg(feature = "sqlite")]
             (Some(ConnRef::Sqlite(c)), _) => {
                 let $args = binds::sqlite($sql)?;
-                let mut watch = SqliteWatch::new(db, None);
+                let mut watch = SqliteWatch {
+                    db,
+                    conn: (),
+                    finished: false,
+                };
                 let $e = &mut **c;
                 let out = async { $body }.await;
-                watch.finished();
+                watch.finished = true;
                 out
             }
             #[cfg(feature = "sqlite")]
@@ -914,10 +936,14 @@ macro_rules! on_target {
                     .acquire()
                     .await
                     .map_err(|source| query_error($sql, source))?;
-                let mut watch = SqliteWatch::new(db, Some(conn));
-                let $e = watch.conn();
+                let mut watch = SqliteWatch {
+                    db,
+                    conn,
+                    finished: false,
+                };
+                let $e = &mut *watch.conn;
                 let out = async { $body }.await;
-                watch.finished();
+                watch.finished = true;
                 out
             }
             #[cfg(feature = "postgres")]
@@ -1046,40 +1072,34 @@ impl<DB: sqlx::Database> Drop for CloseIfCancelled<DB> {
 }
 
 /// Watches one SQLite statement: when its future is dropped before it finished, keeps the
-/// statement from blocking later ones (see [`SqlitePoolKind`]).
+/// statement from blocking later ones (see [`SqlitePoolKind`]). `C` is the pooled connection
+/// it runs on, or `()` on a transaction's or held connection.
 #[cfg(feature = "sqlite")]
-struct SqliteWatch<'d> {
+struct SqliteWatch<'d, C: CloseOnDrop> {
     db: &'d Db,
-    /// The connection, when the statement took one from the pool.
-    conn: Option<sqlx::pool::PoolConnection<sqlx::Sqlite>>,
+    conn: C,
     finished: bool,
 }
 
 #[cfg(feature = "sqlite")]
-impl<'d> SqliteWatch<'d> {
-    fn new(db: &'d Db, conn: Option<sqlx::pool::PoolConnection<sqlx::Sqlite>>) -> Self {
-        SqliteWatch {
-            db,
-            conn,
-            finished: false,
-        }
-    }
+trait CloseOnDrop {
+    fn close_on_drop(&mut self);
+}
 
-    /// The pooled connection (only called when there is one).
-    fn conn(&mut self) -> &mut sqlx::SqliteConnection {
-        match &mut self.conn {
-            Some(c) => c,
-            None => unreachable!("SqliteWatch::conn is called for pooled statements only"),
-        }
-    }
+#[cfg(feature = "sqlite")]
+impl CloseOnDrop for () {
+    fn close_on_drop(&mut self) {}
+}
 
-    fn finished(&mut self) {
-        self.finished = true;
+#[cfg(feature = "sqlite")]
+impl CloseOnDrop for sqlx::pool::PoolConnection<sqlx::Sqlite> {
+    fn close_on_drop(&mut self) {
+        sqlx::pool::PoolConnection::close_on_drop(self);
     }
 }
 
 #[cfg(feature = "sqlite")]
-impl Drop for SqliteWatch<'_> {
+impl<C: CloseOnDrop> Drop for SqliteWatch<'_, C> {
     fn drop(&mut self) {
         if self.finished {
             return;
@@ -1088,11 +1108,7 @@ impl Drop for SqliteWatch<'_> {
             // Before the connection goes back to the pool (its `after_release` waits for the
             // interrupted statement to stop, then clears this).
             SqlitePoolKind::Memory(m) => m.interrupt.store(true, Ordering::Release),
-            SqlitePoolKind::File => {
-                if let Some(conn) = &mut self.conn {
-                    conn.close_on_drop();
-                }
-            }
+            SqlitePoolKind::File => self.conn.close_on_drop(),
             SqlitePoolKind::Foreign => {}
         }
     }
