@@ -619,12 +619,31 @@ impl<'c, DB: sqlx::Database> TxHandle<'c, DB> {
     }
 
     async fn commit(mut self) -> sqlx::Result<()> {
-        <DB::TransactionManager as sqlx_core::transaction::TransactionManager>::commit(
+        let done = <DB::TransactionManager as sqlx_core::transaction::TransactionManager>::commit(
             self.split().0,
         )
-        .await?;
-        self.open = false;
-        Ok(())
+        .await;
+        if let Err(error) = &done {
+            self.control_failed("RELEASE SAVEPOINT", error);
+        }
+        // Still open when it failed: dropping it rolls back, as sqlx does.
+        self.open = done.is_err();
+        done
+    }
+
+    /// Records that ending this savepoint failed: the enclosing transaction is in an unknown
+    /// state.
+    fn control_failed(&mut self, sql: &str, error: &sqlx::Error) {
+        if let Some(parent) = self.parent.as_deref_mut()
+            && parent.is_none()
+        {
+            *parent = Some(Abort {
+                sql: sql.into(),
+                cause: error.to_string(),
+                whole: true,
+                cancelled: false,
+            });
+        }
     }
 
     async fn rollback(mut self) -> sqlx::Result<()> {
@@ -638,17 +657,7 @@ impl<'c, DB: sqlx::Database> TxHandle<'c, DB> {
             )
             .await;
         if let Err(error) = &done {
-            // The enclosing transaction is in an unknown state.
-            if let Some(parent) = self.parent.as_deref_mut()
-                && parent.is_none()
-            {
-                *parent = Some(Abort {
-                    sql: "ROLLBACK TO SAVEPOINT".into(),
-                    cause: error.to_string(),
-                    whole: true,
-                    cancelled: false,
-                });
-            }
+            self.control_failed("ROLLBACK TO SAVEPOINT", error);
         }
         self.open = false;
         done
