@@ -51,21 +51,6 @@ backend_test!(async fn an_ignored_failure_aborts_the_transaction(db) {
     let commit = tx.commit().await;
     assert!(is_aborted(&commit, "commit", "INSERT"), "{commit:?}");
     assert_eq!(names(&db).await?, Vec::<String>::new());
-
-    // Cancelled outside a transaction: the connection it ran on does not hold up (or
-    // confuse) the next statements.
-    for _ in 0..3 {
-        for attempt in 0.. {
-            assert!(attempt < 20, "every insert finished in one poll");
-            let many = (0..2000).map(|i| new_user(&format!("v{attempt}_{i}"), None, i));
-            if weft::insert_many(many).execute(&db).now_or_never().is_none() {
-                break;
-            }
-        }
-        weft::delete::<User>().execute(&db).await?;
-        let next = tokio::time::timeout(Duration::from_secs(20), names(&db)).await;
-        assert_eq!(next.expect("the next statement was blocked")?, Vec::<String>::new());
-    }
     Ok(())
 });
 
@@ -175,9 +160,10 @@ backend_test!(async fn a_cancelled_statement_aborts_the_transaction(db) {
                 break;
             }
         }
-        weft::delete::<User>().execute(&db).await?;
-        let next = tokio::time::timeout(Duration::from_secs(20), names(&db)).await;
-        assert_eq!(next.expect("the next statement was blocked")?, Vec::<String>::new());
+        // (Whether the cancelled insert ran is unknown: it may still finish on its own.)
+        let count = weft::select::<User>();
+        let next = tokio::time::timeout(Duration::from_secs(20), count.count(&db)).await;
+        next.expect("the next statement was blocked")?;
     }
     Ok(())
 });
