@@ -4,9 +4,8 @@
 //! a statement, so no span callsite of weft's is registered (and its interest cached as
 //! "nobody listens") before the subscriber exists, which made this test flaky among the others.
 
-use std::cell::RefCell;
 use std::io::Write;
-use std::sync::Once;
+use std::sync::{Mutex, Once};
 
 use tracing_subscriber::fmt::format::FmtSpan;
 use weft::Backend;
@@ -17,17 +16,19 @@ mod tables;
 
 use tables::*;
 
-thread_local! {
-    /// What the subscriber wrote on this thread (each test runs on its own thread, and its
-    /// current-thread runtime closes its spans there).
-    static CAPTURED: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
-}
+/// What the subscriber wrote, from every thread: a span closes where its last handle is
+/// dropped, and sqlx's SQLite worker thread holds one (it enters the statement's span while
+/// running it) until it takes its next command. Each line names its backend.
+static CAPTURED: Mutex<Vec<u8>> = Mutex::new(Vec::new());
 
-struct ThreadBuffer;
+struct Captured;
 
-impl Write for ThreadBuffer {
+impl Write for Captured {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        CAPTURED.with(|c| c.borrow_mut().extend_from_slice(buf));
+        CAPTURED
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend_from_slice(buf);
         Ok(buf.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -44,7 +45,7 @@ fn install_subscriber() {
             .with_max_level(tracing::Level::DEBUG)
             .with_span_events(FmtSpan::CLOSE)
             .with_ansi(false)
-            .with_writer(|| ThreadBuffer)
+            .with_writer(|| Captured)
             .finish();
         tracing::subscriber::set_global_default(subscriber).expect("no other global subscriber");
     });
@@ -52,17 +53,28 @@ fn install_subscriber() {
 
 async fn statements_are_traced(db: weft::Db) -> weft::Result<()> {
     seed(&db).await?;
-    CAPTURED.with(|c| c.borrow_mut().clear());
     let users = weft::select::<User>()
         .filter(User::age.gt(1))
         .all(&db)
         .await?;
-    let log = CAPTURED.with(|c| String::from_utf8(c.borrow().clone()).unwrap());
-    assert!(log.contains("weft.statement"), "{log}");
-    assert!(log.contains("db.statement=SELECT"), "{log}");
     assert_eq!(users.len(), 3);
-    assert!(log.contains("rows=3"), "{log}");
-    assert!(log.contains("elapsed_us="), "{log}");
+    // Any later statement on the same connection: SQLite's worker drops the previous
+    // statement's span (closing it) before it takes this one.
+    weft::select::<User>().count(&db).await?;
+
+    let system = format!("db.system={}", db.backend());
+    let log =
+        String::from_utf8_lossy(&CAPTURED.lock().unwrap_or_else(|e| e.into_inner())).into_owned();
+    let closed: Vec<&str> = log
+        .lines()
+        // The span's close event (not the events logged inside it).
+        .filter(|l| l.contains("weft::exec: close") && l.contains(&system))
+        .filter(|l| l.contains("db.statement=SELECT") && l.contains(" > "))
+        .collect();
+    assert_eq!(closed.len(), 1, "{log}");
+    assert!(closed[0].contains("weft.statement{"), "{log}");
+    assert!(closed[0].contains("rows=3"), "{log}");
+    assert!(closed[0].contains("elapsed_us="), "{log}");
     Ok(())
 }
 

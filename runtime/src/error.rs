@@ -90,6 +90,62 @@ pub enum Error {
         /// The statement.
         sql: String,
     },
+    /// A statement failed earlier in this transaction (or savepoint), so it can run nothing
+    /// more and cannot commit: on every backend, as PostgreSQL requires. It was rolled back
+    /// when this refused its commit. Nothing of it is stored.
+    #[error(
+        "the transaction was aborted by an earlier failure, so its {action} was refused{}; \
+         the statement that failed: {failed_sql}\n  with: {cause}",
+        sql.as_deref().map(|s| format!(" (not run: {s})")).unwrap_or_default()
+    )]
+    TransactionAborted {
+        /// What was refused: `statement`, `begin` (a savepoint) or `commit`.
+        action: &'static str,
+        /// The statement refused, when a statement was.
+        sql: Option<String>,
+        /// The earlier statement that failed (or was cancelled).
+        failed_sql: String,
+        /// How it failed.
+        cause: String,
+    },
+    /// PostgreSQL refused a prepared statement the connection had cached, because a table it
+    /// reads changed under it (`ALTER TABLE … TYPE` behind weft's back), inside a transaction,
+    /// which the failure aborted. weft cleared the connection's statement cache: run the
+    /// transaction again. (Outside a transaction weft clears the cache and retries itself.)
+    #[error(
+        "a table changed under a statement this connection had prepared ({source}); the \
+         transaction is aborted: roll it back and run it again (the statement cache was \
+         cleared)\n  while running: {sql}"
+    )]
+    StaleStatement {
+        /// The SQL that failed.
+        sql: String,
+        /// What the database said.
+        source: sqlx::Error,
+    },
+    /// The only connection of an in-memory SQLite database is held by a transaction this
+    /// task opened, so a statement on the `Db` handle could never get one. Nothing was sent.
+    #[error(
+        "the in-memory SQLite database's only connection is held by an open transaction of \
+         this task: run the statement on the transaction (`&mut tx`), or commit it first\n  \
+         not run: {sql}"
+    )]
+    Busy {
+        /// The statement that was not run.
+        sql: String,
+    },
+    /// An expression is nested deeper than weft renders. Nothing was sent.
+    #[error(
+        "the expression is nested deeper than {limit} levels, which weft refuses (chained \
+         `filter`, `and` and `or` calls do not nest; deep `not`, function or relation filter \
+         nesting does)\n  in: {sql}"
+    )]
+    TooDeep {
+        /// The deepest nesting weft renders.
+        limit: usize,
+        /// The statement that was not run.
+        sql: String,
+    },
     /// Beginning, committing or rolling back a transaction failed.
     #[error("transaction {action} failed: {source}")]
     Transaction {
@@ -105,10 +161,14 @@ impl Error {
     pub fn sql(&self) -> Option<&str> {
         match self {
             Error::Query { sql, .. }
+            | Error::StaleStatement { sql, .. }
             | Error::Decode { sql, .. }
             | Error::Value { sql, .. }
             | Error::Limit { sql, .. }
+            | Error::Busy { sql }
+            | Error::TooDeep { sql, .. }
             | Error::NotFound { sql } => Some(sql),
+            Error::TransactionAborted { sql, .. } => sql.as_deref(),
             _ => None,
         }
     }
@@ -116,7 +176,9 @@ impl Error {
     /// The database's own error (constraint violations and the like), if this is one.
     pub fn as_database_error(&self) -> Option<&(dyn sqlx::error::DatabaseError + 'static)> {
         match self {
-            Error::Query { source, .. } => source.as_database_error(),
+            Error::Query { source, .. } | Error::StaleStatement { source, .. } => {
+                source.as_database_error()
+            }
             _ => None,
         }
     }

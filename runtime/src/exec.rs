@@ -37,7 +37,43 @@ struct Inner {
     /// MySQL's `max_allowed_packet` as the server reported it when the handle was made: the
     /// largest statement it accepts (multi-row inserts are split under it).
     max_packet: Option<usize>,
+    /// How weft looks after the SQLite pools it builds itself (see [`SqlitePoolKind`]).
+    #[cfg(feature = "sqlite")]
+    sqlite: SqlitePoolKind,
 }
+
+/// What weft knows of a SQLite pool, to keep a cancelled statement from blocking later ones.
+///
+/// sqlx's SQLite worker runs a statement to its end even when its future is dropped (a
+/// `tokio::time::timeout` ran out), and the connection serves nothing else meanwhile.
+#[cfg(feature = "sqlite")]
+enum SqlitePoolKind {
+    /// A pool weft did not build (`Db::from_sqlite_pool`): left as configured.
+    Foreign,
+    /// A file database: a connection whose statement was cancelled is closed instead of
+    /// being handed out again (the statement finishes on its own; the pool opens another).
+    File,
+    /// An in-memory database: one connection (it is the database), so it cannot be closed.
+    /// A cancelled statement is interrupted instead (SQLite's progress handler), and the
+    /// connection goes back to the pool only once it is idle again.
+    Memory(Arc<MemoryPool>),
+}
+
+#[cfg(feature = "sqlite")]
+#[derive(Default)]
+struct MemoryPool {
+    /// Set when a statement is cancelled: the connection's progress handler then interrupts
+    /// what runs; cleared once the connection is idle again (before it is handed out).
+    interrupt: Arc<std::sync::atomic::AtomicBool>,
+    /// While a transaction holds the only connection: the task that began it (`None` outside
+    /// a Tokio task).
+    transaction_task: std::sync::Mutex<Option<Option<tokio::task::Id>>>,
+}
+
+/// How many SQLite virtual-machine instructions run between two looks at
+/// [`MemoryPool::interrupt`]: short statements (a `ROLLBACK`) never see it.
+#[cfg(feature = "sqlite")]
+const PROGRESS_OPS: i32 = 1000;
 
 enum Pool {
     #[cfg(feature = "sqlite")]
@@ -60,8 +96,17 @@ impl Db {
     /// Connects to `url`: `sqlite::memory:`, `sqlite://path.db`, `postgres://…` or
     /// `mysql://…` (also `mariadb://…`).
     ///
-    /// An in-memory SQLite database lives as long as its one connection, so its pool holds
-    /// exactly one connection that never expires. File databases are created if missing.
+    /// An in-memory SQLite database (`sqlite::memory:`, and `sqlite:` without a path, which
+    /// would otherwise give each pooled connection a private database of its own) lives as
+    /// long as its one connection, so its pool holds exactly one connection that never
+    /// expires: every statement on the `Db` sees the same database. While a transaction holds
+    /// that connection, a statement on the `Db` from the same task fails at once
+    /// ([`Error::Busy`]) instead of waiting for a connection that cannot come. File databases
+    /// are created if missing.
+    ///
+    /// A statement whose future is dropped before it finished (a timeout) does not hold up
+    /// later ones: on an in-memory database it is interrupted, on a file database its
+    /// connection is closed rather than reused.
     pub async fn connect(url: &str) -> Result<Db> {
         let shown = redact_url(url);
         let connect_err = |source| Error::Connect {
@@ -74,20 +119,48 @@ impl Db {
                 #[cfg(feature = "sqlite")]
                 {
                     use std::str::FromStr;
-                    let opts = sqlx::sqlite::SqliteConnectOptions::from_str(url)
+                    let (url, memory) = sqlite_memory_url(url);
+                    let opts = sqlx::sqlite::SqliteConnectOptions::from_str(&url)
                         .map_err(connect_err)?
                         .create_if_missing(true);
-                    let memory = url.contains(":memory:") || url.contains("mode=memory");
                     let mut pool = sqlx::sqlite::SqlitePoolOptions::new();
-                    if memory {
+                    let kind = if memory {
+                        let shared = Arc::new(MemoryPool::default());
+                        let (on_connect, on_release) =
+                            (shared.interrupt.clone(), shared.interrupt.clone());
                         pool = pool
                             .max_connections(1)
                             .min_connections(1)
                             .idle_timeout(None)
-                            .max_lifetime(None);
-                    }
+                            .max_lifetime(None)
+                            .after_connect(move |conn, _| {
+                                let interrupt = on_connect.clone();
+                                Box::pin(async move {
+                                    conn.lock_handle()
+                                        .await?
+                                        .set_progress_handler(PROGRESS_OPS, move || {
+                                            !interrupt.load(Ordering::Acquire)
+                                        });
+                                    Ok(())
+                                })
+                            })
+                            .after_release(move |conn, _| {
+                                let interrupt = on_release.clone();
+                                Box::pin(async move {
+                                    if interrupt.load(Ordering::Acquire) {
+                                        // Answered once the cancelled statement has stopped.
+                                        sqlx::Connection::ping(conn).await?;
+                                        interrupt.store(false, Ordering::Release);
+                                    }
+                                    Ok(true)
+                                })
+                            });
+                        SqlitePoolKind::Memory(shared)
+                    } else {
+                        SqlitePoolKind::File
+                    };
                     let pool = pool.connect_with(opts).await.map_err(connect_err)?;
-                    return Ok(Db::from_sqlite_pool(pool));
+                    return Ok(Db::build(Pool::Sqlite(pool), false, None, kind));
                 }
                 #[allow(unreachable_code)]
                 Err(disabled(&shown, "sqlite"))
@@ -153,25 +226,40 @@ impl Db {
                     source,
                 })?;
         let packet = usize::try_from(packet).unwrap_or(usize::MAX);
-        Ok(Db::with_packet(
+        Ok(Db::build(
             Pool::MySql(pool),
             version.contains("MariaDB"),
             Some(packet),
+            #[cfg(feature = "sqlite")]
+            SqlitePoolKind::Foreign,
         ))
     }
 
     #[cfg(any(feature = "sqlite", feature = "postgres"))]
     fn new(pool: Pool, mariadb: bool) -> Db {
-        Db::with_packet(pool, mariadb, None)
+        Db::build(
+            pool,
+            mariadb,
+            None,
+            #[cfg(feature = "sqlite")]
+            SqlitePoolKind::Foreign,
+        )
     }
 
-    fn with_packet(pool: Pool, mariadb: bool, max_packet: Option<usize>) -> Db {
+    fn build(
+        pool: Pool,
+        mariadb: bool,
+        max_packet: Option<usize>,
+        #[cfg(feature = "sqlite")] sqlite: SqlitePoolKind,
+    ) -> Db {
         Db {
             inner: Arc::new(Inner {
                 pool,
                 statements: AtomicU64::new(0),
                 mariadb,
                 max_packet,
+                #[cfg(feature = "sqlite")]
+                sqlite,
             }),
         }
     }
@@ -185,10 +273,20 @@ impl Db {
         self.inner.max_packet
     }
 
+    /// The in-memory pool's state, when this is one weft built.
+    #[cfg(feature = "sqlite")]
+    fn memory_pool(&self) -> Option<&MemoryPool> {
+        match &self.inner.sqlite {
+            SqlitePoolKind::Memory(m) => Some(m),
+            _ => None,
+        }
+    }
+
     fn pool_target(&self) -> Target<'_> {
         Target {
             db: self,
             conn: None,
+            aborted: None,
         }
     }
 
@@ -230,6 +328,11 @@ impl Db {
     }
 
     /// Starts a transaction. It rolls back when dropped without [`Tx::commit`].
+    ///
+    /// A statement that fails in it aborts it on every backend (as PostgreSQL does): later
+    /// statements and [`Tx::commit`] fail with [`Error::TransactionAborted`], naming the
+    /// failure, and nothing is committed. A failure inside a savepoint ([`Tx::begin`]) that
+    /// is rolled back leaves the transaction usable.
     pub async fn begin(&self) -> Result<Tx<'static>> {
         let begin_err = |source| Error::Transaction {
             action: "begin",
@@ -237,15 +340,23 @@ impl Db {
         };
         let conn = match &self.inner.pool {
             #[cfg(feature = "sqlite")]
-            Pool::Sqlite(p) => TxConn::Sqlite(p.begin().await.map_err(begin_err)?),
+            Pool::Sqlite(p) => {
+                self.check_only_connection("BEGIN")?;
+                TxConn::Sqlite(TxHandle::begin(p, false).await.map_err(begin_err)?)
+            }
             #[cfg(feature = "postgres")]
-            Pool::Postgres(p) => TxConn::Postgres(p.begin().await.map_err(begin_err)?),
+            Pool::Postgres(p) => {
+                TxConn::Postgres(TxHandle::begin(p, false).await.map_err(begin_err)?)
+            }
+            // A MySQL connection whose statement was cancelled mid-way can be out of step with
+            // the server (sqlx does not recover it): it is closed, never rolled back over.
             #[cfg(feature = "mysql")]
-            Pool::MySql(p) => TxConn::MySql(p.begin().await.map_err(begin_err)?),
+            Pool::MySql(p) => TxConn::MySql(TxHandle::begin(p, true).await.map_err(begin_err)?),
         };
         Ok(Tx {
             conn,
             db: self.clone(),
+            _holds: HoldsOnlyConnection::register(self),
         })
     }
 
@@ -347,6 +458,28 @@ impl Db {
     }
 }
 
+/// The URL to open and whether it is an in-memory database: `sqlite:` and `sqlite://`
+/// without a path (which SQLite would open as a private temporary database per connection)
+/// are `sqlite::memory:`.
+#[cfg(feature = "sqlite")]
+fn sqlite_memory_url(url: &str) -> (String, bool) {
+    let rest = url.strip_prefix("sqlite:").unwrap_or(url);
+    let rest = rest.strip_prefix("//").unwrap_or(rest);
+    let (path, params) = rest.split_once('?').unwrap_or((rest, ""));
+    let url = if path.is_empty() {
+        let mut url = "sqlite::memory:".to_owned();
+        if !params.is_empty() {
+            url.push('?');
+            url.push_str(params);
+        }
+        url
+    } else {
+        url.to_owned()
+    };
+    let memory = url.contains(":memory:") || params.split('&').any(|p| p == "mode=memory");
+    (url, memory)
+}
+
 #[allow(dead_code)]
 fn disabled(url: &str, feature: &str) -> Error {
     Error::Url {
@@ -362,6 +495,8 @@ where
 {
     // A panic in `body` unwinds through here and drops `tx`, which rolls it back.
     match body(&mut tx).await {
+        // Refused (and rolled back) when a statement in `body` failed, even if `body`
+        // ignored the error.
         Ok(v) => {
             tx.commit().await?;
             Ok(v)
@@ -369,6 +504,259 @@ where
         Err(e) => {
             tx.rollback().await?;
             Err(e)
+        }
+    }
+}
+
+/// Why a transaction can run nothing more: the first statement that failed in it.
+#[derive(Debug, Clone)]
+pub(crate) struct Abort {
+    /// The statement that failed.
+    sql: String,
+    /// How it failed.
+    cause: String,
+    /// The failure ended the whole transaction on the server (the connection was lost, a
+    /// deadlock victim, an interrupted SQLite write, a cancelled statement), not only the
+    /// innermost savepoint: rolling the savepoint back does not undo it.
+    whole: bool,
+    /// The statement was cancelled (its future dropped) before it finished.
+    cancelled: bool,
+}
+
+impl Abort {
+    fn refuse(&self, action: &'static str, sql: Option<&str>) -> Error {
+        Error::TransactionAborted {
+            action,
+            sql: sql.map(str::to_owned),
+            failed_sql: self.sql.clone(),
+            cause: self.cause.clone(),
+        }
+    }
+
+    /// The abort a failed statement causes, if it is a failure of the statement (not a
+    /// value weft refused before sending, nor a row it could not decode: those leave the
+    /// transaction as it was on every backend).
+    fn of(error: &Error, backend: Backend) -> Option<Abort> {
+        let (sql, source) = match error {
+            Error::Query { sql, source } | Error::StaleStatement { sql, source } => (sql, source),
+            _ => return None,
+        };
+        Some(Abort {
+            sql: sql.clone(),
+            cause: source.to_string(),
+            whole: ends_transaction(source, backend),
+            cancelled: false,
+        })
+    }
+}
+
+/// Whether `error` ends the whole transaction on the server, beyond its innermost savepoint.
+/// Errors the driver raised (I/O, protocol, pool) count: the connection's state is unknown.
+fn ends_transaction(error: &sqlx::Error, backend: Backend) -> bool {
+    let Some(db) = error.as_database_error() else {
+        return true;
+    };
+    let code = db.code();
+    let code = code.as_deref().unwrap_or_default();
+    match backend {
+        // Connection exceptions, operator intervention (shutdown, cancel), internal errors.
+        Backend::Postgres => ["08", "57", "XX"]
+            .iter()
+            .any(|class| code.starts_with(class)),
+        // A deadlock (and, with `innodb_rollback_on_timeout`, a lock-wait timeout) rolls back
+        // the whole InnoDB transaction; so does a lost connection.
+        Backend::MySql => {
+            #[cfg(feature = "mysql")]
+            if let Some(e) = db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
+                && matches!(e.number(), 1205 | 1213)
+            {
+                return true;
+            }
+            code == "40001" || code.starts_with("08")
+        }
+        // SQLite rolls back the whole transaction on these (busy, out of memory, I/O, full,
+        // interrupted, corrupt) and reports its extended code's primary part.
+        Backend::Sqlite => {
+            let primary = code.parse::<i32>().map_or(0, |c| c & 0xff);
+            matches!(primary, 5 | 7 | 9 | 10 | 11 | 13 | 26)
+        }
+    }
+}
+
+/// A transaction (or savepoint) open on a connection, with its abort state: sqlx's
+/// `Transaction`, plus what weft tracks.
+struct TxHandle<'c, DB: sqlx::Database> {
+    conn: TxOwner<'c, DB>,
+    /// Rolled back when dropped while open.
+    open: bool,
+    aborted: Option<Abort>,
+    /// The enclosing transaction's abort state, when this is a savepoint: an abort of the
+    /// whole transaction reaches it when this savepoint ends.
+    parent: Option<&'c mut Option<Abort>>,
+    /// After a cancelled statement, close the connection instead of rolling back over it.
+    close_if_cancelled: bool,
+}
+
+enum TxOwner<'c, DB: sqlx::Database> {
+    Pooled(sqlx::pool::PoolConnection<DB>),
+    Savepoint(&'c mut DB::Connection),
+}
+
+impl<DB: sqlx::Database> TxHandle<'static, DB> {
+    async fn begin(pool: &sqlx::Pool<DB>, close_if_cancelled: bool) -> sqlx::Result<Self> {
+        let mut conn = pool.acquire().await?;
+        <DB::TransactionManager as sqlx_core::transaction::TransactionManager>::begin(
+            &mut conn, None,
+        )
+        .await?;
+        Ok(TxHandle {
+            conn: TxOwner::Pooled(conn),
+            open: true,
+            aborted: None,
+            parent: None,
+            close_if_cancelled,
+        })
+    }
+}
+
+impl<'c, DB: sqlx::Database> TxHandle<'c, DB> {
+    /// The connection and the abort state, borrowed together.
+    fn split(&mut self) -> (&mut DB::Connection, &mut Option<Abort>) {
+        let conn = match &mut self.conn {
+            TxOwner::Pooled(c) => &mut **c,
+            TxOwner::Savepoint(c) => &mut **c,
+        };
+        (conn, &mut self.aborted)
+    }
+
+    async fn savepoint(&mut self) -> sqlx::Result<TxHandle<'_, DB>> {
+        let close_if_cancelled = self.close_if_cancelled;
+        let (conn, aborted) = self.split();
+        <DB::TransactionManager as sqlx_core::transaction::TransactionManager>::begin(conn, None)
+            .await?;
+        Ok(TxHandle {
+            conn: TxOwner::Savepoint(conn),
+            open: true,
+            aborted: None,
+            parent: Some(aborted),
+            close_if_cancelled,
+        })
+    }
+
+    /// Whether a statement was cancelled on a connection that must then not be used again.
+    fn unusable(&self) -> bool {
+        self.close_if_cancelled && self.aborted.as_ref().is_some_and(|a| a.cancelled)
+    }
+
+    async fn commit(mut self) -> sqlx::Result<()> {
+        let done = <DB::TransactionManager as sqlx_core::transaction::TransactionManager>::commit(
+            self.split().0,
+        )
+        .await;
+        if let Err(error) = &done {
+            self.control_failed("RELEASE SAVEPOINT", error);
+        }
+        // Still open when it failed: dropping it rolls back, as sqlx does.
+        self.open = done.is_err();
+        done
+    }
+
+    /// Records that ending this savepoint failed: the enclosing transaction is in an unknown
+    /// state.
+    fn control_failed(&mut self, sql: &str, error: &sqlx::Error) {
+        if let Some(parent) = self.parent.as_deref_mut()
+            && parent.is_none()
+        {
+            *parent = Some(Abort {
+                sql: sql.into(),
+                cause: error.to_string(),
+                whole: true,
+                cancelled: false,
+            });
+        }
+    }
+
+    async fn rollback(mut self) -> sqlx::Result<()> {
+        if self.unusable() {
+            // Dropped: the connection is closed, and the server rolls back.
+            return Ok(());
+        }
+        let done =
+            <DB::TransactionManager as sqlx_core::transaction::TransactionManager>::rollback(
+                self.split().0,
+            )
+            .await;
+        if let Err(error) = &done {
+            self.control_failed("ROLLBACK TO SAVEPOINT", error);
+        }
+        self.open = false;
+        done
+    }
+}
+
+impl<DB: sqlx::Database> Drop for TxHandle<'_, DB> {
+    fn drop(&mut self) {
+        if let (Some(parent), Some(abort)) = (self.parent.as_deref_mut(), &self.aborted)
+            && abort.whole
+            && parent.is_none()
+        {
+            *parent = Some(abort.clone());
+        }
+        if !self.open {
+            return;
+        }
+        let unusable = self.unusable();
+        match &mut self.conn {
+            TxOwner::Pooled(conn) if unusable => conn.close_on_drop(),
+            // Its root transaction closes the connection.
+            TxOwner::Savepoint(_) if unusable => {}
+            _ => <DB::TransactionManager as sqlx_core::transaction::TransactionManager>::start_rollback(
+                self.split().0,
+            ),
+        }
+    }
+}
+
+/// Marks that a transaction holds the only connection of an in-memory SQLite pool, for as
+/// long as it lives (see [`Error::Busy`]).
+struct HoldsOnlyConnection {
+    #[cfg(feature = "sqlite")]
+    db: Option<Db>,
+}
+
+impl HoldsOnlyConnection {
+    #[allow(unused_variables)]
+    fn register(db: &Db) -> Self {
+        #[cfg(feature = "sqlite")]
+        {
+            let db = db.memory_pool().map(|m| {
+                if let Ok(mut task) = m.transaction_task.lock() {
+                    *task = Some(tokio::task::try_id());
+                }
+                db.clone()
+            });
+            HoldsOnlyConnection { db }
+        }
+        #[cfg(not(feature = "sqlite"))]
+        HoldsOnlyConnection {}
+    }
+
+    /// A savepoint's: its root transaction holds the connection.
+    fn none() -> Self {
+        HoldsOnlyConnection {
+            #[cfg(feature = "sqlite")]
+            db: None,
+        }
+    }
+}
+
+impl Drop for HoldsOnlyConnection {
+    fn drop(&mut self) {
+        #[cfg(feature = "sqlite")]
+        if let Some(m) = self.db.as_ref().and_then(Db::memory_pool)
+            && let Ok(mut task) = m.transaction_task.lock()
+        {
+            *task = None;
         }
     }
 }
@@ -383,18 +771,21 @@ pub enum MutationKind {
 }
 
 /// A transaction (or, nested, a savepoint). Dropping it without [`Tx::commit`] rolls it back.
+///
+/// A statement that fails in it aborts it, on every backend: see [`Db::begin`].
 pub struct Tx<'c> {
     conn: TxConn<'c>,
     db: Db,
+    _holds: HoldsOnlyConnection,
 }
 
 enum TxConn<'c> {
     #[cfg(feature = "sqlite")]
-    Sqlite(sqlx::Transaction<'c, sqlx::Sqlite>),
+    Sqlite(TxHandle<'c, sqlx::Sqlite>),
     #[cfg(feature = "postgres")]
-    Postgres(sqlx::Transaction<'c, sqlx::Postgres>),
+    Postgres(TxHandle<'c, sqlx::Postgres>),
     #[cfg(feature = "mysql")]
-    MySql(sqlx::Transaction<'c, sqlx::MySql>),
+    MySql(TxHandle<'c, sqlx::MySql>),
 }
 
 macro_rules! on_tx {
@@ -411,9 +802,18 @@ macro_rules! on_tx {
 }
 
 impl<'c> Tx<'c> {
-    /// Commits.
+    /// Commits (a savepoint: releases it into the enclosing transaction).
+    ///
+    /// Fails with [`Error::TransactionAborted`], after rolling back, when a statement failed
+    /// in this transaction (even one whose error was ignored): nothing of it is committed.
     pub async fn commit(self) -> Result<()> {
-        on_tx!(self.conn, |t| t.commit().await).map_err(|source| Error::Transaction {
+        if let Some(abort) = on_tx!(&self.conn, |h| h.aborted.clone()) {
+            // A failed rollback is recorded in the enclosing transaction; the refusal is the
+            // error that matters here.
+            let _ = self.rollback().await;
+            return Err(abort.refuse("commit", None));
+        }
+        on_tx!(self.conn, |h| h.commit().await).map_err(|source| Error::Transaction {
             action: "commit",
             source,
         })
@@ -421,31 +821,38 @@ impl<'c> Tx<'c> {
 
     /// Rolls back.
     pub async fn rollback(self) -> Result<()> {
-        on_tx!(self.conn, |t| t.rollback().await).map_err(|source| Error::Transaction {
+        on_tx!(self.conn, |h| h.rollback().await).map_err(|source| Error::Transaction {
             action: "rollback",
             source,
         })
     }
 
     /// Starts a nested transaction: a savepoint that commits into this transaction.
+    ///
+    /// A failure inside it aborts only the savepoint, when the savepoint is rolled back
+    /// (dropped, [`rollback`](Self::rollback), or a [`transaction`](Self::transaction) body
+    /// returning `Err`): this transaction goes on. A failure that ends the whole transaction
+    /// on the server (a lost connection, a deadlock) aborts this one too.
     pub async fn begin(&mut self) -> Result<Tx<'_>> {
+        if let Some(abort) = on_tx!(&self.conn, |h| h.aborted.as_ref()) {
+            return Err(abort.refuse("begin", None));
+        }
         let begin_err = |source| Error::Transaction {
             action: "begin",
             source,
         };
         let conn = match &mut self.conn {
             #[cfg(feature = "sqlite")]
-            TxConn::Sqlite(t) => TxConn::Sqlite(sqlx::Acquire::begin(t).await.map_err(begin_err)?),
+            TxConn::Sqlite(h) => TxConn::Sqlite(h.savepoint().await.map_err(begin_err)?),
             #[cfg(feature = "postgres")]
-            TxConn::Postgres(t) => {
-                TxConn::Postgres(sqlx::Acquire::begin(t).await.map_err(begin_err)?)
-            }
+            TxConn::Postgres(h) => TxConn::Postgres(h.savepoint().await.map_err(begin_err)?),
             #[cfg(feature = "mysql")]
-            TxConn::MySql(t) => TxConn::MySql(sqlx::Acquire::begin(t).await.map_err(begin_err)?),
+            TxConn::MySql(h) => TxConn::MySql(h.savepoint().await.map_err(begin_err)?),
         };
         Ok(Tx {
             conn,
             db: self.db.clone(),
+            _holds: HoldsOnlyConnection::none(),
         })
     }
 
@@ -477,6 +884,7 @@ impl Executor for &Db {
         Target {
             db: self,
             conn: None,
+            aborted: None,
         }
     }
 }
@@ -486,23 +894,34 @@ impl Executor for Db {
         Target {
             db: self,
             conn: None,
+            aborted: None,
         }
     }
 }
 
 impl Executor for &mut Tx<'_> {
     fn target(&mut self) -> Target<'_> {
-        let conn = match &mut self.conn {
+        let (conn, aborted) = match &mut self.conn {
             #[cfg(feature = "sqlite")]
-            TxConn::Sqlite(t) => ConnRef::Sqlite(t),
+            TxConn::Sqlite(h) => {
+                let (c, a) = h.split();
+                (ConnRef::Sqlite(c), a)
+            }
             #[cfg(feature = "postgres")]
-            TxConn::Postgres(t) => ConnRef::Postgres(t),
+            TxConn::Postgres(h) => {
+                let (c, a) = h.split();
+                (ConnRef::Postgres(c), a)
+            }
             #[cfg(feature = "mysql")]
-            TxConn::MySql(t) => ConnRef::MySql(t),
+            TxConn::MySql(h) => {
+                let (c, a) = h.split();
+                (ConnRef::MySql(c), a)
+            }
         };
         Target {
             db: &self.db,
             conn: Some(conn),
+            aborted: Some(aborted),
         }
     }
 }
@@ -512,6 +931,8 @@ impl Executor for &mut Tx<'_> {
 pub struct Target<'a> {
     db: &'a Db,
     conn: Option<ConnRef<'a>>,
+    /// The transaction's abort state, when the target is a transaction.
+    aborted: Option<&'a mut Option<Abort>>,
 }
 
 enum ConnRef<'a> {
@@ -523,35 +944,77 @@ enum ConnRef<'a> {
     MySql(&'a mut sqlx::MySqlConnection),
 }
 
-/// Runs `$body` with `$e` bound to a sqlx executor and `$args` to the statement's arguments
-/// for whichever backend the target is.
+/// Runs `$body` (a `Result`) with `$e` bound to a sqlx executor and `$args` to the statement's
+/// arguments for whichever backend the target is. `$in_tx` says whether the target is a
+/// transaction (a PostgreSQL statement whose cached plan went stale is retried outside one).
 macro_rules! on_target {
-    ($target:expr, $sql:expr, |$e:ident, $args:ident| $body:expr) => {{
+    ($target:expr, $sql:expr, $in_tx:expr, |$e:ident, $args:ident| $body:expr) => {{
         let target: &mut Target<'_> = $target;
-        match (&mut target.conn, &target.db.inner.pool) {
+        #[allow(unused_variables)] // read on PostgreSQL only
+        let in_tx: bool = $in_tx;
+        let db: &Db = target.db;
+        match (&mut target.conn, &db.inner.pool) {
             #[cfg(feature = "sqlite")]
             (Some(ConnRef::Sqlite(c)), _) => {
                 let $args = binds::sqlite($sql)?;
+                let mut watch = SqliteWatch {
+                    db,
+                    conn: (),
+                    finished: false,
+                };
                 let $e = &mut **c;
-                $body
+                let out = async { $body }.await;
+                watch.finished = true;
+                out
             }
             #[cfg(feature = "sqlite")]
             (None, Pool::Sqlite(p)) => {
                 let $args = binds::sqlite($sql)?;
-                let $e = p;
-                $body
+                db.check_only_connection(&$sql.text)?;
+                let conn = p
+                    .acquire()
+                    .await
+                    .map_err(|source| query_error($sql, source))?;
+                let mut watch = SqliteWatch {
+                    db,
+                    conn,
+                    finished: false,
+                };
+                let $e = &mut *watch.conn;
+                let out = async { $body }.await;
+                watch.finished = true;
+                out
             }
             #[cfg(feature = "postgres")]
             (Some(ConnRef::Postgres(c)), _) => {
-                let $args = binds::postgres($sql)?;
-                let $e = &mut **c;
-                $body
+                let conn: &mut sqlx::PgConnection = c;
+                let mut retried = false;
+                loop {
+                    let $args = binds::postgres($sql)?;
+                    let $e = &mut *conn;
+                    let out = async { $body }.await;
+                    match stale_plan(conn, $sql, out, in_tx, &mut retried).await {
+                        Some(out) => break out,
+                        None => continue,
+                    }
+                }
             }
             #[cfg(feature = "postgres")]
             (None, Pool::Postgres(p)) => {
-                let $args = binds::postgres($sql)?;
-                let $e = p;
-                $body
+                let mut conn = p
+                    .acquire()
+                    .await
+                    .map_err(|source| query_error($sql, source))?;
+                let mut retried = false;
+                loop {
+                    let $args = binds::postgres($sql)?;
+                    let $e = &mut *conn;
+                    let out = async { $body }.await;
+                    match stale_plan(&mut conn, $sql, out, false, &mut retried).await {
+                        Some(out) => break out,
+                        None => continue,
+                    }
+                }
             }
             #[cfg(feature = "mysql")]
             (Some(ConnRef::MySql(c)), _) => {
@@ -562,13 +1025,201 @@ macro_rules! on_target {
             #[cfg(feature = "mysql")]
             (None, Pool::MySql(p)) => {
                 let $args = binds::mysql($sql)?;
-                let $e = p;
-                $body
+                let conn = p
+                    .acquire()
+                    .await
+                    .map_err(|source| query_error($sql, source))?;
+                // A connection whose statement was cancelled mid-way can be out of step with
+                // the server (sqlx does not recover it): closed rather than reused.
+                let mut watch = CloseIfCancelled {
+                    conn,
+                    finished: false,
+                };
+                let $e = &mut *watch.conn;
+                let out = async { $body }.await;
+                watch.finished = true;
+                out
             }
             #[allow(unreachable_patterns)]
             _ => unreachable!("a transaction always belongs to its database's backend"),
         }
     }};
+}
+
+/// Whether `error` is PostgreSQL refusing a cached prepared statement whose result type
+/// changed (a column's type altered behind weft's back).
+#[cfg(feature = "postgres")]
+fn is_stale_plan(error: &Error) -> bool {
+    let Error::Query { source, .. } = error else {
+        return false;
+    };
+    source
+        .as_database_error()
+        .and_then(|e| e.try_downcast_ref::<sqlx::postgres::PgDatabaseError>())
+        .is_some_and(|e| {
+            e.code() == "0A000"
+                && (e.routine() == Some("RevalidateCachedQuery")
+                    || e.message()
+                        .contains("cached plan must not change result type"))
+        })
+}
+
+/// What to do after a PostgreSQL statement ran with `out`: `Some` to return it, `None` to run
+/// it once more. On a stale cached plan the connection's statement cache is cleared; outside
+/// a transaction the statement runs again (it did nothing: the server refused it before
+/// running it), inside one the transaction is already aborted by it, which the error says.
+#[cfg(feature = "postgres")]
+async fn stale_plan<T>(
+    conn: &mut sqlx::PgConnection,
+    sql: &Stmt<'_>,
+    out: Result<T>,
+    in_tx: bool,
+    retried: &mut bool,
+) -> Option<Result<T>> {
+    let error = match out {
+        Err(e) if is_stale_plan(&e) => e,
+        out => return Some(out),
+    };
+    if let Err(source) = sqlx::Connection::clear_cached_statements(conn).await {
+        return Some(Err(query_error(sql, source)));
+    }
+    if in_tx || *retried {
+        let Error::Query { sql, source } = error else {
+            return Some(Err(error));
+        };
+        return Some(Err(Error::StaleStatement { sql, source }));
+    }
+    *retried = true;
+    None
+}
+
+/// A pooled connection running one statement, closed instead of reused if the statement's
+/// future is dropped before it finished.
+#[cfg(feature = "mysql")]
+struct CloseIfCancelled<DB: sqlx::Database> {
+    conn: sqlx::pool::PoolConnection<DB>,
+    finished: bool,
+}
+
+#[cfg(feature = "mysql")]
+impl<DB: sqlx::Database> Drop for CloseIfCancelled<DB> {
+    fn drop(&mut self) {
+        if !self.finished {
+            self.conn.close_on_drop();
+        }
+    }
+}
+
+/// Watches one SQLite statement: when its future is dropped before it finished, keeps the
+/// statement from blocking later ones (see [`SqlitePoolKind`]). `C` is the pooled connection
+/// it runs on, or `()` on a transaction's or held connection.
+#[cfg(feature = "sqlite")]
+struct SqliteWatch<'d, C: CloseOnDrop> {
+    db: &'d Db,
+    conn: C,
+    finished: bool,
+}
+
+#[cfg(feature = "sqlite")]
+trait CloseOnDrop {
+    fn close_on_drop(&mut self);
+}
+
+#[cfg(feature = "sqlite")]
+impl CloseOnDrop for () {
+    fn close_on_drop(&mut self) {}
+}
+
+#[cfg(feature = "sqlite")]
+impl CloseOnDrop for sqlx::pool::PoolConnection<sqlx::Sqlite> {
+    fn close_on_drop(&mut self) {
+        sqlx::pool::PoolConnection::close_on_drop(self);
+    }
+}
+
+#[cfg(feature = "sqlite")]
+impl<C: CloseOnDrop> Drop for SqliteWatch<'_, C> {
+    fn drop(&mut self) {
+        if self.finished {
+            return;
+        }
+        match &self.db.inner.sqlite {
+            // Before the connection goes back to the pool (its `after_release` waits for the
+            // interrupted statement to stop, then clears this).
+            SqlitePoolKind::Memory(m) => m.interrupt.store(true, Ordering::Release),
+            SqlitePoolKind::File => self.conn.close_on_drop(),
+            SqlitePoolKind::Foreign => {}
+        }
+    }
+}
+
+#[cfg(feature = "sqlite")]
+impl Db {
+    /// Fails at once, rather than waiting for the pool (30 s) and failing then, when the only
+    /// connection of an in-memory SQLite database is held by a transaction this task opened.
+    fn check_only_connection(&self, sql: &str) -> Result<()> {
+        if let Some(m) = self.memory_pool()
+            && let Ok(task) = m.transaction_task.lock()
+            && *task == Some(tokio::task::try_id())
+        {
+            return Err(Error::Busy {
+                sql: sql.to_owned(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Tracks one statement run in a transaction: refuses it when the transaction is already
+/// aborted, and aborts the transaction when it fails or is cancelled (its future dropped
+/// before it finished: whether it ran is unknown).
+struct InTx<'a, 's> {
+    aborted: Option<&'a mut Option<Abort>>,
+    sql: &'s str,
+    backend: Backend,
+}
+
+impl<'a, 's> InTx<'a, 's> {
+    fn start(slot: &mut Option<&'a mut Option<Abort>>, sql: &'s Stmt<'_>) -> Result<Self> {
+        if let Some(Some(abort)) = slot.as_deref() {
+            return Err(abort.refuse("statement", Some(&sql.text)));
+        }
+        Ok(InTx {
+            aborted: slot.take(),
+            sql: &sql.text,
+            backend: sql.backend,
+        })
+    }
+
+    fn in_tx(&self) -> bool {
+        self.aborted.is_some()
+    }
+
+    /// The statement ended with `out`: hands the transaction's state back.
+    fn finish<T>(mut self, out: &Result<T>) -> Option<&'a mut Option<Abort>> {
+        let slot = self.aborted.take()?;
+        if slot.is_none()
+            && let Err(e) = out
+        {
+            *slot = Abort::of(e, self.backend);
+        }
+        Some(slot)
+    }
+}
+
+impl Drop for InTx<'_, '_> {
+    fn drop(&mut self) {
+        if let Some(slot) = self.aborted.as_deref_mut()
+            && slot.is_none()
+        {
+            *slot = Some(Abort {
+                sql: self.sql.to_owned(),
+                cause: "the statement was cancelled (its future dropped) before it finished".into(),
+                whole: true,
+                cancelled: true,
+            });
+        }
+    }
 }
 
 /// A pooled connection held for the statements of one relational query.
@@ -592,13 +1243,17 @@ impl<'a> Target<'a> {
         if self.conn.is_some() {
             return Ok(None);
         }
+        const ACQUIRE: &str = "(acquiring a connection)";
         let err = |source| Error::Query {
-            sql: "(acquiring a connection)".into(),
+            sql: ACQUIRE.into(),
             source,
         };
         Ok(Some(match &self.db.inner.pool {
             #[cfg(feature = "sqlite")]
-            Pool::Sqlite(p) => Held::Sqlite(p.acquire().await.map_err(err)?),
+            Pool::Sqlite(p) => {
+                self.db.check_only_connection(ACQUIRE)?;
+                Held::Sqlite(p.acquire().await.map_err(err)?)
+            }
             #[cfg(feature = "postgres")]
             Pool::Postgres(p) => Held::Postgres(p.acquire().await.map_err(err)?),
             #[cfg(feature = "mysql")]
@@ -619,6 +1274,7 @@ impl<'a> Target<'a> {
         Target {
             db,
             conn: Some(conn),
+            aborted: None,
         }
     }
 
@@ -633,7 +1289,11 @@ impl<'a> Target<'a> {
             #[cfg(feature = "mysql")]
             Some(ConnRef::MySql(c)) => Some(ConnRef::MySql(c)),
         };
-        Target { db: self.db, conn }
+        Target {
+            db: self.db,
+            conn,
+            aborted: self.aborted.as_deref_mut(),
+        }
     }
 }
 
@@ -669,9 +1329,11 @@ impl Target<'_> {
         O: Send,
     {
         let db = self.db;
+        let tx = InTx::start(&mut self.aborted, sql)?;
+        let in_tx = tx.in_tx();
         let work = async {
-            let mut out = Vec::new();
-            on_target!(self, sql, |e, args| {
+            on_target!(self, sql, in_tx, |e, args| {
+                let mut out = Vec::new();
                 let mut rows = sqlx::query_with(AssertSqlSafe(&*sql.text), args).fetch(e);
                 while let Some(row) = rows
                     .try_next()
@@ -680,10 +1342,12 @@ impl Target<'_> {
                 {
                     out.push(decode(row_ref(&row), &sql.text)?);
                 }
-            });
-            Ok(out)
+                Ok(out)
+            })
         };
-        instrumented(db, sql, work, |rows: &Vec<O>| rows.len() as u64).await
+        let out = instrumented(db, sql, work, |rows: &Vec<O>| rows.len() as u64).await;
+        self.aborted = tx.finish(&out);
+        out
     }
 
     /// Runs `sql` and decodes its first row, if any, with `decode`. Tells the driver only one
@@ -691,15 +1355,17 @@ impl Target<'_> {
     pub(crate) async fn fetch_first<O>(
         &mut self,
         sql: &Sql,
-        decode: impl FnOnce(RowRef<'_>, &str) -> Result<O> + Send,
+        mut decode: impl FnMut(RowRef<'_>, &str) -> Result<O> + Send,
     ) -> Result<Option<O>>
     where
         O: Send,
     {
         let db = self.db;
         let sql = &sql.stmt();
+        let tx = InTx::start(&mut self.aborted, sql)?;
+        let in_tx = tx.in_tx();
         let work = async {
-            on_target!(self, sql, |e, args| {
+            on_target!(self, sql, in_tx, |e, args| {
                 let row = sqlx::query_with(AssertSqlSafe(&*sql.text), args)
                     .fetch_optional(e)
                     .await
@@ -707,7 +1373,9 @@ impl Target<'_> {
                 row.map(|row| decode(row_ref(&row), &sql.text)).transpose()
             })
         };
-        instrumented(db, sql, work, |row: &Option<O>| u64::from(row.is_some())).await
+        let out = instrumented(db, sql, work, |row: &Option<O>| u64::from(row.is_some())).await;
+        self.aborted = tx.finish(&out);
+        out
     }
 
     /// Runs `sql`, returning the number of rows affected.
@@ -718,8 +1386,10 @@ impl Target<'_> {
     /// [`execute`](Self::execute) for a statement whose binds may be borrowed.
     pub(crate) async fn execute_stmt(&mut self, sql: &Stmt<'_>) -> Result<u64> {
         let db = self.db;
+        let tx = InTx::start(&mut self.aborted, sql)?;
+        let in_tx = tx.in_tx();
         let work = async {
-            on_target!(self, sql, |e, args| {
+            on_target!(self, sql, in_tx, |e, args| {
                 let done = sqlx::query_with(AssertSqlSafe(&*sql.text), args)
                     .execute(e)
                     .await
@@ -727,7 +1397,9 @@ impl Target<'_> {
                 Ok(done.rows_affected())
             })
         };
-        instrumented(db, sql, work, |n: &u64| *n).await
+        let out = instrumented(db, sql, work, |n: &u64| *n).await;
+        self.aborted = tx.finish(&out);
+        out
     }
 }
 
@@ -801,6 +1473,12 @@ mod binds {
     use sqlx::error::BoxDynError;
 
     fn value_err(sql: &Stmt<'_>, index: usize, reason: String) -> Error {
+        if reason == crate::render::TOO_DEEP {
+            return Error::TooDeep {
+                limit: crate::expr::MAX_EXPRESSION_DEPTH,
+                sql: sql.text.clone().into_owned(),
+            };
+        }
         Error::Value {
             index: index + 1,
             backend: sql.backend,

@@ -148,8 +148,8 @@ pub use backend::Backend;
 pub use error::{Error, Result};
 pub use exec::{Db, Executor, Tx};
 pub use expr::{
-    Column, Condition, Dep, Direction, Expr, Expression, HasTable, IntoOrder, Order, char_length,
-    lower, not, upper,
+    Column, Condition, Dep, Direction, Expr, Expression, HasTable, IntoOrder, MAX_EXPRESSION_DEPTH,
+    Order, char_length, lower, not, upper,
 };
 pub use query::{
     AddTable, All, As, Delete, FieldOf, Insert, JoinSelection, Joining, Nullable, Returning,

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use crate::backend::Backend;
-use crate::expr::{BinOp, Direction, Function, Node};
+use crate::expr::{BinOp, Direction, Function, MAX_EXPRESSION_DEPTH, Node};
 use crate::schema::TableMeta;
 use crate::value::{SqlType, Value};
 
@@ -200,6 +200,8 @@ pub(crate) struct Renderer {
     ///
     /// [`bind_borrowed`]: Renderer::bind_borrowed
     pub(crate) borrowed: usize,
+    /// How deep in an expression [`node`](Renderer::node) is.
+    depth: usize,
 }
 
 /// The names of the tables a statement reads unaliased: a handful (a FROM table and its
@@ -227,6 +229,10 @@ impl Unaliased {
     }
 }
 
+/// The reason of the bind that stands for an expression nested deeper than
+/// [`MAX_EXPRESSION_DEPTH`]: binding it fails with [`Error::TooDeep`](crate::Error::TooDeep).
+pub(crate) const TOO_DEEP: &str = "weft: expression nested too deep";
+
 /// The alias `table` has in `scope` (innermost last), or its own name.
 fn alias_in<'s>(scope: &'s [(&'static str, String)], table: &'s str) -> &'s str {
     scope
@@ -246,6 +252,7 @@ impl Renderer {
             aliases: 0,
             unaliased: Unaliased::default(),
             borrowed: 0,
+            depth: 0,
         }
     }
 
@@ -304,8 +311,45 @@ impl Renderer {
             .push_placeholder(&mut self.text, self.borrowed + self.binds.len());
     }
 
+    /// Renders `node`; one nested deeper than [`MAX_EXPRESSION_DEPTH`] is replaced by a bind that
+    /// refuses the statement before it is sent.
     pub(crate) fn node(&mut self, node: &Node) {
+        if self.depth >= MAX_EXPRESSION_DEPTH {
+            if !self
+                .binds
+                .iter()
+                .any(|b| matches!(b, Value::Unencodable(w) if w == TOO_DEEP))
+            {
+                self.bind(Value::Unencodable(TOO_DEEP.into()));
+            }
+            return;
+        }
+        self.depth += 1;
+        self.node_within(node);
+        self.depth -= 1;
+    }
+
+    /// `terms` joined by `op`, grouped as a balanced tree: SQLite limits the depth of an
+    /// expression to 1000, and a flat chain of `AND`s is as deep as it is long.
+    fn terms(&mut self, terms: &[Node], op: BinOp) {
+        match terms {
+            [] => self.push(if op == BinOp::And { "1 = 1" } else { "1 = 0" }),
+            [one] => self.node(one),
+            _ => {
+                let (left, right) = terms.split_at(terms.len() / 2);
+                self.text.push('(');
+                self.terms(left, op);
+                self.push(op.sql());
+                self.terms(right, op);
+                self.text.push(')');
+            }
+        }
+    }
+
+    fn node_within(&mut self, node: &Node) {
         match node {
+            Node::And(terms) => self.terms(terms, BinOp::And),
+            Node::Or(terms) => self.terms(terms, BinOp::Or),
             Node::Column { table, name } => self.column(table, name),
             Node::Bind(v) => self.bind(v.clone()),
             Node::Binary(l, op, r) => {

@@ -61,7 +61,10 @@ pub(crate) fn sqlite_not_null(row: &sqlx::sqlite::SqliteRow, idx: usize) -> Resu
 }
 
 /// A PostgreSQL value as the server sent it, for the types weft decodes itself.
-#[cfg(feature = "postgres")]
+#[cfg(all(
+    feature = "postgres",
+    any(feature = "chrono", feature = "rust_decimal")
+))]
 pub(crate) enum PgRaw<'r> {
     Text(&'r str),
     Binary(&'r [u8]),
@@ -69,7 +72,10 @@ pub(crate) enum PgRaw<'r> {
 
 /// Column `idx` of `row`, raw, after checking that it is not NULL and that its type is one of
 /// `types` (PostgreSQL's names: `NUMERIC`, `TIMESTAMPTZ`, …).
-#[cfg(feature = "postgres")]
+#[cfg(all(
+    feature = "postgres",
+    any(feature = "chrono", feature = "rust_decimal")
+))]
 pub(crate) fn pg_raw<'r>(
     row: &'r sqlx::postgres::PgRow,
     idx: usize,

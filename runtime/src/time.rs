@@ -6,7 +6,9 @@
 //! count from 2000-01-01, whose extremes mean `±infinity`. A value chrono cannot hold is an
 //! error, never a panic or a clamped value.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Utc};
+#[cfg(feature = "postgres")]
+use chrono::TimeDelta;
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 
 /// A date: `[+-]Y…Y-MM-DD`, optionally followed by ` BC`.
 pub(crate) fn parse_date(text: &str) -> Option<NaiveDate> {

@@ -5,6 +5,7 @@ mod aliases;
 mod crud;
 mod errors;
 mod exact;
+mod execution;
 mod joins;
 mod limits;
 mod mariadb_exact;

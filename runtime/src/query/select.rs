@@ -6,7 +6,7 @@ use super::selection::{AddTable, All, JoinSelection, Nullable, Selection};
 use crate::backend::Backend;
 use crate::error::{Error, Result};
 use crate::exec::Executor;
-use crate::expr::{BinOp, Condition, Direction, IntoOrder, Node, Within};
+use crate::expr::{Condition, Direction, IntoOrder, Node, Within};
 use crate::render::{Limit, Renderer, Sql};
 use crate::row::RowReader;
 use crate::schema::{Table, TableMeta};
@@ -111,7 +111,7 @@ struct JoinClause {
 pub(crate) fn and_filter(existing: Option<Node>, new: Node) -> Option<Node> {
     Some(match existing {
         None => new,
-        Some(old) => Node::Binary(Box::new(old), BinOp::And, Box::new(new)),
+        Some(old) => old.and(new),
     })
 }
 

@@ -456,6 +456,9 @@ fn mysql_u64(row: crate::row::RowRef<'_>, idx: usize) -> Option<u64> {
         #[cfg(feature = "mysql")]
         crate::row::RowRef::MySql(r) => sqlx::Row::try_get::<u64, _>(r, idx).ok(),
         #[allow(unreachable_patterns)]
-        _ => None,
+        _ => {
+            let _ = idx;
+            None
+        }
     }
 }
