@@ -331,7 +331,12 @@ backend_test!(async fn negative_zero_keeps_its_sign_or_is_refused(db) {
             assert_eq!(back.f.to_bits(), (-0.0f64).to_bits());
         }
         _ => match stored {
-            Err(e @ Error::Value { .. }) => assert!(e.to_string().contains("-0.0"), "{e}"),
+            Err(e @ Error::Value { .. }) => {
+                let text = e.to_string();
+                assert!(text.contains("-0.0"), "{text}");
+                // The refusal names the table, column and row.
+                assert!(text.contains("column `exact_kids.f` (row 1)"), "{text}");
+            }
             other => panic!("-0.0 was not refused: {other:?}"),
         },
     }
@@ -351,9 +356,19 @@ backend_test!(async fn nan_inside_json_is_refused_not_stored_as_null(db) {
     for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
         let stored = weft::insert(NewDoc { id: 1, body: Json(vec![1.0, bad]) }).execute(&db).await;
         match stored {
-            Err(e @ Error::Value { .. }) => assert!(e.to_string().contains("null"), "{e}"),
+            Err(e @ Error::Value { .. }) => {
+                let text = e.to_string();
+                assert!(text.contains("null"), "{text}");
+                assert!(text.contains("column `exact_docs.body` (row 1)"), "{text}");
+            }
             other => panic!("{bad} inside JSON was not refused: {other:?}"),
         }
+        // An update names its column too; a multi-row insert, the row.
+        let update = weft::update::<Doc>().set(Doc::body, Json(vec![bad])).execute(&db).await;
+        assert!(update.is_err_and(|e| e.to_string().contains("column `exact_docs.body` (row 1)")));
+        let rows = [NewDoc { id: 1, body: Json(vec![1.0]) }, NewDoc { id: 2, body: Json(vec![bad]) }];
+        let many = weft::insert_many(rows).execute(&db).await;
+        assert!(many.is_err_and(|e| e.to_string().contains("column `exact_docs.body` (row 2)")));
     }
     assert!(weft::select::<Doc>().all(&db).await?.is_empty());
     // A real null stays allowed.

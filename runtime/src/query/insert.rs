@@ -77,6 +77,16 @@ impl<T: Table> Insert<T> {
 impl<T: Table> Mutation for Insert<T> {
     const KIND: Kind = Kind::Insert;
 
+    fn unstorable(&self, backend: Backend) -> Option<(&'static str, &'static str, usize)> {
+        let columns = T::META.columns;
+        let at = self.values.iter().position(|v| {
+            v.as_ref()
+                .is_some_and(|v| v.check_storable(backend).is_err())
+        })?;
+        let column = columns.get(at % columns.len().max(1))?;
+        Some((T::META.name, column.name, at / columns.len().max(1) + 1))
+    }
+
     fn render(&self, backend: Backend, returning: Option<&[Node]>) -> Vec<Sql> {
         self.render_with(backend, returning, Owned, MYSQL_STATEMENT_BYTES)
             .into_iter()

@@ -45,6 +45,39 @@ pub trait Mutation: Send + Sync {
             .map(Stmt::from)
             .collect())
     }
+    /// The first value `backend` cannot store, as (table, column, row from 1), to name it in
+    /// an [`Error::Value`] once a bind was refused (looked for only then).
+    fn unstorable(&self, backend: Backend) -> Option<(&'static str, &'static str, usize)> {
+        let _ = backend;
+        None
+    }
+}
+
+/// An [`Error::Value`] from running `statement`, with the table, column and row of the value
+/// it refused added to its reason where the statement knows them.
+fn name_the_column<Q: Mutation>(statement: &Q, backend: Backend, error: Error) -> Error {
+    match error {
+        Error::Value {
+            index,
+            backend: b,
+            reason,
+            sql,
+        } => {
+            let reason = match statement.unstorable(backend) {
+                Some((table, column, row)) => {
+                    format!("column `{table}.{column}` (row {row}): {reason}")
+                }
+                None => reason,
+            };
+            Error::Value {
+                index,
+                backend: b,
+                reason,
+                sql,
+            }
+        }
+        other => other,
+    }
 }
 
 /// A statement with `RETURNING`: run it with [`all`](Self::all) or [`one`](Self::one).
@@ -112,7 +145,10 @@ impl<Q: Mutation, Sel: Selection> Returning<Q, Sel> {
                 .statements(db.backend(), Some(&self.columns()), db.max_packet())?;
         let selection = &self.selection;
         let decode = |row: RowRef<'_>, text: &str| selection.decode(&mut RowReader::new(row, text));
-        let rows = run_all(executor, &statements, Some(&decode)).await?.1;
+        let rows = run_all(executor, &statements, Some(&decode))
+            .await
+            .map_err(|e| name_the_column(&self.statement, db.backend(), e))?
+            .1;
         Ok((rows, statements))
     }
 }
@@ -160,5 +196,8 @@ pub(crate) async fn execute_mutation<Q: Mutation>(
     let backend = executor.target().db().backend();
     let max_packet = executor.target().db().max_packet();
     let statements = statement.statements(backend, None, max_packet)?;
-    Ok(run_all::<()>(executor, &statements, None).await?.0)
+    run_all::<()>(executor, &statements, None)
+        .await
+        .map(|(affected, _)| affected)
+        .map_err(|e| name_the_column(statement, backend, e))
 }

@@ -109,6 +109,13 @@ impl<T: Table> Update<T> {
 impl<T: Table> Mutation for Update<T> {
     const KIND: Kind = Kind::Update;
 
+    fn unstorable(&self, backend: Backend) -> Option<(&'static str, &'static str, usize)> {
+        self.sets.iter().find_map(|(column, value)| match value {
+            Node::Bind(v) if v.check_storable(backend).is_err() => Some((T::META.name, *column, 1)),
+            _ => None,
+        })
+    }
+
     fn render(&self, backend: Backend, returning: Option<&[Node]>) -> Vec<Sql> {
         let mut r = Renderer::new(backend);
         r.reserve(T::META.name);
