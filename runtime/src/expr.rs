@@ -647,6 +647,16 @@ fn boxed(n: Node) -> Box<Node> {
     Box::new(n)
 }
 
+/// A value compared with, not stored: -0.0 compares equal to 0.0 in SQL, so it is sent as 0.0
+/// (SQLite and MySQL refuse to *store* -0.0, whose sign they would lose).
+fn comparand(node: Node) -> Node {
+    match node {
+        Node::Bind(Value::F64(f)) if f == 0.0 => Node::Bind(Value::F64(0.0)),
+        Node::Bind(Value::F32(f)) if f == 0.0 => Node::Bind(Value::F32(0.0)),
+        other => other,
+    }
+}
+
 /// The operators shared by columns and expressions.
 macro_rules! operators {
     ($ty:ident < $($gen:ident),* > , $value:ty, $tables:ty) => {
@@ -655,7 +665,7 @@ macro_rules! operators {
                 Expr::from_node(Node::Binary(
                     boxed(Expression::into_node(self)),
                     op,
-                    boxed(rhs.into_node()),
+                    boxed(comparand(rhs.into_node())),
                 ))
             }
 
@@ -701,8 +711,8 @@ macro_rules! operators {
             ) -> Expr<bool, ($tables, (L::Tables, H::Tables))> {
                 Expr::from_node(Node::Between {
                     expr: boxed(Expression::into_node(self)),
-                    low: boxed(low.into_node()),
-                    high: boxed(high.into_node()),
+                    low: boxed(comparand(low.into_node())),
+                    high: boxed(comparand(high.into_node())),
                 })
             }
             /// `self IN (…)`. An empty list is rendered as a condition that is always false.
@@ -728,7 +738,7 @@ macro_rules! operators {
             {
                 Expr::from_node(Node::InList {
                     expr: boxed(Expression::into_node(self)),
-                    list: values.into_iter().map(Operand::into_node).collect(),
+                    list: values.into_iter().map(|v| comparand(v.into_node())).collect(),
                     negated,
                 })
             }

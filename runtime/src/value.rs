@@ -212,7 +212,7 @@ const NAN_SQLITE: &str = "SQLite stores NaN as NULL; weft refuses to lose it";
 const NON_FINITE_MYSQL: &str = "MySQL and MariaDB cannot store NaN or infinite floats";
 const NEGATIVE_ZERO: &str = "SQLite, MySQL and MariaDB store -0.0 as 0.0; weft refuses to lose the sign (add 0.0 to the value to store 0.0)";
 
-/// Whether a JSON document holds the number -0.0 (looked for only where `-0` occurs).
+/// Whether a JSON document holds the number -0.0.
 #[cfg(feature = "json")]
 fn has_negative_zero(text: &str) -> bool {
     fn walk(v: &serde_json::Value) -> bool {
@@ -223,7 +223,12 @@ fn has_negative_zero(text: &str) -> bool {
             _ => false,
         }
     }
-    text.contains("-0") && serde_json::from_str(text).is_ok_and(|v| walk(&v))
+    // serde_json writes -0.0 as `-0.0`, always: parse only where that token occurs (not in
+    // every document with a small negative number).
+    let token = text.match_indices("-0.0").any(|(at, _)| {
+        !text[at + 4..].starts_with(|c: char| c.is_ascii_digit() || c == 'e' || c == 'E')
+    });
+    token && serde_json::from_str(text).is_ok_and(|v| walk(&v))
 }
 
 fn is_negative_zero(f: f64) -> bool {
@@ -778,4 +783,17 @@ impl Text for String {
 }
 impl Text for Option<String> {
     type Length = Option<i64>;
+}
+
+#[cfg(all(test, feature = "json"))]
+mod tests {
+    #[test]
+    fn negative_zero_in_json_is_found_only_as_a_number() {
+        use super::has_negative_zero as found;
+        assert!(found("[-0.0]"));
+        assert!(found(r#"{"a":[1,{"b":-0.0}]}"#));
+        assert!(!found("[-0.05, -0.0e5, 0.0]") || found("[-0.0e5]"));
+        assert!(!found("[-0.05, 0.0, -1.0]"));
+        assert!(!found(r#"["-0.0"]"#));
+    }
 }

@@ -340,6 +340,17 @@ backend_test!(async fn negative_zero_keeps_its_sign_or_is_refused(db) {
             other => panic!("-0.0 was not refused: {other:?}"),
         },
     }
+    // Compared with, -0.0 is 0.0 everywhere (nothing is stored, nothing refused).
+    weft::delete::<Kid>().execute(&db).await?;
+    k.f = 0.0;
+    weft::insert(new_kid(&k)).execute(&db).await?;
+    for found in [
+        weft::select::<Kid>().filter(Kid::f.eq(-0.0)).all(&db).await?,
+        weft::select::<Kid>().filter(Kid::f.is_in([-0.0, 1.0])).all(&db).await?,
+        weft::select::<Kid>().filter(Kid::f.between(-0.0, 0.0)).all(&db).await?,
+    ] {
+        assert_eq!(found.len(), 1);
+    }
     Ok(())
 });
 
