@@ -651,8 +651,9 @@ fn boxed(n: Node) -> Box<Node> {
 /// (SQLite and MySQL refuse to *store* -0.0, whose sign they would lose).
 fn comparand(node: Node) -> Node {
     match node {
-        Node::Bind(Value::F64(f)) if f == 0.0 => Node::Bind(Value::F64(0.0)),
-        Node::Bind(Value::F32(f)) if f == 0.0 => Node::Bind(Value::F32(0.0)),
+        // A float pattern matches by `==`: both zeros.
+        Node::Bind(Value::F64(0.0)) => Node::Bind(Value::F64(0.0)),
+        Node::Bind(Value::F32(0.0)) => Node::Bind(Value::F32(0.0)),
         other => other,
     }
 }
