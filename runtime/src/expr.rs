@@ -649,13 +649,13 @@ fn boxed(n: Node) -> Box<Node> {
 
 /// A value compared with, not stored: -0.0 compares equal to 0.0 in SQL, so it is sent as 0.0
 /// (SQLite and MySQL refuse to *store* -0.0, whose sign they would lose).
-fn comparand(node: Node) -> Node {
-    match node {
-        // A float pattern matches by `==`: both zeros.
-        Node::Bind(Value::F64(0.0)) => Node::Bind(Value::F64(0.0)),
-        Node::Bind(Value::F32(0.0)) => Node::Bind(Value::F32(0.0)),
-        other => other,
+fn comparand(mut node: Node) -> Node {
+    match &mut node {
+        Node::Bind(Value::F64(f)) if f.to_bits() == (-0.0f64).to_bits() => *f = 0.0,
+        Node::Bind(Value::F32(f)) if f.to_bits() == (-0.0f32).to_bits() => *f = 0.0,
+        _ => {}
     }
+    node
 }
 
 /// The operators shared by columns and expressions.
