@@ -420,3 +420,44 @@ async fn sqlite_memory_timed_out_statement_does_not_block_the_next() -> weft::Re
     }
     Ok(())
 }
+
+/// SQLite-only (file databases): a pooled statement whose future is dropped keeps running on
+/// sqlx's worker; its connection is closed rather than handed out again, so the next
+/// statement gets another one instead of waiting behind it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_file_timed_out_statement_does_not_block_the_next() -> weft::Result<()> {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let path = std::env::temp_dir().join(format!("weft_cancel_{}_{nanos}.db", std::process::id()));
+    let db = weft::Db::connect(&format!("sqlite://{}?mode=rwc", path.display())).await?;
+    db.create_tables::<User>().await?;
+    weft::insert(new_user("after", None, 1))
+        .execute(&db)
+        .await?;
+    // Long but bounded (it keeps running after the timeout, and must not spin for ever).
+    const SLOW: &str = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c \
+                        WHERE x < 5000000) SELECT count(*) FROM c";
+    let started = std::time::Instant::now();
+    db.execute_sql(SLOW, vec![]).await?;
+    let slow = started.elapsed();
+    for _ in 0..2 {
+        let timed_out =
+            tokio::time::timeout(Duration::from_millis(50), db.execute_sql(SLOW, vec![])).await;
+        assert!(
+            timed_out.is_err(),
+            "the slow statement finished: {timed_out:?}"
+        );
+        let started = std::time::Instant::now();
+        assert_eq!(names(&db).await?, ["after"]);
+        // Not behind the cancelled statement, which runs on for most of `slow`.
+        assert!(
+            started.elapsed() < slow / 2,
+            "{:?} waited, the statement takes {slow:?}",
+            started.elapsed()
+        );
+    }
+    let _ = std::fs::remove_file(&path);
+    Ok(())
+}

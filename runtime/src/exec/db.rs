@@ -299,7 +299,10 @@ impl Db {
             #[cfg(feature = "sqlite")]
             Pool::Sqlite(p) => {
                 self.check_only_connection("BEGIN")?;
-                TxConn::Sqlite(TxHandle::begin(p, false).await.map_err(begin_err)?)
+                // On a file database, a connection whose statement was cancelled is closed
+                // (the statement runs on to its end on sqlx's worker; the pool opens another).
+                let close = matches!(self.inner.sqlite, SqlitePoolKind::File);
+                TxConn::Sqlite(TxHandle::begin(p, close).await.map_err(begin_err)?)
             }
             #[cfg(feature = "postgres")]
             Pool::Postgres(p) => {
