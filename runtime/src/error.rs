@@ -146,6 +146,24 @@ pub enum Error {
         /// The statement that was not run.
         sql: String,
     },
+    /// The statement has more bind parameters than the backend takes in one statement
+    /// (SQLite: 32,766). weft binds a long `IN` list as one parameter, except where that would
+    /// not carry the values exactly (floats on SQLite). Nothing was sent.
+    #[error(
+        "the statement has {count} bind parameters, more than {backend} takes in one statement ({limit}): {hint}\n  in: {sql}"
+    )]
+    TooManyBinds {
+        /// The backend.
+        backend: Backend,
+        /// The most it binds in one statement.
+        limit: usize,
+        /// How many the statement has.
+        count: usize,
+        /// What to do instead.
+        hint: &'static str,
+        /// The statement that was not run.
+        sql: String,
+    },
     /// Beginning, committing or rolling back a transaction failed.
     #[error("transaction {action} failed: {source}")]
     Transaction {
@@ -167,6 +185,7 @@ impl Error {
             | Error::Limit { sql, .. }
             | Error::Busy { sql }
             | Error::TooDeep { sql, .. }
+            | Error::TooManyBinds { sql, .. }
             | Error::NotFound { sql } => Some(sql),
             Error::TransactionAborted { sql, .. } => sql.as_deref(),
             _ => None,

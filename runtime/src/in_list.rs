@@ -11,15 +11,18 @@
 //!   the column type `T` (blobs and uuids as hex, `UNHEX`); `NOT IN` as a `CASE` over
 //!   `EXISTS (SELECT 1 FROM (…) AS "v2" WHERE "v2"."v" = x)` (see `Renderer::mysql_in`). The
 //!   derived table is materialized once, with an index: without it MariaDB 10.x reads the JSON
-//!   again for each row of an UPDATE or DELETE.
+//!   again for each row of an UPDATE or DELETE. Text is compared under `x`'s own collation, as
+//!   bound values are, by `CASE WHEN COLLATION(x) IN (<binary NO PAD>) THEN <bytes> ELSE
+//!   <coercible text> END` (see `Renderer::mysql_text_in`).
 //!
 //! Each form is SQL's own `IN` / `NOT IN` over the same values, NULLs included: `IN` is true
 //! where some value is equal, NULL where none is but some comparison is NULL (a NULL value, or
 //! a NULL `x`), false otherwise; `NOT IN` is its negation. The JSON forms hold only values that
 //! read back as exactly the value a bind would send: SQLite parses some JSON numbers one ulp off,
-//! so floats, and the dates and timestamps sqlx binds as text in its own format, stay bound one
-//! by one there, as does any value outside what the JSON form carries exactly (a date past year
-//! 9999 on MySQL, a value a bind would refuse). Such values are matched by an ordinary `IN (?, …)`
+//! so floats stay bound one by one there (past its 32,766 binds the statement is refused with
+//! `Error::TooManyBinds` before it is sent), as does any value outside what the JSON form carries
+//! exactly (a date past year 9999 on MySQL, a value a bind would refuse). SQLite dates and
+//! timestamps go in as the text sqlx binds for them. Such values are matched by an ordinary `IN (?, …)`
 //! beside the JSON one — `(x IN (json…) OR x IN (?, …))`, `(x NOT IN (json…) AND x NOT IN (?, …))`
 //! — which is the same condition, since `IN` over a union is the `OR` of `IN` over its parts in
 //! SQL's three-valued logic.
@@ -35,12 +38,6 @@ use crate::value::{SqlType, Value};
 /// ones as one bind. MariaDB itself turns `IN` lists of 1,000 values or more into a table
 /// (`in_predicate_conversion_threshold`); PostgreSQL plans `IN (…)` as `= ANY(array)` anyway.
 pub(crate) const INLINE_MAX: usize = 1000;
-
-/// The collation `schema/ddl.rs` creates MariaDB tables with (MySQL 8 proper would want
-/// `utf8mb4_0900_bin`; dialects are not told apart here yet). A long text list on a column of
-/// another binary collation is refused by the server ("Illegal mix of collations"); on a
-/// column of a `_ci` collation (a table weft did not create) it compares case-sensitively.
-const MYSQL_TEXT_COLLATION: &str = "utf8mb4_nopad_bin";
 
 impl Renderer {
     /// Renders `expr [NOT] IN (list)` with one bind for the values, when `list` is a long list
@@ -156,45 +153,102 @@ impl Renderer {
     /// `IN` is `expr IN (SELECT … FROM <the values, materialized>)`, which MariaDB runs as a
     /// semi-join (or, in an UPDATE or DELETE, as a lookup into the materialized values).
     /// `NOT IN` is spelt out, since MariaDB 10.x runs `NOT IN (subquery)` in an UPDATE or
-    /// DELETE as a scan of the values per row: with `E` = `EXISTS (SELECT 1 FROM <the values>
-    /// WHERE v = expr)`, a lookup, it is `CASE WHEN expr IS NULL THEN NULL ELSE NOT E END`, or
-    /// `CASE WHEN E THEN FALSE END` (NULL otherwise) when a value is NULL: SQL's own `NOT IN`.
+    /// DELETE as a scan of the values per row (see [`Renderer::mysql_exists`]). Text goes
+    /// through [`Renderer::mysql_text_in`].
     fn mysql_in(&mut self, expr: &Node, negated: bool, list: JsonList) {
-        match (negated, list.has_null) {
-            (false, _) => {
-                self.node(expr);
-                self.push(" IN (SELECT ");
-                let (inner, outer) = (self.fresh_alias("v"), self.fresh_alias("v"));
-                self.ident(&outer);
-                self.push(".");
-                self.ident("v");
-                self.push(" FROM ");
-                self.mysql_derived(list, &inner, &outer);
-                self.push(")");
-            }
-            (true, has_null) => {
-                if has_null {
-                    self.push("CASE WHEN EXISTS (SELECT 1 FROM ");
-                } else {
-                    self.push("CASE WHEN ");
-                    self.node(expr);
-                    self.push(" IS NULL THEN NULL ELSE NOT EXISTS (SELECT 1 FROM ");
-                }
-                let (inner, outer) = (self.fresh_alias("v"), self.fresh_alias("v"));
-                self.mysql_derived(list, &inner, &outer);
-                self.push(" WHERE ");
-                self.ident(&outer);
-                self.push(".");
-                self.ident("v");
-                self.push(" = ");
-                self.node(expr);
-                self.push(if has_null {
-                    ") THEN FALSE END"
-                } else {
-                    ") END"
-                });
-            }
+        if list.form == JsonForm::Text {
+            return self.mysql_text_in(expr, negated, list);
         }
+        if negated {
+            let has_null = list.has_null;
+            let derived = |r: &mut Renderer, inner: &str, outer: &str| {
+                r.mysql_derived(list, Derived::Typed, inner, outer);
+            };
+            return self.mysql_exists(&|r| r.node(expr), true, has_null, derived);
+        }
+        self.node(expr);
+        self.push(" IN (SELECT ");
+        let (inner, outer) = (self.fresh_alias("v"), self.fresh_alias("v"));
+        self.ident(&outer);
+        self.push(".");
+        self.ident("v");
+        self.push(" FROM ");
+        self.mysql_derived(list, Derived::Typed, &inner, &outer);
+        self.push(")");
+    }
+
+    /// `expr [NOT] IN` a list of text values, on MySQL: compared under `expr`'s own collation,
+    /// as bound values are (a bind is COERCIBLE, a column IMPLICIT, so the column's collation
+    /// wins), whatever that collation is.
+    ///
+    /// An indexed lookup into the materialized values needs them stored under the collation of
+    /// the comparison, which is not known here. So the statement asks the server: where `expr`
+    /// has a binary NO PAD collation (weft's own tables: `utf8mb4_nopad_bin` on MariaDB,
+    /// `utf8mb4_0900_bin` on MySQL 8), equality is equality of the UTF-8 bytes, and the values
+    /// are looked up as `VARBINARY` by `CONVERT(expr USING binary)`; under any other collation
+    /// they are `JSON_UNQUOTE(JSON_QUOTE(v))`, a COERCIBLE `utf8mb4_bin` string, which
+    /// compares under `expr`'s collation (a lookup where that is `utf8mb4_bin`, otherwise each
+    /// row is compared with each value). Both forms are spelt out as `EXISTS` inside one
+    /// `CASE WHEN COLLATION(expr) IN (…)`, so the JSON is bound twice; only one is read.
+    fn mysql_text_in(&mut self, expr: &Node, negated: bool, list: JsonList) {
+        let has_null = list.has_null;
+        let bytes = JsonList {
+            json: list.json.clone(),
+            ..list
+        };
+        self.push("CASE WHEN COLLATION(");
+        self.node(expr);
+        self.push(") IN ('utf8mb4_nopad_bin', 'utf8mb4_0900_bin') THEN ");
+        let binary = |r: &mut Renderer| {
+            r.push("CONVERT(");
+            r.node(expr);
+            r.push(" USING binary)");
+        };
+        self.mysql_exists(&binary, negated, has_null, |r, inner, outer| {
+            r.mysql_derived(bytes, Derived::Bytes, inner, outer);
+        });
+        self.push(" ELSE ");
+        self.mysql_exists(&|r| r.node(expr), negated, has_null, |r, inner, outer| {
+            r.mysql_derived(list, Derived::Coercible, inner, outer);
+        });
+        self.push(" END");
+    }
+
+    /// SQL's `operand [NOT] IN <values>` as lookups: with `E` = `EXISTS (SELECT 1 FROM
+    /// <values> WHERE v = operand)`, `IN` is `CASE WHEN operand IS NULL THEN NULL ELSE E END`,
+    /// or `CASE WHEN E THEN TRUE END` (NULL otherwise) when a value is NULL; `NOT IN` is the
+    /// same with `NOT E` and `FALSE`.
+    fn mysql_exists(
+        &mut self,
+        operand: &dyn Fn(&mut Renderer),
+        negated: bool,
+        has_null: bool,
+        derived: impl FnOnce(&mut Renderer, &str, &str),
+    ) {
+        self.push("CASE WHEN ");
+        if !has_null {
+            operand(self);
+            self.push(if negated {
+                " IS NULL THEN NULL ELSE NOT EXISTS (SELECT 1 FROM "
+            } else {
+                " IS NULL THEN NULL ELSE EXISTS (SELECT 1 FROM "
+            });
+        } else {
+            self.push("EXISTS (SELECT 1 FROM ");
+        }
+        let (inner, outer) = (self.fresh_alias("v"), self.fresh_alias("v"));
+        derived(self, &inner, &outer);
+        self.push(" WHERE ");
+        self.ident(&outer);
+        self.push(".");
+        self.ident("v");
+        self.push(" = ");
+        operand(self);
+        self.push(match (has_null, negated) {
+            (false, _) => ") END",
+            (true, false) => ") THEN TRUE END",
+            (true, true) => ") THEN FALSE END",
+        });
     }
 
     /// `(SELECT DISTINCT … AS "v" FROM JSON_TABLE(?, …) AS "inner") AS "outer"`.
@@ -202,20 +256,23 @@ impl Renderer {
     /// The derived table is materialized (DISTINCT keeps MariaDB from merging it into the outer
     /// query), once per statement, with an index on `v`; each value is read as the column type
     /// of its form, text and hex as a `VARCHAR` as wide as the longest value (a `LONGTEXT`
-    /// cannot be indexed).
-    fn mysql_derived(&mut self, list: JsonList, inner: &str, outer: &str) {
+    /// cannot be indexed). `Derived::Coercible` text is materialized by a `LIMIT` instead: a
+    /// DISTINCT under its PAD SPACE collation would merge `'a'` and `'a '`.
+    fn mysql_derived(&mut self, list: JsonList, how: Derived, inner: &str, outer: &str) {
         let hex = list.form == JsonForm::Hex;
-        self.push(if hex {
-            "(SELECT DISTINCT UNHEX("
-        } else {
-            "(SELECT DISTINCT "
+        self.push(match how {
+            _ if hex => "(SELECT DISTINCT UNHEX(",
+            Derived::Coercible => "(SELECT JSON_UNQUOTE(JSON_QUOTE(",
+            Derived::Typed | Derived::Bytes => "(SELECT DISTINCT ",
         });
         self.ident(inner);
         self.push(".");
         self.ident("v");
-        if hex {
-            self.push(")");
-        }
+        self.push(match how {
+            _ if hex => ")",
+            Derived::Coercible => "))",
+            Derived::Typed | Derived::Bytes => "",
+        });
         self.push(" AS ");
         self.ident("v");
         self.push(" FROM JSON_TABLE(");
@@ -223,12 +280,34 @@ impl Renderer {
         self.push(", '$[*]' COLUMNS (");
         self.ident("v");
         self.push(" ");
-        list.form.push_mysql_type(&mut self.text, list.widest);
+        match how {
+            Derived::Typed => list.form.push_mysql_type(&mut self.text, list.widest),
+            // At most 4 bytes per character.
+            Derived::Bytes if list.widest * 4 <= 65_532 => {
+                let _ = write!(self.text, "VARBINARY({})", (list.widest * 4).max(1));
+            }
+            Derived::Bytes => self.push("LONGBLOB"),
+            Derived::Coercible => list.form.push_mysql_type(&mut self.text, list.widest),
+        }
         self.push(" PATH '$')) AS ");
         self.ident(inner);
+        if how == Derived::Coercible {
+            self.push(" LIMIT 18446744073709551615");
+        }
         self.push(") AS ");
         self.ident(outer);
     }
+}
+
+/// How `Renderer::mysql_derived` reads the values.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Derived {
+    /// As the column type of their form.
+    Typed,
+    /// Text as its UTF-8 bytes (`VARBINARY`).
+    Bytes,
+    /// Text as a COERCIBLE string, so that it compares under the other operand's collation.
+    Coercible,
 }
 
 /// The values of a long list that go into one JSON bind.
@@ -249,7 +328,8 @@ enum JsonForm {
     Integer,
     /// JSON numbers, shortest round-trip form (MySQL only).
     Float,
-    /// JSON strings holding the text a bind sends.
+    /// JSON strings holding the text a bind sends (on SQLite also dates and timestamps, as the
+    /// text sqlx binds for them).
     Text,
     /// JSON strings of lowercase hex digits, decoded by `unhex`.
     Hex,
@@ -279,6 +359,8 @@ impl JsonForm {
             T::Real | T::Double if mysql => JsonForm::Float,
             T::Date if mysql => JsonForm::Date,
             T::Timestamp | T::LocalTimestamp if mysql => JsonForm::DateTime,
+            // SQLite binds dates and timestamps as sqlx's text: the JSON holds that text.
+            T::Date | T::Timestamp | T::LocalTimestamp => JsonForm::Text,
             _ => return None,
         })
     }
@@ -302,13 +384,6 @@ impl JsonForm {
             let _ = write!(out, "LONGTEXT CHARACTER SET {charset}");
         } else {
             let _ = write!(out, "VARCHAR({}) CHARACTER SET {charset}", widest.max(1));
-        }
-        if self == JsonForm::Text {
-            // The collation of weft's text columns (see `schema/ddl.rs`), so that the values
-            // compare as bound values do and the index on them serves the comparison (under
-            // another collation MariaDB compares each row with each value).
-            out.push_str(" COLLATE ");
-            out.push_str(MYSQL_TEXT_COLLATION);
         }
     }
 
@@ -352,6 +427,21 @@ impl JsonForm {
             (JsonForm::Hex, Value::Uuid(u)) => {
                 width = 32;
                 push_hex(out, u.as_bytes());
+            }
+            // The text sqlx-sqlite binds for each (its `Encode` impls), so that `json_each`
+            // yields what the column holds.
+            #[cfg(feature = "chrono")]
+            (JsonForm::Text, Value::Date(d)) => {
+                push_json_string(out, &d.format("%F").to_string());
+            }
+            #[cfg(feature = "chrono")]
+            (JsonForm::Text, Value::LocalTimestamp(t)) => {
+                push_json_string(out, &t.format("%F %T%.f").to_string());
+            }
+            #[cfg(feature = "chrono")]
+            (JsonForm::Text, Value::Timestamp(t)) => {
+                let text = t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false);
+                push_json_string(out, &text);
             }
             #[cfg(feature = "chrono")]
             (JsonForm::Date, Value::Date(d)) if year_fits(chrono::Datelike::year(d)) => {

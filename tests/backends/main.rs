@@ -6,6 +6,7 @@ mod crud;
 mod errors;
 mod exact;
 mod execution;
+mod in_list_limits;
 mod joins;
 mod limits;
 mod mariadb_exact;

@@ -118,6 +118,19 @@ fn scalar(bind: BindRef<'_>) -> Result<&Value, BoxDynError> {
 
 #[cfg(feature = "sqlite")]
 pub(super) fn sqlite(sql: &Stmt<'_>) -> Result<sqlx::sqlite::SqliteArguments> {
+    let limit = Backend::Sqlite.max_bind_params();
+    if sql.binds.len() > limit {
+        return Err(Error::TooManyBinds {
+            backend: Backend::Sqlite,
+            limit,
+            count: sql.binds.len(),
+            hint: "an IN list of more than 1,000 floats is bound one parameter per value on \
+                   SQLite (its JSON and text parsers do not read every double exactly); \
+                   split the list over several queries, or put the values in a table and \
+                   join or filter on it",
+            sql: sql.text.clone().into_owned(),
+        });
+    }
     encode_all(
         sql,
         Default::default(),

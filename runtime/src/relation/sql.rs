@@ -393,6 +393,14 @@ pub(crate) fn batched_statement(backend: Backend, plan: &PlanRef<'_>, parents: &
         if !fitted {
             fitted = true;
             let own = sql.binds.len().saturating_sub((end - start) * width);
+            if own + width > max {
+                // No room for even one parent: one statement, which is refused before it is
+                // sent (`Error::TooManyBinds`), rather than one per parent.
+                if end - start < parents.len() {
+                    return vec![batched_one(backend, plan, parents, &types, array)];
+                }
+                return vec![sql];
+            }
             per_statement = (max.saturating_sub(own) / width).max(1);
             if sql.binds.len() > max && end - start > per_statement {
                 continue;
