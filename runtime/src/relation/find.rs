@@ -220,8 +220,12 @@ impl<L: Loader, E: RootExtras> FindMany<L, E> {
     /// (`SET STATEMENT … FOR SELECT …`) and also selects the session's JSON limits, last, so
     /// that a result the server cut is refused ([`Error::Limit`]) rather than returned.
     pub fn to_sql(&self, backend: Backend) -> Sql {
+        self.single_sql(backend, &self.plans())
+    }
+
+    /// [`to_sql`](Self::to_sql) for plans already built.
+    fn single_sql(&self, backend: Backend, plans: &[PlanRef<'_>]) -> Sql {
         let table = L::Table::META;
-        let plans = self.plans();
         let mut r = Renderer::new(backend);
         r.reserve(table.name);
         let limited_json = backend == Backend::MySql && !plans.is_empty();
@@ -239,10 +243,10 @@ impl<L: Loader, E: RootExtras> FindMany<L, E> {
             match backend {
                 // json → text for the driver; MariaDB's JSON is text already.
                 Backend::Postgres => {
-                    r.json_relation(&plan, table.name);
+                    r.json_relation(plan, table.name);
                     r.push("::text");
                 }
-                _ => r.json_relation(&plan, table.name),
+                _ => r.json_relation(plan, table.name),
             }
         }
         if limited_json {
@@ -293,50 +297,41 @@ impl<L: Loader, E: RootExtras> FindMany<L, E> {
         let strategy = self
             .strategy
             .unwrap_or_else(|| target.db().default_strategy());
-        match strategy {
-            // SQLite prints floats into JSON with up to an ulp of error: load them batched.
-            Strategy::SingleStatement
-                if backend == Backend::Sqlite && self.plans().iter().any(PlanRef::reads_floats) =>
-            {
-                self.all_batched(target).await
-            }
-            Strategy::SingleStatement
-                if target.db().is_mysql_proper() && self.loader.count() > 0 =>
-            {
-                Err(Error::Unsupported {
-                    what: "loading relations in one statement",
-                    backend,
-                    hint: "MySQL's JSON_ARRAYAGG takes no ORDER BY or LIMIT: use `.strategy(Strategy::Batched)` (the default there)",
-                })
-            }
-            Strategy::SingleStatement => {
-                let sql = self.to_sql(backend);
-                let loader = &self.loader;
-                let extras = &self.extras;
-                // MariaDB only: whether a relation's JSON was cut (see `JsonCut`).
-                let plans = match backend {
-                    Backend::MySql => self.plans(),
-                    _ => Vec::new(),
-                };
-                let cut = (!plans.is_empty()).then(|| JsonCut {
-                    first: self.root_width(),
-                    plans: &plans,
-                });
-                target
-                    .fetch(&sql, |row, text| {
-                        if let Some(cut) = &cut {
-                            cut.check(row, text)?;
-                        }
-                        let mut reader = RowReader::new(row, text);
-                        let base = loader.decode_base(&mut reader)?;
-                        let extra = extras.decode(&mut reader)?;
-                        let out = attach_relations(loader, base, &mut reader, text)?;
-                        Ok(E::combine(out, extra))
-                    })
-                    .await
-            }
-            Strategy::Batched => self.all_batched(target).await,
+        if strategy == Strategy::Batched {
+            return self.all_batched(target).await;
         }
+        let plans = self.plans();
+        // SQLite prints floats into JSON with up to an ulp of error: load them batched.
+        if backend == Backend::Sqlite && plans.iter().any(PlanRef::reads_floats) {
+            return self.all_batched(target).await;
+        }
+        if target.db().is_mysql_proper() && !plans.is_empty() {
+            return Err(Error::Unsupported {
+                what: "loading relations in one statement",
+                backend,
+                hint: "MySQL's JSON_ARRAYAGG takes no ORDER BY or LIMIT: use `.strategy(Strategy::Batched)` (the default there)",
+            });
+        }
+        let sql = self.single_sql(backend, &plans);
+        let loader = &self.loader;
+        let extras = &self.extras;
+        // MariaDB only: whether a relation's JSON was cut (see `JsonCut`).
+        let cut = (backend == Backend::MySql && !plans.is_empty()).then(|| JsonCut {
+            first: self.root_width(),
+            plans: &plans,
+        });
+        target
+            .fetch(&sql, |row, text| {
+                if let Some(cut) = &cut {
+                    cut.check(row, text)?;
+                }
+                let mut reader = RowReader::new(row, text);
+                let base = loader.decode_base(&mut reader)?;
+                let extra = extras.decode(&mut reader)?;
+                let out = attach_relations(loader, base, &mut reader, text)?;
+                Ok(E::combine(out, extra))
+            })
+            .await
     }
 
     /// [`all`](Self::all), one statement per relation level.

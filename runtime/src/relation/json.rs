@@ -270,14 +270,7 @@ impl FromJson for f32 {
                 .map(f32::from_bits)
                 .map_err(|_| unexpected("an f32", value));
         }
-        let wide = parse_float(value)?;
-        let narrow = wide as f32;
-        // Every backend sends the f32 widened to f64: exact when it narrows back.
-        if f64::from(narrow) == wide || wide.is_nan() {
-            Ok(narrow)
-        } else {
-            Err(format!("{wide} does not fit in an f32 without rounding"))
-        }
+        crate::value::narrow_f32(parse_float(value)?)
     }
 }
 

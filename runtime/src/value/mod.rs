@@ -411,18 +411,21 @@ impl SqlValue for f32 {
             // SQLite has one REAL type (8 bytes); an f32 widened to f64 narrows back exactly,
             // and a value that does not fit is an error, not a rounding.
             #[cfg(feature = "sqlite")]
-            RowRef::Sqlite(_) => {
-                let wide: f64 = decode_native!(row, idx, f64)?;
-                let narrow = wide as f32;
-                if f64::from(narrow) == wide || wide.is_nan() {
-                    Ok(narrow)
-                } else {
-                    Err(format!("{wide} does not fit in an f32 without rounding"))
-                }
-            }
+            RowRef::Sqlite(_) => narrow_f32(decode_native!(row, idx, f64)?),
             #[allow(unreachable_patterns)]
             _ => decode_native!(row, idx, f32),
         }
+    }
+}
+
+/// An f32 sent widened to f64 (SQLite's one REAL type, every backend's nested JSON): exact
+/// when it narrows back; a double that is not an f32 is an error, not a rounding.
+pub(crate) fn narrow_f32(wide: f64) -> Result<f32, String> {
+    let narrow = wide as f32;
+    if f64::from(narrow) == wide || wide.is_nan() {
+        Ok(narrow)
+    } else {
+        Err(format!("{wide} does not fit in an f32 without rounding"))
     }
 }
 
