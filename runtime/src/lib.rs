@@ -127,6 +127,7 @@
 #![warn(missing_docs)]
 
 mod backend;
+mod corpus;
 #[cfg(feature = "rust_decimal")]
 mod decimal;
 mod error;

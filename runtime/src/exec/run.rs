@@ -453,6 +453,7 @@ async fn instrumented<T>(
     work: impl Future<Output = Result<T>>,
     rows: impl Fn(&T) -> u64,
 ) -> Result<T> {
+    crate::corpus::record(sql);
     let span = statement_span(sql);
     let started = Instant::now();
     db.inner.statements.fetch_add(1, Ordering::Relaxed);
