@@ -29,7 +29,7 @@ fn sink() -> Option<&'static Mutex<std::fs::File>> {
 /// Appends `sql` to the corpus, if one is being recorded.
 pub(crate) fn record(sql: &Stmt<'_>) {
     let Some(sink) = sink() else { return };
-    let mut line = format!("{}\t{}\t", sql.backend, escape(&sql.text));
+    let mut line = format!("{}\t{}\t", sql.dialect.backend(), escape(&sql.text));
     for i in 0..sql.binds.len() {
         if i > 0 {
             line.push_str(", ");

@@ -1,5 +1,5 @@
 //! Long `IN` lists: one bind for the whole list instead of one per value, so a list of any
-//! length fits under the backend's bind-parameter limit.
+//! length fits under the dialect's bind-parameter limit.
 //!
 //! A list of more than [`INLINE_MAX`] values, all bound values of one type, is rendered as
 //!
@@ -30,6 +30,7 @@
 use std::fmt::Write as _;
 
 use crate::backend::Backend;
+use crate::dialect::Dialect;
 use crate::expr::Node;
 use crate::render::Renderer;
 use crate::value::{SqlType, Value};
@@ -60,7 +61,7 @@ impl Renderer {
             Node::Bind(v) => Some(v),
             _ => None,
         });
-        match self.backend {
+        match self.dialect.backend() {
             Backend::Postgres => {
                 // An array bind checks each value as a bind of its own would (`check_elements`).
                 self.node(expr);
@@ -70,7 +71,7 @@ impl Renderer {
                 true
             }
             Backend::Sqlite | Backend::MySql => {
-                let Some(form) = JsonForm::of(ty, self.backend) else {
+                let Some(form) = JsonForm::of(ty, self.dialect) else {
                     return false;
                 };
                 let mut json = String::with_capacity(list.len() * 8);
@@ -83,7 +84,7 @@ impl Renderer {
                     if start > 1 {
                         json.push(',');
                     }
-                    match form.push(&mut json, v, self.backend) {
+                    match form.push(&mut json, v, self.dialect) {
                         Some(width) => {
                             widest = widest.max(width);
                             has_null |= matches!(v, Value::Null(_));
@@ -107,7 +108,7 @@ impl Renderer {
                     has_null,
                     json: Value::Text(json),
                 };
-                match self.backend {
+                match self.dialect.backend() {
                     Backend::MySql => self.mysql_in(expr, negated, list),
                     _ => {
                         self.node(expr);
@@ -343,10 +344,10 @@ enum JsonForm {
 }
 
 impl JsonForm {
-    /// The form for values of `ty` on `backend` (SQLite or MySQL), if there is an exact one.
-    fn of(ty: SqlType, backend: Backend) -> Option<JsonForm> {
+    /// The form for values of `ty` on `dialect` (SQLite or MySQL), if there is an exact one.
+    fn of(ty: SqlType, dialect: &'static dyn Dialect) -> Option<JsonForm> {
         use SqlType as T;
-        let mysql = backend == Backend::MySql;
+        let mysql = dialect.backend() == Backend::MySql;
         Some(match ty {
             T::Bool | T::SmallInt | T::Int | T::BigInt => JsonForm::Integer,
             T::Text => JsonForm::Text,
@@ -390,8 +391,8 @@ impl JsonForm {
     /// Appends `v` to the JSON array and returns its width in characters (for text and hex),
     /// or returns `None` when this form does not carry it exactly (or a bind would refuse it):
     /// it is then bound on its own.
-    fn push(self, out: &mut String, v: &Value, backend: Backend) -> Option<usize> {
-        if v.check_storable(backend).is_err() {
+    fn push(self, out: &mut String, v: &Value, dialect: &'static dyn Dialect) -> Option<usize> {
+        if v.check_storable(dialect.capabilities()).is_err() {
             return None;
         }
         let mut width = 0;

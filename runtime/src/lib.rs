@@ -126,6 +126,7 @@
 
 #![warn(missing_docs)]
 
+pub mod ast;
 mod backend;
 mod corpus;
 #[cfg(feature = "rust_decimal")]

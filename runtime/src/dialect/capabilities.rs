@@ -92,6 +92,9 @@ pub struct Capabilities {
     /// Relations can be loaded in one statement: the JSON aggregate keeps the order it is
     /// given (MySQL proper's `JSON_ARRAYAGG` takes no `ORDER BY` and keeps none).
     pub json_agg_ordered: bool,
+    /// Floats printed into JSON read back exactly (SQLite's JSON functions print REAL with up
+    /// to an ulp of error, so relations reading floats load batched there).
+    pub exact_json_floats: bool,
     /// `LATERAL` joins.
     pub lateral: bool,
     /// How "insert or update" is spelled.
@@ -113,9 +116,14 @@ pub struct Capabilities {
     /// A decimal column keeps the scale it was given: `1.50` reads back as `1.50` (MySQL's
     /// fixed-scale `DECIMAL(65,28)` gives back `1.5`).
     pub decimal_keeps_scale: bool,
-    /// Years a date column holds, as (first, last) in the proleptic Gregorian calendar with
-    /// year 0 = 1 BC: MySQL's are 1 to 9999; PostgreSQL's start at 4713 BC.
-    pub years: (i32, i32),
+    /// The dates a date or timestamp column holds exactly (`None`: every date chrono has).
+    pub dates: Option<DateRange>,
+    /// Timestamps are kept to the microsecond, with no leap second (SQLite stores text, which
+    /// keeps nanoseconds).
+    pub timestamps_in_micros: bool,
+    /// A JSON column keeps -0.0 inside documents (PostgreSQL's JSONB stores numbers as NUMERIC,
+    /// which has no negative zero).
+    pub json_keeps_negative_zero: bool,
 }
 
 impl Capabilities {
@@ -127,6 +135,18 @@ impl Capabilities {
             StatementKind::Delete => self.returning_on_delete,
         }
     }
+}
+
+/// The first and last day a date column holds, as (year, month, day) in the proleptic
+/// Gregorian calendar with year 0 = 1 BC, and why, for the error that refuses a date outside.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DateRange {
+    /// The first day.
+    pub first: (i32, u32, u32),
+    /// The last day.
+    pub last: (i32, u32, u32),
+    /// Why the range ends there, as the refusal says it.
+    pub why: &'static str,
 }
 
 /// A statement that changes rows.

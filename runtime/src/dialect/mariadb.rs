@@ -1,7 +1,7 @@
 //! MariaDB: the MySQL wire protocol, with `RETURNING` on inserts and deletes, an ordered
 //! and limited `JSON_ARRAYAGG`, and no `LATERAL`.
 
-use super::{Capabilities, Dialect, RowLocks, Strategy, Upsert};
+use super::{Capabilities, DateRange, Dialect, RowLocks, Strategy, Upsert};
 use crate::backend::Backend;
 
 /// MariaDB 10.6 or later.
@@ -16,6 +16,7 @@ const CAPABILITIES: Capabilities = Capabilities {
     array_binds: false,
     json_agg_order_limit: true,
     json_agg_ordered: true,
+    exact_json_floats: true,
     lateral: false,
     upsert: Upsert::OnDuplicateKey,
     savepoints: true,
@@ -31,7 +32,19 @@ const CAPABILITIES: Capabilities = Capabilities {
     stores_infinity: false,
     stores_negative_zero: false,
     decimal_keeps_scale: false,
-    years: (1, 9999),
+    // MariaDB stores years 10000–65535 as zero dates (read back as NULL or an error) and the
+    // driver cannot send other years; years 1–999 round-trip though only 1000–9999 are
+    // documented. Year 0 (1 BC) is left out: MariaDB's calendar has no 0000-02-29.
+    dates: Some(MYSQL_DATES),
+    timestamps_in_micros: true,
+    json_keeps_negative_zero: true,
+};
+
+/// The dates the MySQL family's DATE and DATETIME hold.
+pub(super) const MYSQL_DATES: DateRange = DateRange {
+    first: (1, 1, 1),
+    last: (9999, 12, 31),
+    why: "MySQL and MariaDB DATE/DATETIME hold years 0001 to 9999 (MariaDB would store a later year as a zero date)",
 };
 
 impl Dialect for MariaDb {
@@ -49,5 +62,12 @@ impl Dialect for MariaDb {
     }
     fn backslash_escapes(&self) -> bool {
         true
+    }
+    fn lock_clause(&self, exclusive: bool) -> &'static str {
+        if exclusive {
+            " FOR UPDATE"
+        } else {
+            " LOCK IN SHARE MODE"
+        }
     }
 }

@@ -10,9 +10,10 @@ mod cockroach;
 mod mariadb;
 mod mysql;
 mod postgres;
+mod render;
 mod sqlite;
 
-pub use capabilities::{Capabilities, RowLocks, StatementKind, Strategy, Upsert};
+pub use capabilities::{Capabilities, DateRange, RowLocks, StatementKind, Strategy, Upsert};
 pub use cockroach::Cockroach;
 pub use mariadb::MariaDb;
 pub use mysql::MySql;
@@ -60,6 +61,20 @@ pub trait Dialect: Send + Sync + 'static {
     fn push_placeholder(&self, out: &mut String, n: usize) {
         let _ = n;
         out.push('?');
+    }
+
+    /// The type a `CAST` converts to.
+    fn cast_type(&self, ty: crate::value::SqlType) -> &'static str {
+        crate::schema::type_name(ty, self.backend(), false)
+    }
+
+    /// The row-lock clause of a `SELECT`: exclusive (`FOR UPDATE`) or shared.
+    fn lock_clause(&self, exclusive: bool) -> &'static str {
+        if exclusive {
+            " FOR UPDATE"
+        } else {
+            " FOR SHARE"
+        }
     }
 
     /// Whether a backslash inside a string literal is an escape character (MySQL's, unless

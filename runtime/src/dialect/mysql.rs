@@ -16,6 +16,7 @@ const CAPABILITIES: Capabilities = Capabilities {
     array_binds: false,
     json_agg_order_limit: false,
     json_agg_ordered: false,
+    exact_json_floats: true,
     lateral: true,
     upsert: Upsert::OnDuplicateKey,
     savepoints: true,
@@ -26,7 +27,9 @@ const CAPABILITIES: Capabilities = Capabilities {
     stores_infinity: false,
     stores_negative_zero: false,
     decimal_keeps_scale: false,
-    years: (1, 9999),
+    dates: Some(super::mariadb::MYSQL_DATES),
+    timestamps_in_micros: true,
+    json_keeps_negative_zero: true,
 };
 
 impl Dialect for MySql {

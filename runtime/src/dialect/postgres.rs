@@ -1,6 +1,6 @@
 //! PostgreSQL.
 
-use super::{Capabilities, Dialect, RowLocks, Strategy, Upsert};
+use super::{Capabilities, DateRange, Dialect, RowLocks, Strategy, Upsert};
 use crate::backend::Backend;
 
 /// PostgreSQL 12 or later.
@@ -16,6 +16,7 @@ pub(super) const CAPABILITIES: Capabilities = Capabilities {
     array_binds: true,
     json_agg_order_limit: false,
     json_agg_ordered: true,
+    exact_json_floats: true,
     lateral: true,
     upsert: Upsert::OnConflict,
     savepoints: true,
@@ -26,8 +27,14 @@ pub(super) const CAPABILITIES: Capabilities = Capabilities {
     stores_infinity: true,
     stores_negative_zero: true,
     decimal_keeps_scale: true,
-    // 4713 BC is year -4712 with year 0 = 1 BC; the last year is past chrono's.
-    years: (-4712, i32::MAX),
+    // The server's first day; its last ones lie past chrono's.
+    dates: Some(DateRange {
+        first: (-4713, 11, 24),
+        last: (i32::MAX, 12, 31),
+        why: "PostgreSQL dates and timestamps start at 4714-11-24 BC (-4713-11-24)",
+    }),
+    timestamps_in_micros: true,
+    json_keeps_negative_zero: false,
 };
 
 impl Dialect for Postgres {

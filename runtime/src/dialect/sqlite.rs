@@ -16,6 +16,7 @@ const CAPABILITIES: Capabilities = Capabilities {
     array_binds: false,
     json_agg_order_limit: false,
     json_agg_ordered: true,
+    exact_json_floats: false,
     lateral: false,
     upsert: Upsert::OnConflict,
     savepoints: true,
@@ -26,7 +27,9 @@ const CAPABILITIES: Capabilities = Capabilities {
     stores_infinity: true,
     stores_negative_zero: false,
     decimal_keeps_scale: true,
-    years: (i32::MIN, i32::MAX),
+    dates: None,
+    timestamps_in_micros: false,
+    json_keeps_negative_zero: true,
 };
 
 impl Dialect for Sqlite {

@@ -18,7 +18,7 @@ fn value_err(sql: &Stmt<'_>, index: usize, reason: String) -> Error {
     }
     Error::Value {
         index: index + 1,
-        backend: sql.backend,
+        backend: sql.dialect.backend(),
         reason,
         sql: sql.text.clone().into_owned(),
     }
@@ -95,11 +95,13 @@ fn encode_all<A: sqlx::Arguments>(
         let bind = sql.binds.get(i);
         // Nothing a backend would change is sent: checked before encoding.
         let checked = match bind.array() {
-            Err(v) => v.check_storable(sql.backend),
-            Ok(_) if sql.backend != Backend::Postgres => {
+            Err(v) => v.check_storable(sql.dialect.capabilities()),
+            Ok(_) if !sql.dialect.capabilities().array_binds => {
                 Err("array parameters are PostgreSQL-only".into())
             }
-            Ok((ty, elements)) => crate::value::check_elements(ty, elements, sql.backend),
+            Ok((ty, elements)) => {
+                crate::value::check_elements(ty, elements, sql.dialect.capabilities())
+            }
         };
         checked.map_err(|why| value_err(sql, i, why.into_owned()))?;
         add(&mut args, bind).map_err(|e| value_err(sql, i, e.to_string()))?;

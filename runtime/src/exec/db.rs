@@ -390,7 +390,7 @@ impl Db {
         for table in in_dependency_order(tables) {
             for text in create_table_sql_for(table, backend, mysql_proper) {
                 let sql = Sql {
-                    backend,
+                    dialect: self.dialect(),
                     text,
                     binds: Vec::new(),
                 };
@@ -412,7 +412,7 @@ impl Db {
         order.reverse();
         for table in order {
             let sql = Sql {
-                backend,
+                dialect: self.dialect(),
                 text: drop_table_sql(table, backend),
                 binds: Vec::new(),
             };
@@ -425,7 +425,7 @@ impl Db {
     /// The escape hatch for what the builder does not cover; values still travel as binds.
     pub async fn execute_sql(&self, text: &str, binds: Vec<Value>) -> Result<u64> {
         let sql = Sql {
-            backend: self.backend(),
+            dialect: self.dialect(),
             text: text.to_owned(),
             binds,
         };

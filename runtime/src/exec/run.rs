@@ -498,7 +498,7 @@ fn statement_span(sql: &Stmt<'_>) -> tracing::Span {
     tracing::debug_span!(
         target: "weft::exec",
         "weft.statement",
-        db.system = %sql.backend,
+        db.system = %sql.dialect.backend(),
         db.statement = %sql.text,
         rows = tracing::field::Empty,
         elapsed_us = tracing::field::Empty,

@@ -404,7 +404,7 @@ impl<'a, 's> InTx<'a, 's> {
         Ok(InTx {
             aborted: slot.take(),
             sql: &sql.text,
-            backend: sql.backend,
+            backend: sql.dialect.backend(),
         })
     }
 

@@ -9,9 +9,7 @@ use std::marker::PhantomData;
 
 use crate::value::{Operand, SqlValue, Text, Value};
 
-mod node;
-
-pub use node::{BinOp, Function, MAX_EXPRESSION_DEPTH, Node};
+pub use crate::ast::{BinOp, Function, MAX_EXPRESSION_DEPTH, Node};
 
 /// A column of table `T` holding Rust values of type `V`.
 ///

@@ -5,8 +5,9 @@ use std::marker::PhantomData;
 use super::select::and_filter;
 use super::selection::{All, Selection};
 use super::{Mutation, Returning};
-use crate::backend::Backend;
+use crate::ast;
 use crate::dialect::StatementKind as Kind;
+use crate::dialect::{AsDialect, Dialect};
 use crate::error::Result;
 use crate::exec::Executor;
 use crate::expr::{Condition, Node, Within};
@@ -16,7 +17,11 @@ use crate::schema::Table;
 /// Starts a `DELETE` from `T`. Without a filter it deletes every row.
 pub fn delete<T: Table>() -> Delete<T> {
     Delete {
-        filter: None,
+        stmt: ast::Delete {
+            table: T::META,
+            filter: None,
+            returning: Vec::new(),
+        },
         _table: PhantomData,
     }
 }
@@ -24,7 +29,7 @@ pub fn delete<T: Table>() -> Delete<T> {
 /// A `DELETE` from `T`.
 #[must_use = "a query does nothing until it runs: call `.execute(&db)`"]
 pub struct Delete<T> {
-    filter: Option<Node>,
+    stmt: ast::Delete,
     _table: PhantomData<fn() -> T>,
 }
 
@@ -35,13 +40,14 @@ impl<T: Table> Delete<T> {
         C: Condition,
         C::Tables: Within<(T,), I>,
     {
-        self.filter = and_filter(self.filter.take(), condition.into_node());
+        self.stmt.filter = and_filter(self.stmt.filter.take(), condition.into_node());
         self
     }
 
-    /// The statement this sends to `backend`.
-    pub fn to_sql(&self, backend: Backend) -> Sql {
-        self.render(backend, None).remove(0)
+    /// The statement this sends to `dialect`.
+    pub fn to_sql(&self, dialect: impl AsDialect) -> Sql {
+        let dialect = dialect.as_dialect();
+        self.render(dialect, None).remove(0)
     }
 
     /// Runs the delete, returning the number of rows deleted.
@@ -67,15 +73,9 @@ impl<T: Table> Delete<T> {
 impl<T: Table> Mutation for Delete<T> {
     const KIND: Kind = Kind::Delete;
 
-    fn render(&self, backend: Backend, returning: Option<&[Node]>) -> Vec<Sql> {
-        let mut r = Renderer::new(backend);
-        r.reserve(T::META.name);
-        r.push("DELETE FROM ");
-        r.table(T::META);
-        r.where_clause(self.filter.as_ref());
-        if let Some(columns) = returning {
-            r.returning(columns);
-        }
+    fn render(&self, dialect: &'static dyn Dialect, returning: Option<&[Node]>) -> Vec<Sql> {
+        let mut r = Renderer::new(dialect);
+        r.delete(&self.stmt, returning);
         vec![r.finish()]
     }
 }

@@ -1,4 +1,4 @@
-//! `INSERT`, one row or many, split under each backend's bind-parameter limit.
+//! `INSERT`, one row or many, split under each dialect's bind-parameter limit.
 
 use std::borrow::Cow;
 use std::marker::PhantomData;
@@ -7,6 +7,7 @@ use super::selection::{All, Selection};
 use super::{Mutation, Returning};
 use crate::backend::Backend;
 use crate::dialect::StatementKind as Kind;
+use crate::dialect::{AsDialect, Dialect};
 use crate::error::{Error, Result};
 use crate::exec::Executor;
 use crate::expr::Node;
@@ -20,7 +21,7 @@ pub fn insert<R: Insertable>(row: R) -> Insert<R::Table> {
     insert_many([row])
 }
 
-/// Inserts many rows in multi-row `VALUES` statements, as few as the backend's bind-parameter
+/// Inserts many rows in multi-row `VALUES` statements, as few as the dialect's bind-parameter
 /// limit allows. When more than one statement is needed and no transaction is open, they run
 /// in one, so the insert is all or nothing.
 ///
@@ -50,9 +51,10 @@ pub struct Insert<T> {
 }
 
 impl<T: Table> Insert<T> {
-    /// The statements this sends to `backend` (more than one when split).
-    pub fn to_sql(&self, backend: Backend) -> Vec<Sql> {
-        self.render(backend, None)
+    /// The statements this sends to `dialect` (more than one when split).
+    pub fn to_sql(&self, dialect: impl AsDialect) -> Vec<Sql> {
+        let dialect = dialect.as_dialect();
+        self.render(dialect, None)
     }
 
     /// Runs the insert, returning the number of rows inserted.
@@ -78,18 +80,21 @@ impl<T: Table> Insert<T> {
 impl<T: Table> Mutation for Insert<T> {
     const KIND: Kind = Kind::Insert;
 
-    fn unstorable(&self, backend: Backend) -> Option<(&'static str, &'static str, usize)> {
+    fn unstorable(
+        &self,
+        dialect: &'static dyn Dialect,
+    ) -> Option<(&'static str, &'static str, usize)> {
         let columns = T::META.columns;
         let at = self.values.iter().position(|v| {
             v.as_ref()
-                .is_some_and(|v| v.check_storable(backend).is_err())
+                .is_some_and(|v| v.check_storable(dialect.capabilities()).is_err())
         })?;
         let column = columns.get(at % columns.len().max(1))?;
         Some((T::META.name, column.name, at / columns.len().max(1) + 1))
     }
 
-    fn render(&self, backend: Backend, returning: Option<&[Node]>) -> Vec<Sql> {
-        self.render_with(backend, returning, Owned, MYSQL_STATEMENT_BYTES)
+    fn render(&self, dialect: &'static dyn Dialect, returning: Option<&[Node]>) -> Vec<Sql> {
+        self.render_with(dialect, returning, Owned, MYSQL_STATEMENT_BYTES)
             .into_iter()
             .map(|(r, Owned)| r.finish())
             .collect()
@@ -97,20 +102,20 @@ impl<T: Table> Mutation for Insert<T> {
 
     fn statements(
         &self,
-        backend: Backend,
+        dialect: &'static dyn Dialect,
         returning: Option<&[Node]>,
         max_packet: Option<usize>,
     ) -> Result<Vec<Stmt<'_>>> {
         let mut budget = MYSQL_STATEMENT_BYTES;
-        if let (Backend::MySql, Some(packet)) = (backend, max_packet) {
+        if let (Backend::MySql, Some(packet)) = (dialect.backend(), max_packet) {
             self.check_rows(packet, returning)?;
             budget = budget.min(packet.saturating_sub(text_room(T::META, returning)));
         }
         Ok(self
-            .render_with(backend, returning, Borrowed(Vec::new()), budget)
+            .render_with(dialect, returning, Borrowed(Vec::new()), budget)
             .into_iter()
             .map(|(r, Borrowed(refs))| Stmt {
-                backend,
+                dialect,
                 text: Cow::Owned(r.text),
                 // After the row values, any value bound in RETURNING
                 // (`returning_columns((User::name.eq("x"),))`), which the renderer holds.
@@ -166,7 +171,7 @@ impl<T: Table> Insert<T> {
     /// each statement's values take at most `budget` bytes (or it holds one row).
     fn render_with<'a, S: BindSink<'a> + Clone>(
         &'a self,
-        backend: Backend,
+        dialect: &'static dyn Dialect,
         returning: Option<&[Node]>,
         sink: S,
         budget: usize,
@@ -207,7 +212,7 @@ impl<T: Table> Insert<T> {
         // standard or PostgreSQL's docs (`WITH ORDINALITY … ORDER BY` would guarantee the order
         // of identity values, not of RETURNING); weft promises the same for both paths:
         // returned rows in input order, which the tests check on 10,000 rows.
-        if backend == Backend::Postgres && rows > 1 && uniform {
+        if dialect.backend() == Backend::Postgres && rows > 1 && uniform {
             // One statement per `UNNEST_BYTES` of values or so: PostgreSQL refuses a single
             // value (an array) over 1 GB, and a message's length is a 32-bit number.
             let mut statements = Vec::new();
@@ -234,11 +239,11 @@ impl<T: Table> Insert<T> {
         }
 
         let per_row = present.len();
-        let rows_per_statement = (backend.max_bind_params() / per_row).max(1);
+        let rows_per_statement = (dialect.capabilities().max_bind_params / per_row).max(1);
         // Rows per statement: under the bind-parameter limit, and on MySQL, whose server
         // refuses (by closing the connection) a statement larger than `max_allowed_packet`,
         // under `budget` bytes of values.
-        let chunks: Vec<&[Option<Value>]> = if backend == Backend::MySql {
+        let chunks: Vec<&[Option<Value>]> = if dialect.backend() == Backend::MySql {
             let mut chunks = Vec::new();
             let (mut start, mut bytes) = (0, 0);
             for (i, row) in self.values.chunks_exact(width).enumerate() {
@@ -257,7 +262,7 @@ impl<T: Table> Insert<T> {
         chunks
             .into_iter()
             .map(|chunk| {
-                let mut r = Renderer::new(backend);
+                let mut r = Renderer::new(dialect);
                 let mut sink = sink.clone();
                 r.text.reserve(chunk.len() / width * (per_row * 4 + 4));
                 push_header(&mut r, meta, &present);
@@ -333,7 +338,7 @@ fn mysql_value_size(value: &Value) -> usize {
 /// Room to leave in a MySQL packet for what is not the rows' values: the statement's text up
 /// to `VALUES` and its `RETURNING`, and the packet's own header.
 fn text_room(meta: &'static crate::schema::TableMeta, returning: Option<&[Node]>) -> usize {
-    let mut r = Renderer::new(Backend::MySql);
+    let mut r = Renderer::new(&crate::dialect::MariaDb);
     let all: Vec<usize> = (0..meta.columns.len()).collect();
     push_header(&mut r, meta, &all);
     if let Some(columns) = returning {
@@ -375,7 +380,7 @@ impl<T: Table> Insert<T> {
                 .enumerate()
                 .max_by_key(|&(_, c)| value_size(c))
                 .unwrap_or((0, 0));
-            let mut r = Renderer::new(Backend::MySql);
+            let mut r = Renderer::new(&crate::dialect::MariaDb);
             push_header(&mut r, meta, &given);
             r.push(" VALUES (");
             for i in 0..given.len() {
@@ -413,8 +418,8 @@ impl<T: Table> Insert<T> {
         mut sink: S,
     ) -> (Renderer, S) {
         let meta = T::META;
-        let backend = Backend::Postgres;
-        let mut r = Renderer::new(backend);
+        let dialect: &'static dyn Dialect = &crate::dialect::Postgres;
+        let mut r = Renderer::new(dialect);
         push_header(&mut r, meta, present);
         r.push(" SELECT * FROM UNNEST(");
         for (i, &c) in present.iter().enumerate() {
@@ -434,7 +439,7 @@ impl<T: Table> Insert<T> {
             r.push("::");
             r.push(crate::schema::type_name(
                 column.sql_type,
-                backend,
+                dialect.backend(),
                 column.keyed,
             ));
             r.push("[]");
@@ -449,12 +454,12 @@ impl<T: Table> Insert<T> {
 
 /// Renders the value of a column a row left out.
 fn left_out(r: &mut Renderer, column: &crate::schema::ColumnMeta) {
-    match (r.backend, column.default) {
+    match (r.dialect.backend(), column.default) {
         (Backend::Postgres | Backend::MySql, _) => r.push("DEFAULT"),
         // SQLite has no DEFAULT in VALUES: the rowid alias takes NULL as "generate", and a
         // defaulted column gets its default literal.
         (Backend::Sqlite, Some(default)) => {
-            crate::schema::push_default_literal(&mut r.text, default, r.backend)
+            crate::schema::push_default_literal(&mut r.text, default, r.dialect.backend())
         }
         (Backend::Sqlite, None) => r.push("NULL"),
     }

@@ -13,8 +13,8 @@ pub use select::{Joining, Select, select};
 pub use selection::{AddTable, All, As, FieldOf, JoinSelection, Nullable, Selectable, Selection};
 pub use update::{Update, UpdateSet, update};
 
-use crate::backend::Backend;
 use crate::dialect::StatementKind as Kind;
+use crate::dialect::{AsDialect, Dialect};
 use crate::error::{Error, Result};
 use crate::exec::Executor;
 use crate::exec::Target;
@@ -28,35 +28,42 @@ pub trait Mutation: Send + Sync {
     const KIND: Kind;
     /// The statements to send (several when a large insert is split), each with `RETURNING`
     /// of `returning` when given.
-    fn render(&self, backend: Backend, returning: Option<&[Node]>) -> Vec<Sql>;
+    fn render(&self, dialect: &'static dyn Dialect, returning: Option<&[Node]>) -> Vec<Sql>;
     /// The statements to run: as [`render`](Self::render), but their binds may borrow from
     /// `self` instead of being copied, and on a server whose statements may be at most
     /// `max_packet` bytes (MySQL's `max_allowed_packet`), none larger: a statement that cannot
     /// be made to fit is an error, and nothing is sent.
     fn statements(
         &self,
-        backend: Backend,
+        dialect: &'static dyn Dialect,
         returning: Option<&[Node]>,
         max_packet: Option<usize>,
     ) -> Result<Vec<Stmt<'_>>> {
         let _ = max_packet;
         Ok(self
-            .render(backend, returning)
+            .render(dialect, returning)
             .into_iter()
             .map(Stmt::from)
             .collect())
     }
-    /// The first value `backend` cannot store, as (table, column, row from 1), to name it in
+    /// The first value `dialect` cannot store, as (table, column, row from 1), to name it in
     /// an [`Error::Value`] once a bind was refused (looked for only then).
-    fn unstorable(&self, backend: Backend) -> Option<(&'static str, &'static str, usize)> {
-        let _ = backend;
+    fn unstorable(
+        &self,
+        dialect: &'static dyn Dialect,
+    ) -> Option<(&'static str, &'static str, usize)> {
+        let _ = dialect;
         None
     }
 }
 
 /// An [`Error::Value`] from running `statement`, with the table, column and row of the value
 /// it refused added to its reason where the statement knows them.
-fn name_the_column<Q: Mutation>(statement: &Q, backend: Backend, error: Error) -> Error {
+fn name_the_column<Q: Mutation>(
+    statement: &Q,
+    dialect: &'static dyn Dialect,
+    error: Error,
+) -> Error {
     match error {
         Error::Value {
             index,
@@ -64,7 +71,7 @@ fn name_the_column<Q: Mutation>(statement: &Q, backend: Backend, error: Error) -
             reason,
             sql,
         } => {
-            let reason = match statement.unstorable(backend) {
+            let reason = match statement.unstorable(dialect) {
                 Some((table, column, row)) => {
                     format!("column `{table}.{column}` (row {row}): {reason}")
                 }
@@ -96,9 +103,10 @@ impl<Q: Mutation, Sel: Selection> Returning<Q, Sel> {
         }
     }
 
-    /// The statements this sends to `backend`.
-    pub fn to_sql(&self, backend: Backend) -> Vec<Sql> {
-        self.statement.render(backend, Some(&self.columns()))
+    /// The statements this sends to `dialect`.
+    pub fn to_sql(&self, dialect: impl AsDialect) -> Vec<Sql> {
+        let dialect = dialect.as_dialect();
+        self.statement.render(dialect, Some(&self.columns()))
     }
 
     fn columns(&self) -> Vec<Node> {
@@ -143,12 +151,12 @@ impl<Q: Mutation, Sel: Selection> Returning<Q, Sel> {
         }
         let statements =
             self.statement
-                .statements(db.backend(), Some(&self.columns()), db.max_packet())?;
+                .statements(db.dialect(), Some(&self.columns()), db.max_packet())?;
         let selection = &self.selection;
         let decode = |row: RowRef<'_>, text: &str| selection.decode(&mut RowReader::new(row, text));
         let rows = run_all(executor, &statements, Some(&decode))
             .await
-            .map_err(|e| name_the_column(&self.statement, db.backend(), e))?
+            .map_err(|e| name_the_column(&self.statement, db.dialect(), e))?
             .1;
         Ok((rows, statements))
     }
@@ -194,11 +202,11 @@ pub(crate) async fn execute_mutation<Q: Mutation>(
     statement: &Q,
     mut executor: impl Executor,
 ) -> Result<u64> {
-    let backend = executor.target().db().backend();
+    let dialect = executor.target().db().dialect();
     let max_packet = executor.target().db().max_packet();
-    let statements = statement.statements(backend, None, max_packet)?;
+    let statements = statement.statements(dialect, None, max_packet)?;
     run_all::<()>(executor, &statements, None)
         .await
         .map(|(affected, _)| affected)
-        .map_err(|e| name_the_column(statement, backend, e))
+        .map_err(|e| name_the_column(statement, dialect, e))
 }

@@ -3,13 +3,14 @@
 use std::marker::PhantomData;
 
 use super::selection::{AddTable, All, JoinSelection, Nullable, Selection};
-use crate::backend::Backend;
+use crate::ast::{self, Join, JoinKind, SelectItem, Source};
+use crate::dialect::{AsDialect, Dialect};
 use crate::error::{Error, Result};
 use crate::exec::Executor;
-use crate::expr::{Condition, Direction, IntoOrder, Node, Within};
+use crate::expr::{Condition, IntoOrder, Node, Within};
 use crate::render::{Limit, Renderer, Sql};
 use crate::row::RowReader;
-use crate::schema::{Table, TableMeta};
+use crate::schema::Table;
 
 /// Starts a `SELECT` of every column of `T`.
 ///
@@ -25,28 +26,46 @@ use crate::schema::{Table, TableMeta};
 /// );
 /// ```
 pub fn select<T: Table>() -> Select<(T,), All<T>> {
+    let selection = All::new();
     Select {
-        from: T::META,
-        joins: Vec::new(),
-        selection: All::new(),
-        filter: None,
-        order: Vec::new(),
-        limit: None,
-        offset: None,
+        stmt: ast::Select {
+            columns: items(&selection),
+            from: Some(ast::From {
+                source: Source::Table {
+                    table: T::META,
+                    alias: None,
+                },
+                joins: Vec::new(),
+            }),
+            ..ast::Select::default()
+        },
+        selection,
         _tables: PhantomData,
     }
+}
+
+/// The select list of `selection`.
+fn items(selection: &impl Selection) -> Vec<SelectItem> {
+    let mut columns = Vec::new();
+    selection.push_columns(&mut columns);
+    columns.into_iter().map(SelectItem::new).collect()
+}
+
+/// Renders `select`, whose tables are read under their own names.
+fn render_select(dialect: &'static dyn Dialect, select: &ast::Select) -> Sql {
+    let mut r = Renderer::new(dialect);
+    r.reserve_select(select);
+    r.select(select);
+    r.finish()
 }
 
 /// A `SELECT` over the tables `S` (FROM, then JOINs) returning `Sel::Output` per row.
 #[must_use = "a query does nothing until it runs: call `.all(&db)`, `.first(&db)`, …"]
 pub struct Select<S, Sel> {
-    from: &'static TableMeta,
-    joins: Vec<JoinClause>,
+    /// The statement, kept up to date by every builder method (its select list follows
+    /// `selection`).
+    stmt: ast::Select,
     selection: Sel,
-    filter: Option<Node>,
-    order: Vec<(Node, Direction)>,
-    limit: Option<Limit>,
-    offset: Option<u64>,
     _tables: PhantomData<fn() -> S>,
 }
 
@@ -71,41 +90,37 @@ where
     pub fn on<C, I, O>(self, condition: C) -> Select<<S as AddTable<T>>::Out, O>
     where
         Sel: JoinSelection<X, Out = O>,
+        O: Selection,
         C: Condition,
         C::Tables: Within<<S as AddTable<T>>::Out, I>,
     {
         let Select {
-            from,
-            mut joins,
+            mut stmt,
             selection,
-            filter,
-            order,
-            limit,
-            offset,
             ..
         } = self.select;
-        joins.push(JoinClause {
-            left: self.left,
-            table: T::META,
-            on: condition.into_node(),
-        });
+        if let Some(from) = &mut stmt.from {
+            from.joins.push(Join {
+                kind: if self.left {
+                    JoinKind::Left
+                } else {
+                    JoinKind::Inner
+                },
+                source: Source::Table {
+                    table: T::META,
+                    alias: None,
+                },
+                on: Some(condition.into_node()),
+            });
+        }
+        let selection = selection.append(self.joined);
+        stmt.columns = items(&selection);
         Select {
-            from,
-            joins,
-            selection: selection.append(self.joined),
-            filter,
-            order,
-            limit,
-            offset,
+            stmt,
+            selection,
             _tables: PhantomData,
         }
     }
-}
-
-struct JoinClause {
-    left: bool,
-    table: &'static TableMeta,
-    on: Node,
 }
 
 pub(crate) fn and_filter(existing: Option<Node>, new: Node) -> Option<Node> {
@@ -122,7 +137,7 @@ impl<S, Sel: Selection> Select<S, Sel> {
         C: Condition,
         C::Tables: Within<S, I>,
     {
-        self.filter = and_filter(self.filter.take(), condition.into_node());
+        self.stmt.filter = and_filter(self.stmt.filter.take(), condition.into_node());
         self
     }
 
@@ -133,19 +148,19 @@ impl<S, Sel: Selection> Select<S, Sel> {
         O: IntoOrder,
         O::Tables: Within<S, I>,
     {
-        self.order.push(order.into_order());
+        self.stmt.order.push(order.into_order());
         self
     }
 
     /// Returns at most `n` rows.
     pub fn limit(mut self, n: u64) -> Self {
-        self.limit = Some(Limit::Rows(n));
+        self.stmt.limit = Some(Limit::Rows(n));
         self
     }
 
     /// Skips the first `n` rows.
     pub fn offset(mut self, n: u64) -> Self {
-        self.offset = Some(n);
+        self.stmt.offset = Some(n);
         self
     }
 
@@ -204,59 +219,23 @@ impl<S, Sel: Selection> Select<S, Sel> {
         N: Selection,
         N::Tables: Within<S, I>,
     {
+        let mut stmt = self.stmt;
+        stmt.columns = items(&selection);
         Select {
-            from: self.from,
-            joins: self.joins,
+            stmt,
             selection,
-            filter: self.filter,
-            order: self.order,
-            limit: self.limit,
-            offset: self.offset,
             _tables: PhantomData,
         }
     }
 
-    /// The SQL and binds this query sends to `backend`.
-    pub fn to_sql(&self, backend: Backend) -> Sql {
-        let mut columns = Vec::new();
-        self.selection.push_columns(&mut columns);
-        let mut r = self.renderer(backend);
-        r.push("SELECT ");
-        r.select_list(&columns, true);
-        self.render_from(&mut r);
-        r.order_limit(&self.order, self.limit, self.offset);
-        r.finish()
-    }
-
-    /// A renderer for this query: its tables are read under their own names.
-    fn renderer(&self, backend: Backend) -> Renderer {
-        let mut r = Renderer::new(backend);
-        r.reserve(self.from.name);
-        for join in &self.joins {
-            r.reserve(join.table.name);
-        }
-        r
-    }
-
-    fn render_from(&self, r: &mut Renderer) {
-        r.push(" FROM ");
-        r.table(self.from);
-        for join in &self.joins {
-            r.push(if join.left {
-                " LEFT JOIN "
-            } else {
-                " INNER JOIN "
-            });
-            r.table(join.table);
-            r.push(" ON ");
-            r.node(&join.on);
-        }
-        r.where_clause(self.filter.as_ref());
+    /// The SQL and binds this query sends to `dialect`.
+    pub fn to_sql(&self, dialect: impl AsDialect) -> Sql {
+        render_select(dialect.as_dialect(), &self.stmt)
     }
 
     /// Every matching row.
     pub async fn all(&self, mut executor: impl Executor) -> Result<Vec<Sel::Output>> {
-        let sql = self.to_sql(executor.target().db().backend());
+        let sql = self.to_sql(executor.target().db().dialect());
         let selection = &self.selection;
         executor
             .target()
@@ -282,8 +261,8 @@ impl<S, Sel: Selection> Select<S, Sel> {
         mut self,
         mut executor: impl Executor,
     ) -> Result<(Option<Sel::Output>, Sql)> {
-        self.limit = Limit::first_of(self.limit);
-        let sql = self.to_sql(executor.target().db().backend());
+        self.stmt.limit = Limit::first_of(self.stmt.limit);
+        let sql = self.to_sql(executor.target().db().dialect());
         let selection = &self.selection;
         let row = executor
             .target()
@@ -294,27 +273,50 @@ impl<S, Sel: Selection> Select<S, Sel> {
         Ok((row, sql))
     }
 
-    /// The SQL of [`count`](Self::count) for `backend`.
-    pub fn count_sql(&self, backend: Backend) -> Sql {
-        let mut r = self.renderer(backend);
-        if self.limit.is_some() || self.offset.is_some() {
+    /// The SQL of [`count`](Self::count) for `dialect`.
+    pub fn count_sql(&self, dialect: impl AsDialect) -> Sql {
+        let count = vec![SelectItem::new(Node::CountStar)];
+        let stmt = &self.stmt;
+        let counted = if stmt.limit.is_some() || stmt.offset.is_some() {
             // Limit and offset apply to the rows being counted.
-            r.push("SELECT COUNT(*) FROM (SELECT 1 AS ");
-            r.ident("one");
-            self.render_from(&mut r);
-            r.order_limit(&[], self.limit, self.offset);
-            r.push(") AS ");
-            r.ident("counted");
+            let rows = ast::Select {
+                columns: vec![SelectItem {
+                    expr: Node::Int(1),
+                    alias: Some("one".into()),
+                    qualified: true,
+                }],
+                from: stmt.from.clone(),
+                filter: stmt.filter.clone(),
+                limit: stmt.limit,
+                offset: stmt.offset,
+                ..ast::Select::default()
+            };
+            ast::Select {
+                columns: count,
+                from: Some(ast::From {
+                    source: Source::Query {
+                        query: Box::new(rows),
+                        alias: "counted".into(),
+                        lateral: false,
+                    },
+                    joins: Vec::new(),
+                }),
+                ..ast::Select::default()
+            }
         } else {
-            r.push("SELECT COUNT(*)");
-            self.render_from(&mut r);
-        }
-        r.finish()
+            ast::Select {
+                columns: count,
+                from: stmt.from.clone(),
+                filter: stmt.filter.clone(),
+                ..ast::Select::default()
+            }
+        };
+        render_select(dialect.as_dialect(), &counted)
     }
 
     /// How many rows match (ignores the order; respects limit and offset).
     pub async fn count(&self, mut executor: impl Executor) -> Result<i64> {
-        let sql = self.count_sql(executor.target().db().backend());
+        let sql = self.count_sql(executor.target().db().dialect());
         let counts = executor
             .target()
             .fetch(&sql, |row, text| {

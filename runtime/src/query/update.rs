@@ -5,8 +5,9 @@ use std::marker::PhantomData;
 use super::select::and_filter;
 use super::selection::{All, Selection};
 use super::{Mutation, Returning};
-use crate::backend::Backend;
+use crate::ast;
 use crate::dialect::StatementKind as Kind;
+use crate::dialect::{AsDialect, Dialect};
 use crate::error::Result;
 use crate::exec::Executor;
 use crate::expr::{Column, Condition, Node, Within};
@@ -44,8 +45,12 @@ impl<T: Table> UpdateSet<T> {
         R::Tables: Within<(T,), I>,
     {
         Update {
-            sets: Vec::new(),
-            filter: None,
+            stmt: ast::Update {
+                table: T::META,
+                set: Vec::new(),
+                filter: None,
+                returning: Vec::new(),
+            },
             _table: PhantomData,
         }
         .set(column, value)
@@ -55,8 +60,7 @@ impl<T: Table> UpdateSet<T> {
 /// An `UPDATE` of `T`.
 #[must_use = "a query does nothing until it runs: call `.execute(&db)`"]
 pub struct Update<T> {
-    sets: Vec<(&'static str, Node)>,
-    filter: Option<Node>,
+    stmt: ast::Update,
     _table: PhantomData<fn() -> T>,
 }
 
@@ -67,7 +71,7 @@ impl<T: Table> Update<T> {
         R: Operand<V>,
         R::Tables: Within<(T,), I>,
     {
-        self.sets.push((column.name(), value.into_node()));
+        self.stmt.set.push((column.name(), value.into_node()));
         self
     }
 
@@ -78,13 +82,14 @@ impl<T: Table> Update<T> {
         C: Condition,
         C::Tables: Within<(T,), I>,
     {
-        self.filter = and_filter(self.filter.take(), condition.into_node());
+        self.stmt.filter = and_filter(self.stmt.filter.take(), condition.into_node());
         self
     }
 
-    /// The statement this sends to `backend`.
-    pub fn to_sql(&self, backend: Backend) -> Sql {
-        self.render(backend, None).remove(0)
+    /// The statement this sends to `dialect`.
+    pub fn to_sql(&self, dialect: impl AsDialect) -> Sql {
+        let dialect = dialect.as_dialect();
+        self.render(dialect, None).remove(0)
     }
 
     /// Runs the update, returning the number of rows changed.
@@ -110,28 +115,24 @@ impl<T: Table> Update<T> {
 impl<T: Table> Mutation for Update<T> {
     const KIND: Kind = Kind::Update;
 
-    fn unstorable(&self, backend: Backend) -> Option<(&'static str, &'static str, usize)> {
-        self.sets.iter().find_map(|(column, value)| match value {
-            Node::Bind(v) if v.check_storable(backend).is_err() => Some((T::META.name, *column, 1)),
-            _ => None,
-        })
+    fn unstorable(
+        &self,
+        dialect: &'static dyn Dialect,
+    ) -> Option<(&'static str, &'static str, usize)> {
+        self.stmt
+            .set
+            .iter()
+            .find_map(|(column, value)| match value {
+                Node::Bind(v) if v.check_storable(dialect.capabilities()).is_err() => {
+                    Some((T::META.name, *column, 1))
+                }
+                _ => None,
+            })
     }
 
-    fn render(&self, backend: Backend, returning: Option<&[Node]>) -> Vec<Sql> {
-        let mut r = Renderer::new(backend);
-        r.reserve(T::META.name);
-        r.push("UPDATE ");
-        r.table(T::META);
-        for (i, (column, value)) in self.sets.iter().enumerate() {
-            r.push(if i == 0 { " SET " } else { ", " });
-            r.ident(column);
-            r.push(" = ");
-            r.node(value);
-        }
-        r.where_clause(self.filter.as_ref());
-        if let Some(columns) = returning {
-            r.returning(columns);
-        }
+    fn render(&self, dialect: &'static dyn Dialect, returning: Option<&[Node]>) -> Vec<Sql> {
+        let mut r = Renderer::new(dialect);
+        r.update(&self.stmt, returning);
         vec![r.finish()]
     }
 }

@@ -14,6 +14,7 @@ use crate::row::RowReader;
 use crate::schema::Table;
 
 pub use crate::dialect::Strategy;
+use crate::dialect::{AsDialect, Dialect};
 
 /// Starts a relational query over `T`: rows of `T`, with the relations `.with(…)` adds (see
 /// the crate docs, "Relations").
@@ -182,7 +183,7 @@ impl<L: Loader, E: RootExtras> FindMany<L, E> {
         self
     }
 
-    /// Chooses how relations are loaded instead of the backend's default
+    /// Chooses how relations are loaded instead of the dialect's default
     /// ([`Strategy::default_for`]).
     pub fn strategy(mut self, strategy: Strategy) -> Self {
         self.strategy = Some(strategy);
@@ -195,21 +196,22 @@ impl<L: Loader, E: RootExtras> FindMany<L, E> {
         plans
     }
 
-    /// The single statement ([`Strategy::SingleStatement`]) this query sends to `backend`.
+    /// The single statement ([`Strategy::SingleStatement`]) this query sends to `dialect`.
     ///
     /// On MariaDB, when it loads relations, it raises `group_concat_max_len` for itself
     /// (`SET STATEMENT … FOR SELECT …`) and also selects the session's JSON limits, last, so
     /// that a result the server cut is refused ([`Error::Limit`]) rather than returned.
-    pub fn to_sql(&self, backend: Backend) -> Sql {
-        self.single_sql(backend, &self.plans())
+    pub fn to_sql(&self, dialect: impl AsDialect) -> Sql {
+        let dialect = dialect.as_dialect();
+        self.single_sql(dialect, &self.plans())
     }
 
     /// [`to_sql`](Self::to_sql) for plans already built.
-    fn single_sql(&self, backend: Backend, plans: &[PlanRef<'_>]) -> Sql {
+    fn single_sql(&self, dialect: &'static dyn Dialect, plans: &[PlanRef<'_>]) -> Sql {
         let table = L::Table::META;
-        let mut r = Renderer::new(backend);
+        let mut r = Renderer::new(dialect);
         r.reserve(table.name);
-        let limited_json = backend == Backend::MySql && !plans.is_empty();
+        let limited_json = dialect.backend() == Backend::MySql && !plans.is_empty();
         if limited_json {
             // MariaDB's JSON_ARRAYAGG stops at `group_concat_max_len` (1 MiB by default): raised
             // to its maximum for this statement only, which leaves `max_allowed_packet`.
@@ -221,7 +223,7 @@ impl<L: Loader, E: RootExtras> FindMany<L, E> {
         self.root_columns(&mut r);
         for plan in plans {
             r.push(", ");
-            match backend {
+            match dialect.backend() {
                 // json → text for the driver; MariaDB's JSON is text already.
                 Backend::Postgres => {
                     r.json_relation(plan, table.name);
@@ -248,8 +250,9 @@ impl<L: Loader, E: RootExtras> FindMany<L, E> {
     }
 
     /// The first statement of [`Strategy::Batched`]: the parent rows.
-    pub fn root_sql(&self, backend: Backend) -> Sql {
-        let mut r = Renderer::new(backend);
+    pub fn root_sql(&self, dialect: impl AsDialect) -> Sql {
+        let dialect = dialect.as_dialect();
+        let mut r = Renderer::new(dialect);
         r.reserve(L::Table::META.name);
         r.push("SELECT ");
         self.root_columns(&mut r);
@@ -274,7 +277,7 @@ impl<L: Loader, E: RootExtras> FindMany<L, E> {
     /// Every matching row, with its relations.
     pub async fn all(&self, mut executor: impl Executor) -> Result<Vec<E::Row<L::Out>>> {
         let mut target = executor.target();
-        let backend = target.db().backend();
+        let dialect = target.db().dialect();
         let strategy = self
             .strategy
             .unwrap_or_else(|| target.db().default_strategy());
@@ -283,21 +286,21 @@ impl<L: Loader, E: RootExtras> FindMany<L, E> {
         }
         let plans = self.plans();
         // SQLite prints floats into JSON with up to an ulp of error: load them batched.
-        if backend == Backend::Sqlite && plans.iter().any(PlanRef::reads_floats) {
+        if !dialect.capabilities().exact_json_floats && plans.iter().any(PlanRef::reads_floats) {
             return self.all_batched(target).await;
         }
         if !target.db().capabilities().json_agg_ordered && !plans.is_empty() {
             return Err(Error::Unsupported {
                 what: "loading relations in one statement",
-                backend,
+                backend: dialect.backend(),
                 hint: "MySQL's JSON_ARRAYAGG takes no ORDER BY or LIMIT: use `.strategy(Strategy::Batched)` (the default there)",
             });
         }
-        let sql = self.single_sql(backend, &plans);
+        let sql = self.single_sql(dialect, &plans);
         let loader = &self.loader;
         let extras = &self.extras;
         // MariaDB only: whether a relation's JSON was cut (see `JsonCut`).
-        let cut = (backend == Backend::MySql && !plans.is_empty()).then(|| JsonCut {
+        let cut = (dialect.backend() == Backend::MySql && !plans.is_empty()).then(|| JsonCut {
             first: self.root_width(),
             plans: &plans,
         });
@@ -320,7 +323,7 @@ impl<L: Loader, E: RootExtras> FindMany<L, E> {
         &self,
         mut target: crate::exec::Target<'_>,
     ) -> Result<Vec<E::Row<L::Out>>> {
-        let backend = target.db().backend();
+        let dialect = target.db().dialect();
         // One pooled connection for every statement of the load.
         let mut held = target.hold().await?;
         let db = target.db_ref();
@@ -328,7 +331,7 @@ impl<L: Loader, E: RootExtras> FindMany<L, E> {
             Some(h) => crate::exec::Target::on_held(db, h),
             None => target.reborrow(),
         };
-        let sql = self.root_sql(backend);
+        let sql = self.root_sql(dialect);
         let key_columns = KeyColumns::new(&self.plans(), 0);
         let rows = target
             .fetch(&sql, |row, text| {

@@ -1,6 +1,6 @@
 //! Column values inside JSON, for relations loaded in one statement.
 //!
-//! Each backend renders some types lossily in JSON (SQLite rounds REAL to 15 digits and cannot
+//! Each dialect renders some types lossily in JSON (SQLite rounds REAL to 15 digits and cannot
 //! hold BLOBs, MariaDB prints FLOAT with 6 digits, PostgreSQL follows the session time zone),
 //! so every column is *projected* to a JSON-exact form here, and [`FromJson`] reads exactly that
 //! form back while the JSON text is parsed (`nested.rs` drives it).
@@ -11,10 +11,16 @@ use serde::Deserializer;
 use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::backend::Backend;
+use crate::dialect::Dialect;
 use crate::value::{SqlType, SqlValue};
 
 /// Appends the JSON-exact projection of `column` (already rendered SQL) of type `ty`.
-pub(crate) fn push_projection(out: &mut String, ty: SqlType, backend: Backend, column: &str) {
+pub(crate) fn push_projection(
+    out: &mut String,
+    ty: SqlType,
+    dialect: &'static dyn Dialect,
+    column: &str,
+) {
     use Backend::*;
     use SqlType::*;
     let wrap = |out: &mut String, before: &str, after: &str| {
@@ -22,7 +28,7 @@ pub(crate) fn push_projection(out: &mut String, ty: SqlType, backend: Backend, c
         out.push_str(column);
         out.push_str(after);
     };
-    match (backend, ty) {
+    match (dialect.backend(), ty) {
         // Floats as their bits in hex (`x3ff0…`): every value, NaN payloads included.
         (Postgres, Real) => wrap(out, "'x' || encode(float4send(", "), 'hex')"),
         (Postgres, Double) => wrap(out, "'x' || encode(float8send(", "), 'hex')"),

@@ -254,9 +254,9 @@ where
             if !slots.is_empty() {
                 let mut distinct: Vec<Key> = slots.keys().cloned().collect();
                 distinct.sort();
-                let backend = target.db().backend();
+                let dialect = target.db().dialect();
                 let loader = &self.rel.loader;
-                for sql in batched_statement(backend, &plan, &distinct) {
+                for sql in batched_statement(dialect, &plan, &distinct) {
                     // Decode each row as it arrives, into the buckets of its parent key.
                     target
                         .fetch(&sql, |row, text| {

@@ -4,6 +4,7 @@
 use super::load::{Key, Loader};
 use super::{Plan, Rel, Relation, RelationMeta, json};
 use crate::backend::Backend;
+use crate::dialect::Dialect;
 use crate::expr::Node;
 use crate::render::{Limit, Renderer, Sql};
 use crate::schema::TableMeta;
@@ -245,7 +246,7 @@ impl Renderer {
     /// The JSON array of a parent's related rows, each row a positional array of its columns
     /// followed by its own relations.
     pub(crate) fn json_relation(&mut self, plan: &PlanRef<'_>, parent: &str) {
-        let backend = self.backend;
+        let dialect = self.dialect;
         let meta = plan.meta;
         let t = self.fresh_alias("t");
         let filter = plan.filter();
@@ -254,9 +255,9 @@ impl Renderer {
         // PostgreSQL functions take at most 100 arguments: past that, build jsonb arrays of up
         // to 100 values and concatenate them.
         let width = plan.columns.len() + plan.children.len();
-        let chunked = backend == Backend::Postgres && width > 100;
+        let chunked = dialect.backend() == Backend::Postgres && width > 100;
         self.push("(SELECT COALESCE(");
-        self.push(match backend {
+        self.push(match dialect.backend() {
             Backend::Postgres if chunked => "json_agg((json_build_array(",
             Backend::Postgres => "json_agg(json_build_array(",
             Backend::Sqlite => "json_group_array(json_array(",
@@ -279,7 +280,7 @@ impl Renderer {
         }
         for child in &plan.children {
             next_arg(self);
-            if backend == Backend::Sqlite {
+            if dialect.backend() == Backend::Sqlite {
                 // A subquery's JSON loses its JSON subtype: json() restores it.
                 self.push("json(");
                 self.json_relation(child, &t);
@@ -290,16 +291,16 @@ impl Renderer {
         }
         self.push(if chunked { ")::jsonb)" } else { ")" });
         self.order_terms(plan.plan, meta.target, " ORDER BY ");
-        if backend == Backend::MySql {
+        if dialect.backend() == Backend::MySql {
             self.relation_limit(plan.plan);
         }
-        self.push(match backend {
+        self.push(match dialect.backend() {
             Backend::Postgres => "), '[]'::json) FROM ",
             Backend::Sqlite => "), '[]') FROM ",
             Backend::MySql => "), JSON_ARRAY()) FROM ",
         });
         // json_agg / json_group_array take no LIMIT: limit the rows in a derived table.
-        let derived = limited && backend != Backend::MySql;
+        let derived = limited && dialect.backend() != Backend::MySql;
         if derived {
             self.push("(SELECT ");
             self.ident(&t);
@@ -334,7 +335,7 @@ impl Renderer {
                 let start = self.text.len();
                 self.node(node);
                 let column = self.text.split_off(start);
-                json::push_projection(&mut self.text, ty, self.backend, &column);
+                json::push_projection(&mut self.text, ty, self.dialect, &column);
             }
             None => self.node(node),
         }
@@ -365,31 +366,35 @@ fn may_name(name: &str, alias: &str) -> bool {
 
 /// The statements loading `plan`'s rows for `parents` (several only when an IN-list would
 /// pass the bind-parameter limit; PostgreSQL takes any number of keys in one).
-pub(crate) fn batched_statement(backend: Backend, plan: &PlanRef<'_>, parents: &[Key]) -> Vec<Sql> {
+pub(crate) fn batched_statement(
+    dialect: &'static dyn Dialect,
+    plan: &PlanRef<'_>,
+    parents: &[Key],
+) -> Vec<Sql> {
     let types = parent_key_types(plan.meta);
     // PostgreSQL takes the keys as arrays, one per key column: the SQL text, and so the
     // prepared statement, stays the same whatever the number of parents (and a row-value IN
     // list of ten thousand pairs overflows PostgreSQL's stack).
-    let array = backend == Backend::Postgres;
+    let array = dialect.backend() == Backend::Postgres;
     if parents.is_empty() {
         return Vec::new();
     }
     if array {
-        return vec![batched_one(backend, plan, parents, &types, array)];
+        return vec![batched_one(dialect, plan, parents, &types, array)];
     }
     // Each statement binds its parents' keys and the relation's own values (its filter, limit
     // and offset), the same in every statement: as many parents as leave room for those. Their
     // number is known once one statement is rendered; the first guess leaves half the binds to
     // them, and the first statement is rendered again if it guessed wrong.
     let width = types.len().max(1);
-    let max = backend.max_bind_params();
+    let max = dialect.capabilities().max_bind_params;
     let mut per_statement = (max / width / 2).max(1);
     let mut fitted = false;
     let mut statements = Vec::new();
     let mut start = 0;
     while start < parents.len() {
         let end = parents.len().min(start + per_statement);
-        let sql = batched_one(backend, plan, &parents[start..end], &types, array);
+        let sql = batched_one(dialect, plan, &parents[start..end], &types, array);
         if !fitted {
             fitted = true;
             let own = sql.binds.len().saturating_sub((end - start) * width);
@@ -397,7 +402,7 @@ pub(crate) fn batched_statement(backend: Backend, plan: &PlanRef<'_>, parents: &
                 // No room for even one parent: one statement, which is refused before it is
                 // sent (`Error::TooManyBinds`), rather than one per parent.
                 if end - start < parents.len() {
-                    return vec![batched_one(backend, plan, parents, &types, array)];
+                    return vec![batched_one(dialect, plan, parents, &types, array)];
                 }
                 return vec![sql];
             }
@@ -424,14 +429,14 @@ fn key_array(parents: &[Key], col: usize, ty: SqlType) -> Value {
 }
 
 fn batched_one(
-    backend: Backend,
+    dialect: &'static dyn Dialect,
     plan: &PlanRef<'_>,
     parents: &[Key],
     types: &[SqlType],
     array: bool,
 ) -> Sql {
     let meta = plan.meta;
-    let mut r = Renderer::new(backend);
+    let mut r = Renderer::new(dialect);
     let (t, j) = ("t", "j");
     // The parent key is read from the columns that match the parent's source keys.
     let (key_table, key_cols) = meta.child_side();
@@ -532,7 +537,7 @@ fn batched_one(
             }
             r.bind(key_array(parents, i, ty));
             r.push("::");
-            r.push(crate::schema::type_name(ty, backend, true));
+            r.push(crate::schema::type_name(ty, dialect.backend(), true));
             r.push("[]");
         }
         r.push("))");

@@ -5,7 +5,7 @@
 
 use std::borrow::Cow;
 
-use crate::backend::Backend;
+use crate::dialect::Capabilities;
 use crate::row::RowRef;
 
 #[cfg(feature = "json")]
@@ -103,53 +103,52 @@ pub enum Value {
 }
 
 impl Value {
-    /// Checks that this value can be stored on `backend` without being changed, so nothing is
-    /// lost silently. Returns the reason when it cannot.
-    pub(crate) fn check_storable(&self, backend: Backend) -> Result<(), Cow<'static, str>> {
-        let reason = match (self, backend) {
-            (Value::Unencodable(why), _) => return Err(Cow::Owned(why.clone())),
-            (
-                Value::IntList(_) | Value::TextList(_) | Value::Array(..),
-                Backend::Sqlite | Backend::MySql,
-            ) => Err("array parameters are PostgreSQL-only"),
-            (Value::Array(ty, list), Backend::Postgres) => {
-                return check_elements(*ty, list.iter().map(Some), backend);
+    /// Checks that this value can be stored by a database with `caps` without being changed,
+    /// so nothing is lost silently. Returns the reason when it cannot.
+    pub(crate) fn check_storable(&self, caps: &Capabilities) -> Result<(), Cow<'static, str>> {
+        let reason = match self {
+            Value::Unencodable(why) => return Err(Cow::Owned(why.clone())),
+            Value::IntList(_) | Value::TextList(_) | Value::Array(..) if !caps.array_binds => {
+                Err("array parameters are PostgreSQL-only")
             }
-            (Value::F32(f), Backend::Sqlite) if f.is_nan() => Err(NAN_SQLITE),
-            (Value::F64(f), Backend::Sqlite) if f.is_nan() => Err(NAN_SQLITE),
-            (Value::F32(f), Backend::Sqlite | Backend::MySql)
-                if is_negative_zero(f64::from(*f)) =>
-            {
-                Err(NEGATIVE_ZERO)
-            }
-            (Value::F64(f), Backend::Sqlite | Backend::MySql) if is_negative_zero(*f) => {
-                Err(NEGATIVE_ZERO)
-            }
-            (Value::F32(f), Backend::MySql) if !f.is_finite() => Err(NON_FINITE_MYSQL),
-            (Value::F64(f), Backend::MySql) if !f.is_finite() => Err(NON_FINITE_MYSQL),
-            // JSONB keeps numbers as NUMERIC, which has no -0.0.
+            Value::Array(ty, list) => return check_elements(*ty, list.iter().map(Some), caps),
+            Value::F32(f) => check_float(f64::from(*f), caps),
+            Value::F64(f) => check_float(*f, caps),
             #[cfg(feature = "json")]
-            (Value::Json(text), Backend::Postgres) if json::has_negative_zero(text) => {
+            Value::Json(text)
+                if !caps.json_keeps_negative_zero && json::has_negative_zero(text) =>
+            {
                 Err("PostgreSQL's JSONB stores -0.0 as 0; weft refuses to lose the sign")
             }
             #[cfg(feature = "chrono")]
-            (Value::Timestamp(t), Backend::Postgres | Backend::MySql) => {
-                date_in_range(t.date_naive(), backend, t)?;
+            Value::Timestamp(t) if caps.timestamps_in_micros => {
+                date_in_range(t.date_naive(), caps, t)?;
                 micros_only(t.timestamp_subsec_nanos())
             }
             #[cfg(feature = "chrono")]
-            (Value::LocalTimestamp(t), Backend::Postgres | Backend::MySql) => {
+            Value::LocalTimestamp(t) if caps.timestamps_in_micros => {
                 use chrono::Timelike;
-                date_in_range(t.date(), backend, t)?;
+                date_in_range(t.date(), caps, t)?;
                 micros_only(t.nanosecond())
             }
             #[cfg(feature = "chrono")]
-            (Value::Date(d), Backend::Postgres | Backend::MySql) => {
-                return date_in_range(*d, backend, d);
-            }
+            Value::Date(d) => return date_in_range(*d, caps, d),
             _ => Ok(()),
         };
         reason.map_err(Cow::Borrowed)
+    }
+}
+
+/// Whether a float is stored as given: NaN, infinities and -0.0 are not everywhere.
+fn check_float(f: f64, caps: &Capabilities) -> Result<(), &'static str> {
+    if f.is_nan() && !caps.stores_nan && caps.stores_infinity {
+        Err(NAN_SQLITE)
+    } else if is_negative_zero(f) && !caps.stores_negative_zero {
+        Err(NEGATIVE_ZERO)
+    } else if !f.is_finite() && !caps.stores_infinity {
+        Err(NON_FINITE_MYSQL)
+    } else {
+        Ok(())
     }
 }
 
@@ -158,7 +157,7 @@ impl Value {
 pub(crate) fn check_elements<'a>(
     ty: SqlType,
     elements: impl Iterator<Item = Option<&'a Value>>,
-    backend: Backend,
+    caps: &Capabilities,
 ) -> Result<(), Cow<'static, str>> {
     for (row, v) in elements.enumerate() {
         let Some(v) = v else {
@@ -167,7 +166,7 @@ pub(crate) fn check_elements<'a>(
                 row + 1
             )));
         };
-        v.check_storable(backend)
+        v.check_storable(caps)
             .and_then(|()| match v.sql_type() {
                 Some(t) if t != ty => {
                     Err(Cow::Owned(format!("a {t:?} value in an array of {ty:?}")))
@@ -219,33 +218,26 @@ pub(crate) fn is_negative_zero(f: f64) -> bool {
     f == 0.0 && f.is_sign_negative()
 }
 
-/// Refuses a date (of a date, or of a timestamp in UTC) outside what the backend's columns
-/// hold exactly. SQLite stores text: every chrono date round-trips.
-/// PostgreSQL's first date and first day of timestamps: 4714-11-24 BC.
-#[cfg(feature = "chrono")]
-const PG_MIN_DATE: Option<chrono::NaiveDate> = chrono::NaiveDate::from_ymd_opt(-4713, 11, 24);
-
+/// Refuses a date (of a date, or of a timestamp in UTC) outside what the database's columns
+/// hold exactly (SQLite stores text: every chrono date round-trips).
 #[cfg(feature = "chrono")]
 fn date_in_range(
     date: chrono::NaiveDate,
-    backend: Backend,
+    caps: &Capabilities,
     value: &dyn std::fmt::Display,
 ) -> Result<(), Cow<'static, str>> {
     use chrono::Datelike;
-    let why = match backend {
-        // MariaDB stores years 10000–65535 as zero dates (read back as NULL or an error) and
-        // the driver cannot send other years; years 1–999 round-trip though only 1000–9999 are
-        // documented. Year 0 (1 BC) is left out: MariaDB's calendar has no 0000-02-29.
-        Backend::MySql if !(1..=9999).contains(&date.year()) => {
-            "MySQL and MariaDB DATE/DATETIME hold years 0001 to 9999 (MariaDB would store a later year as a zero date)"
-        }
-        // The server's lower bound (its upper bounds lie past chrono's).
-        Backend::Postgres if PG_MIN_DATE.is_some_and(|min| date < min) => {
-            "PostgreSQL dates and timestamps start at 4714-11-24 BC (-4713-11-24)"
-        }
-        _ => return Ok(()),
+    let Some(range) = caps.dates else {
+        return Ok(());
     };
-    Err(Cow::Owned(format!("{value} is out of range: {why}")))
+    let day = (date.year(), date.month(), date.day());
+    if day < range.first || day > range.last {
+        return Err(Cow::Owned(format!(
+            "{value} is out of range: {}",
+            range.why
+        )));
+    }
+    Ok(())
 }
 
 #[cfg(feature = "chrono")]

@@ -18,6 +18,9 @@ pub enum Node {
         name: &'static str,
     },
     Bind(Value),
+    /// An integer written into the text: weft's own constants (`SELECT 1`), never a value a
+    /// user gives, which is always bound.
+    Int(i64),
     Binary(Box<Node>, BinOp, Box<Node>),
     Not(Box<Node>),
     IsNull {
@@ -52,6 +55,63 @@ pub enum Node {
     And(Vec<Node>),
     /// Any of the terms (at least two).
     Or(Vec<Node>),
+    /// An operation over a list of operands, all of them children of this node: aggregates,
+    /// `CAST`, `CASE` and window functions (see [`Apply`] for each one's operands).
+    Apply {
+        op: Apply,
+        args: Vec<Node>,
+    },
+    /// A subquery: `(SELECT …)`, `EXISTS (SELECT …)` or `args[0] IN (SELECT …)`. The query is
+    /// a statement of its own; its nodes are not this node's children.
+    Query {
+        kind: QueryKind,
+        args: Vec<Node>,
+        query: Box<crate::ast::Select>,
+    },
+}
+
+/// The operations of [`Node::Apply`], and the operands each takes.
+#[doc(hidden)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Apply {
+    /// `COUNT(x)`, `SUM(x)`, … of `args[0]`, over distinct values when `distinct`.
+    Aggregate { function: Aggregate, distinct: bool },
+    /// `CAST(args[0] AS type)`.
+    Cast(crate::value::SqlType),
+    /// `CASE [args[0]] WHEN … THEN … [ELSE …] END`: the operand first when `operand`, then
+    /// (when, then) pairs, then the `ELSE` value when `otherwise`.
+    Case { operand: bool, otherwise: bool },
+    /// `args[0] OVER (PARTITION BY args[1..=partition] ORDER BY the rest)`, one direction per
+    /// ordering term.
+    Window {
+        partition: usize,
+        order: Vec<crate::expr::Direction>,
+    },
+}
+
+/// Aggregate functions.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Aggregate {
+    Count,
+    Sum,
+    Avg,
+    Min,
+    Max,
+    /// `ROW_NUMBER()` (a window function: no operand).
+    RowNumber,
+}
+
+/// How a [`Node::Query`] is used.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueryKind {
+    /// `(SELECT …)`: one value.
+    Scalar,
+    /// `EXISTS (SELECT …)`, or `NOT EXISTS` when negated.
+    Exists { negated: bool },
+    /// `args[0] IN (SELECT …)`, or `NOT IN` when negated.
+    In { negated: bool },
 }
 
 /// The deepest expression weft renders: nodes nested more than this (each operator, `NOT`,
@@ -93,7 +153,7 @@ impl Node {
     /// Calls `f` on the nodes directly inside this one, in rendering order.
     fn for_each_child<'a>(&'a self, mut f: impl FnMut(&'a Node)) {
         match self {
-            Node::Column { .. } | Node::Bind(_) | Node::CountStar => {}
+            Node::Column { .. } | Node::Bind(_) | Node::Int(_) | Node::CountStar => {}
             Node::Binary(l, _, r) => {
                 f(l);
                 f(r);
@@ -113,7 +173,10 @@ impl Node {
                     f(filter);
                 }
             }
-            Node::And(terms) | Node::Or(terms) => terms.iter().for_each(f),
+            Node::And(terms)
+            | Node::Or(terms)
+            | Node::Apply { args: terms, .. }
+            | Node::Query { args: terms, .. } => terms.iter().for_each(f),
         }
     }
 
@@ -132,7 +195,7 @@ impl Node {
             }
         };
         match self {
-            Node::Column { .. } | Node::Bind(_) | Node::CountStar => {}
+            Node::Column { .. } | Node::Bind(_) | Node::Int(_) | Node::CountStar => {}
             Node::Binary(l, _, r) => {
                 take(l);
                 take(r);
@@ -152,7 +215,10 @@ impl Node {
                     take(filter);
                 }
             }
-            Node::And(terms) | Node::Or(terms) => terms.iter_mut().for_each(take),
+            Node::And(terms)
+            | Node::Or(terms)
+            | Node::Apply { args: terms, .. }
+            | Node::Query { args: terms, .. } => terms.iter_mut().for_each(take),
         }
     }
 
@@ -162,6 +228,7 @@ impl Node {
         match self {
             Node::Column { table, name } => Node::Column { table, name },
             Node::Bind(v) => Node::Bind(v.clone()),
+            Node::Int(n) => Node::Int(*n),
             Node::CountStar => Node::CountStar,
             Node::Binary(_, op, _) => {
                 let l = next();
@@ -207,6 +274,15 @@ impl Node {
             },
             Node::And(terms) => Node::And((0..terms.len()).map(|_| *next()).collect()),
             Node::Or(terms) => Node::Or((0..terms.len()).map(|_| *next()).collect()),
+            Node::Apply { op, args } => Node::Apply {
+                op: op.clone(),
+                args: (0..args.len()).map(|_| *next()).collect(),
+            },
+            Node::Query { kind, args, query } => Node::Query {
+                kind: *kind,
+                args: (0..args.len()).map(|_| *next()).collect(),
+                query: query.clone(),
+            },
         }
     }
 
@@ -217,6 +293,7 @@ impl Node {
                 table == t && name == n
             }
             (Node::Bind(a), Node::Bind(b)) => a == b,
+            (Node::Int(a), Node::Int(b)) => a == b,
             (Node::Binary(_, a, _), Node::Binary(_, b, _)) => a == b,
             (Node::Not(_), Node::Not(_))
             | (Node::Between { .. }, Node::Between { .. })
@@ -245,6 +322,17 @@ impl Node {
                 },
             ) => relation == r && filter.is_some() == f.is_some(),
             (Node::Func { function: a, .. }, Node::Func { function: b, .. }) => a == b,
+            (Node::Apply { op: a, args }, Node::Apply { op: b, args: c }) => {
+                a == b && args.len() == c.len()
+            }
+            (
+                Node::Query { kind, args, query },
+                Node::Query {
+                    kind: k,
+                    args: a,
+                    query: q,
+                },
+            ) => kind == k && args.len() == a.len() && query == q,
             _ => false,
         }
     }
@@ -337,6 +425,7 @@ impl std::fmt::Debug for DebugAt<'_> {
             Node::Column { table, name } => return write!(f, "Column({table}.{name})"),
             Node::Bind(v) => return f.debug_tuple("Bind").field(v).finish(),
             Node::CountStar => return f.write_str("CountStar"),
+            Node::Int(n) => return write!(f, "Int({n})"),
             Node::Binary(_, op, _) => format!("{op:?}"),
             Node::Not(_) => "Not".into(),
             Node::IsNull { negated, .. } => format!("IsNull {{ negated: {negated} }}"),
@@ -354,6 +443,8 @@ impl std::fmt::Debug for DebugAt<'_> {
             Node::Func { function, .. } => format!("{function:?}"),
             Node::And(_) => "And".into(),
             Node::Or(_) => "Or".into(),
+            Node::Apply { op, .. } => format!("{op:?}"),
+            Node::Query { kind, query, .. } => format!("{kind:?} {query:?}"),
         };
         let mut t = f.debug_tuple(&head);
         for kid in &kids {

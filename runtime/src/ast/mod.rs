@@ -1,0 +1,13 @@
+//! The statement tree: expressions ([`Node`]) and statements ([`Statement`]). Builders and
+//! relation loaders build it; the dialect layer renders it, in one walk, to text and binds.
+
+mod expr;
+mod stmt;
+
+pub use expr::{Aggregate, Apply, BinOp, Function, MAX_EXPRESSION_DEPTH, Node, QueryKind};
+pub use stmt::{
+    AlterChange, AlterTable, ColumnDef, ConflictAction, Constraint, ConstraintKind, CreateIndex,
+    CreateTable, Cte, Delete, DropIndex, DropTable, From, Insert, InsertSource, InsertValue, Join,
+    JoinKind, Limit, Lock, LockWait, OnConflict, Select, SelectItem, SetOp, SetOperation, Source,
+    Statement, Update,
+};

@@ -1,0 +1,191 @@
+//! The walk of the statement tree: one method per statement and clause, writing text and
+//! binds through the [`Renderer`] and asking the dialect wherever spelling differs.
+
+use crate::ast::{
+    Delete, From, Join, JoinKind, Lock, LockWait, Select, SelectItem, SetOp, Source, Update,
+};
+use crate::expr::Node;
+use crate::render::Renderer;
+
+impl Renderer {
+    /// Records the tables `select` reads under their own names (see [`Renderer::reserve`]).
+    pub(crate) fn reserve_select(&mut self, select: &Select) {
+        if let Some(from) = &select.from {
+            for source in std::iter::once(&from.source).chain(from.joins.iter().map(|j| &j.source))
+            {
+                match source {
+                    Source::Table { table, alias: None } => self.reserve(table.name),
+                    Source::Query { query, .. } => self.reserve_select(query),
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    /// `SELECT …` (after [`reserve_select`](Self::reserve_select)).
+    pub(crate) fn select(&mut self, select: &Select) {
+        if !select.ctes.is_empty() {
+            self.push("WITH ");
+            if select.ctes.iter().any(|c| c.recursive) {
+                self.push("RECURSIVE ");
+            }
+            for (i, cte) in select.ctes.iter().enumerate() {
+                if i > 0 {
+                    self.push(", ");
+                }
+                self.ident(&cte.name);
+                self.push(" AS (");
+                self.select(&cte.query);
+                self.push(")");
+            }
+            self.push(" ");
+        }
+        self.push(if select.distinct {
+            "SELECT DISTINCT "
+        } else {
+            "SELECT "
+        });
+        self.select_items(&select.columns);
+        if let Some(from) = &select.from {
+            self.from(from);
+        }
+        self.where_clause(select.filter.as_ref());
+        for (i, node) in select.group_by.iter().enumerate() {
+            self.push(if i == 0 { " GROUP BY " } else { ", " });
+            self.node(node);
+        }
+        if let Some(having) = &select.having {
+            self.push(" HAVING ");
+            self.node(having);
+        }
+        for set in &select.set_ops {
+            self.push(match (set.op, set.all) {
+                (SetOp::Union, false) => " UNION ",
+                (SetOp::Union, true) => " UNION ALL ",
+                (SetOp::Intersect, false) => " INTERSECT ",
+                (SetOp::Intersect, true) => " INTERSECT ALL ",
+                (SetOp::Except, false) => " EXCEPT ",
+                (SetOp::Except, true) => " EXCEPT ALL ",
+            });
+            self.select(&set.query);
+        }
+        self.order_limit(&select.order, select.limit, select.offset);
+        if let Some(lock) = select.lock {
+            self.lock(lock);
+        }
+    }
+
+    fn select_items(&mut self, items: &[SelectItem]) {
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            match &item.expr {
+                Node::Column { name, .. } if !item.qualified => self.ident(name),
+                other => self.node(other),
+            }
+            if let Some(alias) = &item.alias {
+                self.push(" AS ");
+                self.ident(alias);
+            }
+        }
+    }
+
+    fn from(&mut self, from: &From) {
+        self.push(" FROM ");
+        self.source(&from.source);
+        for join in &from.joins {
+            self.join(join);
+        }
+    }
+
+    fn join(&mut self, join: &Join) {
+        self.push(match join.kind {
+            JoinKind::Inner => " INNER JOIN ",
+            JoinKind::Left => " LEFT JOIN ",
+            JoinKind::Right => " RIGHT JOIN ",
+            JoinKind::Full => " FULL JOIN ",
+            JoinKind::Cross => " CROSS JOIN ",
+        });
+        self.source(&join.source);
+        if let Some(on) = &join.on {
+            self.push(" ON ");
+            self.node(on);
+        }
+    }
+
+    fn source(&mut self, source: &Source) {
+        match source {
+            Source::Table { table, alias } => {
+                self.table(table);
+                if let Some(alias) = alias {
+                    self.push(" AS ");
+                    self.ident(alias);
+                }
+            }
+            Source::Query {
+                query,
+                alias,
+                lateral,
+            } => {
+                if *lateral {
+                    self.push("LATERAL ");
+                }
+                self.push("(");
+                self.select(query);
+                self.push(") AS ");
+                self.ident(alias);
+            }
+            Source::Cte { name, alias } => {
+                self.ident(name);
+                if let Some(alias) = alias {
+                    self.push(" AS ");
+                    self.ident(alias);
+                }
+            }
+        }
+    }
+
+    fn lock(&mut self, lock: Lock) {
+        self.push(self.dialect.lock_clause(lock.exclusive));
+        match lock.wait {
+            LockWait::Wait => {}
+            LockWait::NoWait => self.push(" NOWAIT"),
+            LockWait::SkipLocked => self.push(" SKIP LOCKED"),
+        }
+    }
+
+    /// `UPDATE …`, with `RETURNING returning` when given.
+    pub(crate) fn update(&mut self, update: &Update, returning: Option<&[Node]>) {
+        self.reserve(update.table.name);
+        self.push("UPDATE ");
+        self.table(update.table);
+        for (i, (column, value)) in update.set.iter().enumerate() {
+            self.push(if i == 0 { " SET " } else { ", " });
+            self.ident(column);
+            self.push(" = ");
+            self.node(value);
+        }
+        self.where_clause(update.filter.as_ref());
+        self.returning_clause(&update.returning, returning);
+    }
+
+    /// `DELETE …`, with `RETURNING returning` when given.
+    pub(crate) fn delete(&mut self, delete: &Delete, returning: Option<&[Node]>) {
+        self.reserve(delete.table.name);
+        self.push("DELETE FROM ");
+        self.table(delete.table);
+        self.where_clause(delete.filter.as_ref());
+        self.returning_clause(&delete.returning, returning);
+    }
+
+    /// The tree's own `RETURNING` list, or the one a `Returning` query supplies when it runs.
+    fn returning_clause(&mut self, own: &[SelectItem], supplied: Option<&[Node]>) {
+        if let Some(columns) = supplied {
+            self.returning(columns);
+        } else if !own.is_empty() {
+            self.push(" RETURNING ");
+            self.select_items(own);
+        }
+    }
+}
