@@ -237,20 +237,21 @@ pub struct Insert {
 /// Where inserted rows come from.
 #[derive(Debug, Clone, PartialEq)]
 pub enum InsertSource {
-    /// `VALUES (…), (…)`: one entry per row and given column.
-    Values(Vec<Vec<InsertValue>>),
+    /// `VALUES (…), (…)`: row-major, one entry per row and given column (so a row is
+    /// `columns.len()` entries).
+    Values(Vec<InsertValue>),
     /// `SELECT …`.
     Select(Box<Select>),
-    /// One array bind per column, unnested into rows (`SELECT * FROM UNNEST($1::T[], …)`);
+    /// One array per given column, unnested into rows (`SELECT * FROM UNNEST($1::T[], …)`);
     /// only where arrays bind ([`crate::Capabilities::array_binds`]).
-    Arrays(Vec<Node>),
+    Arrays(Vec<InsertValue>),
 }
 
-/// One value of an inserted row.
+/// One value of an inserted row (or one array of [`InsertSource::Arrays`]).
 #[derive(Debug, Clone, PartialEq)]
 pub enum InsertValue {
     /// An expression (usually a bind).
-    Expr(Node),
+    Expr(Box<Node>),
     /// A bind whose value the statement's caller binds by reference, so a large insert copies
     /// none of its values.
     Borrowed,

@@ -84,6 +84,10 @@ pub struct Capabilities {
     pub returning_on_delete: bool,
     /// The most bind parameters one statement may carry. Multi-row inserts are split under it.
     pub max_bind_params: usize,
+    /// The server refuses a statement larger than its packet limit (MySQL's
+    /// `max_allowed_packet`, read when the `Db` is made): multi-row inserts are split by size
+    /// as well as by binds, and `to_sql` splits under 4 MiB.
+    pub packet_limited: bool,
     /// A list of values can be bound as one array parameter (`= ANY($1)`, `UNNEST($1)`).
     pub array_binds: bool,
     /// The JSON array aggregate takes its own `ORDER BY` and `LIMIT` (MariaDB's

@@ -65,7 +65,20 @@ pub trait Dialect: Send + Sync + 'static {
 
     /// The type a `CAST` converts to.
     fn cast_type(&self, ty: crate::value::SqlType) -> &'static str {
-        crate::schema::type_name(ty, self.backend(), false)
+        self.column_type(ty, false)
+    }
+
+    /// A column's type: `keyed` when it is part of a key or index (MySQL indexes only bounded
+    /// text).
+    fn column_type(&self, ty: crate::value::SqlType, keyed: bool) -> &'static str {
+        crate::schema::type_name(ty, self.backend(), keyed)
+    }
+
+    /// Appends the value of a column an inserted row leaves out: `DEFAULT` where `VALUES`
+    /// takes it.
+    fn left_out(&self, out: &mut String, column: &crate::schema::ColumnMeta) {
+        let _ = column;
+        out.push_str("DEFAULT");
     }
 
     /// The row-lock clause of a `SELECT`: exclusive (`FOR UPDATE`) or shared.

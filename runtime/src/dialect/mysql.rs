@@ -13,6 +13,7 @@ const CAPABILITIES: Capabilities = Capabilities {
     returning_on_update: false,
     returning_on_delete: false,
     max_bind_params: 65_535,
+    packet_limited: true,
     array_binds: false,
     json_agg_order_limit: false,
     json_agg_ordered: false,

@@ -13,6 +13,7 @@ pub(super) const CAPABILITIES: Capabilities = Capabilities {
     returning_on_delete: true,
     // The wire protocol counts parameters in a u16.
     max_bind_params: 65_535,
+    packet_limited: false,
     array_binds: true,
     json_agg_order_limit: false,
     json_agg_ordered: true,

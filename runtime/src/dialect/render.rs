@@ -2,7 +2,8 @@
 //! binds through the [`Renderer`] and asking the dialect wherever spelling differs.
 
 use crate::ast::{
-    Delete, From, Join, JoinKind, Lock, LockWait, Select, SelectItem, SetOp, Source, Update,
+    Delete, From, Insert, InsertSource, InsertValue, Join, JoinKind, Lock, LockWait, Select,
+    SelectItem, SetOp, Source, Update,
 };
 use crate::expr::Node;
 use crate::render::Renderer;
@@ -153,6 +154,70 @@ impl Renderer {
             LockWait::NoWait => self.push(" NOWAIT"),
             LockWait::SkipLocked => self.push(" SKIP LOCKED"),
         }
+    }
+
+    /// `INSERT …`, with `RETURNING returning` when given.
+    pub(crate) fn insert(&mut self, insert: &Insert, returning: Option<&[Node]>) {
+        let table = insert.table;
+        // Read under its own name by a `RETURNING` expression.
+        self.reserve(table.name);
+        self.push("INSERT INTO ");
+        self.table(table);
+        self.push(" (");
+        for (i, &c) in insert.columns.iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.ident(table.columns[c].name);
+        }
+        self.push(")");
+        match &insert.source {
+            InsertSource::Values(values) => {
+                let width = insert.columns.len().max(1);
+                self.text.reserve(values.len() * 4 + 8);
+                self.push(" VALUES ");
+                for (n, row) in values.chunks(width).enumerate() {
+                    self.push(if n == 0 { "(" } else { ", (" });
+                    for (i, (value, &c)) in row.iter().zip(&insert.columns).enumerate() {
+                        if i > 0 {
+                            self.push(", ");
+                        }
+                        match value {
+                            InsertValue::Expr(node) => self.node(node),
+                            InsertValue::Borrowed => self.bind_borrowed(),
+                            InsertValue::Default => {
+                                let dialect = self.dialect;
+                                dialect.left_out(&mut self.text, &table.columns[c]);
+                            }
+                        }
+                    }
+                    self.push(")");
+                }
+            }
+            InsertSource::Select(query) => {
+                self.push(" ");
+                self.select(query);
+            }
+            InsertSource::Arrays(arrays) => {
+                self.push(" SELECT * FROM UNNEST(");
+                for (i, (value, &c)) in arrays.iter().zip(&insert.columns).enumerate() {
+                    if i > 0 {
+                        self.push(", ");
+                    }
+                    match value {
+                        InsertValue::Expr(node) => self.node(node),
+                        InsertValue::Borrowed => self.bind_borrowed(),
+                        InsertValue::Default => self.push("NULL"),
+                    }
+                    let column = &table.columns[c];
+                    self.push("::");
+                    self.push(self.dialect.column_type(column.sql_type, column.keyed));
+                    self.push("[]");
+                }
+                self.push(")");
+            }
+        }
+        self.returning_clause(&insert.returning, returning);
     }
 
     /// `UPDATE …`, with `RETURNING returning` when given.

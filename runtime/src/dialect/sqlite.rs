@@ -13,6 +13,7 @@ const CAPABILITIES: Capabilities = Capabilities {
     returning_on_delete: true,
     // SQLITE_MAX_VARIABLE_NUMBER defaults to 32766 since SQLite 3.32.
     max_bind_params: 32_766,
+    packet_limited: false,
     array_binds: false,
     json_agg_order_limit: false,
     json_agg_ordered: true,
@@ -41,5 +42,13 @@ impl Dialect for Sqlite {
     }
     fn capabilities(&self) -> &'static Capabilities {
         &CAPABILITIES
+    }
+    /// SQLite has no `DEFAULT` in `VALUES`: the rowid alias takes NULL as "generate", and a
+    /// defaulted column gets its default literal.
+    fn left_out(&self, out: &mut String, column: &crate::schema::ColumnMeta) {
+        match column.default {
+            Some(default) => crate::schema::push_default_literal(out, default, Backend::Sqlite),
+            None => out.push_str("NULL"),
+        }
     }
 }

@@ -5,6 +5,7 @@ use std::marker::PhantomData;
 
 use super::selection::{All, Selection};
 use super::{Mutation, Returning};
+use crate::ast::{self, InsertSource, InsertValue};
 use crate::backend::Backend;
 use crate::dialect::StatementKind as Kind;
 use crate::dialect::{AsDialect, Dialect};
@@ -107,7 +108,7 @@ impl<T: Table> Mutation for Insert<T> {
         max_packet: Option<usize>,
     ) -> Result<Vec<Stmt<'_>>> {
         let mut budget = MYSQL_STATEMENT_BYTES;
-        if let (Backend::MySql, Some(packet)) = (dialect.backend(), max_packet) {
+        if let (true, Some(packet)) = (dialect.capabilities().packet_limited, max_packet) {
             self.check_rows(packet, returning)?;
             budget = budget.min(packet.saturating_sub(text_room(T::META, returning)));
         }
@@ -134,25 +135,27 @@ impl<T: Table> Mutation for Insert<T> {
 /// are owned, takes one copy of text and bytes, as binding a `&str` to sqlx does). Taking the
 /// values out by value would save that one SQLite copy but make `execute` consume the query.
 trait BindSink<'a>: Sized {
-    fn bind(&mut self, r: &mut Renderer, bind: BindRef<'a>);
+    /// The tree's entry for `bind`.
+    fn value(&mut self, bind: BindRef<'a>) -> InsertValue;
 }
 
 #[derive(Clone)]
 struct Owned;
 
 impl<'a> BindSink<'a> for Owned {
-    fn bind(&mut self, r: &mut Renderer, bind: BindRef<'a>) {
-        match bind.array() {
+    fn value(&mut self, bind: BindRef<'a>) -> InsertValue {
+        let value = match bind.array() {
             // Every element is `Some`: a column is bound as an array only when every row
             // gives it.
-            Ok((ty, elements)) => r.bind(Value::Array(
+            Ok((ty, elements)) => Value::Array(
                 ty,
                 elements
                     .map(|v| v.cloned().unwrap_or(Value::Null(ty)))
                     .collect(),
-            )),
-            Err(v) => r.bind(v.clone()),
-        }
+            ),
+            Err(v) => v.clone(),
+        };
+        InsertValue::Expr(Box::new(Node::Bind(value)))
     }
 }
 
@@ -160,9 +163,9 @@ impl<'a> BindSink<'a> for Owned {
 struct Borrowed<'a>(Vec<BindRef<'a>>);
 
 impl<'a> BindSink<'a> for Borrowed<'a> {
-    fn bind(&mut self, r: &mut Renderer, bind: BindRef<'a>) {
+    fn value(&mut self, bind: BindRef<'a>) -> InsertValue {
         self.0.push(bind);
-        r.bind_borrowed();
+        InsertValue::Borrowed
     }
 }
 
@@ -212,7 +215,7 @@ impl<T: Table> Insert<T> {
         // standard or PostgreSQL's docs (`WITH ORDINALITY … ORDER BY` would guarantee the order
         // of identity values, not of RETURNING); weft promises the same for both paths:
         // returned rows in input order, which the tests check on 10,000 rows.
-        if dialect.backend() == Backend::Postgres && rows > 1 && uniform {
+        if dialect.capabilities().array_binds && rows > 1 && uniform {
             // One statement per `UNNEST_BYTES` of values or so: PostgreSQL refuses a single
             // value (an array) over 1 GB, and a message's length is a 32-bit number.
             let mut statements = Vec::new();
@@ -225,6 +228,7 @@ impl<T: Table> Insert<T> {
                     .sum();
                 if bytes + size > UNNEST_BYTES && i > start {
                     statements.push(self.unnest(
+                        dialect,
                         &self.values[start * width..i * width],
                         &present,
                         returning,
@@ -234,7 +238,13 @@ impl<T: Table> Insert<T> {
                 }
                 bytes += size;
             }
-            statements.push(self.unnest(&self.values[start * width..], &present, returning, sink));
+            statements.push(self.unnest(
+                dialect,
+                &self.values[start * width..],
+                &present,
+                returning,
+                sink,
+            ));
             return statements;
         }
 
@@ -243,7 +253,7 @@ impl<T: Table> Insert<T> {
         // Rows per statement: under the bind-parameter limit, and on MySQL, whose server
         // refuses (by closing the connection) a statement larger than `max_allowed_packet`,
         // under `budget` bytes of values.
-        let chunks: Vec<&[Option<Value>]> = if dialect.backend() == Backend::MySql {
+        let chunks: Vec<&[Option<Value>]> = if dialect.capabilities().packet_limited {
             let mut chunks = Vec::new();
             let (mut start, mut bytes) = (0, 0);
             for (i, row) in self.values.chunks_exact(width).enumerate() {
@@ -262,47 +272,38 @@ impl<T: Table> Insert<T> {
         chunks
             .into_iter()
             .map(|chunk| {
-                let mut r = Renderer::new(dialect);
                 let mut sink = sink.clone();
-                r.text.reserve(chunk.len() / width * (per_row * 4 + 4));
-                push_header(&mut r, meta, &present);
-                r.push(" VALUES ");
-                for (n, row) in chunk.chunks_exact(width).enumerate() {
-                    r.push(if n == 0 { "(" } else { ", (" });
-                    for (i, &c) in present.iter().enumerate() {
-                        if i > 0 {
-                            r.push(", ");
-                        }
-                        match &row[c] {
-                            Some(v) => sink.bind(&mut r, BindRef::Value(v)),
-                            None => left_out(&mut r, &meta.columns[c]),
-                        }
+                let mut values = Vec::with_capacity(chunk.len() / width * per_row);
+                for row in chunk.chunks_exact(width) {
+                    for &c in &present {
+                        values.push(match &row[c] {
+                            Some(v) => sink.value(BindRef::Value(v)),
+                            None => InsertValue::Default,
+                        });
                     }
-                    r.push(")");
                 }
-                if let Some(columns) = returning {
-                    r.returning(columns);
-                }
+                let stmt = statement(meta, &present, InsertSource::Values(values));
+                let mut r = Renderer::new(dialect);
+                r.insert(&stmt, returning);
                 (r, sink)
             })
             .collect()
     }
 }
 
-/// `INSERT INTO "t" ("a", "b")`.
-fn push_header(r: &mut Renderer, meta: &'static crate::schema::TableMeta, present: &[usize]) {
-    // Read under its own name by a `RETURNING` expression.
-    r.reserve(meta.name);
-    r.push("INSERT INTO ");
-    r.table(meta);
-    r.push(" (");
-    for (i, &c) in present.iter().enumerate() {
-        if i > 0 {
-            r.push(", ");
-        }
-        r.ident(meta.columns[c].name);
+/// `INSERT INTO meta (present) source`.
+fn statement(
+    meta: &'static crate::schema::TableMeta,
+    present: &[usize],
+    source: InsertSource,
+) -> ast::Insert {
+    ast::Insert {
+        table: meta,
+        columns: present.to_vec(),
+        source,
+        on_conflict: None,
+        returning: Vec::new(),
     }
-    r.push(")");
 }
 
 /// About how many bytes of values one PostgreSQL `UNNEST` insert carries at most.
@@ -338,13 +339,14 @@ fn mysql_value_size(value: &Value) -> usize {
 /// Room to leave in a MySQL packet for what is not the rows' values: the statement's text up
 /// to `VALUES` and its `RETURNING`, and the packet's own header.
 fn text_room(meta: &'static crate::schema::TableMeta, returning: Option<&[Node]>) -> usize {
-    let mut r = Renderer::new(&crate::dialect::MariaDb);
     let all: Vec<usize> = (0..meta.columns.len()).collect();
-    push_header(&mut r, meta, &all);
-    if let Some(columns) = returning {
-        r.returning(columns);
-    }
-    r.text.len() + r.binds.iter().map(mysql_value_size).sum::<usize>() + 64
+    let mut r = Renderer::new(&crate::dialect::MariaDb);
+    r.insert(
+        &statement(meta, &all, InsertSource::Values(Vec::new())),
+        returning,
+    );
+    // The header and `RETURNING`, without the ` VALUES ` of no rows.
+    r.text.len() - " VALUES ".len() + r.binds.iter().map(mysql_value_size).sum::<usize>() + 64
 }
 
 /// Roughly what a value takes on the wire.
@@ -380,16 +382,9 @@ impl<T: Table> Insert<T> {
                 .enumerate()
                 .max_by_key(|&(_, c)| value_size(c))
                 .unwrap_or((0, 0));
+            let alone = InsertSource::Values(vec![InsertValue::Borrowed; given.len()]);
             let mut r = Renderer::new(&crate::dialect::MariaDb);
-            push_header(&mut r, meta, &given);
-            r.push(" VALUES (");
-            for i in 0..given.len() {
-                r.push(if i == 0 { "?" } else { ", ?" });
-            }
-            r.push(")");
-            if let Some(columns) = returning {
-                r.returning(columns);
-            }
+            r.insert(&statement(meta, &given, alone), returning);
             return Err(Error::Value {
                 index: index + 1,
                 backend: Backend::MySql,
@@ -412,55 +407,29 @@ impl<T: Table> Insert<T> {
     /// `rows` (row-major, every row giving every column in `present`).
     fn unnest<'a, S: BindSink<'a>>(
         &'a self,
+        dialect: &'static dyn Dialect,
         rows: &'a [Option<Value>],
         present: &[usize],
         returning: Option<&[Node]>,
         mut sink: S,
     ) -> (Renderer, S) {
         let meta = T::META;
-        let dialect: &'static dyn Dialect = &crate::dialect::Postgres;
-        let mut r = Renderer::new(dialect);
-        push_header(&mut r, meta, present);
-        r.push(" SELECT * FROM UNNEST(");
-        for (i, &c) in present.iter().enumerate() {
-            if i > 0 {
-                r.push(", ");
-            }
-            let column = &meta.columns[c];
-            sink.bind(
-                &mut r,
-                BindRef::Column {
-                    ty: column.sql_type,
+        let arrays = present
+            .iter()
+            .map(|&c| {
+                sink.value(BindRef::Column {
+                    ty: meta.columns[c].sql_type,
                     rows,
                     width: meta.columns.len(),
                     col: c,
-                },
-            );
-            r.push("::");
-            r.push(crate::schema::type_name(
-                column.sql_type,
-                dialect.backend(),
-                column.keyed,
-            ));
-            r.push("[]");
-        }
-        r.push(")");
-        if let Some(columns) = returning {
-            r.returning(columns);
-        }
+                })
+            })
+            .collect();
+        let mut r = Renderer::new(dialect);
+        r.insert(
+            &statement(meta, present, InsertSource::Arrays(arrays)),
+            returning,
+        );
         (r, sink)
-    }
-}
-
-/// Renders the value of a column a row left out.
-fn left_out(r: &mut Renderer, column: &crate::schema::ColumnMeta) {
-    match (r.dialect.backend(), column.default) {
-        (Backend::Postgres | Backend::MySql, _) => r.push("DEFAULT"),
-        // SQLite has no DEFAULT in VALUES: the rowid alias takes NULL as "generate", and a
-        // defaulted column gets its default literal.
-        (Backend::Sqlite, Some(default)) => {
-            crate::schema::push_default_literal(&mut r.text, default, r.dialect.backend())
-        }
-        (Backend::Sqlite, None) => r.push("NULL"),
     }
 }
