@@ -29,8 +29,8 @@
 
 use std::fmt::Write as _;
 
-use crate::backend::Backend;
 use crate::dialect::Dialect;
+use crate::dialect::LongInList;
 use crate::expr::Node;
 use crate::render::Renderer;
 use crate::value::{SqlType, Value};
@@ -61,8 +61,8 @@ impl Renderer {
             Node::Bind(v) => Some(v),
             _ => None,
         });
-        match self.dialect.backend() {
-            Backend::Postgres => {
+        match self.dialect.json().long_in_list {
+            LongInList::Array => {
                 // An array bind checks each value as a bind of its own would (`check_elements`).
                 self.node(expr);
                 self.push(if negated { " <> ALL(" } else { " = ANY(" });
@@ -70,7 +70,7 @@ impl Renderer {
                 self.push(")");
                 true
             }
-            Backend::Sqlite | Backend::MySql => {
+            LongInList::JsonEach | LongInList::JsonTable => {
                 let Some(form) = JsonForm::of(ty, self.dialect) else {
                     return false;
                 };
@@ -108,8 +108,8 @@ impl Renderer {
                     has_null,
                     json: Value::Text(json),
                 };
-                match self.dialect.backend() {
-                    Backend::MySql => self.mysql_in(expr, negated, list),
+                match self.dialect.json().long_in_list {
+                    LongInList::JsonTable => self.mysql_in(expr, negated, list),
                     _ => {
                         self.node(expr);
                         self.push(if negated { " NOT IN (" } else { " IN (" });
@@ -347,7 +347,7 @@ impl JsonForm {
     /// The form for values of `ty` on `dialect` (SQLite or MySQL), if there is an exact one.
     fn of(ty: SqlType, dialect: &'static dyn Dialect) -> Option<JsonForm> {
         use SqlType as T;
-        let mysql = dialect.backend() == Backend::MySql;
+        let mysql = dialect.json().long_in_list == LongInList::JsonTable;
         Some(match ty {
             T::Bool | T::SmallInt | T::Int | T::BigInt => JsonForm::Integer,
             T::Text => JsonForm::Text,

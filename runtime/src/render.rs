@@ -4,9 +4,8 @@ use std::borrow::Cow;
 use std::fmt;
 
 use crate::ast::{Aggregate, Apply, QueryKind};
-use crate::backend::Backend;
 use crate::dialect::Dialect;
-use crate::expr::{BinOp, Direction, Function, MAX_EXPRESSION_DEPTH, Node};
+use crate::expr::{BinOp, Direction, MAX_EXPRESSION_DEPTH, Node};
 use crate::schema::TableMeta;
 use crate::value::{SqlType, Value};
 
@@ -419,16 +418,7 @@ impl Renderer {
                 self.text.push(')');
             }
             Node::Func { function, arg } => {
-                let (before, after) = match (function, self.dialect.backend()) {
-                    (Function::Lower, _) => ("LOWER(", ")"),
-                    (Function::Upper, _) => ("UPPER(", ")"),
-                    // Characters, not bytes, as a 64-bit integer on every dialect.
-                    (Function::CharLength, Backend::Sqlite) => ("length(", ")"),
-                    (Function::CharLength, Backend::Postgres) => {
-                        ("CAST(char_length(", ") AS BIGINT)")
-                    }
-                    (Function::CharLength, Backend::MySql) => ("CAST(CHAR_LENGTH(", ") AS SIGNED)"),
-                };
+                let (before, after) = self.dialect.function(*function);
                 self.push(before);
                 self.node(arg);
                 self.push(after);
@@ -540,12 +530,11 @@ impl Renderer {
         }
         match (limit, offset) {
             (Some(limit), _) => self.limit(limit),
-            (None, Some(_)) => match self.dialect.backend() {
-                // OFFSET needs a LIMIT on these two; "no limit" has to be spelled out.
-                Backend::Sqlite => self.push(" LIMIT -1"),
-                Backend::MySql => self.push(" LIMIT 18446744073709551615"),
-                Backend::Postgres => {}
-            },
+            (None, Some(_)) => {
+                if let Some(all) = self.dialect.offset_without_limit() {
+                    self.push(all);
+                }
+            }
             (None, None) => {}
         }
         if let Some(o) = offset {
@@ -565,13 +554,7 @@ impl Renderer {
         match limit {
             Limit::FirstRow => self.push(" LIMIT 1"),
             Limit::Rows(n) => {
-                // SQLite reads a bare `LIMIT ?` into the query plan and so re-prepares the
-                // statement every time the parameter is bound again (about 4 µs); written as an
-                // expression, `+?`, the limit is read when the statement runs.
-                self.push(match self.dialect.backend() {
-                    Backend::Sqlite => " LIMIT +",
-                    Backend::Postgres | Backend::MySql => " LIMIT ",
-                });
+                self.push(self.dialect.bound_limit());
                 self.bind_u64(n);
             }
         }

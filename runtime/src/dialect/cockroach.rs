@@ -29,6 +29,12 @@ impl Dialect for Cockroach {
     fn push_placeholder(&self, out: &mut String, n: usize) {
         Postgres.push_placeholder(out, n)
     }
+    fn json(&self) -> &'static super::JsonSpelling {
+        Postgres.json()
+    }
+    fn json_projection(&self, out: &mut String, ty: crate::value::SqlType, column: &str) {
+        super::postgres::json_projection(out, ty, column)
+    }
 }
 
 use super::Postgres;

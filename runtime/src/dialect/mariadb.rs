@@ -2,7 +2,9 @@
 //! and limited `JSON_ARRAYAGG`, and no `LATERAL`.
 
 use super::{Capabilities, DateRange, Dialect, RowLocks, Strategy, Upsert};
+use super::{null_safe, wrap};
 use crate::backend::Backend;
+use crate::value::SqlType;
 
 /// MariaDB 10.6 or later.
 #[derive(Debug, Clone, Copy, Default)]
@@ -70,5 +72,47 @@ impl Dialect for MariaDb {
         } else {
             " LOCK IN SHARE MODE"
         }
+    }
+    fn json(&self) -> &'static super::JsonSpelling {
+        &super::json::MARIADB
+    }
+    fn json_projection(&self, out: &mut String, ty: SqlType, column: &str) {
+        json_projection(out, ty, column)
+    }
+    fn function(&self, function: crate::ast::Function) -> (&'static str, &'static str) {
+        match function {
+            crate::ast::Function::CharLength => ("CAST(CHAR_LENGTH(", ") AS SIGNED)"),
+            other => super::standard_function(other),
+        }
+    }
+    fn offset_without_limit(&self) -> Option<&'static str> {
+        Some(" LIMIT 18446744073709551615")
+    }
+}
+
+/// The MySQL family's JSON-exact projections.
+pub(super) fn json_projection(out: &mut String, ty: SqlType, column: &str) {
+    match ty {
+        SqlType::Json => null_safe(out, column, "JSON_ARRAY(", ")"),
+        SqlType::Real => wrap(out, column, "CAST(CAST(", " AS DOUBLE) AS CHAR)"),
+        SqlType::Double => wrap(out, column, "CAST(", " AS CHAR)"),
+        // DECIMAL comes padded to the column's scale: trimmed as flat reads trim it.
+        SqlType::Decimal => {
+            wrap(
+                out,
+                column,
+                "CASE WHEN LOCATE('.', CAST(",
+                " AS CHAR)) > 0 THEN ",
+            );
+            wrap(
+                out,
+                column,
+                "TRIM(TRAILING '.' FROM TRIM(TRAILING '0' FROM CAST(",
+                " AS CHAR))) ",
+            );
+            wrap(out, column, "ELSE CAST(", " AS CHAR) END");
+        }
+        SqlType::Blob | SqlType::Uuid => wrap(out, column, "HEX(", ")"),
+        _ => out.push_str(column),
     }
 }

@@ -7,6 +7,7 @@
 
 mod capabilities;
 mod cockroach;
+mod json;
 mod mariadb;
 mod mysql;
 mod postgres;
@@ -15,6 +16,7 @@ mod sqlite;
 
 pub use capabilities::{Capabilities, DateRange, RowLocks, StatementKind, Strategy, Upsert};
 pub use cockroach::Cockroach;
+pub use json::{JsonSpelling, LongInList};
 pub use mariadb::MariaDb;
 pub use mysql::MySql;
 pub use postgres::Postgres;
@@ -63,6 +65,17 @@ pub trait Dialect: Send + Sync + 'static {
         out.push('?');
     }
 
+    /// How JSON aggregation (relations loaded in one statement) and long IN lists are spelled.
+    fn json(&self) -> &'static JsonSpelling;
+
+    /// Appends the JSON-exact projection of `column` (already rendered SQL) of type `ty`: the
+    /// form in which a value goes into relation JSON so that it reads back exactly (floats
+    /// as their bits or shortest text, bytes as hex, …). By default the column itself.
+    fn json_projection(&self, out: &mut String, ty: crate::value::SqlType, column: &str) {
+        let _ = ty;
+        out.push_str(column);
+    }
+
     /// The type a `CAST` converts to.
     fn cast_type(&self, ty: crate::value::SqlType) -> &'static str {
         self.column_type(ty, false)
@@ -79,6 +92,27 @@ pub trait Dialect: Send + Sync + 'static {
     fn left_out(&self, out: &mut String, column: &crate::schema::ColumnMeta) {
         let _ = column;
         out.push_str("DEFAULT");
+    }
+
+    /// The text before and after the argument of a function over one value.
+    fn function(&self, function: crate::ast::Function) -> (&'static str, &'static str) {
+        use crate::ast::Function;
+        match function {
+            Function::Lower => ("LOWER(", ")"),
+            Function::Upper => ("UPPER(", ")"),
+            // Characters, not bytes, as a 64-bit integer on every dialect.
+            Function::CharLength => ("CAST(char_length(", ") AS BIGINT)"),
+        }
+    }
+
+    /// ` LIMIT ` before a bound row count.
+    fn bound_limit(&self) -> &'static str {
+        " LIMIT "
+    }
+
+    /// "No limit", where `OFFSET` needs a `LIMIT` before it.
+    fn offset_without_limit(&self) -> Option<&'static str> {
+        None
     }
 
     /// The row-lock clause of a `SELECT`: exclusive (`FOR UPDATE`) or shared.
@@ -110,6 +144,31 @@ pub trait Dialect: Send + Sync + 'static {
         }
         out.push('\'');
     }
+}
+
+/// The standard spelling of a function over one value (what [`Dialect::function`] does by
+/// default), for overrides that change only some functions.
+pub(crate) fn standard_function(function: crate::ast::Function) -> (&'static str, &'static str) {
+    Postgres.function(function)
+}
+
+/// Appends `CASE WHEN column IS NULL THEN NULL ELSE before column after END`: functions that
+/// turn NULL into something else (SQLite's `printf`, `hex`) keep NULL a NULL.
+pub(crate) fn null_safe(out: &mut String, column: &str, before: &str, after: &str) {
+    out.push_str("CASE WHEN ");
+    out.push_str(column);
+    out.push_str(" IS NULL THEN NULL ELSE ");
+    out.push_str(before);
+    out.push_str(column);
+    out.push_str(after);
+    out.push_str(" END");
+}
+
+/// Appends `before column after`.
+pub(crate) fn wrap(out: &mut String, column: &str, before: &str, after: &str) {
+    out.push_str(before);
+    out.push_str(column);
+    out.push_str(after);
 }
 
 impl std::fmt::Debug for dyn Dialect {

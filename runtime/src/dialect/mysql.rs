@@ -49,4 +49,19 @@ impl Dialect for MySql {
     fn backslash_escapes(&self) -> bool {
         true
     }
+    fn json(&self) -> &'static super::JsonSpelling {
+        &super::json::MYSQL
+    }
+    fn json_projection(&self, out: &mut String, ty: crate::value::SqlType, column: &str) {
+        super::mariadb::json_projection(out, ty, column)
+    }
+    fn function(&self, function: crate::ast::Function) -> (&'static str, &'static str) {
+        match function {
+            crate::ast::Function::CharLength => ("CAST(CHAR_LENGTH(", ") AS SIGNED)"),
+            other => super::standard_function(other),
+        }
+    }
+    fn offset_without_limit(&self) -> Option<&'static str> {
+        Some(" LIMIT 18446744073709551615")
+    }
 }

@@ -1,7 +1,9 @@
 //! PostgreSQL.
 
 use super::{Capabilities, DateRange, Dialect, RowLocks, Strategy, Upsert};
+use super::{null_safe, wrap};
 use crate::backend::Backend;
+use crate::value::SqlType;
 
 /// PostgreSQL 12 or later.
 #[derive(Debug, Clone, Copy, Default)]
@@ -51,5 +53,25 @@ impl Dialect for Postgres {
     fn push_placeholder(&self, out: &mut String, n: usize) {
         use std::fmt::Write;
         let _ = write!(out, "${n}");
+    }
+    fn json(&self) -> &'static super::JsonSpelling {
+        &super::json::POSTGRES
+    }
+    fn json_projection(&self, out: &mut String, ty: SqlType, column: &str) {
+        json_projection(out, ty, column)
+    }
+}
+
+/// PostgreSQL's JSON-exact projections (shared with the dialects speaking its protocol).
+pub(super) fn json_projection(out: &mut String, ty: SqlType, column: &str) {
+    match ty {
+        // Floats as their bits in hex (`x3ff0…`): every value, NaN payloads included.
+        SqlType::Real => wrap(out, column, "'x' || encode(float4send(", "), 'hex')"),
+        SqlType::Double => wrap(out, column, "'x' || encode(float8send(", "), 'hex')"),
+        SqlType::Decimal => wrap(out, column, "(", ")::text"),
+        SqlType::Blob => wrap(out, column, "encode(", ", 'hex')"),
+        SqlType::Timestamp => wrap(out, column, "(", " AT TIME ZONE 'UTC')"),
+        SqlType::Json => null_safe(out, column, "jsonb_build_array(", ")"),
+        _ => out.push_str(column),
     }
 }

@@ -211,31 +211,28 @@ impl<L: Loader, E: RootExtras> FindMany<L, E> {
         let table = L::Table::META;
         let mut r = Renderer::new(dialect);
         r.reserve(table.name);
-        let limited_json = dialect.backend() == Backend::MySql && !plans.is_empty();
-        if limited_json {
+        let spelling = dialect.json();
+        if !plans.is_empty()
+            && let Some(prefix) = spelling.statement_prefix
+        {
             // MariaDB's JSON_ARRAYAGG stops at `group_concat_max_len` (1 MiB by default): raised
             // to its maximum for this statement only, which leaves `max_allowed_packet`.
-            r.push("SET STATEMENT group_concat_max_len = ");
-            r.push(MARIADB_GROUP_CONCAT_MAX);
-            r.push(" FOR ");
+            r.push(prefix);
         }
         r.push("SELECT ");
         self.root_columns(&mut r);
         for plan in plans {
             r.push(", ");
-            match dialect.backend() {
-                // json → text for the driver; MariaDB's JSON is text already.
-                Backend::Postgres => {
-                    r.json_relation(plan, table.name);
-                    r.push("::text");
-                }
-                _ => r.json_relation(plan, table.name),
-            }
+            r.json_relation(plan, table.name);
+            // json → text for the driver, where JSON is not text already.
+            r.push(spelling.as_text);
         }
-        if limited_json {
+        if !plans.is_empty()
+            && let Some(limits) = spelling.limit_columns
+        {
             // Both limits in force, last: a cut is only a warning, so `JsonCut` compares each
             // relation's length with them.
-            r.push(", @@group_concat_max_len, @@max_allowed_packet");
+            r.push(limits);
         }
         self.render_root_rest(&mut r);
         r.finish()
@@ -300,7 +297,7 @@ impl<L: Loader, E: RootExtras> FindMany<L, E> {
         let loader = &self.loader;
         let extras = &self.extras;
         // MariaDB only: whether a relation's JSON was cut (see `JsonCut`).
-        let cut = (dialect.backend() == Backend::MySql && !plans.is_empty()).then(|| JsonCut {
+        let cut = (dialect.json().limit_columns.is_some() && !plans.is_empty()).then(|| JsonCut {
             first: self.root_width(),
             plans: &plans,
         });
@@ -365,10 +362,6 @@ impl<L: Loader, E: RootExtras> FindMany<L, E> {
         Ok(query.all(executor).await?.into_iter().next())
     }
 }
-
-/// `group_concat_max_len` for MariaDB's single-statement loads: its maximum (1 GiB, also the
-/// most `max_allowed_packet` can be), so that only `max_allowed_packet` can cut a result.
-const MARIADB_GROUP_CONCAT_MAX: &str = "1073741824";
 
 /// Refuses a MariaDB row whose relation JSON was cut. `JSON_ARRAYAGG` stops at the smaller of
 /// `group_concat_max_len` and `max_allowed_packet` with only a warning (which the driver does

@@ -10,65 +10,7 @@ use std::marker::PhantomData;
 use serde::Deserializer;
 use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use crate::backend::Backend;
-use crate::dialect::Dialect;
-use crate::value::{SqlType, SqlValue};
-
-/// Appends the JSON-exact projection of `column` (already rendered SQL) of type `ty`.
-pub(crate) fn push_projection(
-    out: &mut String,
-    ty: SqlType,
-    dialect: &'static dyn Dialect,
-    column: &str,
-) {
-    use Backend::*;
-    use SqlType::*;
-    let wrap = |out: &mut String, before: &str, after: &str| {
-        out.push_str(before);
-        out.push_str(column);
-        out.push_str(after);
-    };
-    match (dialect.backend(), ty) {
-        // Floats as their bits in hex (`x3ff0…`): every value, NaN payloads included.
-        (Postgres, Real) => wrap(out, "'x' || encode(float4send(", "), 'hex')"),
-        (Postgres, Double) => wrap(out, "'x' || encode(float8send(", "), 'hex')"),
-        (Postgres, Decimal) => wrap(out, "(", ")::text"),
-        (Postgres, Blob) => wrap(out, "encode(", ", 'hex')"),
-        (Postgres, Timestamp) => wrap(out, "(", " AT TIME ZONE 'UTC')"),
-        // SQLite's printf() and hex() turn NULL into '': keep NULL a NULL.
-        (Sqlite, Real | Double) => null_safe(out, column, "printf('%!.17g', ", ")"),
-        (Sqlite, Blob | Uuid) => null_safe(out, column, "hex(", ")"),
-        // A JSON document as a one-element array, so that a document that is JSON `null`
-        // stays apart from a SQL NULL (`Option<Json<T>>` holding `Some(null)`).
-        (Sqlite, Json) => null_safe(out, column, "json_array(json(", "))"),
-        (Postgres, Json) => null_safe(out, column, "jsonb_build_array(", ")"),
-        (MySql, Json) => null_safe(out, column, "JSON_ARRAY(", ")"),
-        (MySql, Real) => wrap(out, "CAST(CAST(", " AS DOUBLE) AS CHAR)"),
-        (MySql, Double) => wrap(out, "CAST(", " AS CHAR)"),
-        // DECIMAL comes padded to the column's scale: trimmed as flat reads trim it.
-        (MySql, Decimal) => {
-            wrap(out, "CASE WHEN LOCATE('.', CAST(", " AS CHAR)) > 0 THEN ");
-            wrap(
-                out,
-                "TRIM(TRAILING '.' FROM TRIM(TRAILING '0' FROM CAST(",
-                " AS CHAR))) ",
-            );
-            wrap(out, "ELSE CAST(", " AS CHAR) END");
-        }
-        (MySql, Blob | Uuid) => wrap(out, "HEX(", ")"),
-        _ => out.push_str(column),
-    }
-}
-
-fn null_safe(out: &mut String, column: &str, before: &str, after: &str) {
-    out.push_str("CASE WHEN ");
-    out.push_str(column);
-    out.push_str(" IS NULL THEN NULL ELSE ");
-    out.push_str(before);
-    out.push_str(column);
-    out.push_str(after);
-    out.push_str(" END");
-}
+use crate::value::SqlValue;
 
 /// One scalar of a nested row, borrowed from the JSON text while it is decoded. Arrays and
 /// objects are only named (a column value is never one, except in `Json<T>`, which reads its

@@ -2,8 +2,7 @@
 //! batched statement per relation keyed on the parents' keys.
 
 use super::load::{Key, Loader};
-use super::{Plan, Rel, Relation, RelationMeta, json};
-use crate::backend::Backend;
+use super::{Plan, Rel, Relation, RelationMeta};
 use crate::dialect::Dialect;
 use crate::expr::Node;
 use crate::render::{Limit, Renderer, Sql};
@@ -255,21 +254,20 @@ impl Renderer {
         // PostgreSQL functions take at most 100 arguments: past that, build jsonb arrays of up
         // to 100 values and concatenate them.
         let width = plan.columns.len() + plan.children.len();
-        let chunked = dialect.backend() == Backend::Postgres && width > 100;
+        let spelling = dialect.json();
+        let chunk = spelling.max_args.filter(|&max| width > max);
         self.push("(SELECT COALESCE(");
-        self.push(match dialect.backend() {
-            Backend::Postgres if chunked => "json_agg((json_build_array(",
-            Backend::Postgres => "json_agg(json_build_array(",
-            Backend::Sqlite => "json_group_array(json_array(",
-            Backend::MySql => "JSON_ARRAYAGG(JSON_ARRAY(",
+        self.push(if chunk.is_some() {
+            spelling.open_chunked
+        } else {
+            spelling.open
         });
         let mut arg = 0;
         let mut next_arg = |r: &mut Renderer| {
             if arg > 0 {
-                r.push(if chunked && arg % 100 == 0 {
-                    ")::jsonb || json_build_array("
-                } else {
-                    ", "
+                r.push(match chunk {
+                    Some(max) if arg % max == 0 => spelling.chunk_join,
+                    _ => ", ",
                 });
             }
             arg += 1;
@@ -280,27 +278,28 @@ impl Renderer {
         }
         for child in &plan.children {
             next_arg(self);
-            if dialect.backend() == Backend::Sqlite {
-                // A subquery's JSON loses its JSON subtype: json() restores it.
-                self.push("json(");
-                self.json_relation(child, &t);
-                self.push(")");
-            } else {
-                self.json_relation(child, &t);
+            match spelling.nested {
+                Some((before, after)) => {
+                    self.push(before);
+                    self.json_relation(child, &t);
+                    self.push(after);
+                }
+                None => self.json_relation(child, &t),
             }
         }
-        self.push(if chunked { ")::jsonb)" } else { ")" });
+        self.push(if chunk.is_some() {
+            spelling.close_chunked
+        } else {
+            ")"
+        });
         self.order_terms(plan.plan, meta.target, " ORDER BY ");
-        if dialect.backend() == Backend::MySql {
+        let in_aggregate = dialect.capabilities().json_agg_order_limit;
+        if in_aggregate {
             self.relation_limit(plan.plan);
         }
-        self.push(match dialect.backend() {
-            Backend::Postgres => "), '[]'::json) FROM ",
-            Backend::Sqlite => "), '[]') FROM ",
-            Backend::MySql => "), JSON_ARRAY()) FROM ",
-        });
+        self.push(spelling.close);
         // json_agg / json_group_array take no LIMIT: limit the rows in a derived table.
-        let derived = limited && dialect.backend() != Backend::MySql;
+        let derived = limited && !in_aggregate;
         if derived {
             self.push("(SELECT ");
             self.ident(&t);
@@ -335,7 +334,7 @@ impl Renderer {
                 let start = self.text.len();
                 self.node(node);
                 let column = self.text.split_off(start);
-                json::push_projection(&mut self.text, ty, self.dialect, &column);
+                self.dialect.json_projection(&mut self.text, ty, &column);
             }
             None => self.node(node),
         }
@@ -375,7 +374,7 @@ pub(crate) fn batched_statement(
     // PostgreSQL takes the keys as arrays, one per key column: the SQL text, and so the
     // prepared statement, stays the same whatever the number of parents (and a row-value IN
     // list of ten thousand pairs overflows PostgreSQL's stack).
-    let array = dialect.backend() == Backend::Postgres;
+    let array = dialect.capabilities().array_binds;
     if parents.is_empty() {
         return Vec::new();
     }
@@ -537,7 +536,7 @@ fn batched_one(
             }
             r.bind(key_array(parents, i, ty));
             r.push("::");
-            r.push(crate::schema::type_name(ty, dialect.backend(), true));
+            r.push(dialect.column_type(ty, true));
             r.push("[]");
         }
         r.push("))");
