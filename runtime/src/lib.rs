@@ -130,6 +130,7 @@ mod backend;
 mod corpus;
 #[cfg(feature = "rust_decimal")]
 mod decimal;
+pub mod dialect;
 mod error;
 mod exec;
 mod expr;
@@ -146,6 +147,7 @@ mod time;
 mod value;
 
 pub use backend::Backend;
+pub use dialect::{AsDialect, Capabilities, Dialect};
 pub use error::{Error, Result};
 pub use exec::{Db, Executor, Tx};
 pub use expr::{

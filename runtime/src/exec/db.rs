@@ -11,6 +11,7 @@ use super::run::Target;
 use super::sqlite::{MemoryPool, PROGRESS_OPS, SqlitePoolKind, sqlite_memory_url};
 use super::tx::{HoldsOnlyConnection, Tx, TxConn, TxHandle, run_in};
 use crate::backend::Backend;
+use crate::dialect::{Capabilities, Dialect, Strategy};
 use crate::error::{Error, Result, redact_url};
 use crate::render::Sql;
 use crate::schema::{TableMeta, Tables, create_table_sql_for, drop_table_sql, in_dependency_order};
@@ -32,8 +33,9 @@ pub struct Db {
 pub(super) struct Inner {
     pub(super) pool: Pool,
     pub(super) statements: AtomicU64,
-    /// MariaDB (as opposed to MySQL proper) supports `INSERT/DELETE … RETURNING`.
-    mariadb: bool,
+    /// How the server spells SQL and what it can do (MariaDB and MySQL proper share a pool
+    /// type; the server's version tells them apart).
+    pub(super) dialect: &'static dyn Dialect,
     /// MySQL's `max_allowed_packet` as the server reported it when the handle was made: the
     /// largest statement it accepts (multi-row inserts are split under it).
     max_packet: Option<usize>,
@@ -126,7 +128,12 @@ impl Db {
                         SqlitePoolKind::File
                     };
                     let pool = pool.connect_with(opts).await.map_err(connect_err)?;
-                    return Ok(Db::build(Pool::Sqlite(pool), false, None, kind));
+                    return Ok(Db::build(
+                        Pool::Sqlite(pool),
+                        &crate::dialect::Sqlite,
+                        None,
+                        kind,
+                    ));
                 }
                 #[allow(unreachable_code)]
                 Err(disabled(&shown, "sqlite"))
@@ -169,13 +176,13 @@ impl Db {
     /// Wraps a SQLite pool you configured yourself.
     #[cfg(feature = "sqlite")]
     pub fn from_sqlite_pool(pool: sqlx::SqlitePool) -> Db {
-        Db::new(Pool::Sqlite(pool), false)
+        Db::new(Pool::Sqlite(pool), &crate::dialect::Sqlite)
     }
 
     /// Wraps a PostgreSQL pool you configured yourself.
     #[cfg(feature = "postgres")]
     pub fn from_postgres_pool(pool: sqlx::PgPool) -> Db {
-        Db::new(Pool::Postgres(pool), false)
+        Db::new(Pool::Postgres(pool), &crate::dialect::Postgres)
     }
 
     /// Wraps a MySQL or MariaDB pool you configured yourself (asks the server which it is, and
@@ -194,7 +201,7 @@ impl Db {
         let packet = usize::try_from(packet).unwrap_or(usize::MAX);
         Ok(Db::build(
             Pool::MySql(pool),
-            version.contains("MariaDB"),
+            crate::dialect::for_server(Backend::MySql, &version),
             Some(packet),
             #[cfg(feature = "sqlite")]
             SqlitePoolKind::Foreign,
@@ -202,10 +209,10 @@ impl Db {
     }
 
     #[cfg(any(feature = "sqlite", feature = "postgres"))]
-    fn new(pool: Pool, mariadb: bool) -> Db {
+    fn new(pool: Pool, dialect: &'static dyn Dialect) -> Db {
         Db::build(
             pool,
-            mariadb,
+            dialect,
             None,
             #[cfg(feature = "sqlite")]
             SqlitePoolKind::Foreign,
@@ -214,7 +221,7 @@ impl Db {
 
     fn build(
         pool: Pool,
-        mariadb: bool,
+        dialect: &'static dyn Dialect,
         max_packet: Option<usize>,
         #[cfg(feature = "sqlite")] sqlite: SqlitePoolKind,
     ) -> Db {
@@ -222,7 +229,7 @@ impl Db {
             inner: Arc::new(Inner {
                 pool,
                 statements: AtomicU64::new(0),
-                mariadb,
+                dialect,
                 max_packet,
                 #[cfg(feature = "sqlite")]
                 sqlite,
@@ -266,22 +273,29 @@ impl Db {
         self.inner.statements.load(Ordering::Relaxed)
     }
 
-    /// The faster relation-loading strategy here: [`Strategy::default_for`](crate::Strategy::default_for)
-    /// the backend (batched on the whole MySQL family; MySQL proper could not load in one
-    /// statement anyway, its `JSON_ARRAYAGG` takes no `ORDER BY` or `LIMIT`).
-    pub fn default_strategy(&self) -> crate::relation::Strategy {
-        crate::relation::Strategy::default_for(self.backend())
+    /// The faster relation-loading strategy here, from the dialect's capabilities (batched on
+    /// PostgreSQL and the MySQL family, one statement on SQLite).
+    pub fn default_strategy(&self) -> Strategy {
+        self.capabilities().default_strategy
     }
 
-    pub(crate) fn is_mysql_proper(&self) -> bool {
-        self.backend() == Backend::MySql && !self.inner.mariadb
+    /// How this database spells SQL: chosen from the server's version where one wire protocol
+    /// serves several dialects (MariaDB and MySQL proper).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> weft::Result<()> {
+    /// let db = weft::Db::connect("sqlite::memory:").await?;
+    /// assert_eq!(db.dialect().name(), "SQLite");
+    /// assert!(db.capabilities().returning_on_update);
+    /// # Ok(()) }
+    /// ```
+    pub fn dialect(&self) -> &'static dyn Dialect {
+        self.inner.dialect
     }
 
-    pub(crate) fn supports_returning(&self, what: MutationKind) -> bool {
-        match self.backend() {
-            Backend::Sqlite | Backend::Postgres => true,
-            Backend::MySql => self.inner.mariadb && what != MutationKind::Update,
-        }
+    /// What this database can do (the dialect's capability record).
+    pub fn capabilities(&self) -> &'static Capabilities {
+        self.inner.dialect.capabilities()
     }
 
     /// Starts a transaction. It rolls back when dropped without [`Tx::commit`].
@@ -370,7 +384,8 @@ impl Db {
     /// [`create_tables`](Self::create_tables) from metadata chosen at run time.
     pub async fn create_tables_from(&self, tables: &[&TableMeta]) -> Result<()> {
         let backend = self.backend();
-        let mysql_proper = self.is_mysql_proper();
+        // Until DDL renders through the dialect (issue 9): MySQL proper's text columns differ.
+        let mysql_proper = self.dialect().name() == "MySQL";
         let mut tx = self.begin().await?;
         for table in in_dependency_order(tables) {
             for text in create_table_sql_for(table, backend, mysql_proper) {
@@ -424,12 +439,4 @@ fn disabled(url: &str, feature: &str) -> Error {
         url: url.to_owned(),
         reason: format!("this build of weft lacks the `{feature}` feature"),
     }
-}
-/// Which statement a `RETURNING` clause is on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[doc(hidden)]
-pub enum MutationKind {
-    Insert,
-    Update,
-    Delete,
 }

@@ -15,6 +15,6 @@ mod run;
 mod sqlite;
 mod tx;
 
-pub use db::{Db, MutationKind};
+pub use db::Db;
 pub use run::{Executor, Target};
 pub use tx::Tx;

@@ -14,9 +14,10 @@ pub use selection::{AddTable, All, As, FieldOf, JoinSelection, Nullable, Selecta
 pub use update::{Update, UpdateSet, update};
 
 use crate::backend::Backend;
+use crate::dialect::StatementKind as Kind;
 use crate::error::{Error, Result};
+use crate::exec::Executor;
 use crate::exec::Target;
-use crate::exec::{Executor, MutationKind as Kind};
 use crate::expr::Node;
 use crate::render::{Sql, Stmt};
 use crate::row::{RowReader, RowRef};
@@ -129,7 +130,7 @@ impl<Q: Mutation, Sel: Selection> Returning<Q, Sel> {
     /// [`all`](Self::all), with the statements it sent.
     async fn run(&self, mut executor: impl Executor) -> Result<(Vec<Sel::Output>, Vec<Stmt<'_>>)> {
         let db = executor.target().db().clone();
-        if !db.supports_returning(Q::KIND) {
+        if !db.capabilities().returning(Q::KIND) {
             return Err(Error::Unsupported {
                 what: match Q::KIND {
                     Kind::Insert => "INSERT … RETURNING",

@@ -13,26 +13,7 @@ use crate::render::{Limit, Renderer, Sql};
 use crate::row::RowReader;
 use crate::schema::Table;
 
-/// How a relational query loads its relations. Both never send one statement per parent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Strategy {
-    /// One statement however deep: related rows are aggregated into JSON by the database.
-    SingleStatement,
-    /// One statement for the parents, then one per relation, keyed on the parents' keys
-    /// (`= ANY($1)` on PostgreSQL, `IN (…)` elsewhere).
-    Batched,
-}
-
-impl Strategy {
-    /// The faster strategy on `backend`, as measured (see `docs/design.md`): one statement on
-    /// SQLite, batched on PostgreSQL and the MySQL family.
-    pub fn default_for(backend: Backend) -> Strategy {
-        match backend {
-            Backend::Postgres | Backend::MySql => Strategy::Batched,
-            Backend::Sqlite => Strategy::SingleStatement,
-        }
-    }
-}
+pub use crate::dialect::Strategy;
 
 /// Starts a relational query over `T`: rows of `T`, with the relations `.with(…)` adds (see
 /// the crate docs, "Relations").
@@ -305,7 +286,7 @@ impl<L: Loader, E: RootExtras> FindMany<L, E> {
         if backend == Backend::Sqlite && plans.iter().any(PlanRef::reads_floats) {
             return self.all_batched(target).await;
         }
-        if target.db().is_mysql_proper() && !plans.is_empty() {
+        if !target.db().capabilities().json_agg_ordered && !plans.is_empty() {
             return Err(Error::Unsupported {
                 what: "loading relations in one statement",
                 backend,

@@ -1,0 +1,141 @@
+//! What a dialect can do, as data: every backend decision outside the dialect and driver layers
+//! reads this record instead of asking which database it is.
+
+/// How a relational query loads its relations. Both never send one statement per parent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strategy {
+    /// One statement however deep: related rows are aggregated into JSON by the database.
+    SingleStatement,
+    /// One statement for the parents, then one per relation, keyed on the parents' keys
+    /// (`= ANY($1)` on PostgreSQL, `IN (…)` elsewhere).
+    Batched,
+}
+
+impl Strategy {
+    /// The faster strategy on `dialect`, as measured (see `docs/design.md`): one statement on
+    /// SQLite, batched on PostgreSQL and the MySQL family. Its capability record says so.
+    ///
+    /// ```
+    /// use weft::{Backend, Strategy, dialect::MariaDb};
+    /// assert_eq!(Strategy::default_for(Backend::Sqlite), Strategy::SingleStatement);
+    /// assert_eq!(Strategy::default_for(&MariaDb), Strategy::Batched);
+    /// ```
+    pub fn default_for(dialect: impl super::AsDialect) -> Strategy {
+        dialect.as_dialect().capabilities().default_strategy
+    }
+}
+
+/// How a dialect spells "insert, or update the row that conflicts".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Upsert {
+    /// `INSERT … ON CONFLICT (key) DO UPDATE SET … | DO NOTHING` (SQLite, PostgreSQL).
+    OnConflict,
+    /// `INSERT … ON DUPLICATE KEY UPDATE …` (the MySQL family): the conflict target is every
+    /// unique key of the table, it cannot be named.
+    OnDuplicateKey,
+}
+
+/// Which row-lock clauses a `SELECT` may carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RowLocks {
+    /// `FOR UPDATE`.
+    pub for_update: bool,
+    /// `FOR SHARE` (MariaDB spells it `LOCK IN SHARE MODE`).
+    pub for_share: bool,
+    /// `NOWAIT`: fail instead of waiting for a lock.
+    pub nowait: bool,
+    /// `SKIP LOCKED`: leave out the rows another transaction holds.
+    pub skip_locked: bool,
+}
+
+impl RowLocks {
+    /// No row locks at all (SQLite locks the whole database instead).
+    pub const NONE: RowLocks = RowLocks {
+        for_update: false,
+        for_share: false,
+        nowait: false,
+        skip_locked: false,
+    };
+    /// Every lock clause.
+    pub const ALL: RowLocks = RowLocks {
+        for_update: true,
+        for_share: true,
+        nowait: true,
+        skip_locked: true,
+    };
+}
+
+/// The capabilities of one dialect: a `const` per dialect (see [`Dialect::capabilities`]).
+///
+/// ```
+/// use weft::dialect::{Dialect, MariaDb, Postgres};
+/// assert!(Postgres.capabilities().returning_on_update);
+/// assert!(!MariaDb.capabilities().returning_on_update);
+/// ```
+///
+/// [`Dialect::capabilities`]: super::Dialect::capabilities
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Capabilities {
+    /// `INSERT … RETURNING`.
+    pub returning_on_insert: bool,
+    /// `UPDATE … RETURNING`.
+    pub returning_on_update: bool,
+    /// `DELETE … RETURNING`.
+    pub returning_on_delete: bool,
+    /// The most bind parameters one statement may carry. Multi-row inserts are split under it.
+    pub max_bind_params: usize,
+    /// A list of values can be bound as one array parameter (`= ANY($1)`, `UNNEST($1)`).
+    pub array_binds: bool,
+    /// The JSON array aggregate takes its own `ORDER BY` and `LIMIT` (MariaDB's
+    /// `JSON_ARRAYAGG`); elsewhere rows are ordered and limited in a derived table.
+    pub json_agg_order_limit: bool,
+    /// Relations can be loaded in one statement: the JSON aggregate keeps the order it is
+    /// given (MySQL proper's `JSON_ARRAYAGG` takes no `ORDER BY` and keeps none).
+    pub json_agg_ordered: bool,
+    /// `LATERAL` joins.
+    pub lateral: bool,
+    /// How "insert or update" is spelled.
+    pub upsert: Upsert,
+    /// `SAVEPOINT` (nested transactions).
+    pub savepoints: bool,
+    /// DDL inside a transaction rolls back with it (MySQL commits implicitly instead).
+    pub transactional_ddl: bool,
+    /// The row-lock clauses `SELECT … FOR …` may use.
+    pub row_locks: RowLocks,
+    /// The faster relation-loading strategy, as measured (see `docs/design.md`).
+    pub default_strategy: Strategy,
+    /// A float column stores NaN (SQLite turns it into NULL; MySQL refuses it).
+    pub stores_nan: bool,
+    /// A float column stores ±infinity (MySQL refuses it).
+    pub stores_infinity: bool,
+    /// A float column keeps the sign of -0.0 (only PostgreSQL's do).
+    pub stores_negative_zero: bool,
+    /// A decimal column keeps the scale it was given: `1.50` reads back as `1.50` (MySQL's
+    /// fixed-scale `DECIMAL(65,28)` gives back `1.5`).
+    pub decimal_keeps_scale: bool,
+    /// Years a date column holds, as (first, last) in the proleptic Gregorian calendar with
+    /// year 0 = 1 BC: MySQL's are 1 to 9999; PostgreSQL's start at 4713 BC.
+    pub years: (i32, i32),
+}
+
+impl Capabilities {
+    /// Whether `RETURNING` may follow a statement of `kind`.
+    pub fn returning(&self, kind: StatementKind) -> bool {
+        match kind {
+            StatementKind::Insert => self.returning_on_insert,
+            StatementKind::Update => self.returning_on_update,
+            StatementKind::Delete => self.returning_on_delete,
+        }
+    }
+}
+
+/// A statement that changes rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatementKind {
+    /// `INSERT`.
+    Insert,
+    /// `UPDATE`.
+    Update,
+    /// `DELETE`.
+    Delete,
+}

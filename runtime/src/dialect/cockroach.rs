@@ -1,0 +1,34 @@
+//! CockroachDB: PostgreSQL's wire protocol and spelling, with its own rules. weft has no
+//! CockroachDB server in its tests; this file shows that such an engine is one file: a
+//! capability record and the overrides where it spells SQL differently.
+
+use super::{Capabilities, Dialect, postgres};
+use crate::backend::Backend;
+
+/// CockroachDB 23.1 or later.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Cockroach;
+
+const CAPABILITIES: Capabilities = Capabilities {
+    // Schema changes run asynchronously, outside the transaction's atomicity.
+    transactional_ddl: false,
+    // Every float is stored as given, as on PostgreSQL; decimals keep their scale.
+    ..postgres::CAPABILITIES
+};
+
+impl Dialect for Cockroach {
+    fn name(&self) -> &'static str {
+        "CockroachDB"
+    }
+    fn backend(&self) -> Backend {
+        Backend::Postgres
+    }
+    fn capabilities(&self) -> &'static Capabilities {
+        &CAPABILITIES
+    }
+    fn push_placeholder(&self, out: &mut String, n: usize) {
+        Postgres.push_placeholder(out, n)
+    }
+}
+
+use super::Postgres;

@@ -1,0 +1,186 @@
+//! Dialects: how SQL is spelled for each database, and what each can do.
+//!
+//! A [`Dialect`] renders the statement tree (`crate::ast`) with default methods written for
+//! standard SQL; each dialect overrides only where it differs. Its [`Capabilities`] are a
+//! `const` record read wherever weft decides something per database, so a new engine that
+//! speaks an existing wire protocol with its own rules is one new file (see [`Cockroach`]).
+
+mod capabilities;
+mod cockroach;
+mod mariadb;
+mod mysql;
+mod postgres;
+mod sqlite;
+
+pub use capabilities::{Capabilities, RowLocks, StatementKind, Strategy, Upsert};
+pub use cockroach::Cockroach;
+pub use mariadb::MariaDb;
+pub use mysql::MySql;
+pub use postgres::Postgres;
+pub use sqlite::Sqlite;
+
+use crate::backend::Backend;
+
+/// How one database spells SQL, and what it can do.
+///
+/// Every method but [`name`](Dialect::name), [`backend`](Dialect::backend) and
+/// [`capabilities`](Dialect::capabilities) has a default; a dialect overrides what it spells
+/// differently. Rendering needs no connection: `query.to_sql(&weft::dialect::Postgres)`.
+pub trait Dialect: Send + Sync + 'static {
+    /// The database's name, as messages show it.
+    fn name(&self) -> &'static str;
+
+    /// The wire protocol (and driver family) the database speaks.
+    fn backend(&self) -> Backend;
+
+    /// What the dialect can do.
+    fn capabilities(&self) -> &'static Capabilities;
+
+    /// The character that quotes identifiers.
+    fn identifier_quote(&self) -> char {
+        '"'
+    }
+
+    /// Appends `ident` quoted. Quote characters inside the name are doubled, so any string is
+    /// a safe identifier.
+    fn quote_ident_into(&self, out: &mut String, ident: &str) {
+        let q = self.identifier_quote();
+        out.reserve(ident.len() + 2);
+        out.push(q);
+        for c in ident.chars() {
+            if c == q {
+                out.push(q);
+            }
+            out.push(c);
+        }
+        out.push(q);
+    }
+
+    /// Appends the placeholder of the `n`th bind parameter (1-based).
+    fn push_placeholder(&self, out: &mut String, n: usize) {
+        let _ = n;
+        out.push('?');
+    }
+
+    /// Whether a backslash inside a string literal is an escape character (MySQL's, unless
+    /// `NO_BACKSLASH_ESCAPES`): literals then double it.
+    fn backslash_escapes(&self) -> bool {
+        false
+    }
+
+    /// Appends a string literal (used only for schema text such as column defaults, never for
+    /// values a query binds).
+    fn push_string_literal(&self, out: &mut String, s: &str) {
+        let backslash = self.backslash_escapes();
+        out.push('\'');
+        for c in s.chars() {
+            match c {
+                '\'' => out.push_str("''"),
+                '\\' if backslash => out.push_str("\\\\"),
+                c => out.push(c),
+            }
+        }
+        out.push('\'');
+    }
+}
+
+impl std::fmt::Debug for dyn Dialect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl PartialEq for dyn Dialect {
+    fn eq(&self, other: &Self) -> bool {
+        self.name() == other.name()
+    }
+}
+
+/// The built-in dialects, in a fixed order (handy for tests and examples that render all).
+pub const ALL: [&dyn Dialect; 4] = [&Sqlite, &Postgres, &MariaDb, &MySql];
+
+/// What `to_sql` renders for: a dialect (`&weft::dialect::MariaDb`, `db.dialect()`) or a
+/// [`Backend`], which stands for its family's reference dialect (`Backend::MySql` is MySQL
+/// proper; MariaDB is [`MariaDb`]).
+pub trait AsDialect {
+    /// The dialect.
+    fn as_dialect(&self) -> &'static dyn Dialect;
+}
+
+impl AsDialect for Backend {
+    fn as_dialect(&self) -> &'static dyn Dialect {
+        match self {
+            Backend::Sqlite => &Sqlite,
+            Backend::Postgres => &Postgres,
+            Backend::MySql => &MySql,
+        }
+    }
+}
+
+impl AsDialect for &'static dyn Dialect {
+    fn as_dialect(&self) -> &'static dyn Dialect {
+        *self
+    }
+}
+
+impl<D: Dialect> AsDialect for &'static D {
+    fn as_dialect(&self) -> &'static dyn Dialect {
+        *self
+    }
+}
+
+/// The dialect of a server of `backend` that reported `version` (MariaDB and MySQL proper
+/// share a wire protocol; CockroachDB speaks PostgreSQL's).
+pub(crate) fn for_server(backend: Backend, version: &str) -> &'static dyn Dialect {
+    match backend {
+        Backend::Sqlite => &Sqlite,
+        Backend::Postgres if version.contains("CockroachDB") => &Cockroach,
+        Backend::Postgres => &Postgres,
+        Backend::MySql if version.contains("MariaDB") => &MariaDb,
+        Backend::MySql => &MySql,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting_doubles_the_quote_character() {
+        let quote = |d: &dyn Dialect, s: &str| {
+            let mut out = String::new();
+            d.quote_ident_into(&mut out, s);
+            out
+        };
+        assert_eq!(quote(&Postgres, r#"a"b"#), r#""a""b""#);
+        assert_eq!(quote(&MariaDb, "a`b"), "`a``b`");
+        assert_eq!(quote(&Sqlite, "order"), "\"order\"");
+    }
+
+    #[test]
+    fn string_literals_escape_quotes_and_mysql_backslashes() {
+        let mut s = String::new();
+        MySql.push_string_literal(&mut s, r"it's \ ok");
+        assert_eq!(s, r"'it''s \\ ok'");
+        let mut s = String::new();
+        Postgres.push_string_literal(&mut s, r"it's \ ok");
+        assert_eq!(s, r"'it''s \ ok'");
+    }
+
+    #[test]
+    fn the_server_version_picks_the_dialect() {
+        assert_eq!(
+            for_server(Backend::MySql, "10.11.6-MariaDB").name(),
+            "MariaDB"
+        );
+        assert_eq!(for_server(Backend::MySql, "8.0.36").name(), "MySQL");
+        assert_eq!(
+            for_server(Backend::Postgres, "PostgreSQL 15.4").name(),
+            "PostgreSQL"
+        );
+        assert_eq!(
+            for_server(Backend::Postgres, "CockroachDB CCL v23.1.11").name(),
+            "CockroachDB"
+        );
+    }
+}
