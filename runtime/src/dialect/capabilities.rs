@@ -113,6 +113,15 @@ pub struct Capabilities {
     /// A decimal column keeps the scale it was given: `1.50` reads back as `1.50` (MySQL's
     /// fixed-scale `DECIMAL(65,28)` gives back `1.5`).
     pub decimal_keeps_scale: bool,
+    /// A timestamp column keeps nanoseconds (SQLite stores ISO-8601 text); elsewhere it keeps
+    /// microseconds, and weft refuses a finer value rather than round it.
+    pub timestamp_nanoseconds: bool,
+    /// A text column stores the NUL character (PostgreSQL's text refuses it).
+    pub text_holds_nul: bool,
+    /// A boolean column is an integer column underneath, so SQL written by hand can store
+    /// values other than 0 and 1 in it (SQLite, the MySQL family); weft refuses to read those
+    /// as `bool`. PostgreSQL's `BOOLEAN` holds only true and false.
+    pub integer_booleans: bool,
     /// Years a date column holds, as (first, last) in the proleptic Gregorian calendar with
     /// year 0 = 1 BC: MySQL's are 1 to 9999; PostgreSQL's start at 4713 BC.
     pub years: (i32, i32),

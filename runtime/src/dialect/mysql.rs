@@ -26,6 +26,9 @@ const CAPABILITIES: Capabilities = Capabilities {
     stores_infinity: false,
     stores_negative_zero: false,
     decimal_keeps_scale: false,
+    timestamp_nanoseconds: false,
+    text_holds_nul: true,
+    integer_booleans: true,
     years: (1, 9999),
 };
 

@@ -26,6 +26,9 @@ pub(super) const CAPABILITIES: Capabilities = Capabilities {
     stores_infinity: true,
     stores_negative_zero: true,
     decimal_keeps_scale: true,
+    timestamp_nanoseconds: false,
+    text_holds_nul: false,
+    integer_booleans: false,
     // 4713 BC is year -4712 with year 0 = 1 BC; the last year is past chrono's.
     years: (-4712, i32::MAX),
 };

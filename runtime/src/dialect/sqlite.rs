@@ -26,6 +26,9 @@ const CAPABILITIES: Capabilities = Capabilities {
     stores_infinity: true,
     stores_negative_zero: false,
     decimal_keeps_scale: true,
+    timestamp_nanoseconds: true,
+    text_holds_nul: true,
+    integer_booleans: true,
     years: (i32::MIN, i32::MAX),
 };
 
