@@ -135,6 +135,12 @@ fn tests(options: &Options, test: &TestFn) -> TokenStream {
     let label = name.to_string();
     let private = quote!(::weft_tests::__private);
     let requirements: Vec<TokenStream> = options.requires.iter().map(requirement).collect();
+    // Once per module, so that a misspelt capability is reported once, not once per test.
+    let requirements_const = (!requirements.is_empty()).then(|| {
+        quote! {
+            const REQUIREMENTS: &[#private::Requirement] = &[#(#requirements),*];
+        }
+    });
     let mut tests = Vec::new();
     for (backend_name, backend) in BACKENDS {
         let backend = format_ident!("{backend}");
@@ -156,7 +162,7 @@ fn tests(options: &Options, test: &TestFn) -> TokenStream {
             let run = if requirements.is_empty() {
                 quote!(::weft_tests::run(#backend, #label, #body).await)
             } else {
-                quote!(#private::run_requiring(#backend, #label, &[#(#requirements),*], #body).await)
+                quote!(#private::run_requiring(#backend, #label, REQUIREMENTS, #body).await)
             };
             tests.push(quote! {
                 #[#private::tokio::test(crate = "::weft_tests::__private::tokio")]
@@ -168,6 +174,7 @@ fn tests(options: &Options, test: &TestFn) -> TokenStream {
     }
     quote! {
         mod #name {
+            #requirements_const
             #(#tests)*
         }
     }
