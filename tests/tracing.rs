@@ -78,7 +78,7 @@ async fn statements_are_traced(db: weft::Db) -> weft::Result<()> {
     Ok(())
 }
 
-// One test per backend, like `backend_test!`, but the subscriber goes in before the isolated
+// One test per backend, like `#[backends]`, but the subscriber goes in before the isolated
 // database is set up (which runs statements).
 macro_rules! traced_on {
     ($($test:ident: $backend:ident),*) => {$(

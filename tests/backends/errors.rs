@@ -1,7 +1,7 @@
 //! Errors are typed, carry the SQL, and never panic.
 
-use weft::{Backend, Error, NotLoaded, Strategy, Table, find_many};
-use weft_tests::{backend_test, strategy_test};
+use weft::{Backend, Db, Error, NotLoaded, Strategy, Table, find_many};
+use weft_tests::backends;
 
 use crate::tables::*;
 
@@ -13,34 +13,62 @@ pub struct Mismatch {
     pub label: i64,
 }
 
-backend_test!(async fn constraint_violations_keep_the_sql(db) {
+#[backends]
+async fn constraint_violations_keep_the_sql(db: Db) -> weft::Result<()> {
     seed(&db).await?;
-    let err = weft::insert(new_user("ann", None, 1)).execute(&db).await.unwrap_err();
-    let Error::Query { sql, .. } = &err else { panic!("expected a query error, got {err:?}") };
+    let err = weft::insert(new_user("ann", None, 1))
+        .execute(&db)
+        .await
+        .unwrap_err();
+    let Error::Query { sql, .. } = &err else {
+        panic!("expected a query error, got {err:?}")
+    };
     assert!(sql.starts_with("INSERT INTO"), "{sql}");
     assert_eq!(err.sql(), Some(sql.as_str()));
-    assert!(err.as_database_error().is_some_and(|e| e.is_unique_violation()));
-    assert!(err.to_string().contains("while running: INSERT INTO"), "{err}");
+    assert!(
+        err.as_database_error()
+            .is_some_and(|e| e.is_unique_violation())
+    );
+    assert!(
+        err.to_string().contains("while running: INSERT INTO"),
+        "{err}"
+    );
     Ok(())
-});
+}
 
-backend_test!(async fn decode_mismatch_names_table_and_column(db) {
+#[backends]
+async fn decode_mismatch_names_table_and_column(db: Db) -> weft::Result<()> {
     // The table holds text where the struct expects an integer.
     let text = match db.backend() {
         Backend::MySql => "LONGTEXT",
         _ => "TEXT",
     };
-    let q = |s: &str| db.backend().quote_ident(s);
-    db.execute_sql(&format!("CREATE TABLE {} ({} BIGINT PRIMARY KEY, {} {text})", q("mismatch"), q("id"), q("label")), vec![])
-        .await?;
+    let q = |s: &str| weft_tests::quote_ident(&db, s);
     db.execute_sql(
-        &format!("INSERT INTO {} ({}, {}) VALUES (1, 'not a number')", q("mismatch"), q("id"), q("label")),
+        &format!(
+            "CREATE TABLE {} ({} BIGINT PRIMARY KEY, {} {text})",
+            q("mismatch"),
+            q("id"),
+            q("label")
+        ),
+        vec![],
+    )
+    .await?;
+    db.execute_sql(
+        &format!(
+            "INSERT INTO {} ({}, {}) VALUES (1, 'not a number')",
+            q("mismatch"),
+            q("id"),
+            q("label")
+        ),
         vec![],
     )
     .await?;
     let err = weft::select::<Mismatch>().all(&db).await.unwrap_err();
     match &err {
-        Error::Decode { table, column, sql, .. } => {
+        Error::Decode {
+            table, column, sql, ..
+        } => {
             assert_eq!((*table, *column), ("mismatch", "label"));
             assert!(sql.starts_with("SELECT"));
         }
@@ -48,7 +76,7 @@ backend_test!(async fn decode_mismatch_names_table_and_column(db) {
     }
     assert!(err.to_string().contains("`mismatch.label`"), "{err}");
     Ok(())
-});
+}
 
 #[derive(Table, Debug)]
 #[table(name = "mismatch_parent")]
@@ -70,7 +98,11 @@ pub struct MismatchChild {
     pub label: Option<i64>,
 }
 
-strategy_test!(async fn nested_decode_mismatch_names_table_and_column(db, strategy) {
+#[backends(strategies)]
+async fn nested_decode_mismatch_names_table_and_column(
+    db: Db,
+    strategy: Strategy,
+) -> weft::Result<()> {
     // The related table holds text where the struct expects an integer.
     let text = match db.backend() {
         Backend::MySql => "LONGTEXT",
@@ -92,10 +124,18 @@ strategy_test!(async fn nested_decode_mismatch_names_table_and_column(db, strate
         .await
         .unwrap_err();
     match &err {
-        Error::Decode { table, column, message, sql } => {
+        Error::Decode {
+            table,
+            column,
+            message,
+            sql,
+        } => {
             assert_eq!((*table, *column), ("mismatch_child", "label"), "{err}");
             // MariaDB's single statement raises its JSON aggregate limit first.
-            assert!(sql.starts_with("SELECT") || sql.starts_with("SET STATEMENT group_concat_max_len"), "{sql}");
+            assert!(
+                sql.starts_with("SELECT") || sql.starts_with("SET STATEMENT group_concat_max_len"),
+                "{sql}"
+            );
             if strategy == Strategy::SingleStatement {
                 assert!(message.contains("\"not a number\""), "{message}");
             }
@@ -103,13 +143,14 @@ strategy_test!(async fn nested_decode_mismatch_names_table_and_column(db, strate
         other => panic!("expected a decode error, got {other:?}"),
     }
     Ok(())
-});
+}
 
-backend_test!(async fn missing_table_is_a_query_error(db) {
+#[backends]
+async fn missing_table_is_a_query_error(db: Db) -> weft::Result<()> {
     let err = weft::select::<User>().all(&db).await.unwrap_err();
     assert!(matches!(err, Error::Query { .. }), "{err:?}");
     Ok(())
-});
+}
 
 #[tokio::test]
 async fn unknown_url_scheme_is_a_clear_error() {

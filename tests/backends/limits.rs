@@ -5,8 +5,8 @@
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use rust_decimal::Decimal;
 use uuid::Uuid;
-use weft::{Backend, NotLoaded, Table, find_many};
-use weft_tests::{backend_test, strategy_test};
+use weft::{Backend, Db, NotLoaded, Strategy, Table, find_many};
+use weft_tests::backends;
 
 /// Deterministic pseudo-random numbers (xorshift64).
 struct Rng(u64);
@@ -44,7 +44,8 @@ fn item(id: i64) -> Item {
 /// More values than any backend binds in one statement (65,535).
 const LONG: i64 = 70_000;
 
-backend_test!(async fn in_lists_longer_than_the_bind_limit(db) {
+#[backends]
+async fn in_lists_longer_than_the_bind_limit(db: Db) -> weft::Result<()> {
     db.create_tables::<Item>().await?;
     weft::insert_many((1..=3000).map(item)).execute(&db).await?;
     // Every third id of 1..=70,000 (so one row in three of the 3,000), in a shuffled order.
@@ -54,55 +55,144 @@ backend_test!(async fn in_lists_longer_than_the_bind_limit(db) {
     let others: Vec<i64> = (1..=3000).filter(|i| i % 3 != 0).collect();
     let long: Vec<i64> = (1..=LONG).collect();
 
-    let q = weft::select::<Item>().filter(Item::id.is_in(long.clone())).columns(Item::id);
+    let q = weft::select::<Item>()
+        .filter(Item::id.is_in(long.clone()))
+        .columns(Item::id);
     // One bind for the whole list.
-    assert_eq!(q.to_sql(db.backend()).binds.len(), 1);
+    assert_eq!(q.to_sql(db.dialect()).binds.len(), 1);
     assert_eq!(q.all(&db).await?, (1..=3000).collect::<Vec<_>>());
-    let found = weft::select::<Item>().filter(Item::id.is_in(ids.clone())).order_by(Item::id).columns(Item::id).all(&db).await?;
+    let found = weft::select::<Item>()
+        .filter(Item::id.is_in(ids.clone()))
+        .order_by(Item::id)
+        .columns(Item::id)
+        .all(&db)
+        .await?;
     assert_eq!(found, every_third);
-    let found = weft::select::<Item>().filter(Item::id.is_not_in(ids.clone())).order_by(Item::id).columns(Item::id).all(&db).await?;
+    let found = weft::select::<Item>()
+        .filter(Item::id.is_not_in(ids.clone()))
+        .order_by(Item::id)
+        .columns(Item::id)
+        .all(&db)
+        .await?;
     assert_eq!(found, others);
-    assert_eq!(weft::select::<Item>().filter(Item::id.is_not_in(long.clone())).count(&db).await?, 0);
+    assert_eq!(
+        weft::select::<Item>()
+            .filter(Item::id.is_not_in(long.clone()))
+            .count(&db)
+            .await?,
+        0
+    );
 
     // Text, bytes and uuids.
-    let codes: Vec<String> = (1..=LONG).filter(|i| i % 3 == 0).map(|i| item(i).code).collect();
-    let found = weft::select::<Item>().filter(Item::code.is_in(codes)).order_by(Item::id).columns(Item::id).all(&db).await?;
+    let codes: Vec<String> = (1..=LONG)
+        .filter(|i| i % 3 == 0)
+        .map(|i| item(i).code)
+        .collect();
+    let found = weft::select::<Item>()
+        .filter(Item::code.is_in(codes))
+        .order_by(Item::id)
+        .columns(Item::id)
+        .all(&db)
+        .await?;
     assert_eq!(found, every_third);
-    let data: Vec<Vec<u8>> = (1..=LONG).filter(|i| i % 3 != 0).map(|i| item(i).data).collect();
-    let found = weft::select::<Item>().filter(Item::data.is_in(data.clone())).order_by(Item::id).columns(Item::id).all(&db).await?;
+    let data: Vec<Vec<u8>> = (1..=LONG)
+        .filter(|i| i % 3 != 0)
+        .map(|i| item(i).data)
+        .collect();
+    let found = weft::select::<Item>()
+        .filter(Item::data.is_in(data.clone()))
+        .order_by(Item::id)
+        .columns(Item::id)
+        .all(&db)
+        .await?;
     assert_eq!(found, others);
-    let found = weft::select::<Item>().filter(Item::data.is_not_in(data)).order_by(Item::id).columns(Item::id).all(&db).await?;
+    let found = weft::select::<Item>()
+        .filter(Item::data.is_not_in(data))
+        .order_by(Item::id)
+        .columns(Item::id)
+        .all(&db)
+        .await?;
     assert_eq!(found, every_third);
-    let keys: Vec<Uuid> = (1..=LONG).filter(|i| i % 3 == 0).map(|i| item(i).key).collect();
-    let found = weft::select::<Item>().filter(Item::key.is_in(keys)).order_by(Item::id).columns(Item::id).all(&db).await?;
+    let keys: Vec<Uuid> = (1..=LONG)
+        .filter(|i| i % 3 == 0)
+        .map(|i| item(i).key)
+        .collect();
+    let found = weft::select::<Item>()
+        .filter(Item::key.is_in(keys))
+        .order_by(Item::id)
+        .columns(Item::id)
+        .all(&db)
+        .await?;
     assert_eq!(found, every_third);
 
     // NULLs: rows whose tag is NULL match neither IN nor NOT IN; a NULL in the list makes
     // NOT IN match nothing and IN match only the equal values.
     let tags: Vec<Option<i32>> = (0..LONG).map(|i| Some((i % 3) as i32)).collect();
     let expect = |pred: &dyn Fn(i32) -> bool| -> Vec<i64> {
-        (1..=3000).filter(|&id| item(id).tag.is_some_and(pred)).collect()
+        (1..=3000)
+            .filter(|&id| item(id).tag.is_some_and(pred))
+            .collect()
     };
-    let found = weft::select::<Item>().filter(Item::tag.is_in(tags.clone())).order_by(Item::id).columns(Item::id).all(&db).await?;
+    let found = weft::select::<Item>()
+        .filter(Item::tag.is_in(tags.clone()))
+        .order_by(Item::id)
+        .columns(Item::id)
+        .all(&db)
+        .await?;
     assert_eq!(found, expect(&|t| t < 3));
-    let found = weft::select::<Item>().filter(Item::tag.is_not_in(tags.clone())).order_by(Item::id).columns(Item::id).all(&db).await?;
+    let found = weft::select::<Item>()
+        .filter(Item::tag.is_not_in(tags.clone()))
+        .order_by(Item::id)
+        .columns(Item::id)
+        .all(&db)
+        .await?;
     assert_eq!(found, expect(&|t| t >= 3));
     let mut with_null = tags.clone();
     with_null.push(None);
-    let found = weft::select::<Item>().filter(Item::tag.is_in(with_null.clone())).order_by(Item::id).columns(Item::id).all(&db).await?;
+    let found = weft::select::<Item>()
+        .filter(Item::tag.is_in(with_null.clone()))
+        .order_by(Item::id)
+        .columns(Item::id)
+        .all(&db)
+        .await?;
     assert_eq!(found, expect(&|t| t < 3));
-    assert_eq!(weft::select::<Item>().filter(Item::tag.is_not_in(with_null.clone())).count(&db).await?, 0);
+    assert_eq!(
+        weft::select::<Item>()
+            .filter(Item::tag.is_not_in(with_null.clone()))
+            .count(&db)
+            .await?,
+        0
+    );
     // …and `NOT (… IN …)` is NULL, not true, where the list holds a NULL.
-    assert_eq!(weft::select::<Item>().filter(weft::not(Item::tag.is_in(with_null))).count(&db).await?, 0);
+    assert_eq!(
+        weft::select::<Item>()
+            .filter(weft::not(Item::tag.is_in(with_null)))
+            .count(&db)
+            .await?,
+        0
+    );
 
     // Updates and deletes.
-    let changed = weft::update::<Item>().set(Item::tag, None).filter(Item::id.is_in(ids.clone())).execute(&db).await?;
+    let changed = weft::update::<Item>()
+        .set(Item::tag, None)
+        .filter(Item::id.is_in(ids.clone()))
+        .execute(&db)
+        .await?;
     assert_eq!(changed, 1000);
-    let gone = weft::delete::<Item>().filter(Item::id.is_not_in(ids)).execute(&db).await?;
+    let gone = weft::delete::<Item>()
+        .filter(Item::id.is_not_in(ids))
+        .execute(&db)
+        .await?;
     assert_eq!(gone, 2000);
-    assert_eq!(weft::select::<Item>().filter(Item::tag.is_null()).count(&db).await?, 1000);
+    assert_eq!(
+        weft::select::<Item>()
+            .filter(Item::tag.is_null())
+            .count(&db)
+            .await?,
+        1000
+    );
     Ok(())
-});
+}
 
 #[derive(Table, Debug, Clone, PartialEq)]
 #[table(name = "typed")]
@@ -159,22 +249,37 @@ fn typed(id: i32, rng: &mut Rng) -> Typed {
     }
 }
 
-backend_test!(async fn long_in_lists_of_every_type_match_as_short_ones_do(db) {
+#[backends]
+async fn long_in_lists_of_every_type_match_as_short_ones_do(db: Db) -> weft::Result<()> {
     db.create_tables::<Typed>().await?;
     let mut rng = Rng(0x2545_f491_4f6c_dd1d);
     let rows: Vec<Typed> = (1..=1200).map(|id| typed(id, &mut rng)).collect();
     weft::insert_many(rows.clone()).execute(&db).await?;
     // Values of the odd rows, and as many values no row holds: 1,800 values per list.
     let absent: Vec<Typed> = (2000..2600).map(|id| typed(id, &mut rng)).collect();
-    let listed: Vec<&Typed> = rows.iter().filter(|r| r.id % 2 == 1).chain(&absent).collect();
+    let listed: Vec<&Typed> = rows
+        .iter()
+        .filter(|r| r.id % 2 == 1)
+        .chain(&absent)
+        .collect();
     let odd: Vec<i32> = (1..=1200).filter(|i| i % 2 == 1).collect();
     let even: Vec<i32> = (1..=1200).filter(|i| i % 2 == 0).collect();
     macro_rules! check {
         ($col:ident) => {{
             let values: Vec<_> = listed.iter().map(|r| r.$col.clone()).collect();
-            let found = weft::select::<Typed>().filter(Typed::$col.is_in(values.clone())).order_by(Typed::id).columns(Typed::id).all(&db).await?;
+            let found = weft::select::<Typed>()
+                .filter(Typed::$col.is_in(values.clone()))
+                .order_by(Typed::id)
+                .columns(Typed::id)
+                .all(&db)
+                .await?;
             assert_eq!(found, odd, "{} IN", stringify!($col));
-            let found = weft::select::<Typed>().filter(Typed::$col.is_not_in(values)).order_by(Typed::id).columns(Typed::id).all(&db).await?;
+            let found = weft::select::<Typed>()
+                .filter(Typed::$col.is_not_in(values))
+                .order_by(Typed::id)
+                .columns(Typed::id)
+                .all(&db)
+                .await?;
             assert_eq!(found, even, "{} NOT IN", stringify!($col));
         }};
     }
@@ -187,17 +292,33 @@ backend_test!(async fn long_in_lists_of_every_type_match_as_short_ones_do(db) {
     check!(day);
     check!(dec);
     // Booleans: a long list of one value.
-    let found = weft::select::<Typed>().filter(Typed::flag.is_in(vec![false; 1500])).order_by(Typed::id).columns(Typed::id).all(&db).await?;
+    let found = weft::select::<Typed>()
+        .filter(Typed::flag.is_in(vec![false; 1500]))
+        .order_by(Typed::id)
+        .columns(Typed::id)
+        .all(&db)
+        .await?;
     assert_eq!(found, odd);
     // A nullable column, with NULL in the list.
     let mut values: Vec<Option<f64>> = listed.iter().map(|r| r.o_double).collect();
     values.push(None);
-    let found = weft::select::<Typed>().filter(Typed::o_double.is_in(values.clone())).order_by(Typed::id).columns(Typed::id).all(&db).await?;
+    let found = weft::select::<Typed>()
+        .filter(Typed::o_double.is_in(values.clone()))
+        .order_by(Typed::id)
+        .columns(Typed::id)
+        .all(&db)
+        .await?;
     let expect: Vec<i32> = odd.iter().copied().filter(|i| i % 4 != 0).collect();
     assert_eq!(found, expect);
-    assert_eq!(weft::select::<Typed>().filter(Typed::o_double.is_not_in(values)).count(&db).await?, 0);
+    assert_eq!(
+        weft::select::<Typed>()
+            .filter(Typed::o_double.is_not_in(values))
+            .count(&db)
+            .await?,
+        0
+    );
     Ok(())
-});
+}
 
 #[derive(Table, Debug, Clone, PartialEq)]
 #[table(name = "owners")]
@@ -234,15 +355,37 @@ pub struct Pet {
 
 const OWNERS: i64 = 50_000;
 
-strategy_test!(async fn relation_filters_with_many_values_over_many_parents(db, strategy) {
+#[backends(strategies)]
+async fn relation_filters_with_many_values_over_many_parents(
+    db: Db,
+    strategy: Strategy,
+) -> weft::Result<()> {
     db.create_tables::<(Owner, Toy, Pet)>().await?;
     let code = |id: i64| id * 7 % 1000;
-    weft::insert_many((1..=OWNERS).map(|id| Owner { id, code: code(id), toys: NotLoaded, pets: NotLoaded })).execute(&db).await?;
+    weft::insert_many((1..=OWNERS).map(|id| Owner {
+        id,
+        code: code(id),
+        toys: NotLoaded,
+        pets: NotLoaded,
+    }))
+    .execute(&db)
+    .await?;
     // A toy for every fifth owner, a pet for every fourth.
-    weft::insert_many((1..=OWNERS).filter(|i| i % 5 == 0).map(|i| Toy { id: i, owner_id: i, kind: i })).execute(&db).await?;
-    weft::insert_many((1..=OWNERS).filter(|i| i % 4 == 0).map(|i| Pet { id: i, owner_id: i, owner_code: code(i), kind: i }))
-        .execute(&db)
-        .await?;
+    weft::insert_many((1..=OWNERS).filter(|i| i % 5 == 0).map(|i| Toy {
+        id: i,
+        owner_id: i,
+        kind: i,
+    }))
+    .execute(&db)
+    .await?;
+    weft::insert_many((1..=OWNERS).filter(|i| i % 4 == 0).map(|i| Pet {
+        id: i,
+        owner_id: i,
+        owner_code: code(i),
+        kind: i,
+    }))
+    .execute(&db)
+    .await?;
 
     // The relation's filter holds 20,000 values, over 50,000 parents.
     let kinds: Vec<i64> = (1..=20_000).map(|k| k * 3).collect();
@@ -252,35 +395,73 @@ strategy_test!(async fn relation_filters_with_many_values_over_many_parents(db, 
         .strategy(strategy)
         .all(&db)
         .await?;
-    let got: Vec<(i64, Vec<i64>)> = owners.iter().map(|o| (o.id, o.toys.iter().map(|t| t.kind).collect())).collect();
+    let got: Vec<(i64, Vec<i64>)> = owners
+        .iter()
+        .map(|o| (o.id, o.toys.iter().map(|t| t.kind).collect()))
+        .collect();
     let expect: Vec<(i64, Vec<i64>)> = (1..=OWNERS)
-        .map(|i| (i, if i % 5 == 0 && i % 3 == 0 && i <= 60_000 { vec![i] } else { vec![] }))
+        .map(|i| {
+            (
+                i,
+                if i % 5 == 0 && i % 3 == 0 && i <= 60_000 {
+                    vec![i]
+                } else {
+                    vec![]
+                },
+            )
+        })
         .collect();
     assert_eq!(got, expect);
 
     // A filter of many short lists: five eighths of the backend's bind limit in values bound one
     // by one, beside the parents' keys (two per parent), which must then be split finer.
-    let limit = db.backend().max_bind_params() as i64;
+    let limit = db.capabilities().max_bind_params as i64;
     let values = limit * 5 / 8;
     let mut pets = Owner::pets.order_by(Pet::id);
     for start in (0..values).step_by(1000) {
-        pets = pets.filter(Pet::kind.is_not_in((start..values.min(start + 1000)).map(|v| 2 * v + 2)));
+        pets =
+            pets.filter(Pet::kind.is_not_in((start..values.min(start + 1000)).map(|v| 2 * v + 2)));
     }
     let before = db.statements_executed();
-    let owners = find_many::<Owner>().with(pets).order_by(Owner::id).strategy(strategy).all(&db).await?;
+    let owners = find_many::<Owner>()
+        .with(pets)
+        .order_by(Owner::id)
+        .strategy(strategy)
+        .all(&db)
+        .await?;
     let sent = db.statements_executed() - before;
-    let got: Vec<(i64, Vec<i64>)> = owners.iter().map(|o| (o.id, o.pets.iter().map(|p| p.kind).collect())).collect();
-    let expect: Vec<(i64, Vec<i64>)> =
-        (1..=OWNERS).map(|i| (i, if i % 4 == 0 && i > 2 * values { vec![i] } else { vec![] })).collect();
+    let got: Vec<(i64, Vec<i64>)> = owners
+        .iter()
+        .map(|o| (o.id, o.pets.iter().map(|p| p.kind).collect()))
+        .collect();
+    let expect: Vec<(i64, Vec<i64>)> = (1..=OWNERS)
+        .map(|i| {
+            (
+                i,
+                if i % 4 == 0 && i > 2 * values {
+                    vec![i]
+                } else {
+                    vec![]
+                },
+            )
+        })
+        .collect();
     assert_eq!(got, expect);
     if strategy == weft::Strategy::Batched {
         // The parents, then statements of as many parents as the room the filter leaves
-        // (PostgreSQL binds the keys as two arrays, in one statement).
-        let per_statement = if db.backend() == Backend::Postgres { OWNERS } else { (limit - values) / 2 };
-        assert_eq!(sent as i64, 1 + (OWNERS + per_statement - 1) / per_statement);
+        // (with array binds, PostgreSQL's, the keys are two arrays, in one statement).
+        let per_statement = if db.capabilities().array_binds {
+            OWNERS
+        } else {
+            (limit - values) / 2
+        };
+        assert_eq!(
+            sent as i64,
+            1 + (OWNERS + per_statement - 1) / per_statement
+        );
     }
     Ok(())
-});
+}
 
 /// The forms of a long list, per backend (see `runtime/src/in_list.rs`).
 #[test]
@@ -413,22 +594,33 @@ fn blob(id: i64, bytes: usize) -> Blob {
     }
 }
 
-backend_test!(async fn wide_multi_row_inserts_and_rows_larger_than_a_statement(db) {
+#[backends]
+async fn wide_multi_row_inserts_and_rows_larger_than_a_statement(db: Db) -> weft::Result<()> {
     db.create_tables::<Blob>().await?;
     // 40 MiB in one insert: more than MariaDB's default max_allowed_packet (16 MiB), split
     // under it into statements that run in one transaction.
     let rows: Vec<Blob> = (0..40).map(|id| blob(id, 1 << 20)).collect();
-    let inserted = weft::insert_many(rows.clone()).returning_columns((Blob::id, Blob::note)).all(&db).await;
-    let inserted = match db.backend() {
+    let inserted = weft::insert_many(rows.clone())
+        .returning_columns((Blob::id, Blob::note))
+        .all(&db)
+        .await;
+    let inserted = if db.capabilities().returning_on_insert {
+        inserted?
+    } else {
         // MySQL proper has no INSERT … RETURNING; MariaDB (tested) has.
-        Backend::MySql if !matches!(inserted, Err(weft::Error::Unsupported { .. })) => inserted?,
-        Backend::MySql => {
-            weft::insert_many(rows.clone()).execute(&db).await?;
-            rows.iter().map(|r| (r.id, r.note.clone())).collect()
-        }
-        _ => inserted?,
+        assert!(
+            matches!(inserted, Err(weft::Error::Unsupported { .. })),
+            "{inserted:?}"
+        );
+        weft::insert_many(rows.clone()).execute(&db).await?;
+        rows.iter().map(|r| (r.id, r.note.clone())).collect()
     };
-    assert_eq!(inserted, rows.iter().map(|r| (r.id, r.note.clone())).collect::<Vec<_>>());
+    assert_eq!(
+        inserted,
+        rows.iter()
+            .map(|r| (r.id, r.note.clone()))
+            .collect::<Vec<_>>()
+    );
     let back = weft::select::<Blob>().order_by(Blob::id).all(&db).await?;
     assert!(back == rows, "the rows read back differ");
     // Still one transaction: a failing statement (the last row repeats a key) stores nothing.
@@ -440,25 +632,42 @@ backend_test!(async fn wide_multi_row_inserts_and_rows_larger_than_a_statement(d
     if let Some(packet) = db.max_packet() {
         // MySQL: a row the server takes in one statement is stored; one larger than any
         // statement may be is refused before anything is sent, naming table and column.
-        assert!(packet <= 256 << 20, "the test allocates rows as large as max_allowed_packet ({packet})");
-        weft::insert(blob(200, packet - (64 << 10))).execute(&db).await?;
+        assert!(
+            packet <= 256 << 20,
+            "the test allocates rows as large as max_allowed_packet ({packet})"
+        );
+        weft::insert(blob(200, packet - (64 << 10)))
+            .execute(&db)
+            .await?;
         let too_big = vec![blob(201, 10), blob(202, packet + 1)];
         match weft::insert_many(too_big).execute(&db).await {
-            Err(weft::Error::Value { index, reason, sql, .. }) => {
+            Err(weft::Error::Value {
+                index, reason, sql, ..
+            }) => {
                 assert_eq!(index, 2, "{reason}");
-                assert!(reason.contains("row 2 of `blobs`") && reason.contains("column `data`"), "{reason}");
-                assert!(reason.contains(&format!("max_allowed_packet = {packet}")), "{reason}");
+                assert!(
+                    reason.contains("row 2 of `blobs`") && reason.contains("column `data`"),
+                    "{reason}"
+                );
+                assert!(
+                    reason.contains(&format!("max_allowed_packet = {packet}")),
+                    "{reason}"
+                );
                 assert!(sql.starts_with("INSERT INTO `blobs`"), "{sql}");
             }
             other => panic!("expected Error::Value, got {other:?}"),
         }
         assert_eq!(weft::select::<Blob>().count(&db).await?, 41);
         // The connection is fine afterwards.
-        let sizes = weft::select::<Blob>().filter(Blob::id.ge(200)).columns(Blob::note).all(&db).await?;
+        let sizes = weft::select::<Blob>()
+            .filter(Blob::id.ge(200))
+            .columns(Blob::note)
+            .all(&db)
+            .await?;
         assert_eq!(sizes, ["n200"]);
     }
     Ok(())
-});
+}
 
 /// MySQL multi-row inserts are split by size as well as by binds (`to_sql` as for a 4 MiB
 /// max_allowed_packet; running, under the server's own if smaller).

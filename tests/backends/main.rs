@@ -1,5 +1,5 @@
 //! Behaviour tests: every test body runs on SQLite, PostgreSQL and MariaDB
-//! (see `weft_tests::backend_test!`).
+//! (see `weft_tests::backends`).
 
 mod aliases;
 mod crud;

@@ -4,8 +4,8 @@
 //! loaded whole in one statement (or refused naming the limit).
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-use weft::{Backend, Error, NotLoaded, Table, find_many};
-use weft_tests::{backend_test, statements, strategy_test};
+use weft::{Backend, Db, Error, NotLoaded, Strategy, Table, find_many};
+use weft_tests::{backends, statements};
 
 // ---------------------------------------------------------------------------------------------
 // Text: trailing spaces are part of the value.
@@ -36,18 +36,34 @@ macro_rules! ids {
     };
 }
 
-backend_test!(async fn trailing_spaces_are_significant(db) {
+#[backends]
+async fn trailing_spaces_are_significant(db: Db) -> weft::Result<()> {
     db.create_tables::<(Label,)>().await?;
     // A unique key holds values that differ only in trailing spaces or case.
     let rows: Vec<Label> = SPACED
         .iter()
         .enumerate()
-        .map(|(i, s)| Label { id: i as i32 + 1, name: (*s).into(), note: (*s).into() })
+        .map(|(i, s)| Label {
+            id: i as i32 + 1,
+            name: (*s).into(),
+            note: (*s).into(),
+        })
         .collect();
     assert_eq!(weft::insert_many(&rows).execute(&db).await?, 6);
     // … and still refuses an exact duplicate.
-    let dup = weft::insert(Label { id: 9, name: "admin ".into(), note: String::new() }).execute(&db).await.unwrap_err();
-    assert!(dup.as_database_error().is_some_and(|e| e.is_unique_violation()), "{dup}");
+    let dup = weft::insert(Label {
+        id: 9,
+        name: "admin ".into(),
+        note: String::new(),
+    })
+    .execute(&db)
+    .await
+    .unwrap_err();
+    assert!(
+        dup.as_database_error()
+            .is_some_and(|e| e.is_unique_violation()),
+        "{dup}"
+    );
 
     // eq / ne / in / not in match exactly, on keyed and unbounded text.
     for (i, s) in SPACED.iter().enumerate() {
@@ -57,7 +73,11 @@ backend_test!(async fn trailing_spaces_are_significant(db) {
         assert_eq!(ids!(db, Label::note.eq(*s)), [id], "note = {s:?}");
         assert_eq!(ids!(db, Label::name.ne(*s)), others, "name <> {s:?}");
         assert_eq!(ids!(db, Label::name.is_in([*s])), [id], "name IN ({s:?})");
-        assert_eq!(ids!(db, Label::note.is_not_in([*s])), others, "note NOT IN ({s:?})");
+        assert_eq!(
+            ids!(db, Label::note.is_not_in([*s])),
+            others,
+            "note NOT IN ({s:?})"
+        );
     }
     assert_eq!(ids!(db, Label::name.is_in(["admin ", "x"])), [2]);
     // Values no row holds exactly match nothing.
@@ -69,15 +89,35 @@ backend_test!(async fn trailing_spaces_are_significant(db) {
     assert_eq!(ids!(db, Label::name.eq(Label::note)), [1, 2, 3, 4, 5, 6]);
 
     // Writes touch exactly the rows named.
-    let n = weft::update::<Label>().set(Label::note, "changed").filter(Label::name.eq("admin")).execute(&db).await?;
+    let n = weft::update::<Label>()
+        .set(Label::note, "changed")
+        .filter(Label::name.eq("admin"))
+        .execute(&db)
+        .await?;
     assert_eq!(n, 1);
     assert_eq!(ids!(db, Label::note.eq("changed")), [1]);
-    assert_eq!(weft::delete::<Label>().filter(Label::name.eq("admin ")).execute(&db).await?, 1);
-    assert_eq!(weft::delete::<Label>().filter(Label::note.eq(" ")).execute(&db).await?, 1);
-    let left: Vec<String> = weft::select::<Label>().order_by(Label::id).columns(Label::name).all(&db).await?;
+    assert_eq!(
+        weft::delete::<Label>()
+            .filter(Label::name.eq("admin "))
+            .execute(&db)
+            .await?,
+        1
+    );
+    assert_eq!(
+        weft::delete::<Label>()
+            .filter(Label::note.eq(" "))
+            .execute(&db)
+            .await?,
+        1
+    );
+    let left: Vec<String> = weft::select::<Label>()
+        .order_by(Label::id)
+        .columns(Label::name)
+        .all(&db)
+        .await?;
     assert_eq!(left, ["admin", "admin  ", "Admin", ""]);
     Ok(())
-});
+}
 
 /// The collation is the table's own, not the database's default (the test databases default
 /// to `utf8mb4_bin`, which pads).
@@ -111,30 +151,76 @@ pub struct Item<TagRow = NotLoaded> {
     pub tag_row: TagRow,
 }
 
-strategy_test!(async fn relation_keys_keep_trailing_spaces(db, strategy) {
+#[backends(strategies)]
+async fn relation_keys_keep_trailing_spaces(db: Db, strategy: Strategy) -> weft::Result<()> {
     db.create_tables::<(SpacedTag, Item)>().await?;
     let tags = ["a", "a ", "c", "c "];
-    weft::insert_many(tags.map(|n| SpacedTag { name: n.into(), items: NotLoaded })).execute(&db).await?;
-    weft::insert_many([(1, "a"), (2, "a "), (3, "a "), (4, "c")].map(|(id, t)| Item { id, tag: t.into(), tag_row: NotLoaded }))
-        .execute(&db)
-        .await?;
+    weft::insert_many(tags.map(|n| SpacedTag {
+        name: n.into(),
+        items: NotLoaded,
+    }))
+    .execute(&db)
+    .await?;
+    weft::insert_many(
+        [(1, "a"), (2, "a "), (3, "a "), (4, "c")].map(|(id, t)| Item {
+            id,
+            tag: t.into(),
+            tag_row: NotLoaded,
+        }),
+    )
+    .execute(&db)
+    .await?;
 
     // To-many, keyed on the parent's text key.
     let before = db.statements_executed();
-    let loaded = find_many::<SpacedTag>().with(SpacedTag::items).order_by(SpacedTag::name).strategy(strategy).all(&db).await?;
+    let loaded = find_many::<SpacedTag>()
+        .with(SpacedTag::items)
+        .order_by(SpacedTag::name)
+        .strategy(strategy)
+        .all(&db)
+        .await?;
     assert_eq!(db.statements_executed() - before, statements(strategy, 1));
-    let shape: Vec<(&str, Vec<i32>)> = loaded.iter().map(|t| (t.name.as_str(), t.items.iter().map(|i| i.id).collect())).collect();
-    assert_eq!(shape, [("a", vec![1]), ("a ", vec![2, 3]), ("c", vec![4]), ("c ", vec![])]);
+    let shape: Vec<(&str, Vec<i32>)> = loaded
+        .iter()
+        .map(|t| (t.name.as_str(), t.items.iter().map(|i| i.id).collect()))
+        .collect();
+    assert_eq!(
+        shape,
+        [
+            ("a", vec![1]),
+            ("a ", vec![2, 3]),
+            ("c", vec![4]),
+            ("c ", vec![])
+        ]
+    );
 
     // To-one, keyed on the child's text column.
-    let items = find_many::<Item>().with(Item::tag_row).order_by(Item::id).strategy(strategy).all(&db).await?;
-    let shape: Vec<(i32, &str)> = items.iter().map(|i| (i.id, i.tag_row.name.as_str())).collect();
+    let items = find_many::<Item>()
+        .with(Item::tag_row)
+        .order_by(Item::id)
+        .strategy(strategy)
+        .all(&db)
+        .await?;
+    let shape: Vec<(i32, &str)> = items
+        .iter()
+        .map(|i| (i.id, i.tag_row.name.as_str()))
+        .collect();
     assert_eq!(shape, [(1, "a"), (2, "a "), (3, "a "), (4, "c")]);
 
     // exists / not exists / relation counts.
-    let q = || weft::select::<SpacedTag>().order_by(SpacedTag::name).columns(SpacedTag::name);
-    assert_eq!(q().filter(SpacedTag::items.exists()).all(&db).await?, ["a", "a ", "c"]);
-    assert_eq!(q().filter(SpacedTag::items.not_exists()).all(&db).await?, ["c "]);
+    let q = || {
+        weft::select::<SpacedTag>()
+            .order_by(SpacedTag::name)
+            .columns(SpacedTag::name)
+    };
+    assert_eq!(
+        q().filter(SpacedTag::items.exists()).all(&db).await?,
+        ["a", "a ", "c"]
+    );
+    assert_eq!(
+        q().filter(SpacedTag::items.not_exists()).all(&db).await?,
+        ["c "]
+    );
     let counted = find_many::<SpacedTag>()
         .extras(SpacedTag::items.count())
         .order_by(SpacedTag::name)
@@ -145,11 +231,21 @@ strategy_test!(async fn relation_keys_keep_trailing_spaces(db, strategy) {
     assert_eq!(counts, [("a", 1), ("a ", 2), ("c", 1), ("c ", 0)]);
 
     // Deleting by a spaced key deletes exactly that parent's children.
-    assert_eq!(weft::delete::<Item>().filter(Item::tag.eq("a ")).execute(&db).await?, 2);
-    let left: Vec<i32> = weft::select::<Item>().order_by(Item::id).columns(Item::id).all(&db).await?;
+    assert_eq!(
+        weft::delete::<Item>()
+            .filter(Item::tag.eq("a "))
+            .execute(&db)
+            .await?,
+        2
+    );
+    let left: Vec<i32> = weft::select::<Item>()
+        .order_by(Item::id)
+        .columns(Item::id)
+        .all(&db)
+        .await?;
     assert_eq!(left, [1, 4]);
     Ok(())
-});
+}
 
 // ---------------------------------------------------------------------------------------------
 // Dates: exact, or refused before anything is stored.
@@ -177,7 +273,8 @@ fn holds(backend: Backend, date: NaiveDate) -> bool {
     }
 }
 
-backend_test!(async fn dates_round_trip_or_are_refused(db) {
+#[backends]
+async fn dates_round_trip_or_are_refused(db: Db) -> weft::Result<()> {
     db.create_tables::<(Dated,)>().await?;
     let backend = db.backend();
     let days = [
@@ -202,9 +299,24 @@ backend_test!(async fn dates_round_trip_or_are_refused(db) {
     for day in days {
         let local = day.and_hms_micro_opt(23, 59, 59, 999_999).unwrap();
         let rows = [
-            Dated { id: 0, day: Some(day), local: None, at: None },
-            Dated { id: 0, day: None, local: Some(local), at: None },
-            Dated { id: 0, day: None, local: None, at: Some(local.and_utc()) },
+            Dated {
+                id: 0,
+                day: Some(day),
+                local: None,
+                at: None,
+            },
+            Dated {
+                id: 0,
+                day: None,
+                local: Some(local),
+                at: None,
+            },
+            Dated {
+                id: 0,
+                day: None,
+                local: None,
+                at: Some(local.and_utc()),
+            },
         ];
         for mut row in rows {
             id += 1;
@@ -217,22 +329,36 @@ backend_test!(async fn dates_round_trip_or_are_refused(db) {
                     stored.push(row);
                 }
                 Err(Error::Value { reason, .. }) => {
-                    assert!(!holds(backend, day), "{shown} was refused on {backend}: {reason}");
-                    assert!(reason.contains(&day.to_string()), "the reason names the value: {reason}");
+                    assert!(
+                        !holds(backend, day),
+                        "{shown} was refused on {backend}: {reason}"
+                    );
+                    assert!(
+                        reason.contains(&day.to_string()),
+                        "the reason names the value: {reason}"
+                    );
                     assert!(reason.contains("out of range"), "{reason}");
                 }
-                Err(other) => panic!("{shown} on {backend}: expected Ok or Error::Value, got {other}"),
+                Err(other) => {
+                    panic!("{shown} on {backend}: expected Ok or Error::Value, got {other}")
+                }
             }
         }
         // A filter on a value the column cannot hold is refused too (MariaDB would compare it
         // as a zero date).
-        let found = weft::select::<Dated>().filter(Dated::day.eq(day)).all(&db).await;
+        let found = weft::select::<Dated>()
+            .filter(Dated::day.eq(day))
+            .all(&db)
+            .await;
         match found {
             Ok(rows) => {
                 assert!(holds(backend, day));
                 assert_eq!(rows.len(), 1, "{day}");
             }
-            Err(e) => assert!(!holds(backend, day) && matches!(e, Error::Value { .. }), "{day}: {e}"),
+            Err(e) => assert!(
+                !holds(backend, day) && matches!(e, Error::Value { .. }),
+                "{day}: {e}"
+            ),
         }
     }
     // A multi-row insert holding one such value stores none of its rows.
@@ -242,9 +368,17 @@ backend_test!(async fn dates_round_trip_or_are_refused(db) {
         Backend::MySql => Some(ymd(10000, 1, 1)),
     };
     if let Some(bad) = bad {
-        let rows = [(1000, ymd(2000, 1, 1)), (1001, bad)].map(|(id, d)| Dated { id, day: Some(d), local: None, at: None });
+        let rows = [(1000, ymd(2000, 1, 1)), (1001, bad)].map(|(id, d)| Dated {
+            id,
+            day: Some(d),
+            local: None,
+            at: None,
+        });
         let err = weft::insert_many(rows).execute(&db).await.unwrap_err();
-        assert!(matches!(&err, Error::Value { reason, .. } if reason.contains(&bad.to_string())), "{err}");
+        assert!(
+            matches!(&err, Error::Value { reason, .. } if reason.contains(&bad.to_string())),
+            "{err}"
+        );
     }
     // Exactly the accepted rows were stored, each read back exactly.
     let back = weft::select::<Dated>().order_by(Dated::id).all(&db).await?;
@@ -256,7 +390,7 @@ backend_test!(async fn dates_round_trip_or_are_refused(db) {
     };
     assert_eq!(back.len(), 3 * expected_kept);
     Ok(())
-});
+}
 
 // ---------------------------------------------------------------------------------------------
 // Relations whose JSON passes MariaDB's aggregate limits.
@@ -314,9 +448,18 @@ where
     Ok(())
 }
 
-strategy_test!(async fn relation_json_past_a_mebibyte_loads_exactly(db, strategy) {
+#[backends(strategies)]
+async fn relation_json_past_a_mebibyte_loads_exactly(
+    db: Db,
+    strategy: Strategy,
+) -> weft::Result<()> {
     db.create_tables::<(Volume, Chapter, Page)>().await?;
-    weft::insert_many([1, 2].map(|id| Volume { id, chapters: NotLoaded })).execute(&db).await?;
+    weft::insert_many([1, 2].map(|id| Volume {
+        id,
+        chapters: NotLoaded,
+    }))
+    .execute(&db)
+    .await?;
     // Volume 1: 24 chapters of 100 KiB (2.4 MB of text, more as JSON), each with pages; the
     // pages of chapter 1 alone pass 1 MiB too. Volume 2: one small chapter.
     let chapters: Vec<Chapter> = (1..=25)
@@ -329,13 +472,21 @@ strategy_test!(async fn relation_json_past_a_mebibyte_loads_exactly(db, strategy
         .collect();
     insert_chunked(&db, chapters.clone()).await?;
     let pages: Vec<Page> = (1..=30)
-        .map(|id| Page { id, chapter_id: if id <= 24 { 1 } else { id - 23 }, text: bulky(-id, 48 * 1024) })
+        .map(|id| Page {
+            id,
+            chapter_id: if id <= 24 { 1 } else { id - 23 },
+            text: bulky(-id, 48 * 1024),
+        })
         .collect();
     insert_chunked(&db, pages.clone()).await?;
 
     let before = db.statements_executed();
     let volumes = find_many::<Volume>()
-        .with(Volume::chapters.order_by(Chapter::id).with(Chapter::pages.order_by(Page::id)))
+        .with(
+            Volume::chapters
+                .order_by(Chapter::id)
+                .with(Chapter::pages.order_by(Page::id)),
+        )
         .order_by(Volume::id)
         .strategy(strategy)
         .all(&db)
@@ -351,7 +502,11 @@ strategy_test!(async fn relation_json_past_a_mebibyte_loads_exactly(db, strategy
                     id: c.id,
                     volume_id: c.volume_id,
                     body: c.body.clone(),
-                    pages: pages.iter().filter(|p| p.chapter_id == c.id).cloned().collect(),
+                    pages: pages
+                        .iter()
+                        .filter(|p| p.chapter_id == c.id)
+                        .cloned()
+                        .collect(),
                 })
                 .collect(),
         })
@@ -361,35 +516,75 @@ strategy_test!(async fn relation_json_past_a_mebibyte_loads_exactly(db, strategy
         assert!(got == want, "volume {} differs", want.id);
     }
     Ok(())
-});
+}
 
-backend_test!(async fn relation_json_past_the_packet_limit_is_refused_not_cut(db) {
+#[backends]
+async fn relation_json_past_the_packet_limit_is_refused_not_cut(db: Db) -> weft::Result<()> {
     db.create_tables::<(Volume, Chapter, Page)>().await?;
-    weft::insert(Volume { id: 1, chapters: NotLoaded }).execute(&db).await?;
+    weft::insert(Volume {
+        id: 1,
+        chapters: NotLoaded,
+    })
+    .execute(&db)
+    .await?;
     // 17 chapters of 1 MiB: more than MariaDB's default max_allowed_packet (16 MiB).
-    let chapters: Vec<Chapter> =
-        (1..=17).map(|id| Chapter { id, volume_id: 1, body: "x".repeat(1 << 20), pages: NotLoaded }).collect();
+    let chapters: Vec<Chapter> = (1..=17)
+        .map(|id| Chapter {
+            id,
+            volume_id: 1,
+            body: "x".repeat(1 << 20),
+            pages: NotLoaded,
+        })
+        .collect();
     for c in &chapters {
         weft::insert(c.clone()).execute(&db).await?;
     }
     let query = find_many::<Volume>().with(Volume::chapters.order_by(Chapter::id));
     let batched = query.strategy(weft::Strategy::Batched).all(&db).await?;
     assert_eq!(batched.len(), 1);
-    assert!(batched[0].chapters == chapters, "batched loads every chapter exactly");
+    assert!(
+        batched[0].chapters == chapters,
+        "batched loads every chapter exactly"
+    );
     let query = find_many::<Volume>().with(Volume::chapters.order_by(Chapter::id));
-    match (db.backend(), query.strategy(weft::Strategy::SingleStatement).all(&db).await) {
+    match (
+        db.backend(),
+        query
+            .strategy(weft::Strategy::SingleStatement)
+            .all(&db)
+            .await,
+    ) {
         (_, Ok(single)) => {
             // Every backend whose limit is larger loads it whole.
-            assert!(single[0].chapters == chapters, "one statement loads every chapter exactly");
+            assert!(
+                single[0].chapters == chapters,
+                "one statement loads every chapter exactly"
+            );
         }
-        (Backend::MySql, Err(Error::Limit { limit, value, what, hint, sql, .. })) => {
+        (
+            Backend::MySql,
+            Err(Error::Limit {
+                limit,
+                value,
+                what,
+                hint,
+                sql,
+                ..
+            }),
+        ) => {
             assert_eq!(limit, "max_allowed_packet");
             assert!(value < 17 << 20, "{value}");
             assert!(what.contains("volumes.chapters"), "{what}");
-            assert!(hint.contains("Strategy::Batched") && hint.contains("max_allowed_packet"), "{hint}");
-            assert!(sql.starts_with("SET STATEMENT group_concat_max_len"), "{sql}");
+            assert!(
+                hint.contains("Strategy::Batched") && hint.contains("max_allowed_packet"),
+                "{hint}"
+            );
+            assert!(
+                sql.starts_with("SET STATEMENT group_concat_max_len"),
+                "{sql}"
+            );
         }
         (backend, Err(e)) => panic!("{backend}: {e}"),
     }
     Ok(())
-});
+}

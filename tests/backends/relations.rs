@@ -1,8 +1,8 @@
 //! Relational queries on every backend, in both loading strategies, with the number of
 //! statements each sends.
 
-use weft::{NotLoaded, Strategy, Table, find_first, find_many};
-use weft_tests::{statements, strategy_test};
+use weft::{Db, NotLoaded, Strategy, Table, find_first, find_many};
+use weft_tests::{backends, statements};
 
 #[derive(Table, Debug, Clone, PartialEq)]
 #[table(name = "users", serialize)]
@@ -199,7 +199,8 @@ fn names<T>(rows: &[T], name: impl Fn(&T) -> &str) -> Vec<String> {
     rows.iter().map(|r| name(r).to_owned()).collect()
 }
 
-strategy_test!(async fn many_to_many_both_ways(db, strategy) {
+#[backends(strategies)]
+async fn many_to_many_both_ways(db: Db, strategy: Strategy) -> weft::Result<()> {
     seed(&db).await?;
     let before = db.statements_executed();
     let users = find_many::<User>()
@@ -209,11 +210,17 @@ strategy_test!(async fn many_to_many_both_ways(db, strategy) {
         .all(&db)
         .await?;
     assert_eq!(db.statements_executed() - before, statements(strategy, 1));
-    let shape: Vec<(String, Vec<String>)> =
-        users.iter().map(|u| (u.name.clone(), names(&u.groups, |g| &g.name))).collect();
+    let shape: Vec<(String, Vec<String>)> = users
+        .iter()
+        .map(|u| (u.name.clone(), names(&u.groups, |g| &g.name)))
+        .collect();
     assert_eq!(
         shape,
-        [("dan".into(), vec!["red".into()]), ("ann".into(), vec!["blue".into(), "red".into()]), ("bob".into(), vec!["blue".into()])]
+        [
+            ("dan".into(), vec!["red".into()]),
+            ("ann".into(), vec!["blue".into(), "red".into()]),
+            ("bob".into(), vec!["blue".into()])
+        ]
     );
 
     let groups = find_many::<Group>()
@@ -222,24 +229,39 @@ strategy_test!(async fn many_to_many_both_ways(db, strategy) {
         .strategy(strategy)
         .all(&db)
         .await?;
-    let shape: Vec<(String, Vec<String>)> =
-        groups.iter().map(|g| (g.name.clone(), names(&g.users, |u| &u.name))).collect();
+    let shape: Vec<(String, Vec<String>)> = groups
+        .iter()
+        .map(|g| (g.name.clone(), names(&g.users, |u| &u.name)))
+        .collect();
     assert_eq!(
         shape,
-        [("red".into(), vec!["dan".into(), "ann".into()]), ("blue".into(), vec!["bob".into(), "ann".into()]), ("empty".into(), vec![])]
+        [
+            ("red".into(), vec!["dan".into(), "ann".into()]),
+            ("blue".into(), vec!["bob".into(), "ann".into()]),
+            ("empty".into(), vec![])
+        ]
     );
 
     // Drizzle's shape: loaded relations nested, unloaded ones absent.
     let json = serde_json::to_value(&users[0]).unwrap();
-    assert_eq!(json, serde_json::json!({"id": 1, "name": "dan", "groups": [{"id": 1, "name": "red"}]}));
+    assert_eq!(
+        json,
+        serde_json::json!({"id": 1, "name": "dan", "groups": [{"id": 1, "name": "red"}]})
+    );
     Ok(())
-});
+}
 
-strategy_test!(async fn per_relation_where_order_limit_offset(db, strategy) {
+#[backends(strategies)]
+async fn per_relation_where_order_limit_offset(db: Db, strategy: Strategy) -> weft::Result<()> {
     seed(&db).await?;
     let before = db.statements_executed();
     let users = find_many::<User>()
-        .with(User::posts.filter(Post::title.ne("nope")).order_by(Post::title.desc()).limit(1))
+        .with(
+            User::posts
+                .filter(Post::title.ne("nope"))
+                .order_by(Post::title.desc())
+                .limit(1),
+        )
         .with(User::groups.order_by(Group::id).offset(1))
         .filter(User::name.ne("bob"))
         .order_by(User::name)
@@ -249,9 +271,15 @@ strategy_test!(async fn per_relation_where_order_limit_offset(db, strategy) {
     assert_eq!(db.statements_executed() - before, statements(strategy, 2));
     // ann: one post, groups after the first; dan: the last title in descending order first.
     assert_eq!(users.len(), 2);
-    assert_eq!((users[0].name.as_str(), names(&users[0].posts, |p| &p.title)), ("ann", vec!["ann's".to_string()]));
+    assert_eq!(
+        (users[0].name.as_str(), names(&users[0].posts, |p| &p.title)),
+        ("ann", vec!["ann's".to_string()])
+    );
     assert_eq!(names(&users[0].groups, |g| &g.name), ["blue"]);
-    assert_eq!((users[1].name.as_str(), names(&users[1].posts, |p| &p.title)), ("dan", vec!["hello".to_string()]));
+    assert_eq!(
+        (users[1].name.as_str(), names(&users[1].posts, |p| &p.title)),
+        ("dan", vec!["hello".to_string()])
+    );
     assert!(users[1].groups.is_empty());
 
     // Root limit and offset, and a relation limited to two per parent.
@@ -266,16 +294,19 @@ strategy_test!(async fn per_relation_where_order_limit_offset(db, strategy) {
     assert_eq!(names(&page, |g| &g.name), ["blue", "empty"]);
     assert_eq!(names(&page[0].users, |u| &u.name), ["ann", "bob"]);
     Ok(())
-});
+}
 
-strategy_test!(async fn three_levels_deep(db, strategy) {
+#[backends(strategies)]
+async fn three_levels_deep(db: Db, strategy: Strategy) -> weft::Result<()> {
     seed(&db).await?;
     let before = db.statements_executed();
     let groups = find_many::<Group>()
         .with(
-            Group::users
-                .order_by(User::id)
-                .with(User::posts.order_by(Post::id).with(Post::comments.order_by(Comment::id))),
+            Group::users.order_by(User::id).with(
+                User::posts
+                    .order_by(Post::id)
+                    .with(Post::comments.order_by(Comment::id)),
+            ),
         )
         .filter(Group::name.eq("red"))
         .strategy(strategy)
@@ -286,13 +317,20 @@ strategy_test!(async fn three_levels_deep(db, strategy) {
     let dan = &red.users[0];
     assert_eq!(dan.name, "dan");
     assert_eq!(names(&dan.posts, |p| &p.title), ["hello", "draft"]);
-    assert_eq!(names(&dan.posts[0].comments, |c| &c.body), ["first!", "nice"]);
+    assert_eq!(
+        names(&dan.posts[0].comments, |c| &c.body),
+        ["first!", "nice"]
+    );
     assert!(dan.posts[1].comments.is_empty());
-    assert_eq!(names(&red.users[1].posts[0].comments, |c| &c.body), ["hi ann"]);
+    assert_eq!(
+        names(&red.users[1].posts[0].comments, |c| &c.body),
+        ["hi ann"]
+    );
     Ok(())
-});
+}
 
-strategy_test!(async fn one_optional_one_and_one_through(db, strategy) {
+#[backends(strategies)]
+async fn one_optional_one_and_one_through(db: Db, strategy: Strategy) -> weft::Result<()> {
     seed(&db).await?;
     let before = db.statements_executed();
     let posts = find_many::<Post>()
@@ -303,23 +341,55 @@ strategy_test!(async fn one_optional_one_and_one_through(db, strategy) {
         .await?;
     assert_eq!(db.statements_executed() - before, statements(strategy, 2));
     // `author` is `User<…>` (a non-null key), `profile` an `Option`.
-    let authors: Vec<(&str, Option<&str>)> =
-        posts.iter().map(|p| (p.author.name.as_str(), p.author.profile.as_ref().map(|x| x.bio.as_str()))).collect();
-    assert_eq!(authors, [("dan", Some("dan's bio")), ("dan", Some("dan's bio")), ("ann", Some("ann's bio"))]);
+    let authors: Vec<(&str, Option<&str>)> = posts
+        .iter()
+        .map(|p| {
+            (
+                p.author.name.as_str(),
+                p.author.profile.as_ref().map(|x| x.bio.as_str()),
+            )
+        })
+        .collect();
+    assert_eq!(
+        authors,
+        [
+            ("dan", Some("dan's bio")),
+            ("dan", Some("dan's bio")),
+            ("ann", Some("ann's bio"))
+        ]
+    );
 
-    let users = find_many::<User>().with(User::profile).order_by(User::id).strategy(strategy).all(&db).await?;
+    let users = find_many::<User>()
+        .with(User::profile)
+        .order_by(User::id)
+        .strategy(strategy)
+        .all(&db)
+        .await?;
     assert_eq!(users[2].profile, None);
 
-    let groups = find_many::<Group>().with(Group::leader).order_by(Group::id).strategy(strategy).all(&db).await?;
-    let leaders: Vec<Option<&str>> = groups.iter().map(|g| g.leader.as_ref().map(|u| u.name.as_str())).collect();
+    let groups = find_many::<Group>()
+        .with(Group::leader)
+        .order_by(Group::id)
+        .strategy(strategy)
+        .all(&db)
+        .await?;
+    let leaders: Vec<Option<&str>> = groups
+        .iter()
+        .map(|g| g.leader.as_ref().map(|u| u.name.as_str()))
+        .collect();
     assert_eq!(leaders, [Some("dan"), None, None]);
     Ok(())
-});
+}
 
-strategy_test!(async fn self_referential_followers(db, strategy) {
+#[backends(strategies)]
+async fn self_referential_followers(db: Db, strategy: Strategy) -> weft::Result<()> {
     seed(&db).await?;
     let users = find_many::<User>()
-        .with(User::followers.order_by(User::id).with(User::followers.order_by(User::id)))
+        .with(
+            User::followers
+                .order_by(User::id)
+                .with(User::followers.order_by(User::id)),
+        )
         .order_by(User::id)
         .strategy(strategy)
         .all(&db)
@@ -330,44 +400,78 @@ strategy_test!(async fn self_referential_followers(db, strategy) {
     assert_eq!(names(&dan.followers[0].followers, |u| &u.name), ["bob"]);
     assert!(users[2].followers.is_empty());
     Ok(())
-});
+}
 
-strategy_test!(async fn junction_as_a_table_and_predefined_filters(db, strategy) {
+#[backends(strategies)]
+async fn junction_as_a_table_and_predefined_filters(
+    db: Db,
+    strategy: Strategy,
+) -> weft::Result<()> {
     seed(&db).await?;
     let users = find_many::<User>()
-        .with(User::memberships.order_by(UsersToGroups::group_id).with(UsersToGroups::group))
+        .with(
+            User::memberships
+                .order_by(UsersToGroups::group_id)
+                .with(UsersToGroups::group),
+        )
         .with(User::published_posts.order_by(Post::id))
         .order_by(User::id)
         .strategy(strategy)
         .all(&db)
         .await?;
     let ann = &users[1];
-    let memberships: Vec<(&str, &str)> = ann.memberships.iter().map(|m| (m.role.as_str(), m.group.name.as_str())).collect();
+    let memberships: Vec<(&str, &str)> = ann
+        .memberships
+        .iter()
+        .map(|m| (m.role.as_str(), m.group.name.as_str()))
+        .collect();
     assert_eq!(memberships, [("member", "red"), ("admin", "blue")]);
     // The relation's own filter: only published posts.
     assert_eq!(names(&users[0].published_posts, |p| &p.title), ["hello"]);
     let json = serde_json::to_value(ann).unwrap();
-    assert_eq!(json["memberships"][1], serde_json::json!({"user_id": 2, "group_id": 2, "role": "admin", "group": {"id": 2, "name": "blue"}}));
-    assert!(json.get("posts").is_none(), "unloaded relations are absent: {json}");
+    assert_eq!(
+        json["memberships"][1],
+        serde_json::json!({"user_id": 2, "group_id": 2, "role": "admin", "group": {"id": 2, "name": "blue"}})
+    );
+    assert!(
+        json.get("posts").is_none(),
+        "unloaded relations are absent: {json}"
+    );
     Ok(())
-});
+}
 
-strategy_test!(async fn exists_filters(db, strategy) {
+#[backends(strategies)]
+async fn exists_filters(db: Db, strategy: Strategy) -> weft::Result<()> {
     seed(&db).await?;
-    let q = |f: weft::Expr<bool, weft::Dep<User>>| find_many::<User>().filter(f).order_by(User::id).strategy(strategy);
+    let q = |f: weft::Expr<bool, weft::Dep<User>>| {
+        find_many::<User>()
+            .filter(f)
+            .order_by(User::id)
+            .strategy(strategy)
+    };
     let with_posts = q(User::posts.exists()).all(&db).await?;
     assert_eq!(names(&with_posts, |u| &u.name), ["dan", "ann"]);
     let without = q(User::posts.not_exists()).all(&db).await?;
     assert_eq!(names(&without, |u| &u.name), ["bob"]);
-    let drafted = q(User::posts.filter(Post::published.eq(false)).exists()).all(&db).await?;
+    let drafted = q(User::posts.filter(Post::published.eq(false)).exists())
+        .all(&db)
+        .await?;
     assert_eq!(names(&drafted, |u| &u.name), ["dan"]);
     // Nested: users with a post that has a comment saying "hi ann".
-    let nested = q(User::posts.filter(Post::comments.filter(Comment::body.eq("hi ann")).exists()).exists()).all(&db).await?;
+    let nested = q(User::posts
+        .filter(Post::comments.filter(Comment::body.eq("hi ann")).exists())
+        .exists())
+    .all(&db)
+    .await?;
     assert_eq!(names(&nested, |u| &u.name), ["ann"]);
     // Through a junction, and self-referential.
-    let in_blue = q(User::groups.filter(Group::name.eq("blue")).exists()).all(&db).await?;
+    let in_blue = q(User::groups.filter(Group::name.eq("blue")).exists())
+        .all(&db)
+        .await?;
     assert_eq!(names(&in_blue, |u| &u.name), ["ann", "bob"]);
-    let followed_by_bob = q(User::followers.filter(User::name.eq("bob")).exists()).all(&db).await?;
+    let followed_by_bob = q(User::followers.filter(User::name.eq("bob")).exists())
+        .all(&db)
+        .await?;
     assert_eq!(names(&followed_by_bob, |u| &u.name), ["dan", "ann"]);
     // Relation filters apply: only published posts count.
     let publishing = find_many::<User>()
@@ -377,22 +481,40 @@ strategy_test!(async fn exists_filters(db, strategy) {
         .await?;
     assert_eq!(names(&publishing, |u| &u.name), ["dan"]);
     // EXISTS works in the SQL-like builder too.
-    let n = weft::select::<User>().filter(User::posts.exists()).count(&db).await?;
+    let n = weft::select::<User>()
+        .filter(User::posts.exists())
+        .count(&db)
+        .await?;
     assert_eq!(n, 2);
     Ok(())
-});
+}
 
-strategy_test!(async fn empty_tables_and_find_first_without_a_row(db, strategy) {
+#[backends(strategies)]
+async fn empty_tables_and_find_first_without_a_row(db: Db, strategy: Strategy) -> weft::Result<()> {
     db.create_tables::<Schema>().await?;
     let before = db.statements_executed();
-    let users = find_many::<User>().with(User::groups).with(User::posts).strategy(strategy).all(&db).await?;
+    let users = find_many::<User>()
+        .with(User::groups)
+        .with(User::posts)
+        .strategy(strategy)
+        .all(&db)
+        .await?;
     assert!(users.is_empty());
     // No parents: batched loading sends no child statements.
     assert_eq!(db.statements_executed() - before, 1);
-    let first = find_first::<User>().with(User::posts).strategy(strategy).first(&db).await?;
+    let first = find_first::<User>()
+        .with(User::posts)
+        .strategy(strategy)
+        .first(&db)
+        .await?;
     assert!(first.is_none());
 
-    weft::insert(NewUser { id: None, name: "solo".into() }).execute(&db).await?;
+    weft::insert(NewUser {
+        id: None,
+        name: "solo".into(),
+    })
+    .execute(&db)
+    .await?;
     let solo = find_first::<User>()
         .with(User::posts.with(Post::comments))
         .with(User::profile)
@@ -403,7 +525,7 @@ strategy_test!(async fn empty_tables_and_find_first_without_a_row(db, strategy) 
     assert!(solo.posts.is_empty());
     assert_eq!(solo.profile, None);
     Ok(())
-});
+}
 
 #[derive(Table, Debug, Clone, PartialEq)]
 #[table(name = "students")]
@@ -433,20 +555,44 @@ pub struct Grade {
     pub grade: i32,
 }
 
-strategy_test!(async fn composite_target_key_through_a_junction(db, strategy) {
-    db.create_tables::<(Student, CourseOffering, Grade)>().await?;
-    weft::insert_many([(1, "sam"), (2, "kim")].map(|(id, n)| Student { id, name: n.into(), offerings: NotLoaded })).execute(&db).await?;
-    weft::insert_many([(10, "2024a", "Algebra"), (10, "2024b", "Algebra II"), (20, "2024a", "Biology")].map(|(c, s, t)| {
-        CourseOffering { course_id: c, semester: s.into(), title: t.into() }
+#[backends(strategies)]
+async fn composite_target_key_through_a_junction(db: Db, strategy: Strategy) -> weft::Result<()> {
+    db.create_tables::<(Student, CourseOffering, Grade)>()
+        .await?;
+    weft::insert_many([(1, "sam"), (2, "kim")].map(|(id, n)| Student {
+        id,
+        name: n.into(),
+        offerings: NotLoaded,
     }))
     .execute(&db)
     .await?;
-    weft::insert_many([(1, 10, "2024b", 90), (1, 20, "2024a", 80), (2, 10, "2024a", 70)].map(|(st, c, s, g)| Grade {
-        student_id: st,
-        course_id: c,
-        semester: s.into(),
-        grade: g,
-    }))
+    weft::insert_many(
+        [
+            (10, "2024a", "Algebra"),
+            (10, "2024b", "Algebra II"),
+            (20, "2024a", "Biology"),
+        ]
+        .map(|(c, s, t)| CourseOffering {
+            course_id: c,
+            semester: s.into(),
+            title: t.into(),
+        }),
+    )
+    .execute(&db)
+    .await?;
+    weft::insert_many(
+        [
+            (1, 10, "2024b", 90),
+            (1, 20, "2024a", 80),
+            (2, 10, "2024a", 70),
+        ]
+        .map(|(st, c, s, g)| Grade {
+            student_id: st,
+            course_id: c,
+            semester: s.into(),
+            grade: g,
+        }),
+    )
     .execute(&db)
     .await?;
     let before = db.statements_executed();
@@ -457,10 +603,13 @@ strategy_test!(async fn composite_target_key_through_a_junction(db, strategy) {
         .all(&db)
         .await?;
     assert_eq!(db.statements_executed() - before, statements(strategy, 1));
-    assert_eq!(names(&students[0].offerings, |o| &o.title), ["Algebra II", "Biology"]);
+    assert_eq!(
+        names(&students[0].offerings, |o| &o.title),
+        ["Algebra II", "Biology"]
+    );
     assert_eq!(names(&students[1].offerings, |o| &o.title), ["Algebra"]);
     Ok(())
-});
+}
 
 #[test]
 fn single_statement_sql_per_dialect() {
@@ -489,19 +638,27 @@ pub struct PostTitle {
     pub title: String,
 }
 
-strategy_test!(async fn column_subsets_and_extras(db, strategy) {
+#[backends(strategies)]
+async fn column_subsets_and_extras(db: Db, strategy: Strategy) -> weft::Result<()> {
     seed(&db).await?;
     let before = db.statements_executed();
     // Per relation: a tuple of columns, and a Selectable struct.
     let users = find_many::<User>()
-        .with(User::posts.columns((Post::title, Post::published)).order_by(Post::id))
+        .with(
+            User::posts
+                .columns((Post::title, Post::published))
+                .order_by(Post::id),
+        )
         .with(User::groups.columns(Group::name).order_by(Group::name))
         .order_by(User::id)
         .strategy(strategy)
         .all(&db)
         .await?;
     assert_eq!(db.statements_executed() - before, statements(strategy, 2));
-    assert_eq!(users[0].posts, [("hello".to_string(), true), ("draft".to_string(), false)]);
+    assert_eq!(
+        users[0].posts,
+        [("hello".to_string(), true), ("draft".to_string(), false)]
+    );
     assert_eq!(users[1].groups, ["blue", "red"]);
 
     let posts = find_many::<User>()
@@ -510,24 +667,43 @@ strategy_test!(async fn column_subsets_and_extras(db, strategy) {
         .strategy(strategy)
         .all(&db)
         .await?;
-    assert_eq!(posts[0].published_posts, [PostTitle { id: 3, title: "ann's".into() }]);
+    assert_eq!(
+        posts[0].published_posts,
+        [PostTitle {
+            id: 3,
+            title: "ann's".into()
+        }]
+    );
 
     // At the root.
-    let names: Vec<(i64, String)> =
-        find_many::<User>().columns((User::id, User::name)).order_by(User::id).limit(2).strategy(strategy).all(&db).await?;
+    let names: Vec<(i64, String)> = find_many::<User>()
+        .columns((User::id, User::name))
+        .order_by(User::id)
+        .limit(2)
+        .strategy(strategy)
+        .all(&db)
+        .await?;
     assert_eq!(names, [(1, "dan".to_string()), (2, "ann".to_string())]);
 
     // Extras: computed values beside each row, with relations loaded as usual.
     let rows = find_many::<User>()
         .with(User::groups.order_by(Group::id))
-        .extras((weft::upper(User::name), weft::char_length(User::name), User::posts.count(), User::published_posts.count()))
+        .extras((
+            weft::upper(User::name),
+            weft::char_length(User::name),
+            User::posts.count(),
+            User::published_posts.count(),
+        ))
         .order_by(User::posts.count().desc())
         .order_by(User::id)
         .strategy(strategy)
         .all(&db)
         .await?;
     type Shape<'a> = (&'a str, usize, (String, i64, i64, i64));
-    let shape: Vec<Shape> = rows.iter().map(|(u, x)| (u.name.as_str(), u.groups.len(), x.clone())).collect();
+    let shape: Vec<Shape> = rows
+        .iter()
+        .map(|(u, x)| (u.name.as_str(), u.groups.len(), x.clone()))
+        .collect();
     assert_eq!(
         shape,
         [
@@ -537,15 +713,28 @@ strategy_test!(async fn column_subsets_and_extras(db, strategy) {
         ]
     );
     // Relation counts also filter.
-    let busy = weft::select::<User>().filter(User::posts.count().ge(2)).columns(User::name).all(&db).await?;
+    let busy = weft::select::<User>()
+        .filter(User::posts.count().ge(2))
+        .columns(User::name)
+        .all(&db)
+        .await?;
     assert_eq!(busy, ["dan"]);
     Ok(())
-});
+}
 
-strategy_test!(async fn nested_under_a_limited_relation_and_stable_order(db, strategy) {
+#[backends(strategies)]
+async fn nested_under_a_limited_relation_and_stable_order(
+    db: Db,
+    strategy: Strategy,
+) -> weft::Result<()> {
     seed(&db).await?;
     let users = find_many::<User>()
-        .with(User::posts.order_by(Post::title).limit(1).with(Post::comments))
+        .with(
+            User::posts
+                .order_by(Post::title)
+                .limit(1)
+                .with(Post::comments),
+        )
         // No order given: both strategies fall back to the primary key.
         .with(User::groups.offset(1))
         .order_by(User::id)
@@ -559,7 +748,7 @@ strategy_test!(async fn nested_under_a_limited_relation_and_stable_order(db, str
     assert_eq!(names(&ann.posts[0].comments, |c| &c.body), ["hi ann"]);
     assert_eq!(names(&ann.groups, |g| &g.name), ["blue"]);
     Ok(())
-});
+}
 
 #[derive(Table, Debug, Clone, PartialEq)]
 #[table(name = "tags")]
@@ -594,25 +783,53 @@ pub struct Offering<Articles = NotLoaded> {
     pub articles: Articles,
 }
 
-strategy_test!(async fn text_composite_and_mixed_width_keys(db, strategy) {
+#[backends(strategies)]
+async fn text_composite_and_mixed_width_keys(db: Db, strategy: Strategy) -> weft::Result<()> {
     db.create_tables::<(Tag, Article, Offering)>().await?;
-    weft::insert_many(["rust", "sql", "empty"].map(|n| Tag { name: n.into(), articles: NotLoaded })).execute(&db).await?;
-    weft::insert_many([(1, "rust", 10, "a"), (2, "sql", 10, "a"), (3, "rust", 20, "b")].map(|(id, t, c, s)| Article {
-        id,
-        tag: t.into(),
-        course_id: c,
-        semester: s.into(),
+    weft::insert_many(["rust", "sql", "empty"].map(|n| Tag {
+        name: n.into(),
+        articles: NotLoaded,
     }))
     .execute(&db)
     .await?;
-    weft::insert_many([(10, "a"), (20, "b"), (20, "a")].map(|(c, s)| Offering { course_id: c, semester: s.into(), articles: NotLoaded }))
-        .execute(&db)
-        .await?;
+    weft::insert_many(
+        [
+            (1, "rust", 10, "a"),
+            (2, "sql", 10, "a"),
+            (3, "rust", 20, "b"),
+        ]
+        .map(|(id, t, c, s)| Article {
+            id,
+            tag: t.into(),
+            course_id: c,
+            semester: s.into(),
+        }),
+    )
+    .execute(&db)
+    .await?;
+    weft::insert_many([(10, "a"), (20, "b"), (20, "a")].map(|(c, s)| Offering {
+        course_id: c,
+        semester: s.into(),
+        articles: NotLoaded,
+    }))
+    .execute(&db)
+    .await?;
     let before = db.statements_executed();
-    let tags = find_many::<Tag>().with(Tag::articles).order_by(Tag::name).strategy(strategy).all(&db).await?;
+    let tags = find_many::<Tag>()
+        .with(Tag::articles)
+        .order_by(Tag::name)
+        .strategy(strategy)
+        .all(&db)
+        .await?;
     assert_eq!(db.statements_executed() - before, statements(strategy, 1));
-    let shape: Vec<(&str, Vec<i32>)> = tags.iter().map(|t| (t.name.as_str(), t.articles.iter().map(|a| a.id).collect())).collect();
-    assert_eq!(shape, [("empty", vec![]), ("rust", vec![1, 3]), ("sql", vec![2])]);
+    let shape: Vec<(&str, Vec<i32>)> = tags
+        .iter()
+        .map(|t| (t.name.as_str(), t.articles.iter().map(|a| a.id).collect()))
+        .collect();
+    assert_eq!(
+        shape,
+        [("empty", vec![]), ("rust", vec![1, 3]), ("sql", vec![2])]
+    );
 
     let offerings = find_many::<Offering>()
         .with(Offering::articles)
@@ -621,11 +838,22 @@ strategy_test!(async fn text_composite_and_mixed_width_keys(db, strategy) {
         .strategy(strategy)
         .all(&db)
         .await?;
-    let shape: Vec<(i64, &str, Vec<i32>)> =
-        offerings.iter().map(|o| (o.course_id, o.semester.as_str(), o.articles.iter().map(|a| a.id).collect())).collect();
-    assert_eq!(shape, [(10, "a", vec![1, 2]), (20, "a", vec![]), (20, "b", vec![3])]);
+    let shape: Vec<(i64, &str, Vec<i32>)> = offerings
+        .iter()
+        .map(|o| {
+            (
+                o.course_id,
+                o.semester.as_str(),
+                o.articles.iter().map(|a| a.id).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        shape,
+        [(10, "a", vec![1, 2]), (20, "a", vec![]), (20, "b", vec![3])]
+    );
     Ok(())
-});
+}
 
 /// Wider than PostgreSQL's 100-argument limit for one `json_build_array`.
 #[derive(Table, Debug, Clone, PartialEq)]
@@ -746,12 +974,126 @@ pub struct WideOwner<Rows = NotLoaded> {
     pub rows: Rows,
 }
 
-strategy_test!(async fn relation_wider_than_a_hundred_columns(db, strategy) {
+#[backends(strategies)]
+async fn relation_wider_than_a_hundred_columns(db: Db, strategy: Strategy) -> weft::Result<()> {
     db.create_tables::<(WideOwner, WideRow)>().await?;
-    weft::insert(WideOwner { id: 1, rows: NotLoaded }).execute(&db).await?;
-    let row = WideRow { id: 7, owner_id: 1, c1: 1, c2: 2, c3: 3, c4: 4, c5: 5, c6: 6, c7: 7, c8: 8, c9: 9, c10: 10, c11: 11, c12: 12, c13: 13, c14: 14, c15: 15, c16: 16, c17: 17, c18: 18, c19: 19, c20: 20, c21: 21, c22: 22, c23: 23, c24: 24, c25: 25, c26: 26, c27: 27, c28: 28, c29: 29, c30: 30, c31: 31, c32: 32, c33: 33, c34: 34, c35: 35, c36: 36, c37: 37, c38: 38, c39: 39, c40: 40, c41: 41, c42: 42, c43: 43, c44: 44, c45: 45, c46: 46, c47: 47, c48: 48, c49: 49, c50: 50, c51: 51, c52: 52, c53: 53, c54: 54, c55: 55, c56: 56, c57: 57, c58: 58, c59: 59, c60: 60, c61: 61, c62: 62, c63: 63, c64: 64, c65: 65, c66: 66, c67: 67, c68: 68, c69: 69, c70: 70, c71: 71, c72: 72, c73: 73, c74: 74, c75: 75, c76: 76, c77: 77, c78: 78, c79: 79, c80: 80, c81: 81, c82: 82, c83: 83, c84: 84, c85: 85, c86: 86, c87: 87, c88: 88, c89: 89, c90: 90, c91: 91, c92: 92, c93: 93, c94: 94, c95: 95, c96: 96, c97: 97, c98: 98, c99: 99, c100: 100 };
+    weft::insert(WideOwner {
+        id: 1,
+        rows: NotLoaded,
+    })
+    .execute(&db)
+    .await?;
+    let row = WideRow {
+        id: 7,
+        owner_id: 1,
+        c1: 1,
+        c2: 2,
+        c3: 3,
+        c4: 4,
+        c5: 5,
+        c6: 6,
+        c7: 7,
+        c8: 8,
+        c9: 9,
+        c10: 10,
+        c11: 11,
+        c12: 12,
+        c13: 13,
+        c14: 14,
+        c15: 15,
+        c16: 16,
+        c17: 17,
+        c18: 18,
+        c19: 19,
+        c20: 20,
+        c21: 21,
+        c22: 22,
+        c23: 23,
+        c24: 24,
+        c25: 25,
+        c26: 26,
+        c27: 27,
+        c28: 28,
+        c29: 29,
+        c30: 30,
+        c31: 31,
+        c32: 32,
+        c33: 33,
+        c34: 34,
+        c35: 35,
+        c36: 36,
+        c37: 37,
+        c38: 38,
+        c39: 39,
+        c40: 40,
+        c41: 41,
+        c42: 42,
+        c43: 43,
+        c44: 44,
+        c45: 45,
+        c46: 46,
+        c47: 47,
+        c48: 48,
+        c49: 49,
+        c50: 50,
+        c51: 51,
+        c52: 52,
+        c53: 53,
+        c54: 54,
+        c55: 55,
+        c56: 56,
+        c57: 57,
+        c58: 58,
+        c59: 59,
+        c60: 60,
+        c61: 61,
+        c62: 62,
+        c63: 63,
+        c64: 64,
+        c65: 65,
+        c66: 66,
+        c67: 67,
+        c68: 68,
+        c69: 69,
+        c70: 70,
+        c71: 71,
+        c72: 72,
+        c73: 73,
+        c74: 74,
+        c75: 75,
+        c76: 76,
+        c77: 77,
+        c78: 78,
+        c79: 79,
+        c80: 80,
+        c81: 81,
+        c82: 82,
+        c83: 83,
+        c84: 84,
+        c85: 85,
+        c86: 86,
+        c87: 87,
+        c88: 88,
+        c89: 89,
+        c90: 90,
+        c91: 91,
+        c92: 92,
+        c93: 93,
+        c94: 94,
+        c95: 95,
+        c96: 96,
+        c97: 97,
+        c98: 98,
+        c99: 99,
+        c100: 100,
+    };
     weft::insert(row.clone()).execute(&db).await?;
-    let owner = find_first::<WideOwner>().with(WideOwner::rows).strategy(strategy).first(&db).await?.expect("owner");
+    let owner = find_first::<WideOwner>()
+        .with(WideOwner::rows)
+        .strategy(strategy)
+        .first(&db)
+        .await?
+        .expect("owner");
     assert_eq!(owner.rows, [row]);
     Ok(())
-});
+}

@@ -37,6 +37,7 @@ use rust_decimal::Decimal;
 use serde_json::Value as JsonValue;
 use uuid::Uuid;
 use weft::{Backend, Db, Json, NotLoaded, Strategy as Load, Table};
+use weft_tests::backends;
 
 /// Rows per backend in the default (CI) run, a few seconds each on a 2-core machine;
 /// `WEFT_PROPTEST_CASES` overrides it.
@@ -1629,19 +1630,10 @@ async fn property(db: Db) -> weft::Result<()> {
     panic!("{report}");
 }
 
-/// The property as one test per backend (they run in parallel), each in its own database.
-macro_rules! round_trip {
-    ($($test:ident => $backend:ident),*) => {$(
-        #[tokio::test]
-        async fn $test() {
-            weft_tests::run(Backend::$backend, concat!("roundtrip_", stringify!($test)), property).await
-        }
-    )*};
-}
-
-mod every_value_round_trips_or_is_refused {
-    use super::*;
-    round_trip!(sqlite => Sqlite, postgres => Postgres, mysql => MySql);
+/// The property on every backend (the tests run in parallel), each in its own database.
+#[backends]
+async fn every_value_round_trips_or_is_refused(db: Db) -> weft::Result<()> {
+    property(db).await
 }
 
 #[test]

@@ -1,8 +1,8 @@
 //! Reserved words as table and column names, and hostile values: everything is quoted or
 //! bound, so nothing breaks out.
 
-use weft::Table;
-use weft_tests::backend_test;
+use weft::{Db, Table};
+use weft_tests::backends;
 
 #[derive(Table, Debug, Clone, PartialEq)]
 #[table(name = "order")]
@@ -43,24 +43,41 @@ const HOSTILE: &[&str] = &[
     "$1 ? ?1 :name @p",
 ];
 
-backend_test!(async fn reserved_words_and_hostile_values(db) {
+#[backends]
+async fn reserved_words_and_hostile_values(db: Db) -> weft::Result<()> {
     db.create_tables::<(Order, Group)>().await?;
-    weft::insert(Group { r#where: 7, user: "'); DELETE FROM \"group\"; --".into() }).execute(&db).await?;
+    weft::insert(Group {
+        r#where: 7,
+        user: "'); DELETE FROM \"group\"; --".into(),
+    })
+    .execute(&db)
+    .await?;
     let rows: Vec<NewOrder> = HOSTILE
         .iter()
-        .map(|s| NewOrder { id: None, select: s.to_string(), group: Some(7), weird: Some(s.to_string()) })
+        .map(|s| NewOrder {
+            id: None,
+            select: s.to_string(),
+            group: Some(7),
+            weird: Some(s.to_string()),
+        })
         .collect();
     weft::insert_many(rows).execute(&db).await?;
 
     for (i, s) in HOSTILE.iter().enumerate() {
-        let found = weft::select::<Order>().filter(Order::select.eq(*s)).all(&db).await?;
+        let found = weft::select::<Order>()
+            .filter(Order::select.eq(*s))
+            .all(&db)
+            .await?;
         assert_eq!(found.len(), 1, "exactly one row for {s:?}");
         assert_eq!(found[0].id, i as i64 + 1);
         assert_eq!(found[0].select, *s);
         assert_eq!(found[0].weird.as_deref(), Some(*s));
     }
     // LIKE with a bound pattern: `%` in the value is a wildcard only where the pattern says.
-    let like = weft::select::<Order>().filter(Order::select.like("100%")).count(&db).await?;
+    let like = weft::select::<Order>()
+        .filter(Order::select.like("100%"))
+        .count(&db)
+        .await?;
     assert_eq!(like, 1);
 
     let joined: Vec<(String, String)> = weft::select::<Order>()
@@ -70,11 +87,27 @@ backend_test!(async fn reserved_words_and_hostile_values(db) {
         .filter(Order::select.eq("O'Reilly"))
         .all(&db)
         .await?;
-    assert_eq!(joined, [("O'Reilly".to_string(), "'); DELETE FROM \"group\"; --".to_string())]);
+    assert_eq!(
+        joined,
+        [(
+            "O'Reilly".to_string(),
+            "'); DELETE FROM \"group\"; --".to_string()
+        )]
+    );
 
-    weft::update::<Order>().set(Order::weird, "x'; --").filter(Order::select.eq("semi;colon")).execute(&db).await?;
-    weft::delete::<Order>().filter(Order::select.eq("'; DROP TABLE \"order\"; --")).execute(&db).await?;
-    assert_eq!(weft::select::<Order>().count(&db).await?, HOSTILE.len() as i64 - 1);
+    weft::update::<Order>()
+        .set(Order::weird, "x'; --")
+        .filter(Order::select.eq("semi;colon"))
+        .execute(&db)
+        .await?;
+    weft::delete::<Order>()
+        .filter(Order::select.eq("'; DROP TABLE \"order\"; --"))
+        .execute(&db)
+        .await?;
+    assert_eq!(
+        weft::select::<Order>().count(&db).await?,
+        HOSTILE.len() as i64 - 1
+    );
     assert_eq!(weft::select::<Group>().count(&db).await?, 1);
     Ok(())
-});
+}

@@ -1,8 +1,8 @@
 //! Creating and dropping tables from metadata: keys, foreign keys, unique constraints,
 //! defaults and indexes, in dependency order.
 
-use weft::{Backend, Table};
-use weft_tests::backend_test;
+use weft::{Backend, Db, Table};
+use weft_tests::backends;
 
 #[derive(Table, Debug, PartialEq)]
 #[table(name = "accounts", unique(org, handle))]
@@ -29,47 +29,128 @@ pub struct Membership {
     pub since: i16,
 }
 
-backend_test!(async fn creates_keys_defaults_and_foreign_keys(db) {
+#[backends]
+async fn creates_keys_defaults_and_foreign_keys(db: Db) -> weft::Result<()> {
     // Given in the wrong order: create_tables sorts by dependency.
     db.create_tables::<(Membership, Account)>().await?;
-    let a = weft::insert(NewAccount { id: None, org: "o".into(), handle: "h".into(), role: None, balance: None })
-        .returning()
-        .one(&db)
-        .await?;
-    assert_eq!(a, Account { id: 1, org: "o".into(), handle: "h".into(), role: "member".into(), balance: -1.5 });
-    let b = weft::insert(NewAccount { id: None, org: "o".into(), handle: "i".into(), role: Some("admin".into()), balance: Some(2.0) })
-        .returning()
-        .one(&db)
-        .await?;
+    let a = weft::insert(NewAccount {
+        id: None,
+        org: "o".into(),
+        handle: "h".into(),
+        role: None,
+        balance: None,
+    })
+    .returning()
+    .one(&db)
+    .await?;
+    assert_eq!(
+        a,
+        Account {
+            id: 1,
+            org: "o".into(),
+            handle: "h".into(),
+            role: "member".into(),
+            balance: -1.5
+        }
+    );
+    let b = weft::insert(NewAccount {
+        id: None,
+        org: "o".into(),
+        handle: "i".into(),
+        role: Some("admin".into()),
+        balance: Some(2.0),
+    })
+    .returning()
+    .one(&db)
+    .await?;
 
     // Composite unique constraint.
-    let dup = weft::insert(NewAccount { id: None, org: "o".into(), handle: "h".into(), role: None, balance: None }).execute(&db).await;
-    assert!(dup.unwrap_err().as_database_error().is_some_and(|e| e.is_unique_violation()));
+    let dup = weft::insert(NewAccount {
+        id: None,
+        org: "o".into(),
+        handle: "h".into(),
+        role: None,
+        balance: None,
+    })
+    .execute(&db)
+    .await;
+    assert!(
+        dup.unwrap_err()
+            .as_database_error()
+            .is_some_and(|e| e.is_unique_violation())
+    );
 
     weft::insert_many([
-        NewMembership { account_id: a.id, team: "red".into(), invited_by: Some(b.id), since: None },
-        NewMembership { account_id: b.id, team: "red".into(), invited_by: None, since: Some(2020) },
+        NewMembership {
+            account_id: a.id,
+            team: "red".into(),
+            invited_by: Some(b.id),
+            since: None,
+        },
+        NewMembership {
+            account_id: b.id,
+            team: "red".into(),
+            invited_by: None,
+            since: Some(2020),
+        },
     ])
     .execute(&db)
     .await?;
     // Composite primary key.
-    let dup = weft::insert(NewMembership { account_id: a.id, team: "red".into(), invited_by: None, since: None }).execute(&db).await;
-    assert!(dup.unwrap_err().as_database_error().is_some_and(|e| e.is_unique_violation()));
+    let dup = weft::insert(NewMembership {
+        account_id: a.id,
+        team: "red".into(),
+        invited_by: None,
+        since: None,
+    })
+    .execute(&db)
+    .await;
+    assert!(
+        dup.unwrap_err()
+            .as_database_error()
+            .is_some_and(|e| e.is_unique_violation())
+    );
     // Foreign key.
-    let orphan = weft::insert(NewMembership { account_id: 99, team: "x".into(), invited_by: None, since: None }).execute(&db).await;
-    assert!(orphan.unwrap_err().as_database_error().is_some_and(|e| e.is_foreign_key_violation()));
+    let orphan = weft::insert(NewMembership {
+        account_id: 99,
+        team: "x".into(),
+        invited_by: None,
+        since: None,
+    })
+    .execute(&db)
+    .await;
+    assert!(
+        orphan
+            .unwrap_err()
+            .as_database_error()
+            .is_some_and(|e| e.is_foreign_key_violation())
+    );
 
     // Deleting b: its membership cascades away, and a's `invited_by` becomes NULL.
-    weft::delete::<Account>().filter(Account::id.eq(b.id)).execute(&db).await?;
+    weft::delete::<Account>()
+        .filter(Account::id.eq(b.id))
+        .execute(&db)
+        .await?;
     let left = weft::select::<Membership>().all(&db).await?;
-    assert_eq!(left, [Membership { account_id: a.id, team: "red".into(), invited_by: None, since: 2024 }]);
+    assert_eq!(
+        left,
+        [Membership {
+            account_id: a.id,
+            team: "red".into(),
+            invited_by: None,
+            since: 2024
+        }]
+    );
 
     db.drop_tables::<(Account, Membership)>().await?;
-    assert!(weft::select::<Account>().count(&db).await.is_err(), "table is gone");
+    assert!(
+        weft::select::<Account>().count(&db).await.is_err(),
+        "table is gone"
+    );
     // Dropping again is fine.
     db.drop_tables::<(Account, Membership)>().await?;
     Ok(())
-});
+}
 
 #[test]
 fn ddl_per_dialect() {

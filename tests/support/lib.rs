@@ -23,65 +23,76 @@ pub const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test"
 /// The MySQL-family server tests use unless `WEFT_TEST_MYSQL_URL` says otherwise.
 pub const DEFAULT_MYSQL_URL: &str = "mysql://root@127.0.0.1:3306/test";
 
-/// Defines one test per backend running the same body:
+/// Makes one test per backend from a plain `async fn`, so rustfmt formats the body:
 ///
 /// ```ignore
-/// backend_test!(async fn inserts_and_reads(db) { … Ok(()) });
+/// use weft::Db;
+/// use weft_tests::backends;
+///
+/// #[backends]
+/// async fn inserts_and_reads(db: Db) -> weft::Result<()> {
+///     // …
+///     Ok(())
+/// }
 /// ```
-/// expands to a module `inserts_and_reads` with tests `sqlite`, `postgres` and `mysql`. The
-/// body returns `weft::Result<()>`.
-#[macro_export]
-macro_rules! backend_test {
-    ($(#[$meta:meta])* async fn $name:ident($db:ident) $body:block) => {
-        $(#[$meta])*
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
+/// adds a module `inserts_and_reads` with tests `sqlite`, `postgres` and `mysql`, each
+/// calling [`run`]. Options:
+/// - `strategies`: the body takes `(db: Db, strategy: weft::Strategy)` and runs once per
+///   backend and relation-loading strategy (`sqlite_single_statement`, `sqlite_batched`, …).
+/// - `requires(capability, !capability, …)`: fields of [`weft::Capabilities`]. On a backend
+///   whose dialect lacks one (or, for `!capability`, has it), the body does not run and the
+///   test prints `SKIPPED <test> on <backend>: needs <capability>` on stderr. Write a behaviour
+///   that exists only on some dialects this way, and read `db.capabilities()` in the body
+///   where only an expected value differs, rather than asking which database it is.
+pub use weft_test_macros::backends;
 
-            async fn body($db: ::weft::Db) -> ::weft::Result<()> $body
+/// What `#[backends]` expands to uses these paths; not for hand-written tests.
+#[doc(hidden)]
+pub mod __private {
+    pub use tokio;
+    pub use weft;
 
-            #[tokio::test]
-            async fn sqlite() {
-                $crate::run(::weft::Backend::Sqlite, stringify!($name), body).await
+    use std::future::Future;
+    use weft::{Backend, Capabilities, Db};
+
+    /// One entry of `requires(…)`.
+    pub struct Requirement {
+        /// The entry as written (`returning_on_update`, `!lateral`).
+        pub capability: &'static str,
+        /// Whether the capability must hold (`false` for `!capability`).
+        pub present: bool,
+        /// Reads the capability from a dialect's record.
+        pub holds: fn(&Capabilities) -> bool,
+    }
+
+    /// [`run`](crate::run), skipping the body (and saying so) when the dialect the server
+    /// turns out to speak does not meet `requirements`.
+    pub async fn run_requiring<F, Fut>(
+        backend: Backend,
+        test: &str,
+        requirements: &[Requirement],
+        body: F,
+    ) where
+        F: FnOnce(Db) -> Fut,
+        Fut: Future<Output = weft::Result<()>>,
+    {
+        crate::run(backend, test, |db| async move {
+            let caps = db.capabilities();
+            if let Some(unmet) = requirements.iter().find(|r| (r.holds)(caps) != r.present) {
+                eprintln!("SKIPPED {test} on {backend}: needs {}", unmet.capability);
+                return Ok(());
             }
-            #[tokio::test]
-            async fn postgres() {
-                $crate::run(::weft::Backend::Postgres, stringify!($name), body).await
-            }
-            #[tokio::test]
-            async fn mysql() {
-                $crate::run(::weft::Backend::MySql, stringify!($name), body).await
-            }
-        }
-    };
+            body(db).await
+        })
+        .await
+    }
 }
 
-/// Like [`backend_test!`], once per backend and relation-loading strategy: the body gets
-/// `db` and `strategy` (`weft::Strategy`), six tests in all.
-#[macro_export]
-macro_rules! strategy_test {
-    ($(#[$meta:meta])* async fn $name:ident($db:ident, $strategy:ident) $body:block) => {
-        $(#[$meta])*
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-
-            async fn body($db: ::weft::Db, $strategy: ::weft::Strategy) -> ::weft::Result<()> $body
-
-            $crate::strategy_test!(@one sqlite_single_statement, Sqlite, SingleStatement, $name);
-            $crate::strategy_test!(@one sqlite_batched, Sqlite, Batched, $name);
-            $crate::strategy_test!(@one postgres_single_statement, Postgres, SingleStatement, $name);
-            $crate::strategy_test!(@one postgres_batched, Postgres, Batched, $name);
-            $crate::strategy_test!(@one mysql_single_statement, MySql, SingleStatement, $name);
-            $crate::strategy_test!(@one mysql_batched, MySql, Batched, $name);
-        }
-    };
-    (@one $test:ident, $backend:ident, $strategy:ident, $name:ident) => {
-        #[tokio::test]
-        async fn $test() {
-            $crate::run(::weft::Backend::$backend, stringify!($name), |db| body(db, ::weft::Strategy::$strategy)).await
-        }
-    };
+/// `ident` quoted for `db`'s dialect, for SQL a test writes by hand.
+pub fn quote_ident(db: &Db, ident: &str) -> String {
+    let mut out = String::new();
+    db.dialect().quote_ident_into(&mut out, ident);
+    out
 }
 
 /// How many statements a relational query sends: one in a single statement, or one for the

@@ -122,15 +122,30 @@ pub struct Capabilities {
     pub decimal_keeps_scale: bool,
     /// The dates a date or timestamp column holds exactly (`None`: every date chrono has).
     pub dates: Option<DateRange>,
-    /// Timestamps are kept to the microsecond, with no leap second (SQLite stores text, which
-    /// keeps nanoseconds).
-    pub timestamps_in_micros: bool,
     /// A JSON column keeps -0.0 inside documents (PostgreSQL's JSONB stores numbers as NUMERIC,
     /// which has no negative zero).
     pub json_keeps_negative_zero: bool,
+    /// A timestamp column keeps nanoseconds (SQLite stores ISO-8601 text); elsewhere it keeps
+    /// microseconds, and weft refuses a finer value rather than round it.
+    pub timestamp_nanoseconds: bool,
+    /// A text column stores the NUL character (PostgreSQL's text refuses it).
+    pub text_holds_nul: bool,
+    /// A boolean column is an integer column underneath, so SQL written by hand can store
+    /// values other than 0 and 1 in it (SQLite, the MySQL family); weft refuses to read those
+    /// as `bool`. PostgreSQL's `BOOLEAN` holds only true and false.
+    pub integer_booleans: bool,
 }
 
 impl Capabilities {
+    /// The first and last year a date column holds (every year chrono has when `dates` is
+    /// `None`).
+    pub fn years(&self) -> (i32, i32) {
+        match self.dates {
+            Some(range) => (range.first.0, range.last.0),
+            None => (i32::MIN, i32::MAX),
+        }
+    }
+
     /// Whether `RETURNING` may follow a statement of `kind`.
     pub fn returning(&self, kind: StatementKind) -> bool {
         match kind {

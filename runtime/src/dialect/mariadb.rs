@@ -39,8 +39,10 @@ const CAPABILITIES: Capabilities = Capabilities {
     // driver cannot send other years; years 1–999 round-trip though only 1000–9999 are
     // documented. Year 0 (1 BC) is left out: MariaDB's calendar has no 0000-02-29.
     dates: Some(MYSQL_DATES),
-    timestamps_in_micros: true,
     json_keeps_negative_zero: true,
+    timestamp_nanoseconds: false,
+    text_holds_nul: true,
+    integer_booleans: true,
 };
 
 /// The dates the MySQL family's DATE and DATETIME hold.

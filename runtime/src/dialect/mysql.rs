@@ -29,8 +29,10 @@ const CAPABILITIES: Capabilities = Capabilities {
     stores_negative_zero: false,
     decimal_keeps_scale: false,
     dates: Some(super::mariadb::MYSQL_DATES),
-    timestamps_in_micros: true,
     json_keeps_negative_zero: true,
+    timestamp_nanoseconds: false,
+    text_holds_nul: true,
+    integer_booleans: true,
 };
 
 impl Dialect for MySql {

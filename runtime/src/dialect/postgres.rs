@@ -36,8 +36,10 @@ pub(super) const CAPABILITIES: Capabilities = Capabilities {
         last: (i32::MAX, 12, 31),
         why: "PostgreSQL dates and timestamps start at 4714-11-24 BC (-4713-11-24)",
     }),
-    timestamps_in_micros: true,
     json_keeps_negative_zero: false,
+    timestamp_nanoseconds: false,
+    text_holds_nul: false,
+    integer_booleans: false,
 };
 
 impl Dialect for Postgres {

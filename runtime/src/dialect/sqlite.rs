@@ -31,8 +31,10 @@ const CAPABILITIES: Capabilities = Capabilities {
     stores_negative_zero: false,
     decimal_keeps_scale: true,
     dates: None,
-    timestamps_in_micros: false,
     json_keeps_negative_zero: true,
+    timestamp_nanoseconds: true,
+    text_holds_nul: true,
+    integer_booleans: true,
 };
 
 impl Dialect for Sqlite {

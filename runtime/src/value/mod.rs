@@ -121,12 +121,12 @@ impl Value {
                 Err("PostgreSQL's JSONB stores -0.0 as 0; weft refuses to lose the sign")
             }
             #[cfg(feature = "chrono")]
-            Value::Timestamp(t) if caps.timestamps_in_micros => {
+            Value::Timestamp(t) if !caps.timestamp_nanoseconds => {
                 date_in_range(t.date_naive(), caps, t)?;
                 micros_only(t.timestamp_subsec_nanos())
             }
             #[cfg(feature = "chrono")]
-            Value::LocalTimestamp(t) if caps.timestamps_in_micros => {
+            Value::LocalTimestamp(t) if !caps.timestamp_nanoseconds => {
                 use chrono::Timelike;
                 date_in_range(t.date(), caps, t)?;
                 micros_only(t.nanosecond())
