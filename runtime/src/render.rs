@@ -400,6 +400,13 @@ impl Renderer {
                 self.count_related(relation, filter.as_deref())
             }
             Node::Apply { op, args } => self.apply(op, args),
+            Node::Raw(text) => self.push(text),
+            Node::Related(related) => {
+                let parent = self.alias_of(related.relation.source.name);
+                self.json_relation(related, &parent);
+                // json → text for the driver, where JSON is not text already.
+                self.push(self.dialect.json().as_text);
+            }
             Node::Query { kind, args, query } => {
                 match kind {
                     QueryKind::Scalar => {}

@@ -21,6 +21,9 @@ pub enum Node {
     /// An integer written into the text: weft's own constants (`SELECT 1`), never a value a
     /// user gives, which is always bound.
     Int(i64),
+    /// SQL text a dialect spells itself (a session variable such as MariaDB's
+    /// `@@max_allowed_packet`): never text from a user.
+    Raw(&'static str),
     Binary(Box<Node>, BinOp, Box<Node>),
     Not(Box<Node>),
     IsNull {
@@ -61,6 +64,9 @@ pub enum Node {
         op: Apply,
         args: Vec<Node>,
     },
+    /// A parent row's related rows as one JSON array (relations loaded in one statement);
+    /// the parent is the row of the relation's source table in scope.
+    Related(Box<crate::ast::Related>),
     /// A subquery: `(SELECT …)`, `EXISTS (SELECT …)` or `args[0] IN (SELECT …)`. The query is
     /// a statement of its own; its nodes are not this node's children.
     Query {
@@ -153,7 +159,12 @@ impl Node {
     /// Calls `f` on the nodes directly inside this one, in rendering order.
     fn for_each_child<'a>(&'a self, mut f: impl FnMut(&'a Node)) {
         match self {
-            Node::Column { .. } | Node::Bind(_) | Node::Int(_) | Node::CountStar => {}
+            Node::Column { .. }
+            | Node::Bind(_)
+            | Node::Int(_)
+            | Node::Raw(_)
+            | Node::CountStar
+            | Node::Related(_) => {}
             Node::Binary(l, _, r) => {
                 f(l);
                 f(r);
@@ -195,7 +206,12 @@ impl Node {
             }
         };
         match self {
-            Node::Column { .. } | Node::Bind(_) | Node::Int(_) | Node::CountStar => {}
+            Node::Column { .. }
+            | Node::Bind(_)
+            | Node::Int(_)
+            | Node::Raw(_)
+            | Node::CountStar
+            | Node::Related(_) => {}
             Node::Binary(l, _, r) => {
                 take(l);
                 take(r);
@@ -229,6 +245,8 @@ impl Node {
             Node::Column { table, name } => Node::Column { table, name },
             Node::Bind(v) => Node::Bind(v.clone()),
             Node::Int(n) => Node::Int(*n),
+            Node::Raw(text) => Node::Raw(text),
+            Node::Related(r) => Node::Related(r.clone()),
             Node::CountStar => Node::CountStar,
             Node::Binary(_, op, _) => {
                 let l = next();
@@ -294,6 +312,8 @@ impl Node {
             }
             (Node::Bind(a), Node::Bind(b)) => a == b,
             (Node::Int(a), Node::Int(b)) => a == b,
+            (Node::Raw(a), Node::Raw(b)) => a == b,
+            (Node::Related(a), Node::Related(b)) => a == b,
             (Node::Binary(_, a, _), Node::Binary(_, b, _)) => a == b,
             (Node::Not(_), Node::Not(_))
             | (Node::Between { .. }, Node::Between { .. })
@@ -426,6 +446,8 @@ impl std::fmt::Debug for DebugAt<'_> {
             Node::Bind(v) => return f.debug_tuple("Bind").field(v).finish(),
             Node::CountStar => return f.write_str("CountStar"),
             Node::Int(n) => return write!(f, "Int({n})"),
+            Node::Raw(text) => return write!(f, "Raw({text})"),
+            Node::Related(r) => return write!(f, "Related({})", r.relation.name),
             Node::Binary(_, op, _) => format!("{op:?}"),
             Node::Not(_) => "Not".into(),
             Node::IsNull { negated, .. } => format!("IsNull {{ negated: {negated} }}"),

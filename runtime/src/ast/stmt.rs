@@ -418,3 +418,45 @@ impl PartialEq for TableMeta {
         self.name == other.name
     }
 }
+
+/// The related rows of one relation, to load with their parents (relational queries): what
+/// [`Node::Related`] aggregates into JSON per parent row, and what a [`Batch`] reads for many
+/// parents at once.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Related {
+    /// The relation.
+    pub relation: &'static crate::relation::RelationMeta,
+    /// The target's columns read.
+    pub columns: Vec<Node>,
+    /// The relation's predefined filter and the query's own, combined.
+    pub filter: Option<Node>,
+    /// The relation's order (the target's primary key follows it, so that every strategy
+    /// returns the same rows in the same order).
+    pub order: Vec<(Node, Direction)>,
+    /// At most this many rows per parent.
+    pub limit: Option<u64>,
+    /// Skipping this many rows per parent.
+    pub offset: Option<u64>,
+    /// Relations of the related rows, loaded in the same statement (single-statement loads).
+    pub children: Vec<Related>,
+}
+
+/// The related rows of many parents in one statement (batched loads): the parents' keys as
+/// binds, then each related row with its parent's key (`__p0`, …) first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Batch {
+    /// What to read.
+    pub related: Related,
+    /// The parents' keys.
+    pub keys: BatchKeys,
+}
+
+/// The parents' keys of a [`Batch`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum BatchKeys {
+    /// One array bind per key column, with the column's type (where arrays bind): `= ANY($1)`
+    /// for one column, a semi-join on `UNNEST` for several.
+    Arrays(Vec<(crate::value::Value, SqlType)>),
+    /// One row of values per parent: `IN (?, ?)` or `IN ((?, ?), (?, ?))`.
+    Rows(Vec<Vec<crate::value::Value>>),
+}

@@ -31,7 +31,7 @@ pub struct JsonSpelling {
     pub statement_prefix: Option<&'static str>,
     /// Selected last by such a statement: the session's limits, so that a result the server
     /// cut (only a warning there) is refused rather than returned.
-    pub limit_columns: Option<&'static str>,
+    pub limit_columns: &'static [&'static str],
     /// How a long IN list travels as one bind.
     pub long_in_list: LongInList,
 }
@@ -58,7 +58,7 @@ pub(super) const SQLITE: JsonSpelling = JsonSpelling {
     nested: Some(("json(", ")")),
     as_text: "",
     statement_prefix: None,
-    limit_columns: None,
+    limit_columns: &[],
     long_in_list: LongInList::JsonEach,
 };
 
@@ -73,7 +73,7 @@ pub(super) const POSTGRES: JsonSpelling = JsonSpelling {
     nested: None,
     as_text: "::text",
     statement_prefix: None,
-    limit_columns: None,
+    limit_columns: &[],
     long_in_list: LongInList::Array,
 };
 
@@ -92,7 +92,7 @@ pub(super) const MARIADB: JsonSpelling = JsonSpelling {
     nested: None,
     as_text: "",
     statement_prefix: Some(MARIADB_PREFIX),
-    limit_columns: Some(", @@group_concat_max_len, @@max_allowed_packet"),
+    limit_columns: &["@@group_concat_max_len", "@@max_allowed_packet"],
     long_in_list: LongInList::JsonTable,
 };
 
@@ -100,6 +100,6 @@ pub(super) const MARIADB: JsonSpelling = JsonSpelling {
 /// order), so only the IN-list spelling is used.
 pub(super) const MYSQL: JsonSpelling = JsonSpelling {
     statement_prefix: None,
-    limit_columns: None,
+    limit_columns: &[],
     ..MARIADB
 };

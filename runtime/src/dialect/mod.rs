@@ -11,6 +11,7 @@ mod json;
 mod mariadb;
 mod mysql;
 mod postgres;
+mod relation;
 mod render;
 mod sqlite;
 

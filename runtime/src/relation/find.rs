@@ -7,6 +7,7 @@ use super::{Loaded, RelationArg, RelationOf, SetRelation};
 use crate::backend::Backend;
 use crate::error::{Error, Result};
 use crate::exec::Executor;
+use crate::ast::{self, SelectItem, Source};
 use crate::expr::{Condition, Direction, IntoOrder, Node, Within};
 use crate::query::Selection;
 use crate::render::{Limit, Renderer, Sql};
@@ -208,33 +209,32 @@ impl<L: Loader, E: RootExtras> FindMany<L, E> {
 
     /// [`to_sql`](Self::to_sql) for plans already built.
     fn single_sql(&self, dialect: &'static dyn Dialect, plans: &[PlanRef<'_>]) -> Sql {
-        let table = L::Table::META;
+        let mut select = self.root_select();
+        select.columns.extend(
+            plans
+                .iter()
+                .map(|plan| SelectItem::new(Node::Related(Box::new(plan.to_related())))),
+        );
         let mut r = Renderer::new(dialect);
-        r.reserve(table.name);
+        r.reserve_select(&select);
         let spelling = dialect.json();
-        if !plans.is_empty()
-            && let Some(prefix) = spelling.statement_prefix
-        {
-            // MariaDB's JSON_ARRAYAGG stops at `group_concat_max_len` (1 MiB by default): raised
-            // to its maximum for this statement only, which leaves `max_allowed_packet`.
-            r.push(prefix);
-        }
-        r.push("SELECT ");
-        self.root_columns(&mut r);
-        for plan in plans {
-            r.push(", ");
-            r.json_relation(plan, table.name);
-            // json → text for the driver, where JSON is not text already.
-            r.push(spelling.as_text);
-        }
-        if !plans.is_empty()
-            && let Some(limits) = spelling.limit_columns
-        {
+        if !plans.is_empty() {
+            if let Some(prefix) = spelling.statement_prefix {
+                // MariaDB's JSON_ARRAYAGG stops at `group_concat_max_len` (1 MiB by default):
+                // raised to its maximum for this statement only, which leaves
+                // `max_allowed_packet`.
+                r.push(prefix);
+            }
             // Both limits in force, last: a cut is only a warning, so `JsonCut` compares each
             // relation's length with them.
-            r.push(limits);
+            select.columns.extend(
+                spelling
+                    .limit_columns
+                    .iter()
+                    .map(|&limit| SelectItem::new(Node::Raw(limit))),
+            );
         }
-        self.render_root_rest(&mut r);
+        r.select(&select);
         r.finish()
     }
 
@@ -248,27 +248,33 @@ impl<L: Loader, E: RootExtras> FindMany<L, E> {
 
     /// The first statement of [`Strategy::Batched`]: the parent rows.
     pub fn root_sql(&self, dialect: impl AsDialect) -> Sql {
-        let dialect = dialect.as_dialect();
-        let mut r = Renderer::new(dialect);
-        r.reserve(L::Table::META.name);
-        r.push("SELECT ");
-        self.root_columns(&mut r);
-        self.render_root_rest(&mut r);
+        let select = self.root_select();
+        let mut r = Renderer::new(dialect.as_dialect());
+        r.reserve_select(&select);
+        r.select(&select);
         r.finish()
     }
 
-    fn root_columns(&self, r: &mut Renderer) {
+    /// The parent rows' statement, without relations.
+    fn root_select(&self) -> ast::Select {
         let mut columns = Vec::new();
         self.loader.base_columns(&mut columns);
         self.extras.push_columns(&mut columns);
-        r.select_list(&columns, true);
-    }
-
-    fn render_root_rest(&self, r: &mut Renderer) {
-        r.push(" FROM ");
-        r.table(L::Table::META);
-        r.where_clause(self.filter.as_ref());
-        r.order_limit(&self.order, self.limit, self.offset);
+        ast::Select {
+            columns: columns.into_iter().map(SelectItem::new).collect(),
+            from: Some(ast::From {
+                source: Source::Table {
+                    table: L::Table::META,
+                    alias: None,
+                },
+                joins: Vec::new(),
+            }),
+            filter: self.filter.clone(),
+            order: self.order.clone(),
+            limit: self.limit,
+            offset: self.offset,
+            ..ast::Select::default()
+        }
     }
 
     /// Every matching row, with its relations.
@@ -297,7 +303,7 @@ impl<L: Loader, E: RootExtras> FindMany<L, E> {
         let loader = &self.loader;
         let extras = &self.extras;
         // MariaDB only: whether a relation's JSON was cut (see `JsonCut`).
-        let cut = (dialect.json().limit_columns.is_some() && !plans.is_empty()).then(|| JsonCut {
+        let cut = (!dialect.json().limit_columns.is_empty() && !plans.is_empty()).then(|| JsonCut {
             first: self.root_width(),
             plans: &plans,
         });
