@@ -35,7 +35,7 @@ pub fn table_impl(t: &Table, valid: bool) -> TokenStream {
             (Some(r), true) => {
                 let path = &r.table;
                 let col = &r.column;
-                let on_delete = match r.on_delete.as_ref().map(|(_, a)| a) {
+                let on_delete = match c.on_delete.as_ref().map(|(_, a)| a) {
                     None => quote!(#p::None),
                     Some(OnDelete::Cascade) => quote!(#p::Some(#p::OnDelete::Cascade)),
                     Some(OnDelete::SetNull) => quote!(#p::Some(#p::OnDelete::SetNull)),
