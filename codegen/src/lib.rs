@@ -15,6 +15,7 @@ pub mod check;
 pub mod ctxt;
 mod expand;
 pub mod model;
+mod names;
 mod selectable;
 
 /// Expands `#[derive(Table)]` on `input` (the struct, attributes included).

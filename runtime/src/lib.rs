@@ -163,8 +163,8 @@ pub use relation::{
 };
 pub use render::Sql;
 pub use schema::{
-    ColumnMeta, DefaultValue, ForeignKey, Insertable, OnDelete, Table, TableMeta, Tables,
-    create_table_sql, drop_table_sql, in_dependency_order,
+    Cardinality, ColumnMeta, DecodeRow, DefaultValue, ForeignKey, IndexMeta, Insertable, OnDelete,
+    Table, TableMeta, Tables, UniqueMeta, create_table_sql, drop_table_sql, in_dependency_order,
 };
 #[cfg(feature = "json")]
 pub use value::Json;
@@ -200,9 +200,11 @@ pub mod __private {
 
     pub use crate::expr::{Column, Within, pos};
     pub use crate::query::{As, Selectable, Selection};
+    pub use crate::relation::RelationKind;
     pub use crate::row::RowReader;
     pub use crate::schema::{
-        ColumnMeta, DefaultValue, ForeignKey, Insertable, OnDelete, Table, TableMeta,
+        ColumnMeta, DecodeRow, DefaultValue, ForeignKey, IndexMeta, Insertable, OnDelete, Table,
+        TableMeta, UniqueMeta,
     };
     pub use crate::value::{AutoIncrement, CanReference, SqlValue, Value};
     pub use std::option::Option::{self, None, Some};
