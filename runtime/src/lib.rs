@@ -35,10 +35,10 @@
 //!
 //! ## `#[derive(Table)]`
 //!
-//! On a struct with named fields. Generates: `impl Table` (metadata and row decoding), one
-//! typed column handle per field as an associated constant (`User::name` is a
-//! `Column<User, String>`), and an insert form `NewUser` in which auto-incremented and
-//! defaulted columns are `Option`s.
+//! On a struct with named fields. Generates: `impl Table` (metadata: [`TableMeta`]),
+//! `impl DecodeRow` (row decoding), one typed column handle per field as an associated
+//! constant (`User::name` is a `Column<User, String>`), and an insert form `NewUser` in which
+//! auto-incremented and defaulted columns are `Option`s.
 //!
 //! | attribute | meaning |
 //! |---|---|
