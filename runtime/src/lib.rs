@@ -35,10 +35,10 @@
 //!
 //! ## `#[derive(Table)]`
 //!
-//! On a struct with named fields. Generates: `impl Table` (metadata and row decoding), one
-//! typed column handle per field as an associated constant (`User::name` is a
-//! `Column<User, String>`), and an insert form `NewUser` in which auto-incremented and
-//! defaulted columns are `Option`s.
+//! On a struct with named fields. Generates: `impl Table` (metadata: [`TableMeta`]),
+//! `impl DecodeRow` (row decoding), one typed column handle per field as an associated
+//! constant (`User::name` is a `Column<User, String>`), and an insert form `NewUser` in which
+//! auto-incremented and defaulted columns are `Option`s.
 //!
 //! | attribute | meaning |
 //! |---|---|
@@ -166,8 +166,8 @@ pub use relation::{
 };
 pub use render::Sql;
 pub use schema::{
-    ColumnMeta, DefaultValue, ForeignKey, Insertable, OnDelete, Table, TableMeta, Tables,
-    create_table_sql, drop_table_sql, in_dependency_order,
+    Cardinality, ColumnMeta, DecodeRow, DefaultValue, ForeignKey, IndexMeta, Insertable, OnDelete,
+    Table, TableMeta, Tables, UniqueMeta, create_table_sql, drop_table_sql, in_dependency_order,
 };
 #[cfg(feature = "json")]
 pub use value::Json;
@@ -203,9 +203,11 @@ pub mod __private {
 
     pub use crate::expr::{Column, Within, pos};
     pub use crate::query::{As, Selectable, Selection};
+    pub use crate::relation::RelationKind;
     pub use crate::row::RowReader;
     pub use crate::schema::{
-        ColumnMeta, DefaultValue, ForeignKey, Insertable, OnDelete, Table, TableMeta,
+        ColumnMeta, DecodeRow, DefaultValue, ForeignKey, IndexMeta, Insertable, OnDelete, Table,
+        TableMeta, UniqueMeta,
     };
     pub use crate::value::{AutoIncrement, CanReference, SqlValue, Value};
     pub use std::option::Option::{self, None, Some};

@@ -7,13 +7,12 @@
 
 mod find;
 pub(crate) mod json;
-mod keys;
 mod load;
 mod nested;
 mod sql;
 
+pub use crate::schema::{Cardinality, Keys, RelationMeta, RelationSpec, resolve};
 pub use find::{Extras, FindMany, NoExtras, RootExtras, Strategy, find_first, find_many};
-pub use keys::{Keys, RelationMeta, RelationSpec, resolve};
 pub use load::{Base, Loader, Pick, With};
 #[doc(hidden)]
 pub use nested::{JsonRow, JsonStop};
@@ -47,8 +46,8 @@ pub mod kind {
 pub trait RelationKind: Send + Sync + 'static {
     /// The loaded field's type for target rows `T`.
     type Wrap<T: Send>: Send;
-    /// Whether this is a to-many kind.
-    const MANY: bool;
+    /// What the kind is, as metadata ([`RelationMeta::kind`]).
+    const CARDINALITY: Cardinality;
     #[doc(hidden)]
     fn wrap<T: Send>(rows: Vec<T>) -> Result<Self::Wrap<T>, String>;
 }
@@ -66,7 +65,7 @@ impl MayBeEmpty for kind::OptionalOne {}
 
 impl RelationKind for kind::Many {
     type Wrap<T: Send> = Vec<T>;
-    const MANY: bool = true;
+    const CARDINALITY: Cardinality = Cardinality::ZeroOrMore;
     fn wrap<T: Send>(rows: Vec<T>) -> Result<Vec<T>, String> {
         Ok(rows)
     }
@@ -74,7 +73,7 @@ impl RelationKind for kind::Many {
 
 impl RelationKind for kind::One {
     type Wrap<T: Send> = T;
-    const MANY: bool = false;
+    const CARDINALITY: Cardinality = Cardinality::ExactlyOne;
     fn wrap<T: Send>(rows: Vec<T>) -> Result<T, String> {
         let mut rows = rows.into_iter();
         match (rows.next(), rows.next()) {
@@ -89,7 +88,7 @@ impl RelationKind for kind::One {
 
 impl RelationKind for kind::OptionalOne {
     type Wrap<T: Send> = Option<T>;
-    const MANY: bool = false;
+    const CARDINALITY: Cardinality = Cardinality::ZeroOrOne;
     fn wrap<T: Send>(rows: Vec<T>) -> Result<Option<T>, String> {
         let mut rows = rows.into_iter();
         match (rows.next(), rows.next()) {

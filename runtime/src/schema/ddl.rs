@@ -87,7 +87,7 @@ pub(crate) fn create_table_sql_for(
     }
     for unique in table.uniques {
         sql.push_str(", UNIQUE (");
-        push_column_list(&mut sql, table, unique, backend);
+        push_column_list(&mut sql, table, unique.columns, backend);
         sql.push(')');
     }
     for col in table.columns {
@@ -118,14 +118,8 @@ pub(crate) fn create_table_sql_for(
     }
     let mut out = vec![sql];
     for index in table.indexes {
-        let mut name = String::from(table.name);
-        for &c in *index {
-            name.push('_');
-            name.push_str(table.columns[c].name);
-        }
-        name.push_str("_idx");
-        let mut stmt = format!("CREATE INDEX {} ON {} (", q(&name), q(table.name));
-        push_column_list(&mut stmt, table, index, backend);
+        let mut stmt = format!("CREATE INDEX {} ON {} (", q(index.name), q(table.name));
+        push_column_list(&mut stmt, table, index.columns, backend);
         stmt.push(')');
         out.push(stmt);
     }
@@ -180,7 +174,7 @@ fn column_definition(
     if !col.nullable {
         sql.push_str(" NOT NULL");
     }
-    if col.unique {
+    if col.unique.is_some() {
         sql.push_str(" UNIQUE");
     }
     if let Some(default) = col.default {

@@ -1,68 +1,122 @@
-//! A small model of the table, built from the parsed attributes and checked across fields.
-//! Nothing here knows about `quote!`.
+//! A small model of the table, built from the parsed attributes. Building reports only what
+//! stops it (a struct without named fields, a name that resolves to nothing, a relation it
+//! cannot make sense of); the rules across fields are in [`crate::check`]. Nothing here knows
+//! about `quote!`.
 
 use proc_macro2::Span;
-use syn::{Ident, Path, Type, Visibility};
+use syn::{Ident, LitStr, Path, Type, Visibility};
 
 use crate::attr::{self, DefaultLit, OnDelete};
 use crate::ctxt::Ctxt;
 
+/// A `#[derive(Table)]` struct.
 pub struct Table<'a> {
+    /// The struct's name.
     pub ident: &'a Ident,
+    /// The struct's visibility, given to the generated items.
     pub vis: &'a Visibility,
+    /// The struct's type parameters, one per relation field.
+    pub params: Vec<Ident>,
+    /// The `#[relation(…)]` fields that could be understood.
     pub relations: Vec<Relation<'a>>,
     /// `#[table(serialize)]`: generate `serde::Serialize`, leaving unloaded relations out.
     pub serialize: bool,
+    /// The SQL name.
     pub sql_name: String,
+    /// `#[table(name = "…")]` as written.
+    pub name_attr: Option<LitStr>,
+    /// The column fields, in declaration order.
     pub columns: Vec<Column<'a>>,
+    /// Positions in `columns`; empty when the key is given twice (see [`PrimaryKeySource`]).
     pub primary_key: Vec<usize>,
+    /// Where the primary key was declared, for the rules about it.
+    pub primary_key_source: PrimaryKeySource,
+    /// `#[table(unique(…))]`, as positions in `columns`.
     pub uniques: Vec<Vec<usize>>,
+    /// `#[table(index(…))]`, as positions in `columns`.
     pub indexes: Vec<Vec<usize>>,
+    /// The insert form's name (`NewUser`).
     pub insert_ident: Ident,
+    /// Derives for the insert form.
     pub insert_derive: Vec<Path>,
+    /// Where generated code finds `weft`.
     pub krate: Path,
 }
 
+/// Where the primary key was declared: on the table, on columns, or (wrongly) both.
+#[derive(Default)]
+pub struct PrimaryKeySource {
+    /// The `primary_key` of `#[table(primary_key(…))]`.
+    pub table: Option<Span>,
+    /// Each `#[column(primary_key)]`: the column's position and the attribute's span.
+    pub columns: Vec<(usize, Span)>,
+}
+
+/// A column field.
 pub struct Column<'a> {
+    /// The field's name.
     pub field: &'a Ident,
+    /// The field's type.
     pub ty: &'a Type,
+    /// The SQL name.
     pub sql_name: String,
+    /// `#[column(name = "…")]` as written.
+    pub name_attr: Option<LitStr>,
+    /// `#[column(auto)]`.
     pub auto: Option<Span>,
+    /// `#[column(unique)]`.
     pub unique: bool,
+    /// Part of a key, a unique constraint, an index or a foreign key.
     pub keyed: bool,
+    /// `#[column(default = …)]`.
     pub default: Option<DefaultLit>,
+    /// `#[column(references = …)]`, when it names a column.
     pub references: Option<Reference>,
+    /// `#[column(on_delete = …)]`: the action as written and parsed.
+    pub on_delete: Option<(Ident, OnDelete)>,
 }
 
 /// A `#[relation(…)]` field.
 pub struct Relation<'a> {
+    /// The field's name.
     pub field: &'a Ident,
     /// The type parameter the field's type is.
     pub param: Ident,
+    /// Many, one or optional one.
     pub kind: RelKind,
     /// `many = Post`; `None` with `through`, where the junction names it.
     pub target: Option<Path>,
+    /// `through = Junction`.
     pub through: Option<Path>,
+    /// `from = …`: key columns on this table (on the junction with `through`).
     pub from: Vec<Path>,
+    /// `to = …`: key columns on the target (on the junction with `through`).
     pub to: Vec<Path>,
+    /// `filter = …`: a predefined condition on the target.
     pub filter: Option<syn::Expr>,
+    /// The attribute's span.
     pub span: Span,
 }
 
+/// How many rows a relation loads.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum RelKind {
+    /// `Vec<T>`.
     Many,
+    /// `T`: a non-null foreign key on this table.
     One,
+    /// `Option<T>`.
     OptionalOne,
 }
 
+/// A foreign key: `references = User::id`.
 pub struct Reference {
     /// `User` in `references = User::id`.
     pub table: Path,
     /// `id` in `references = User::id`.
     pub column: Ident,
+    /// The path's span.
     pub span: Span,
-    pub on_delete: Option<(Ident, OnDelete)>,
 }
 
 impl Column<'_> {
@@ -72,122 +126,50 @@ impl Column<'_> {
     }
 }
 
-/// Builds the model, reporting every problem to `cx`. Returns `None` when the input is not a
+/// Builds the model, reporting to `cx` what stops it. Returns `None` when the input is not a
 /// struct with named fields at all (nothing sensible can be generated then).
 pub fn build<'a>(cx: &Ctxt, input: &'a syn::DeriveInput) -> Option<Table<'a>> {
-    let fields = match &input.data {
-        syn::Data::Struct(s) => match &s.fields {
-            syn::Fields::Named(named) => &named.named,
-            syn::Fields::Unnamed(_) => {
-                cx.error_spanned(
-                    &input.ident,
-                    "`#[derive(Table)]` needs named fields: a tuple struct has no column names; write `struct Name { id: i64, … }`",
-                );
-                return None;
-            }
-            syn::Fields::Unit => {
-                cx.error_spanned(
-                    &input.ident,
-                    "`#[derive(Table)]` needs named fields: a unit struct has no columns; write `struct Name { id: i64, … }`",
-                );
-                return None;
-            }
-        },
-        syn::Data::Enum(e) => {
-            cx.error_spanned(
-                e.enum_token,
-                "`#[derive(Table)]` works on structs with named fields, not enums",
-            );
-            return None;
-        }
-        syn::Data::Union(u) => {
-            cx.error_spanned(
-                u.union_token,
-                "`#[derive(Table)]` works on structs with named fields, not unions",
-            );
-            return None;
-        }
-    };
-    let params = relation_params(cx, &input.generics);
-    if fields
-        .iter()
-        .all(|f| f.attrs.iter().any(|a| a.path().is_ident("relation")))
-    {
-        cx.error_spanned(&input.ident, "a table needs at least one column");
-    }
+    let fields = named_fields(cx, input)?;
+    let params: Vec<Ident> = input
+        .generics
+        .type_params()
+        .map(|tp| tp.ident.clone())
+        .collect();
 
     let attrs = attr::parse_table_attrs(cx, &input.attrs);
-    let mut column_pk: Vec<(usize, Span)> = Vec::new();
+    let mut primary_key_source = PrimaryKeySource {
+        table: attrs.primary_key.as_ref().map(|(span, _)| *span),
+        columns: Vec::new(),
+    };
     let mut columns: Vec<Column<'a>> = Vec::new();
-    let mut relations: Vec<(usize, &'a syn::Field, Span, attr::RelationAttrs)> = Vec::new();
+    let mut relations: Vec<(&'a syn::Field, Span, attr::RelationAttrs)> = Vec::new();
     for field in fields.iter() {
         let ident = field.ident.as_ref().expect("named fields have names");
         if let Some((span, rel)) = attr::parse_relation_attrs(cx, &field.attrs) {
-            if field.attrs.iter().any(|a| a.path().is_ident("column")) {
-                cx.error_at(span, "a field is either a column or a relation, not both");
-            }
-            relations.push((relations.len(), field, span, rel));
+            relations.push((field, span, rel));
             continue;
         }
-        if let Some(param) = mentions_param(&field.ty, &params) {
-            cx.error_spanned(
-                &field.ty,
-                format!("only relation fields can use the type parameter `{param}`; mark the field `#[relation(…)]`"),
-            );
-        }
-        let i = columns.len();
         let col = attr::parse_column_attrs(cx, &field.attrs);
         if let Some(span) = col.primary_key {
-            column_pk.push((i, span));
+            primary_key_source.columns.push((columns.len(), span));
         }
-        let references = col
-            .references
-            .and_then(|path| reference(cx, path, col.on_delete.clone()));
-        if references.is_none()
-            && let Some((action, _)) = &col.on_delete
-        {
-            cx.error_spanned(
-                action,
-                "`on_delete` needs `references = Table::column` on the same column",
-            );
-        }
-        if let (Some(auto), Some(_)) = (col.auto, &col.default) {
-            cx.error_at(
-                auto,
-                "a column cannot be both `auto` and `default`: the database generates auto values",
-            );
-        }
+        let references = col.references.and_then(|path| reference(cx, path));
         let sql_name = col
             .name
             .as_ref()
             .map_or_else(|| unraw(ident), |n| n.value());
-        if let Some(name) = &col.name
-            && name.value().is_empty()
-        {
-            cx.error_spanned(name, "a column name cannot be empty");
-        }
         columns.push(Column {
             field: ident,
             ty: &field.ty,
             sql_name,
+            name_attr: col.name,
             auto: col.auto,
             unique: col.unique,
             keyed: col.unique || col.primary_key.is_some() || references.is_some(),
             default: col.default,
             references,
+            on_delete: col.on_delete,
         });
-    }
-
-    for (i, a) in columns.iter().enumerate() {
-        if let Some(b) = columns[..i].iter().find(|b| b.sql_name == a.sql_name) {
-            cx.error_spanned(
-                a.field,
-                format!(
-                    "column name `{}` is already used by field `{}`",
-                    a.sql_name, b.field
-                ),
-            );
-        }
     }
 
     let find = |name: &Ident| -> Option<usize> {
@@ -210,37 +192,14 @@ pub fn build<'a>(cx: &Ctxt, input: &'a syn::DeriveInput) -> Option<Table<'a>> {
         found.into_iter().collect()
     };
 
-    let primary_key = match (&attrs.primary_key, column_pk.as_slice()) {
-        (Some((span, _)), [_, ..]) => {
-            cx.error_at(
-                *span,
-                "the primary key is given twice: use either `#[table(primary_key(…))]` or `#[column(primary_key)]`",
-            );
-            Vec::new()
-        }
+    // Given twice, there is no key: `check` reports it.
+    let primary_key = match (&attrs.primary_key, primary_key_source.columns.as_slice()) {
+        (Some(_), [_, ..]) => Vec::new(),
         (Some((_, names)), []) => resolve(names).unwrap_or_default(),
         (None, many) => many.iter().map(|(i, _)| *i).collect(),
     };
-    if primary_key.len() > 1 && attrs.primary_key.is_none() {
-        cx.error_at(
-            column_pk[1].1,
-            "only one field can be `#[column(primary_key)]`; for a composite key write `#[table(primary_key(a, b))]`",
-        );
-    }
     let uniques: Vec<Vec<usize>> = attrs.uniques.iter().filter_map(|u| resolve(u)).collect();
     let indexes: Vec<Vec<usize>> = attrs.indexes.iter().filter_map(|u| resolve(u)).collect();
-
-    for (i, col) in columns.iter().enumerate() {
-        if let Some(auto) = col.auto
-            && primary_key != [i]
-        {
-            cx.error_at(
-                auto,
-                "`auto` needs the column to be the table's only primary key: `#[column(primary_key, auto)]`",
-            );
-        }
-    }
-
     for &i in primary_key
         .iter()
         .chain(uniques.iter().flatten())
@@ -250,23 +209,13 @@ pub fn build<'a>(cx: &Ctxt, input: &'a syn::DeriveInput) -> Option<Table<'a>> {
     }
 
     let sql_name = match &attrs.name {
-        Some(n) => {
-            if n.value().is_empty() {
-                cx.error_spanned(n, "a table name cannot be empty");
-            }
-            n.value()
-        }
+        Some(n) => n.value(),
         None => snake_case(&unraw(&input.ident)),
     };
     let relations = relations
         .into_iter()
-        .filter_map(|(_, field, span, rel)| relation(cx, field, span, rel, &params, &columns))
+        .filter_map(|(field, span, rel)| relation(cx, field, span, rel, &params, &columns))
         .collect::<Vec<_>>();
-    for param in &params {
-        if !relations.iter().any(|r| r.param == *param) {
-            cx.error_spanned(param, format!("`{param}` is not the type of a relation field; weft tables take one type parameter per `#[relation(…)]` field"));
-        }
-    }
 
     let insert_ident = attrs
         .insert
@@ -275,11 +224,14 @@ pub fn build<'a>(cx: &Ctxt, input: &'a syn::DeriveInput) -> Option<Table<'a>> {
     Some(Table {
         ident: &input.ident,
         vis: &input.vis,
+        params,
         relations,
         serialize: attrs.serialize,
         sql_name,
+        name_attr: attrs.name,
         columns,
         primary_key,
+        primary_key_source,
         uniques,
         indexes,
         insert_ident,
@@ -288,61 +240,43 @@ pub fn build<'a>(cx: &Ctxt, input: &'a syn::DeriveInput) -> Option<Table<'a>> {
     })
 }
 
-/// The struct's type parameters; each must default to `NotLoaded`.
-fn relation_params(cx: &Ctxt, generics: &syn::Generics) -> Vec<Ident> {
-    let mut params = Vec::new();
-    for param in &generics.params {
-        match param {
-            syn::GenericParam::Type(tp) => {
-                let defaults_to_not_loaded = matches!(
-                    &tp.default,
-                    Some(syn::Type::Path(p)) if p.path.segments.last().is_some_and(|s| s.ident == "NotLoaded")
+fn named_fields<'a>(
+    cx: &Ctxt,
+    input: &'a syn::DeriveInput,
+) -> Option<&'a syn::punctuated::Punctuated<syn::Field, syn::Token![,]>> {
+    match &input.data {
+        syn::Data::Struct(s) => match &s.fields {
+            syn::Fields::Named(named) => Some(&named.named),
+            syn::Fields::Unnamed(_) => {
+                cx.error_spanned(
+                    &input.ident,
+                    "`#[derive(Table)]` needs named fields: a tuple struct has no column names; write `struct Name { id: i64, … }`",
                 );
-                if !defaults_to_not_loaded {
-                    cx.error_spanned(
-                        &tp.ident,
-                        format!("a relation's type parameter defaults to `NotLoaded`: write `{} = weft::NotLoaded`", tp.ident),
-                    );
-                }
-                if !tp.bounds.is_empty() {
-                    cx.error_spanned(&tp.bounds, "relation type parameters take no bounds");
-                }
-                params.push(tp.ident.clone());
+                None
             }
-            other => cx.error_spanned(
-                other,
-                "weft tables take only type parameters, one per `#[relation(…)]` field",
-            ),
+            syn::Fields::Unit => {
+                cx.error_spanned(
+                    &input.ident,
+                    "`#[derive(Table)]` needs named fields: a unit struct has no columns; write `struct Name { id: i64, … }`",
+                );
+                None
+            }
+        },
+        syn::Data::Enum(e) => {
+            cx.error_spanned(
+                e.enum_token,
+                "`#[derive(Table)]` works on structs with named fields, not enums",
+            );
+            None
+        }
+        syn::Data::Union(u) => {
+            cx.error_spanned(
+                u.union_token,
+                "`#[derive(Table)]` works on structs with named fields, not unions",
+            );
+            None
         }
     }
-    if let Some(w) = &generics.where_clause {
-        cx.error_spanned(w, "weft tables take no where clause");
-    }
-    params
-}
-
-/// The first of `params` that `ty` mentions.
-fn mentions_param<'p>(ty: &Type, params: &'p [Ident]) -> Option<&'p Ident> {
-    let text = quote::ToTokens::to_token_stream(ty);
-    fn walk(ts: proc_macro2::TokenStream, params: &[Ident]) -> Option<&Ident> {
-        for tt in ts {
-            match tt {
-                proc_macro2::TokenTree::Ident(i) => {
-                    if let Some(p) = params.iter().find(|p| **p == i) {
-                        return Some(p);
-                    }
-                }
-                proc_macro2::TokenTree::Group(g) => {
-                    if let Some(p) = walk(g.stream(), params) {
-                        return Some(p);
-                    }
-                }
-                _ => {}
-            }
-        }
-        None
-    }
-    walk(text, params)
 }
 
 fn relation<'a>(
@@ -382,47 +316,12 @@ fn relation<'a>(
         );
         return None;
     }
-    if rel.from.len() != rel.to.len() && rel.through.is_none() {
-        cx.error_at(span, "`from` and `to` name the same number of columns");
-    }
     let kind = if many {
         RelKind::Many
     } else if rel.optional || rel.filter.is_some() || rel.through.is_some() {
         RelKind::OptionalOne
     } else {
-        // Exactly one related row only when every key column is on this table, is a foreign
-        // key into the target, and is not nullable.
-        let target = rel.target.as_ref().map(path_text);
-        let refers_to_target = |c: &Column| match (&c.references, &target) {
-            (Some(r), Some(t)) => path_text(&r.table) == *t,
-            _ => false,
-        };
-        let key_columns: Vec<&Column> = if rel.from.is_empty() {
-            columns
-                .iter()
-                .filter(|c| refers_to_target(c))
-                .take(1)
-                .collect()
-        } else {
-            rel.from
-                .iter()
-                .map(|f| {
-                    columns
-                        .iter()
-                        .find(|c| f.segments.last().is_some_and(|s| s.ident == *c.field))
-                })
-                .collect::<Option<Vec<_>>>()
-                .unwrap_or_default()
-        };
-        if !key_columns.is_empty()
-            && key_columns
-                .iter()
-                .all(|c| refers_to_target(c) && !is_option(c.ty))
-        {
-            RelKind::One
-        } else {
-            RelKind::OptionalOne
-        }
+        one_kind(&rel, columns)
     };
     Some(Relation {
         field: ident,
@@ -437,6 +336,42 @@ fn relation<'a>(
     })
 }
 
+/// Exactly one related row only when every key column is on this table, is a foreign key into
+/// the target, and is not nullable.
+fn one_kind(rel: &attr::RelationAttrs, columns: &[Column]) -> RelKind {
+    let target = rel.target.as_ref().map(path_text);
+    let refers_to_target = |c: &Column| match (&c.references, &target) {
+        (Some(r), Some(t)) => path_text(&r.table) == *t,
+        _ => false,
+    };
+    let key_columns: Vec<&Column> = if rel.from.is_empty() {
+        columns
+            .iter()
+            .filter(|c| refers_to_target(c))
+            .take(1)
+            .collect()
+    } else {
+        rel.from
+            .iter()
+            .map(|f| {
+                columns
+                    .iter()
+                    .find(|c| f.segments.last().is_some_and(|s| s.ident == *c.field))
+            })
+            .collect::<Option<Vec<_>>>()
+            .unwrap_or_default()
+    };
+    if !key_columns.is_empty()
+        && key_columns
+            .iter()
+            .all(|c| refers_to_target(c) && !is_option(c.ty))
+    {
+        RelKind::One
+    } else {
+        RelKind::OptionalOne
+    }
+}
+
 /// The tokens of a path as text, for comparing paths.
 pub fn path_text(path: &Path) -> String {
     quote::ToTokens::to_token_stream(path).to_string()
@@ -446,7 +381,7 @@ fn is_option(ty: &Type) -> bool {
     matches!(ty, Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Option"))
 }
 
-fn reference(cx: &Ctxt, path: Path, on_delete: Option<(Ident, OnDelete)>) -> Option<Reference> {
+fn reference(cx: &Ctxt, path: Path) -> Option<Reference> {
     let span = syn::spanned::Spanned::span(&path);
     if path.segments.len() < 2 {
         cx.error_spanned(
@@ -473,7 +408,6 @@ fn reference(cx: &Ctxt, path: Path, on_delete: Option<(Ident, OnDelete)>) -> Opt
         table: trimmed,
         column: last.ident,
         span,
-        on_delete,
     })
 }
 

@@ -1,8 +1,8 @@
-//! Resolving a relation's keys at compile time, from the tables' metadata: `references`
-//! foreign keys when they are unambiguous, the `from`/`to` columns the relation names
-//! otherwise. Mistakes stop compilation with a message the derive wrote.
+//! Relation metadata, and resolving a relation's keys at compile time from the tables'
+//! metadata: `references` foreign keys when they are unambiguous, the `from`/`to` columns the
+//! relation names otherwise. Mistakes stop compilation with a message the derive wrote.
 
-use crate::schema::TableMeta;
+use super::TableMeta;
 
 /// Up to four column positions (composite keys).
 #[derive(Debug, Clone, Copy)]
@@ -42,23 +42,42 @@ impl Keys {
     }
 }
 
-/// A relation with its keys resolved.
+/// How many related rows a parent has: the relation's kind as data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cardinality {
+    /// Any number (`#[relation(many = …)]`, [`kind::Many`](crate::kind::Many)): the field
+    /// loads a `Vec`.
+    ZeroOrMore,
+    /// Exactly one (a non-null foreign key on the source, [`kind::One`](crate::kind::One)):
+    /// the field loads the row.
+    ExactlyOne,
+    /// At most one ([`kind::OptionalOne`](crate::kind::OptionalOne)): the field loads an
+    /// `Option`.
+    ZeroOrOne,
+}
+
+/// A relation with its keys resolved, listed in its table's [`TableMeta::relations`].
 ///
 /// Without a junction, row pairs match where `source.source_keys = target.target_keys`. With
 /// one, where `source.source_keys = junction.junction_source` and
 /// `junction.junction_target = target.target_keys`.
+///
+/// `source`, `target` and `through` are the tables' metadata *without their relations*
+/// (their `relations` is empty): a table's relations are resolved from the other tables'
+/// columns, and theirs from its own, so a constant holding both would be a cycle. Find a
+/// table's full metadata by name (for example among [`crate::Tables::metas`]).
 #[derive(Debug)]
 pub struct RelationMeta {
     /// The relation field's name.
     pub name: &'static str,
+    /// Many, one or optional one.
+    pub kind: Cardinality,
     /// The table the relation is declared on.
     pub source: &'static TableMeta,
     /// The related table.
     pub target: &'static TableMeta,
     /// The junction table, for `through` relations.
     pub through: Option<&'static TableMeta>,
-    /// To-many.
-    pub many: bool,
     /// Source columns.
     pub source_keys: Keys,
     /// Target columns.
@@ -95,7 +114,7 @@ pub struct RelationSpec {
     pub source: &'static TableMeta,
     pub target: &'static TableMeta,
     pub through: Option<&'static TableMeta>,
-    pub many: bool,
+    pub kind: Cardinality,
     /// Columns named by `from` as (table, column): on the source, or on the junction for
     /// `through`.
     pub from: &'static [(&'static str, &'static str)],
@@ -230,7 +249,7 @@ pub const fn resolve(spec: RelationSpec) -> RelationMeta {
         source,
         target,
         through: spec.through,
-        many: spec.many,
+        kind: spec.kind,
         source_keys: Keys::EMPTY,
         target_keys: Keys::EMPTY,
         junction_source: Keys::EMPTY,
@@ -249,7 +268,8 @@ pub const fn resolve(spec: RelationSpec) -> RelationMeta {
         // side) or on the source (to-one).
         let on_target = foreign_keys_into(target, source);
         let on_source = foreign_keys_into(source, target);
-        let (fk_on_target, count, col) = if spec.many || on_source.0 == 0 {
+        let many = matches!(spec.kind, Cardinality::ZeroOrMore);
+        let (fk_on_target, count, col) = if many || on_source.0 == 0 {
             (true, on_target.0, on_target.1)
         } else {
             (false, on_source.0, on_source.1)

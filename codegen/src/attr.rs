@@ -12,50 +12,80 @@ const TABLE_KEYS: &str =
     "name, primary_key(…), index(…), unique(…), insert, insert_derive(…), serialize, crate";
 const COLUMN_KEYS: &str = "name, primary_key, auto, unique, default, references, on_delete";
 
+/// `#[table(…)]` as written.
 #[derive(Default)]
 pub struct TableAttrs {
+    /// `name = "…"`.
     pub name: Option<LitStr>,
+    /// `primary_key(a, b)`, with the key's span.
     pub primary_key: Option<(Span, Vec<Ident>)>,
+    /// Each `index(…)`.
     pub indexes: Vec<Vec<Ident>>,
+    /// Each `unique(…)`.
     pub uniques: Vec<Vec<Ident>>,
+    /// `insert = Name`.
     pub insert: Option<Ident>,
+    /// `insert_derive(…)`.
     pub insert_derive: Vec<Path>,
+    /// `serialize`.
     pub serialize: bool,
+    /// `crate = path`.
     pub krate: Option<Path>,
 }
 
+/// `#[column(…)]` as written.
 #[derive(Default)]
 pub struct ColumnAttrs {
+    /// `name = "…"`.
     pub name: Option<LitStr>,
+    /// `primary_key`, at its span.
     pub primary_key: Option<Span>,
+    /// `auto`, at its span.
     pub auto: Option<Span>,
+    /// `unique`.
     pub unique: bool,
+    /// `default = …`.
     pub default: Option<DefaultLit>,
+    /// `references = Table::column`.
     pub references: Option<Path>,
+    /// `on_delete = …`: the action as written and parsed.
     pub on_delete: Option<(Ident, OnDelete)>,
 }
 
 /// A literal default, with the sign folded in.
 pub struct DefaultLit {
+    /// The value.
     pub kind: LitKind,
+    /// The literal's span.
     pub span: Span,
 }
 
+/// The kinds of literal a default can be.
 pub enum LitKind {
+    /// `default = -1`.
     Int(i64),
+    /// `default = 1.5`.
     Float(f64),
+    /// `default = "text"`.
     Str(String),
+    /// `default = true`.
     Bool(bool),
 }
 
+/// `on_delete = …` actions.
 #[derive(Clone, Copy)]
 pub enum OnDelete {
+    /// `cascade`.
     Cascade,
+    /// `set_null`.
     SetNull,
+    /// `restrict`.
     Restrict,
+    /// `no_action`.
     NoAction,
 }
 
+/// Parses every `#[table(…)]` of a struct, reporting bad keys to `cx`.
 pub fn parse_table_attrs(cx: &Ctxt, attrs: &[syn::Attribute]) -> TableAttrs {
     let mut out = TableAttrs::default();
     for attr in attrs.iter().filter(|a| a.path().is_ident("table")) {
@@ -98,6 +128,7 @@ pub fn parse_table_attrs(cx: &Ctxt, attrs: &[syn::Attribute]) -> TableAttrs {
     out
 }
 
+/// Parses every `#[column(…)]` of a field, reporting bad keys to `cx`.
 pub fn parse_column_attrs(cx: &Ctxt, attrs: &[syn::Attribute]) -> ColumnAttrs {
     let mut out = ColumnAttrs::default();
     for attr in attrs.iter().filter(|a| a.path().is_ident("column")) {
@@ -257,10 +288,15 @@ pub struct RelationAttrs {
     pub many: Option<bool>,
     /// `many = Post` / `one = User`.
     pub target: Option<Path>,
+    /// `through = Junction`.
     pub through: Option<Path>,
+    /// `from = …`.
     pub from: Vec<Path>,
+    /// `to = …`.
     pub to: Vec<Path>,
+    /// `filter = …`.
     pub filter: Option<syn::Expr>,
+    /// `optional`.
     pub optional: bool,
 }
 

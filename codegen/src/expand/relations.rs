@@ -45,6 +45,7 @@ pub fn relations(t: &Table) -> TokenStream {
             RelKind::OptionalOne => quote!(#p::kind::OptionalOne),
         };
         let many = r.kind == RelKind::Many;
+        let cardinality = quote!(<#kind as #p::RelationKind>::CARDINALITY);
         let target_name = r.target.as_ref().map(path_name).unwrap_or_else(|| "the related table".into());
         let (no_key, ambiguous) = match &r.through {
             Some(j) => {
@@ -67,7 +68,7 @@ pub fn relations(t: &Table) -> TokenStream {
             "weft: the keys of relation `{source_name}.{name}` do not line up: `from` names columns of `{source_name}` (of the junction with `through`), `to` columns of the related table (of the junction with `through`), in matching numbers (at most four); key columns are integers, text, bytes or UUIDs"
         );
         let through = match &r.through {
-            Some(j) => quote!(#p::Some(<#j as #p::Table>::META)),
+            Some(j) => quote!(#p::Some(<#j as #p::Table>::META_WITHOUT_RELATIONS)),
             None => quote!(#p::None),
         };
         let from = r.from.iter().map(|c| quote!((#c.table_name(), #c.name())));
@@ -89,10 +90,10 @@ pub fn relations(t: &Table) -> TokenStream {
         let fields = super::respan(
             quote! {
                 name: #name,
-                source: <#ident as #p::Table>::META,
-                target: <#target as #p::Table>::META,
+                source: <#ident as #p::Table>::META_WITHOUT_RELATIONS,
+                target: <#target as #p::Table>::META_WITHOUT_RELATIONS,
                 through: #through,
-                many: #many,
+                kind: #cardinality,
                 no_key: #no_key,
                 ambiguous: #ambiguous,
                 mismatch: #mismatch,

@@ -1,4 +1,4 @@
-//! `impl Table`: static metadata and row decoding.
+//! `impl Table` (static metadata) and `impl DecodeRow` (row decoding).
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
@@ -6,6 +6,7 @@ use syn::spanned::Spanned;
 
 use crate::attr::{LitKind, OnDelete};
 use crate::model::Table;
+use crate::names;
 
 pub fn table_impl(t: &Table, valid: bool) -> TokenStream {
     let p = super::private(t);
@@ -15,12 +16,17 @@ pub fn table_impl(t: &Table, valid: bool) -> TokenStream {
     let table = &t.sql_name;
     let rust_name = ident.to_string();
 
-    let columns = t.columns.iter().map(|c| {
+    let columns = t.columns.iter().enumerate().map(|(i, c)| {
         let name = &c.sql_name;
         let field = crate::model::unraw(c.field);
         let ty = c.ty;
         let auto = c.auto.is_some();
-        let unique = c.unique;
+        let unique = if c.unique {
+            let name = names::unique(t, &[i]);
+            quote!(#p::Some(#name))
+        } else {
+            quote!(#p::None)
+        };
         let keyed = c.keyed;
         let default = match c.default.as_ref().map(|d| &d.kind) {
             None => quote!(#p::None),
@@ -35,15 +41,17 @@ pub fn table_impl(t: &Table, valid: bool) -> TokenStream {
             (Some(r), true) => {
                 let path = &r.table;
                 let col = &r.column;
-                let on_delete = match r.on_delete.as_ref().map(|(_, a)| a) {
+                let on_delete = match c.on_delete.as_ref().map(|(_, a)| a) {
                     None => quote!(#p::None),
                     Some(OnDelete::Cascade) => quote!(#p::Some(#p::OnDelete::Cascade)),
                     Some(OnDelete::SetNull) => quote!(#p::Some(#p::OnDelete::SetNull)),
                     Some(OnDelete::Restrict) => quote!(#p::Some(#p::OnDelete::Restrict)),
                     Some(OnDelete::NoAction) => quote!(#p::Some(#p::OnDelete::NoAction)),
                 };
+                let name = names::foreign_key(t, i);
                 quote_spanned! {r.span=>
                     #p::Some(#p::ForeignKey {
+                        name: #name,
                         table: #path::#col.table_name(),
                         column: #path::#col.name(),
                         on_delete: #on_delete,
@@ -69,8 +77,25 @@ pub fn table_impl(t: &Table, valid: bool) -> TokenStream {
         }
     });
     let primary_key = &t.primary_key;
-    let uniques = t.uniques.iter().map(|u| quote!(&[#(#u),*]));
-    let indexes = t.indexes.iter().map(|u| quote!(&[#(#u),*]));
+    let primary_key_name = if primary_key.is_empty() {
+        quote!(#p::None)
+    } else {
+        let name = names::primary_key(t);
+        quote!(#p::Some(#name))
+    };
+    let uniques = t.uniques.iter().map(|u| {
+        let name = names::unique(t, u);
+        quote!(#p::UniqueMeta { name: #name, columns: &[#(#u),*] })
+    });
+    let indexes = t.indexes.iter().map(|u| {
+        let name = names::index(t, u);
+        quote!(#p::IndexMeta { name: #name, columns: &[#(#u),*] })
+    });
+    // With errors, the relation markers are not generated.
+    let relations = t.relations.iter().filter(|_| valid).map(|r| {
+        let marker = super::relations::marker(t, r);
+        quote!(<#marker as #p::Relation>::META)
+    });
 
     let decoders = t.columns.iter().map(|c| {
         let field = c.field;
@@ -124,19 +149,37 @@ pub fn table_impl(t: &Table, valid: bool) -> TokenStream {
             }
         }
     };
+    let meta = quote! {
+        const META: &'static #p::TableMeta = &#p::TableMeta {
+            relations: &[#(#relations),*],
+            ..*<Self as #p::Table>::META_WITHOUT_RELATIONS
+        };
+    };
+    // A relation that cannot be resolved makes `META` erroneous too; rustc notes that at the
+    // item, so the item is at the first relation, where the relation's own error points.
+    let meta = match t.relations.first() {
+        Some(r) if valid => super::respan(meta, r.span),
+        _ => meta,
+    };
     quote! {
         #[automatically_derived]
         impl #p::Table for #ident {
-            const META: &'static #p::TableMeta = &#p::TableMeta {
+            #meta
+            const META_WITHOUT_RELATIONS: &'static #p::TableMeta = &#p::TableMeta {
                 name: #table,
                 rust_name: #rust_name,
                 columns: &[#(#columns),*],
                 primary_key: &[#(#primary_key),*],
+                primary_key_name: #primary_key_name,
                 uniques: &[#(#uniques),*],
                 indexes: &[#(#indexes),*],
+                relations: &[],
             };
             type Insert = #insert;
+        }
 
+        #[automatically_derived]
+        impl #p::DecodeRow for #ident {
             #decode
         }
     }

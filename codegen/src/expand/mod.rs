@@ -1,22 +1,26 @@
 //! Code generation: one file per generated artifact. Generated code reaches the runtime only
 //! through `weft::__private` (or the path given by `#[table(crate = …)]`).
 
-mod checks;
 mod columns;
 mod insert;
 mod relations;
 mod serialize;
 mod table;
+mod type_checks;
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use crate::check;
 use crate::ctxt::Ctxt;
 use crate::model::{self, Table};
 
 pub fn derive_table(input: &syn::DeriveInput) -> TokenStream {
     let cx = Ctxt::default();
     let model = model::build(&cx, input);
+    if let Some(table) = &model {
+        check::check(&cx, input, table);
+    }
     let errors = cx.finish().map(|e| e.to_compile_error());
     match model {
         // Even with errors, emit the items users refer to (column handles, the insert form,
@@ -35,7 +39,7 @@ fn expand(t: &Table, valid: bool) -> TokenStream {
     let insert = insert::insert_form(t);
     // Type checks only make sense on a valid model: they would repeat the errors above.
     let checks = if valid {
-        checks::checks(t)
+        type_checks::checks(t)
     } else {
         TokenStream::new()
     };

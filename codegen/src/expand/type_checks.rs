@@ -33,7 +33,7 @@ pub fn checks(t: &Table) -> TokenStream {
             // A method of the referenced column: see `Column::__check_references`.
             let fk_ty = respan_type(ty, col.span());
             checks.push(quote_spanned!(r.span=> #path::#col.__check_references::<#fk_ty>();));
-            if let Some((action, OnDelete::SetNull)) = &r.on_delete {
+            if let Some((action, OnDelete::SetNull)) = &c.on_delete {
                 let ty = respan_type(ty, action.span());
                 checks.push(quote_spanned!(action.span()=> #p::check_nullable::<#ty>();));
             }
