@@ -51,9 +51,4 @@ impl Backend {
     pub fn max_bind_params(self) -> usize {
         self.as_dialect().capabilities().max_bind_params
     }
-
-    /// Appends a string literal for this family's dialect (schema text only).
-    pub(crate) fn push_string_literal(self, out: &mut String, s: &str) {
-        self.as_dialect().push_string_literal(out, s);
-    }
 }

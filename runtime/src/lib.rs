@@ -148,7 +148,7 @@ mod time;
 mod value;
 
 pub use backend::Backend;
-pub use dialect::{AsDialect, Capabilities, Dialect};
+pub use dialect::{AsDialect, Capabilities, Dialect, create_table_sql, drop_table_sql};
 pub use error::{Error, Result};
 pub use exec::{Db, Executor, Tx};
 pub use expr::{
@@ -167,7 +167,7 @@ pub use relation::{
 pub use render::Sql;
 pub use schema::{
     Cardinality, ColumnMeta, DecodeRow, DefaultValue, ForeignKey, IndexMeta, Insertable, OnDelete,
-    Table, TableMeta, Tables, UniqueMeta, create_table_sql, drop_table_sql, in_dependency_order,
+    Table, TableMeta, Tables, UniqueMeta, in_dependency_order,
 };
 #[cfg(feature = "json")]
 pub use value::Json;

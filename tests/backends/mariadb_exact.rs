@@ -123,7 +123,7 @@ async fn trailing_spaces_are_significant(db: Db) -> weft::Result<()> {
 /// to `utf8mb4_bin`, which pads).
 #[test]
 fn mysql_tables_declare_a_no_pad_collation() {
-    let ddl = weft::create_table_sql(Label::META, Backend::MySql);
+    let ddl = weft::create_table_sql(Label::META, &weft::dialect::MariaDb);
     assert!(
         ddl[0].ends_with(" DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin"),
         "{}",

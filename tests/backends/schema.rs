@@ -154,7 +154,8 @@ async fn creates_keys_defaults_and_foreign_keys(db: Db) -> weft::Result<()> {
 
 #[test]
 fn ddl_per_dialect() {
-    let [sqlite, pg, my] = Backend::ALL.map(|b| weft::create_table_sql(Membership::META, b));
+    let [sqlite, pg, maria, my] =
+        weft::dialect::ALL.map(|d| weft::create_table_sql(Membership::META, d));
     assert_eq!(
         sqlite[0],
         r#"CREATE TABLE "memberships" ("account_id" INTEGER NOT NULL, "team" TEXT NOT NULL, "invited_by" INTEGER, "since_year" SMALLINT NOT NULL DEFAULT 2024, PRIMARY KEY ("account_id", "team"), FOREIGN KEY ("account_id") REFERENCES "accounts" ("id") ON DELETE CASCADE, FOREIGN KEY ("invited_by") REFERENCES "accounts" ("id") ON DELETE SET NULL)"#
@@ -164,8 +165,13 @@ fn ddl_per_dialect() {
         r#"CREATE INDEX "memberships_team_idx" ON "memberships" ("team")"#
     );
     assert_eq!(
-        my[0],
+        maria[0],
         "CREATE TABLE `memberships` (`account_id` INT NOT NULL, `team` VARCHAR(255) NOT NULL, `invited_by` INT, `since_year` SMALLINT NOT NULL DEFAULT 2024, PRIMARY KEY (`account_id`, `team`), FOREIGN KEY (`account_id`) REFERENCES `accounts` (`id`) ON DELETE CASCADE, FOREIGN KEY (`invited_by`) REFERENCES `accounts` (`id`) ON DELETE SET NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin"
+    );
+    // MySQL proper: MySQL 8's binary NO PAD collation.
+    assert_eq!(
+        my[0],
+        maria[0].replace("utf8mb4_nopad_bin", "utf8mb4_0900_bin")
     );
     let accounts = weft::create_table_sql(Account::META, Backend::Postgres);
     assert_eq!(

@@ -6,8 +6,8 @@ mod stmt;
 
 pub use expr::{Aggregate, Apply, BinOp, Function, MAX_EXPRESSION_DEPTH, Node, QueryKind};
 pub use stmt::{
-    AlterChange, AlterTable, Batch, BatchKeys, ColumnDef, ConflictAction, Constraint, ConstraintKind, CreateIndex,
-    CreateTable, Cte, Delete, DropIndex, DropTable, From, Insert, InsertSource, InsertValue, Join,
-    JoinKind, Limit, Lock, LockWait, OnConflict, Related, Select, SelectItem, SetOp, SetOperation, Source,
-    Statement, Update,
+    AlterChange, AlterTable, Batch, BatchKeys, ColumnDef, ConflictAction, Constraint,
+    ConstraintKind, CreateIndex, CreateTable, Cte, Delete, DropIndex, DropTable, From, Insert,
+    InsertSource, InsertValue, Join, JoinKind, Limit, Lock, LockWait, OnConflict, Related, Select,
+    SelectItem, SetOp, SetOperation, Source, Statement, Update,
 };

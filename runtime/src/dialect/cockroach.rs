@@ -1,6 +1,7 @@
 //! CockroachDB: PostgreSQL's wire protocol and spelling, with its own rules. weft has no
 //! CockroachDB server in its tests; this file shows that such an engine is one file: a
-//! capability record and the overrides where it spells SQL differently.
+//! capability record and the overrides where it spells SQL differently (delegating the rest
+//! to [`Postgres`]). A server reporting "CockroachDB" in its version gets this dialect.
 
 use super::{Capabilities, Dialect, postgres};
 use crate::backend::Backend;
@@ -28,6 +29,14 @@ impl Dialect for Cockroach {
     }
     fn push_placeholder(&self, out: &mut String, n: usize) {
         Postgres.push_placeholder(out, n)
+    }
+    /// CockroachDB's identity columns are backed by a sequence, a point of contention across
+    /// nodes; its own 64-bit keys come from `unique_rowid()`, which needs no coordination.
+    fn auto_key(&self, ty: crate::value::SqlType) -> &'static str {
+        match ty {
+            crate::value::SqlType::BigInt => "INT8 NOT NULL DEFAULT unique_rowid()",
+            other => Postgres.auto_key(other),
+        }
     }
     fn json(&self) -> &'static super::JsonSpelling {
         Postgres.json()

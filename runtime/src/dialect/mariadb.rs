@@ -90,6 +90,36 @@ impl Dialect for MariaDb {
     fn offset_without_limit(&self) -> Option<&'static str> {
         Some(" LIMIT 18446744073709551615")
     }
+    fn column_type(&self, ty: SqlType, keyed: bool) -> &'static str {
+        column_type(ty, keyed)
+    }
+    fn auto_key(&self, ty: SqlType) -> &'static str {
+        auto_key(ty)
+    }
+    fn push_default(&self, out: &mut String, default: crate::schema::DefaultValue) {
+        push_default(self, out, default)
+    }
+    fn drop_index_names_table(&self) -> bool {
+        true
+    }
+    fn modify_column(&self) -> bool {
+        true
+    }
+    /// MariaDB's JSON is LONGTEXT with its own collation (`utf8mb4_bin`), which a JSON_ARRAY
+    /// over it and the table's text columns would refuse to mix.
+    fn column_collation(&self, ty: SqlType) -> &'static str {
+        match ty {
+            SqlType::Json => " COLLATE utf8mb4_nopad_bin",
+            _ => "",
+        }
+    }
+    /// utf8mb4 so every character (emoji included) is stored; the table's collation, not the
+    /// database's, so every text column of the table compares exactly: binary (case- and
+    /// accent-sensitive, like SQLite and PostgreSQL) and NO PAD, so `'a'` and `'a '` differ in
+    /// `=`, `IN`, joins and unique keys (the PAD SPACE `utf8mb4_bin` ignores trailing spaces).
+    fn table_options(&self) -> &'static str {
+        " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin"
+    }
 }
 
 /// The MySQL family's JSON-exact projections.
@@ -116,5 +146,51 @@ pub(super) fn json_projection(out: &mut String, ty: SqlType, column: &str) {
         }
         SqlType::Blob | SqlType::Uuid => wrap(out, column, "HEX(", ")"),
         _ => out.push_str(column),
+    }
+}
+
+/// The MySQL family's column types: MySQL indexes only bounded text and bytes.
+pub(super) fn column_type(ty: SqlType, keyed: bool) -> &'static str {
+    use SqlType::*;
+    match ty {
+        Bool => "BOOLEAN",
+        SmallInt => "SMALLINT",
+        Int => "INT",
+        BigInt => "BIGINT",
+        Real => "FLOAT",
+        Double => "DOUBLE",
+        Text if keyed => "VARCHAR(255)",
+        Text => "LONGTEXT",
+        Blob if keyed => "VARBINARY(255)",
+        Blob => "LONGBLOB",
+        Timestamp | LocalTimestamp => "DATETIME(6)",
+        Date => "DATE",
+        Uuid => "BINARY(16)",
+        Decimal => "DECIMAL(65,28)",
+        Json => "JSON",
+    }
+}
+
+/// The MySQL family's auto-incremented key.
+pub(super) fn auto_key(ty: SqlType) -> &'static str {
+    match ty {
+        SqlType::SmallInt => "SMALLINT NOT NULL AUTO_INCREMENT",
+        SqlType::Int => "INT NOT NULL AUTO_INCREMENT",
+        _ => "BIGINT NOT NULL AUTO_INCREMENT",
+    }
+}
+
+/// MariaDB accepts literal defaults on TEXT/JSON columns only as expressions.
+pub(super) fn push_default(
+    dialect: &dyn Dialect,
+    out: &mut String,
+    default: crate::schema::DefaultValue,
+) {
+    if let crate::schema::DefaultValue::Text(s) = default {
+        out.push('(');
+        dialect.push_string_literal(out, s);
+        out.push(')');
+    } else {
+        super::push_standard_default(dialect, out, default);
     }
 }

@@ -3,6 +3,7 @@
 
 use super::{Capabilities, Dialect, RowLocks, Strategy, Upsert};
 use crate::backend::Backend;
+use crate::value::SqlType;
 
 /// MySQL 8.0 or later.
 #[derive(Debug, Clone, Copy, Default)]
@@ -65,5 +66,24 @@ impl Dialect for MySql {
     }
     fn offset_without_limit(&self) -> Option<&'static str> {
         Some(" LIMIT 18446744073709551615")
+    }
+    fn column_type(&self, ty: SqlType, keyed: bool) -> &'static str {
+        super::mariadb::column_type(ty, keyed)
+    }
+    fn auto_key(&self, ty: SqlType) -> &'static str {
+        super::mariadb::auto_key(ty)
+    }
+    fn push_default(&self, out: &mut String, default: crate::schema::DefaultValue) {
+        super::mariadb::push_default(self, out, default)
+    }
+    fn drop_index_names_table(&self) -> bool {
+        true
+    }
+    fn modify_column(&self) -> bool {
+        true
+    }
+    /// As MariaDB's ([`super::MariaDb`]), with MySQL 8's binary NO PAD collation.
+    fn table_options(&self) -> &'static str {
+        " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_bin"
     }
 }

@@ -316,144 +316,144 @@ impl Renderer {
         let meta = related.relation;
         let dialect = self.dialect;
         let r = self;
-    let (t, j) = ("t", "j");
-    // The parent key is read from the columns that match the parent's source keys.
-    let (key_table, key_cols) = meta.child_side();
-    let key_alias = if meta.through.is_some() { j } else { t };
-    let limited = related.limit.is_some() || related.offset.is_some();
-    r.scope.push((meta.target.name, t.to_owned()));
-    r.push("SELECT ");
-    let select_list = |r: &mut Renderer, aliased: bool| {
-        for (i, &c) in key_cols.iter().enumerate() {
-            if i > 0 {
-                r.push(", ");
-            }
-            r.qualified(key_alias, key_table, c);
-            r.push(" AS ");
-            r.ident(&format!("__p{i}"));
-        }
-        for (i, node) in related.columns.iter().enumerate() {
-            r.push(", ");
-            r.node(node);
-            if aliased {
-                r.push(" AS ");
-                r.ident(&format!("c{i}"));
-            }
-        }
-    };
-    if limited {
-        r.push("* FROM (SELECT ");
-        select_list(r, true);
-        r.push(", ROW_NUMBER() OVER (PARTITION BY ");
-        r.qualified_list(key_alias, key_table, key_cols);
-        r.order_terms(&related.order, meta.target, " ORDER BY ");
-        r.push(") AS ");
-        r.ident("__rn");
-    } else {
-        select_list(r, false);
-    }
-    r.push(" FROM ");
-    match meta.through {
-        Some(junction) => {
-            r.table(junction);
-            r.push(" AS ");
-            r.ident(j);
-            r.push(" JOIN ");
-            r.table(meta.target);
-            r.push(" AS ");
-            r.ident(t);
-            r.push(" ON ");
-            r.key_equality(
-                t,
-                meta.target,
-                meta.target_keys.as_slice(),
-                j,
-                junction,
-                meta.junction_target.as_slice(),
-            );
-        }
-        None => {
-            r.table(meta.target);
-            r.push(" AS ");
-            r.ident(t);
-        }
-    }
-    r.push(" WHERE ");
-    match &batch.keys {
-        BatchKeys::Arrays(arrays) if key_cols.len() == 1 => {
-            r.qualified(key_alias, key_table, key_cols[0]);
-            r.push(" = ANY(");
-            if let Some((list, _)) = arrays.first() {
-                r.bind(list.clone());
-            }
-            r.push(")");
-        }
-        BatchKeys::Arrays(arrays) => {
-            // `(a, b) IN (SELECT * FROM UNNEST($1::T[], $2::U[]))`: a semi-join on the key
-            // pairs.
-            r.push("(");
-            r.qualified_list(key_alias, key_table, key_cols);
-            r.push(") IN (SELECT * FROM UNNEST(");
-            for (i, (array, ty)) in arrays.iter().enumerate() {
+        let (t, j) = ("t", "j");
+        // The parent key is read from the columns that match the parent's source keys.
+        let (key_table, key_cols) = meta.child_side();
+        let key_alias = if meta.through.is_some() { j } else { t };
+        let limited = related.limit.is_some() || related.offset.is_some();
+        r.scope.push((meta.target.name, t.to_owned()));
+        r.push("SELECT ");
+        let select_list = |r: &mut Renderer, aliased: bool| {
+            for (i, &c) in key_cols.iter().enumerate() {
                 if i > 0 {
                     r.push(", ");
                 }
-                r.bind(array.clone());
-                r.push("::");
-                r.push(dialect.column_type(*ty, true));
-                r.push("[]");
+                r.qualified(key_alias, key_table, c);
+                r.push(" AS ");
+                r.ident(&format!("__p{i}"));
             }
-            r.push("))");
-        }
-        BatchKeys::Rows(rows) => {
-            let composite = key_cols.len() > 1;
-            if composite {
-                r.push("(");
+            for (i, node) in related.columns.iter().enumerate() {
+                r.push(", ");
+                r.node(node);
+                if aliased {
+                    r.push(" AS ");
+                    r.ident(&format!("c{i}"));
+                }
             }
+        };
+        if limited {
+            r.push("* FROM (SELECT ");
+            select_list(r, true);
+            r.push(", ROW_NUMBER() OVER (PARTITION BY ");
             r.qualified_list(key_alias, key_table, key_cols);
-            r.push(if composite { ") IN (" } else { " IN (" });
-            for (n, key) in rows.iter().enumerate() {
-                if n > 0 {
-                    r.push(", ");
+            r.order_terms(&related.order, meta.target, " ORDER BY ");
+            r.push(") AS ");
+            r.ident("__rn");
+        } else {
+            select_list(r, false);
+        }
+        r.push(" FROM ");
+        match meta.through {
+            Some(junction) => {
+                r.table(junction);
+                r.push(" AS ");
+                r.ident(j);
+                r.push(" JOIN ");
+                r.table(meta.target);
+                r.push(" AS ");
+                r.ident(t);
+                r.push(" ON ");
+                r.key_equality(
+                    t,
+                    meta.target,
+                    meta.target_keys.as_slice(),
+                    j,
+                    junction,
+                    meta.junction_target.as_slice(),
+                );
+            }
+            None => {
+                r.table(meta.target);
+                r.push(" AS ");
+                r.ident(t);
+            }
+        }
+        r.push(" WHERE ");
+        match &batch.keys {
+            BatchKeys::Arrays(arrays) if key_cols.len() == 1 => {
+                r.qualified(key_alias, key_table, key_cols[0]);
+                r.push(" = ANY(");
+                if let Some((list, _)) = arrays.first() {
+                    r.bind(list.clone());
                 }
-                if composite {
-                    r.push("(");
-                }
-                for (i, part) in key.iter().enumerate() {
+                r.push(")");
+            }
+            BatchKeys::Arrays(arrays) => {
+                // `(a, b) IN (SELECT * FROM UNNEST($1::T[], $2::U[]))`: a semi-join on the key
+                // pairs.
+                r.push("(");
+                r.qualified_list(key_alias, key_table, key_cols);
+                r.push(") IN (SELECT * FROM UNNEST(");
+                for (i, (array, ty)) in arrays.iter().enumerate() {
                     if i > 0 {
                         r.push(", ");
                     }
-                    r.bind(part.clone());
+                    r.bind(array.clone());
+                    r.push("::");
+                    r.push(dialect.column_type(*ty, true));
+                    r.push("[]");
                 }
-                if composite {
-                    r.push(")");
-                }
+                r.push("))");
             }
-            r.push(")");
+            BatchKeys::Rows(rows) => {
+                let composite = key_cols.len() > 1;
+                if composite {
+                    r.push("(");
+                }
+                r.qualified_list(key_alias, key_table, key_cols);
+                r.push(if composite { ") IN (" } else { " IN (" });
+                for (n, key) in rows.iter().enumerate() {
+                    if n > 0 {
+                        r.push(", ");
+                    }
+                    if composite {
+                        r.push("(");
+                    }
+                    for (i, part) in key.iter().enumerate() {
+                        if i > 0 {
+                            r.push(", ");
+                        }
+                        r.bind(part.clone());
+                    }
+                    if composite {
+                        r.push(")");
+                    }
+                }
+                r.push(")");
+            }
         }
-    }
-    if let Some(f) = &related.filter {
-        r.push(" AND ");
-        r.node(f);
-    }
-    if limited {
-        r.push(") AS ");
-        r.ident("w");
-        r.push(" WHERE ");
-        r.ident("__rn");
-        r.push(" > ");
-        r.bind_u64(related.offset.unwrap_or(0));
-        if let Some(limit) = related.limit {
+        if let Some(f) = &related.filter {
             r.push(" AND ");
-            r.ident("__rn");
-            r.push(" <= ");
-            r.bind_u64(related.offset.unwrap_or(0).saturating_add(limit));
+            r.node(f);
         }
-        r.push(" ORDER BY ");
-        r.ident("__rn");
-    } else {
-        r.order_terms(&related.order, meta.target, " ORDER BY ");
-    }
-    r.scope.pop();
+        if limited {
+            r.push(") AS ");
+            r.ident("w");
+            r.push(" WHERE ");
+            r.ident("__rn");
+            r.push(" > ");
+            r.bind_u64(related.offset.unwrap_or(0));
+            if let Some(limit) = related.limit {
+                r.push(" AND ");
+                r.ident("__rn");
+                r.push(" <= ");
+                r.bind_u64(related.offset.unwrap_or(0).saturating_add(limit));
+            }
+            r.push(" ORDER BY ");
+            r.ident("__rn");
+        } else {
+            r.order_terms(&related.order, meta.target, " ORDER BY ");
+        }
+        r.scope.pop();
     }
 }

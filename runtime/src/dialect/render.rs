@@ -1,14 +1,48 @@
 //! The walk of the statement tree: one method per statement and clause, writing text and
 //! binds through the [`Renderer`] and asking the dialect wherever spelling differs.
 
+use crate::ast::Statement;
 use crate::ast::{
     Delete, From, Insert, InsertSource, InsertValue, Join, JoinKind, Lock, LockWait, Select,
     SelectItem, SetOp, Source, Update,
 };
 use crate::expr::Node;
-use crate::render::Renderer;
+use crate::render::{Renderer, Sql};
+
+use super::AsDialect;
+
+/// Renders any statement for `dialect`: text and binds.
+///
+/// ```
+/// use weft::ast::{DropTable, Statement};
+/// let drop = Statement::DropTable(DropTable { table: "users".into(), if_exists: true });
+/// assert_eq!(weft::dialect::render(&drop, &weft::dialect::MariaDb).text, "DROP TABLE IF EXISTS `users`");
+/// ```
+pub fn render(statement: &Statement, dialect: impl AsDialect) -> Sql {
+    let mut r = Renderer::new(dialect.as_dialect());
+    r.statement(statement);
+    r.finish()
+}
 
 impl Renderer {
+    /// Any statement (mutations without a `RETURNING` supplied at run time).
+    pub(crate) fn statement(&mut self, statement: &Statement) {
+        match statement {
+            Statement::Select(select) => {
+                self.reserve_select(select);
+                self.select(select);
+            }
+            Statement::Insert(insert) => self.insert(insert, None),
+            Statement::Update(update) => self.update(update, None),
+            Statement::Delete(delete) => self.delete(delete, None),
+            Statement::CreateTable(create) => self.create_table(create),
+            Statement::AlterTable(alter) => self.alter_table(alter),
+            Statement::DropTable(drop) => self.drop_table(drop),
+            Statement::CreateIndex(create) => self.create_index(create),
+            Statement::DropIndex(drop) => self.drop_index(drop),
+        }
+    }
+
     /// Records the tables `select` reads under their own names (see [`Renderer::reserve`]).
     pub(crate) fn reserve_select(&mut self, select: &Select) {
         if let Some(from) = &select.from {

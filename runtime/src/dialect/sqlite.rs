@@ -51,7 +51,7 @@ impl Dialect for Sqlite {
     /// defaulted column gets its default literal.
     fn left_out(&self, out: &mut String, column: &crate::schema::ColumnMeta) {
         match column.default {
-            Some(default) => crate::schema::push_default_literal(out, default, Backend::Sqlite),
+            Some(default) => self.push_default(out, default),
             None => out.push_str("NULL"),
         }
     }
@@ -83,5 +83,25 @@ impl Dialect for Sqlite {
     }
     fn offset_without_limit(&self) -> Option<&'static str> {
         Some(" LIMIT -1")
+    }
+    fn column_type(&self, ty: SqlType, _keyed: bool) -> &'static str {
+        use SqlType::*;
+        match ty {
+            Bool => "BOOLEAN",
+            SmallInt => "SMALLINT",
+            Int => "INTEGER",
+            BigInt => "INTEGER",
+            Real | Double => "REAL",
+            Blob | Uuid => "BLOB",
+            Date => "DATE",
+            Text | Timestamp | LocalTimestamp | Decimal | Json => "TEXT",
+        }
+    }
+    /// Only this exact spelling makes the column an alias of the rowid.
+    fn auto_key(&self, _ty: SqlType) -> &'static str {
+        "INTEGER PRIMARY KEY AUTOINCREMENT"
+    }
+    fn auto_key_inline(&self) -> bool {
+        true
     }
 }

@@ -12,9 +12,10 @@ use super::sqlite::{MemoryPool, PROGRESS_OPS, SqlitePoolKind, sqlite_memory_url}
 use super::tx::{HoldsOnlyConnection, Tx, TxConn, TxHandle, run_in};
 use crate::backend::Backend;
 use crate::dialect::{Capabilities, Dialect, Strategy};
+use crate::dialect::{create_table_sql, drop_table_sql};
 use crate::error::{Error, Result, redact_url};
 use crate::render::Sql;
-use crate::schema::{TableMeta, Tables, create_table_sql_for, drop_table_sql, in_dependency_order};
+use crate::schema::{TableMeta, Tables, in_dependency_order};
 use crate::value::Value;
 
 /// A handle to a database: a connection pool of one backend. Cheap to clone.
@@ -382,13 +383,10 @@ impl Db {
     }
 
     /// [`create_tables`](Self::create_tables) from metadata chosen at run time.
-    pub async fn create_tables_from(&self, tables: &[&TableMeta]) -> Result<()> {
-        let backend = self.backend();
-        // Until DDL renders through the dialect (issue 9): MySQL proper's text columns differ.
-        let mysql_proper = self.dialect().name() == "MySQL";
+    pub async fn create_tables_from(&self, tables: &[&'static TableMeta]) -> Result<()> {
         let mut tx = self.begin().await?;
         for table in in_dependency_order(tables) {
-            for text in create_table_sql_for(table, backend, mysql_proper) {
+            for text in create_table_sql(table, self.dialect()) {
                 let sql = Sql {
                     dialect: self.dialect(),
                     text,
@@ -407,13 +405,12 @@ impl Db {
 
     /// [`drop_tables`](Self::drop_tables) from metadata chosen at run time.
     pub async fn drop_tables_from(&self, tables: &[&TableMeta]) -> Result<()> {
-        let backend = self.backend();
         let mut order = in_dependency_order(tables);
         order.reverse();
         for table in order {
             let sql = Sql {
                 dialect: self.dialect(),
-                text: drop_table_sql(table, backend),
+                text: drop_table_sql(table, self.dialect()),
                 binds: Vec::new(),
             };
             self.pool_target().execute(&sql).await?;

@@ -4,10 +4,10 @@ use super::load::{Base, KeyColumns, Loader};
 use super::nested::attach_relations;
 use super::sql::PlanRef;
 use super::{Loaded, RelationArg, RelationOf, SetRelation};
+use crate::ast::{self, SelectItem, Source};
 use crate::backend::Backend;
 use crate::error::{Error, Result};
 use crate::exec::Executor;
-use crate::ast::{self, SelectItem, Source};
 use crate::expr::{Condition, Direction, IntoOrder, Node, Within};
 use crate::query::Selection;
 use crate::render::{Limit, Renderer, Sql};
@@ -303,10 +303,11 @@ impl<L: Loader, E: RootExtras> FindMany<L, E> {
         let loader = &self.loader;
         let extras = &self.extras;
         // MariaDB only: whether a relation's JSON was cut (see `JsonCut`).
-        let cut = (!dialect.json().limit_columns.is_empty() && !plans.is_empty()).then(|| JsonCut {
-            first: self.root_width(),
-            plans: &plans,
-        });
+        let cut =
+            (!dialect.json().limit_columns.is_empty() && !plans.is_empty()).then(|| JsonCut {
+                first: self.root_width(),
+                plans: &plans,
+            });
         target
             .fetch(&sql, |row, text| {
                 if let Some(cut) = &cut {

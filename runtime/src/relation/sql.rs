@@ -3,8 +3,8 @@
 
 use super::load::{Key, KeyPart, Loader};
 use super::{Plan, Rel, Relation, RelationMeta};
-use crate::dialect::Dialect;
 use crate::ast::{Batch, BatchKeys, Related};
+use crate::dialect::Dialect;
 use crate::expr::Node;
 use crate::render::{Renderer, Sql};
 use crate::schema::TableMeta;
@@ -147,7 +147,6 @@ fn key_array(parents: &[Key], col: usize, ty: SqlType) -> Value {
             .collect(),
     )
 }
-
 
 /// The batched statement of `related` for `parents`, whose key columns have types `types`.
 fn batched_one(

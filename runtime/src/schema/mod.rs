@@ -4,10 +4,7 @@ mod ddl;
 mod decode;
 mod relation;
 
-pub(crate) use ddl::create_table_sql_for;
-pub(crate) use ddl::push_default as push_default_literal;
-pub(crate) use ddl::type_name;
-pub use ddl::{create_table_sql, drop_table_sql, in_dependency_order};
+pub use ddl::in_dependency_order;
 pub use decode::DecodeRow;
 pub use relation::{Cardinality, Keys, RelationMeta, RelationSpec, resolve};
 

@@ -122,7 +122,7 @@ fn index_and_constraint_names() {
 #[test]
 fn the_ddl_spells_the_metadata_names() {
     for backend in Backend::ALL {
-        let ddl = super::create_table_sql(Book::META, backend);
+        let ddl = crate::create_table_sql(Book::META, backend);
         let index = Book::META.indexes[0].name;
         assert!(ddl[1].contains(&backend.quote_ident(index)), "{ddl:?}");
     }
