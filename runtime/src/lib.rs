@@ -130,7 +130,9 @@ mod backend;
 mod corpus;
 #[cfg(feature = "rust_decimal")]
 mod decimal;
+mod decode;
 pub mod dialect;
+mod driver;
 mod error;
 mod exec;
 mod expr;
@@ -200,9 +202,9 @@ pub mod __private {
         condition.into_node()
     }
 
+    pub use crate::decode::RowReader;
     pub use crate::expr::{Column, Within, pos};
     pub use crate::query::{As, Selectable, Selection};
-    pub use crate::row::RowReader;
     pub use crate::schema::{
         ColumnMeta, DefaultValue, ForeignKey, Insertable, OnDelete, Table, TableMeta,
     };
