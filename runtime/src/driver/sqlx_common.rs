@@ -42,43 +42,48 @@ pub(super) fn decode_message(e: sqlx::Error) -> String {
 }
 
 /// Runs `$stmt` with arguments `$args` on the sqlx executor `$conn`, handing rows to `$sink`
-/// (a [`RowSink`](super::RowSink)); evaluates to the number of rows handed over.
+/// (a [`RowSink`](super::RowSink)); evaluates to the number of rows handed over, or the first
+/// error (a driver's or the sink's), without returning from the caller: its guards see the
+/// statement finish either way.
 macro_rules! sqlx_fetch {
-    ($conn:expr, $stmt:expr, $args:expr, $rows:expr, $sink:expr) => {{
-        use futures_util::TryStreamExt as _;
-        let stmt: &$crate::render::Stmt<'_> = $stmt;
-        let query = sqlx::query_with(sqlx::AssertSqlSafe(&*stmt.text), $args);
-        match $rows {
-            $crate::driver::Rows::All => {
-                let mut rows = query.fetch($conn);
-                let mut n = 0u64;
-                while let Some(row) = rows
-                    .try_next()
-                    .await
-                    .map_err(|source| $crate::driver::sqlx_common::query_error(stmt, source))?
-                {
-                    $sink($crate::decode::RowRef::new(&row))?;
-                    n += 1;
-                }
-                Ok(n)
-            }
-            // Tells the driver only one row is wanted (sqlx's SQLite worker then stops
-            // stepping after it).
-            $crate::driver::Rows::First => {
-                let row = query
-                    .fetch_optional($conn)
-                    .await
-                    .map_err(|source| $crate::driver::sqlx_common::query_error(stmt, source))?;
-                match row {
-                    Some(row) => {
+    ($conn:expr, $stmt:expr, $args:expr, $rows:expr, $sink:expr) => {
+        async {
+            use futures_util::TryStreamExt as _;
+            let stmt: &$crate::render::Stmt<'_> = $stmt;
+            let query = sqlx::query_with(sqlx::AssertSqlSafe(&*stmt.text), $args);
+            match $rows {
+                $crate::driver::Rows::All => {
+                    let mut rows = query.fetch($conn);
+                    let mut n = 0u64;
+                    while let Some(row) = rows
+                        .try_next()
+                        .await
+                        .map_err(|source| $crate::driver::sqlx_common::query_error(stmt, source))?
+                    {
                         $sink($crate::decode::RowRef::new(&row))?;
-                        Ok(1u64)
+                        n += 1;
                     }
-                    None => Ok(0u64),
+                    Ok(n)
+                }
+                // Tells the driver only one row is wanted (sqlx's SQLite worker then stops
+                // stepping after it).
+                $crate::driver::Rows::First => {
+                    let row = query
+                        .fetch_optional($conn)
+                        .await
+                        .map_err(|source| $crate::driver::sqlx_common::query_error(stmt, source))?;
+                    match row {
+                        Some(row) => {
+                            $sink($crate::decode::RowRef::new(&row))?;
+                            Ok(1u64)
+                        }
+                        None => Ok(0u64),
+                    }
                 }
             }
         }
-    }};
+        .await
+    };
 }
 
 /// Runs `$stmt` with arguments `$args` on the sqlx executor `$conn`; evaluates to the rows
