@@ -1,6 +1,7 @@
 //! Where statements run ([`Executor`], [`Target`]: the pool, a held connection or a
-//! transaction) and running them: binding, tracing and counting, retrying a stale PostgreSQL
-//! plan, and keeping a cancelled statement from harming later ones.
+//! transaction) and running them through the driver: tracing, counting, and the abort state
+//! of the transaction a statement runs in. Binding, retries and what a cancelled statement
+//! leaves behind are the driver's (`crate::driver`).
 
 use std::future::Future;
 use std::sync::atomic::Ordering;
