@@ -131,7 +131,9 @@ mod backend;
 mod corpus;
 #[cfg(feature = "rust_decimal")]
 mod decimal;
+mod decode;
 pub mod dialect;
+mod driver;
 mod error;
 mod exec;
 mod expr;
@@ -201,10 +203,10 @@ pub mod __private {
         condition.into_node()
     }
 
+    pub use crate::decode::RowReader;
     pub use crate::expr::{Column, Within, pos};
     pub use crate::query::{As, Selectable, Selection};
     pub use crate::relation::RelationKind;
-    pub use crate::row::RowReader;
     pub use crate::schema::{
         ColumnMeta, DecodeRow, DefaultValue, ForeignKey, IndexMeta, Insertable, OnDelete, Table,
         TableMeta, UniqueMeta,

@@ -7,13 +7,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::Executor;
 use super::run::Target;
-#[cfg(feature = "sqlite")]
-use super::sqlite::{MemoryPool, PROGRESS_OPS, SqlitePoolKind, sqlite_memory_url};
-use super::tx::{HoldsOnlyConnection, Tx, TxConn, TxHandle, run_in};
+use super::tx::{Tx, run_in};
 use crate::backend::Backend;
 use crate::dialect::{Capabilities, Dialect, Strategy};
 use crate::dialect::{create_table_sql, drop_table_sql};
-use crate::error::{Error, Result, redact_url};
+use crate::driver::Driver;
+use crate::error::{Error, Result};
 use crate::render::Sql;
 use crate::schema::{TableMeta, Tables, in_dependency_order};
 use crate::value::Value;
@@ -31,26 +30,18 @@ pub struct Db {
     pub(super) inner: Arc<Inner>,
 }
 
+/// A driver, the dialect of its server, and counters.
 pub(super) struct Inner {
-    pub(super) pool: Pool,
+    pub(super) driver: Box<dyn Driver>,
     pub(super) statements: AtomicU64,
-    /// How the server spells SQL and what it can do (MariaDB and MySQL proper share a pool
-    /// type; the server's version tells them apart).
+    /// How the server spells SQL and what it can do (MariaDB and MySQL proper share a
+    /// driver; the server's version tells them apart).
     pub(super) dialect: &'static dyn Dialect,
+    /// Read from the driver once: asked for at every statement.
+    backend: Backend,
     /// MySQL's `max_allowed_packet` as the server reported it when the handle was made: the
     /// largest statement it accepts (multi-row inserts are split under it).
     max_packet: Option<usize>,
-    /// How weft looks after the SQLite pools it builds itself (see [`SqlitePoolKind`]).
-    #[cfg(feature = "sqlite")]
-    pub(super) sqlite: SqlitePoolKind,
-}
-pub(super) enum Pool {
-    #[cfg(feature = "sqlite")]
-    Sqlite(sqlx::SqlitePool),
-    #[cfg(feature = "postgres")]
-    Postgres(sqlx::PgPool),
-    #[cfg(feature = "mysql")]
-    MySql(sqlx::MySqlPool),
 }
 
 impl std::fmt::Debug for Db {
@@ -77,163 +68,41 @@ impl Db {
     /// later ones: on an in-memory database it is interrupted, on a file database its
     /// connection is closed rather than reused.
     pub async fn connect(url: &str) -> Result<Db> {
-        let shown = redact_url(url);
-        let connect_err = |source| Error::Connect {
-            url: shown.clone(),
-            source,
-        };
-        let scheme = url.split(':').next().unwrap_or_default();
-        match scheme {
-            "sqlite" => {
-                #[cfg(feature = "sqlite")]
-                {
-                    use std::str::FromStr;
-                    let (url, memory) = sqlite_memory_url(url);
-                    let opts = sqlx::sqlite::SqliteConnectOptions::from_str(&url)
-                        .map_err(connect_err)?
-                        .create_if_missing(true);
-                    let mut pool = sqlx::sqlite::SqlitePoolOptions::new();
-                    let kind = if memory {
-                        let shared = Arc::new(MemoryPool::default());
-                        let (on_connect, on_release) =
-                            (shared.interrupt.clone(), shared.interrupt.clone());
-                        pool = pool
-                            .max_connections(1)
-                            .min_connections(1)
-                            .idle_timeout(None)
-                            .max_lifetime(None)
-                            .after_connect(move |conn, _| {
-                                let interrupt = on_connect.clone();
-                                Box::pin(async move {
-                                    conn.lock_handle()
-                                        .await?
-                                        .set_progress_handler(PROGRESS_OPS, move || {
-                                            !interrupt.load(Ordering::Acquire)
-                                        });
-                                    Ok(())
-                                })
-                            })
-                            .after_release(move |conn, _| {
-                                let interrupt = on_release.clone();
-                                Box::pin(async move {
-                                    if interrupt.load(Ordering::Acquire) {
-                                        // Answered once the cancelled statement has stopped.
-                                        sqlx::Connection::ping(conn).await?;
-                                        interrupt.store(false, Ordering::Release);
-                                    }
-                                    Ok(true)
-                                })
-                            });
-                        SqlitePoolKind::Memory(shared)
-                    } else {
-                        SqlitePoolKind::File
-                    };
-                    let pool = pool.connect_with(opts).await.map_err(connect_err)?;
-                    return Ok(Db::build(
-                        Pool::Sqlite(pool),
-                        &crate::dialect::Sqlite,
-                        None,
-                        kind,
-                    ));
-                }
-                #[allow(unreachable_code)]
-                Err(disabled(&shown, "sqlite"))
-            }
-            "postgres" | "postgresql" => {
-                #[cfg(feature = "postgres")]
-                {
-                    let pool = sqlx::postgres::PgPoolOptions::new()
-                        .test_before_acquire(false)
-                        .connect(url)
-                        .await
-                        .map_err(connect_err)?;
-                    return Ok(Db::from_postgres_pool(pool));
-                }
-                #[allow(unreachable_code)]
-                Err(disabled(&shown, "postgres"))
-            }
-            "mysql" | "mariadb" => {
-                #[cfg(feature = "mysql")]
-                {
-                    let url = url.replacen("mariadb:", "mysql:", 1);
-                    let pool = sqlx::mysql::MySqlPoolOptions::new()
-                        .test_before_acquire(false)
-                        .connect(&url)
-                        .await
-                        .map_err(connect_err)?;
-                    return Db::from_mysql_pool(pool).await;
-                }
-                #[allow(unreachable_code)]
-                Err(disabled(&shown, "mysql"))
-            }
-            _ => Err(Error::Url {
-                url: shown.clone(),
-                reason: "expected a URL starting with `sqlite:`, `postgres://` or `mysql://`"
-                    .into(),
-            }),
-        }
+        Ok(Db::from_driver(crate::driver::url::connect(url).await?))
     }
 
     /// Wraps a SQLite pool you configured yourself.
     #[cfg(feature = "sqlite")]
     pub fn from_sqlite_pool(pool: sqlx::SqlitePool) -> Db {
-        Db::new(Pool::Sqlite(pool), &crate::dialect::Sqlite)
+        Db::from_driver(Box::new(crate::driver::SqliteDriver::from_pool(pool)))
     }
 
     /// Wraps a PostgreSQL pool you configured yourself.
     #[cfg(feature = "postgres")]
     pub fn from_postgres_pool(pool: sqlx::PgPool) -> Db {
-        Db::new(Pool::Postgres(pool), &crate::dialect::Postgres)
+        Db::from_driver(Box::new(crate::driver::PgDriver::from_pool(pool)))
     }
 
     /// Wraps a MySQL or MariaDB pool you configured yourself (asks the server which it is, and
     /// the largest statement it accepts, `max_allowed_packet`, read once here).
     #[cfg(feature = "mysql")]
     pub async fn from_mysql_pool(pool: sqlx::MySqlPool) -> Result<Db> {
-        let sql = "SELECT VERSION(), @@max_allowed_packet";
-        let (version, packet): (String, u64) =
-            sqlx::query_as(sql)
-                .fetch_one(&pool)
-                .await
-                .map_err(|source| Error::Query {
-                    sql: sql.into(),
-                    source,
-                })?;
-        let packet = usize::try_from(packet).unwrap_or(usize::MAX);
-        Ok(Db::build(
-            Pool::MySql(pool),
-            crate::dialect::for_server(Backend::MySql, &version),
-            Some(packet),
-            #[cfg(feature = "sqlite")]
-            SqlitePoolKind::Foreign,
-        ))
+        let driver = crate::driver::MySqlDriver::from_pool(pool).await?;
+        Ok(Db::from_driver(Box::new(driver)))
     }
 
-    #[cfg(any(feature = "sqlite", feature = "postgres"))]
-    fn new(pool: Pool, dialect: &'static dyn Dialect) -> Db {
-        Db::build(
-            pool,
-            dialect,
-            None,
-            #[cfg(feature = "sqlite")]
-            SqlitePoolKind::Foreign,
-        )
-    }
-
-    fn build(
-        pool: Pool,
-        dialect: &'static dyn Dialect,
-        max_packet: Option<usize>,
-        #[cfg(feature = "sqlite")] sqlite: SqlitePoolKind,
-    ) -> Db {
+    /// A handle on `driver`, speaking the dialect of the server it reached.
+    pub(crate) fn from_driver(driver: Box<dyn Driver>) -> Db {
+        let server = driver.server();
+        let (backend, max_packet) = (server.backend, server.max_packet);
+        let dialect = crate::dialect::for_server(backend, &server.version);
         Db {
             inner: Arc::new(Inner {
-                pool,
+                driver,
                 statements: AtomicU64::new(0),
                 dialect,
+                backend,
                 max_packet,
-                #[cfg(feature = "sqlite")]
-                sqlite,
             }),
         }
     }
@@ -257,14 +126,7 @@ impl Db {
 
     /// The backend (and SQL dialect) of this database.
     pub fn backend(&self) -> Backend {
-        match self.inner.pool {
-            #[cfg(feature = "sqlite")]
-            Pool::Sqlite(_) => Backend::Sqlite,
-            #[cfg(feature = "postgres")]
-            Pool::Postgres(_) => Backend::Postgres,
-            #[cfg(feature = "mysql")]
-            Pool::MySql(_) => Backend::MySql,
-        }
+        self.inner.backend
     }
 
     /// How many statements weft has sent through this handle (and its transactions) so far.
@@ -306,33 +168,8 @@ impl Db {
     /// failure, and nothing is committed. A failure inside a savepoint ([`Tx::begin`]) that
     /// is rolled back leaves the transaction usable.
     pub async fn begin(&self) -> Result<Tx<'static>> {
-        let begin_err = |source| Error::Transaction {
-            action: "begin",
-            source,
-        };
-        let conn = match &self.inner.pool {
-            #[cfg(feature = "sqlite")]
-            Pool::Sqlite(p) => {
-                self.check_only_connection("BEGIN")?;
-                // On a file database, a connection whose statement was cancelled is closed
-                // (the statement runs on to its end on sqlx's worker; the pool opens another).
-                let close = matches!(self.inner.sqlite, SqlitePoolKind::File);
-                TxConn::Sqlite(TxHandle::begin(p, close).await.map_err(begin_err)?)
-            }
-            #[cfg(feature = "postgres")]
-            Pool::Postgres(p) => {
-                TxConn::Postgres(TxHandle::begin(p, false).await.map_err(begin_err)?)
-            }
-            // A MySQL connection whose statement was cancelled mid-way can be out of step with
-            // the server (sqlx does not recover it): it is closed, never rolled back over.
-            #[cfg(feature = "mysql")]
-            Pool::MySql(p) => TxConn::MySql(TxHandle::begin(p, true).await.map_err(begin_err)?),
-        };
-        Ok(Tx {
-            conn,
-            db: self.clone(),
-            _holds: HoldsOnlyConnection::register(self),
-        })
+        let conn = self.inner.driver.begin().await?;
+        Ok(Tx::new(conn, self.clone()))
     }
 
     /// Runs `body` in a transaction: commits when it returns `Ok`, rolls back when it returns
@@ -427,13 +264,5 @@ impl Db {
             binds,
         };
         self.pool_target().execute(&sql).await
-    }
-}
-
-#[allow(dead_code)]
-fn disabled(url: &str, feature: &str) -> Error {
-    Error::Url {
-        url: url.to_owned(),
-        reason: format!("this build of weft lacks the `{feature}` feature"),
     }
 }

@@ -1,18 +1,13 @@
-//! Running statements: the database handle, transactions, binding, tracing and counting.
+//! Running statements: the database handle, transactions, tracing and counting. What runs
+//! them is a driver (`crate::driver`); nothing here knows which.
 //!
-//! - [`db`]: the [`Db`] handle, connecting, and what it knows of its server;
-//! - `sqlite` (with the `sqlite` feature): how weft looks after the SQLite pools it builds
-//!   (in-memory pools, cancelled statements);
+//! - [`db`]: the [`Db`] handle: a driver, the dialect of its server, counters;
 //! - [`tx`]: transactions and savepoints, and their abort state;
 //! - [`run`]: where statements run ([`Executor`], [`Target`]) and running them (tracing,
-//!   counting, retries, cancellation);
-//! - [`binds`]: turning values into each driver's arguments.
+//!   counting, the abort state of the transaction they run in).
 
-mod binds;
 mod db;
 mod run;
-#[cfg(feature = "sqlite")]
-mod sqlite;
 mod tx;
 
 pub use db::Db;

@@ -1,23 +1,20 @@
 //! Where statements run ([`Executor`], [`Target`]: the pool, a held connection or a
-//! transaction) and running them: binding, tracing and counting, retrying a stale PostgreSQL
-//! plan, and keeping a cancelled statement from harming later ones.
+//! transaction) and running them through the driver: tracing, counting, and the abort state
+//! of the transaction a statement runs in. Binding, retries and what a cancelled statement
+//! leaves behind are the driver's (`crate::driver`).
 
 use std::future::Future;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-use futures_util::TryStreamExt;
-use sqlx::AssertSqlSafe;
 use tracing::Instrument;
 
-use super::binds;
-use super::db::{Db, Pool};
-#[cfg(feature = "sqlite")]
-use super::sqlite::SqliteWatch;
-use super::tx::{Abort, InTx, Tx, TxConn};
-use crate::error::{Error, Result};
+use super::db::Db;
+use super::tx::{Abort, InTx, Tx};
+use crate::decode::RowRef;
+use crate::driver::{Connection, RowSink, Rows};
+use crate::error::Result;
 use crate::render::{Sql, Stmt};
-use crate::row::RowRef;
 
 /// Where a query runs: `&Db` (a pooled connection per statement) or `&mut Tx` (inside a
 /// transaction).
@@ -48,25 +45,9 @@ impl Executor for Db {
 
 impl Executor for &mut Tx<'_> {
     fn target(&mut self) -> Target<'_> {
-        let (conn, aborted) = match &mut self.conn {
-            #[cfg(feature = "sqlite")]
-            TxConn::Sqlite(h) => {
-                let (c, a) = h.split();
-                (ConnRef::Sqlite(c), a)
-            }
-            #[cfg(feature = "postgres")]
-            TxConn::Postgres(h) => {
-                let (c, a) = h.split();
-                (ConnRef::Postgres(c), a)
-            }
-            #[cfg(feature = "mysql")]
-            TxConn::MySql(h) => {
-                let (c, a) = h.split();
-                (ConnRef::MySql(c), a)
-            }
-        };
+        let (db, conn, aborted) = self.split();
         Target {
-            db: &self.db,
+            db,
             conn: Some(conn),
             aborted: Some(aborted),
         }
@@ -77,195 +58,13 @@ impl Executor for &mut Tx<'_> {
 #[doc(hidden)]
 pub struct Target<'a> {
     pub(super) db: &'a Db,
-    pub(super) conn: Option<ConnRef<'a>>,
+    pub(super) conn: Option<&'a mut dyn Connection>,
     /// The transaction's abort state, when the target is a transaction.
     pub(super) aborted: Option<&'a mut Option<Abort>>,
 }
 
-pub(super) enum ConnRef<'a> {
-    #[cfg(feature = "sqlite")]
-    Sqlite(&'a mut sqlx::SqliteConnection),
-    #[cfg(feature = "postgres")]
-    Postgres(&'a mut sqlx::PgConnection),
-    #[cfg(feature = "mysql")]
-    MySql(&'a mut sqlx::MySqlConnection),
-}
-
-/// Runs `$body` (a `Result`) with `$e` bound to a sqlx executor and `$args` to the statement's
-/// arguments for whichever backend the target is. `$in_tx` says whether the target is a
-/// transaction (a PostgreSQL statement whose cached plan went stale is retried outside one).
-macro_rules! on_target {
-    ($target:expr, $sql:expr, $in_tx:expr, |$e:ident, $args:ident| $body:expr) => {{
-        let target: &mut Target<'_> = $target;
-        #[allow(unused_variables)] // read on PostgreSQL only
-        let in_tx: bool = $in_tx;
-        let db: &Db = target.db;
-        match (&mut target.conn, &db.inner.pool) {
-            #[cfg(feature = "sqlite")]
-            (Some(ConnRef::Sqlite(c)), _) => {
-                let $args = binds::sqlite($sql)?;
-                let mut watch = SqliteWatch {
-                    db,
-                    conn: (),
-                    finished: false,
-                };
-                let $e = &mut **c;
-                let out = async { $body }.await;
-                watch.finished = true;
-                out
-            }
-            #[cfg(feature = "sqlite")]
-            (None, Pool::Sqlite(p)) => {
-                let $args = binds::sqlite($sql)?;
-                db.check_only_connection(&$sql.text)?;
-                let conn = p
-                    .acquire()
-                    .await
-                    .map_err(|source| query_error($sql, source))?;
-                let mut watch = SqliteWatch {
-                    db,
-                    conn,
-                    finished: false,
-                };
-                let $e = &mut *watch.conn;
-                let out = async { $body }.await;
-                watch.finished = true;
-                out
-            }
-            #[cfg(feature = "postgres")]
-            (Some(ConnRef::Postgres(c)), _) => {
-                let conn: &mut sqlx::PgConnection = c;
-                let mut retried = false;
-                loop {
-                    let $args = binds::postgres($sql)?;
-                    let $e = &mut *conn;
-                    let out = async { $body }.await;
-                    match stale_plan(conn, $sql, out, in_tx, &mut retried).await {
-                        Some(out) => break out,
-                        None => continue,
-                    }
-                }
-            }
-            #[cfg(feature = "postgres")]
-            (None, Pool::Postgres(p)) => {
-                let mut conn = p
-                    .acquire()
-                    .await
-                    .map_err(|source| query_error($sql, source))?;
-                let mut retried = false;
-                loop {
-                    let $args = binds::postgres($sql)?;
-                    let $e = &mut *conn;
-                    let out = async { $body }.await;
-                    match stale_plan(&mut conn, $sql, out, false, &mut retried).await {
-                        Some(out) => break out,
-                        None => continue,
-                    }
-                }
-            }
-            #[cfg(feature = "mysql")]
-            (Some(ConnRef::MySql(c)), _) => {
-                let $args = binds::mysql($sql)?;
-                let $e = &mut **c;
-                $body
-            }
-            #[cfg(feature = "mysql")]
-            (None, Pool::MySql(p)) => {
-                let $args = binds::mysql($sql)?;
-                let conn = p
-                    .acquire()
-                    .await
-                    .map_err(|source| query_error($sql, source))?;
-                // A connection whose statement was cancelled mid-way can be out of step with
-                // the server (sqlx does not recover it): closed rather than reused.
-                let mut watch = CloseIfCancelled {
-                    conn,
-                    finished: false,
-                };
-                let $e = &mut *watch.conn;
-                let out = async { $body }.await;
-                watch.finished = true;
-                out
-            }
-            #[allow(unreachable_patterns)]
-            _ => unreachable!("a transaction always belongs to its database's backend"),
-        }
-    }};
-}
-
-/// Whether `error` is PostgreSQL refusing a cached prepared statement whose result type
-/// changed (a column's type altered behind weft's back).
-#[cfg(feature = "postgres")]
-fn is_stale_plan(error: &Error) -> bool {
-    let Error::Query { source, .. } = error else {
-        return false;
-    };
-    source
-        .as_database_error()
-        .and_then(|e| e.try_downcast_ref::<sqlx::postgres::PgDatabaseError>())
-        .is_some_and(|e| {
-            e.code() == "0A000"
-                && (e.routine() == Some("RevalidateCachedQuery")
-                    || e.message()
-                        .contains("cached plan must not change result type"))
-        })
-}
-
-/// What to do after a PostgreSQL statement ran with `out`: `Some` to return it, `None` to run
-/// it once more. On a stale cached plan the connection's statement cache is cleared; outside
-/// a transaction the statement runs again (it did nothing: the server refused it before
-/// running it), inside one the transaction is already aborted by it, which the error says.
-#[cfg(feature = "postgres")]
-async fn stale_plan<T>(
-    conn: &mut sqlx::PgConnection,
-    sql: &Stmt<'_>,
-    out: Result<T>,
-    in_tx: bool,
-    retried: &mut bool,
-) -> Option<Result<T>> {
-    let error = match out {
-        Err(e) if is_stale_plan(&e) => e,
-        out => return Some(out),
-    };
-    if let Err(source) = sqlx::Connection::clear_cached_statements(conn).await {
-        return Some(Err(query_error(sql, source)));
-    }
-    if in_tx || *retried {
-        let Error::Query { sql, source } = error else {
-            return Some(Err(error));
-        };
-        return Some(Err(Error::StaleStatement { sql, source }));
-    }
-    *retried = true;
-    None
-}
-
-/// A pooled connection running one statement, closed instead of reused if the statement's
-/// future is dropped before it finished.
-#[cfg(feature = "mysql")]
-struct CloseIfCancelled<DB: sqlx::Database> {
-    conn: sqlx::pool::PoolConnection<DB>,
-    finished: bool,
-}
-
-#[cfg(feature = "mysql")]
-impl<DB: sqlx::Database> Drop for CloseIfCancelled<DB> {
-    fn drop(&mut self) {
-        if !self.finished {
-            self.conn.close_on_drop();
-        }
-    }
-}
-
 /// A pooled connection held for the statements of one relational query.
-pub(crate) enum Held {
-    #[cfg(feature = "sqlite")]
-    Sqlite(sqlx::pool::PoolConnection<sqlx::Sqlite>),
-    #[cfg(feature = "postgres")]
-    Postgres(sqlx::pool::PoolConnection<sqlx::Postgres>),
-    #[cfg(feature = "mysql")]
-    MySql(sqlx::pool::PoolConnection<sqlx::MySql>),
-}
+pub(crate) type Held = Box<dyn Connection>;
 
 impl<'a> Target<'a> {
     /// The database, for as long as the target borrows it.
@@ -278,55 +77,26 @@ impl<'a> Target<'a> {
         if self.conn.is_some() {
             return Ok(None);
         }
-        const ACQUIRE: &str = "(acquiring a connection)";
-        let err = |source| Error::Query {
-            sql: ACQUIRE.into(),
-            source,
-        };
-        Ok(Some(match &self.db.inner.pool {
-            #[cfg(feature = "sqlite")]
-            Pool::Sqlite(p) => {
-                self.db.check_only_connection(ACQUIRE)?;
-                Held::Sqlite(p.acquire().await.map_err(err)?)
-            }
-            #[cfg(feature = "postgres")]
-            Pool::Postgres(p) => Held::Postgres(p.acquire().await.map_err(err)?),
-            #[cfg(feature = "mysql")]
-            Pool::MySql(p) => Held::MySql(p.acquire().await.map_err(err)?),
-        }))
+        self.db.inner.driver.acquire().await.map(Some)
     }
 
     /// A target on a held connection.
     pub(crate) fn on_held<'h>(db: &'h Db, held: &'h mut Held) -> Target<'h> {
-        let conn = match held {
-            #[cfg(feature = "sqlite")]
-            Held::Sqlite(c) => ConnRef::Sqlite(c),
-            #[cfg(feature = "postgres")]
-            Held::Postgres(c) => ConnRef::Postgres(c),
-            #[cfg(feature = "mysql")]
-            Held::MySql(c) => ConnRef::MySql(c),
-        };
         Target {
             db,
-            conn: Some(conn),
+            conn: Some(&mut **held),
             aborted: None,
         }
     }
 
     /// This target, reborrowed.
     pub(crate) fn reborrow(&mut self) -> Target<'_> {
-        let conn = match &mut self.conn {
-            None => None,
-            #[cfg(feature = "sqlite")]
-            Some(ConnRef::Sqlite(c)) => Some(ConnRef::Sqlite(c)),
-            #[cfg(feature = "postgres")]
-            Some(ConnRef::Postgres(c)) => Some(ConnRef::Postgres(c)),
-            #[cfg(feature = "mysql")]
-            Some(ConnRef::MySql(c)) => Some(ConnRef::MySql(c)),
-        };
         Target {
             db: self.db,
-            conn,
+            conn: match &mut self.conn {
+                Some(c) => Some(&mut **c),
+                None => None,
+            },
             aborted: self.aborted.as_deref_mut(),
         }
     }
@@ -363,26 +133,14 @@ impl Target<'_> {
     where
         O: Send,
     {
-        let db = self.db;
-        let tx = InTx::start(&mut self.aborted, sql)?;
-        let in_tx = tx.in_tx();
-        let work = async {
-            on_target!(self, sql, in_tx, |e, args| {
-                let mut out = Vec::new();
-                let mut rows = sqlx::query_with(AssertSqlSafe(&*sql.text), args).fetch(e);
-                while let Some(row) = rows
-                    .try_next()
-                    .await
-                    .map_err(|source| query_error(sql, source))?
-                {
-                    out.push(decode(row_ref(&row), &sql.text)?);
-                }
-                Ok(out)
-            })
+        let mut out = Vec::new();
+        let text: &str = &sql.text;
+        let mut sink = |row: RowRef<'_>| {
+            out.push(decode(row, text)?);
+            Ok(())
         };
-        let out = instrumented(db, sql, work, |rows: &Vec<O>| rows.len() as u64).await;
-        self.aborted = tx.finish(&out);
-        out
+        self.fetch_into(sql, Rows::All, &mut sink).await?;
+        Ok(out)
     }
 
     /// Runs `sql` and decodes its first row, if any, with `decode`. Tells the driver only one
@@ -395,20 +153,31 @@ impl Target<'_> {
     where
         O: Send,
     {
-        let db = self.db;
         let sql = &sql.stmt();
-        let tx = InTx::start(&mut self.aborted, sql)?;
-        let in_tx = tx.in_tx();
-        let work = async {
-            on_target!(self, sql, in_tx, |e, args| {
-                let row = sqlx::query_with(AssertSqlSafe(&*sql.text), args)
-                    .fetch_optional(e)
-                    .await
-                    .map_err(|source| query_error(sql, source))?;
-                row.map(|row| decode(row_ref(&row), &sql.text)).transpose()
-            })
+        let mut out = None;
+        let text: &str = &sql.text;
+        let mut sink = |row: RowRef<'_>| {
+            out = Some(decode(row, text)?);
+            Ok(())
         };
-        let out = instrumented(db, sql, work, |row: &Option<O>| u64::from(row.is_some())).await;
+        self.fetch_into(sql, Rows::First, &mut sink).await?;
+        Ok(out)
+    }
+
+    /// Runs `sql`, handing the rows wanted to `sink`.
+    async fn fetch_into(
+        &mut self,
+        sql: &Stmt<'_>,
+        rows: Rows,
+        sink: &mut RowSink<'_>,
+    ) -> Result<u64> {
+        let db = self.db;
+        let tx = InTx::start(&mut self.aborted, sql, db)?;
+        let work = match &mut self.conn {
+            Some(conn) => conn.fetch(sql, rows, sink),
+            None => db.inner.driver.fetch(sql, rows, sink),
+        };
+        let out = instrumented(db, sql, work, |n: &u64| *n).await;
         self.aborted = tx.finish(&out);
         out
     }
@@ -421,27 +190,14 @@ impl Target<'_> {
     /// [`execute`](Self::execute) for a statement whose binds may be borrowed.
     pub(crate) async fn execute_stmt(&mut self, sql: &Stmt<'_>) -> Result<u64> {
         let db = self.db;
-        let tx = InTx::start(&mut self.aborted, sql)?;
-        let in_tx = tx.in_tx();
-        let work = async {
-            on_target!(self, sql, in_tx, |e, args| {
-                let done = sqlx::query_with(AssertSqlSafe(&*sql.text), args)
-                    .execute(e)
-                    .await
-                    .map_err(|source| query_error(sql, source))?;
-                Ok(done.rows_affected())
-            })
+        let tx = InTx::start(&mut self.aborted, sql, db)?;
+        let work = match &mut self.conn {
+            Some(conn) => conn.execute(sql),
+            None => db.inner.driver.execute(sql),
         };
         let out = instrumented(db, sql, work, |n: &u64| *n).await;
         self.aborted = tx.finish(&out);
         out
-    }
-}
-
-fn query_error(sql: &Stmt<'_>, source: sqlx::Error) -> Error {
-    Error::Query {
-        sql: sql.text.clone().into_owned(),
-        source,
     }
 }
 
@@ -463,33 +219,6 @@ async fn instrumented<T>(
         span.record("elapsed_us", started.elapsed().as_micros() as u64);
     }
     Ok(out)
-}
-
-trait AsRowRef {
-    fn row_ref(&self) -> RowRef<'_>;
-}
-
-#[cfg(feature = "sqlite")]
-impl AsRowRef for sqlx::sqlite::SqliteRow {
-    fn row_ref(&self) -> RowRef<'_> {
-        RowRef::Sqlite(self)
-    }
-}
-#[cfg(feature = "postgres")]
-impl AsRowRef for sqlx::postgres::PgRow {
-    fn row_ref(&self) -> RowRef<'_> {
-        RowRef::Postgres(self)
-    }
-}
-#[cfg(feature = "mysql")]
-impl AsRowRef for sqlx::mysql::MySqlRow {
-    fn row_ref(&self) -> RowRef<'_> {
-        RowRef::MySql(self)
-    }
-}
-
-fn row_ref<R: AsRowRef>(row: &R) -> RowRef<'_> {
-    row.row_ref()
 }
 
 /// The span's target stays `weft::exec`, the module it was made in before `exec` was split

@@ -3,6 +3,7 @@
 
 use super::db::Db;
 use crate::backend::Backend;
+use crate::driver::{Connection, Driver};
 use crate::error::{Error, Result};
 use crate::render::Stmt;
 
@@ -54,7 +55,7 @@ impl Abort {
     /// The abort a failed statement causes, if it is a failure of the statement (not a
     /// value weft refused before sending, nor a row it could not decode: those leave the
     /// transaction as it was on every backend).
-    fn of(error: &Error, backend: Backend) -> Option<Abort> {
+    fn of(error: &Error, driver: &dyn Driver) -> Option<Abort> {
         let (sql, source) = match error {
             Error::Query { sql, source } | Error::StaleStatement { sql, source } => (sql, source),
             _ => return None,
@@ -62,118 +63,89 @@ impl Abort {
         Some(Abort {
             sql: sql.clone(),
             cause: source.to_string(),
-            whole: ends_transaction(source, backend),
+            whole: driver.ends_transaction(error),
             cancelled: false,
         })
     }
 }
 
-/// Whether `error` ends the whole transaction on the server, beyond its innermost savepoint.
-/// Errors the driver raised (I/O, protocol, pool) count: the connection's state is unknown.
-fn ends_transaction(error: &sqlx::Error, backend: Backend) -> bool {
-    let Some(db) = error.as_database_error() else {
-        return true;
-    };
-    let code = db.code();
-    let code = code.as_deref().unwrap_or_default();
-    match backend {
-        // Connection exceptions, operator intervention (shutdown, cancel), internal errors.
-        Backend::Postgres => ["08", "57", "XX"]
-            .iter()
-            .any(|class| code.starts_with(class)),
-        // A deadlock (and, with `innodb_rollback_on_timeout`, a lock-wait timeout) rolls back
-        // the whole InnoDB transaction; so does a lost connection.
-        Backend::MySql => {
-            #[cfg(feature = "mysql")]
-            if let Some(e) = db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
-                && matches!(e.number(), 1205 | 1213)
-            {
-                return true;
-            }
-            code == "40001" || code.starts_with("08")
-        }
-        // SQLite rolls back the whole transaction on these (busy, out of memory, I/O, full,
-        // interrupted, corrupt) and reports its extended code's primary part.
-        Backend::Sqlite => {
-            let primary = code.parse::<i32>().map_or(0, |c| c & 0xff);
-            matches!(primary, 5 | 7 | 9 | 10 | 11 | 13 | 26)
-        }
+/// What a failed transaction control statement said (the driver's error, without weft's
+/// framing).
+fn cause(error: &Error) -> String {
+    match error {
+        Error::Transaction { source, .. } => source.to_string(),
+        other => other.to_string(),
     }
 }
 
-/// A transaction (or savepoint) open on a connection, with its abort state: sqlx's
-/// `Transaction`, plus what weft tracks.
-pub(super) struct TxHandle<'c, DB: sqlx::Database> {
-    conn: TxOwner<'c, DB>,
+/// A transaction (or, nested, a savepoint). Dropping it without [`Tx::commit`] rolls it back.
+///
+/// A statement that fails in it aborts it, on every backend: see [`Db::begin`].
+pub struct Tx<'c> {
+    conn: TxConn<'c>,
+    pub(super) db: Db,
     /// Rolled back when dropped while open.
     open: bool,
-    aborted: Option<Abort>,
+    pub(super) aborted: Option<Abort>,
     /// The enclosing transaction's abort state, when this is a savepoint: an abort of the
     /// whole transaction reaches it when this savepoint ends.
     parent: Option<&'c mut Option<Abort>>,
-    /// After a cancelled statement, close the connection instead of rolling back over it.
-    close_if_cancelled: bool,
 }
 
-enum TxOwner<'c, DB: sqlx::Database> {
-    Pooled(sqlx::pool::PoolConnection<DB>),
-    Savepoint(&'c mut DB::Connection),
+enum TxConn<'c> {
+    /// A transaction's own pooled connection.
+    Root(Box<dyn Connection>),
+    /// A savepoint's: its enclosing transaction's.
+    Savepoint(&'c mut dyn Connection),
 }
 
-impl<DB: sqlx::Database> TxHandle<'static, DB> {
-    pub(super) async fn begin(
-        pool: &sqlx::Pool<DB>,
-        close_if_cancelled: bool,
-    ) -> sqlx::Result<Self> {
-        let mut conn = pool.acquire().await?;
-        <DB::TransactionManager as sqlx_core::transaction::TransactionManager>::begin(
-            &mut conn, None,
-        )
-        .await?;
-        Ok(TxHandle {
-            conn: TxOwner::Pooled(conn),
+impl TxConn<'_> {
+    fn get(&mut self) -> &mut dyn Connection {
+        match self {
+            TxConn::Root(c) => &mut **c,
+            TxConn::Savepoint(c) => &mut **c,
+        }
+    }
+
+    fn get_ref(&self) -> &dyn Connection {
+        match self {
+            TxConn::Root(c) => &**c,
+            TxConn::Savepoint(c) => &**c,
+        }
+    }
+}
+
+impl Tx<'static> {
+    /// A transaction begun on `conn`.
+    pub(super) fn new(conn: Box<dyn Connection>, db: Db) -> Self {
+        Tx {
+            conn: TxConn::Root(conn),
+            db,
             open: true,
             aborted: None,
             parent: None,
-            close_if_cancelled,
-        })
+        }
     }
 }
 
-impl<'c, DB: sqlx::Database> TxHandle<'c, DB> {
+impl<'c> Tx<'c> {
     /// The connection and the abort state, borrowed together.
-    pub(super) fn split(&mut self) -> (&mut DB::Connection, &mut Option<Abort>) {
-        let conn = match &mut self.conn {
-            TxOwner::Pooled(c) => &mut **c,
-            TxOwner::Savepoint(c) => &mut **c,
-        };
-        (conn, &mut self.aborted)
+    pub(super) fn split(&mut self) -> (&Db, &mut dyn Connection, &mut Option<Abort>) {
+        (&self.db, self.conn.get(), &mut self.aborted)
     }
 
-    async fn savepoint(&mut self) -> sqlx::Result<TxHandle<'_, DB>> {
-        let close_if_cancelled = self.close_if_cancelled;
-        let (conn, aborted) = self.split();
-        <DB::TransactionManager as sqlx_core::transaction::TransactionManager>::begin(conn, None)
-            .await?;
-        Ok(TxHandle {
-            conn: TxOwner::Savepoint(conn),
-            open: true,
-            aborted: None,
-            parent: Some(aborted),
-            close_if_cancelled,
-        })
-    }
-
-    /// Whether a statement was cancelled on a connection that must then not be used again.
-    fn unusable(&self) -> bool {
-        self.close_if_cancelled && self.aborted.as_ref().is_some_and(|a| a.cancelled)
-    }
-
-    async fn commit(mut self) -> sqlx::Result<()> {
-        let done = <DB::TransactionManager as sqlx_core::transaction::TransactionManager>::commit(
-            self.split().0,
-        )
-        .await;
+    /// Commits (a savepoint: releases it into the enclosing transaction).
+    ///
+    /// Fails with [`Error::TransactionAborted`], after rolling back, when a statement failed
+    /// in this transaction (even one whose error was ignored): nothing of it is committed.
+    pub async fn commit(mut self) -> Result<()> {
+        if let Some(abort) = self.aborted.clone() {
+            // A failed rollback is recorded in the enclosing transaction; the refusal is the
+            // error that matters here.
+            let _ = self.rollback().await;
+            return Err(abort.refuse("commit", None));
+        }
+        let done = self.conn.get().commit().await;
         if let Err(error) = &done {
             self.control_failed("RELEASE SAVEPOINT", error);
         }
@@ -182,161 +154,18 @@ impl<'c, DB: sqlx::Database> TxHandle<'c, DB> {
         done
     }
 
-    /// Records that ending this savepoint failed: the enclosing transaction is in an unknown
-    /// state.
-    fn control_failed(&mut self, sql: &str, error: &sqlx::Error) {
-        if let Some(parent) = self.parent.as_deref_mut()
-            && parent.is_none()
-        {
-            *parent = Some(Abort {
-                sql: sql.into(),
-                cause: error.to_string(),
-                whole: true,
-                cancelled: false,
-            });
-        }
-    }
-
-    async fn rollback(mut self) -> sqlx::Result<()> {
+    /// Rolls back.
+    pub async fn rollback(mut self) -> Result<()> {
         if self.unusable() {
             // Dropped: the connection is closed, and the server rolls back.
             return Ok(());
         }
-        let done =
-            <DB::TransactionManager as sqlx_core::transaction::TransactionManager>::rollback(
-                self.split().0,
-            )
-            .await;
+        let done = self.conn.get().rollback().await;
         if let Err(error) = &done {
             self.control_failed("ROLLBACK TO SAVEPOINT", error);
         }
         self.open = false;
         done
-    }
-}
-
-impl<DB: sqlx::Database> Drop for TxHandle<'_, DB> {
-    fn drop(&mut self) {
-        if let (Some(parent), Some(abort)) = (self.parent.as_deref_mut(), &self.aborted)
-            && abort.whole
-            && parent.is_none()
-        {
-            *parent = Some(abort.clone());
-        }
-        if !self.open {
-            return;
-        }
-        let unusable = self.unusable();
-        match &mut self.conn {
-            TxOwner::Pooled(conn) if unusable => conn.close_on_drop(),
-            // Its root transaction closes the connection.
-            TxOwner::Savepoint(_) if unusable => {}
-            _ => <DB::TransactionManager as sqlx_core::transaction::TransactionManager>::start_rollback(
-                self.split().0,
-            ),
-        }
-    }
-}
-
-/// Marks that a transaction holds the only connection of an in-memory SQLite pool, for as
-/// long as it lives (see [`Error::Busy`]).
-pub(super) struct HoldsOnlyConnection {
-    #[cfg(feature = "sqlite")]
-    db: Option<Db>,
-}
-
-impl HoldsOnlyConnection {
-    #[allow(unused_variables)]
-    pub(super) fn register(db: &Db) -> Self {
-        #[cfg(feature = "sqlite")]
-        {
-            let db = db.memory_pool().map(|m| {
-                if let Ok(mut task) = m.transaction_task.lock() {
-                    *task = Some(tokio::task::try_id());
-                }
-                db.clone()
-            });
-            HoldsOnlyConnection { db }
-        }
-        #[cfg(not(feature = "sqlite"))]
-        HoldsOnlyConnection {}
-    }
-
-    /// A savepoint's: its root transaction holds the connection.
-    fn none() -> Self {
-        HoldsOnlyConnection {
-            #[cfg(feature = "sqlite")]
-            db: None,
-        }
-    }
-}
-
-impl Drop for HoldsOnlyConnection {
-    fn drop(&mut self) {
-        #[cfg(feature = "sqlite")]
-        if let Some(m) = self.db.as_ref().and_then(Db::memory_pool)
-            && let Ok(mut task) = m.transaction_task.lock()
-        {
-            *task = None;
-        }
-    }
-}
-
-/// A transaction (or, nested, a savepoint). Dropping it without [`Tx::commit`] rolls it back.
-///
-/// A statement that fails in it aborts it, on every backend: see [`Db::begin`].
-pub struct Tx<'c> {
-    pub(super) conn: TxConn<'c>,
-    pub(super) db: Db,
-    pub(super) _holds: HoldsOnlyConnection,
-}
-
-pub(super) enum TxConn<'c> {
-    #[cfg(feature = "sqlite")]
-    Sqlite(TxHandle<'c, sqlx::Sqlite>),
-    #[cfg(feature = "postgres")]
-    Postgres(TxHandle<'c, sqlx::Postgres>),
-    #[cfg(feature = "mysql")]
-    MySql(TxHandle<'c, sqlx::MySql>),
-}
-
-macro_rules! on_tx {
-    ($conn:expr, |$t:ident| $body:expr) => {
-        match $conn {
-            #[cfg(feature = "sqlite")]
-            TxConn::Sqlite($t) => $body,
-            #[cfg(feature = "postgres")]
-            TxConn::Postgres($t) => $body,
-            #[cfg(feature = "mysql")]
-            TxConn::MySql($t) => $body,
-        }
-    };
-}
-
-impl<'c> Tx<'c> {
-    /// Commits (a savepoint: releases it into the enclosing transaction).
-    ///
-    /// Fails with [`Error::TransactionAborted`], after rolling back, when a statement failed
-    /// in this transaction (even one whose error was ignored): nothing of it is committed.
-    pub async fn commit(self) -> Result<()> {
-        if let Some(abort) = on_tx!(&self.conn, |h| h.aborted.clone()) {
-            // A failed rollback is recorded in the enclosing transaction; the refusal is the
-            // error that matters here.
-            let _ = self.rollback().await;
-            return Err(abort.refuse("commit", None));
-        }
-        on_tx!(self.conn, |h| h.commit().await).map_err(|source| Error::Transaction {
-            action: "commit",
-            source,
-        })
-    }
-
-    /// Rolls back.
-    pub async fn rollback(self) -> Result<()> {
-        on_tx!(self.conn, |h| h.rollback().await).map_err(|source| Error::Transaction {
-            action: "rollback",
-            source,
-        })
     }
 
     /// Starts a nested transaction: a savepoint that commits into this transaction.
@@ -346,25 +175,17 @@ impl<'c> Tx<'c> {
     /// returning `Err`): this transaction goes on. A failure that ends the whole transaction
     /// on the server (a lost connection, a deadlock) aborts this one too.
     pub async fn begin(&mut self) -> Result<Tx<'_>> {
-        if let Some(abort) = on_tx!(&self.conn, |h| h.aborted.as_ref()) {
+        if let Some(abort) = &self.aborted {
             return Err(abort.refuse("begin", None));
         }
-        let begin_err = |source| Error::Transaction {
-            action: "begin",
-            source,
-        };
-        let conn = match &mut self.conn {
-            #[cfg(feature = "sqlite")]
-            TxConn::Sqlite(h) => TxConn::Sqlite(h.savepoint().await.map_err(begin_err)?),
-            #[cfg(feature = "postgres")]
-            TxConn::Postgres(h) => TxConn::Postgres(h.savepoint().await.map_err(begin_err)?),
-            #[cfg(feature = "mysql")]
-            TxConn::MySql(h) => TxConn::MySql(h.savepoint().await.map_err(begin_err)?),
-        };
+        let conn = self.conn.get();
+        conn.begin().await?;
         Ok(Tx {
-            conn,
+            conn: TxConn::Savepoint(conn),
             db: self.db.clone(),
-            _holds: HoldsOnlyConnection::none(),
+            open: true,
+            aborted: None,
+            parent: Some(&mut self.aborted),
         })
     }
 
@@ -382,6 +203,48 @@ impl<'c> Tx<'c> {
     pub fn backend(&self) -> Backend {
         self.db.backend()
     }
+
+    /// Whether a statement was cancelled on a connection that must then not be used again.
+    fn unusable(&self) -> bool {
+        self.aborted.as_ref().is_some_and(|a| a.cancelled)
+            && self.conn.get_ref().unusable_after_cancel()
+    }
+
+    /// Records that ending this savepoint failed: the enclosing transaction is in an unknown
+    /// state.
+    fn control_failed(&mut self, sql: &str, error: &Error) {
+        if let Some(parent) = self.parent.as_deref_mut()
+            && parent.is_none()
+        {
+            *parent = Some(Abort {
+                sql: sql.into(),
+                cause: cause(error),
+                whole: true,
+                cancelled: false,
+            });
+        }
+    }
+}
+
+impl Drop for Tx<'_> {
+    fn drop(&mut self) {
+        if let (Some(parent), Some(abort)) = (self.parent.as_deref_mut(), &self.aborted)
+            && abort.whole
+            && parent.is_none()
+        {
+            *parent = Some(abort.clone());
+        }
+        if !self.open {
+            return;
+        }
+        let unusable = self.unusable();
+        match &mut self.conn {
+            TxConn::Root(conn) if unusable => conn.close_on_drop(),
+            // Its root transaction closes the connection.
+            TxConn::Savepoint(_) if unusable => {}
+            conn => conn.get().start_rollback(),
+        }
+    }
 }
 
 /// Tracks one statement run in a transaction: refuses it when the transaction is already
@@ -390,13 +253,14 @@ impl<'c> Tx<'c> {
 pub(super) struct InTx<'a, 's> {
     aborted: Option<&'a mut Option<Abort>>,
     sql: &'s str,
-    backend: Backend,
+    db: &'a Db,
 }
 
 impl<'a, 's> InTx<'a, 's> {
     pub(super) fn start(
         slot: &mut Option<&'a mut Option<Abort>>,
         sql: &'s Stmt<'_>,
+        db: &'a Db,
     ) -> Result<Self> {
         if let Some(Some(abort)) = slot.as_deref() {
             return Err(abort.refuse("statement", Some(&sql.text)));
@@ -404,12 +268,8 @@ impl<'a, 's> InTx<'a, 's> {
         Ok(InTx {
             aborted: slot.take(),
             sql: &sql.text,
-            backend: sql.dialect.backend(),
+            db,
         })
-    }
-
-    pub(super) fn in_tx(&self) -> bool {
-        self.aborted.is_some()
     }
 
     /// The statement ended with `out`: hands the transaction's state back.
@@ -418,7 +278,7 @@ impl<'a, 's> InTx<'a, 's> {
         if slot.is_none()
             && let Err(e) = out
         {
-            *slot = Abort::of(e, self.backend);
+            *slot = Abort::of(e, &*self.db.inner.driver);
         }
         Some(slot)
     }

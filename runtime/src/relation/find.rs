@@ -431,13 +431,5 @@ impl JsonCut<'_, '_> {
 
 /// An unsigned integer column of a MySQL-family row.
 fn mysql_u64(row: crate::row::RowRef<'_>, idx: usize) -> Option<u64> {
-    match row {
-        #[cfg(feature = "mysql")]
-        crate::row::RowRef::MySql(r) => sqlx::Row::try_get::<u64, _>(r, idx).ok(),
-        #[allow(unreachable_patterns)]
-        _ => {
-            let _ = idx;
-            None
-        }
-    }
+    row.u64(idx).ok()
 }

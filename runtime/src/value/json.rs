@@ -3,7 +3,7 @@
 //! sign).
 
 use super::{SqlType, SqlValue, Value, is_negative_zero};
-use crate::row::RowRef;
+use crate::decode::RowRef;
 
 /// A column holding any serde type as JSON.
 ///
@@ -70,22 +70,7 @@ where
         <(T,) as serde::Deserialize>::deserialize(d).map(|(value,)| Ok(Json(value)))
     }
     fn decode(row: RowRef<'_>, idx: usize) -> Result<Self, String> {
-        let text: String = match row {
-            #[cfg(feature = "postgres")]
-            RowRef::Postgres(_) => {
-                let raw: sqlx::types::Json<Box<serde_json::value::RawValue>> = decode_native!(
-                    row,
-                    idx,
-                    sqlx::types::Json<Box<serde_json::value::RawValue>>
-                )?;
-                return serde_json::from_str(raw.0.get())
-                    .map(Json)
-                    .map_err(|e| e.to_string());
-            }
-            #[allow(unreachable_patterns)]
-            _ => decode_native!(row, idx, String)?,
-        };
-        serde_json::from_str(&text)
+        serde_json::from_str(row.columns().json(idx)?)
             .map(Json)
             .map_err(|e| e.to_string())
     }

@@ -5,8 +5,8 @@
 
 use std::borrow::Cow;
 
+use crate::decode::RowRef;
 use crate::dialect::Capabilities;
-use crate::row::RowRef;
 
 #[cfg(feature = "json")]
 pub use json::Json;
@@ -287,32 +287,9 @@ pub trait SqlValue: Sized + Send + Sync + 'static {
     fn from_json<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Result<Self, String>, D::Error>;
 }
 
-/// Decodes a column with sqlx's own decoder for each backend.
-macro_rules! decode_native {
-    ($row:expr, $idx:expr, $ty:ty) => {{
-        use sqlx::Row as _;
-        match $row {
-            // sqlx reads a SQLite NULL as 0, 0.0, false or "": refuse it instead (a NULL
-            // only ever reaches here for a column whose field is not an `Option`).
-            #[cfg(feature = "sqlite")]
-            RowRef::Sqlite(r) => crate::row::sqlite_not_null(r, $idx).and_then(|()| {
-                r.try_get::<$ty, _>($idx)
-                    .map_err(crate::row::decode_message)
-            }),
-            #[cfg(feature = "postgres")]
-            RowRef::Postgres(r) => r
-                .try_get::<$ty, _>($idx)
-                .map_err(crate::row::decode_message),
-            #[cfg(feature = "mysql")]
-            RowRef::MySql(r) => r
-                .try_get::<$ty, _>($idx)
-                .map_err(crate::row::decode_message),
-        }
-    }};
-}
-
+/// A type read by one getter of the row's [`ColumnSource`](crate::decode::ColumnSource).
 macro_rules! native_value {
-    ($($ty:ty => $sql:ident, $variant:ident;)*) => {$(
+    ($($ty:ty => $sql:ident, $variant:ident, |$row:ident, $idx:ident| $decode:expr;)*) => {$(
         impl SqlValue for $ty {
             const SQL_TYPE: SqlType = SqlType::$sql;
             #[inline]
@@ -324,8 +301,8 @@ macro_rules! native_value {
                 Value::$variant(self)
             }
             #[inline]
-            fn decode(row: RowRef<'_>, idx: usize) -> Result<Self, String> {
-                decode_native!(row, idx, $ty)
+            fn decode($row: RowRef<'_>, $idx: usize) -> Result<Self, String> {
+                $decode
             }
             #[inline]
             fn from_json<'de, D: serde::Deserializer<'de>>(
@@ -338,12 +315,12 @@ macro_rules! native_value {
 }
 
 native_value! {
-    i16 => SmallInt, I16;
-    i32 => Int, I32;
-    i64 => BigInt, I64;
-    f64 => Double, F64;
-    String => Text, Text;
-    Vec<u8> => Blob, Bytes;
+    i16 => SmallInt, I16, |row, idx| row.columns().i16(idx);
+    i32 => Int, I32, |row, idx| row.columns().i32(idx);
+    i64 => BigInt, I64, |row, idx| row.columns().i64(idx);
+    f64 => Double, F64, |row, idx| row.columns().f64(idx);
+    String => Text, Text, |row, idx| row.columns().text(idx).map(str::to_owned);
+    Vec<u8> => Blob, Bytes, |row, idx| row.columns().bytes(idx).map(<[u8]>::to_vec);
 }
 
 impl SqlValue for bool {
@@ -358,35 +335,7 @@ impl SqlValue for bool {
     }
     #[inline]
     fn decode(row: RowRef<'_>, idx: usize) -> Result<Self, String> {
-        match row {
-            // SQLite has no boolean type: a BOOLEAN column holds integers, and sqlx reads any
-            // non-zero one as `true`. Only 0 and 1 are booleans.
-            #[cfg(feature = "sqlite")]
-            RowRef::Sqlite(_) => int_bool(decode_native!(row, idx, i64)?),
-            // MySQL's BOOLEAN is TINYINT(1), which holds -128..=127; sqlx reads any non-zero
-            // one as `true`. The column's type is checked as a boolean, then its integer read.
-            #[cfg(feature = "mysql")]
-            RowRef::MySql(r) => {
-                use sqlx::Row as _;
-                decode_native!(row, idx, bool)?;
-                let int = r
-                    .try_get_unchecked::<i8, _>(idx)
-                    .map_err(crate::row::decode_message)?;
-                int_bool(int.into())
-            }
-            #[allow(unreachable_patterns)]
-            _ => decode_native!(row, idx, bool),
-        }
-    }
-}
-
-/// A boolean stored as an integer: only 0 and 1 are booleans.
-#[cfg(any(feature = "sqlite", feature = "mysql"))]
-fn int_bool(int: i64) -> Result<bool, String> {
-    match int {
-        0 => Ok(false),
-        1 => Ok(true),
-        other => Err(format!("{other} is not a boolean (0 or 1)")),
+        row.columns().bool(idx)
     }
 }
 
@@ -398,15 +347,9 @@ impl SqlValue for f32 {
     fn from_json<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Result<Self, String>, D::Error> {
         crate::relation::json::scalar(d)
     }
+    #[inline]
     fn decode(row: RowRef<'_>, idx: usize) -> Result<Self, String> {
-        match row {
-            // SQLite has one REAL type (8 bytes); an f32 widened to f64 narrows back exactly,
-            // and a value that does not fit is an error, not a rounding.
-            #[cfg(feature = "sqlite")]
-            RowRef::Sqlite(_) => narrow_f32(decode_native!(row, idx, f64)?),
-            #[allow(unreachable_patterns)]
-            _ => decode_native!(row, idx, f32),
-        }
+        row.columns().f32(idx)
     }
 }
 
@@ -454,10 +397,9 @@ impl<T: SqlValue> SqlValue for Option<T> {
     }
 }
 
-/// Chrono types: sqlx's decoders elsewhere; on PostgreSQL weft reads the value itself, since
-/// sqlx's decoder panics on `infinity` and on values outside chrono's range.
+/// Chrono types.
 macro_rules! chrono_value {
-    ($($ty:ty => $variant:ident, $pg_types:expr, |$raw:ident| $from_binary:expr, |$text:ident| $from_text:expr;)*) => {$(
+    ($($ty:ty => $variant:ident, $getter:ident;)*) => {$(
         #[cfg(feature = "chrono")]
         impl SqlValue for $ty {
             const SQL_TYPE: SqlType = SqlType::$variant;
@@ -471,37 +413,23 @@ macro_rules! chrono_value {
             ) -> Result<Result<Self, String>, D::Error> {
                 crate::relation::json::scalar(d)
             }
+            #[inline]
             fn decode(row: RowRef<'_>, idx: usize) -> Result<Self, String> {
-                match row {
-                    #[cfg(feature = "postgres")]
-                    RowRef::Postgres(r) => match crate::row::pg_raw(r, idx, $pg_types)? {
-                        crate::row::PgRaw::Binary($raw) => $from_binary,
-                        crate::row::PgRaw::Text($text) => $from_text
-                            .ok_or_else(|| crate::time::not_a(stringify!($variant), $text)),
-                    },
-                    #[allow(unreachable_patterns)]
-                    _ => decode_native!(row, idx, $ty),
-                }
+                row.columns().$getter(idx)
             }
         }
     )*};
 }
 
 chrono_value! {
-    chrono::DateTime<chrono::Utc> => Timestamp, &["TIMESTAMPTZ"],
-        |raw| crate::time::pg_timestamp(raw).map(|t| t.and_utc()),
-        |text| crate::time::parse_utc(text);
-    chrono::NaiveDateTime => LocalTimestamp, &["TIMESTAMP"],
-        |raw| crate::time::pg_timestamp(raw),
-        |text| crate::time::parse_naive(text);
-    chrono::NaiveDate => Date, &["DATE"],
-        |raw| crate::time::pg_date(raw),
-        |text| crate::time::parse_date(text);
+    chrono::DateTime<chrono::Utc> => Timestamp, timestamp;
+    chrono::NaiveDateTime => LocalTimestamp, local_timestamp;
+    chrono::NaiveDate => Date, date;
 }
 
 #[cfg(feature = "uuid")]
 native_value! {
-    uuid::Uuid => Uuid, Uuid;
+    uuid::Uuid => Uuid, Uuid, |row, idx| row.columns().uuid(idx);
 }
 
 #[cfg(feature = "rust_decimal")]
@@ -513,44 +441,9 @@ impl SqlValue for rust_decimal::Decimal {
     fn from_json<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Result<Self, String>, D::Error> {
         crate::relation::json::scalar(d)
     }
+    #[inline]
     fn decode(row: RowRef<'_>, idx: usize) -> Result<Self, String> {
-        match row {
-            // SQLite has no decimal type: weft stores the exact text, scale included.
-            #[cfg(feature = "sqlite")]
-            RowRef::Sqlite(_) => {
-                let text: String = decode_native!(row, idx, String)?;
-                crate::decimal::parse_decimal(&text)
-            }
-            // MySQL pads to the column's scale (DECIMAL(65,28)).
-            #[cfg(feature = "mysql")]
-            RowRef::MySql(r) => {
-                use sqlx::Row as _;
-                // DECIMAL travels as text in MySQL's binary protocol; sqlx's type check only
-                // admits `Decimal` for it, so read the text unchecked after checking the type.
-                let ty = r
-                    .columns()
-                    .get(idx)
-                    .map(|c| sqlx::Column::type_info(c).to_string())
-                    .unwrap_or_default();
-                if ty != "DECIMAL" {
-                    return Err(format!("expected a DECIMAL column, found {ty}"));
-                }
-                let text: &str = r
-                    .try_get_unchecked(idx)
-                    .map_err(crate::row::decode_message)?;
-                crate::decimal::parse_decimal(crate::decimal::trim_padding(text))
-            }
-            // sqlx's own NUMERIC decoding rounds digits past rust_decimal's scale away; weft
-            // reads the digits itself and refuses what does not fit.
-            #[cfg(feature = "postgres")]
-            RowRef::Postgres(r) => {
-                let text = crate::row::pg_raw(r, idx, &["NUMERIC"]).and_then(|raw| match raw {
-                    crate::row::PgRaw::Text(text) => Ok(text.to_owned()),
-                    crate::row::PgRaw::Binary(bytes) => crate::decimal::pg_numeric_text(bytes),
-                })?;
-                crate::decimal::parse_decimal(&text)
-            }
-        }
+        row.columns().decimal(idx)
     }
 }
 
@@ -672,6 +565,5 @@ impl Text for Option<String> {
     type Length = Option<i64>;
 }
 
-// After the decoding macros it uses.
 #[cfg(feature = "json")]
 mod json;

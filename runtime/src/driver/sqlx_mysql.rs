@@ -1,0 +1,339 @@
+//! The MySQL family (MariaDB and MySQL proper) through sqlx: the server's version and
+//! `max_allowed_packet`, bind encoding, closing a connection a cancelled statement left out of
+//! step, and reading TINYINT(1) booleans and padded DECIMALs strictly.
+
+use futures_util::future::BoxFuture;
+use sqlx::Arguments as _;
+use sqlx::mysql::{MySqlArguments, MySqlRow};
+use sqlx::pool::PoolConnection;
+
+use super::sqlx_binds::{add_null, add_value, encode_all, scalar};
+use super::sqlx_common::{
+    self as common, acquire_error, get, query_error, sqlx_execute, sqlx_fetch, transaction_error,
+};
+use super::{Connection, Driver, RowSink, Rows, Server};
+use crate::backend::Backend;
+use crate::decode::{ColumnSource, int_bool};
+use crate::error::{Error, Result};
+use crate::render::Stmt;
+use crate::value::Value;
+
+/// A MySQL or MariaDB pool.
+pub(crate) struct MySqlDriver {
+    pool: sqlx::MySqlPool,
+    server: Server,
+}
+
+impl MySqlDriver {
+    /// Wraps a pool, asking the server its version and the largest statement it accepts
+    /// (`max_allowed_packet`, read once here).
+    pub(crate) async fn from_pool(pool: sqlx::MySqlPool) -> Result<Self> {
+        let sql = "SELECT VERSION(), @@max_allowed_packet";
+        let (version, packet): (String, u64) =
+            sqlx::query_as(sql)
+                .fetch_one(&pool)
+                .await
+                .map_err(|source| Error::Query {
+                    sql: sql.into(),
+                    source,
+                })?;
+        Ok(MySqlDriver {
+            pool,
+            server: Server {
+                backend: Backend::MySql,
+                version,
+                max_packet: Some(usize::try_from(packet).unwrap_or(usize::MAX)),
+            },
+        })
+    }
+
+    /// Connects to `url` (a `mysql:` URL).
+    pub(crate) async fn connect(url: &str) -> std::result::Result<sqlx::MySqlPool, sqlx::Error> {
+        sqlx::mysql::MySqlPoolOptions::new()
+            .test_before_acquire(false)
+            .connect(url)
+            .await
+    }
+}
+
+impl Driver for MySqlDriver {
+    fn server(&self) -> &Server {
+        &self.server
+    }
+
+    fn fetch<'a>(
+        &'a self,
+        stmt: &'a Stmt<'_>,
+        rows: Rows,
+        sink: &'a mut RowSink<'_>,
+    ) -> BoxFuture<'a, Result<u64>> {
+        Box::pin(async move {
+            let args = arguments(stmt)?;
+            let mut watch = self.pooled(stmt).await?;
+            let out = sqlx_fetch!(&mut *watch.conn, stmt, args, rows, sink);
+            watch.finished = true;
+            out
+        })
+    }
+
+    fn execute<'a>(&'a self, stmt: &'a Stmt<'_>) -> BoxFuture<'a, Result<u64>> {
+        Box::pin(async move {
+            let args = arguments(stmt)?;
+            let mut watch = self.pooled(stmt).await?;
+            let out = sqlx_execute!(&mut *watch.conn, stmt, args);
+            watch.finished = true;
+            out
+        })
+    }
+
+    fn acquire(&self) -> BoxFuture<'_, Result<Box<dyn Connection>>> {
+        Box::pin(async move {
+            let conn = self.pool.acquire().await.map_err(acquire_error)?;
+            Ok(Box::new(MySqlConn(conn)) as Box<dyn Connection>)
+        })
+    }
+
+    fn begin(&self) -> BoxFuture<'_, Result<Box<dyn Connection>>> {
+        Box::pin(async move {
+            let mut conn = self
+                .pool
+                .acquire()
+                .await
+                .map_err(transaction_error("begin"))?;
+            common::begin::<sqlx::MySql>(&mut conn).await?;
+            Ok(Box::new(MySqlConn(conn)) as Box<dyn Connection>)
+        })
+    }
+
+    fn ends_transaction(&self, error: &Error) -> bool {
+        let Some(db) = common::database_error(error) else {
+            return true;
+        };
+        // A deadlock (and, with `innodb_rollback_on_timeout`, a lock-wait timeout) rolls back
+        // the whole InnoDB transaction; so does a lost connection.
+        if let Some(e) = db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
+            && matches!(e.number(), 1205 | 1213)
+        {
+            return true;
+        }
+        let code = db.code();
+        let code = code.as_deref().unwrap_or_default();
+        code == "40001" || code.starts_with("08")
+    }
+}
+
+impl MySqlDriver {
+    async fn pooled(&self, sql: &Stmt<'_>) -> Result<CloseIfCancelled> {
+        let conn = self
+            .pool
+            .acquire()
+            .await
+            .map_err(|source| query_error(sql, source))?;
+        Ok(CloseIfCancelled {
+            conn,
+            finished: false,
+        })
+    }
+}
+
+/// A pooled connection running one statement, closed instead of reused if the statement's
+/// future is dropped before it finished: it can be out of step with the server (sqlx does not
+/// recover it).
+struct CloseIfCancelled {
+    conn: PoolConnection<sqlx::MySql>,
+    finished: bool,
+}
+
+impl Drop for CloseIfCancelled {
+    fn drop(&mut self) {
+        if !self.finished {
+            self.conn.close_on_drop();
+        }
+    }
+}
+
+/// A connection held by a transaction or a relational load.
+struct MySqlConn(PoolConnection<sqlx::MySql>);
+
+impl Connection for MySqlConn {
+    fn fetch<'a>(
+        &'a mut self,
+        stmt: &'a Stmt<'_>,
+        rows: Rows,
+        sink: &'a mut RowSink<'_>,
+    ) -> BoxFuture<'a, Result<u64>> {
+        Box::pin(async move {
+            let args = arguments(stmt)?;
+            sqlx_fetch!(&mut *self.0, stmt, args, rows, sink)
+        })
+    }
+
+    fn execute<'a>(&'a mut self, stmt: &'a Stmt<'_>) -> BoxFuture<'a, Result<u64>> {
+        Box::pin(async move {
+            let args = arguments(stmt)?;
+            sqlx_execute!(&mut *self.0, stmt, args)
+        })
+    }
+
+    fn begin(&mut self) -> BoxFuture<'_, Result<()>> {
+        Box::pin(common::begin::<sqlx::MySql>(&mut self.0))
+    }
+
+    fn commit(&mut self) -> BoxFuture<'_, Result<()>> {
+        Box::pin(common::commit::<sqlx::MySql>(&mut self.0))
+    }
+
+    fn rollback(&mut self) -> BoxFuture<'_, Result<()>> {
+        Box::pin(common::rollback::<sqlx::MySql>(&mut self.0))
+    }
+
+    fn start_rollback(&mut self) {
+        common::start_rollback::<sqlx::MySql>(&mut self.0);
+    }
+
+    // A connection whose statement was cancelled mid-way can be out of step with the server
+    // (sqlx does not recover it): it is closed, never rolled back over.
+    fn unusable_after_cancel(&self) -> bool {
+        true
+    }
+
+    fn close_on_drop(&mut self) {
+        self.0.close_on_drop();
+    }
+}
+
+/// `sql`'s binds as MySQL arguments.
+fn arguments(sql: &Stmt<'_>) -> Result<MySqlArguments> {
+    encode_all(
+        sql,
+        Default::default(),
+        |args: &mut MySqlArguments, bind| {
+            add_value!(args, scalar(bind)?, {
+                Value::Null(t) => add_null!(args, *t, json = String, decimal = String),
+                #[cfg(feature = "json")]
+                Value::Json(s) => args.add(s.as_str()),
+                #[cfg(feature = "rust_decimal")]
+                Value::Decimal(d) => args.add(*d),
+                // sqlx sends DateTime<Utc> as a TIMESTAMP parameter, whose range (1970–2038)
+                // MariaDB enforces by storing NULL. weft's columns are DATETIME(6), holding
+                // UTC: send the UTC wall-clock time as a DATETIME.
+                #[cfg(feature = "chrono")]
+                Value::Timestamp(t) => args.add(t.naive_utc()),
+            })
+        },
+    )
+}
+
+impl ColumnSource for MySqlRow {
+    #[inline]
+    fn is_null(&self, idx: usize) -> bool {
+        common::is_null(self, idx)
+    }
+
+    // BOOLEAN is TINYINT(1), which holds -128..=127; sqlx reads any non-zero one as `true`.
+    // The column's type is checked as a boolean, then its integer read.
+    fn bool(&self, idx: usize) -> std::result::Result<bool, String> {
+        get::<_, bool>(self, idx)?;
+        let int =
+            sqlx::Row::try_get_unchecked::<i8, _>(self, idx).map_err(common::decode_message)?;
+        int_bool(int.into())
+    }
+
+    #[inline]
+    fn i16(&self, idx: usize) -> std::result::Result<i16, String> {
+        get(self, idx)
+    }
+
+    #[inline]
+    fn i32(&self, idx: usize) -> std::result::Result<i32, String> {
+        get(self, idx)
+    }
+
+    #[inline]
+    fn i64(&self, idx: usize) -> std::result::Result<i64, String> {
+        get(self, idx)
+    }
+
+    #[inline]
+    fn u64(&self, idx: usize) -> std::result::Result<u64, String> {
+        get(self, idx)
+    }
+
+    #[inline]
+    fn f32(&self, idx: usize) -> std::result::Result<f32, String> {
+        get(self, idx)
+    }
+
+    #[inline]
+    fn f64(&self, idx: usize) -> std::result::Result<f64, String> {
+        get(self, idx)
+    }
+
+    #[inline]
+    fn text(&self, idx: usize) -> std::result::Result<&str, String> {
+        // Borrowed; a failure says what the owned `String` decoder says.
+        sqlx::Row::try_get::<&str, _>(self, idx).map_err(|_| owned_error::<String>(self, idx))
+    }
+
+    #[inline]
+    fn bytes(&self, idx: usize) -> std::result::Result<&[u8], String> {
+        sqlx::Row::try_get::<&[u8], _>(self, idx).map_err(|_| owned_error::<Vec<u8>>(self, idx))
+    }
+
+    #[cfg(feature = "chrono")]
+    fn timestamp(&self, idx: usize) -> std::result::Result<chrono::DateTime<chrono::Utc>, String> {
+        get(self, idx)
+    }
+
+    #[cfg(feature = "chrono")]
+    fn local_timestamp(&self, idx: usize) -> std::result::Result<chrono::NaiveDateTime, String> {
+        get(self, idx)
+    }
+
+    #[cfg(feature = "chrono")]
+    fn date(&self, idx: usize) -> std::result::Result<chrono::NaiveDate, String> {
+        get(self, idx)
+    }
+
+    #[cfg(feature = "uuid")]
+    fn uuid(&self, idx: usize) -> std::result::Result<uuid::Uuid, String> {
+        get(self, idx)
+    }
+
+    // The server pads to the column's scale (DECIMAL(65,28)).
+    #[cfg(feature = "rust_decimal")]
+    fn decimal(&self, idx: usize) -> std::result::Result<rust_decimal::Decimal, String> {
+        use sqlx::Row as _;
+        // DECIMAL travels as text in MySQL's binary protocol; sqlx's type check only admits
+        // `Decimal` for it, so read the text unchecked after checking the type.
+        let ty = self
+            .columns()
+            .get(idx)
+            .map(|c| sqlx::Column::type_info(c).to_string())
+            .unwrap_or_default();
+        if ty != "DECIMAL" {
+            return Err(format!("expected a DECIMAL column, found {ty}"));
+        }
+        let text: &str = self
+            .try_get_unchecked(idx)
+            .map_err(common::decode_message)?;
+        crate::decimal::parse_decimal(crate::decimal::trim_padding(text))
+    }
+
+    #[cfg(feature = "json")]
+    fn json(&self, idx: usize) -> std::result::Result<&str, String> {
+        self.text(idx)
+    }
+}
+
+/// Why column `idx` does not decode as `T` (the owned type a borrowed read stands for).
+#[cold]
+fn owned_error<T>(row: &MySqlRow, idx: usize) -> String
+where
+    T: for<'r> sqlx::Decode<'r, sqlx::MySql> + sqlx::Type<sqlx::MySql>,
+{
+    match get::<_, T>(row, idx) {
+        Err(message) => message,
+        Ok(_) => "the value could not be borrowed from the row".to_owned(),
+    }
+}

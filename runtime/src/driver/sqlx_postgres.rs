@@ -1,0 +1,527 @@
+//! PostgreSQL through sqlx: bind encoding (typed NULLs, arrays, raw JSONB), retrying a
+//! statement whose cached plan went stale, and reading timestamps and NUMERIC exactly.
+
+use futures_util::future::BoxFuture;
+use sqlx::Arguments as _;
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::{PgArguments, PgRow};
+
+use super::sqlx_binds::{add_null, add_value, encode_all};
+use super::sqlx_common::{
+    self as common, acquire_error, get, query_error, sqlx_execute, sqlx_fetch, transaction_error,
+};
+use super::{Connection, Driver, RowSink, Rows, Server};
+use crate::backend::Backend;
+use crate::decode::ColumnSource;
+#[cfg(any(feature = "chrono", feature = "rust_decimal"))]
+use crate::decode::UNEXPECTED_NULL;
+use crate::error::{Error, Result};
+use crate::render::Stmt;
+use crate::value::Value;
+use sqlx::error::BoxDynError;
+
+/// A PostgreSQL pool.
+pub(crate) struct PgDriver {
+    pool: sqlx::PgPool,
+    server: Server,
+}
+
+impl PgDriver {
+    /// Wraps a pool.
+    pub(crate) fn from_pool(pool: sqlx::PgPool) -> Self {
+        PgDriver {
+            pool,
+            server: Server {
+                backend: Backend::Postgres,
+                version: String::new(),
+                max_packet: None,
+            },
+        }
+    }
+
+    /// Connects to `url`.
+    pub(crate) async fn open(url: &str) -> std::result::Result<Self, sqlx::Error> {
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .test_before_acquire(false)
+            .connect(url)
+            .await?;
+        Ok(PgDriver::from_pool(pool))
+    }
+}
+
+/// Runs `$body` (a `Result`, with `$args` bound to `$stmt`'s arguments) on `$conn`, once more
+/// when the server refused a cached plan that went stale and `$conn` is not in a transaction.
+macro_rules! retrying_stale_plan {
+    ($conn:expr, $stmt:expr, |$c:ident, $args:ident| $body:expr) => {{
+        let conn: &mut sqlx::PgConnection = $conn;
+        let in_tx = common::in_transaction::<sqlx::Postgres>(conn);
+        let mut retried = false;
+        loop {
+            let $args = arguments($stmt)?;
+            let out = {
+                let $c = &mut *conn;
+                $body
+            };
+            match stale_plan(conn, $stmt, out, in_tx, &mut retried).await {
+                Some(out) => break out,
+                None => continue,
+            }
+        }
+    }};
+}
+
+impl Driver for PgDriver {
+    fn server(&self) -> &Server {
+        &self.server
+    }
+
+    fn fetch<'a>(
+        &'a self,
+        stmt: &'a Stmt<'_>,
+        rows: Rows,
+        sink: &'a mut RowSink<'_>,
+    ) -> BoxFuture<'a, Result<u64>> {
+        Box::pin(async move {
+            let mut conn = self
+                .pool
+                .acquire()
+                .await
+                .map_err(|source| query_error(stmt, source))?;
+            retrying_stale_plan!(&mut conn, stmt, |c, args| sqlx_fetch!(
+                c, stmt, args, rows, sink
+            ))
+        })
+    }
+
+    fn execute<'a>(&'a self, stmt: &'a Stmt<'_>) -> BoxFuture<'a, Result<u64>> {
+        Box::pin(async move {
+            let mut conn = self
+                .pool
+                .acquire()
+                .await
+                .map_err(|source| query_error(stmt, source))?;
+            retrying_stale_plan!(&mut conn, stmt, |c, args| sqlx_execute!(c, stmt, args))
+        })
+    }
+
+    fn acquire(&self) -> BoxFuture<'_, Result<Box<dyn Connection>>> {
+        Box::pin(async move {
+            let conn = self.pool.acquire().await.map_err(acquire_error)?;
+            Ok(Box::new(PgConn(conn)) as Box<dyn Connection>)
+        })
+    }
+
+    fn begin(&self) -> BoxFuture<'_, Result<Box<dyn Connection>>> {
+        Box::pin(async move {
+            let mut conn = self
+                .pool
+                .acquire()
+                .await
+                .map_err(transaction_error("begin"))?;
+            common::begin::<sqlx::Postgres>(&mut conn).await?;
+            Ok(Box::new(PgConn(conn)) as Box<dyn Connection>)
+        })
+    }
+
+    fn ends_transaction(&self, error: &Error) -> bool {
+        let Some(db) = common::database_error(error) else {
+            return true;
+        };
+        let code = db.code();
+        let code = code.as_deref().unwrap_or_default();
+        // Connection exceptions, operator intervention (shutdown, cancel), internal errors.
+        ["08", "57", "XX"]
+            .iter()
+            .any(|class| code.starts_with(class))
+    }
+}
+
+/// A connection held by a transaction or a relational load.
+struct PgConn(PoolConnection<sqlx::Postgres>);
+
+impl Connection for PgConn {
+    fn fetch<'a>(
+        &'a mut self,
+        stmt: &'a Stmt<'_>,
+        rows: Rows,
+        sink: &'a mut RowSink<'_>,
+    ) -> BoxFuture<'a, Result<u64>> {
+        Box::pin(async move {
+            retrying_stale_plan!(&mut self.0, stmt, |c, args| sqlx_fetch!(
+                c, stmt, args, rows, sink
+            ))
+        })
+    }
+
+    fn execute<'a>(&'a mut self, stmt: &'a Stmt<'_>) -> BoxFuture<'a, Result<u64>> {
+        Box::pin(async move {
+            retrying_stale_plan!(&mut self.0, stmt, |c, args| sqlx_execute!(c, stmt, args))
+        })
+    }
+
+    fn begin(&mut self) -> BoxFuture<'_, Result<()>> {
+        Box::pin(common::begin::<sqlx::Postgres>(&mut self.0))
+    }
+
+    fn commit(&mut self) -> BoxFuture<'_, Result<()>> {
+        Box::pin(common::commit::<sqlx::Postgres>(&mut self.0))
+    }
+
+    fn rollback(&mut self) -> BoxFuture<'_, Result<()>> {
+        Box::pin(common::rollback::<sqlx::Postgres>(&mut self.0))
+    }
+
+    fn start_rollback(&mut self) {
+        common::start_rollback::<sqlx::Postgres>(&mut self.0);
+    }
+
+    fn unusable_after_cancel(&self) -> bool {
+        false
+    }
+
+    fn close_on_drop(&mut self) {
+        self.0.close_on_drop();
+    }
+}
+
+/// Whether `error` is PostgreSQL refusing a cached prepared statement whose result type
+/// changed (a column's type altered behind weft's back).
+fn is_stale_plan(error: &Error) -> bool {
+    let Error::Query { source, .. } = error else {
+        return false;
+    };
+    source
+        .as_database_error()
+        .and_then(|e| e.try_downcast_ref::<sqlx::postgres::PgDatabaseError>())
+        .is_some_and(|e| {
+            e.code() == "0A000"
+                && (e.routine() == Some("RevalidateCachedQuery")
+                    || e.message()
+                        .contains("cached plan must not change result type"))
+        })
+}
+
+/// What to do after a statement ran with `out`: `Some` to return it, `None` to run it once
+/// more. On a stale cached plan the connection's statement cache is cleared; outside a
+/// transaction the statement runs again (it did nothing: the server refused it before running
+/// it), inside one the transaction is already aborted by it, which the error says.
+async fn stale_plan<T>(
+    conn: &mut sqlx::PgConnection,
+    sql: &Stmt<'_>,
+    out: Result<T>,
+    in_tx: bool,
+    retried: &mut bool,
+) -> Option<Result<T>> {
+    let error = match out {
+        Err(e) if is_stale_plan(&e) => e,
+        out => return Some(out),
+    };
+    if let Err(source) = sqlx::Connection::clear_cached_statements(conn).await {
+        return Some(Err(query_error(sql, source)));
+    }
+    if in_tx || *retried {
+        let Error::Query { sql, source } = error else {
+            return Some(Err(error));
+        };
+        return Some(Err(Error::StaleStatement { sql, source }));
+    }
+    *retried = true;
+    None
+}
+
+/// `sql`'s binds as PostgreSQL arguments.
+fn arguments(sql: &Stmt<'_>) -> Result<PgArguments> {
+    encode_all(sql, Default::default(), |args: &mut PgArguments, bind| {
+        // Arrays (`Value::Array`, a column of a multi-row insert) have elements.
+        let v = match bind.array() {
+            Ok((ty, elements)) => return pg_array(args, ty, elements),
+            Err(v) => v,
+        };
+        add_value!(args, v, {
+            Value::Null(t) => add_null!(args, *t, json = PgJsonNull, decimal = PgDecimalNull),
+            #[cfg(feature = "json")]
+            Value::Json(s) => args.add(pg_json::RawJson(s)),
+            #[cfg(feature = "rust_decimal")]
+            Value::Decimal(d) => args.add(crate::decimal::PgDecimal(*d)),
+            Value::IntList(list) => args.add(list.as_slice()),
+            Value::TextList(list) => args.add(list.as_slice()),
+        })
+    })
+}
+
+/// Adds one array of `ty` (a column of a multi-row insert), encoding straight from the
+/// values, whose types `check_elements` has checked (so anything else is a `Null`).
+fn pg_array(
+    args: &mut PgArguments,
+    ty: crate::value::SqlType,
+    elements: crate::render::Elements<'_>,
+) -> std::result::Result<(), BoxDynError> {
+    use crate::value::SqlType as T;
+    use sqlx::postgres::PgBindIterExt as _;
+    macro_rules! array {
+        ($variant:ident, |$x:ident| $e:expr) => {
+            args.add(
+                elements
+                    .map(|v| match v {
+                        Some(Value::$variant($x)) => Some($e),
+                        _ => None,
+                    })
+                    .bind_iter(),
+            )
+        };
+    }
+    match ty {
+        T::Bool => array!(Bool, |b| *b),
+        T::SmallInt => array!(I16, |i| *i),
+        T::Int => array!(I32, |i| *i),
+        T::BigInt => array!(I64, |i| *i),
+        T::Real => array!(F32, |f| *f),
+        T::Double => array!(F64, |f| *f),
+        T::Text => array!(Text, |s| s.as_str()),
+        T::Blob => array!(Bytes, |b| b.as_slice()),
+        #[cfg(feature = "chrono")]
+        T::Timestamp => array!(Timestamp, |t| *t),
+        #[cfg(feature = "chrono")]
+        T::LocalTimestamp => array!(LocalTimestamp, |t| *t),
+        #[cfg(feature = "chrono")]
+        T::Date => array!(Date, |d| *d),
+        #[cfg(feature = "uuid")]
+        T::Uuid => array!(Uuid, |u| *u),
+        #[cfg(feature = "rust_decimal")]
+        T::Decimal => array!(Decimal, |d| crate::decimal::PgDecimal(*d)),
+        #[cfg(feature = "json")]
+        T::Json => array!(Json, |s| pg_json::RawJson(s)),
+        #[allow(unreachable_patterns)]
+        other => Err(format!("no array parameter for {other:?} columns").into()),
+    }
+}
+
+/// Serialized JSON sent as `jsonb` as it is, borrowed (no copy, no re-parse). The server
+/// parses it, so text that is not JSON is refused there, never stored.
+#[cfg(feature = "json")]
+mod pg_json {
+    use sqlx::encode::{Encode, IsNull};
+    use sqlx::error::BoxDynError;
+    use sqlx::postgres::{PgArgumentBuffer, PgHasArrayType, PgTypeInfo, Postgres};
+
+    type Jsonb = sqlx::types::Json<()>;
+
+    pub(super) struct RawJson<'a>(pub(super) &'a str);
+
+    impl sqlx::Type<Postgres> for RawJson<'_> {
+        fn type_info() -> PgTypeInfo {
+            <Jsonb as sqlx::Type<Postgres>>::type_info()
+        }
+        fn compatible(ty: &PgTypeInfo) -> bool {
+            <Jsonb as sqlx::Type<Postgres>>::compatible(ty)
+        }
+    }
+
+    impl PgHasArrayType for RawJson<'_> {
+        fn array_type_info() -> PgTypeInfo {
+            <Jsonb as PgHasArrayType>::array_type_info()
+        }
+        fn array_compatible(ty: &PgTypeInfo) -> bool {
+            <Jsonb as PgHasArrayType>::array_compatible(ty)
+        }
+    }
+
+    impl Encode<'_, Postgres> for RawJson<'_> {
+        fn encode_by_ref(&self, buf: &mut PgArgumentBuffer) -> Result<IsNull, BoxDynError> {
+            // The bytes of sqlx's `Json<T>` as a `jsonb` parameter (its type above, and
+            // weft's JSON columns are JSONB): the format version, then the text.
+            buf.push(1);
+            buf.extend_from_slice(self.0.as_bytes());
+            Ok(IsNull::No)
+        }
+    }
+}
+
+#[cfg(feature = "json")]
+type PgJsonNull = sqlx::types::Json<Box<serde_json::value::RawValue>>;
+#[cfg(not(feature = "json"))]
+type PgJsonNull = String;
+#[cfg(feature = "rust_decimal")]
+type PgDecimalNull = rust_decimal::Decimal;
+#[cfg(not(feature = "rust_decimal"))]
+type PgDecimalNull = String;
+
+/// A value as the server sent it, for the types weft decodes itself.
+#[cfg(any(feature = "chrono", feature = "rust_decimal"))]
+enum PgRaw<'r> {
+    Text(&'r str),
+    Binary(&'r [u8]),
+}
+
+/// Column `idx` of `row`, raw, after checking that it is not NULL and that its type is one of
+/// `types` (PostgreSQL's names: `NUMERIC`, `TIMESTAMPTZ`, …).
+#[cfg(any(feature = "chrono", feature = "rust_decimal"))]
+fn pg_raw<'r>(
+    row: &'r PgRow,
+    idx: usize,
+    types: &[&str],
+) -> std::result::Result<PgRaw<'r>, String> {
+    use sqlx::postgres::PgValueFormat;
+    use sqlx::{Row as _, TypeInfo as _, ValueRef as _};
+    let raw = row.try_get_raw(idx).map_err(common::decode_message)?;
+    if raw.is_null() {
+        return Err(UNEXPECTED_NULL.to_owned());
+    }
+    let ty = raw.type_info();
+    if !types.contains(&ty.name()) {
+        return Err(format!(
+            "expected a {} column, found {}",
+            types.join(" or "),
+            ty.name()
+        ));
+    }
+    let err = |e: sqlx::error::BoxDynError| e.to_string();
+    Ok(match raw.format() {
+        PgValueFormat::Binary => PgRaw::Binary(raw.as_bytes().map_err(err)?),
+        PgValueFormat::Text => PgRaw::Text(raw.as_str().map_err(err)?),
+    })
+}
+
+/// A chrono value: weft reads it itself, since sqlx's decoder panics on `infinity` and on
+/// values outside chrono's range.
+#[cfg(feature = "chrono")]
+fn pg_chrono<T>(
+    row: &PgRow,
+    idx: usize,
+    ty: &str,
+    what: &str,
+    binary: impl FnOnce(&[u8]) -> std::result::Result<T, String>,
+    text: impl FnOnce(&str) -> Option<T>,
+) -> std::result::Result<T, String> {
+    match pg_raw(row, idx, &[ty])? {
+        PgRaw::Binary(raw) => binary(raw),
+        PgRaw::Text(s) => text(s).ok_or_else(|| crate::time::not_a(what, s)),
+    }
+}
+
+impl ColumnSource for PgRow {
+    #[inline]
+    fn is_null(&self, idx: usize) -> bool {
+        common::is_null(self, idx)
+    }
+
+    #[inline]
+    fn bool(&self, idx: usize) -> std::result::Result<bool, String> {
+        get(self, idx)
+    }
+
+    #[inline]
+    fn i16(&self, idx: usize) -> std::result::Result<i16, String> {
+        get(self, idx)
+    }
+
+    #[inline]
+    fn i32(&self, idx: usize) -> std::result::Result<i32, String> {
+        get(self, idx)
+    }
+
+    #[inline]
+    fn i64(&self, idx: usize) -> std::result::Result<i64, String> {
+        get(self, idx)
+    }
+
+    fn u64(&self, idx: usize) -> std::result::Result<u64, String> {
+        let int: i64 = get(self, idx)?;
+        u64::try_from(int).map_err(|_| format!("{int} is not an unsigned integer"))
+    }
+
+    #[inline]
+    fn f32(&self, idx: usize) -> std::result::Result<f32, String> {
+        get(self, idx)
+    }
+
+    #[inline]
+    fn f64(&self, idx: usize) -> std::result::Result<f64, String> {
+        get(self, idx)
+    }
+
+    #[inline]
+    fn text(&self, idx: usize) -> std::result::Result<&str, String> {
+        // Borrowed; a failure says what the owned `String` decoder says.
+        sqlx::Row::try_get::<&str, _>(self, idx).map_err(|_| owned_error::<String>(self, idx))
+    }
+
+    #[inline]
+    fn bytes(&self, idx: usize) -> std::result::Result<&[u8], String> {
+        sqlx::Row::try_get::<&[u8], _>(self, idx).map_err(|_| owned_error::<Vec<u8>>(self, idx))
+    }
+
+    #[cfg(feature = "chrono")]
+    fn timestamp(&self, idx: usize) -> std::result::Result<chrono::DateTime<chrono::Utc>, String> {
+        pg_chrono(
+            self,
+            idx,
+            "TIMESTAMPTZ",
+            "Timestamp",
+            |raw| crate::time::pg_timestamp(raw).map(|t| t.and_utc()),
+            crate::time::parse_utc,
+        )
+    }
+
+    #[cfg(feature = "chrono")]
+    fn local_timestamp(&self, idx: usize) -> std::result::Result<chrono::NaiveDateTime, String> {
+        pg_chrono(
+            self,
+            idx,
+            "TIMESTAMP",
+            "LocalTimestamp",
+            crate::time::pg_timestamp,
+            crate::time::parse_naive,
+        )
+    }
+
+    #[cfg(feature = "chrono")]
+    fn date(&self, idx: usize) -> std::result::Result<chrono::NaiveDate, String> {
+        pg_chrono(
+            self,
+            idx,
+            "DATE",
+            "Date",
+            crate::time::pg_date,
+            crate::time::parse_date,
+        )
+    }
+
+    #[cfg(feature = "uuid")]
+    fn uuid(&self, idx: usize) -> std::result::Result<uuid::Uuid, String> {
+        get(self, idx)
+    }
+
+    // sqlx's own NUMERIC decoding rounds digits past rust_decimal's scale away; weft reads the
+    // digits itself and refuses what does not fit.
+    #[cfg(feature = "rust_decimal")]
+    fn decimal(&self, idx: usize) -> std::result::Result<rust_decimal::Decimal, String> {
+        match pg_raw(self, idx, &["NUMERIC"])? {
+            PgRaw::Text(text) => crate::decimal::parse_decimal(text),
+            PgRaw::Binary(bytes) => {
+                crate::decimal::parse_decimal(&crate::decimal::pg_numeric_text(bytes)?)
+            }
+        }
+    }
+
+    #[cfg(feature = "json")]
+    fn json(&self, idx: usize) -> std::result::Result<&str, String> {
+        type Borrowed<'r> = sqlx::types::Json<&'r serde_json::value::RawValue>;
+        type Owned = sqlx::types::Json<Box<serde_json::value::RawValue>>;
+        sqlx::Row::try_get::<Borrowed<'_>, _>(self, idx)
+            .map(|json| json.0.get())
+            .map_err(|_| owned_error::<Owned>(self, idx))
+    }
+}
+
+/// Why column `idx` does not decode as `T` (the owned type a borrowed read stands for).
+#[cold]
+fn owned_error<T>(row: &PgRow, idx: usize) -> String
+where
+    T: for<'r> sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,
+{
+    match get::<_, T>(row, idx) {
+        Err(message) => message,
+        Ok(_) => "the value could not be borrowed from the row".to_owned(),
+    }
+}
