@@ -93,8 +93,7 @@ impl Dialect for Sqlite {
             BigInt => "INTEGER",
             Real | Double => "REAL",
             Blob | Uuid => "BLOB",
-            Date => "DATE",
-            Text | Timestamp | LocalTimestamp | Decimal | Json => "TEXT",
+            Text | Timestamp | LocalTimestamp | Date | Decimal | Json => "TEXT",
         }
     }
     /// Only this exact spelling makes the column an alias of the rowid.
