@@ -3,13 +3,11 @@
 
 use std::fmt;
 
-use crate::dialect::AsDialect;
-
 /// A database family: the wire protocol (and sqlx driver) a database speaks. Several dialects
 /// share one (MariaDB and MySQL proper; PostgreSQL and CockroachDB).
 ///
 /// As a rendering target (`to_sql(Backend::MySql)`) it stands for its family's reference
-/// dialect (see [`AsDialect`]): `Backend::MySql` renders MySQL proper, and MariaDB is
+/// dialect (see [`AsDialect`](crate::AsDialect)): `Backend::MySql` renders MySQL proper, and MariaDB is
 /// [`crate::dialect::MariaDb`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Backend {
@@ -35,20 +33,28 @@ impl Backend {
     /// Every family, in a fixed order.
     pub const ALL: [Backend; 3] = [Backend::Sqlite, Backend::Postgres, Backend::MySql];
 
-    /// Appends `ident` quoted for this family's dialect (see [`Dialect::quote_ident_into`](crate::dialect::Dialect::quote_ident_into)).
+    /// Appends `ident` quoted as every dialect of this family quotes identifiers (quote
+    /// characters inside doubled, so any string is a safe identifier).
     pub fn quote_ident_into(self, out: &mut String, ident: &str) {
-        self.as_dialect().quote_ident_into(out, ident);
+        let q = match self {
+            Backend::MySql => '`',
+            Backend::Sqlite | Backend::Postgres => '"',
+        };
+        out.reserve(ident.len() + 2);
+        out.push(q);
+        for c in ident.chars() {
+            if c == q {
+                out.push(q);
+            }
+            out.push(c);
+        }
+        out.push(q);
     }
 
-    /// `ident` quoted for this family's dialect.
+    /// `ident` quoted for this family.
     pub fn quote_ident(self, ident: &str) -> String {
         let mut s = String::new();
         self.quote_ident_into(&mut s, ident);
         s
-    }
-
-    /// The most bind parameters one statement may carry (the capability record's).
-    pub fn max_bind_params(self) -> usize {
-        self.as_dialect().capabilities().max_bind_params
     }
 }

@@ -128,7 +128,6 @@
 
 pub mod ast;
 mod backend;
-mod corpus;
 #[cfg(feature = "rust_decimal")]
 mod decimal;
 mod decode;
@@ -139,20 +138,19 @@ mod exec;
 mod expr;
 #[cfg(feature = "json")]
 mod finite;
-mod in_list;
 mod query;
 mod relation;
-mod render;
-mod row;
 mod schema;
 #[cfg(feature = "chrono")]
 mod time;
 mod value;
 
 pub use backend::Backend;
+pub use dialect::Sql;
 pub use dialect::{AsDialect, Capabilities, Dialect, create_table_sql, drop_table_sql};
 pub use error::{Error, Result};
 pub use exec::{Db, Executor, Tx};
+pub use expr::Operand;
 pub use expr::{
     Column, Condition, Dep, Direction, Expr, Expression, HasTable, IntoOrder, MAX_EXPRESSION_DEPTH,
     Order, char_length, lower, not, upper,
@@ -166,14 +164,13 @@ pub use relation::{
     RelationArg, RelationKind, RelationMeta, RelationOf, RootExtras, SetRelation, Strategy,
     Through, find_first, find_many, kind,
 };
-pub use render::Sql;
 pub use schema::{
     Cardinality, ColumnMeta, DecodeRow, DefaultValue, ForeignKey, IndexMeta, Insertable, OnDelete,
     Table, TableMeta, Tables, UniqueMeta, in_dependency_order,
 };
 #[cfg(feature = "json")]
 pub use value::Json;
-pub use value::{Operand, SqlType, SqlValue, Text, Value};
+pub use value::{SqlType, SqlValue, Text, Value};
 pub use weft_macros::{Selectable, Table};
 
 /// The names most programs want: `use weft::prelude::*;`.

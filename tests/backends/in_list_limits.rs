@@ -291,7 +291,7 @@ async fn float_in_lists_past_the_sqlite_bind_limit_are_refused(
     .await?;
     // Every third gauge's value, among as many values as SQLite binds (in one statement with
     // nothing else bound): found exactly, on every backend.
-    let limit = Backend::Sqlite.max_bind_params() as i64;
+    let limit = weft::Dialect::capabilities(&weft::dialect::Sqlite).max_bind_params as i64;
     let fits: Vec<f64> = (1..=limit)
         .map(|i| if i % 3 == 0 { double(i) } else { -double(i) })
         .collect();

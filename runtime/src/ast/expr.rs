@@ -42,12 +42,12 @@ pub enum Node {
     },
     CountStar,
     Exists {
-        relation: &'static crate::relation::RelationMeta,
+        relation: &'static crate::schema::RelationMeta,
         filter: Option<Box<Node>>,
         negated: bool,
     },
     CountRelated {
-        relation: &'static crate::relation::RelationMeta,
+        relation: &'static crate::schema::RelationMeta,
         filter: Option<Box<Node>>,
     },
     Func {
@@ -91,7 +91,7 @@ pub enum Apply {
     /// ordering term.
     Window {
         partition: usize,
-        order: Vec<crate::expr::Direction>,
+        order: Vec<crate::ast::Direction>,
     },
 }
 
@@ -514,4 +514,13 @@ impl BinOp {
             BinOp::Or => " OR ",
         }
     }
+}
+
+/// Sort direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Ascending.
+    Asc,
+    /// Descending.
+    Desc,
 }

@@ -4,7 +4,9 @@
 mod expr;
 mod stmt;
 
-pub use expr::{Aggregate, Apply, BinOp, Function, MAX_EXPRESSION_DEPTH, Node, QueryKind};
+pub use expr::{
+    Aggregate, Apply, BinOp, Direction, Function, MAX_EXPRESSION_DEPTH, Node, QueryKind,
+};
 pub use stmt::{
     AlterChange, AlterTable, Batch, BatchKeys, ColumnDef, ConflictAction, Constraint,
     ConstraintKind, CreateIndex, CreateTable, Cte, Delete, DropIndex, DropTable, From, Insert,

@@ -1,7 +1,7 @@
 //! Statements: what weft sends, as a tree. Builders and relation loaders build these; the
 //! dialect layer renders each with one walk (`crate::dialect::render`).
 
-use crate::expr::Direction;
+use crate::ast::Direction;
 use crate::schema::TableMeta;
 use crate::value::SqlType;
 
@@ -425,7 +425,7 @@ impl PartialEq for TableMeta {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Related {
     /// The relation.
-    pub relation: &'static crate::relation::RelationMeta,
+    pub relation: &'static crate::schema::RelationMeta,
     /// The target's columns read.
     pub columns: Vec<Node>,
     /// The relation's predefined filter and the query's own, combined.

@@ -5,7 +5,7 @@ use crate::ast::{
     AlterChange, AlterTable, ColumnDef, Constraint, ConstraintKind, CreateIndex, CreateTable,
     DropIndex, DropTable,
 };
-use crate::render::Renderer;
+use crate::dialect::Renderer;
 use crate::schema::{ColumnMeta, OnDelete, TableMeta};
 
 use super::AsDialect;

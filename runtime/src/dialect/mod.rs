@@ -8,6 +8,7 @@
 mod capabilities;
 mod cockroach;
 mod ddl;
+mod in_list;
 mod json;
 mod mariadb;
 mod mysql;
@@ -15,6 +16,8 @@ mod postgres;
 mod relation;
 mod render;
 mod sqlite;
+mod storable;
+mod writer;
 
 pub use capabilities::{Capabilities, DateRange, RowLocks, StatementKind, Strategy, Upsert};
 pub use cockroach::Cockroach;
@@ -25,6 +28,9 @@ pub use mysql::MySql;
 pub use postgres::Postgres;
 pub use render::render;
 pub use sqlite::Sqlite;
+pub(crate) use storable::check_elements;
+pub use writer::Sql;
+pub(crate) use writer::{BindRef, Binds, Elements, Limit, Renderer, Stmt, TOO_DEEP};
 
 use crate::backend::Backend;
 

@@ -4,9 +4,9 @@
 //! its projections and capabilities).
 
 use crate::ast::{Batch, BatchKeys, Related};
+use crate::dialect::{Limit, Renderer};
 use crate::expr::{Direction, Node};
-use crate::relation::RelationMeta;
-use crate::render::{Limit, Renderer};
+use crate::schema::RelationMeta;
 use crate::schema::TableMeta;
 
 impl Renderer {

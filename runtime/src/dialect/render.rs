@@ -6,8 +6,8 @@ use crate::ast::{
     Delete, From, Insert, InsertSource, InsertValue, Join, JoinKind, Lock, LockWait, Select,
     SelectItem, SetOp, Source, Update,
 };
+use crate::dialect::{Renderer, Sql};
 use crate::expr::Node;
-use crate::render::{Renderer, Sql};
 
 use super::AsDialect;
 

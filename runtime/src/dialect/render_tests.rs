@@ -2,8 +2,8 @@
 //! windows, subqueries, set operations, locks), on every dialect.
 
 use super::{ALL, Cockroach, Dialect, MariaDb, MySql, Postgres, Sqlite, render};
+use crate::ast::Direction;
 use crate::ast::*;
-use crate::expr::Direction;
 use crate::schema::{ColumnMeta, TableMeta};
 use crate::value::{SqlType, Value};
 

@@ -32,8 +32,8 @@ use futures_util::future::BoxFuture;
 
 use crate::backend::Backend;
 use crate::decode::RowRef;
+use crate::dialect::Stmt;
 use crate::error::{Error, Result};
-use crate::render::Stmt;
 
 #[cfg(feature = "mysql")]
 pub(crate) use sqlx_mysql::MySqlDriver;

@@ -2,14 +2,14 @@
 //! way except into the driver's own buffers. The values every driver encodes alike are here;
 //! each driver file adds its own arms.
 
+use crate::dialect::{BindRef, Stmt};
 use crate::error::{Error, Result};
-use crate::render::{BindRef, Stmt};
 #[cfg(any(feature = "sqlite", feature = "mysql"))]
 use crate::value::Value;
 use sqlx::error::BoxDynError;
 
 fn value_err(sql: &Stmt<'_>, index: usize, reason: String) -> Error {
-    if reason == crate::render::TOO_DEEP {
+    if reason == crate::dialect::TOO_DEEP {
         return Error::TooDeep {
             limit: crate::expr::MAX_EXPRESSION_DEPTH,
             sql: sql.text.clone().into_owned(),
@@ -99,7 +99,7 @@ pub(super) fn encode_all<A: sqlx::Arguments>(
                 Err("array parameters are PostgreSQL-only".into())
             }
             Ok((ty, elements)) => {
-                crate::value::check_elements(ty, elements, sql.dialect.capabilities())
+                crate::dialect::check_elements(ty, elements, sql.dialect.capabilities())
             }
         };
         checked.map_err(|why| value_err(sql, i, why.into_owned()))?;

@@ -4,8 +4,8 @@
 use sqlx_core::transaction::TransactionManager;
 
 use crate::decode::UNEXPECTED_NULL;
+use crate::dialect::Stmt;
 use crate::error::{Error, Result};
-use crate::render::Stmt;
 
 pub(super) fn query_error(sql: &Stmt<'_>, source: sqlx::Error) -> Error {
     Error::Query {
@@ -49,7 +49,7 @@ macro_rules! sqlx_fetch {
     ($conn:expr, $stmt:expr, $args:expr, $rows:expr, $sink:expr) => {
         async {
             use futures_util::TryStreamExt as _;
-            let stmt: &$crate::render::Stmt<'_> = $stmt;
+            let stmt: &$crate::dialect::Stmt<'_> = $stmt;
             let query = sqlx::query_with(sqlx::AssertSqlSafe(&*stmt.text), $args);
             match $rows {
                 $crate::driver::Rows::All => {
@@ -90,7 +90,7 @@ macro_rules! sqlx_fetch {
 /// affected.
 macro_rules! sqlx_execute {
     ($conn:expr, $stmt:expr, $args:expr) => {{
-        let stmt: &$crate::render::Stmt<'_> = $stmt;
+        let stmt: &$crate::dialect::Stmt<'_> = $stmt;
         sqlx::query_with(sqlx::AssertSqlSafe(&*stmt.text), $args)
             .execute($conn)
             .await

@@ -14,8 +14,8 @@ use super::sqlx_common::{
 use super::{Connection, Driver, RowSink, Rows, Server};
 use crate::backend::Backend;
 use crate::decode::{ColumnSource, int_bool};
+use crate::dialect::Stmt;
 use crate::error::{Error, Result};
-use crate::render::Stmt;
 use crate::value::Value;
 
 /// A MySQL or MariaDB pool.

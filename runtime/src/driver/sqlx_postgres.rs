@@ -15,8 +15,8 @@ use crate::backend::Backend;
 use crate::decode::ColumnSource;
 #[cfg(any(feature = "chrono", feature = "rust_decimal"))]
 use crate::decode::UNEXPECTED_NULL;
+use crate::dialect::Stmt;
 use crate::error::{Error, Result};
-use crate::render::Stmt;
 use crate::value::Value;
 use sqlx::error::BoxDynError;
 
@@ -254,7 +254,7 @@ fn arguments(sql: &Stmt<'_>) -> Result<PgArguments> {
 fn pg_array(
     args: &mut PgArguments,
     ty: crate::value::SqlType,
-    elements: crate::render::Elements<'_>,
+    elements: crate::dialect::Elements<'_>,
 ) -> std::result::Result<(), BoxDynError> {
     use crate::value::SqlType as T;
     use sqlx::postgres::PgBindIterExt as _;

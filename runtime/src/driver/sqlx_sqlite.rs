@@ -18,8 +18,8 @@ use super::sqlx_common::{
 use super::{Connection, Driver, RowSink, Rows, Server};
 use crate::backend::Backend;
 use crate::decode::{ColumnSource, UNEXPECTED_NULL, int_bool};
+use crate::dialect::Stmt;
 use crate::error::{Error, Result};
-use crate::render::Stmt;
 use crate::value::Value;
 
 /// What weft knows of a SQLite pool, to keep a cancelled statement from blocking later ones.
@@ -363,7 +363,7 @@ impl<C: CloseOnDrop> Drop for Watch<'_, C> {
 
 /// `stmt`'s binds as SQLite arguments.
 fn arguments(sql: &Stmt<'_>) -> Result<SqliteArguments> {
-    let limit = Backend::Sqlite.max_bind_params();
+    let limit = crate::dialect::Dialect::capabilities(&crate::dialect::Sqlite).max_bind_params;
     if sql.binds.len() > limit {
         return Err(Error::TooManyBinds {
             backend: Backend::Sqlite,

@@ -9,11 +9,11 @@ use super::Executor;
 use super::run::Target;
 use super::tx::{Tx, run_in};
 use crate::backend::Backend;
+use crate::dialect::Sql;
 use crate::dialect::{Capabilities, Dialect, Strategy};
 use crate::dialect::{create_table_sql, drop_table_sql};
 use crate::driver::Driver;
 use crate::error::{Error, Result};
-use crate::render::Sql;
 use crate::schema::{TableMeta, Tables, in_dependency_order};
 use crate::value::Value;
 

@@ -6,6 +6,7 @@
 //! - [`run`]: where statements run ([`Executor`], [`Target`]) and running them (tracing,
 //!   counting, the abort state of the transaction they run in).
 
+mod corpus;
 mod db;
 mod run;
 mod tx;

@@ -12,9 +12,9 @@ use tracing::Instrument;
 use super::db::Db;
 use super::tx::{Abort, InTx, Tx};
 use crate::decode::RowRef;
+use crate::dialect::{Sql, Stmt};
 use crate::driver::{Connection, RowSink, Rows};
 use crate::error::Result;
-use crate::render::{Sql, Stmt};
 
 /// Where a query runs: `&Db` (a pooled connection per statement) or `&mut Tx` (inside a
 /// transaction).
@@ -209,7 +209,7 @@ async fn instrumented<T>(
     work: impl Future<Output = Result<T>>,
     rows: impl Fn(&T) -> u64,
 ) -> Result<T> {
-    crate::corpus::record(sql);
+    super::corpus::record(sql);
     let span = statement_span(sql);
     let started = Instant::now();
     db.inner.statements.fetch_add(1, Ordering::Relaxed);

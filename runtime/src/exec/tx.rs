@@ -3,9 +3,9 @@
 
 use super::db::Db;
 use crate::backend::Backend;
+use crate::dialect::Stmt;
 use crate::driver::{Connection, Driver};
 use crate::error::{Error, Result};
-use crate::render::Stmt;
 
 pub(super) async fn run_in<'c, T, E, F>(mut tx: Tx<'c>, body: F) -> Result<T, E>
 where

@@ -7,9 +7,12 @@
 
 use std::marker::PhantomData;
 
-use crate::value::{Operand, SqlValue, Text, Value};
+mod operand;
 
-pub use crate::ast::{BinOp, Function, MAX_EXPRESSION_DEPTH, Node};
+use crate::value::{SqlValue, Text, Value};
+pub use operand::Operand;
+
+pub use crate::ast::{BinOp, Direction, Function, MAX_EXPRESSION_DEPTH, Node};
 
 /// A column of table `T` holding Rust values of type `V`.
 ///
@@ -207,15 +210,6 @@ pub trait Within<S, I> {}
 impl<S> Within<S, ()> for () {}
 impl<S: HasTable<T, I>, T, I> Within<S, I> for Dep<T> {}
 impl<S, A: Within<S, IA>, B: Within<S, IB>, IA, IB> Within<S, (IA, IB)> for (A, B) {}
-
-/// Sort direction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Direction {
-    /// Ascending.
-    Asc,
-    /// Descending.
-    Desc,
-}
 
 /// An ORDER BY term, built by `.asc()` / `.desc()`.
 #[must_use = "pass this to `.order_by(…)`"]

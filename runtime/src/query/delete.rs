@@ -8,10 +8,10 @@ use super::{Mutation, Returning};
 use crate::ast;
 use crate::dialect::StatementKind as Kind;
 use crate::dialect::{AsDialect, Dialect};
+use crate::dialect::{Renderer, Sql};
 use crate::error::Result;
 use crate::exec::Executor;
 use crate::expr::{Condition, Node, Within};
-use crate::render::{Renderer, Sql};
 use crate::schema::Table;
 
 /// Starts a `DELETE` from `T`. Without a filter it deletes every row.

@@ -9,10 +9,10 @@ use crate::ast::{self, InsertSource, InsertValue};
 use crate::backend::Backend;
 use crate::dialect::StatementKind as Kind;
 use crate::dialect::{AsDialect, Dialect};
+use crate::dialect::{BindRef, Binds, Renderer, Sql, Stmt};
 use crate::error::{Error, Result};
 use crate::exec::Executor;
 use crate::expr::Node;
-use crate::render::{BindRef, Binds, Renderer, Sql, Stmt};
 use crate::schema::{Insertable, Table};
 use crate::value::Value;
 

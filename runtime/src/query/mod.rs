@@ -13,14 +13,14 @@ pub use select::{Joining, Select, select};
 pub use selection::{AddTable, All, As, FieldOf, JoinSelection, Nullable, Selectable, Selection};
 pub use update::{Update, UpdateSet, update};
 
+use crate::decode::{RowReader, RowRef};
 use crate::dialect::StatementKind as Kind;
 use crate::dialect::{AsDialect, Dialect};
+use crate::dialect::{Sql, Stmt};
 use crate::error::{Error, Result};
 use crate::exec::Executor;
 use crate::exec::Target;
 use crate::expr::Node;
-use crate::render::{Sql, Stmt};
-use crate::row::{RowReader, RowRef};
 
 /// A data-changing statement that can return the rows it touched.
 #[doc(hidden)]

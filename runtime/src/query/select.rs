@@ -4,12 +4,12 @@ use std::marker::PhantomData;
 
 use super::selection::{AddTable, All, JoinSelection, Nullable, Selection};
 use crate::ast::{self, Join, JoinKind, SelectItem, Source};
+use crate::decode::RowReader;
 use crate::dialect::{AsDialect, Dialect};
+use crate::dialect::{Limit, Renderer, Sql};
 use crate::error::{Error, Result};
 use crate::exec::Executor;
 use crate::expr::{Condition, IntoOrder, Node, Within};
-use crate::render::{Limit, Renderer, Sql};
-use crate::row::RowReader;
 use crate::schema::Table;
 
 /// Starts a `SELECT` of every column of `T`.

@@ -3,10 +3,10 @@
 
 use std::marker::PhantomData;
 
+use crate::decode::RowReader;
+use crate::decode::{JsonRow, JsonStop};
 use crate::error::Error;
 use crate::expr::{Column, Dep, Expr, Expression, Node};
-use crate::relation::{JsonRow, JsonStop};
-use crate::row::RowReader;
 use crate::schema::Table;
 use crate::value::SqlValue;
 

@@ -8,12 +8,12 @@ use super::{Mutation, Returning};
 use crate::ast;
 use crate::dialect::StatementKind as Kind;
 use crate::dialect::{AsDialect, Dialect};
+use crate::dialect::{Renderer, Sql};
 use crate::error::Result;
 use crate::exec::Executor;
+use crate::expr::Operand;
 use crate::expr::{Column, Condition, Node, Within};
-use crate::render::{Renderer, Sql};
 use crate::schema::Table;
-use crate::value::Operand;
 
 /// Starts an `UPDATE` of `T`; give at least one [`UpdateSet::set`].
 ///

@@ -6,12 +6,12 @@ use super::sql::PlanRef;
 use super::{Loaded, RelationArg, RelationOf, SetRelation};
 use crate::ast::{self, SelectItem, Source};
 use crate::backend::Backend;
+use crate::decode::RowReader;
+use crate::dialect::{Limit, Renderer, Sql};
 use crate::error::{Error, Result};
 use crate::exec::Executor;
 use crate::expr::{Condition, Direction, IntoOrder, Node, Within};
 use crate::query::Selection;
-use crate::render::{Limit, Renderer, Sql};
-use crate::row::RowReader;
 use crate::schema::Table;
 
 pub use crate::dialect::Strategy;
@@ -381,7 +381,7 @@ struct JsonCut<'p, 'a> {
 }
 
 impl JsonCut<'_, '_> {
-    fn check(&self, row: crate::row::RowRef<'_>, sql: &str) -> Result<()> {
+    fn check(&self, row: crate::decode::RowRef<'_>, sql: &str) -> Result<()> {
         let limits = self.first + self.plans.len();
         let (group_concat, packet) = match (mysql_u64(row, limits), mysql_u64(row, limits + 1)) {
             (Some(g), Some(p)) => (g, p),
@@ -430,6 +430,6 @@ impl JsonCut<'_, '_> {
 }
 
 /// An unsigned integer column of a MySQL-family row.
-fn mysql_u64(row: crate::row::RowRef<'_>, idx: usize) -> Option<u64> {
+fn mysql_u64(row: crate::decode::RowRef<'_>, idx: usize) -> Option<u64> {
     row.u64(idx).ok()
 }

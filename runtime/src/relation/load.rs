@@ -6,14 +6,15 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 
-use super::nested::{JsonRow, JsonStop};
+use super::nested::JsonRelations;
 use super::sql::{PlanRef, batched_statement, child_key_types, parent_key_types};
 use super::{Rel, Relation, RelationKind, RelationMeta, SetRelation, relation_error};
+use crate::decode::JsonStop;
+use crate::decode::{RowReader, RowRef};
 use crate::error::Result;
 use crate::exec::Target;
 use crate::expr::Node;
 use crate::query::Selection;
-use crate::row::{RowReader, RowRef};
 use crate::schema::Table;
 use crate::value::{SqlType, SqlValue, Value};
 
@@ -36,15 +37,17 @@ pub trait Loader: Send + Sync + Sized + 'static {
     fn decode_base(&self, reader: &mut RowReader<'_>) -> Result<Self::Row>;
     /// Reads the row from its columns' JSON projections (the start of a nested row).
     #[doc(hidden)]
-    fn decode_base_json<R: JsonRow>(&self, row: &mut R)
-    -> std::result::Result<Self::Row, JsonStop>;
+    fn decode_base_json<R: JsonRelations>(
+        &self,
+        row: &mut R,
+    ) -> std::result::Result<Self::Row, JsonStop>;
     #[doc(hidden)]
     fn count(&self) -> usize;
     #[doc(hidden)]
     fn plans<'a>(&'a self, out: &mut Vec<PlanRef<'a>>);
     /// Reads this level's relations from the rest of `row`, in order, and attaches them.
     #[doc(hidden)]
-    fn attach_json<R: JsonRow>(
+    fn attach_json<R: JsonRelations>(
         &self,
         base: Self::Row,
         row: &mut R,
@@ -93,7 +96,7 @@ impl<T: Table, S: Selection + 'static> Loader for Pick<T, S> {
     fn decode_base(&self, reader: &mut RowReader<'_>) -> Result<S::Output> {
         self.selection.decode(reader)
     }
-    fn decode_base_json<R: JsonRow>(
+    fn decode_base_json<R: JsonRelations>(
         &self,
         row: &mut R,
     ) -> std::result::Result<S::Output, JsonStop> {
@@ -103,7 +106,7 @@ impl<T: Table, S: Selection + 'static> Loader for Pick<T, S> {
         0
     }
     fn plans<'a>(&'a self, _: &mut Vec<PlanRef<'a>>) {}
-    fn attach_json<R: JsonRow>(
+    fn attach_json<R: JsonRelations>(
         &self,
         base: S::Output,
         _: &mut R,
@@ -131,7 +134,7 @@ impl<T: Table> Loader for Base<T> {
         T::decode(reader)
     }
     #[inline]
-    fn decode_base_json<R: JsonRow>(&self, row: &mut R) -> std::result::Result<T, JsonStop> {
+    fn decode_base_json<R: JsonRelations>(&self, row: &mut R) -> std::result::Result<T, JsonStop> {
         T::decode_json(row)
     }
     fn count(&self) -> usize {
@@ -139,7 +142,11 @@ impl<T: Table> Loader for Base<T> {
     }
     fn plans<'a>(&'a self, _: &mut Vec<PlanRef<'a>>) {}
     #[inline]
-    fn attach_json<R: JsonRow>(&self, base: T, _: &mut R) -> std::result::Result<T, JsonStop> {
+    fn attach_json<R: JsonRelations>(
+        &self,
+        base: T,
+        _: &mut R,
+    ) -> std::result::Result<T, JsonStop> {
         Ok(base)
     }
     fn attach_batched<'a, 't: 'a>(
@@ -186,7 +193,10 @@ where
     fn decode_base(&self, reader: &mut RowReader<'_>) -> Result<L::Row> {
         self.prev.decode_base(reader)
     }
-    fn decode_base_json<R: JsonRow>(&self, row: &mut R) -> std::result::Result<L::Row, JsonStop> {
+    fn decode_base_json<R: JsonRelations>(
+        &self,
+        row: &mut R,
+    ) -> std::result::Result<L::Row, JsonStop> {
         self.prev.decode_base_json(row)
     }
 
@@ -199,7 +209,7 @@ where
         out.push(PlanRef::of(&self.rel));
     }
 
-    fn attach_json<R: JsonRow>(
+    fn attach_json<R: JsonRelations>(
         &self,
         base: L::Row,
         row: &mut R,

@@ -6,16 +6,16 @@
 //! per relation level (batched), never one per parent.
 
 mod find;
-pub(crate) mod json;
 mod load;
 mod nested;
 mod sql;
 
+#[doc(hidden)]
+pub use crate::decode::{JsonRow, JsonStop};
 pub use crate::schema::{Cardinality, Keys, RelationMeta, RelationSpec, resolve};
 pub use find::{Extras, FindMany, NoExtras, RootExtras, Strategy, find_first, find_many};
 pub use load::{Base, Loader, Pick, With};
-#[doc(hidden)]
-pub use nested::{JsonRow, JsonStop};
+pub use nested::JsonRelations;
 
 use std::marker::PhantomData;
 

@@ -11,15 +11,11 @@ use serde::de::{DeserializeSeed, Error as _, IgnoredAny, SeqAccess, Visitor};
 
 use super::load::Loader;
 use super::{Relation, RelationMeta};
+use crate::decode::RowReader;
+use crate::decode::{JsonRow, JsonStop};
 use crate::error::{Error, Result};
-use crate::row::RowReader;
 use crate::schema::Table;
 use crate::value::SqlValue;
-
-/// Decoding stopped; what went wrong is recorded by [`JsonRow::fail`].
-#[doc(hidden)]
-#[derive(Debug)]
-pub struct JsonStop;
 
 /// The first failure of a nested decode: serde's errors cannot carry the table and column, so
 /// they are kept aside and become the [`Error::Decode`] returned.
@@ -43,16 +39,11 @@ fn record(slot: &mut Slot, table: &'static str, column: &'static str, message: S
     JsonStop
 }
 
-/// One row being decoded from nested JSON: its columns in order (generated `decode_json`
-/// calls [`JsonRow::column`] once per field), then its relations.
+/// A nested row's relations, after its columns ([`JsonRow`]): only loaders read them.
 #[doc(hidden)]
-pub trait JsonRow {
-    /// Reads the next value as column `column` of type `V`.
-    fn column<V: SqlValue>(&mut self, column: &'static str) -> Result<V, JsonStop>;
+pub trait JsonRelations: JsonRow {
     /// Reads the next value as the rows of relation `M`, each decoded by `loader`.
     fn relation<M: Relation, C: Loader>(&mut self, loader: &C) -> Result<Vec<C::Out>, JsonStop>;
-    /// Records why decoding stops (the first call wins).
-    fn fail(&mut self, table: &'static str, column: &'static str, message: String) -> JsonStop;
 }
 
 fn relation_fail(slot: &mut Slot, meta: &RelationMeta, message: String) -> JsonStop {
@@ -106,6 +97,12 @@ impl JsonRow for RootRow<'_, '_> {
         })
     }
 
+    fn fail(&mut self, table: &'static str, column: &'static str, message: String) -> JsonStop {
+        record(self.slot, table, column, message)
+    }
+}
+
+impl JsonRelations for RootRow<'_, '_> {
     fn relation<M: Relation, C: Loader>(&mut self, loader: &C) -> Result<Vec<C::Out>, JsonStop> {
         let text = self
             .reader
@@ -119,10 +116,6 @@ impl JsonRow for RootRow<'_, '_> {
         seed.deserialize(&mut de)
             .and_then(|rows| de.end().map(|()| rows))
             .map_err(|e| relation_fail(self.slot, M::META, format!("invalid nested JSON: {e}")))
-    }
-
-    fn fail(&mut self, table: &'static str, column: &'static str, message: String) -> JsonStop {
-        record(self.slot, table, column, message)
     }
 }
 
@@ -145,6 +138,12 @@ impl<'de, A: SeqAccess<'de>> JsonRow for SeqRow<'_, A> {
         Err(record(self.slot, self.table, column, message))
     }
 
+    fn fail(&mut self, table: &'static str, column: &'static str, message: String) -> JsonStop {
+        record(self.slot, table, column, message)
+    }
+}
+
+impl<'de, A: SeqAccess<'de>> JsonRelations for SeqRow<'_, A> {
     fn relation<M: Relation, C: Loader>(&mut self, loader: &C) -> Result<Vec<C::Out>, JsonStop> {
         let seed = RowsSeed {
             loader,
@@ -163,10 +162,6 @@ impl<'de, A: SeqAccess<'de>> JsonRow for SeqRow<'_, A> {
                 format!("expected a JSON array of related rows: {e}"),
             )),
         }
-    }
-
-    fn fail(&mut self, table: &'static str, column: &'static str, message: String) -> JsonStop {
-        record(self.slot, table, column, message)
     }
 }
 

@@ -5,8 +5,8 @@ use super::load::{Key, KeyPart, Loader};
 use super::{Plan, Rel, Relation, RelationMeta};
 use crate::ast::{Batch, BatchKeys, Related};
 use crate::dialect::Dialect;
+use crate::dialect::{Renderer, Sql};
 use crate::expr::Node;
-use crate::render::{Renderer, Sql};
 use crate::schema::TableMeta;
 use crate::value::{SqlType, Value};
 

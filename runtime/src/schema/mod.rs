@@ -1,11 +1,10 @@
 //! Tables and their static metadata, as `#[derive(Table)]` generates them.
 
 mod ddl;
-mod decode;
 mod relation;
 
+pub use crate::decode::DecodeRow;
 pub use ddl::in_dependency_order;
-pub use decode::DecodeRow;
 pub use relation::{Cardinality, Keys, RelationMeta, RelationSpec, resolve};
 
 use crate::value::{SqlType, Value};

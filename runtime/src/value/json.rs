@@ -2,8 +2,8 @@
 //! which serde_json would write as `null`, are refused; so is -0.0 where JSONB would drop its
 //! sign).
 
+use super::column::RowRef;
 use super::{SqlType, SqlValue, Value, is_negative_zero};
-use crate::decode::RowRef;
 
 /// A column holding any serde type as JSON.
 ///
@@ -77,7 +77,7 @@ where
 }
 
 /// Whether a JSON document holds the number -0.0.
-pub(super) fn has_negative_zero(text: &str) -> bool {
+pub(crate) fn has_negative_zero(text: &str) -> bool {
     fn walk(v: &serde_json::Value) -> bool {
         match v {
             serde_json::Value::Number(n) => n.as_f64().is_some_and(is_negative_zero),

@@ -3,10 +3,7 @@
 //! [`SqlValue`] is implemented here for every supported type and nowhere else: decoding is
 //! written per backend, so a type is supported only where weft knows it round-trips exactly.
 
-use std::borrow::Cow;
-
-use crate::decode::RowRef;
-use crate::dialect::Capabilities;
+use column::RowRef;
 
 #[cfg(feature = "json")]
 pub use json::Json;
@@ -103,82 +100,6 @@ pub enum Value {
 }
 
 impl Value {
-    /// Checks that this value can be stored by a database with `caps` without being changed,
-    /// so nothing is lost silently. Returns the reason when it cannot.
-    pub(crate) fn check_storable(&self, caps: &Capabilities) -> Result<(), Cow<'static, str>> {
-        let reason = match self {
-            Value::Unencodable(why) => return Err(Cow::Owned(why.clone())),
-            Value::IntList(_) | Value::TextList(_) | Value::Array(..) if !caps.array_binds => {
-                Err("array parameters are PostgreSQL-only")
-            }
-            Value::Array(ty, list) => return check_elements(*ty, list.iter().map(Some), caps),
-            Value::F32(f) => check_float(f64::from(*f), caps),
-            Value::F64(f) => check_float(*f, caps),
-            #[cfg(feature = "json")]
-            Value::Json(text)
-                if !caps.json_keeps_negative_zero && json::has_negative_zero(text) =>
-            {
-                Err("PostgreSQL's JSONB stores -0.0 as 0; weft refuses to lose the sign")
-            }
-            #[cfg(feature = "chrono")]
-            Value::Timestamp(t) if !caps.timestamp_nanoseconds => {
-                date_in_range(t.date_naive(), caps, t)?;
-                micros_only(t.timestamp_subsec_nanos())
-            }
-            #[cfg(feature = "chrono")]
-            Value::LocalTimestamp(t) if !caps.timestamp_nanoseconds => {
-                use chrono::Timelike;
-                date_in_range(t.date(), caps, t)?;
-                micros_only(t.nanosecond())
-            }
-            #[cfg(feature = "chrono")]
-            Value::Date(d) => return date_in_range(*d, caps, d),
-            _ => Ok(()),
-        };
-        reason.map_err(Cow::Borrowed)
-    }
-}
-
-/// Whether a float is stored as given: NaN, infinities and -0.0 are not everywhere.
-fn check_float(f: f64, caps: &Capabilities) -> Result<(), &'static str> {
-    if f.is_nan() && !caps.stores_nan && caps.stores_infinity {
-        Err(NAN_SQLITE)
-    } else if is_negative_zero(f) && !caps.stores_negative_zero {
-        Err(NEGATIVE_ZERO)
-    } else if !f.is_finite() && !caps.stores_infinity {
-        Err(NON_FINITE_MYSQL)
-    } else {
-        Ok(())
-    }
-}
-
-/// Checks the elements of an array bind of type `ty`: each storable, and each of that type
-/// (or NULL), since the array is encoded as that type.
-pub(crate) fn check_elements<'a>(
-    ty: SqlType,
-    elements: impl Iterator<Item = Option<&'a Value>>,
-    caps: &Capabilities,
-) -> Result<(), Cow<'static, str>> {
-    for (row, v) in elements.enumerate() {
-        let Some(v) = v else {
-            return Err(Cow::Owned(format!(
-                "row {}: no value for a column the other rows give",
-                row + 1
-            )));
-        };
-        v.check_storable(caps)
-            .and_then(|()| match v.sql_type() {
-                Some(t) if t != ty => {
-                    Err(Cow::Owned(format!("a {t:?} value in an array of {ty:?}")))
-                }
-                _ => Ok(()),
-            })
-            .map_err(|why| Cow::Owned(format!("row {}: {why}", row + 1)))?;
-    }
-    Ok(())
-}
-
-impl Value {
     /// The SQL type of a scalar value (`None` for weft's internal list values).
     pub(crate) fn sql_type(&self) -> Option<SqlType> {
         Some(match self {
@@ -210,49 +131,8 @@ impl Value {
     }
 }
 
-const NAN_SQLITE: &str = "SQLite stores NaN as NULL; weft refuses to lose it";
-const NON_FINITE_MYSQL: &str = "MySQL and MariaDB cannot store NaN or infinite floats";
-const NEGATIVE_ZERO: &str = "SQLite, MySQL and MariaDB store -0.0 as 0.0; weft refuses to lose the sign (add 0.0 to the value to store 0.0)";
-
 pub(crate) fn is_negative_zero(f: f64) -> bool {
     f == 0.0 && f.is_sign_negative()
-}
-
-/// Refuses a date (of a date, or of a timestamp in UTC) outside what the database's columns
-/// hold exactly (SQLite stores text: every chrono date round-trips).
-#[cfg(feature = "chrono")]
-fn date_in_range(
-    date: chrono::NaiveDate,
-    caps: &Capabilities,
-    value: &dyn std::fmt::Display,
-) -> Result<(), Cow<'static, str>> {
-    use chrono::Datelike;
-    let Some(range) = caps.dates else {
-        return Ok(());
-    };
-    let day = (date.year(), date.month(), date.day());
-    if day < range.first || day > range.last {
-        return Err(Cow::Owned(format!(
-            "{value} is out of range: {}",
-            range.why
-        )));
-    }
-    Ok(())
-}
-
-#[cfg(feature = "chrono")]
-fn micros_only(nanos: u32) -> Result<(), &'static str> {
-    if nanos >= 1_000_000_000 {
-        // chrono's leap second (`23:59:60`): PostgreSQL rolls it over to the next minute,
-        // MySQL stores a zero date.
-        Err("this backend has no leap seconds (chrono's `:60`)")
-    } else if nanos.is_multiple_of(1_000) {
-        Ok(())
-    } else {
-        Err(
-            "this backend keeps timestamps to the microsecond; round the value first (e.g. `DurationRound::duration_trunc`)",
-        )
-    }
 }
 
 /// A Rust type that can be a column.
@@ -280,7 +160,7 @@ pub trait SqlValue: Sized + Send + Sync + 'static {
     /// Reads the value at column `idx` of `row`.
     #[doc(hidden)]
     fn decode(row: RowRef<'_>, idx: usize) -> Result<Self, String>;
-    /// Reads the value from nested JSON, as projected by `relation::json` (relations loaded in
+    /// Reads the value from nested JSON, as projected by the dialect's JSON projections (relations loaded in
     /// one statement), straight from the parser. The outer error is the JSON's; the inner one
     /// says why the value does not fit the column.
     #[doc(hidden)]
@@ -308,7 +188,7 @@ macro_rules! native_value {
             fn from_json<'de, D: serde::Deserializer<'de>>(
                 d: D,
             ) -> Result<Result<Self, String>, D::Error> {
-                crate::relation::json::scalar(d)
+                from_json::scalar(d)
             }
         }
     )*};
@@ -331,7 +211,7 @@ impl SqlValue for bool {
     }
     #[inline]
     fn from_json<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Result<Self, String>, D::Error> {
-        crate::relation::json::scalar(d)
+        from_json::scalar(d)
     }
     #[inline]
     fn decode(row: RowRef<'_>, idx: usize) -> Result<Self, String> {
@@ -345,7 +225,7 @@ impl SqlValue for f32 {
         Value::F32(*self)
     }
     fn from_json<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Result<Self, String>, D::Error> {
-        crate::relation::json::scalar(d)
+        from_json::scalar(d)
     }
     #[inline]
     fn decode(row: RowRef<'_>, idx: usize) -> Result<Self, String> {
@@ -391,9 +271,7 @@ impl<T: SqlValue> SqlValue for Option<T> {
     }
     #[inline]
     fn from_json<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Result<Self, String>, D::Error> {
-        d.deserialize_option(crate::relation::json::OptionVisitor(
-            std::marker::PhantomData,
-        ))
+        d.deserialize_option(from_json::OptionVisitor(std::marker::PhantomData))
     }
 }
 
@@ -411,7 +289,7 @@ macro_rules! chrono_value {
             fn from_json<'de, D: serde::Deserializer<'de>>(
                 d: D,
             ) -> Result<Result<Self, String>, D::Error> {
-                crate::relation::json::scalar(d)
+                from_json::scalar(d)
             }
             #[inline]
             fn decode(row: RowRef<'_>, idx: usize) -> Result<Self, String> {
@@ -439,91 +317,11 @@ impl SqlValue for rust_decimal::Decimal {
         Value::Decimal(*self)
     }
     fn from_json<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Result<Self, String>, D::Error> {
-        crate::relation::json::scalar(d)
+        from_json::scalar(d)
     }
     #[inline]
     fn decode(row: RowRef<'_>, idx: usize) -> Result<Self, String> {
         row.columns().decimal(idx)
-    }
-}
-
-/// Whether a value of `Self` may stand where a column of type `V` is expected: in a comparison,
-/// an update, or as an insert value.
-///
-/// Values, references to values and other columns of the same type qualify; a non-null value
-/// may be used against a nullable column.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be used as a value for a column of type `{V}`",
-    label = "expected a value of type `{V}` here, or a column or expression of that type",
-    note = "weft compares and assigns only values of the column's own Rust type; convert the value first"
-)]
-pub trait Operand<V> {
-    /// The tables this operand reads (a type-level list; `()` for plain values).
-    type Tables;
-    #[doc(hidden)]
-    fn into_node(self) -> crate::expr::Node;
-}
-
-#[diagnostic::do_not_recommend]
-impl<V: SqlValue> Operand<V> for V {
-    type Tables = ();
-    #[inline]
-    fn into_node(self) -> crate::expr::Node {
-        crate::expr::Node::Bind(self.to_value())
-    }
-}
-
-#[diagnostic::do_not_recommend]
-impl<V: SqlValue> Operand<Option<V>> for V {
-    type Tables = ();
-    #[inline]
-    fn into_node(self) -> crate::expr::Node {
-        crate::expr::Node::Bind(self.to_value())
-    }
-}
-
-#[diagnostic::do_not_recommend]
-impl<V: SqlValue> Operand<V> for &V {
-    type Tables = ();
-    #[inline]
-    fn into_node(self) -> crate::expr::Node {
-        crate::expr::Node::Bind(self.to_value())
-    }
-}
-
-#[diagnostic::do_not_recommend]
-impl Operand<String> for &str {
-    type Tables = ();
-    #[inline]
-    fn into_node(self) -> crate::expr::Node {
-        crate::expr::Node::Bind(Value::Text(self.to_owned()))
-    }
-}
-
-#[diagnostic::do_not_recommend]
-impl Operand<Option<String>> for &str {
-    type Tables = ();
-    #[inline]
-    fn into_node(self) -> crate::expr::Node {
-        crate::expr::Node::Bind(Value::Text(self.to_owned()))
-    }
-}
-
-#[diagnostic::do_not_recommend]
-impl Operand<Vec<u8>> for &[u8] {
-    type Tables = ();
-    #[inline]
-    fn into_node(self) -> crate::expr::Node {
-        crate::expr::Node::Bind(Value::Bytes(self.to_vec()))
-    }
-}
-
-#[diagnostic::do_not_recommend]
-impl<const N: usize> Operand<Vec<u8>> for &[u8; N] {
-    type Tables = ();
-    #[inline]
-    fn into_node(self) -> crate::expr::Node {
-        crate::expr::Node::Bind(Value::Bytes(self.to_vec()))
     }
 }
 
@@ -566,4 +364,6 @@ impl Text for Option<String> {
 }
 
 #[cfg(feature = "json")]
-mod json;
+pub(crate) mod column;
+pub(crate) mod from_json;
+pub(crate) mod json;

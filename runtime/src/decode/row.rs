@@ -1,14 +1,13 @@
-//! Reading a table's rows, apart from its metadata: [`Table`](super::Table) requires it, and
+//! Reading a table's rows, apart from its metadata: [`Table`](crate::schema::Table) requires it, and
 //! only the runtime's readers call it.
 
+use super::{JsonRow, JsonStop, RowReader};
 use crate::error::Error;
-use crate::relation::{JsonRow, JsonStop};
-use crate::row::RowReader;
 
 /// Reads rows of a table struct. Implemented by `#[derive(Table)]` beside
-/// [`Table`](super::Table); not meant to be written by hand.
+/// [`Table`](crate::schema::Table); not meant to be written by hand.
 pub trait DecodeRow: Sized {
-    /// Reads a row of this table's columns, in [`TableMeta::columns`](super::TableMeta::columns)
+    /// Reads a row of this table's columns, in [`TableMeta::columns`](crate::schema::TableMeta::columns)
     /// order.
     #[doc(hidden)]
     fn decode(reader: &mut RowReader<'_>) -> Result<Self, Error>;

@@ -31,8 +31,8 @@ use std::fmt::Write as _;
 
 use crate::dialect::Dialect;
 use crate::dialect::LongInList;
+use crate::dialect::Renderer;
 use crate::expr::Node;
-use crate::render::Renderer;
 use crate::value::{SqlType, Value};
 
 /// Lists of at most this many values are rendered as `IN (?, ?, …)`, one bind per value; longer

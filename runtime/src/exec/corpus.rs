@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::sync::{Mutex, OnceLock};
 
-use crate::render::{BindRef, Stmt};
+use crate::dialect::{BindRef, Stmt};
 
 static SINK: OnceLock<Option<Mutex<std::fs::File>>> = OnceLock::new();
 

@@ -139,7 +139,7 @@ impl<'de, T: SqlValue> Visitor<'de> for OptionVisitor<T> {
 
 fn unexpected(what: &str, value: Scalar<'_>) -> String {
     if let Scalar::Null = value {
-        return crate::row::UNEXPECTED_NULL.to_owned();
+        return super::column::UNEXPECTED_NULL.to_owned();
     }
     let shown = value.to_string();
     let shown = if shown.chars().count() > 60 {
