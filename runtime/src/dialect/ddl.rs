@@ -87,7 +87,8 @@ impl Renderer {
                 self.column_definition(column);
             }
         }
-        if !table.primary_key.is_empty() && !(auto_key.is_some() && dialect.auto_key_inline()) {
+        let key_inline = auto_key.is_some() && dialect.auto_key_inline();
+        if !table.primary_key.is_empty() && !key_inline {
             self.push(", PRIMARY KEY (");
             self.column_list(table, table.primary_key);
             self.push(")");

@@ -29,8 +29,10 @@ pub use postgres::Postgres;
 pub use render::render;
 pub use sqlite::Sqlite;
 pub(crate) use storable::check_elements;
+#[cfg(feature = "postgres")]
+pub(crate) use writer::Elements;
 pub use writer::Sql;
-pub(crate) use writer::{BindRef, Binds, Elements, Limit, Renderer, Stmt, TOO_DEEP};
+pub(crate) use writer::{BindRef, Binds, Limit, Renderer, Stmt, TOO_DEEP};
 
 use crate::backend::Backend;
 

@@ -15,7 +15,6 @@ pub use crate::decode::{JsonRow, JsonStop};
 pub use crate::schema::{Cardinality, Keys, RelationMeta, RelationSpec, resolve};
 pub use find::{Extras, FindMany, NoExtras, RootExtras, Strategy, find_first, find_many};
 pub use load::{Base, Loader, Pick, With};
-pub use nested::JsonRelations;
 
 use std::marker::PhantomData;
 

@@ -363,7 +363,7 @@ impl Text for Option<String> {
     type Length = Option<i64>;
 }
 
-#[cfg(feature = "json")]
 pub(crate) mod column;
 pub(crate) mod from_json;
+#[cfg(feature = "json")]
 pub(crate) mod json;
