@@ -116,10 +116,14 @@
 //! (`Json<T>` for any serde type), `chrono` (`DateTime<Utc>`, `NaiveDateTime`, `NaiveDate`),
 //! `uuid` and `rust_decimal`. `Option<T>` makes a column nullable.
 //!
-//! ## Backends
-//! Features `sqlite` (default), `postgres` and `mysql`. [`Db::connect`] picks the backend
-//! from the URL. Every query can show the SQL it would send to any backend without a
-//! connection: `query.to_sql(Backend::Postgres)`.
+//! ## Backends and dialects
+//! Features `sqlite` (default), `postgres` and `mysql` choose the drivers built in.
+//! [`Db::connect`] picks the driver from the URL and the [`Dialect`] from the server's version
+//! (MariaDB and MySQL proper share a driver). What a dialect can do is a `const` record,
+//! [`Capabilities`] (`db.capabilities().returning_on_update`). Every query shows the SQL it
+//! would send to any dialect without a connection: `query.to_sql(&weft::dialect::MariaDb)`,
+//! `query.to_sql(db.dialect())`, or `query.to_sql(Backend::Postgres)` (a family's reference
+//! dialect).
 //!
 //! ## Safety
 //! Every value travels as a bound parameter and every identifier is quoted for its dialect.

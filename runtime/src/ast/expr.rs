@@ -21,6 +21,9 @@ pub enum Node {
     /// An integer written into the text: weft's own constants (`SELECT 1`), never a value a
     /// user gives, which is always bound.
     Int(i64),
+    /// The value an upsert proposed for column `.0` of the row being inserted (PostgreSQL and
+    /// SQLite: `excluded."c"`; the MySQL family: ``VALUES(`c`)``).
+    Excluded(&'static str),
     /// SQL text a dialect spells itself (a session variable such as MariaDB's
     /// `@@max_allowed_packet`): never text from a user.
     Raw(&'static str),
@@ -163,6 +166,7 @@ impl Node {
             | Node::Bind(_)
             | Node::Int(_)
             | Node::Raw(_)
+            | Node::Excluded(_)
             | Node::CountStar
             | Node::Related(_) => {}
             Node::Binary(l, _, r) => {
@@ -210,6 +214,7 @@ impl Node {
             | Node::Bind(_)
             | Node::Int(_)
             | Node::Raw(_)
+            | Node::Excluded(_)
             | Node::CountStar
             | Node::Related(_) => {}
             Node::Binary(l, _, r) => {
@@ -246,6 +251,7 @@ impl Node {
             Node::Bind(v) => Node::Bind(v.clone()),
             Node::Int(n) => Node::Int(*n),
             Node::Raw(text) => Node::Raw(text),
+            Node::Excluded(column) => Node::Excluded(column),
             Node::Related(r) => Node::Related(r.clone()),
             Node::CountStar => Node::CountStar,
             Node::Binary(_, op, _) => {
@@ -313,6 +319,7 @@ impl Node {
             (Node::Bind(a), Node::Bind(b)) => a == b,
             (Node::Int(a), Node::Int(b)) => a == b,
             (Node::Raw(a), Node::Raw(b)) => a == b,
+            (Node::Excluded(a), Node::Excluded(b)) => a == b,
             (Node::Related(a), Node::Related(b)) => a == b,
             (Node::Binary(_, a, _), Node::Binary(_, b, _)) => a == b,
             (Node::Not(_), Node::Not(_))
@@ -447,6 +454,7 @@ impl std::fmt::Debug for DebugAt<'_> {
             Node::CountStar => return f.write_str("CountStar"),
             Node::Int(n) => return write!(f, "Int({n})"),
             Node::Raw(text) => return write!(f, "Raw({text})"),
+            Node::Excluded(column) => return write!(f, "Excluded({column})"),
             Node::Related(r) => return write!(f, "Related({})", r.relation.name),
             Node::Binary(_, op, _) => format!("{op:?}"),
             Node::Not(_) => "Not".into(),

@@ -274,8 +274,8 @@ pub struct OnConflict {
 pub enum ConflictAction {
     /// Keep the existing row.
     Nothing,
-    /// Set these columns (positions) to these values; [`Node::Excluded`]-like references to
-    /// the proposed row are written as `Node::Column` of the table.
+    /// Set these columns (positions) to these values; [`Node::Excluded`] reads the value the
+    /// insert proposed.
     Update(Vec<(usize, Node)>),
 }
 

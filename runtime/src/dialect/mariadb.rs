@@ -120,6 +120,11 @@ impl Dialect for MariaDb {
     fn table_options(&self) -> &'static str {
         " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin"
     }
+    fn excluded(&self, out: &mut String, column: &str) {
+        out.push_str("VALUES(");
+        self.quote_ident_into(out, column);
+        out.push(')');
+    }
 }
 
 /// The MySQL family's JSON-exact projections.

@@ -187,6 +187,12 @@ pub trait Dialect: Send + Sync + 'static {
         None
     }
 
+    /// Appends the value an upsert proposed for `column`: `excluded."c"` by default.
+    fn excluded(&self, out: &mut String, column: &str) {
+        out.push_str("excluded.");
+        self.quote_ident_into(out, column);
+    }
+
     /// The row-lock clause of a `SELECT`: exclusive (`FOR UPDATE`) or shared.
     fn lock_clause(&self, exclusive: bool) -> &'static str {
         if exclusive {

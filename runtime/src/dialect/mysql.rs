@@ -86,4 +86,9 @@ impl Dialect for MySql {
     fn table_options(&self) -> &'static str {
         " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_bin"
     }
+    fn excluded(&self, out: &mut String, column: &str) {
+        out.push_str("VALUES(");
+        self.quote_ident_into(out, column);
+        out.push(')');
+    }
 }

@@ -1,7 +1,10 @@
 //! The walk of the statement tree: one method per statement and clause, writing text and
 //! binds through the [`Renderer`] and asking the dialect wherever spelling differs.
 
-use crate::ast::Statement;
+use crate::ast::{ConflictAction, OnConflict, Statement};
+use crate::schema::TableMeta;
+
+use super::Upsert;
 use crate::ast::{
     Delete, From, Insert, InsertSource, InsertValue, Join, JoinKind, Lock, LockWait, Select,
     SelectItem, SetOp, Source, Update,
@@ -251,7 +254,57 @@ impl Renderer {
                 self.push(")");
             }
         }
+        if let Some(conflict) = &insert.on_conflict {
+            self.on_conflict(table, conflict);
+        }
         self.returning_clause(&insert.returning, returning);
+    }
+
+    /// `ON CONFLICT …` or `ON DUPLICATE KEY UPDATE …`, as the dialect spells an upsert.
+    fn on_conflict(&mut self, table: &TableMeta, conflict: &OnConflict) {
+        let set = |r: &mut Renderer, sets: &[(usize, Node)]| {
+            for (i, (c, value)) in sets.iter().enumerate() {
+                if i > 0 {
+                    r.push(", ");
+                }
+                r.ident(table.columns[*c].name);
+                r.push(" = ");
+                r.node(value);
+            }
+        };
+        match self.dialect.capabilities().upsert {
+            Upsert::OnConflict => {
+                self.push(" ON CONFLICT (");
+                for (i, &c) in conflict.target.iter().enumerate() {
+                    if i > 0 {
+                        self.push(", ");
+                    }
+                    self.ident(table.columns[c].name);
+                }
+                self.push(")");
+                match &conflict.action {
+                    ConflictAction::Nothing => self.push(" DO NOTHING"),
+                    ConflictAction::Update(sets) => {
+                        self.push(" DO UPDATE SET ");
+                        set(self, sets);
+                    }
+                }
+            }
+            Upsert::OnDuplicateKey => {
+                self.push(" ON DUPLICATE KEY UPDATE ");
+                match &conflict.action {
+                    // Setting a key column to itself changes nothing: MySQL's "do nothing".
+                    ConflictAction::Nothing => {
+                        let key = conflict.target.first().copied().unwrap_or(0);
+                        let name = table.columns[key].name;
+                        self.ident(name);
+                        self.push(" = ");
+                        self.ident(name);
+                    }
+                    ConflictAction::Update(sets) => set(self, sets),
+                }
+            }
+        }
     }
 
     /// `UPDATE …`, with `RETURNING returning` when given.

@@ -234,3 +234,28 @@ fn ddl_changes_on_every_dialect() {
         ]
     );
 }
+
+#[test]
+fn upserts_as_each_dialect_spells_them() {
+    let insert = Statement::Insert(Insert {
+        table: &PLAYERS,
+        columns: vec![0, 1],
+        source: InsertSource::Values(vec![
+            InsertValue::Expr(Box::new(Node::Bind(Value::I64(1)))),
+            InsertValue::Expr(Box::new(Node::Bind(Value::Text("red".into())))),
+        ]),
+        on_conflict: Some(OnConflict {
+            target: vec![0],
+            action: ConflictAction::Update(vec![(1, Node::Excluded("team"))]),
+        }),
+        returning: Vec::new(),
+    });
+    assert_eq!(
+        render(&insert, &Sqlite).text,
+        r#"INSERT INTO "players" ("id", "team") VALUES (?, ?) ON CONFLICT ("id") DO UPDATE SET "team" = excluded."team""#
+    );
+    assert_eq!(
+        render(&insert, &MariaDb).text,
+        "INSERT INTO `players` (`id`, `team`) VALUES (?, ?) ON DUPLICATE KEY UPDATE `team` = VALUES(`team`)"
+    );
+}

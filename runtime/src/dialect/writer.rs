@@ -401,6 +401,10 @@ impl Renderer {
             }
             Node::Apply { op, args } => self.apply(op, args),
             Node::Raw(text) => self.push(text),
+            Node::Excluded(column) => {
+                let dialect = self.dialect;
+                dialect.excluded(&mut self.text, column);
+            }
             Node::Related(related) => {
                 let parent = self.alias_of(related.relation.source.name);
                 self.json_relation(related, &parent);
