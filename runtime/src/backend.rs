@@ -36,19 +36,11 @@ impl Backend {
     /// Appends `ident` quoted as every dialect of this family quotes identifiers (quote
     /// characters inside doubled, so any string is a safe identifier).
     pub fn quote_ident_into(self, out: &mut String, ident: &str) {
-        let q = match self {
+        let quote = match self {
             Backend::MySql => '`',
             Backend::Sqlite | Backend::Postgres => '"',
         };
-        out.reserve(ident.len() + 2);
-        out.push(q);
-        for c in ident.chars() {
-            if c == q {
-                out.push(q);
-            }
-            out.push(c);
-        }
-        out.push(q);
+        quote_into(out, ident, quote);
     }
 
     /// `ident` quoted for this family.
@@ -57,4 +49,18 @@ impl Backend {
         self.quote_ident_into(&mut s, ident);
         s
     }
+}
+
+/// Appends `ident` between `quote` characters, doubling any inside: any string is then a safe
+/// identifier.
+pub(crate) fn quote_into(out: &mut String, ident: &str, quote: char) {
+    out.reserve(ident.len() + 2);
+    out.push(quote);
+    for c in ident.chars() {
+        if c == quote {
+            out.push(quote);
+        }
+        out.push(c);
+    }
+    out.push(quote);
 }

@@ -59,16 +59,7 @@ pub trait Dialect: Send + Sync + 'static {
     /// Appends `ident` quoted. Quote characters inside the name are doubled, so any string is
     /// a safe identifier.
     fn quote_ident_into(&self, out: &mut String, ident: &str) {
-        let q = self.identifier_quote();
-        out.reserve(ident.len() + 2);
-        out.push(q);
-        for c in ident.chars() {
-            if c == q {
-                out.push(q);
-            }
-            out.push(c);
-        }
-        out.push(q);
+        crate::backend::quote_into(out, ident, self.identifier_quote());
     }
 
     /// Appends the placeholder of the `n`th bind parameter (1-based).

@@ -3,13 +3,38 @@
 //! Every spelling that differs comes from the dialect ([`Dialect::json`](super::Dialect::json),
 //! its projections and capabilities).
 
-use crate::ast::{Batch, BatchKeys, Related};
+use crate::ast::{Batch, BatchKeys, Related, Select, SelectItem};
 use crate::dialect::{Limit, Renderer};
 use crate::expr::{Direction, Node};
 use crate::schema::RelationMeta;
 use crate::schema::TableMeta;
 
 impl Renderer {
+    /// A relational query's statement: `select`, whose items may include [`Node::Related`]
+    /// JSON. Where the dialect's JSON aggregate has session limits (MariaDB), the statement
+    /// raises them for itself and selects them last, so that a result the server cut (only a
+    /// warning there) is refused rather than returned.
+    pub(crate) fn select_with_related(&mut self, mut select: Select) {
+        let spelling = self.dialect.json();
+        let related = select
+            .columns
+            .iter()
+            .any(|item| matches!(item.expr, Node::Related(_)));
+        if !related || spelling.limit_columns.is_empty() {
+            return self.select(&select);
+        }
+        if let Some(prefix) = spelling.statement_prefix {
+            self.push(prefix);
+        }
+        select.columns.extend(
+            spelling
+                .limit_columns
+                .iter()
+                .map(|&limit| SelectItem::new(Node::Raw(limit))),
+        );
+        self.select(&select);
+    }
+
     fn qualified(&mut self, alias: &str, table: &TableMeta, col: usize) {
         self.ident(alias);
         self.push(".");

@@ -217,24 +217,7 @@ impl<L: Loader, E: RootExtras> FindMany<L, E> {
         );
         let mut r = Renderer::new(dialect);
         r.reserve_select(&select);
-        let spelling = dialect.json();
-        if !plans.is_empty() {
-            if let Some(prefix) = spelling.statement_prefix {
-                // MariaDB's JSON_ARRAYAGG stops at `group_concat_max_len` (1 MiB by default):
-                // raised to its maximum for this statement only, which leaves
-                // `max_allowed_packet`.
-                r.push(prefix);
-            }
-            // Both limits in force, last: a cut is only a warning, so `JsonCut` compares each
-            // relation's length with them.
-            select.columns.extend(
-                spelling
-                    .limit_columns
-                    .iter()
-                    .map(|&limit| SelectItem::new(Node::Raw(limit))),
-            );
-        }
-        r.select(&select);
+        r.select_with_related(select);
         r.finish()
     }
 
