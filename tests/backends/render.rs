@@ -75,8 +75,17 @@ fn mutations_per_dialect() {
     );
     let returning = weft::insert(new_user("a", None, 1)).returning_columns((User::id,));
     assert_eq!(
-        returning.to_sql(Backend::MySql)[0].text,
+        returning.to_sql(&weft::dialect::MariaDb)[0].text,
         "INSERT INTO `users` (`name`, `email`, `age`) VALUES (?, ?, ?) RETURNING `id`"
+    );
+    // MySQL proper has no RETURNING: the statement shows a bind that refuses it before sending.
+    let mysql = &returning.to_sql(Backend::MySql)[0];
+    assert!(
+        mysql
+            .binds
+            .iter()
+            .any(|b| matches!(b, weft::Value::Unencodable(why) if why.contains("unsupported"))),
+        "{mysql}"
     );
     // Rows that all give the same columns: one UNNEST statement on PostgreSQL (one array bind
     // per column, typed from the schema; columns no row gives are left out), VALUES elsewhere.

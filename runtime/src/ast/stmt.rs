@@ -18,7 +18,7 @@ pub enum Statement {
     Update(Update),
     /// `DELETE`.
     Delete(Delete),
-    /// `CREATE TABLE` with its indexes.
+    /// `CREATE TABLE` (its indexes are [`Statement::CreateIndex`] statements).
     CreateTable(CreateTable),
     /// `ALTER TABLE`.
     AlterTable(AlterTable),
@@ -303,7 +303,8 @@ pub struct Delete {
     pub returning: Vec<SelectItem>,
 }
 
-/// `CREATE TABLE` (with its indexes, which are statements of their own on every dialect).
+/// `CREATE TABLE` from a table's metadata; its indexes are [`CreateIndex`] statements of their
+/// own (`weft::create_table_sql` returns both).
 #[derive(Debug, Clone, PartialEq)]
 pub struct CreateTable {
     /// The table, as its metadata describes it.

@@ -99,6 +99,10 @@ pub struct Capabilities {
     /// Floats printed into JSON read back exactly (SQLite's JSON functions print REAL with up
     /// to an ulp of error, so relations reading floats load batched there).
     pub exact_json_floats: bool,
+    /// `FULL JOIN` (the MySQL family has none).
+    pub full_join: bool,
+    /// `INTERSECT ALL` and `EXCEPT ALL` (SQLite has only the forms without `ALL`).
+    pub intersect_except_all: bool,
     /// `LATERAL` joins.
     pub lateral: bool,
     /// How "insert or update" is spelled.

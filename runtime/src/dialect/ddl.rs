@@ -243,6 +243,7 @@ impl Renderer {
         self.text.push(' ');
         let dialect = self.dialect;
         self.push(dialect.column_type(column.sql_type, column.keyed));
+        self.push(dialect.column_collation(column.sql_type));
         if !column.nullable {
             self.push(" NOT NULL");
         }

@@ -20,6 +20,8 @@ const CAPABILITIES: Capabilities = Capabilities {
     json_agg_order_limit: true,
     json_agg_ordered: true,
     exact_json_floats: true,
+    full_join: false,
+    intersect_except_all: true,
     lateral: false,
     upsert: Upsert::OnDuplicateKey,
     savepoints: true,
@@ -125,6 +127,10 @@ impl Dialect for MariaDb {
         self.quote_ident_into(out, column);
         out.push(')');
     }
+    /// The MySQL family casts to its own type names (`SIGNED`, `CHAR`, …), not to column types.
+    fn cast_type(&self, ty: SqlType) -> &'static str {
+        cast_type(ty)
+    }
 }
 
 /// The MySQL family's JSON-exact projections.
@@ -197,5 +203,20 @@ pub(super) fn push_default(
         out.push(')');
     } else {
         super::push_standard_default(dialect, out, default);
+    }
+}
+
+/// The MySQL family's `CAST` targets.
+pub(super) fn cast_type(ty: SqlType) -> &'static str {
+    use SqlType::*;
+    match ty {
+        Bool | SmallInt | Int | BigInt => "SIGNED",
+        Real | Double => "DOUBLE",
+        Text | Json => "CHAR",
+        Blob => "BINARY",
+        Uuid => "BINARY(16)",
+        Timestamp | LocalTimestamp => "DATETIME(6)",
+        Date => "DATE",
+        Decimal => "DECIMAL(65,28)",
     }
 }

@@ -32,7 +32,9 @@ pub(crate) use storable::check_elements;
 #[cfg(feature = "postgres")]
 pub(crate) use writer::Elements;
 pub use writer::Sql;
-pub(crate) use writer::{BindRef, Binds, Limit, Renderer, Stmt, TOO_DEEP};
+pub(crate) use writer::{
+    BindRef, Binds, Limit, Renderer, Stmt, TOO_DEEP, UNSUPPORTED, UNSUPPORTED_MARK,
+};
 
 use crate::backend::Backend;
 

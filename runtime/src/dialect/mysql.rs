@@ -19,6 +19,8 @@ const CAPABILITIES: Capabilities = Capabilities {
     json_agg_order_limit: false,
     json_agg_ordered: false,
     exact_json_floats: true,
+    full_join: false,
+    intersect_except_all: true,
     lateral: true,
     upsert: Upsert::OnDuplicateKey,
     savepoints: true,
@@ -90,5 +92,9 @@ impl Dialect for MySql {
         out.push_str("VALUES(");
         self.quote_ident_into(out, column);
         out.push(')');
+    }
+    /// The MySQL family casts to its own type names (`SIGNED`, `CHAR`, …), not to column types.
+    fn cast_type(&self, ty: SqlType) -> &'static str {
+        super::mariadb::cast_type(ty)
     }
 }

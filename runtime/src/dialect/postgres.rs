@@ -20,6 +20,8 @@ pub(super) const CAPABILITIES: Capabilities = Capabilities {
     json_agg_order_limit: false,
     json_agg_ordered: true,
     exact_json_floats: true,
+    full_join: true,
+    intersect_except_all: true,
     lateral: true,
     upsert: Upsert::OnConflict,
     savepoints: true,

@@ -215,6 +215,9 @@ impl Renderer {
     /// The JSON array of a parent's related rows, each row a positional array of its columns
     /// followed by its own relations.
     pub(crate) fn json_relation(&mut self, related: &Related, parent: &str) {
+        if !self.dialect.capabilities().json_agg_ordered {
+            self.refuse(super::writer::refusal::RELATIONS_IN_ONE_STATEMENT);
+        }
         let dialect = self.dialect;
         let meta = related.relation;
         let t = self.fresh_alias("t");

@@ -4,7 +4,8 @@
 use crate::ast::{ConflictAction, OnConflict, Statement};
 use crate::schema::TableMeta;
 
-use super::Upsert;
+use super::writer::refusal;
+use super::{StatementKind, Upsert};
 use crate::ast::{
     Delete, From, Insert, InsertSource, InsertValue, Join, JoinKind, Lock, LockWait, Select,
     SelectItem, SetOp, Source, Update,
@@ -84,7 +85,19 @@ impl Renderer {
             "SELECT "
         });
         self.select_items(&select.columns);
+        let scoped = self.scope.len();
         if let Some(from) = &select.from {
+            // Columns of an aliased table render with its alias.
+            for source in std::iter::once(&from.source).chain(from.joins.iter().map(|j| &j.source))
+            {
+                if let Source::Table {
+                    table,
+                    alias: Some(alias),
+                } = source
+                {
+                    self.scope.push((table.name, alias.clone()));
+                }
+            }
             self.from(from);
         }
         self.where_clause(select.filter.as_ref());
@@ -97,6 +110,22 @@ impl Renderer {
             self.node(having);
         }
         for set in &select.set_ops {
+            if set.all
+                && set.op != SetOp::Union
+                && !self.dialect.capabilities().intersect_except_all
+            {
+                self.refuse(refusal::SET_OP_ALL);
+            }
+            let arm = &set.query;
+            if !arm.ctes.is_empty()
+                || !arm.order.is_empty()
+                || arm.limit.is_some()
+                || arm.offset.is_some()
+                || arm.lock.is_some()
+                || !arm.set_ops.is_empty()
+            {
+                self.refuse(refusal::ARM_CLAUSES);
+            }
             self.push(match (set.op, set.all) {
                 (SetOp::Union, false) => " UNION ",
                 (SetOp::Union, true) => " UNION ALL ",
@@ -111,6 +140,7 @@ impl Renderer {
         if let Some(lock) = select.lock {
             self.lock(lock);
         }
+        self.scope.truncate(scoped);
     }
 
     fn select_items(&mut self, items: &[SelectItem]) {
@@ -138,6 +168,9 @@ impl Renderer {
     }
 
     fn join(&mut self, join: &Join) {
+        if join.kind == JoinKind::Full && !self.dialect.capabilities().full_join {
+            self.refuse(refusal::FULL_JOIN);
+        }
         self.push(match join.kind {
             JoinKind::Inner => " INNER JOIN ",
             JoinKind::Left => " LEFT JOIN ",
@@ -167,6 +200,9 @@ impl Renderer {
                 lateral,
             } => {
                 if *lateral {
+                    if !self.dialect.capabilities().lateral {
+                        self.refuse(refusal::LATERAL);
+                    }
                     self.push("LATERAL ");
                 }
                 self.push("(");
@@ -185,6 +221,22 @@ impl Renderer {
     }
 
     fn lock(&mut self, lock: Lock) {
+        let locks = self.dialect.capabilities().row_locks;
+        let kind = if lock.exclusive {
+            locks.for_update
+        } else {
+            locks.for_share
+        };
+        let wait = match lock.wait {
+            LockWait::Wait => true,
+            LockWait::NoWait => locks.nowait,
+            LockWait::SkipLocked => locks.skip_locked,
+        };
+        if !kind {
+            self.refuse(refusal::ROW_LOCKS);
+        } else if !wait {
+            self.refuse(refusal::LOCK_WAIT);
+        }
         self.push(self.dialect.lock_clause(lock.exclusive));
         match lock.wait {
             LockWait::Wait => {}
@@ -195,6 +247,12 @@ impl Renderer {
 
     /// `INSERT …`, with `RETURNING returning` when given.
     pub(crate) fn insert(&mut self, insert: &Insert, returning: Option<&[Node]>) {
+        if !well_formed(insert) {
+            self.refuse(refusal::MALFORMED);
+            self.push("INSERT INTO ");
+            self.table(insert.table);
+            return;
+        }
         let table = insert.table;
         // Read under its own name by a `RETURNING` expression.
         self.reserve(table.name);
@@ -236,6 +294,9 @@ impl Renderer {
                 self.select(query);
             }
             InsertSource::Arrays(arrays) => {
+                if !self.dialect.capabilities().array_binds {
+                    self.refuse(refusal::ARRAYS);
+                }
                 self.push(" SELECT * FROM UNNEST(");
                 for (i, (value, &c)) in arrays.iter().zip(&insert.columns).enumerate() {
                     if i > 0 {
@@ -257,7 +318,7 @@ impl Renderer {
         if let Some(conflict) = &insert.on_conflict {
             self.on_conflict(table, conflict);
         }
-        self.returning_clause(&insert.returning, returning);
+        self.returning_clause(StatementKind::Insert, &insert.returning, returning);
     }
 
     /// `ON CONFLICT …` or `ON DUPLICATE KEY UPDATE …`, as the dialect spells an upsert.
@@ -274,16 +335,21 @@ impl Renderer {
         };
         match self.dialect.capabilities().upsert {
             Upsert::OnConflict => {
-                self.push(" ON CONFLICT (");
-                for (i, &c) in conflict.target.iter().enumerate() {
-                    if i > 0 {
-                        self.push(", ");
+                self.push(" ON CONFLICT");
+                if !conflict.target.is_empty() {
+                    self.push(" (");
+                    for (i, &c) in conflict.target.iter().enumerate() {
+                        if i > 0 {
+                            self.push(", ");
+                        }
+                        self.ident(table.columns[c].name);
                     }
-                    self.ident(table.columns[c].name);
+                    self.push(")");
                 }
-                self.push(")");
                 match &conflict.action {
                     ConflictAction::Nothing => self.push(" DO NOTHING"),
+                    // Updating no column is doing nothing.
+                    ConflictAction::Update(sets) if sets.is_empty() => self.push(" DO NOTHING"),
                     ConflictAction::Update(sets) => {
                         self.push(" DO UPDATE SET ");
                         set(self, sets);
@@ -293,15 +359,15 @@ impl Renderer {
             Upsert::OnDuplicateKey => {
                 self.push(" ON DUPLICATE KEY UPDATE ");
                 match &conflict.action {
+                    ConflictAction::Update(sets) if !sets.is_empty() => set(self, sets),
                     // Setting a key column to itself changes nothing: MySQL's "do nothing".
-                    ConflictAction::Nothing => {
+                    _ => {
                         let key = conflict.target.first().copied().unwrap_or(0);
                         let name = table.columns[key].name;
                         self.ident(name);
                         self.push(" = ");
                         self.ident(name);
                     }
-                    ConflictAction::Update(sets) => set(self, sets),
                 }
             }
         }
@@ -319,7 +385,7 @@ impl Renderer {
             self.node(value);
         }
         self.where_clause(update.filter.as_ref());
-        self.returning_clause(&update.returning, returning);
+        self.returning_clause(StatementKind::Update, &update.returning, returning);
     }
 
     /// `DELETE …`, with `RETURNING returning` when given.
@@ -328,11 +394,20 @@ impl Renderer {
         self.push("DELETE FROM ");
         self.table(delete.table);
         self.where_clause(delete.filter.as_ref());
-        self.returning_clause(&delete.returning, returning);
+        self.returning_clause(StatementKind::Delete, &delete.returning, returning);
     }
 
-    /// The tree's own `RETURNING` list, or the one a `Returning` query supplies when it runs.
-    fn returning_clause(&mut self, own: &[SelectItem], supplied: Option<&[Node]>) {
+    /// The tree's own `RETURNING` list, or the one a `Returning` query supplies when it runs
+    /// (refused where the dialect has no `RETURNING` on statements of `kind`).
+    fn returning_clause(
+        &mut self,
+        kind: StatementKind,
+        own: &[SelectItem],
+        supplied: Option<&[Node]>,
+    ) {
+        if (supplied.is_some() || !own.is_empty()) && !self.dialect.capabilities().returning(kind) {
+            self.refuse(refusal::RETURNING);
+        }
         if let Some(columns) = supplied {
             self.returning(columns);
         } else if !own.is_empty() {
@@ -340,4 +415,29 @@ impl Renderer {
             self.select_items(own);
         }
     }
+}
+
+/// Whether every column position of `insert` exists in its table, its rows are whole, and an
+/// upsert that updates names what conflicts where the dialect needs it named.
+fn well_formed(insert: &Insert) -> bool {
+    let width = insert.table.columns.len();
+    let valid = |c: &usize| *c < width;
+    let rows_whole = match &insert.source {
+        InsertSource::Values(values) => {
+            !insert.columns.is_empty() && values.len().is_multiple_of(insert.columns.len())
+        }
+        InsertSource::Arrays(arrays) => arrays.len() == insert.columns.len(),
+        InsertSource::Select(_) => true,
+    };
+    let conflict_ok = insert.on_conflict.as_ref().is_none_or(|conflict| {
+        conflict.target.iter().all(valid)
+            && match &conflict.action {
+                ConflictAction::Nothing => true,
+                ConflictAction::Update(sets) => {
+                    sets.iter().all(|(c, _)| valid(c))
+                        && (sets.is_empty() || !conflict.target.is_empty())
+                }
+            }
+    });
+    width > 0 && insert.columns.iter().all(valid) && rows_whole && conflict_ok
 }

@@ -185,7 +185,7 @@ fn windows_cases_casts_subqueries_set_operations_and_locks() {
         maria.ends_with(" LOCK IN SHARE MODE SKIP LOCKED"),
         "{maria}"
     );
-    assert!(maria.contains("CAST(`players`.`id` AS BIGINT)"), "{maria}");
+    assert!(maria.contains("CAST(`players`.`id` AS SIGNED)"), "{maria}");
 }
 
 #[test]

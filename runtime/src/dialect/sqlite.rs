@@ -20,6 +20,8 @@ const CAPABILITIES: Capabilities = Capabilities {
     json_agg_order_limit: false,
     json_agg_ordered: true,
     exact_json_floats: false,
+    full_join: true,
+    intersect_except_all: false,
     lateral: false,
     upsert: Upsert::OnConflict,
     savepoints: true,

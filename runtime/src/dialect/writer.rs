@@ -215,6 +215,70 @@ impl Unaliased {
 /// [`MAX_EXPRESSION_DEPTH`]: binding it fails with [`Error::TooDeep`](crate::Error::TooDeep).
 pub(crate) const TOO_DEEP: &str = "weft: expression nested too deep";
 
+/// What a statement may use that some dialects lack, as (what, what to do instead): a
+/// statement using one where its dialect's capabilities say no renders a bind that refuses it
+/// with [`Error::Unsupported`](crate::Error::Unsupported) before anything is sent.
+pub(crate) const UNSUPPORTED: [(&str, &str); 10] = [
+    (
+        "FULL JOIN",
+        "combine a LEFT JOIN and a RIGHT JOIN with UNION, or use a dialect with FULL JOIN",
+    ),
+    (
+        "row locks (FOR UPDATE / FOR SHARE)",
+        "SQLite locks the whole database: run the statements in a transaction (`db.begin()`)",
+    ),
+    (
+        "NOWAIT and SKIP LOCKED",
+        "leave out the wait option: this dialect waits for row locks",
+    ),
+    (
+        "INTERSECT ALL and EXCEPT ALL",
+        "use INTERSECT or EXCEPT without ALL",
+    ),
+    (
+        "LATERAL",
+        "load related rows with a relational query (`find_many`), which needs no LATERAL",
+    ),
+    (
+        "RETURNING on this statement",
+        "read the rows back with a SELECT after the statement",
+    ),
+    (
+        "loading relations in one statement",
+        "this dialect's JSON_ARRAYAGG takes no ORDER BY: use `.strategy(Strategy::Batched)` (the default there)",
+    ),
+    (
+        "array parameters",
+        "bind the values one by one (VALUES rows or an IN list)",
+    ),
+    (
+        "ORDER BY, LIMIT, locks or WITH inside one query of a UNION/INTERSECT/EXCEPT",
+        "order and limit the combined result, or select from the query as a derived table",
+    ),
+    (
+        "a malformed statement (a column position its table does not have, rows of the wrong width, an upsert updating with no conflict target)",
+        "build the statement from the table's metadata (`Table::META`)",
+    ),
+];
+
+/// [`UNSUPPORTED`] indexes, by name.
+pub(crate) mod refusal {
+    pub(crate) const FULL_JOIN: usize = 0;
+    pub(crate) const ROW_LOCKS: usize = 1;
+    pub(crate) const LOCK_WAIT: usize = 2;
+    pub(crate) const SET_OP_ALL: usize = 3;
+    pub(crate) const LATERAL: usize = 4;
+    pub(crate) const RETURNING: usize = 5;
+    pub(crate) const RELATIONS_IN_ONE_STATEMENT: usize = 6;
+    pub(crate) const ARRAYS: usize = 7;
+    pub(crate) const ARM_CLAUSES: usize = 8;
+    pub(crate) const MALFORMED: usize = 9;
+}
+
+/// The start of the reason of a bind standing for an [`UNSUPPORTED`] feature, followed by its
+/// index there.
+pub(crate) const UNSUPPORTED_MARK: &str = "weft: unsupported feature #";
+
 /// The alias `table` has in `scope` (innermost last), or its own name.
 fn alias_in<'s>(scope: &'s [(&'static str, String)], table: &'s str) -> &'s str {
     scope
@@ -291,6 +355,18 @@ impl Renderer {
     fn placeholder(&mut self) {
         self.dialect
             .push_placeholder(&mut self.text, self.borrowed + self.binds.len());
+    }
+
+    /// Refuses the statement for using [`UNSUPPORTED`]`[feature]`, which its dialect lacks.
+    pub(crate) fn refuse(&mut self, feature: usize) {
+        let reason = format!("{UNSUPPORTED_MARK}{feature}");
+        if !self
+            .binds
+            .iter()
+            .any(|b| matches!(b, Value::Unencodable(w) if *w == reason))
+        {
+            self.binds.push(Value::Unencodable(reason));
+        }
     }
 
     /// Renders `node`; one nested deeper than [`MAX_EXPRESSION_DEPTH`] is replaced by a bind that

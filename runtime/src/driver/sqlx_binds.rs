@@ -15,6 +15,17 @@ fn value_err(sql: &Stmt<'_>, index: usize, reason: String) -> Error {
             sql: sql.text.clone().into_owned(),
         };
     }
+    if let Some(feature) = reason
+        .strip_prefix(crate::dialect::UNSUPPORTED_MARK)
+        .and_then(|n| n.parse::<usize>().ok())
+        .and_then(|n| crate::dialect::UNSUPPORTED.get(n))
+    {
+        return Error::Unsupported {
+            what: feature.0,
+            backend: sql.dialect.backend(),
+            hint: feature.1,
+        };
+    }
     Error::Value {
         index: index + 1,
         backend: sql.dialect.backend(),

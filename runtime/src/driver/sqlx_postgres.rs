@@ -39,13 +39,17 @@ impl PgDriver {
         }
     }
 
-    /// Connects to `url`.
+    /// Connects to `url`, asking the server's version: engines speaking PostgreSQL's protocol
+    /// with their own rules (CockroachDB) get their own dialect.
     pub(crate) async fn open(url: &str) -> std::result::Result<Self, sqlx::Error> {
         let pool = sqlx::postgres::PgPoolOptions::new()
             .test_before_acquire(false)
             .connect(url)
             .await?;
-        Ok(PgDriver::from_pool(pool))
+        let (version,): (String,) = sqlx::query_as("SELECT version()").fetch_one(&pool).await?;
+        let mut driver = PgDriver::from_pool(pool);
+        driver.server.version = version;
+        Ok(driver)
     }
 }
 

@@ -78,6 +78,9 @@ impl Db {
     }
 
     /// Wraps a PostgreSQL pool you configured yourself.
+    ///
+    /// The pool is taken to be PostgreSQL's (the server is not asked its version here, as
+    /// [`Db::connect`] does to recognise CockroachDB).
     #[cfg(feature = "postgres")]
     pub fn from_postgres_pool(pool: sqlx::PgPool) -> Db {
         Db::from_driver(Box::new(crate::driver::PgDriver::from_pool(pool)))
