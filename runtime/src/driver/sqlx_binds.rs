@@ -129,3 +129,34 @@ pub(super) fn scalar(bind: BindRef<'_>) -> Result<&Value, BoxDynError> {
 }
 
 pub(super) use {add_null, add_value};
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use super::value_err;
+    use crate::dialect::{Binds, Stmt, UNSUPPORTED_MARK};
+    use crate::error::Error;
+
+    #[test]
+    fn a_refused_feature_is_an_unsupported_error_not_a_value_error() {
+        let stmt = Stmt {
+            dialect: &crate::dialect::MariaDb,
+            text: Cow::Borrowed("SELECT 1 FULL JOIN t"),
+            binds: Binds::Values(Cow::Owned(Vec::new())),
+        };
+        let error = value_err(&stmt, 0, format!("{UNSUPPORTED_MARK}0"));
+        assert!(
+            matches!(
+                error,
+                Error::Unsupported {
+                    what: "FULL JOIN",
+                    ..
+                }
+            ),
+            "{error}"
+        );
+        let other = value_err(&stmt, 0, "NaN".into());
+        assert!(matches!(other, Error::Value { index: 1, .. }), "{other}");
+    }
+}
