@@ -564,3 +564,62 @@ async fn insert_many_mixing_defaults_and_values(db: Db) -> weft::Result<()> {
     assert_eq!(ids, [1, 2, 3, 100, 101]);
     Ok(())
 }
+
+/// `eq(None)` and `ne(None)` mean `IS NULL` and `IS NOT NULL`: SQL's `= NULL` is never true
+/// and would silently match nothing.
+#[backends]
+async fn comparing_with_none_matches_nulls(db: Db) -> weft::Result<()> {
+    db.create_tables::<User>().await?;
+    weft::insert_many([
+        new_user("ann", None, 1),
+        new_user("bob", Some("bob@example.com"), 2),
+        new_user("cid", None, 3),
+    ])
+    .execute(&db)
+    .await?;
+    let names = |users: Vec<User>| users.into_iter().map(|u| u.name).collect::<Vec<_>>();
+    let no_email = weft::select::<User>()
+        .filter(User::email.eq(None::<String>))
+        .order_by(User::id);
+    assert!(
+        no_email.to_sql(db.dialect()).text.ends_with(
+            r#"."email" IS NULL ORDER BY "users"."id""#.replace('"', &quote(&db)).as_str()
+        ),
+        "{}",
+        no_email.to_sql(db.dialect())
+    );
+    assert_eq!(names(no_email.all(&db).await?), ["ann", "cid"]);
+    let with_email = weft::select::<User>().filter(User::email.ne(None::<String>));
+    assert_eq!(names(with_email.all(&db).await?), ["bob"]);
+    // A value chosen at run time: `None` finds the NULLs, `Some` the equal ones.
+    for (wanted, found) in [
+        (None, vec!["ann", "cid"]),
+        (Some("bob@example.com"), vec!["bob"]),
+    ] {
+        let wanted: Option<String> = wanted.map(Into::into);
+        let users = weft::select::<User>()
+            .filter(User::email.eq(wanted))
+            .order_by(User::id)
+            .all(&db)
+            .await?;
+        assert_eq!(names(users), found);
+    }
+    // Deleting and updating read the same condition.
+    let updated = weft::update::<User>()
+        .set(User::age, 9)
+        .filter(User::email.eq(None::<String>))
+        .execute(&db)
+        .await?;
+    assert_eq!(updated, 2);
+    let deleted = weft::delete::<User>()
+        .filter(User::email.ne(None::<String>))
+        .execute(&db)
+        .await?;
+    assert_eq!(deleted, 1);
+    Ok(())
+}
+
+/// The identifier quote of `db`'s dialect, as a string.
+fn quote(db: &Db) -> String {
+    weft_tests::quote_ident(db, "")[..1].to_owned()
+}

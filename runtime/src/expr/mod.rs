@@ -268,14 +268,32 @@ macro_rules! operators {
                 ))
             }
 
-            /// `self = rhs`. Comparing with a NULL value is never true in SQL: use
-            /// [`is_null`](Self::is_null) for that.
+            /// `self = rhs`. A `None` value compares as SQL's `IS NULL` (`= NULL` is never
+            /// true in SQL, so it would silently match nothing).
             pub fn eq<R: Operand<$value>>(self, rhs: R) -> Expr<bool, ($tables, R::Tables)> {
-                self.binary(BinOp::Eq, rhs)
+                self.equality(false, rhs)
             }
-            /// `self <> rhs`
+            /// `self <> rhs`. A `None` value compares as SQL's `IS NOT NULL`.
             pub fn ne<R: Operand<$value>>(self, rhs: R) -> Expr<bool, ($tables, R::Tables)> {
-                self.binary(BinOp::Ne, rhs)
+                self.equality(true, rhs)
+            }
+
+            /// `=` or `<>`, or `IS [NOT] NULL` when `rhs` is a NULL value.
+            fn equality<R: Operand<$value>>(
+                self,
+                negated: bool,
+                rhs: R,
+            ) -> Expr<bool, ($tables, R::Tables)> {
+                let rhs = rhs.into_node();
+                let lhs = boxed(Expression::into_node(self));
+                Expr::from_node(match rhs {
+                    Node::Bind(Value::Null(_)) => Node::IsNull { expr: lhs, negated },
+                    rhs => Node::Binary(
+                        lhs,
+                        if negated { BinOp::Ne } else { BinOp::Eq },
+                        boxed(comparand(rhs)),
+                    ),
+                })
             }
             /// `self < rhs`
             pub fn lt<R: Operand<$value>>(self, rhs: R) -> Expr<bool, ($tables, R::Tables)> {
