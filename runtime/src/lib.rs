@@ -154,11 +154,11 @@ pub use dialect::Sql;
 pub use dialect::{AsDialect, Capabilities, Dialect, create_table_sql, drop_table_sql};
 pub use error::{Error, Result};
 pub use exec::{Db, Executor, Tx};
-pub use expr::Operand;
 pub use expr::{
     Column, Condition, Dep, Direction, Expr, Expression, HasTable, IntoOrder, MAX_EXPRESSION_DEPTH,
     Order, char_length, lower, not, upper,
 };
+pub use expr::{Filter, Operand, all, any};
 pub use query::{
     AddTable, All, As, Delete, FieldOf, Insert, JoinSelection, Joining, Nullable, Returning,
     Select, Selectable, Selection, Update, UpdateSet, delete, insert, insert_many, select, update,

@@ -3,6 +3,7 @@
 
 mod aliases;
 mod crud;
+mod dynamic;
 mod errors;
 mod exact;
 mod execution;

@@ -7,9 +7,11 @@
 
 use std::marker::PhantomData;
 
+mod dynamic;
 mod operand;
 
 use crate::value::{SqlValue, Text, Value};
+pub use dynamic::{Filter, all, any};
 pub use operand::Operand;
 
 pub use crate::ast::{BinOp, Direction, Function, MAX_EXPRESSION_DEPTH, Node};
