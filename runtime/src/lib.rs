@@ -158,7 +158,7 @@ pub use expr::{
     Column, Condition, Dep, Direction, Expr, Expression, HasTable, IntoOrder, MAX_EXPRESSION_DEPTH,
     Order, char_length, lower, not, upper,
 };
-pub use expr::{Filter, Operand, all, any};
+pub use expr::{Filter, Numeric, Operand, all, any};
 pub use query::{
     AddTable, All, As, Delete, FieldOf, Insert, JoinSelection, Joining, Nullable, Returning,
     Select, Selectable, Selection, Update, UpdateSet, delete, insert, insert_many, select, update,

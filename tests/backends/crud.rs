@@ -623,3 +623,46 @@ async fn comparing_with_none_matches_nulls(db: Db) -> weft::Result<()> {
 fn quote(db: &Db) -> String {
     weft_tests::quote_ident(db, "")[..1].to_owned()
 }
+
+/// Arithmetic on columns: in updates, conditions and selections, integer division truncating
+/// on every dialect, NULL staying NULL.
+#[backends]
+async fn arithmetic_on_columns(db: Db) -> weft::Result<()> {
+    db.create_tables::<User>().await?;
+    weft::insert_many([
+        new_user("ann", None, 20),
+        new_user("bob", None, 31),
+        new_user("cid", None, 47),
+    ])
+    .execute(&db)
+    .await?;
+    let bumped = weft::update::<User>()
+        .set(User::age, User::age + 1)
+        .filter(User::name.ne("cid"))
+        .execute(&db)
+        .await?;
+    assert_eq!(bumped, 2);
+    let rows = weft::select::<User>()
+        .filter((User::age * 2).gt(50))
+        .order_by(User::id)
+        .columns((User::name, User::age, User::age / 7, (User::age - 40) * -1))
+        .all(&db)
+        .await?;
+    assert_eq!(
+        rows,
+        [
+            ("bob".to_string(), 32, 4, 8),
+            ("cid".to_string(), 47, 6, -7)
+        ]
+    );
+    let per_week = weft::select::<User>().columns(User::age / 7);
+    assert_eq!(
+        per_week.to_sql(&weft::dialect::MariaDb).text,
+        "SELECT (`users`.`age` DIV ?) FROM `users`"
+    );
+    assert_eq!(
+        per_week.to_sql(weft::Backend::Postgres).text,
+        r#"SELECT ("users"."age" / $1) FROM "users""#
+    );
+    Ok(())
+}

@@ -506,6 +506,14 @@ pub enum BinOp {
     Like,
     And,
     Or,
+    Add,
+    Sub,
+    Mul,
+    /// Division of floats and decimals.
+    Div,
+    /// Division of integers, truncating (the MySQL family spells it `DIV`; its `/` would
+    /// return a decimal).
+    IntDiv,
 }
 
 impl BinOp {
@@ -520,6 +528,10 @@ impl BinOp {
             BinOp::Like => " LIKE ",
             BinOp::And => " AND ",
             BinOp::Or => " OR ",
+            BinOp::Add => " + ",
+            BinOp::Sub => " - ",
+            BinOp::Mul => " * ",
+            BinOp::Div | BinOp::IntDiv => " / ",
         }
     }
 }

@@ -131,6 +131,10 @@ impl Dialect for MariaDb {
     fn cast_type(&self, ty: SqlType) -> &'static str {
         cast_type(ty)
     }
+    /// `/` returns a decimal here; `DIV` divides integers.
+    fn integer_division(&self) -> &'static str {
+        " DIV "
+    }
 }
 
 /// The MySQL family's JSON-exact projections.

@@ -170,6 +170,11 @@ pub trait Dialect: Send + Sync + 'static {
         }
     }
 
+    /// The operator dividing two integers, truncating toward zero.
+    fn integer_division(&self) -> &'static str {
+        " / "
+    }
+
     /// ` LIMIT ` before a bound row count.
     fn bound_limit(&self) -> &'static str {
         " LIMIT "

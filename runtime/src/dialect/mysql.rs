@@ -97,4 +97,8 @@ impl Dialect for MySql {
     fn cast_type(&self, ty: SqlType) -> &'static str {
         super::mariadb::cast_type(ty)
     }
+    /// `/` returns a decimal here; `DIV` divides integers.
+    fn integer_division(&self) -> &'static str {
+        " DIV "
+    }
 }

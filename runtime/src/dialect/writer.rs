@@ -415,12 +415,25 @@ impl Renderer {
                 let _ = write!(self.text, "{n}");
             }
             Node::Binary(l, op, r) => {
-                let group = matches!(op, BinOp::And | BinOp::Or);
+                // Arithmetic is grouped as the tree is: `(a + b) * c`.
+                let group = !matches!(
+                    op,
+                    BinOp::Eq
+                        | BinOp::Ne
+                        | BinOp::Lt
+                        | BinOp::Le
+                        | BinOp::Gt
+                        | BinOp::Ge
+                        | BinOp::Like
+                );
                 if group {
                     self.text.push('(');
                 }
                 self.node(l);
-                self.push(op.sql());
+                match op {
+                    BinOp::IntDiv => self.push(self.dialect.integer_division()),
+                    _ => self.push(op.sql()),
+                }
                 self.node(r);
                 if group {
                     self.text.push(')');

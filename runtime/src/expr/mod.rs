@@ -7,10 +7,12 @@
 
 use std::marker::PhantomData;
 
+mod arithmetic;
 mod dynamic;
 mod operand;
 
 use crate::value::{SqlValue, Text, Value};
+pub use arithmetic::Numeric;
 pub use dynamic::{Filter, all, any};
 pub use operand::Operand;
 
