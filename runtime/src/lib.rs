@@ -156,7 +156,7 @@ pub use error::{Error, Result};
 pub use exec::{Db, Executor, Tx};
 pub use expr::{
     Column, Condition, Dep, Direction, Expr, Expression, HasTable, IntoOrder, MAX_EXPRESSION_DEPTH,
-    Order, char_length, lower, not, upper,
+    Order, char_length, coalesce, concat, lower, not, trim, upper,
 };
 pub use expr::{Filter, Numeric, Operand, all, any};
 pub use query::{

@@ -666,3 +666,43 @@ async fn arithmetic_on_columns(db: Db) -> weft::Result<()> {
     );
     Ok(())
 }
+
+/// `coalesce`, `concat` and `trim` read the same on every dialect.
+#[backends]
+async fn text_functions_and_coalesce(db: Db) -> weft::Result<()> {
+    db.create_tables::<User>().await?;
+    weft::insert_many([
+        new_user("  ann ", None, 20),
+        new_user("bob", Some("bob@example.com"), 30),
+    ])
+    .execute(&db)
+    .await?;
+    let rows = weft::select::<User>()
+        .order_by(User::id)
+        .columns((
+            weft::trim(User::name),
+            weft::coalesce(User::email, "(none)"),
+            weft::concat(weft::trim(User::name), "!"),
+            weft::concat(User::email, "?"),
+        ))
+        .all(&db)
+        .await?;
+    assert_eq!(
+        rows,
+        [
+            ("ann".into(), "(none)".into(), "ann!".into(), None),
+            (
+                "bob".into(),
+                "bob@example.com".into(),
+                "bob!".into(),
+                Some("bob@example.com?".to_string())
+            ),
+        ]
+    );
+    let found = weft::select::<User>()
+        .filter(weft::coalesce(User::email, "").eq(""))
+        .count(&db)
+        .await?;
+    assert_eq!(found, 1);
+    Ok(())
+}

@@ -90,6 +90,10 @@ pub enum Apply {
     /// `CASE [args[0]] WHEN … THEN … [ELSE …] END`: the operand first when `operand`, then
     /// (when, then) pairs, then the `ELSE` value when `otherwise`.
     Case { operand: bool, otherwise: bool },
+    /// `COALESCE(args…)`: the first operand that is not NULL.
+    Coalesce,
+    /// The operands' text joined (`a || b`; the MySQL family's `CONCAT(a, b)`).
+    Concat,
     /// `args[0] OVER (PARTITION BY args[1..=partition] ORDER BY the rest)`, one direction per
     /// ordering term.
     Window {
@@ -491,6 +495,7 @@ pub enum Function {
     Lower,
     Upper,
     CharLength,
+    Trim,
 }
 
 /// Binary SQL operators.

@@ -135,6 +135,9 @@ impl Dialect for MariaDb {
     fn integer_division(&self) -> &'static str {
         " DIV "
     }
+    fn concat_function(&self) -> bool {
+        true
+    }
 }
 
 /// The MySQL family's JSON-exact projections.

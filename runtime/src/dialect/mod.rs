@@ -167,7 +167,14 @@ pub trait Dialect: Send + Sync + 'static {
             Function::Upper => ("UPPER(", ")"),
             // Characters, not bytes, as a 64-bit integer on every dialect.
             Function::CharLength => ("CAST(char_length(", ") AS BIGINT)"),
+            Function::Trim => ("TRIM(", ")"),
         }
+    }
+
+    /// Whether text is joined with `CONCAT(a, b)` rather than `a || b` (the MySQL family, where
+    /// `||` means OR).
+    fn concat_function(&self) -> bool {
+        false
     }
 
     /// The operator dividing two integers, truncating toward zero.

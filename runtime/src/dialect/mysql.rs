@@ -101,4 +101,7 @@ impl Dialect for MySql {
     fn integer_division(&self) -> &'static str {
         " DIV "
     }
+    fn concat_function(&self) -> bool {
+        true
+    }
 }

@@ -581,6 +581,27 @@ impl Renderer {
                 }
                 self.push(" END");
             }
+            Apply::Coalesce => {
+                self.push("COALESCE(");
+                for (i, arg) in args.iter().enumerate() {
+                    if i > 0 {
+                        self.push(", ");
+                    }
+                    self.node(arg);
+                }
+                self.text.push(')');
+            }
+            Apply::Concat => {
+                let function = self.dialect.concat_function();
+                self.push(if function { "CONCAT(" } else { "(" });
+                for (i, arg) in args.iter().enumerate() {
+                    if i > 0 {
+                        self.push(if function { ", " } else { " || " });
+                    }
+                    self.node(arg);
+                }
+                self.text.push(')');
+            }
             Apply::Window { partition, order } => {
                 let Some((function, rest)) = args.split_first() else {
                     return;

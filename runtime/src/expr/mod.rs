@@ -447,6 +447,51 @@ where
     })
 }
 
+/// `TRIM(text)`: without leading and trailing spaces.
+pub fn trim<E>(text: E) -> Expr<E::Value, E::Tables>
+where
+    E: Expression,
+    E::Value: Text,
+{
+    Expr::from_node(Node::Func {
+        function: Function::Trim,
+        arg: boxed(text.into_node()),
+    })
+}
+
+/// `text || more` (`CONCAT(text, more)` on the MySQL family): NULL when either is NULL.
+pub fn concat<E, R>(text: E, more: R) -> Expr<E::Value, (E::Tables, R::Tables)>
+where
+    E: Expression,
+    E::Value: Text,
+    R: Operand<E::Value>,
+{
+    Expr::from_node(Node::Apply {
+        op: crate::ast::Apply::Concat,
+        args: vec![text.into_node(), more.into_node()],
+    })
+}
+
+/// `COALESCE(value, fallback)`: `value` unless it is NULL, else `fallback`; the result is not
+/// nullable.
+///
+/// ```
+/// # use weft::Table;
+/// # #[derive(Table)] struct User { #[column(primary_key)] id: i64, email: Option<String> }
+/// let q = weft::select::<User>().columns(weft::coalesce(User::email, "none"));
+/// assert_eq!(q.to_sql(weft::Backend::Sqlite).text, r#"SELECT COALESCE("user"."email", ?) FROM "user""#);
+/// ```
+pub fn coalesce<E, V, R>(value: E, fallback: R) -> Expr<V, (E::Tables, R::Tables)>
+where
+    E: Expression<Value = Option<V>>,
+    R: Operand<V>,
+{
+    Expr::from_node(Node::Apply {
+        op: crate::ast::Apply::Coalesce,
+        args: vec![value.into_node(), fallback.into_node()],
+    })
+}
+
 /// The length of a text in characters (`NULL` for `NULL`): `Option<i64>` for a nullable text.
 pub fn char_length<E>(text: E) -> Expr<<E::Value as Text>::Length, E::Tables>
 where
