@@ -706,3 +706,32 @@ async fn text_functions_and_coalesce(db: Db) -> weft::Result<()> {
     assert_eq!(found, 1);
     Ok(())
 }
+
+/// Null-safe comparisons treat NULL as a value: two NULLs are not distinct.
+#[backends]
+async fn null_safe_comparisons(db: Db) -> weft::Result<()> {
+    db.create_tables::<User>().await?;
+    weft::insert_many([
+        new_user("ann", None, 20),
+        new_user("bob", Some("b@example.com"), 30),
+        new_user("cid", Some("c@example.com"), 40),
+    ])
+    .execute(&db)
+    .await?;
+    let db = &db;
+    let names = |q: weft::Select<(User,), weft::All<User>>| async move {
+        let users = q.order_by(User::id).all(db).await?;
+        weft::Result::Ok(users.into_iter().map(|u| u.name).collect::<Vec<_>>())
+    };
+    let same = |v: Option<&str>| {
+        weft::select::<User>().filter(User::email.is_not_distinct_from(v.map(str::to_owned)))
+    };
+    let other = |v: Option<&str>| {
+        weft::select::<User>().filter(User::email.is_distinct_from(v.map(str::to_owned)))
+    };
+    assert_eq!(names(same(None)).await?, ["ann"]);
+    assert_eq!(names(same(Some("b@example.com"))).await?, ["bob"]);
+    assert_eq!(names(other(None)).await?, ["bob", "cid"]);
+    assert_eq!(names(other(Some("b@example.com"))).await?, ["ann", "cid"]);
+    Ok(())
+}

@@ -90,6 +90,9 @@ pub enum Apply {
     /// `CASE [args[0]] WHEN … THEN … [ELSE …] END`: the operand first when `operand`, then
     /// (when, then) pairs, then the `ELSE` value when `otherwise`.
     Case { operand: bool, otherwise: bool },
+    /// Null-safe comparison of `args[0]` and `args[1]`: equal when both are NULL (`IS NOT
+    /// DISTINCT FROM`), or its negation when `distinct` (`IS DISTINCT FROM`).
+    NullSafeEq { distinct: bool },
     /// `COALESCE(args…)`: the first operand that is not NULL.
     Coalesce,
     /// The operands' text joined (`a || b`; the MySQL family's `CONCAT(a, b)`).

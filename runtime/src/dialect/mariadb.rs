@@ -138,6 +138,14 @@ impl Dialect for MariaDb {
     fn concat_function(&self) -> bool {
         true
     }
+    /// `<=>` is the MySQL family's null-safe equality.
+    fn null_safe_eq(&self, distinct: bool) -> (&'static str, &'static str, &'static str) {
+        if distinct {
+            ("NOT (", " <=> ", ")")
+        } else {
+            ("(", " <=> ", ")")
+        }
+    }
 }
 
 /// The MySQL family's JSON-exact projections.

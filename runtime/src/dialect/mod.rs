@@ -171,6 +171,16 @@ pub trait Dialect: Send + Sync + 'static {
         }
     }
 
+    /// The text around and between the operands of a null-safe comparison: "is distinct
+    /// from" when `distinct`, "is not distinct from" otherwise.
+    fn null_safe_eq(&self, distinct: bool) -> (&'static str, &'static str, &'static str) {
+        if distinct {
+            ("(", " IS DISTINCT FROM ", ")")
+        } else {
+            ("(", " IS NOT DISTINCT FROM ", ")")
+        }
+    }
+
     /// Whether text is joined with `CONCAT(a, b)` rather than `a || b` (the MySQL family, where
     /// `||` means OR).
     fn concat_function(&self) -> bool {

@@ -104,4 +104,12 @@ impl Dialect for MySql {
     fn concat_function(&self) -> bool {
         true
     }
+    /// `<=>` is the MySQL family's null-safe equality.
+    fn null_safe_eq(&self, distinct: bool) -> (&'static str, &'static str, &'static str) {
+        if distinct {
+            ("NOT (", " <=> ", ")")
+        } else {
+            ("(", " <=> ", ")")
+        }
+    }
 }

@@ -105,4 +105,12 @@ impl Dialect for Sqlite {
     fn auto_key_inline(&self) -> bool {
         true
     }
+    /// SQLite's `IS` and `IS NOT` compare NULLs as values.
+    fn null_safe_eq(&self, distinct: bool) -> (&'static str, &'static str, &'static str) {
+        if distinct {
+            ("(", " IS NOT ", ")")
+        } else {
+            ("(", " IS ", ")")
+        }
+    }
 }

@@ -581,6 +581,16 @@ impl Renderer {
                 }
                 self.push(" END");
             }
+            Apply::NullSafeEq { distinct } => {
+                let (before, between, after) = self.dialect.null_safe_eq(*distinct);
+                if let [left, right] = args {
+                    self.push(before);
+                    self.node(left);
+                    self.push(between);
+                    self.node(right);
+                    self.push(after);
+                }
+            }
             Apply::Coalesce => {
                 self.push("COALESCE(");
                 for (i, arg) in args.iter().enumerate() {

@@ -299,6 +299,32 @@ macro_rules! operators {
                     ),
                 })
             }
+            /// Null-safe equality: true when both sides are equal or both are NULL
+            /// (`IS NOT DISTINCT FROM`; SQLite's `IS`, the MySQL family's `<=>`).
+            pub fn is_not_distinct_from<R: Operand<$value>>(
+                self,
+                rhs: R,
+            ) -> Expr<bool, ($tables, R::Tables)> {
+                self.null_safe(false, rhs)
+            }
+            /// Null-safe inequality: true when the sides differ, counting NULL as a value
+            /// (`IS DISTINCT FROM`).
+            pub fn is_distinct_from<R: Operand<$value>>(
+                self,
+                rhs: R,
+            ) -> Expr<bool, ($tables, R::Tables)> {
+                self.null_safe(true, rhs)
+            }
+            fn null_safe<R: Operand<$value>>(
+                self,
+                distinct: bool,
+                rhs: R,
+            ) -> Expr<bool, ($tables, R::Tables)> {
+                Expr::from_node(Node::Apply {
+                    op: crate::ast::Apply::NullSafeEq { distinct },
+                    args: vec![Expression::into_node(self), comparand(rhs.into_node())],
+                })
+            }
             /// `self < rhs`
             pub fn lt<R: Operand<$value>>(self, rhs: R) -> Expr<bool, ($tables, R::Tables)> {
                 self.binary(BinOp::Lt, rhs)
