@@ -5,6 +5,7 @@
 //! `const` record read wherever weft decides something per database, so a new engine that
 //! speaks an existing wire protocol with its own rules is one new file (see [`Cockroach`]).
 
+mod apply;
 mod capabilities;
 mod cockroach;
 mod ddl;
