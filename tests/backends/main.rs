@@ -18,3 +18,4 @@ mod schema;
 mod tables;
 mod transactions;
 mod types;
+mod upsert;

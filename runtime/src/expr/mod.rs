@@ -7,9 +7,11 @@
 
 use std::marker::PhantomData;
 
+mod excluded;
 mod operand;
 
 use crate::value::{SqlValue, Text, Value};
+pub use excluded::{Proposed, ProposedFor, excluded};
 pub use operand::Operand;
 
 pub use crate::ast::{BinOp, Direction, Function, MAX_EXPRESSION_DEPTH, Node};
