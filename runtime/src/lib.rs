@@ -158,11 +158,12 @@ pub use expr::{
     Column, Condition, Dep, Direction, Expr, Expression, HasTable, IntoOrder, MAX_EXPRESSION_DEPTH,
     Order, char_length, coalesce, concat, lower, not, trim, upper,
 };
-pub use expr::{Filter, Numeric, Operand, all, any};
+pub use expr::{Filter, Numeric, Operand, Proposed, all, any, excluded};
 pub use query::{
     AddTable, All, As, Delete, FieldOf, Insert, JoinSelection, Joining, Nullable, Returning,
     Select, Selectable, Selection, Update, UpdateSet, delete, insert, insert_many, select, update,
 };
+pub use query::{ConflictSet, ConflictTarget, OnConflict};
 pub use relation::{
     Extras, FindMany, IsLoaded, Loaded, MayBeEmpty, NoExtras, NotLoaded, Pick, Rel, Relation,
     RelationArg, RelationKind, RelationMeta, RelationOf, RootExtras, SetRelation, Strategy,
@@ -205,7 +206,8 @@ pub mod __private {
     }
 
     pub use crate::decode::RowReader;
-    pub use crate::expr::{Column, Within, pos};
+    pub use crate::expr::{Column, ProposedFor, Within, pos};
+    pub use crate::query::Upserting;
     pub use crate::query::{As, Selectable, Selection};
     pub use crate::relation::RelationKind;
     pub use crate::schema::{

@@ -19,3 +19,4 @@ mod schema;
 mod tables;
 mod transactions;
 mod types;
+mod upsert;

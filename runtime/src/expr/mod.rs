@@ -9,11 +9,13 @@ use std::marker::PhantomData;
 
 mod arithmetic;
 mod dynamic;
+mod excluded;
 mod operand;
 
 use crate::value::{SqlValue, Text, Value};
 pub use arithmetic::Numeric;
 pub use dynamic::{Filter, all, any};
+pub use excluded::{Proposed, ProposedFor, excluded};
 pub use operand::Operand;
 
 pub use crate::ast::{BinOp, Direction, Function, MAX_EXPRESSION_DEPTH, Node};

@@ -39,6 +39,7 @@ pub fn insert_many<R: Insertable, I: IntoIterator<Item = R>>(rows: I) -> Insert<
     }
     Insert {
         values,
+        on_conflict: None,
         _table: PhantomData,
     }
 }
@@ -48,6 +49,8 @@ pub fn insert_many<R: Insertable, I: IntoIterator<Item = R>>(rows: I) -> Insert<
 pub struct Insert<T> {
     /// Row-major: one entry per column per row, `None` where a row leaves a column out.
     values: Vec<Option<Value>>,
+    /// Set by [`on_conflict`](Self::on_conflict): the upsert every statement carries.
+    pub(super) on_conflict: Option<ast::OnConflict>,
     _table: PhantomData<fn() -> T>,
 }
 
@@ -58,7 +61,8 @@ impl<T: Table> Insert<T> {
         self.render(dialect, None)
     }
 
-    /// Runs the insert, returning the number of rows inserted.
+    /// Runs the insert, returning the number of rows inserted (for an upsert, the rows
+    /// affected as each backend counts them: see [`on_conflict`](Self::on_conflict)).
     pub async fn execute(&self, executor: impl Executor) -> Result<u64> {
         super::execute_mutation(self, executor).await
     }
@@ -110,7 +114,7 @@ impl<T: Table> Mutation for Insert<T> {
         let mut budget = MYSQL_STATEMENT_BYTES;
         if let (true, Some(packet)) = (dialect.capabilities().packet_limited, max_packet) {
             self.check_rows(packet, returning)?;
-            budget = budget.min(packet.saturating_sub(text_room(T::META, returning)));
+            budget = budget.min(packet.saturating_sub(self.text_room(returning)));
         }
         Ok(self
             .render_with(dialect, returning, Borrowed(Vec::new()), budget)
@@ -282,7 +286,7 @@ impl<T: Table> Insert<T> {
                         });
                     }
                 }
-                let stmt = statement(meta, &present, InsertSource::Values(values));
+                let stmt = self.statement(&present, InsertSource::Values(values));
                 let mut r = Renderer::new(dialect);
                 r.insert(&stmt, returning);
                 (r, sink)
@@ -291,18 +295,30 @@ impl<T: Table> Insert<T> {
     }
 }
 
-/// `INSERT INTO meta (present) source`.
-fn statement(
-    meta: &'static crate::schema::TableMeta,
-    present: &[usize],
-    source: InsertSource,
-) -> ast::Insert {
-    ast::Insert {
-        table: meta,
-        columns: present.to_vec(),
-        source,
-        on_conflict: None,
-        returning: Vec::new(),
+impl<T: Table> Insert<T> {
+    /// `INSERT INTO t (present) source`, with the upsert clause if any.
+    fn statement(&self, present: &[usize], source: InsertSource) -> ast::Insert {
+        ast::Insert {
+            table: T::META,
+            columns: present.to_vec(),
+            source,
+            on_conflict: self.on_conflict.clone(),
+            returning: Vec::new(),
+        }
+    }
+
+    /// Room to leave in a MySQL packet for what is not the rows' values: the statement's
+    /// text up to `VALUES`, its `ON DUPLICATE KEY UPDATE` and `RETURNING`, and the packet's
+    /// own header.
+    fn text_room(&self, returning: Option<&[Node]>) -> usize {
+        let all: Vec<usize> = (0..T::META.columns.len()).collect();
+        let mut r = Renderer::new(&crate::dialect::MariaDb);
+        r.insert(
+            &self.statement(&all, InsertSource::Values(Vec::new())),
+            returning,
+        );
+        // The header and the clauses, without the ` VALUES ` of no rows.
+        r.text.len() - " VALUES ".len() + r.binds.iter().map(mysql_value_size).sum::<usize>() + 64
     }
 }
 
@@ -336,19 +352,6 @@ fn mysql_value_size(value: &Value) -> usize {
     }
 }
 
-/// Room to leave in a MySQL packet for what is not the rows' values: the statement's text up
-/// to `VALUES` and its `RETURNING`, and the packet's own header.
-fn text_room(meta: &'static crate::schema::TableMeta, returning: Option<&[Node]>) -> usize {
-    let all: Vec<usize> = (0..meta.columns.len()).collect();
-    let mut r = Renderer::new(&crate::dialect::MariaDb);
-    r.insert(
-        &statement(meta, &all, InsertSource::Values(Vec::new())),
-        returning,
-    );
-    // The header and `RETURNING`, without the ` VALUES ` of no rows.
-    r.text.len() - " VALUES ".len() + r.binds.iter().map(mysql_value_size).sum::<usize>() + 64
-}
-
 /// Roughly what a value takes on the wire.
 fn encoded_size(value: &Value) -> usize {
     8 + match value {
@@ -366,7 +369,7 @@ impl<T: Table> Insert<T> {
     fn check_rows(&self, packet: usize, returning: Option<&[Node]>) -> Result<()> {
         let meta = T::META;
         let width = meta.columns.len();
-        let room = packet.saturating_sub(text_room(meta, returning));
+        let room = packet.saturating_sub(self.text_room(returning));
         let all: Vec<usize> = (0..width).collect();
         for (n, row) in self.values.chunks_exact(width).enumerate() {
             let size = row_packet_size(row, &all);
@@ -384,7 +387,7 @@ impl<T: Table> Insert<T> {
                 .unwrap_or((0, 0));
             let alone = InsertSource::Values(vec![InsertValue::Borrowed; given.len()]);
             let mut r = Renderer::new(&crate::dialect::MariaDb);
-            r.insert(&statement(meta, &given, alone), returning);
+            r.insert(&self.statement(&given, alone), returning);
             return Err(Error::Value {
                 index: index + 1,
                 backend: Backend::MySql,
@@ -427,7 +430,7 @@ impl<T: Table> Insert<T> {
             .collect();
         let mut r = Renderer::new(dialect);
         r.insert(
-            &statement(meta, present, InsertSource::Arrays(arrays)),
+            &self.statement(present, InsertSource::Arrays(arrays)),
             returning,
         );
         (r, sink)

@@ -5,6 +5,7 @@ mod insert;
 mod select;
 mod selection;
 mod update;
+mod upsert;
 
 pub use delete::{Delete, delete};
 pub use insert::{Insert, insert, insert_many};
@@ -12,6 +13,9 @@ pub(crate) use select::and_filter;
 pub use select::{Joining, Select, select};
 pub use selection::{AddTable, All, As, FieldOf, JoinSelection, Nullable, Selectable, Selection};
 pub use update::{Update, UpdateSet, update};
+#[doc(hidden)]
+pub use upsert::Upserting;
+pub use upsert::{ConflictSet, ConflictTarget, OnConflict};
 
 use crate::decode::{RowReader, RowRef};
 use crate::dialect::StatementKind as Kind;
