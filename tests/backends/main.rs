@@ -10,6 +10,7 @@ mod execution;
 mod in_list_limits;
 mod joins;
 mod limits;
+mod locks;
 mod mariadb_exact;
 mod relations;
 mod render;

@@ -3,7 +3,7 @@
 use std::marker::PhantomData;
 
 use super::selection::{AddTable, All, JoinSelection, Nullable, Selection};
-use crate::ast::{self, Join, JoinKind, SelectItem, Source};
+use crate::ast::{self, Join, JoinKind, LockWait, SelectItem, Source};
 use crate::decode::RowReader;
 use crate::dialect::{AsDialect, Dialect};
 use crate::dialect::{Limit, Renderer, Sql};
@@ -59,14 +59,17 @@ fn render_select(dialect: &'static dyn Dialect, select: &ast::Select) -> Sql {
     r.finish()
 }
 
-/// A `SELECT` over the tables `S` (FROM, then JOINs) returning `Sel::Output` per row.
+/// A `SELECT` over the tables `S` (FROM, then JOINs) returning `Sel::Output` per row; `L` is
+/// its row lock, [`NoLock`] until [`for_update`](Select::for_update) or
+/// [`for_share`](Select::for_share) makes it [`RowLock`].
 #[must_use = "a query does nothing until it runs: call `.all(&db)`, `.first(&db)`, …"]
-pub struct Select<S, Sel> {
+pub struct Select<S, Sel, L = NoLock> {
     /// The statement, kept up to date by every builder method (its select list follows
     /// `selection`).
     stmt: ast::Select,
     selection: Sel,
-    _tables: PhantomData<fn() -> S>,
+    /// The tables, and the lock state (which methods a lock allows is decided by type).
+    _tables: PhantomData<fn() -> (S, L)>,
 }
 
 /// A join waiting for its `ON` condition.
@@ -227,7 +230,10 @@ impl<S, Sel: Selection> Select<S, Sel> {
             _tables: PhantomData,
         }
     }
+}
 
+// What a locked query can still do: run.
+impl<S, Sel: Selection, L> Select<S, Sel, L> {
     /// The SQL and binds this query sends to `dialect`.
     pub fn to_sql(&self, dialect: impl AsDialect) -> Sql {
         render_select(dialect.as_dialect(), &self.stmt)
@@ -272,9 +278,17 @@ impl<S, Sel: Selection> Select<S, Sel> {
             .await?;
         Ok((row, sql))
     }
+}
 
+// `L: Unlocked`: a lock cannot go on an aggregate (PostgreSQL refuses it), and dropping it
+// would count rows nobody locked. A bound rather than an impl on `NoLock` so that the error
+// says so in weft's words.
+impl<S, Sel: Selection, L> Select<S, Sel, L> {
     /// The SQL of [`count`](Self::count) for `dialect`.
-    pub fn count_sql(&self, dialect: impl AsDialect) -> Sql {
+    pub fn count_sql(&self, dialect: impl AsDialect) -> Sql
+    where
+        L: Unlocked,
+    {
         let count = vec![SelectItem::new(Node::CountStar)];
         let stmt = &self.stmt;
         let counted = if stmt.limit.is_some() || stmt.offset.is_some() {
@@ -315,7 +329,10 @@ impl<S, Sel: Selection> Select<S, Sel> {
     }
 
     /// How many rows match (ignores the order; respects limit and offset).
-    pub async fn count(&self, mut executor: impl Executor) -> Result<i64> {
+    pub async fn count(&self, mut executor: impl Executor) -> Result<i64>
+    where
+        L: Unlocked,
+    {
         let sql = self.count_sql(executor.target().db().dialect());
         let counts = executor
             .target()
@@ -325,4 +342,171 @@ impl<S, Sel: Selection> Select<S, Sel> {
             .await?;
         Ok(counts.into_iter().next().unwrap_or(0))
     }
+}
+
+/// Row locks: `FOR UPDATE` / `FOR SHARE`, then optionally `NOWAIT` or `SKIP LOCKED`.
+impl<S, Sel: Selection, L> Select<S, Sel, L> {
+    /// `FOR UPDATE`: locks the rows read until the transaction ends, so no other transaction
+    /// can change, delete or lock them meanwhile. Run it inside a transaction
+    /// ([`Db::begin`](crate::Db::begin)); outside one the lock ends with the statement.
+    ///
+    /// The lock is the last step, as in SQL: filters, joins, order, limit and columns come
+    /// before it; after it only [`skip_locked`](Self::skip_locked) or [`nowait`](Self::nowait)
+    /// (which exist only on a locked query) and running it (`all`, `first`, `one`, `to_sql`).
+    /// A locked query has no [`count`](Self::count): a lock cannot go on an aggregate. SQLite has no row locks (it locks
+    /// the whole database): there the query fails with [`Error::Unsupported`] before anything
+    /// is sent (see [`Capabilities::row_locks`](crate::Capabilities::row_locks)).
+    ///
+    /// ```
+    /// # use weft::Table;
+    /// #[derive(Table)]
+    /// struct Job { #[column(primary_key)] id: i64, done: bool }
+    ///
+    /// let q = weft::select::<Job>().filter(Job::done.eq(false)).limit(10).for_update();
+    /// assert_eq!(
+    ///     q.to_sql(weft::Backend::Postgres).text,
+    ///     r#"SELECT "job"."id", "job"."done" FROM "job" WHERE "job"."done" = $1 LIMIT $2 FOR UPDATE"#
+    /// );
+    /// assert_eq!(
+    ///     q.to_sql(&weft::dialect::MariaDb).text,
+    ///     "SELECT `job`.`id`, `job`.`done` FROM `job` WHERE `job`.`done` = ? LIMIT ? FOR UPDATE"
+    /// );
+    /// ```
+    pub fn for_update(self) -> Select<S, Sel, RowLock>
+    where
+        L: Unlocked,
+    {
+        self.lock(true)
+    }
+
+    /// `FOR SHARE` (MariaDB: `LOCK IN SHARE MODE`): locks the rows read against changes until
+    /// the transaction ends; other transactions may still read and share-lock them. Otherwise
+    /// as [`for_update`](Self::for_update).
+    ///
+    /// ```
+    /// # use weft::Table;
+    /// # #[derive(Table)]
+    /// # struct Job { #[column(primary_key)] id: i64, done: bool }
+    /// let q = weft::select::<Job>().columns(Job::id).for_share();
+    /// assert_eq!(q.to_sql(weft::Backend::Postgres).text, r#"SELECT "job"."id" FROM "job" FOR SHARE"#);
+    /// assert_eq!(q.to_sql(&weft::dialect::MariaDb).text, "SELECT `job`.`id` FROM `job` LOCK IN SHARE MODE");
+    /// ```
+    pub fn for_share(self) -> Select<S, Sel, RowLock>
+    where
+        L: Unlocked,
+    {
+        self.lock(false)
+    }
+
+    /// `SKIP LOCKED`: leaves out the rows another transaction holds locked instead of waiting
+    /// for them (a job queue's "take the next free row"). Only after
+    /// [`for_update`](Self::for_update) / [`for_share`](Self::for_share); it replaces an
+    /// earlier [`nowait`](Self::nowait).
+    ///
+    /// ```
+    /// # use weft::Table;
+    /// # #[derive(Table)]
+    /// # struct Job { #[column(primary_key)] id: i64, done: bool }
+    /// let next = weft::select::<Job>().order_by(Job::id).limit(1).for_update().skip_locked();
+    /// assert_eq!(
+    ///     next.to_sql(weft::Backend::Postgres).text,
+    ///     r#"SELECT "job"."id", "job"."done" FROM "job" ORDER BY "job"."id" LIMIT $1 FOR UPDATE SKIP LOCKED"#
+    /// );
+    /// ```
+    pub fn skip_locked(self) -> Self
+    where
+        L: Locked,
+    {
+        self.lock_wait(LockWait::SkipLocked)
+    }
+
+    /// `NOWAIT`: fails at once (with the server's lock error) when a row is locked by another
+    /// transaction, instead of waiting for it. Only after [`for_update`](Self::for_update) /
+    /// [`for_share`](Self::for_share); it replaces an earlier
+    /// [`skip_locked`](Self::skip_locked).
+    ///
+    /// ```
+    /// # use weft::Table;
+    /// # #[derive(Table)]
+    /// # struct Job { #[column(primary_key)] id: i64, done: bool }
+    /// let q = weft::select::<Job>().filter(Job::id.eq(1)).for_share().nowait();
+    /// assert_eq!(
+    ///     q.to_sql(&weft::dialect::MariaDb).text,
+    ///     "SELECT `job`.`id`, `job`.`done` FROM `job` WHERE `job`.`id` = ? LOCK IN SHARE MODE NOWAIT"
+    /// );
+    /// ```
+    pub fn nowait(self) -> Self
+    where
+        L: Locked,
+    {
+        self.lock_wait(LockWait::NoWait)
+    }
+
+    /// This query with a row lock that waits.
+    fn lock(mut self, exclusive: bool) -> Select<S, Sel, RowLock> {
+        self.stmt.lock = Some(ast::Lock {
+            exclusive,
+            wait: LockWait::Wait,
+        });
+        Select {
+            stmt: self.stmt,
+            selection: self.selection,
+            _tables: PhantomData,
+        }
+    }
+
+    /// This locked query with `wait` as its wait option.
+    fn lock_wait(mut self, wait: LockWait) -> Self {
+        if let Some(lock) = &mut self.stmt.lock {
+            lock.wait = wait;
+        }
+        self
+    }
+}
+
+/// The lock state of a [`Select`] without a row lock (the default).
+///
+/// ```
+/// fn unlocked(q: weft::Select<(Job,), weft::All<Job>>) {} // `NoLock` is the default
+/// # #[derive(weft::Table)] struct Job { #[column(primary_key)] id: i64 }
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct NoLock;
+
+/// The lock state of a [`Select`] after [`for_update`](Select::for_update) or
+/// [`for_share`](Select::for_share).
+///
+/// ```
+/// # #[derive(weft::Table)] struct Job { #[column(primary_key)] id: i64 }
+/// let q = weft::select::<Job>().for_update(); // a `Select<(Job,), All<Job>, RowLock>`
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct RowLock;
+
+/// A lock state with no row lock yet: [`NoLock`]. Bounds [`Select::for_update`],
+/// [`Select::for_share`] and [`Select::count`].
+#[diagnostic::on_unimplemented(
+    message = "this query already has a row lock",
+    label = "called after `.for_update()` / `.for_share()`",
+    note = "a query takes one row lock (`.for_update()` or `.for_share()`, once) and a count \
+            takes none: call `.count(…)` on the query without the lock"
+)]
+pub trait Unlocked: sealed::Sealed {}
+impl Unlocked for NoLock {}
+
+/// A lock state with a row lock: [`RowLock`]. Bounds [`Select::skip_locked`] and
+/// [`Select::nowait`].
+#[diagnostic::on_unimplemented(
+    message = "this query has no row lock for `.skip_locked()` / `.nowait()` to change",
+    label = "no `.for_update()` / `.for_share()` before this",
+    note = "lock the rows first: `.for_update().skip_locked()` or `.for_share().nowait()`"
+)]
+pub trait Locked: sealed::Sealed {}
+impl Locked for RowLock {}
+
+/// Keeps the lock states to weft's two.
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for super::NoLock {}
+    impl Sealed for super::RowLock {}
 }
