@@ -160,8 +160,9 @@ pub use expr::{
 };
 pub use expr::{Filter, Numeric, Operand, Proposed, all, any, excluded};
 pub use query::{
-    AddTable, All, As, Delete, FieldOf, Insert, JoinSelection, Joining, Nullable, Returning,
-    Select, Selectable, Selection, Update, UpdateSet, delete, insert, insert_many, select, update,
+    AddTable, All, As, Delete, FieldOf, Insert, JoinSelection, Joining, Locked, NoLock, Nullable,
+    Returning, RowLock, Select, Selectable, Selection, Unlocked, Update, UpdateSet, delete, insert,
+    insert_many, select, update,
 };
 pub use query::{ConflictSet, ConflictTarget, OnConflict};
 pub use relation::{
