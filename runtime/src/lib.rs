@@ -158,7 +158,7 @@ pub use expr::{
     Column, Condition, Dep, Direction, Expr, Expression, HasTable, IntoOrder, MAX_EXPRESSION_DEPTH,
     Order, char_length, coalesce, concat, lower, not, trim, upper,
 };
-pub use expr::{Filter, Numeric, Operand, Proposed, all, any, excluded};
+pub use expr::{Filter, Numeric, Operand, Proposed, Sort, all, any, excluded};
 pub use query::{
     AddTable, All, As, Delete, FieldOf, Insert, JoinSelection, Joining, Locked, NoLock, Nullable,
     Returning, RowLock, Select, Selectable, Selection, Unlocked, Update, UpdateSet, delete, insert,

@@ -81,3 +81,46 @@ async fn filters_built_at_run_time(db: Db) -> weft::Result<()> {
     assert_eq!(deleted, 2);
     Ok(())
 }
+
+/// A sort chosen by a request parameter: only the allowed columns, in either direction.
+#[backends]
+async fn sorting_chosen_at_run_time(db: Db) -> weft::Result<()> {
+    use weft::{Direction, Sort};
+    db.create_tables::<User>().await?;
+    weft::insert_many([
+        new_user("bob", None, 20),
+        new_user("ann", None, 40),
+        new_user("cid", None, 30),
+    ])
+    .execute(&db)
+    .await?;
+    let sort = |param: &str, dir: &str| -> Option<Sort<(User,)>> {
+        let sort = match param {
+            "name" => Sort::by(User::name),
+            "age" => Sort::by(User::age),
+            _ => return None,
+        };
+        let direction = match dir {
+            "desc" => Direction::Desc,
+            _ => Direction::Asc,
+        };
+        Some(sort.direction(direction))
+    };
+    let names = |sort: Sort<(User,)>| async {
+        weft::select::<User>()
+            .order_by(sort)
+            .columns(User::name)
+            .all(&db)
+            .await
+    };
+    assert_eq!(
+        names(sort("name", "asc").unwrap()).await?,
+        ["ann", "bob", "cid"]
+    );
+    assert_eq!(
+        names(sort("age", "desc").unwrap()).await?,
+        ["ann", "cid", "bob"]
+    );
+    assert!(sort("email; DROP TABLE users", "asc").is_none());
+    Ok(())
+}

@@ -157,3 +157,58 @@ where
         .into_iter()
         .fold(Filter::new(), |filter, c| filter.and(c))
 }
+
+/// An ORDER BY term chosen at run time (a sort parameter of a list endpoint), over the tables
+/// `S` of a query: each arm of the caller's `match` names a column of the query's tables, and
+/// the terms of different columns share this one type.
+///
+/// ```
+/// # use weft::{Direction, Sort, Table};
+/// #[derive(Table)]
+/// struct User { #[column(primary_key)] id: i64, name: String, age: i32 }
+///
+/// fn sort(param: &str, descending: bool) -> Option<Sort<(User,)>> {
+///     let sort = match param {
+///         "name" => Sort::by(User::name),
+///         "age" => Sort::by(User::age),
+///         _ => return None, // not a column a client may sort by
+///     };
+///     Some(sort.direction(if descending { Direction::Desc } else { Direction::Asc }))
+/// }
+/// let q = weft::select::<User>().order_by(sort("age", true).unwrap());
+/// assert!(q.to_sql(weft::Backend::Sqlite).text.ends_with(r#"ORDER BY "user"."age" DESC"#));
+/// ```
+pub struct Sort<S> {
+    node: Node,
+    direction: super::Direction,
+    _tables: PhantomData<fn() -> S>,
+}
+
+impl<S> Sort<S> {
+    /// Ordering by `term` (a column, an expression, or an `.asc()` / `.desc()` term).
+    pub fn by<O, I>(term: O) -> Self
+    where
+        O: super::IntoOrder,
+        O::Tables: Within<S, I>,
+    {
+        let (node, direction) = term.into_order();
+        Sort {
+            node,
+            direction,
+            _tables: PhantomData,
+        }
+    }
+
+    /// The same term, in `direction`.
+    pub fn direction(mut self, direction: super::Direction) -> Self {
+        self.direction = direction;
+        self
+    }
+}
+
+impl<S> super::IntoOrder for Sort<S> {
+    type Tables = Scope<S>;
+    fn into_order(self) -> (Node, super::Direction) {
+        (self.node, self.direction)
+    }
+}

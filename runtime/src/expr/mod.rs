@@ -14,7 +14,7 @@ mod operand;
 
 use crate::value::{SqlValue, Text, Value};
 pub use arithmetic::Numeric;
-pub use dynamic::{Filter, all, any};
+pub use dynamic::{Filter, Sort, all, any};
 pub use excluded::{Proposed, ProposedFor, excluded};
 pub use operand::Operand;
 
