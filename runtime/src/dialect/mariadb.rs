@@ -149,7 +149,7 @@ impl Dialect for MariaDb {
 }
 
 /// The MySQL family's JSON-exact projections.
-pub(super) fn json_projection(out: &mut String, ty: SqlType, column: &str) {
+fn json_projection(out: &mut String, ty: SqlType, column: &str) {
     match ty {
         SqlType::Json => null_safe(out, column, "JSON_ARRAY(", ")"),
         SqlType::Real => wrap(out, column, "CAST(CAST(", " AS DOUBLE) AS CHAR)"),
@@ -176,7 +176,7 @@ pub(super) fn json_projection(out: &mut String, ty: SqlType, column: &str) {
 }
 
 /// The MySQL family's column types: MySQL indexes only bounded text and bytes.
-pub(super) fn column_type(ty: SqlType, keyed: bool) -> &'static str {
+fn column_type(ty: SqlType, keyed: bool) -> &'static str {
     use SqlType::*;
     match ty {
         Bool => "BOOLEAN",
@@ -198,7 +198,7 @@ pub(super) fn column_type(ty: SqlType, keyed: bool) -> &'static str {
 }
 
 /// The MySQL family's auto-incremented key.
-pub(super) fn auto_key(ty: SqlType) -> &'static str {
+fn auto_key(ty: SqlType) -> &'static str {
     match ty {
         SqlType::SmallInt => "SMALLINT NOT NULL AUTO_INCREMENT",
         SqlType::Int => "INT NOT NULL AUTO_INCREMENT",
@@ -207,11 +207,7 @@ pub(super) fn auto_key(ty: SqlType) -> &'static str {
 }
 
 /// MariaDB accepts literal defaults on TEXT/JSON columns only as expressions.
-pub(super) fn push_default(
-    dialect: &dyn Dialect,
-    out: &mut String,
-    default: crate::schema::DefaultValue,
-) {
+fn push_default(dialect: &dyn Dialect, out: &mut String, default: crate::schema::DefaultValue) {
     if let crate::schema::DefaultValue::Text(s) = default {
         out.push('(');
         dialect.push_string_literal(out, s);
@@ -222,7 +218,7 @@ pub(super) fn push_default(
 }
 
 /// The MySQL family's `CAST` targets.
-pub(super) fn cast_type(ty: SqlType) -> &'static str {
+fn cast_type(ty: SqlType) -> &'static str {
     use SqlType::*;
     match ty {
         Bool | SmallInt | Int | BigInt => "SIGNED",

@@ -1,7 +1,7 @@
 //! MySQL proper (8.0 and later): MariaDB's wire protocol, without `RETURNING`, and with a
 //! `JSON_ARRAYAGG` that takes no `ORDER BY`, but with `LATERAL`.
 
-use super::{Capabilities, Dialect, RowLocks, Strategy, Upsert};
+use super::{Capabilities, Dialect, MariaDb, RowLocks, Strategy, Upsert};
 use crate::backend::Backend;
 use crate::value::SqlType;
 
@@ -48,68 +48,58 @@ impl Dialect for MySql {
     fn capabilities(&self) -> &'static Capabilities {
         &CAPABILITIES
     }
+    // The MySQL family spells SQL alike: everything but the record, the JSON spelling (no
+    // session limits to raise), the lock clause and the table options is MariaDB's.
     fn identifier_quote(&self) -> char {
-        '`'
+        MariaDb.identifier_quote()
     }
     fn backslash_escapes(&self) -> bool {
-        true
+        MariaDb.backslash_escapes()
     }
     fn json(&self) -> &'static super::JsonSpelling {
         &super::json::MYSQL
     }
-    fn json_projection(&self, out: &mut String, ty: crate::value::SqlType, column: &str) {
-        super::mariadb::json_projection(out, ty, column)
+    fn json_projection(&self, out: &mut String, ty: SqlType, column: &str) {
+        MariaDb.json_projection(out, ty, column)
     }
     fn function(&self, function: crate::ast::Function) -> (&'static str, &'static str) {
-        match function {
-            crate::ast::Function::CharLength => ("CAST(CHAR_LENGTH(", ") AS SIGNED)"),
-            other => super::standard_function(other),
-        }
+        MariaDb.function(function)
     }
     fn offset_without_limit(&self) -> Option<&'static str> {
-        Some(" LIMIT 18446744073709551615")
+        MariaDb.offset_without_limit()
     }
     fn column_type(&self, ty: SqlType, keyed: bool) -> &'static str {
-        super::mariadb::column_type(ty, keyed)
+        MariaDb.column_type(ty, keyed)
     }
     fn auto_key(&self, ty: SqlType) -> &'static str {
-        super::mariadb::auto_key(ty)
+        MariaDb.auto_key(ty)
     }
     fn push_default(&self, out: &mut String, default: crate::schema::DefaultValue) {
-        super::mariadb::push_default(self, out, default)
+        MariaDb.push_default(out, default)
     }
     fn drop_index_names_table(&self) -> bool {
-        true
+        MariaDb.drop_index_names_table()
     }
     fn modify_column(&self) -> bool {
-        true
+        MariaDb.modify_column()
     }
-    /// As MariaDB's ([`super::MariaDb`]), with MySQL 8's binary NO PAD collation.
+    /// As MariaDB's, with MySQL 8's binary NO PAD collation.
     fn table_options(&self) -> &'static str {
         " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_bin"
     }
     fn excluded(&self, out: &mut String, column: &str) {
-        out.push_str("VALUES(");
-        self.quote_ident_into(out, column);
-        out.push(')');
+        MariaDb.excluded(out, column)
     }
-    /// The MySQL family casts to its own type names (`SIGNED`, `CHAR`, …), not to column types.
     fn cast_type(&self, ty: SqlType) -> &'static str {
-        super::mariadb::cast_type(ty)
+        MariaDb.cast_type(ty)
     }
-    /// `/` returns a decimal here; `DIV` divides integers.
     fn integer_division(&self) -> &'static str {
-        " DIV "
+        MariaDb.integer_division()
     }
     fn concat_function(&self) -> bool {
-        true
+        MariaDb.concat_function()
     }
-    /// `<=>` is the MySQL family's null-safe equality.
     fn null_safe_eq(&self, distinct: bool) -> (&'static str, &'static str, &'static str) {
-        if distinct {
-            ("NOT (", " <=> ", ")")
-        } else {
-            ("(", " <=> ", ")")
-        }
+        MariaDb.null_safe_eq(distinct)
     }
 }
