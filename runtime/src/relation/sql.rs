@@ -53,8 +53,18 @@ impl<'a> PlanRef<'a> {
         super::combine_filters(self.prefilter, self.plan.filter.clone())
     }
 
-    /// The relation as a statement tree, with the relations nested in it.
+    /// The relation as a statement tree, with the relations nested in it (one statement loads
+    /// them all).
     pub(crate) fn to_related(&self) -> Related {
+        Related {
+            children: self.children.iter().map(PlanRef::to_related).collect(),
+            ..self.to_related_level()
+        }
+    }
+
+    /// The relation alone: a batched load reads one level per statement, so the relations
+    /// nested in it are not copied into its tree.
+    fn to_related_level(&self) -> Related {
         Related {
             relation: self.meta,
             columns: self.columns.clone(),
@@ -62,7 +72,7 @@ impl<'a> PlanRef<'a> {
             order: self.plan.order.clone(),
             limit: self.plan.limit,
             offset: self.plan.offset,
-            children: self.children.iter().map(PlanRef::to_related).collect(),
+            children: Vec::new(),
         }
     }
 }
@@ -90,7 +100,6 @@ pub(crate) fn batched_statement(
     plan: &PlanRef<'_>,
     parents: &[Key],
 ) -> Vec<Sql> {
-    let related = plan.to_related();
     let types = parent_key_types(plan.meta);
     // PostgreSQL takes the keys as arrays, one per key column: the SQL text, and so the
     // prepared statement, stays the same whatever the number of parents (and a row-value IN
@@ -99,8 +108,13 @@ pub(crate) fn batched_statement(
     if parents.is_empty() {
         return Vec::new();
     }
+    // One tree for every statement of the load: only its keys change.
+    let mut batch = Batch {
+        related: plan.to_related_level(),
+        keys: BatchKeys::Rows(Vec::new()),
+    };
     if array {
-        return vec![batched_one(dialect, &related, parents, &types, array)];
+        return vec![batched_one(dialect, &mut batch, parents, &types, array)];
     }
     // Each statement binds its parents' keys and the relation's own values (its filter, limit
     // and offset), the same in every statement: as many parents as leave room for those. Their
@@ -114,7 +128,7 @@ pub(crate) fn batched_statement(
     let mut start = 0;
     while start < parents.len() {
         let end = parents.len().min(start + per_statement);
-        let sql = batched_one(dialect, &related, &parents[start..end], &types, array);
+        let sql = batched_one(dialect, &mut batch, &parents[start..end], &types, array);
         if !fitted {
             fitted = true;
             let own = sql.binds.len().saturating_sub((end - start) * width);
@@ -122,7 +136,7 @@ pub(crate) fn batched_statement(
                 // No room for even one parent: one statement, which is refused before it is
                 // sent (`Error::TooManyBinds`), rather than one per parent.
                 if end - start < parents.len() {
-                    return vec![batched_one(dialect, &related, parents, &types, array)];
+                    return vec![batched_one(dialect, &mut batch, parents, &types, array)];
                 }
                 return vec![sql];
             }
@@ -148,10 +162,11 @@ fn key_array(parents: &[Key], col: usize, ty: SqlType) -> Value {
     )
 }
 
-/// The batched statement of `related` for `parents`, whose key columns have types `types`.
+/// The batched statement of `batch`'s relation for `parents`, whose key columns have types
+/// `types`.
 fn batched_one(
     dialect: &'static dyn Dialect,
-    related: &Related,
+    batch: &mut Batch,
     parents: &[Key],
     types: &[SqlType],
     array: bool,
@@ -201,11 +216,8 @@ fn batched_one(
                 .collect(),
         )
     };
-    let batch = Batch {
-        related: related.clone(),
-        keys,
-    };
+    batch.keys = keys;
     let mut r = Renderer::new(dialect);
-    r.batch(&batch);
+    r.batch(batch);
     r.finish()
 }
