@@ -160,7 +160,7 @@ pub use expr::{
 };
 pub use expr::{Filter, Numeric, Operand, Proposed, Sort, all, any, excluded};
 pub use query::{
-    AddTable, All, As, Delete, FieldOf, Insert, JoinSelection, Joining, Locked, NoLock, Nullable,
+    AddTable, All, As, Delete, FieldOf, Insert, JoinSelection, Joining, Locked, NoLock, NoRowLock, Countable, Nullable,
     Returning, RowLock, Select, Selectable, Selection, Unlocked, Update, UpdateSet, delete, insert,
     insert_many, select, update,
 };

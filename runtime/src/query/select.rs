@@ -66,10 +66,27 @@ fn render_select(dialect: &'static dyn Dialect, select: &ast::Select) -> Sql {
 pub struct Select<S, Sel, L = NoLock> {
     /// The statement, kept up to date by every builder method (its select list follows
     /// `selection`).
-    stmt: ast::Select,
-    selection: Sel,
+    pub(crate) stmt: ast::Select,
+    pub(crate) selection: Sel,
     /// The tables, and the lock state (which methods a lock allows is decided by type).
-    _tables: PhantomData<fn() -> (S, L)>,
+    pub(crate) _tables: PhantomData<fn() -> (S, L)>,
+}
+
+impl<S, Sel, L> Select<S, Sel, L> {
+    /// A query of `stmt` returning `selection`, with the table list and lock state the caller
+    /// names.
+    pub(crate) fn from_parts(stmt: ast::Select, selection: Sel) -> Self {
+        Select {
+            stmt,
+            selection,
+            _tables: PhantomData,
+        }
+    }
+
+    /// The statement and the selection.
+    pub(crate) fn into_parts(self) -> (ast::Select, Sel) {
+        (self.stmt, self.selection)
+    }
 }
 
 /// A join waiting for its `ON` condition.
@@ -224,11 +241,7 @@ impl<S, Sel: Selection> Select<S, Sel> {
     {
         let mut stmt = self.stmt;
         stmt.columns = items(&selection);
-        Select {
-            stmt,
-            selection,
-            _tables: PhantomData,
-        }
+        Select::from_parts(stmt, selection)
     }
 }
 
@@ -280,58 +293,23 @@ impl<S, Sel: Selection, L> Select<S, Sel, L> {
     }
 }
 
-// `L: Unlocked`: a lock cannot go on an aggregate (PostgreSQL refuses it), and dropping it
-// would count rows nobody locked. A bound rather than an impl on `NoLock` so that the error
+// `L: Countable`: a lock cannot go on an aggregate (PostgreSQL refuses it), and dropping it
+// would count rows nobody locked. A bound rather than an impl per state so that the error
 // says so in weft's words.
 impl<S, Sel: Selection, L> Select<S, Sel, L> {
     /// The SQL of [`count`](Self::count) for `dialect`.
     pub fn count_sql(&self, dialect: impl AsDialect) -> Sql
     where
-        L: Unlocked,
+        L: Countable,
     {
-        let count = vec![SelectItem::new(Node::CountStar)];
-        let stmt = &self.stmt;
-        let counted = if stmt.limit.is_some() || stmt.offset.is_some() {
-            // Limit and offset apply to the rows being counted.
-            let rows = ast::Select {
-                columns: vec![SelectItem {
-                    expr: Node::Int(1),
-                    alias: Some("one".into()),
-                    qualified: true,
-                }],
-                from: stmt.from.clone(),
-                filter: stmt.filter.clone(),
-                limit: stmt.limit,
-                offset: stmt.offset,
-                ..ast::Select::default()
-            };
-            ast::Select {
-                columns: count,
-                from: Some(ast::From {
-                    source: Source::Query {
-                        query: Box::new(rows),
-                        alias: "counted".into(),
-                        lateral: false,
-                    },
-                    joins: Vec::new(),
-                }),
-                ..ast::Select::default()
-            }
-        } else {
-            ast::Select {
-                columns: count,
-                from: stmt.from.clone(),
-                filter: stmt.filter.clone(),
-                ..ast::Select::default()
-            }
-        };
-        render_select(dialect.as_dialect(), &counted)
+        render_select(dialect.as_dialect(), &count_of(&self.stmt))
     }
 
-    /// How many rows match (ignores the order; respects limit and offset).
+    /// How many rows this query returns (ignores the order; respects limit and offset,
+    /// `DISTINCT`, grouping and set operations: a grouped query counts its groups).
     pub async fn count(&self, mut executor: impl Executor) -> Result<i64>
     where
-        L: Unlocked,
+        L: Countable,
     {
         let sql = self.count_sql(executor.target().db().dialect());
         let counts = executor
@@ -341,6 +319,56 @@ impl<S, Sel: Selection, L> Select<S, Sel, L> {
             })
             .await?;
         Ok(counts.into_iter().next().unwrap_or(0))
+    }
+}
+
+/// `SELECT COUNT(*)` of the rows `stmt` returns.
+fn count_of(stmt: &ast::Select) -> ast::Select {
+    let count = vec![SelectItem::new(Node::CountStar)];
+    let shapes_rows = stmt.distinct
+        || !stmt.group_by.is_empty()
+        || stmt.having.is_some()
+        || !stmt.set_ops.is_empty();
+    if !shapes_rows && stmt.limit.is_none() && stmt.offset.is_none() {
+        return ast::Select {
+            ctes: stmt.ctes.clone(),
+            columns: count,
+            from: stmt.from.clone(),
+            filter: stmt.filter.clone(),
+            ..ast::Select::default()
+        };
+    }
+    let mut rows = stmt.clone();
+    if shapes_rows {
+        // The rows' own columns decide what is distinct and what a group is. A derived table
+        // must not repeat a column name (MySQL refuses `SELECT a.id, b.id` there), so each
+        // gets its own name.
+        for (i, item) in rows.columns.iter_mut().enumerate() {
+            item.alias = Some(format!("c{}", i + 1));
+        }
+    } else {
+        rows.columns = vec![SelectItem {
+            expr: Node::Int(1),
+            alias: Some("one".into()),
+            qualified: true,
+        }];
+    }
+    if rows.limit.is_none() && rows.offset.is_none() {
+        rows.order.clear();
+    }
+    let ctes = std::mem::take(&mut rows.ctes);
+    ast::Select {
+        ctes,
+        columns: count,
+        from: Some(ast::From {
+            source: Source::Query {
+                query: Box::new(rows),
+                alias: "counted".into(),
+                lateral: false,
+            },
+            joins: Vec::new(),
+        }),
+        ..ast::Select::default()
     }
 }
 
@@ -448,11 +476,8 @@ impl<S, Sel: Selection, L> Select<S, Sel, L> {
             exclusive,
             wait: LockWait::Wait,
         });
-        Select {
-            stmt: self.stmt,
-            selection: self.selection,
-            _tables: PhantomData,
-        }
+        let (stmt, selection) = self.into_parts();
+        Select::from_parts(stmt, selection)
     }
 
     /// This locked query with `wait` as its wait option.
@@ -483,16 +508,35 @@ pub struct NoLock;
 #[derive(Debug, Clone, Copy)]
 pub struct RowLock;
 
-/// A lock state with no row lock yet: [`NoLock`]. Bounds [`Select::for_update`],
-/// [`Select::for_share`] and [`Select::count`].
+/// The lock state of a [`Select`] that groups, deduplicates or combines rows
+/// (`.group_by(…)`, `.distinct()`, a set operation): such a query cannot take a row lock
+/// (PostgreSQL refuses `FOR UPDATE` there, and on other servers which rows it locks is not
+/// what the query returns).
+#[derive(Debug, Clone, Copy)]
+pub struct NoRowLock;
+
+/// A lock state that can still take a row lock: [`NoLock`]. Bounds [`Select::for_update`]
+/// and [`Select::for_share`].
 #[diagnostic::on_unimplemented(
-    message = "this query already has a row lock",
-    label = "called after `.for_update()` / `.for_share()`",
-    note = "a query takes one row lock (`.for_update()` or `.for_share()`, once) and a count \
-            takes none: call `.count(…)` on the query without the lock"
+    message = "this query cannot take a row lock",
+    label = "`.for_update()` / `.for_share()` called here",
+    note = "a query takes one row lock (`.for_update()` or `.for_share()`, once), before any \
+            `.group_by(…)`, `.distinct()` or set operation (`.union(…)`, …): locks go on \
+            plain rows only"
 )]
 pub trait Unlocked: sealed::Sealed {}
 impl Unlocked for NoLock {}
+
+/// A lock state without a row lock: [`NoLock`] or [`NoRowLock`]. Bounds [`Select::count`].
+#[diagnostic::on_unimplemented(
+    message = "a query with a row lock cannot be counted",
+    label = "this query has `.for_update()` / `.for_share()`",
+    note = "a count takes no lock (PostgreSQL refuses `FOR UPDATE` on an aggregate): call \
+            `.count(…)` on the query without the lock"
+)]
+pub trait Countable: sealed::Sealed {}
+impl Countable for NoLock {}
+impl Countable for NoRowLock {}
 
 /// A lock state with a row lock: [`RowLock`]. Bounds [`Select::skip_locked`] and
 /// [`Select::nowait`].
@@ -509,4 +553,5 @@ mod sealed {
     pub trait Sealed {}
     impl Sealed for super::NoLock {}
     impl Sealed for super::RowLock {}
+    impl Sealed for super::NoRowLock {}
 }
