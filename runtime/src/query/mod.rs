@@ -10,7 +10,9 @@ mod upsert;
 pub use delete::{Delete, delete};
 pub use insert::{Insert, insert, insert_many};
 pub(crate) use select::and_filter;
-pub use select::{Countable, Joining, Locked, NoLock, NoRowLock, RowLock, Select, Unlocked, select};
+pub use select::{
+    Countable, Joining, Locked, NoLock, NoRowLock, RowLock, Select, Unlocked, select,
+};
 pub use selection::{AddTable, All, As, FieldOf, JoinSelection, Nullable, Selectable, Selection};
 pub use update::{Update, UpdateSet, update};
 #[doc(hidden)]
