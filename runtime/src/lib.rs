@@ -154,15 +154,17 @@ pub use dialect::Sql;
 pub use dialect::{AsDialect, Capabilities, Dialect, create_table_sql, drop_table_sql};
 pub use error::{Error, Result};
 pub use exec::{Db, Executor, Tx};
+pub use expr::TableSource;
 pub use expr::{
     Column, Condition, Dep, Direction, Expr, Expression, HasTable, IntoOrder, MAX_EXPRESSION_DEPTH,
     Order, char_length, coalesce, concat, lower, not, trim, upper,
 };
 pub use expr::{Filter, Numeric, Operand, Proposed, Sort, all, any, excluded};
+pub use query::NullableSelection;
 pub use query::{
-    AddTable, All, As, Delete, FieldOf, Insert, JoinSelection, Joining, Locked, NoLock, NoRowLock, Countable, Nullable,
-    Returning, RowLock, Select, Selectable, Selection, Unlocked, Update, UpdateSet, delete, insert,
-    insert_many, select, update,
+    AddTable, All, As, Countable, Delete, FieldOf, Insert, JoinSelection, Joining, Locked, NoLock,
+    NoRowLock, Nullable, Returning, RowLock, Select, Selectable, Selection, Unlocked, Update,
+    UpdateSet, delete, insert, insert_many, select, update,
 };
 pub use query::{ConflictSet, ConflictTarget, OnConflict};
 pub use relation::{
@@ -191,6 +193,7 @@ pub mod prelude {
 pub mod __private {
     pub use crate::error::Error;
     pub use crate::expr::Node;
+    pub use crate::expr::{Alias, aliased};
     pub use crate::relation::{
         Base, IsLoaded, JsonRow, JsonStop, Keys, Loader, NoRelation, NotLoaded, Rel, Relation,
         RelationMeta, RelationOf, RelationSpec, SetRelation, Through, With, kind, resolve,
