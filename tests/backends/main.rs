@@ -9,6 +9,7 @@ mod exact;
 mod execution;
 mod in_list_limits;
 mod joins;
+mod joins_more;
 mod limits;
 mod locks;
 mod mariadb_exact;

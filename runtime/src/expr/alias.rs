@@ -129,3 +129,31 @@ macro_rules! alias {
         $crate::alias!($(#[$attr])* $vis $name = $table as stringify!($name));
     };
 }
+
+impl<T, V: crate::value::SqlValue> Column<T, V> {
+    /// This column read as `Option<V>`: for a column of a left-joined table (or an alias),
+    /// which is NULL where the join matched no row. A column in `.columns(…)` is typed as
+    /// declared, so a non-`Option` column of a left-joined table that comes back NULL fails
+    /// with [`Error::Decode`](crate::Error::Decode) naming it; read it through `.nullable()`
+    /// (or into an `Option` field of a `#[derive(Selectable)]` struct) instead.
+    ///
+    /// ```
+    /// # use weft::Table;
+    /// # #[derive(Table)] #[table(name = "users")]
+    /// # struct User { #[column(primary_key)] id: i64, name: String, invited_by: Option<i64> }
+    /// weft::alias!(Inviter = User as "inviter");
+    ///
+    /// // Rows are `(String, Option<String>)`: each user's name and their inviter's, if any.
+    /// let q = weft::select::<User>()
+    ///     .left_join::<Inviter>()
+    ///     .on(Inviter::col(User::id).eq(User::invited_by))
+    ///     .columns((User::name, Inviter::col(User::name).nullable()));
+    /// assert_eq!(
+    ///     q.to_sql(weft::Backend::Postgres).text,
+    ///     r#"SELECT "users"."name", "inviter"."name" FROM "users" LEFT JOIN "users" AS "inviter" ON "inviter"."id" = "users"."invited_by""#
+    /// );
+    /// ```
+    pub const fn nullable(self) -> Column<T, Option<V>> {
+        Column::new(self.table_name(), self.name())
+    }
+}

@@ -169,11 +169,14 @@ impl<S, Sel: Selection> Select<S, Sel> {
     ///     "SELECT `users`.`id`, `tags`.`id` FROM `users` CROSS JOIN `tags` WHERE `tags`.`id` < `users`.`id`"
     /// );
     /// ```
-    pub fn cross_join<T: TableSource, O>(self) -> Select<<S as AddTable<T>>::Out, O>
+    #[allow(clippy::type_complexity)]
+    pub fn cross_join<T: TableSource>(
+        self,
+    ) -> Select<<S as AddTable<T>>::Out, <Sel as JoinSelection<All<T>>>::Out>
     where
         S: AddTable<T>,
-        Sel: JoinSelection<All<T>, Out = O>,
-        O: Selection,
+        Sel: JoinSelection<All<T>>,
+        <Sel as JoinSelection<All<T>>>::Out: Selection,
     {
         let (mut stmt, selection) = self.into_parts();
         if let Some(from) = &mut stmt.from {
