@@ -160,13 +160,13 @@ pub use expr::{
     Order, char_length, coalesce, concat, lower, not, trim, upper,
 };
 pub use expr::{Filter, Numeric, Operand, Proposed, Sort, all, any, excluded};
-pub use query::NullableSelection;
 pub use query::{
     AddTable, All, As, Countable, Delete, FieldOf, Insert, JoinSelection, Joining, Locked, NoLock,
     NoRowLock, Nullable, Returning, RowLock, Select, Selectable, Selection, Unlocked, Update,
     UpdateSet, delete, insert, insert_many, select, update,
 };
 pub use query::{ConflictSet, ConflictTarget, OnConflict};
+pub use query::{KeepSides, NullBefore, NullableSelection};
 pub use relation::{
     Extras, FindMany, IsLoaded, Loaded, MayBeEmpty, NoExtras, NotLoaded, Pick, Rel, Relation,
     RelationArg, RelationKind, RelationMeta, RelationOf, RootExtras, SetRelation, Strategy,

@@ -1,7 +1,7 @@
 //! Right, full and cross joins; table aliases (`weft::alias!`) for self-joins, selecting FROM
 //! an alias, and alias names that collide with weft's invented aliases or with another table.
 
-use weft::{Db, Error, NotLoaded, Table};
+use weft::{Backend, Db, Error, NotLoaded, Table};
 use weft_tests::backends;
 
 /// Members, each maybe invited by another member.
@@ -455,6 +455,14 @@ async fn alias_named_like_another_table_is_refused(db: Db) -> weft::Result<()> {
         .count(&mut tx)
         .await;
     named_twice(unaliased);
+    // The same alias joined twice (a condition reading it would not compile: the query
+    // would read `Inviter` at two places).
+    let same_alias = weft::select::<Member>()
+        .cross_join::<Inviter>()
+        .cross_join::<Inviter>()
+        .all(&mut tx)
+        .await;
+    named_twice(same_alias);
     // Nothing was sent: the transaction still commits.
     weft::delete::<Note>()
         .filter(Note::id.eq(3))
@@ -472,4 +480,92 @@ async fn alias_named_like_another_table_is_refused(db: Db) -> weft::Result<()> {
         .await?;
     assert_eq!(lone, ["ann", "bob"]);
     Ok(())
+}
+
+/// The SQL each join renders, per dialect (MySQL proper has no server here).
+#[test]
+fn join_sql_per_dialect() {
+    let right = weft::select::<Note>()
+        .right_join::<Member>()
+        .on(Note::member_id.eq(Member::id))
+        .columns((Note::body.nullable(), Member::name));
+    assert_eq!(
+        right.to_sql(Backend::Postgres).text,
+        r#"SELECT "notes"."body", "members"."name" FROM "notes" RIGHT JOIN "members" ON "notes"."member_id" = "members"."id""#
+    );
+    assert_eq!(
+        right.to_sql(&weft::dialect::MariaDb).text,
+        "SELECT `notes`.`body`, `members`.`name` FROM `notes` RIGHT JOIN `members` ON `notes`.`member_id` = `members`.`id`"
+    );
+    assert_eq!(
+        right.to_sql(Backend::MySql).text,
+        right.to_sql(&weft::dialect::MariaDb).text
+    );
+
+    let full = weft::select::<Member>()
+        .full_join::<Note>()
+        .on(Note::member_id.eq(Member::id))
+        .columns(Member::id);
+    assert_eq!(
+        full.to_sql(Backend::Postgres).text,
+        r#"SELECT "members"."id" FROM "members" FULL JOIN "notes" ON "notes"."member_id" = "members"."id""#
+    );
+    // Refused where there is no FULL JOIN: a bind that fails before sending.
+    for refused in [
+        full.to_sql(&weft::dialect::MariaDb),
+        full.to_sql(Backend::MySql),
+    ] {
+        assert!(refused.text.contains("FULL JOIN"), "{}", refused.text);
+        assert!(
+            refused
+                .binds
+                .iter()
+                .any(|b| matches!(b, weft::Value::Unencodable(_))),
+            "{:?}",
+            refused.binds
+        );
+    }
+
+    let cross = weft::select::<Member>()
+        .cross_join::<Note>()
+        .columns((Member::id, Note::id));
+    assert_eq!(
+        cross.to_sql(Backend::MySql).text,
+        "SELECT `members`.`id`, `notes`.`id` FROM `members` CROSS JOIN `notes`"
+    );
+
+    let self_join = weft::select::<Member>()
+        .left_join::<Inviter>()
+        .on(Inviter::col(Member::id).eq(Member::invited_by))
+        .columns((Member::name, Inviter::col(Member::name).nullable()))
+        .filter(Inviter::col(Member::name).ne("x"));
+    assert_eq!(
+        self_join.to_sql(Backend::Postgres).text,
+        r#"SELECT "members"."name", "inviter"."name" FROM "members" LEFT JOIN "members" AS "inviter" ON "inviter"."id" = "members"."invited_by" WHERE "inviter"."name" <> $1"#
+    );
+    assert_eq!(
+        self_join.to_sql(&weft::dialect::MariaDb).text,
+        "SELECT `members`.`name`, `inviter`.`name` FROM `members` LEFT JOIN `members` AS `inviter` ON `inviter`.`id` = `members`.`invited_by` WHERE `inviter`.`name` <> ?"
+    );
+    assert_eq!(
+        self_join.to_sql(Backend::MySql).text,
+        self_join.to_sql(&weft::dialect::MariaDb).text
+    );
+
+    let from_alias = weft::select::<Inviter>().columns(Inviter::col(Member::name));
+    assert_eq!(
+        from_alias.to_sql(Backend::Postgres).text,
+        r#"SELECT "inviter"."name" FROM "members" AS "inviter""#
+    );
+
+    // An alias named like weft's `exists()` alias: the subquery takes the next name.
+    let e1 = weft::select::<Member>()
+        .inner_join::<E1>()
+        .on(E1::col(Member::id).eq(Member::invited_by))
+        .filter(Member::notes.exists())
+        .columns(Member::id);
+    assert_eq!(
+        e1.to_sql(Backend::Postgres).text,
+        r#"SELECT "members"."id" FROM "members" INNER JOIN "members" AS "e1" ON "e1"."id" = "members"."invited_by" WHERE EXISTS (SELECT 1 FROM "notes" AS "e2" WHERE "e2"."member_id" = "members"."id")"#
+    );
 }

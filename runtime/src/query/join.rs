@@ -11,14 +11,25 @@ use crate::ast::{Join, JoinKind, Source};
 use crate::expr::{Condition, TableSource, Within};
 use crate::schema::Table;
 
-/// A join waiting for its `ON` condition.
+/// A join waiting for its `ON` condition. `N` says what the join does to the tables before
+/// it: [`KeepSides`] (inner and left joins), or [`NullBefore`] (right and full joins make
+/// them nullable).
 #[must_use = "a join needs its condition: `.on(…)`"]
-pub struct Joining<S, Sel, T, X> {
+pub struct Joining<S, Sel, T, X, N = KeepSides> {
     select: Select<S, Sel>,
     kind: JoinKind,
     joined: X,
-    _table: PhantomData<fn() -> T>,
+    _table: PhantomData<fn() -> (T, N)>,
 }
+
+/// A [`Joining`] that leaves the tables before it as they are (`INNER`, `LEFT JOIN`).
+#[derive(Debug, Clone, Copy)]
+pub struct KeepSides;
+
+/// A [`Joining`] after which the tables before it come back as `Option`s (`RIGHT`,
+/// `FULL JOIN`).
+#[derive(Debug, Clone, Copy)]
+pub struct NullBefore;
 
 /// `T` as a join source: its table, under its alias if it is one.
 fn source<T: TableSource>() -> Source {
@@ -55,6 +66,42 @@ where
         let selection = selection.append(self.joined);
         stmt.columns = items(&selection);
         Select::from_parts(stmt, selection)
+    }
+}
+
+impl<S, Sel, T, X> Joining<S, Sel, T, X, NullBefore>
+where
+    Sel: Selection,
+    S: AddTable<T>,
+    T: TableSource,
+{
+    /// `ON condition`: it may read the joined table and every table before it. The tables
+    /// before the join come back as `Option`s.
+    // As in the other `on`, the bounds name the method's own `P` and `O` so that a right or
+    // full join after `.columns(…)` is one error here, in weft's words.
+    pub fn on<C, I, P, O>(self, condition: C) -> Select<<S as AddTable<T>>::Out, O>
+    where
+        Sel: NullableSelection<Out = P>,
+        P: Selection,
+        P: JoinSelection<X, Out = O>,
+        O: Selection,
+        C: Condition,
+        C::Tables: Within<<S as AddTable<T>>::Out, I>,
+    {
+        let Joining {
+            select,
+            kind,
+            joined,
+            ..
+        } = self;
+        let (stmt, selection) = select.into_parts();
+        Joining::<S, P, T, X> {
+            select: Select::from_parts(stmt, selection.nullable()),
+            kind,
+            joined,
+            _table: PhantomData,
+        }
+        .on(condition)
     }
 }
 
@@ -120,13 +167,11 @@ impl<S, Sel: Selection> Select<S, Sel> {
     ///     "SELECT `users`.`id`, `posts`.`id`, `posts`.`user_id` FROM `users` RIGHT JOIN `posts` ON `posts`.`user_id` = `users`.`id`"
     /// );
     /// ```
-    pub fn right_join<T: TableSource>(self) -> Joining<S, Sel::Out, T, All<T>>
+    pub fn right_join<T: TableSource>(self) -> Joining<S, Sel, T, All<T>, NullBefore>
     where
         S: AddTable<T>,
-        Sel: NullableSelection,
     {
-        let (stmt, selection) = self.into_parts();
-        Select::from_parts(stmt, selection.nullable()).joining(JoinKind::Right, All::new())
+        self.joining(JoinKind::Right, All::new())
     }
 
     /// `FULL JOIN T` (`FULL OUTER JOIN`), completed by [`Joining::on`]: the rows of both
@@ -147,13 +192,11 @@ impl<S, Sel: Selection> Select<S, Sel> {
     ///     r#"SELECT "users"."id", "posts"."id", "posts"."user_id" FROM "users" FULL JOIN "posts" ON "posts"."user_id" = "users"."id""#
     /// );
     /// ```
-    pub fn full_join<T: TableSource>(self) -> Joining<S, Sel::Out, T, Nullable<T>>
+    pub fn full_join<T: TableSource>(self) -> Joining<S, Sel, T, Nullable<T>, NullBefore>
     where
         S: AddTable<T>,
-        Sel: NullableSelection,
     {
-        let (stmt, selection) = self.into_parts();
-        Select::from_parts(stmt, selection.nullable()).joining(JoinKind::Full, Nullable::new())
+        self.joining(JoinKind::Full, Nullable::new())
     }
 
     /// `CROSS JOIN T`: every row with every row of `T`, no condition; rows come back as
@@ -191,7 +234,7 @@ impl<S, Sel: Selection> Select<S, Sel> {
         Select::from_parts(stmt, selection)
     }
 
-    fn joining<T, X>(self, kind: JoinKind, joined: X) -> Joining<S, Sel, T, X> {
+    fn joining<T, X, N>(self, kind: JoinKind, joined: X) -> Joining<S, Sel, T, X, N> {
         Joining {
             select: self,
             kind,
@@ -206,7 +249,8 @@ impl<S, Sel: Selection> Select<S, Sel> {
 #[diagnostic::on_unimplemented(
     message = "join before choosing columns",
     label = "this query already selects `{Self}`",
-    note = "call `.right_join`/`.full_join` first, then `.columns(…)`"
+    note = "call `.right_join`/`.full_join` first, then `.columns(…)`: the tables before \
+            such a join come back as `Option`s, which only whole tables can"
 )]
 pub trait NullableSelection {
     /// Every table in it as an `Option`.

@@ -10,7 +10,7 @@ mod upsert;
 
 pub use delete::{Delete, delete};
 pub use insert::{Insert, insert, insert_many};
-pub use join::{Joining, NullableSelection};
+pub use join::{Joining, KeepSides, NullBefore, NullableSelection};
 pub(crate) use select::and_filter;
 pub use select::{Countable, Locked, NoLock, NoRowLock, RowLock, Select, Unlocked, select};
 pub use selection::{AddTable, All, As, FieldOf, JoinSelection, Nullable, Selectable, Selection};
