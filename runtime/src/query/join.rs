@@ -23,11 +23,25 @@ pub struct Joining<S, Sel, T, X, N = KeepSides> {
 }
 
 /// A [`Joining`] that leaves the tables before it as they are (`INNER`, `LEFT JOIN`).
+///
+/// ```
+/// # #[derive(weft::Table)] struct User { #[column(primary_key)] id: i64 }
+/// # #[derive(weft::Table)] struct Post { #[column(primary_key)] id: i64, user_id: i64 }
+/// let j: weft::Joining<(User,), weft::All<User>, Post, weft::All<Post>, weft::KeepSides> =
+///     weft::select::<User>().inner_join::<Post>();
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct KeepSides;
 
 /// A [`Joining`] after which the tables before it come back as `Option`s (`RIGHT`,
 /// `FULL JOIN`).
+///
+/// ```
+/// # #[derive(weft::Table)] struct User { #[column(primary_key)] id: i64 }
+/// # #[derive(weft::Table)] struct Post { #[column(primary_key)] id: i64, user_id: i64 }
+/// let j: weft::Joining<(User,), weft::All<User>, Post, weft::All<Post>, weft::NullBefore> =
+///     weft::select::<User>().right_join::<Post>();
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct NullBefore;
 
@@ -246,6 +260,20 @@ impl<S, Sel: Selection> Select<S, Sel> {
 
 /// The whole tables a query selects so far, each made nullable: what the tables before a
 /// `RIGHT JOIN` or `FULL JOIN` come back as.
+///
+/// ```
+/// # #[derive(weft::Table, Debug)] struct User { #[column(primary_key)] id: i64 }
+/// # #[derive(weft::Table, Debug)] struct Post { #[column(primary_key)] id: i64, user_id: i64 }
+/// # #[derive(weft::Table, Debug)] struct Tag { #[column(primary_key)] id: i64, post_id: i64 }
+/// // `(User, Option<Post>)` before the right join; rows are `(Option<User>, Option<Post>, Tag)`.
+/// let q = weft::select::<User>()
+///     .left_join::<Post>()
+///     .on(Post::user_id.eq(User::id))
+///     .right_join::<Tag>()
+///     .on(Tag::post_id.eq(Post::id));
+/// fn rows(_: &weft::Select<(User, Post, Tag), (weft::Nullable<User>, weft::Nullable<Post>, weft::All<Tag>)>) {}
+/// rows(&q);
+/// ```
 #[diagnostic::on_unimplemented(
     message = "join before choosing columns",
     label = "this query already selects `{Self}`",

@@ -12,7 +12,8 @@ use crate::exec::Executor;
 use crate::expr::TableSource;
 use crate::expr::{Condition, IntoOrder, Node, Within};
 
-/// Starts a `SELECT` of every column of `T`.
+/// Starts a `SELECT` of every column of `T`: a table, or an [alias](crate::alias) of one
+/// (`FROM "users" AS "inviter"`).
 ///
 /// ```
 /// # use weft::Table;
