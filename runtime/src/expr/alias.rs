@@ -126,7 +126,7 @@ macro_rules! alias {
         }
     };
     ($(#[$attr:meta])* $vis:vis $name:ident = $table:ty) => {
-        $crate::alias!($(#[$attr])* $vis $name = $table as stringify!($name));
+        $crate::alias!($(#[$attr])* $vis $name = $table as ::core::stringify!($name));
     };
 }
 
