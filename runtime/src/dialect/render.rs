@@ -97,7 +97,6 @@ impl Renderer {
         } else {
             "SELECT "
         });
-        self.select_items(&select.columns);
         let scoped = self.scope.len();
         if let Some(from) = &select.from {
             // Columns of an aliased table render with its alias, where that is unambiguous:
@@ -119,6 +118,10 @@ impl Renderer {
                     }
                 }
             }
+        }
+        // The select list is in the FROM's scope too.
+        self.select_items(&select.columns);
+        if let Some(from) = &select.from {
             self.from(from);
         }
         self.where_clause(select.filter.as_ref());
