@@ -33,9 +33,18 @@ mod shadowed {
         #[column(default = 3)]
         pub self_: i32,
     }
+
+    #[allow(unused_macros)] // what `alias!` must not pick up
+    macro_rules! stringify {
+        ($($t:tt)*) => {
+            "shadowed"
+        };
+    }
+    ::weft::alias!(pub Again = Hygiene);
+    ::weft::alias!(pub Other = Hygiene as "other");
 }
 
-use shadowed::{Hygiene, NewHygiene};
+use shadowed::{Again, Hygiene, NewHygiene, Other};
 
 #[tokio::test]
 async fn generated_code_survives_shadowed_names() {
@@ -62,6 +71,21 @@ async fn generated_code_survives_shadowed_names() {
         .await
         .unwrap();
     assert_eq!(types, [3]);
+    // Aliases declared among the shadowed names.
+    let pairs: Vec<(i16, i64)> = ::weft::select::<Hygiene>()
+        .inner_join::<Again>()
+        .on(Again::col(Hygiene::id).eq(Hygiene::id))
+        .left_join::<Other>()
+        .on(Other::col(Hygiene::id).eq(Again::col(Hygiene::id)))
+        .columns((Again::col(Hygiene::r#type), Other::col(Hygiene::id)))
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(pairs, [(3, 1)]);
+    let sql = ::weft::select::<Again>()
+        .to_sql(::weft::Backend::Sqlite)
+        .text;
+    assert!(sql.ends_with(r#"FROM "hygiene" AS "Again""#), "{sql}");
 }
 
 mod shadowed_relations {

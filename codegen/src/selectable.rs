@@ -7,6 +7,8 @@
 //!     id: i64,                          // User::id
 //!     #[selectable(column = Post::title)]
 //!     title: Option<String>,            // Post::title, nullable for a left join
+//!     #[selectable(column = Inviter::col(User::name))]
+//!     inviter: Option<String>,          // a column read through a `weft::alias!`
 //! }
 //! ```
 
@@ -82,6 +84,8 @@ pub fn derive(input: &syn::DeriveInput) -> TokenStream {
     for field in fields {
         let ident = field.ident.as_ref().expect("named fields have names");
         let mut column: Option<Path> = None;
+        // `Alias::col(Table::field)`: the alias is the column's table.
+        let mut through: Option<syn::ExprCall> = None;
         for attr in field
             .attrs
             .iter()
@@ -89,7 +93,27 @@ pub fn derive(input: &syn::DeriveInput) -> TokenStream {
         {
             let result = attr.parse_nested_meta(|meta| {
                 if meta.path.is_ident("column") {
-                    column = Some(meta.value()?.parse()?);
+                    match meta.value()?.parse::<syn::Expr>()? {
+                        syn::Expr::Path(p) if p.qself.is_none() => column = Some(p.path),
+                        syn::Expr::Call(call) => match &*call.func {
+                            syn::Expr::Path(f)
+                                if f.path.segments.len() >= 2
+                                    && f.path.segments.last().is_some_and(|s| s.ident == "col") =>
+                            {
+                                let mut alias = f.path.clone();
+                                alias.segments =
+                                    f.path.segments.iter().take(f.path.segments.len() - 1).cloned().collect();
+                                column = Some(alias);
+                                through = Some(call.clone());
+                            }
+                            _ => return Err(meta.error(
+                                "expected `column = Table::field` or `column = Alias::col(Table::field)`",
+                            )),
+                        },
+                        _ => return Err(meta.error(
+                            "expected `column = Table::field` or `column = Alias::col(Table::field)`",
+                        )),
+                    }
                     Ok(())
                 } else {
                     Err(meta.error("unknown `selectable` field attribute; expected: column"))
@@ -99,8 +123,9 @@ pub fn derive(input: &syn::DeriveInput) -> TokenStream {
                 cx.syn_error(e);
             }
         }
-        let (table, column) = match (column, &table) {
-            (Some(path), _) if path.segments.len() >= 2 => {
+        let (table, column) = match (column, &table, through) {
+            (Some(alias), _, Some(call)) => (alias, quote_spanned!(call.span()=> #call)),
+            (Some(path), _, None) if path.segments.len() >= 2 => {
                 let mut table = path.clone();
                 table.segments = path
                     .segments
@@ -110,15 +135,17 @@ pub fn derive(input: &syn::DeriveInput) -> TokenStream {
                     .collect();
                 (table, quote_spanned!(path.span()=> #path))
             }
-            (Some(path), _) => {
+            (Some(path), _, None) => {
                 cx.error_spanned(
                     &path,
                     "expected `column = Table::field`, e.g. `column = User::name`",
                 );
                 continue;
             }
-            (None, Some(table)) => (table.clone(), quote_spanned!(ident.span()=> #table::#ident)),
-            (None, None) => {
+            (None, Some(table), _) => {
+                (table.clone(), quote_spanned!(ident.span()=> #table::#ident))
+            }
+            (None, None, _) => {
                 cx.error_spanned(
                     ident,
                     "say where this field comes from: `#[selectable(table = User)]` on the struct, or `#[selectable(column = User::id)]` here",

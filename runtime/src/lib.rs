@@ -154,6 +154,7 @@ pub use dialect::Sql;
 pub use dialect::{AsDialect, Capabilities, Dialect, create_table_sql, drop_table_sql};
 pub use error::{Error, Result};
 pub use exec::{Db, Executor, Tx};
+pub use expr::TableSource;
 pub use expr::{Case, CastTo, Term, case_when, cast, substr};
 pub use expr::{
     Column, Condition, Dep, Direction, Expr, Expression, HasTable, IntoOrder, MAX_EXPRESSION_DEPTH,
@@ -168,6 +169,7 @@ pub use query::{
     UpdateSet, delete, insert, insert_many, select, update,
 };
 pub use query::{ConflictSet, ConflictTarget, OnConflict};
+pub use query::{KeepSides, NullBefore, NullableSelection};
 pub use relation::{
     Extras, FindMany, IsLoaded, Loaded, MayBeEmpty, NoExtras, NotLoaded, Pick, Rel, Relation,
     RelationArg, RelationKind, RelationMeta, RelationOf, RootExtras, SetRelation, Strategy,
@@ -194,6 +196,7 @@ pub mod prelude {
 pub mod __private {
     pub use crate::error::Error;
     pub use crate::expr::Node;
+    pub use crate::expr::{Alias, aliased};
     pub use crate::relation::{
         Base, IsLoaded, JsonRow, JsonStop, Keys, Loader, NoRelation, NotLoaded, Rel, Relation,
         RelationMeta, RelationOf, RelationSpec, SetRelation, Through, With, kind, resolve,

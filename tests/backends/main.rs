@@ -10,6 +10,7 @@ mod execution;
 mod functions;
 mod in_list_limits;
 mod joins;
+mod joins_more;
 mod limits;
 mod locks;
 mod mariadb_exact;

@@ -47,16 +47,29 @@ impl Renderer {
         }
     }
 
-    /// Records the tables `select` reads under their own names (see [`Renderer::reserve`]).
+    /// Records the names `select` reads its tables under (see [`Renderer::reserve`]): the
+    /// tables read under their own names and the aliases the user gave (`weft::alias!`), so
+    /// that no alias weft invents equals one. A FROM that reads two sources under one name
+    /// (ASCII case aside, as SQLite compares them) is refused before sending.
     pub(crate) fn reserve_select(&mut self, select: &Select) {
         if let Some(from) = &select.from {
-            for source in std::iter::once(&from.source).chain(from.joins.iter().map(|j| &j.source))
-            {
+            for source in sources(from) {
                 match source {
                     Source::Table { table, alias: None } => self.reserve(table.name),
+                    Source::Table {
+                        alias: Some(alias), ..
+                    } => self.reserve_alias(alias),
                     Source::Query { query, .. } => self.reserve_select(query),
                     _ => {}
                 }
+            }
+            let named_twice = sources(from).enumerate().any(|(i, a)| {
+                sources(from)
+                    .skip(i + 1)
+                    .any(|b| correlation_name(a).eq_ignore_ascii_case(correlation_name(b)))
+            });
+            if named_twice {
+                self.refuse(refusal::NAMED_TWICE);
             }
         }
     }
@@ -84,20 +97,31 @@ impl Renderer {
         } else {
             "SELECT "
         });
-        self.select_items(&select.columns);
         let scoped = self.scope.len();
         if let Some(from) = &select.from {
-            // Columns of an aliased table render with its alias.
-            for source in std::iter::once(&from.source).chain(from.joins.iter().map(|j| &j.source))
-            {
+            // Columns of an aliased table render with its alias, where that is unambiguous:
+            // the table is read under no other name here. (An alias's own columns, as
+            // `weft::alias!` builds them, name the alias already.)
+            for source in sources(from) {
                 if let Source::Table {
                     table,
                     alias: Some(alias),
                 } = source
                 {
-                    self.scope.push((table.name, alias.clone()));
+                    let under_other_names = sources(from)
+                        .filter(
+                            |s| matches!(s, Source::Table { table: t, .. } if t.name == table.name),
+                        )
+                        .count();
+                    if under_other_names == 1 {
+                        self.scope.push((table.name, alias.clone()));
+                    }
                 }
             }
+        }
+        // The select list is in the FROM's scope too.
+        self.select_items(&select.columns);
+        if let Some(from) = &select.from {
             self.from(from);
         }
         self.where_clause(select.filter.as_ref());
@@ -440,4 +464,18 @@ fn well_formed(insert: &Insert) -> bool {
             }
     });
     width > 0 && insert.columns.iter().all(valid) && rows_whole && conflict_ok
+}
+
+/// The FROM source, then each JOIN's.
+fn sources(from: &From) -> impl Iterator<Item = &Source> {
+    std::iter::once(&from.source).chain(from.joins.iter().map(|j| &j.source))
+}
+
+/// The name a query reads `source`'s rows under.
+fn correlation_name(source: &Source) -> &str {
+    match source {
+        Source::Table { table, alias } => alias.as_deref().unwrap_or(table.name),
+        Source::Query { alias, .. } => alias,
+        Source::Cte { name, alias } => alias.as_deref().unwrap_or(name),
+    }
 }

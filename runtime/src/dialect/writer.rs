@@ -193,6 +193,9 @@ pub(crate) struct Unaliased {
     first: [&'static str; 4],
     len: usize,
     more: Vec<&'static str>,
+    /// Aliases the user named (`weft::alias!`), which weft's own aliases must not equal
+    /// either.
+    aliases: Vec<String>,
 }
 
 impl Unaliased {
@@ -206,8 +209,12 @@ impl Unaliased {
         }
     }
 
-    pub(crate) fn iter(&self) -> impl Iterator<Item = &'static str> + '_ {
-        self.first[..self.len].iter().chain(&self.more).copied()
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &str> + '_ {
+        self.first[..self.len]
+            .iter()
+            .chain(&self.more)
+            .copied()
+            .chain(self.aliases.iter().map(String::as_str))
     }
 }
 
@@ -218,7 +225,7 @@ pub(crate) const TOO_DEEP: &str = "weft: expression nested too deep";
 /// What a statement may use that some dialects lack, as (what, what to do instead): a
 /// statement using one where its dialect's capabilities say no renders a bind that refuses it
 /// with [`Error::Unsupported`](crate::Error::Unsupported) before anything is sent.
-pub(crate) const UNSUPPORTED: [(&str, &str); 10] = [
+pub(crate) const UNSUPPORTED: [(&str, &str); 11] = [
     (
         "FULL JOIN",
         "combine a LEFT JOIN and a RIGHT JOIN with UNION, or use a dialect with FULL JOIN",
@@ -259,6 +266,10 @@ pub(crate) const UNSUPPORTED: [(&str, &str); 10] = [
         "a malformed statement (a column position its table does not have, rows of the wrong width, an upsert updating with no conflict target)",
         "build the statement from the table's metadata (`Table::META`)",
     ),
+    (
+        "two tables under one name in a FROM (a table joined to itself without an alias, or an alias named like another table of the query)",
+        "read the table again under an alias of its own: `weft::alias!(Other = Table as \"other\");` then `.inner_join::<Other>()`",
+    ),
 ];
 
 /// [`UNSUPPORTED`] indexes, by name.
@@ -273,6 +284,7 @@ pub(crate) mod refusal {
     pub(crate) const ARRAYS: usize = 7;
     pub(crate) const ARM_CLAUSES: usize = 8;
     pub(crate) const MALFORMED: usize = 9;
+    pub(crate) const NAMED_TWICE: usize = 10;
 }
 
 /// The start of the reason of a bind standing for an [`UNSUPPORTED`] feature, followed by its
@@ -309,6 +321,14 @@ impl Renderer {
     /// aliases, all distinct, and these names.
     pub(crate) fn reserve(&mut self, table: &'static str) {
         self.unaliased.push(table);
+    }
+
+    /// Records an alias the user gave a table: like a table read under its own name, no
+    /// alias weft invents may equal it.
+    pub(crate) fn reserve_alias(&mut self, alias: &str) {
+        if !self.unaliased.aliases.iter().any(|a| a == alias) {
+            self.unaliased.aliases.push(alias.to_owned());
+        }
     }
 
     pub(crate) fn finish(self) -> Sql {

@@ -7,6 +7,7 @@
 
 use std::marker::PhantomData;
 
+mod alias;
 mod arithmetic;
 mod dynamic;
 mod excluded;
@@ -14,6 +15,9 @@ mod functions;
 mod operand;
 
 use crate::value::{SqlValue, Text, Value};
+pub use alias::TableSource;
+#[doc(hidden)]
+pub use alias::{Alias, aliased};
 pub use arithmetic::Numeric;
 pub use dynamic::{Filter, Sort, all, any};
 pub use excluded::{Proposed, ProposedFor, excluded};

@@ -2,6 +2,7 @@
 
 mod delete;
 mod insert;
+mod join;
 mod select;
 mod selection;
 mod update;
@@ -9,10 +10,9 @@ mod upsert;
 
 pub use delete::{Delete, delete};
 pub use insert::{Insert, insert, insert_many};
+pub use join::{Joining, KeepSides, NullBefore, NullableSelection};
 pub(crate) use select::and_filter;
-pub use select::{
-    Countable, Joining, Locked, NoLock, NoRowLock, RowLock, Select, Unlocked, select,
-};
+pub use select::{Countable, Locked, NoLock, NoRowLock, RowLock, Select, Unlocked, select};
 pub use selection::{AddTable, All, As, FieldOf, JoinSelection, Nullable, Selectable, Selection};
 pub use update::{Update, UpdateSet, update};
 #[doc(hidden)]

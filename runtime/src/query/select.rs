@@ -2,17 +2,18 @@
 
 use std::marker::PhantomData;
 
-use super::selection::{AddTable, All, JoinSelection, Nullable, Selection};
-use crate::ast::{self, Join, JoinKind, LockWait, SelectItem, Source};
+use super::selection::{All, Selection};
+use crate::ast::{self, LockWait, SelectItem, Source};
 use crate::decode::RowReader;
 use crate::dialect::{AsDialect, Dialect};
 use crate::dialect::{Limit, Renderer, Sql};
 use crate::error::{Error, Result};
 use crate::exec::Executor;
+use crate::expr::TableSource;
 use crate::expr::{Condition, IntoOrder, Node, Within};
-use crate::schema::Table;
 
-/// Starts a `SELECT` of every column of `T`.
+/// Starts a `SELECT` of every column of `T`: a table, or an [alias](crate::alias) of one
+/// (`FROM "users" AS "inviter"`).
 ///
 /// ```
 /// # use weft::Table;
@@ -25,15 +26,15 @@ use crate::schema::Table;
 ///     r#"SELECT "user"."id", "user"."name" FROM "user" WHERE "user"."name" = $1 ORDER BY "user"."id" DESC LIMIT $2"#
 /// );
 /// ```
-pub fn select<T: Table>() -> Select<(T,), All<T>> {
+pub fn select<T: TableSource>() -> Select<(T,), All<T>> {
     let selection = All::new();
     Select {
         stmt: ast::Select {
             columns: items(&selection),
             from: Some(ast::From {
                 source: Source::Table {
-                    table: T::META,
-                    alias: None,
+                    table: <T::Row as crate::schema::Table>::META,
+                    alias: T::ALIAS.map(String::from),
                 },
                 joins: Vec::new(),
             }),
@@ -45,7 +46,7 @@ pub fn select<T: Table>() -> Select<(T,), All<T>> {
 }
 
 /// The select list of `selection`.
-fn items(selection: &impl Selection) -> Vec<SelectItem> {
+pub(crate) fn items(selection: &impl Selection) -> Vec<SelectItem> {
     let mut columns = Vec::new();
     selection.push_columns(&mut columns);
     columns.into_iter().map(SelectItem::new).collect()
@@ -89,60 +90,6 @@ impl<S, Sel, L> Select<S, Sel, L> {
     }
 }
 
-/// A join waiting for its `ON` condition.
-#[must_use = "a join needs its condition: `.on(…)`"]
-pub struct Joining<S, Sel, T, X> {
-    select: Select<S, Sel>,
-    left: bool,
-    joined: X,
-    _table: PhantomData<fn() -> T>,
-}
-
-impl<S, Sel, T, X> Joining<S, Sel, T, X>
-where
-    Sel: Selection,
-    S: AddTable<T>,
-    T: Table,
-{
-    /// `ON condition`: it may read the joined table and every table before it.
-    // The `JoinSelection` bound names the method's own `O` so that a join after `.columns(…)`
-    // is one error here rather than a "method not found" cascade.
-    pub fn on<C, I, O>(self, condition: C) -> Select<<S as AddTable<T>>::Out, O>
-    where
-        Sel: JoinSelection<X, Out = O>,
-        O: Selection,
-        C: Condition,
-        C::Tables: Within<<S as AddTable<T>>::Out, I>,
-    {
-        let Select {
-            mut stmt,
-            selection,
-            ..
-        } = self.select;
-        if let Some(from) = &mut stmt.from {
-            from.joins.push(Join {
-                kind: if self.left {
-                    JoinKind::Left
-                } else {
-                    JoinKind::Inner
-                },
-                source: Source::Table {
-                    table: T::META,
-                    alias: None,
-                },
-                on: Some(condition.into_node()),
-            });
-        }
-        let selection = selection.append(self.joined);
-        stmt.columns = items(&selection);
-        Select {
-            stmt,
-            selection,
-            _tables: PhantomData,
-        }
-    }
-}
-
 pub(crate) fn and_filter(existing: Option<Node>, new: Node) -> Option<Node> {
     Some(match existing {
         None => new,
@@ -182,40 +129,6 @@ impl<S, Sel: Selection> Select<S, Sel> {
     pub fn offset(mut self, n: u64) -> Self {
         self.stmt.offset = Some(n);
         self
-    }
-
-    /// `INNER JOIN T`, completed by [`Joining::on`]: rows come back as tuples, `(User, Post)`.
-    ///
-    /// ```
-    /// # use weft::Table;
-    /// # #[derive(Table)] struct User { #[column(primary_key)] id: i64 }
-    /// # #[derive(Table)] struct Post { #[column(primary_key)] id: i64, #[column(references = User::id)] user_id: i64 }
-    /// let q = weft::select::<User>().inner_join::<Post>().on(Post::user_id.eq(User::id));
-    /// ```
-    pub fn inner_join<T: Table>(self) -> Joining<S, Sel, T, All<T>>
-    where
-        S: AddTable<T>,
-    {
-        Joining {
-            select: self,
-            left: false,
-            joined: All::new(),
-            _table: PhantomData,
-        }
-    }
-
-    /// `LEFT JOIN T`, completed by [`Joining::on`]: the joined table comes back as
-    /// `Option<T>`, `None` where no row matched.
-    pub fn left_join<T: Table>(self) -> Joining<S, Sel, T, Nullable<T>>
-    where
-        S: AddTable<T>,
-    {
-        Joining {
-            select: self,
-            left: true,
-            joined: Nullable::new(),
-            _table: PhantomData,
-        }
     }
 
     /// Returns `selection` instead of whole rows: a column, an expression, a tuple of them,

@@ -6,8 +6,8 @@ use std::marker::PhantomData;
 use crate::decode::RowReader;
 use crate::decode::{JsonRow, JsonStop};
 use crate::error::Error;
-use crate::expr::{Column, Dep, Expr, Expression, Node};
-use crate::schema::Table;
+use crate::expr::{Column, Dep, Expr, Expression, Node, TableSource};
+use crate::schema::{DecodeRow, Table};
 use crate::value::SqlValue;
 
 /// Something a query can return: the columns it selects and how to decode them.
@@ -40,22 +40,22 @@ impl<T> All<T> {
     }
 }
 
-impl<T: Table> Selection for All<T> {
-    type Output = T;
+impl<T: TableSource> Selection for All<T> {
+    type Output = T::Row;
     type Tables = Dep<T>;
     fn push_columns(&self, out: &mut Vec<Node>) {
-        let meta = T::META;
-        out.extend(meta.columns.iter().map(|c| Node::Column {
-            table: meta.name,
+        let table = T::NAME;
+        out.extend(T::Row::META.columns.iter().map(|c| Node::Column {
+            table,
             name: c.name,
         }));
     }
     #[inline]
-    fn decode(&self, reader: &mut RowReader<'_>) -> Result<T, Error> {
-        T::decode(reader)
+    fn decode(&self, reader: &mut RowReader<'_>) -> Result<T::Row, Error> {
+        T::Row::decode(reader)
     }
-    fn decode_json<R: JsonRow>(&self, row: &mut R) -> Result<T, JsonStop> {
-        T::decode_json(row)
+    fn decode_json<R: JsonRow>(&self, row: &mut R) -> Result<T::Row, JsonStop> {
+        T::Row::decode_json(row)
     }
 }
 
@@ -68,14 +68,14 @@ impl<T> Nullable<T> {
     }
 }
 
-impl<T: Table> Selection for Nullable<T> {
-    type Output = Option<T>;
+impl<T: TableSource> Selection for Nullable<T> {
+    type Output = Option<T::Row>;
     type Tables = Dep<T>;
     fn push_columns(&self, out: &mut Vec<Node>) {
         All::<T>::new().push_columns(out)
     }
-    fn decode(&self, reader: &mut RowReader<'_>) -> Result<Option<T>, Error> {
-        let meta = T::META;
+    fn decode(&self, reader: &mut RowReader<'_>) -> Result<Option<T::Row>, Error> {
+        let meta = T::Row::META;
         // A primary key is never NULL in a real row; without one, all columns must be NULL.
         let missing = if meta.primary_key.is_empty() {
             reader.next_all_null(0..meta.columns.len())
@@ -86,14 +86,14 @@ impl<T: Table> Selection for Nullable<T> {
             reader.skip(meta.columns.len());
             Ok(None)
         } else {
-            T::decode(reader).map(Some)
+            T::Row::decode(reader).map(Some)
         }
     }
     // Only a plain query's `left_join` builds this selection, and those rows are never JSON
     // (a relation's `.columns(…)` cannot be given one).
-    fn decode_json<R: JsonRow>(&self, row: &mut R) -> Result<Option<T>, JsonStop> {
+    fn decode_json<R: JsonRow>(&self, row: &mut R) -> Result<Option<T::Row>, JsonStop> {
         let message = "a left-joined table cannot be read from nested JSON".to_owned();
-        Err(row.fail(T::META.name, "", message))
+        Err(row.fail(T::NAME, "", message))
     }
 }
 
@@ -171,7 +171,7 @@ tuple_selection!(A B C D E F G H I J K L);
 #[diagnostic::on_unimplemented(
     message = "join before choosing columns",
     label = "this query already selects `{Self}`",
-    note = "call `.inner_join`/`.left_join` first, then `.columns(…)`"
+    note = "call `.inner_join`/`.left_join`/`.right_join`/`.full_join`/`.cross_join` first, then `.columns(…)`"
 )]
 pub trait JoinSelection<X> {
     /// The selection with `X` appended.
@@ -182,6 +182,13 @@ pub trait JoinSelection<X> {
 
 impl<T, X> JoinSelection<X> for All<T> {
     type Out = (All<T>, X);
+    fn append(self, x: X) -> Self::Out {
+        (self, x)
+    }
+}
+
+impl<T, X> JoinSelection<X> for Nullable<T> {
+    type Out = (Nullable<T>, X);
     fn append(self, x: X) -> Self::Out {
         (self, x)
     }
