@@ -136,6 +136,12 @@ impl Renderer {
             });
             self.select(&set.query);
         }
+        // A combined result is ordered by output position (set by the builder).
+        if !select.set_ops.is_empty()
+            && select.order.iter().any(|(n, _)| !matches!(n, Node::Int(_)))
+        {
+            self.refuse(refusal::SET_OP_ORDER);
+        }
         self.order_limit(&select.order, select.limit, select.offset);
         if let Some(lock) = select.lock {
             self.lock(lock);

@@ -218,7 +218,7 @@ pub(crate) const TOO_DEEP: &str = "weft: expression nested too deep";
 /// What a statement may use that some dialects lack, as (what, what to do instead): a
 /// statement using one where its dialect's capabilities say no renders a bind that refuses it
 /// with [`Error::Unsupported`](crate::Error::Unsupported) before anything is sent.
-pub(crate) const UNSUPPORTED: [(&str, &str); 10] = [
+pub(crate) const UNSUPPORTED: [(&str, &str); 11] = [
     (
         "FULL JOIN",
         "combine a LEFT JOIN and a RIGHT JOIN with UNION, or use a dialect with FULL JOIN",
@@ -259,6 +259,10 @@ pub(crate) const UNSUPPORTED: [(&str, &str); 10] = [
         "a malformed statement (a column position its table does not have, rows of the wrong width, an upsert updating with no conflict target)",
         "build the statement from the table's metadata (`Table::META`)",
     ),
+    (
+        "ORDER BY over a UNION/INTERSECT/EXCEPT on a value the query does not select",
+        "order the combined result by one of its selected columns",
+    ),
 ];
 
 /// [`UNSUPPORTED`] indexes, by name.
@@ -273,6 +277,7 @@ pub(crate) mod refusal {
     pub(crate) const ARRAYS: usize = 7;
     pub(crate) const ARM_CLAUSES: usize = 8;
     pub(crate) const MALFORMED: usize = 9;
+    pub(crate) const SET_OP_ORDER: usize = 10;
 }
 
 /// The start of the reason of a bind standing for an [`UNSUPPORTED`] feature, followed by its

@@ -1,17 +1,24 @@
 //! The SQL-like query builder: select, insert, update, delete.
 
+mod cte;
 mod delete;
 mod insert;
 mod select;
 mod selection;
+mod set_ops;
+mod subquery;
 mod update;
 mod upsert;
 
 pub use delete::{Delete, delete};
 pub use insert::{Insert, insert, insert_many};
 pub(crate) use select::and_filter;
-pub use select::{Countable, Joining, Locked, NoLock, NoRowLock, RowLock, Select, Unlocked, select};
+pub use select::{
+    Countable, Joining, Locked, NoLock, NoRowLock, RowLock, Select, Unlocked, select,
+};
 pub use selection::{AddTable, All, As, FieldOf, JoinSelection, Nullable, Selectable, Selection};
+pub use set_ops::{Combinable, SameRows};
+pub use subquery::{Derived, Fits, from};
 pub use update::{Update, UpdateSet, update};
 #[doc(hidden)]
 pub use upsert::Upserting;
