@@ -62,7 +62,7 @@ impl<S, Sel: Selection, L> Select<S, Sel, L> {
     /// assert_eq!(
     ///     q.to_sql(&weft::dialect::MariaDb).text,
     ///     "WITH RECURSIVE `thread` AS (SELECT `comment`.`id` AS `id`, ? AS `depth` FROM `comment` \
-    ///      WHERE `comment`.`id` = ? UNION ALL SELECT `comment`.`id` AS `id`, `thread`.`depth` + ? AS `depth` \
+    ///      WHERE `comment`.`id` = ? UNION ALL SELECT `comment`.`id` AS `id`, (`thread`.`depth` + ?) AS `depth` \
     ///      FROM `comment` INNER JOIN `thread` ON `comment`.`parent_id` = `thread`.`id`) \
     ///      SELECT `thread`.`id`, `thread`.`depth` FROM `thread`"
     /// );
