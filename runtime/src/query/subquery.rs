@@ -41,8 +41,8 @@ impl<S, Sel: Selection, L> Select<S, Sel, L> {
     /// assert_eq!(
     ///     q.to_sql(&weft::dialect::MariaDb).text,
     ///     "SELECT `user`.`id`, `user`.`name` FROM `user` WHERE EXISTS (SELECT `post`.`id`, \
-    ///      `post`.`user_id`, `post`.`title` FROM `post` WHERE `post`.`user_id` = `user`.`id` \
-    ///      AND `post`.`title` = ?)"
+    ///      `post`.`user_id`, `post`.`title` FROM `post` WHERE (`post`.`user_id` = `user`.`id` \
+    ///      AND `post`.`title` = ?))"
     /// );
     /// ```
     pub fn outer<T: Table>(self) -> Select<<S as AddTable<Outer<T>>>::Out, Sel, L>
