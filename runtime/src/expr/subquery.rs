@@ -113,7 +113,9 @@ outer_slot_impls! {
 )]
 pub trait SubqueryOf<V> {}
 impl<V: SqlValue> SubqueryOf<V> for V {}
+#[diagnostic::do_not_recommend]
 impl<V: SqlValue> SubqueryOf<Option<V>> for V {}
+#[diagnostic::do_not_recommend]
 impl<V: SqlValue> SubqueryOf<V> for Option<V> {}
 
 fn in_query<Q: Subquery>(lhs: Node, query: Q, negated: bool) -> Node {

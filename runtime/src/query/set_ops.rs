@@ -81,7 +81,7 @@ fn wrap(mut stmt: ast::Select) -> ast::Select {
     }
 }
 
-impl<S, Sel: Selection, L: Combinable> Select<S, Sel, L> {
+impl<S, Sel: Selection, L> Select<S, Sel, L> {
     fn combine<S2, Sel2, L2>(
         self,
         op: SetOp,
@@ -91,6 +91,7 @@ impl<S, Sel: Selection, L: Combinable> Select<S, Sel, L> {
     where
         Sel2: Selection,
         Sel2::Output: SameRows<Sel::Output>,
+        L: Combinable,
         L2: Combinable,
     {
         let (mut stmt, selection) = self.into_parts();
@@ -135,6 +136,7 @@ impl<S, Sel: Selection, L: Combinable> Select<S, Sel, L> {
     where
         Sel2: Selection,
         Sel2::Output: SameRows<Sel::Output>,
+        L: Combinable,
         L2: Combinable,
     {
         self.combine(SetOp::Union, false, other)
@@ -155,6 +157,7 @@ impl<S, Sel: Selection, L: Combinable> Select<S, Sel, L> {
     where
         Sel2: Selection,
         Sel2::Output: SameRows<Sel::Output>,
+        L: Combinable,
         L2: Combinable,
     {
         self.combine(SetOp::Union, true, other)
@@ -176,6 +179,7 @@ impl<S, Sel: Selection, L: Combinable> Select<S, Sel, L> {
     where
         Sel2: Selection,
         Sel2::Output: SameRows<Sel::Output>,
+        L: Combinable,
         L2: Combinable,
     {
         self.combine(SetOp::Intersect, false, other)
@@ -201,6 +205,7 @@ impl<S, Sel: Selection, L: Combinable> Select<S, Sel, L> {
     where
         Sel2: Selection,
         Sel2::Output: SameRows<Sel::Output>,
+        L: Combinable,
         L2: Combinable,
     {
         self.combine(SetOp::Intersect, true, other)
@@ -223,6 +228,7 @@ impl<S, Sel: Selection, L: Combinable> Select<S, Sel, L> {
     where
         Sel2: Selection,
         Sel2::Output: SameRows<Sel::Output>,
+        L: Combinable,
         L2: Combinable,
     {
         self.combine(SetOp::Except, false, other)
@@ -244,6 +250,7 @@ impl<S, Sel: Selection, L: Combinable> Select<S, Sel, L> {
     where
         Sel2: Selection,
         Sel2::Output: SameRows<Sel::Output>,
+        L: Combinable,
         L2: Combinable,
     {
         self.combine(SetOp::Except, true, other)
