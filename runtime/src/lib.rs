@@ -165,7 +165,7 @@ pub use query::{
     NoRowLock, Nullable, Returning, RowLock, Select, Selectable, Selection, Unlocked, Update,
     UpdateSet, delete, insert, insert_many, select, update,
 };
-pub use query::{Combinable, Derived, Fits, SameRows, from};
+pub use query::{Combinable, Derived, Fits, JoiningDerived, SameRows, from};
 pub use query::{ConflictSet, ConflictTarget, OnConflict};
 pub use relation::{
     Extras, FindMany, IsLoaded, Loaded, MayBeEmpty, NoExtras, NotLoaded, Pick, Rel, Relation,

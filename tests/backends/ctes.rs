@@ -78,6 +78,31 @@ async fn derived_table(db: Db) -> weft::Result<()> {
         .order_by(Author::user_id);
     assert_eq!(q.all(&db).await?, [1, 2, 3]);
     assert_eq!(q.count(&db).await?, 3);
+    // Joined into a query, inner and left.
+    let hello = || {
+        weft::select::<Post>()
+            .filter(Post::title.eq("hello"))
+            .columns((Post::user_id, Post::title))
+            .alias::<Titled>()
+    };
+    let inner = weft::select::<User>()
+        .inner_join_derived(hello())
+        .on(Titled::user_id.eq(User::id))
+        .columns((User::name, Titled::title))
+        .all(&db)
+        .await?;
+    assert_eq!(inner, [("ann".to_owned(), "hello".to_owned())]);
+    let left = weft::select::<User>()
+        .left_join_derived(hello())
+        .on(Titled::user_id.eq(User::id))
+        .order_by(User::id)
+        .all(&db)
+        .await?;
+    let got: Vec<(&str, Option<&str>)> = left
+        .iter()
+        .map(|(u, t)| (u.name.as_str(), t.as_ref().map(|t| t.title.as_str())))
+        .collect();
+    assert_eq!(got, [("ann", Some("hello")), ("bob", None), ("cat", None)]);
     Ok(())
 }
 

@@ -140,6 +140,37 @@ async fn delete_and_update_with_subquery(db: Db) -> weft::Result<()> {
     Ok(())
 }
 
+#[backends]
+async fn update_and_delete_reading_their_own_table(db: Db) -> weft::Result<()> {
+    seed(&db).await?;
+    // The subquery reads the table being changed (MySQL proper refuses this, error 1093;
+    // SQLite, PostgreSQL and MariaDB 10.3.2+ take it).
+    let again = || {
+        weft::select::<Post>()
+            .filter(Post::title.eq("again"))
+            .columns(Post::user_id)
+    };
+    let changed = weft::update::<Post>()
+        .set(Post::title, "same author")
+        .filter(
+            Post::user_id
+                .in_subquery(again())
+                .and(Post::title.ne("again")),
+        )
+        .execute(&db)
+        .await?;
+    assert_eq!(changed, 1);
+    let deleted = weft::delete::<Post>()
+        .filter(Post::user_id.not_in_subquery(again()))
+        .execute(&db)
+        .await?;
+    assert_eq!(deleted, 1);
+    let mut left = weft::select::<Post>().columns(Post::title).all(&db).await?;
+    left.sort();
+    assert_eq!(left, ["again", "same author"]);
+    Ok(())
+}
+
 #[test]
 fn subquery_sql() {
     let posts = || {

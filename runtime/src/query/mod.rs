@@ -18,7 +18,7 @@ pub use select::{
 };
 pub use selection::{AddTable, All, As, FieldOf, JoinSelection, Nullable, Selectable, Selection};
 pub use set_ops::{Combinable, SameRows};
-pub use subquery::{Derived, Fits, from};
+pub use subquery::{Derived, Fits, JoiningDerived, from};
 pub use update::{Update, UpdateSet, update};
 #[doc(hidden)]
 pub use upsert::Upserting;
