@@ -119,6 +119,26 @@ async fn arms_with_their_own_order_and_limit(db: Db) -> weft::Result<()> {
         .all(&db)
         .await?;
     assert_eq!(ids, [2, 1, 1]);
+    // Nested: a set operation as the other arm, and an arm with a CTE of its own.
+    let nested = one("cat")
+        .union_all(one("bob").union(one("bob")))
+        .order_by(User::id)
+        .all(&db)
+        .await?;
+    assert_eq!(nested, [2, 3]);
+    let titled = weft::select::<Post>()
+        .columns((Post::user_id, Post::title))
+        .alias::<crate::ctes::Titled>();
+    let from_cte = weft::select::<crate::ctes::Titled>()
+        .with(titled)
+        .filter(crate::ctes::Titled::title.eq("hello"))
+        .columns(crate::ctes::Titled::user_id);
+    let both = one("bob")
+        .union(from_cte)
+        .order_by(User::id)
+        .all(&db)
+        .await?;
+    assert_eq!(both, [1, 2]);
     // Ordering by something not selected is refused before sending.
     let refused = weft::select::<User>()
         .columns(User::name)

@@ -103,6 +103,23 @@ async fn scalar_subquery_in_columns_and_conditions(db: Db) -> weft::Result<()> {
         .all(&db)
         .await?;
     assert_eq!(none, ["cat"]);
+    // Over a nullable column: `Option<Option<_>>`, flattened.
+    let email = weft::select::<User>()
+        .outer::<Post>()
+        .filter(User::id.eq(Post::user_id))
+        .columns(User::email)
+        .scalar()
+        .flatten();
+    let emails = weft::select::<Post>()
+        .columns((Post::title, email))
+        .order_by(Post::id)
+        .all(&db)
+        .await?;
+    assert_eq!(
+        emails[0],
+        ("hello".to_owned(), Some("ann@example.com".to_owned()))
+    );
+    assert_eq!(emails.len(), 3);
     Ok(())
 }
 

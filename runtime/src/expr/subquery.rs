@@ -246,3 +246,19 @@ pub fn scalar_node<V, D>(query: ast::Select) -> Expr<V, D> {
 pub fn value<V: SqlValue>(value: V) -> Expr<V, ()> {
     Expr::from_node(Node::Bind(value.into_value()))
 }
+
+impl<V, D> Expr<Option<Option<V>>, D> {
+    /// The same value with one `Option` fewer: a scalar subquery over a nullable column is
+    /// `Option<Option<V>>` (no row, or a row holding NULL), and SQL cannot tell the two
+    /// apart: both are NULL.
+    ///
+    /// ```
+    /// # use weft::Table;
+    /// # #[derive(Table)] struct User { #[column(primary_key)] id: i64, email: Option<String> }
+    /// let first_email = weft::select::<User>().order_by(User::id).limit(1).columns(User::email);
+    /// let e: weft::Expr<Option<String>, _> = first_email.scalar().flatten();
+    /// ```
+    pub fn flatten(self) -> Expr<Option<V>, D> {
+        Expr::from_node(self.node)
+    }
+}
