@@ -38,7 +38,7 @@ const ARM_COLUMNS: [&str; 64] = [
 
 /// The alias of a wrapped arm. It only scopes the wrapper's own select list, so a user table
 /// of the same name inside the arm is still read as itself.
-const ARM: &str = "weft_arm";
+const ARM: &str = crate::dialect::SET_OP_ARM;
 
 /// `stmt` as one arm of a set operation: as it is when it is a plain query; wrapped as
 /// `SELECT … FROM (stmt) AS "weft_arm"` when it has clauses of its own (WITH, ORDER BY,
@@ -279,18 +279,7 @@ impl<S, Sel: Selection> Select<S, Sel, NoRowLock> {
         O: IntoOrder,
         O::Tables: Within<S, I>,
     {
-        let (node, direction) = order.into_order();
-        let node = if self.stmt.set_ops.is_empty() {
-            node
-        } else {
-            let mut selected = Vec::new();
-            self.selection.push_columns(&mut selected);
-            match selected.iter().position(|n| *n == node) {
-                Some(i) => Node::Int(i as i64 + 1),
-                None => node,
-            }
-        };
-        self.stmt.order.push((node, direction));
+        self.stmt.order.push(order.into_order());
         self
     }
 
