@@ -16,6 +16,17 @@ use crate::value::SqlValue;
 /// [`Select::outer`](crate::Select::outer)), and its statement.
 ///
 /// Implemented by [`Select`](crate::Select); not meant to be implemented by hand.
+///
+/// ```
+/// # use weft::Table;
+/// # #[derive(Table)] struct User { #[column(primary_key)] id: i64, name: String }
+/// # #[derive(Table)] struct Post { #[column(primary_key)] id: i64, #[column(references = User::id)] user_id: i64, title: String }
+/// // Any query returning `i64` rows, correlated or not.
+/// fn users_in<Q: weft::Subquery<Row = i64>>(posts: Q) -> weft::Expr<bool, (weft::Dep<User>, Q::Outer)> {
+///     User::id.in_subquery(posts)
+/// }
+/// let q = weft::select::<User>().filter(users_in(weft::select::<Post>().columns(Post::user_id)));
+/// ```
 pub trait Subquery {
     /// The Rust type of one row.
     type Row;
@@ -29,6 +40,15 @@ pub trait Subquery {
 /// holds `Outer<User>` after [`Select::outer::<User>()`](crate::Select::outer). Its columns
 /// may be used in the subquery's conditions, and the subquery, used as an expression, reads
 /// `User`, which the outer query must have in its FROM or JOIN.
+///
+/// ```
+/// # use weft::Table;
+/// # #[derive(Table)] struct User { #[column(primary_key)] id: i64, name: String }
+/// # #[derive(Table)] struct Post { #[column(primary_key)] id: i64, #[column(references = User::id)] user_id: i64, title: String }
+/// // A `Select<(Post, Outer<User>), All<Post>>`: reads `post`, and `user` of the outer query.
+/// let q: weft::Select<(Post, weft::Outer<User>), weft::All<Post>> =
+///     weft::select::<Post>().outer::<User>().filter(Post::user_id.eq(User::id));
+/// ```
 pub struct Outer<T>(PhantomData<fn() -> T>);
 
 /// What one slot of a query's table list contributes to the outer tables it reads: nothing
@@ -111,6 +131,12 @@ outer_slot_impls! {
     label = "this subquery's rows are `{Self}`",
     note = "select one column of type `{V}` (or `Option<{V}>`) in the subquery: `.columns(Post::user_id)`"
 )]
+///
+/// ```
+/// # #[derive(weft::Table)] struct Post { #[column(primary_key)] id: i64, parent: Option<i64> }
+/// // `i64` ids in a subquery of `Option<i64>` values: allowed either way round.
+/// let q = weft::select::<Post>().filter(Post::id.in_subquery(weft::select::<Post>().columns(Post::parent)));
+/// ```
 pub trait SubqueryOf<V> {}
 impl<V: SqlValue> SubqueryOf<V> for V {}
 #[diagnostic::do_not_recommend]

@@ -14,6 +14,13 @@ use crate::expr::{IntoOrder, Node, Within};
     note = "set operations (`.union(…)`, `.intersect(…)`, `.except(…)`) combine rows no lock can \
             follow: lock the rows in a query of their own"
 )]
+///
+/// ```
+/// # #[derive(weft::Table)] struct User { #[column(primary_key)] id: i64 }
+/// let ids = || weft::select::<User>().columns(User::id);
+/// let twice = ids().union_all(ids()); // both `NoLock`; the result is `NoRowLock`
+/// let thrice = twice.union_all(ids()); // `NoRowLock` combines again
+/// ```
 pub trait Combinable {}
 impl Combinable for NoLock {}
 impl Combinable for NoRowLock {}
@@ -24,6 +31,14 @@ impl Combinable for NoRowLock {}
     label = "this query returns `{Self}`",
     note = "both sides of a UNION, INTERSECT or EXCEPT select the same types, in the same order"
 )]
+///
+/// ```
+/// # #[derive(weft::Table)] struct User { #[column(primary_key)] id: i64, name: String }
+/// # #[derive(weft::Table)] struct Tag { #[column(primary_key)] id: i64, label: String }
+/// // `(i64, String)` on both sides: they combine.
+/// let q = weft::select::<User>().columns((User::id, User::name))
+///     .union(weft::select::<Tag>().columns((Tag::id, Tag::label)));
+/// ```
 pub trait SameRows<R> {}
 impl<R> SameRows<R> for R {}
 

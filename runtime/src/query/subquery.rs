@@ -126,10 +126,29 @@ impl<S, Sel: Selection, L> Select<S, Sel, L> {
     label = "this query's rows are `{Self}`",
     note = "`{T}`'s columns are `{R}`: select exactly these types, in this order, as a tuple (`.columns((a, b))`, or `.columns((a,))` for one column)"
 )]
+///
+/// ```
+/// # #[derive(weft::Table)] struct Post { #[column(primary_key)] id: i64, title: String }
+/// #[derive(weft::Table)]
+/// struct Id { id: i64 } // `Id::Row` is `(i64,)`
+///
+/// let ids = weft::select::<Post>().columns((Post::id,)).alias::<Id>();
+/// ```
 pub trait Fits<T, R> {}
 impl<T, R> Fits<T, R> for R {}
 
-/// A query shaped as table `T`: a derived table for [`from`], made by [`Select::alias`].
+/// A query shaped as table `T`: a derived table for [`from`],
+/// [`inner_join_derived`](Select::inner_join_derived) or a CTE ([`Select::with`]), made by
+/// [`Select::alias`].
+///
+/// ```
+/// # #[derive(weft::Table)] struct Post { #[column(primary_key)] id: i64, title: String }
+/// #[derive(weft::Table)]
+/// struct Title { title: String }
+///
+/// let titles: weft::Derived<Title> = weft::select::<Post>().columns((Post::title,)).alias();
+/// let q = weft::from(titles).filter(Title::title.like("a%"));
+/// ```
 #[must_use = "read it with `weft::from(…)`"]
 pub struct Derived<T> {
     pub(crate) query: ast::Select,
