@@ -154,12 +154,15 @@ pub use dialect::Sql;
 pub use dialect::{AsDialect, Capabilities, Dialect, create_table_sql, drop_table_sql};
 pub use error::{Error, Result};
 pub use exec::{Db, Executor, Tx};
+pub use expr::{Case, CastTo, Term, case_when, cast, substr};
 pub use expr::{
     Column, Condition, Dep, Direction, Expr, Expression, HasTable, IntoOrder, MAX_EXPRESSION_DEPTH,
     Order, char_length, coalesce, concat, lower, not, trim, upper,
 };
 pub use expr::{Filter, Numeric, Operand, Proposed, Sort, all, any, excluded};
 pub use expr::{Outer, Subquery, SubqueryOf, exists, not_exists, value};
+#[cfg(feature = "chrono")]
+pub use expr::{current_date, now};
 pub use query::{
     AddTable, All, As, Countable, Delete, FieldOf, Insert, JoinSelection, Joining, Locked, NoLock,
     NoRowLock, Nullable, Returning, RowLock, Select, Selectable, Selection, Unlocked, Update,

@@ -8,6 +8,7 @@ mod dynamic;
 mod errors;
 mod exact;
 mod execution;
+mod functions;
 mod in_list_limits;
 mod joins;
 mod limits;

@@ -103,6 +103,20 @@ pub enum Apply {
         partition: usize,
         order: Vec<crate::ast::Direction>,
     },
+    /// The characters of `args[0]` from position `args[1]` (from 1), `args[2]` of them.
+    Substr,
+    /// The server's clock (no operands).
+    Clock(Clock),
+}
+
+/// Readings of the server's clock ([`Apply::Clock`]), in UTC.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Clock {
+    /// The instant the statement started.
+    Now,
+    /// The date (in UTC) at the instant the statement started.
+    Today,
 }
 
 /// Aggregate functions.

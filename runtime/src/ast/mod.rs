@@ -5,7 +5,7 @@ mod expr;
 mod stmt;
 
 pub use expr::{
-    Aggregate, Apply, BinOp, Direction, Function, MAX_EXPRESSION_DEPTH, Node, QueryKind,
+    Aggregate, Apply, BinOp, Clock, Direction, Function, MAX_EXPRESSION_DEPTH, Node, QueryKind,
 };
 pub use stmt::{
     AlterChange, AlterTable, Batch, BatchKeys, ColumnDef, ConflictAction, Constraint,

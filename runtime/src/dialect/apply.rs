@@ -116,6 +116,17 @@ impl Renderer {
                 }
                 self.text.push(')');
             }
+            Apply::Substr => {
+                self.push("SUBSTR(");
+                for (i, arg) in args.iter().enumerate() {
+                    if i > 0 {
+                        self.push(", ");
+                    }
+                    self.node(arg);
+                }
+                self.text.push(')');
+            }
+            Apply::Clock(clock) => self.push(self.dialect.clock(*clock)),
         }
     }
 }

@@ -55,6 +55,13 @@ pub(super) const MYSQL_DATES: DateRange = DateRange {
 };
 
 impl Dialect for MariaDb {
+    /// UTC, as weft stores instants (`DATETIME(6)` in UTC), to the microsecond.
+    fn clock(&self, clock: crate::ast::Clock) -> &'static str {
+        match clock {
+            crate::ast::Clock::Now => "UTC_TIMESTAMP(6)",
+            crate::ast::Clock::Today => "UTC_DATE()",
+        }
+    }
     fn name(&self) -> &'static str {
         "MariaDB"
     }

@@ -83,6 +83,16 @@ pub trait Dialect: Send + Sync + 'static {
         out.push_str(column);
     }
 
+    /// The server's clock, in UTC, spelled so that it compares with stored values of its type
+    /// (`Now` with timestamps, `Today` with dates) and reads back as one. By default
+    /// PostgreSQL's: the statement's start, not the transaction's (as on the other servers).
+    fn clock(&self, clock: crate::ast::Clock) -> &'static str {
+        match clock {
+            crate::ast::Clock::Now => "statement_timestamp()",
+            crate::ast::Clock::Today => "CAST(statement_timestamp() AT TIME ZONE 'UTC' AS DATE)",
+        }
+    }
+
     /// The type a `CAST` converts to.
     fn cast_type(&self, ty: crate::value::SqlType) -> &'static str {
         self.column_type(ty, false)

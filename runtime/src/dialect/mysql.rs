@@ -39,6 +39,9 @@ const CAPABILITIES: Capabilities = Capabilities {
 };
 
 impl Dialect for MySql {
+    fn clock(&self, clock: crate::ast::Clock) -> &'static str {
+        MariaDb.clock(clock)
+    }
     fn name(&self) -> &'static str {
         "MySQL"
     }

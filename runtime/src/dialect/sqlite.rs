@@ -40,6 +40,14 @@ const CAPABILITIES: Capabilities = Capabilities {
 };
 
 impl Dialect for Sqlite {
+    /// In the text form weft stores (`2026-11-29T14:00:00.123+00:00`, as sqlx writes
+    /// timestamps: ordered as text like the instants they name), to the millisecond.
+    fn clock(&self, clock: crate::ast::Clock) -> &'static str {
+        match clock {
+            crate::ast::Clock::Now => "strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now')",
+            crate::ast::Clock::Today => "date('now')",
+        }
+    }
     fn name(&self) -> &'static str {
         "SQLite"
     }

@@ -10,6 +10,7 @@ use std::marker::PhantomData;
 mod arithmetic;
 mod dynamic;
 mod excluded;
+mod functions;
 mod operand;
 pub(crate) mod subquery;
 
@@ -17,6 +18,9 @@ use crate::value::{SqlValue, Text, Value};
 pub use arithmetic::Numeric;
 pub use dynamic::{Filter, Sort, all, any};
 pub use excluded::{Proposed, ProposedFor, excluded};
+pub use functions::{Case, CastTo, Term, case_when, cast, substr};
+#[cfg(feature = "chrono")]
+pub use functions::{current_date, now};
 pub use operand::Operand;
 pub use subquery::{Outer, Subquery, SubqueryOf, exists, not_exists, value};
 #[doc(hidden)]
@@ -526,6 +530,8 @@ where
 }
 
 /// The length of a text in characters (`NULL` for `NULL`): `Option<i64>` for a nullable text.
+/// (The MySQL family's `LENGTH` counts bytes; weft sends `CHAR_LENGTH` there.)
+#[doc(alias = "length")]
 pub fn char_length<E>(text: E) -> Expr<<E::Value as Text>::Length, E::Tables>
 where
     E: Expression,
