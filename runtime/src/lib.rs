@@ -161,6 +161,7 @@ pub use expr::{
     Order, char_length, coalesce, concat, lower, not, trim, upper,
 };
 pub use expr::{Filter, Numeric, Operand, Proposed, Sort, all, any, excluded};
+pub use expr::{Outer, Subquery, SubqueryOf, exists, not_exists, value};
 #[cfg(feature = "chrono")]
 pub use expr::{current_date, now};
 pub use query::{
@@ -168,6 +169,7 @@ pub use query::{
     NoRowLock, Nullable, Returning, RowLock, Select, Selectable, Selection, Unlocked, Update,
     UpdateSet, delete, insert, insert_many, select, update,
 };
+pub use query::{Combinable, Derived, Fits, JoiningDerived, SameRows, from};
 pub use query::{ConflictSet, ConflictTarget, OnConflict};
 pub use query::{KeepSides, NullBefore, NullableSelection};
 pub use relation::{

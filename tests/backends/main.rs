@@ -3,6 +3,7 @@
 
 mod aliases;
 mod crud;
+mod ctes;
 mod dynamic;
 mod errors;
 mod exact;
@@ -19,6 +20,8 @@ mod render;
 mod roundtrip;
 mod safety;
 mod schema;
+mod set_ops;
+mod subqueries;
 mod tables;
 mod transactions;
 mod types;

@@ -149,6 +149,10 @@ pub fn table_impl(t: &Table, valid: bool) -> TokenStream {
             }
         }
     };
+    // The columns' types in order, as a tuple: what a derived table or CTE of this shape
+    // must select.
+    let row_types = t.columns.iter().map(|c| c.ty);
+    let row = quote!((#(#row_types,)*));
     let meta = quote! {
         const META: &'static #p::TableMeta = &#p::TableMeta {
             relations: &[#(#relations),*],
@@ -176,6 +180,7 @@ pub fn table_impl(t: &Table, valid: bool) -> TokenStream {
                 relations: &[],
             };
             type Insert = #insert;
+            type Row = #row;
         }
 
         #[automatically_derived]

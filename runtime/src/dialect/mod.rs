@@ -27,6 +27,7 @@ pub use json::{JsonSpelling, LongInList};
 pub use mariadb::MariaDb;
 pub use mysql::MySql;
 pub use postgres::Postgres;
+pub(crate) use render::SET_OP_ARM;
 pub use render::render;
 pub use sqlite::Sqlite;
 pub(crate) use storable::check_elements;

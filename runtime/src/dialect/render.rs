@@ -7,8 +7,8 @@ use crate::schema::TableMeta;
 use super::writer::refusal;
 use super::{StatementKind, Upsert};
 use crate::ast::{
-    Delete, From, Insert, InsertSource, InsertValue, Join, JoinKind, Lock, LockWait, Select,
-    SelectItem, SetOp, Source, Update,
+    Delete, Direction, From, Insert, InsertSource, InsertValue, Join, JoinKind, Lock, LockWait,
+    Select, SelectItem, SetOp, Source, Update,
 };
 use crate::dialect::{Renderer, Sql};
 use crate::expr::Node;
@@ -26,6 +26,30 @@ pub fn render(statement: &Statement, dialect: impl AsDialect) -> Sql {
     let mut r = Renderer::new(dialect.as_dialect());
     r.statement(statement);
     r.finish()
+}
+
+/// The alias of a query that weft reads as a derived table to make it one arm of a set
+/// operation (an arm with its own ORDER BY, LIMIT, WITH or set operations): `SELECT
+/// "weft_arm"."c1", … FROM (…) AS "weft_arm"`. It scopes only that select list.
+pub(crate) const SET_OP_ARM: &str = "weft_arm";
+
+/// The position of `node` among the output columns of `select`, a set operation (looking
+/// through the wrapper of a first arm read as a derived table); an output position as is.
+fn output_position(select: &Select, node: &Node) -> Option<usize> {
+    if let Node::Int(i) = node {
+        return usize::try_from(*i - 1)
+            .ok()
+            .filter(|i| *i < select.columns.len());
+    }
+    if let Some(i) = select.columns.iter().position(|c| c.expr == *node) {
+        return Some(i);
+    }
+    match select.from.as_ref().map(|f| &f.source) {
+        Some(Source::Query { query, alias, .. }) if alias == SET_OP_ARM => {
+            query.columns.iter().position(|c| c.expr == *node)
+        }
+        _ => None,
+    }
 }
 
 impl Renderer {
@@ -160,7 +184,24 @@ impl Renderer {
             });
             self.select(&set.query);
         }
-        self.order_limit(&select.order, select.limit, select.offset);
+        if select.set_ops.is_empty() {
+            self.order_limit(&select.order, select.limit, select.offset);
+        } else {
+            // A combined result is ordered by output position: PostgreSQL takes only output
+            // columns there, not `"t"."c"`.
+            let order: Vec<(Node, Direction)> = select
+                .order
+                .iter()
+                .map(|(node, direction)| match output_position(select, node) {
+                    Some(i) => (Node::Int(i as i64 + 1), *direction),
+                    None => {
+                        self.refuse(refusal::SET_OP_ORDER);
+                        (node.clone(), *direction)
+                    }
+                })
+                .collect();
+            self.order_limit(&order, select.limit, select.offset);
+        }
         if let Some(lock) = select.lock {
             self.lock(lock);
         }

@@ -225,7 +225,7 @@ pub(crate) const TOO_DEEP: &str = "weft: expression nested too deep";
 /// What a statement may use that some dialects lack, as (what, what to do instead): a
 /// statement using one where its dialect's capabilities say no renders a bind that refuses it
 /// with [`Error::Unsupported`](crate::Error::Unsupported) before anything is sent.
-pub(crate) const UNSUPPORTED: [(&str, &str); 11] = [
+pub(crate) const UNSUPPORTED: [(&str, &str); 12] = [
     (
         "FULL JOIN",
         "combine a LEFT JOIN and a RIGHT JOIN with UNION, or use a dialect with FULL JOIN",
@@ -270,6 +270,10 @@ pub(crate) const UNSUPPORTED: [(&str, &str); 11] = [
         "two tables under one name in a FROM (a table joined to itself without an alias, or an alias named like another table of the query)",
         "read the table again under an alias of its own: `weft::alias!(Other = Table as \"other\");` then `.inner_join::<Other>()`",
     ),
+    (
+        "ORDER BY over a UNION/INTERSECT/EXCEPT on a value the query does not select",
+        "order the combined result by one of its selected columns",
+    ),
 ];
 
 /// [`UNSUPPORTED`] indexes, by name.
@@ -285,6 +289,7 @@ pub(crate) mod refusal {
     pub(crate) const ARM_CLAUSES: usize = 8;
     pub(crate) const MALFORMED: usize = 9;
     pub(crate) const NAMED_TWICE: usize = 10;
+    pub(crate) const SET_OP_ORDER: usize = 11;
 }
 
 /// The start of the reason of a bind standing for an [`UNSUPPORTED`] feature, followed by its

@@ -96,6 +96,8 @@ pub struct Case<V, D> {
 
 impl<V, D> Case<V, D> {
     /// A further `WHEN condition THEN value` branch, tried after the ones before it.
+    // The table list is a type-level list; it reads better spelled out than behind an alias.
+    #[allow(clippy::type_complexity)]
     pub fn when<C, R>(mut self, condition: C, then: R) -> Case<V, (D, (C::Tables, R::Tables))>
     where
         C: Condition,

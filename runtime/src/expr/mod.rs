@@ -13,6 +13,7 @@ mod dynamic;
 mod excluded;
 mod functions;
 mod operand;
+pub(crate) mod subquery;
 
 use crate::value::{SqlValue, Text, Value};
 pub use alias::TableSource;
@@ -25,6 +26,9 @@ pub use functions::{Case, CastTo, Term, case_when, cast, substr};
 #[cfg(feature = "chrono")]
 pub use functions::{current_date, now};
 pub use operand::Operand;
+pub use subquery::{Outer, Subquery, SubqueryOf, exists, not_exists, value};
+#[doc(hidden)]
+pub use subquery::{OuterTables, scalar_node};
 
 pub use crate::ast::{BinOp, Direction, Function, MAX_EXPRESSION_DEPTH, Node};
 
@@ -194,7 +198,8 @@ pub mod pos {
 #[diagnostic::on_unimplemented(
     message = "`{T}` is not in this query's FROM or JOIN",
     label = "this reads a column of `{T}`",
-    note = "the query reads from `{Self}`; join `{T}` first: `.inner_join::<{T}>().on(…)` or `.left_join::<{T}>().on(…)`"
+    note = "the query reads from `{Self}`; join `{T}` first: `.inner_join::<{T}>().on(…)` or `.left_join::<{T}>().on(…)`",
+    note = "in a subquery that reads the outer query's `{T}`, declare it: `.outer::<{T}>()`; a CTE or derived table is read after `.with(….alias::<{T}>())` or from `weft::from(….alias::<{T}>())`"
 )]
 pub trait HasTable<T, I> {}
 

@@ -1,10 +1,13 @@
 //! The SQL-like query builder: select, insert, update, delete.
 
+mod cte;
 mod delete;
 mod insert;
 mod join;
 mod select;
 mod selection;
+mod set_ops;
+mod subquery;
 mod update;
 mod upsert;
 
@@ -14,6 +17,8 @@ pub use join::{Joining, KeepSides, NullBefore, NullableSelection};
 pub(crate) use select::and_filter;
 pub use select::{Countable, Locked, NoLock, NoRowLock, RowLock, Select, Unlocked, select};
 pub use selection::{AddTable, All, As, FieldOf, JoinSelection, Nullable, Selectable, Selection};
+pub use set_ops::{Combinable, SameRows};
+pub use subquery::{Derived, Fits, JoiningDerived, from};
 pub use update::{Update, UpdateSet, update};
 #[doc(hidden)]
 pub use upsert::Upserting;

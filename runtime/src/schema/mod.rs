@@ -29,6 +29,10 @@ pub trait Table: DecodeRow + Sized + Send + Sync + Unpin + 'static {
     const META_WITHOUT_RELATIONS: &'static TableMeta;
     /// The insert form: auto-incremented and defaulted columns may be left out of it.
     type Insert: Insertable<Table = Self>;
+    /// The types of the columns, in order, as a tuple: `(i64, String)` for
+    /// `struct User { id: i64, name: String }`. A derived table or a CTE whose shape is this
+    /// table must select exactly these (see [`Select::alias`](crate::Select::alias)).
+    type Row;
 }
 
 /// One table or a tuple of tables, for [`crate::Db::create_tables`] and

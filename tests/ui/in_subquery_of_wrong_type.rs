@@ -1,0 +1,22 @@
+use weft::Table;
+
+#[derive(Table)]
+struct User {
+    #[column(primary_key, auto)]
+    id: i64,
+    name: String,
+}
+
+#[derive(Table)]
+struct Post {
+    #[column(primary_key, auto)]
+    id: i64,
+    #[column(references = User::id)]
+    user_id: i64,
+    title: String,
+}
+
+fn main() {
+    let titles = weft::select::<Post>().columns(Post::title);
+    let _ = weft::select::<User>().filter(User::id.in_subquery(titles));
+}
