@@ -172,6 +172,18 @@ pub enum Error {
         /// What the driver said.
         source: sqlx::Error,
     },
+    /// Hand-written SQL ([`raw`](crate::raw), [`sql`](crate::sql)) cannot be sent as written,
+    /// or its rows do not fit the type asked for: its `?` placeholders and bound values
+    /// disagree in number, a literal `?` where `?` is the placeholder, a column the row type
+    /// needs is missing or ambiguous, or a column cannot be read as its Rust type. Errors of
+    /// the text are found before anything is sent.
+    #[error("raw SQL: {reason}\n  in: {sql}")]
+    RawSql {
+        /// What is wrong, naming the column or placeholder.
+        reason: String,
+        /// The statement (as it would be sent).
+        sql: String,
+    },
 }
 
 impl Error {
@@ -186,6 +198,7 @@ impl Error {
             | Error::Busy { sql }
             | Error::TooDeep { sql, .. }
             | Error::TooManyBinds { sql, .. }
+            | Error::RawSql { sql, .. }
             | Error::NotFound { sql } => Some(sql),
             Error::TransactionAborted { sql, .. } => sql.as_deref(),
             _ => None,

@@ -159,12 +159,16 @@ pub use expr::{
     Order, char_length, coalesce, concat, lower, not, trim, upper,
 };
 pub use expr::{Filter, Numeric, Operand, Proposed, Sort, all, any, excluded};
+pub use expr::{Param, Params, sql};
 pub use query::{
-    AddTable, All, As, Delete, FieldOf, Insert, JoinSelection, Joining, Locked, NoLock, NoRowLock, Countable, Nullable,
-    Returning, RowLock, Select, Selectable, Selection, Unlocked, Update, UpdateSet, delete, insert,
-    insert_many, select, update,
+    AddTable, All, As, Countable, Delete, FieldOf, Insert, JoinSelection, Joining, Locked, NoLock,
+    NoRowLock, Nullable, Returning, RowLock, Select, Selectable, Selection, Unlocked, Update,
+    UpdateSet, delete, insert, insert_many, select, update,
 };
 pub use query::{ConflictSet, ConflictTarget, OnConflict};
+pub use query::{FromRow, Raw, raw};
+#[doc(hidden)]
+pub use query::{Shape, row_kind};
 pub use relation::{
     Extras, FindMany, IsLoaded, Loaded, MayBeEmpty, NoExtras, NotLoaded, Pick, Rel, Relation,
     RelationArg, RelationKind, RelationMeta, RelationOf, RootExtras, SetRelation, Strategy,

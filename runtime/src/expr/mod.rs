@@ -11,12 +11,15 @@ mod arithmetic;
 mod dynamic;
 mod excluded;
 mod operand;
+mod raw;
 
 use crate::value::{SqlValue, Text, Value};
 pub use arithmetic::Numeric;
 pub use dynamic::{Filter, Sort, all, any};
 pub use excluded::{Proposed, ProposedFor, excluded};
 pub use operand::Operand;
+pub(crate) use raw::fragment;
+pub use raw::{Param, Params, sql};
 
 pub use crate::ast::{BinOp, Direction, Function, MAX_EXPRESSION_DEPTH, Node};
 

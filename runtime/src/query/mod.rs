@@ -2,6 +2,8 @@
 
 mod delete;
 mod insert;
+mod raw;
+mod raw_row;
 mod select;
 mod selection;
 mod update;
@@ -9,8 +11,14 @@ mod upsert;
 
 pub use delete::{Delete, delete};
 pub use insert::{Insert, insert, insert_many};
+pub use raw::{Raw, raw};
+pub use raw_row::FromRow;
+#[doc(hidden)]
+pub use raw_row::{Shape, row_kind};
 pub(crate) use select::and_filter;
-pub use select::{Countable, Joining, Locked, NoLock, NoRowLock, RowLock, Select, Unlocked, select};
+pub use select::{
+    Countable, Joining, Locked, NoLock, NoRowLock, RowLock, Select, Unlocked, select,
+};
 pub use selection::{AddTable, All, As, FieldOf, JoinSelection, Nullable, Selectable, Selection};
 pub use update::{Update, UpdateSet, update};
 #[doc(hidden)]
