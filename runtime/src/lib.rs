@@ -169,6 +169,8 @@ pub use query::{ConflictSet, ConflictTarget, OnConflict};
 pub use query::{FromRow, Raw, raw};
 #[doc(hidden)]
 pub use query::{Shape, row_kind};
+/// The types of relational queries, to name in signatures (see [`Fetch`] for a shorter way).
+pub use relation::{Base, Fetch, Loader, With};
 pub use relation::{
     Extras, FindMany, IsLoaded, Loaded, MayBeEmpty, NoExtras, NotLoaded, Pick, Rel, Relation,
     RelationArg, RelationKind, RelationMeta, RelationOf, RootExtras, SetRelation, Strategy,

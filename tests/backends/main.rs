@@ -12,6 +12,7 @@ mod joins;
 mod limits;
 mod locks;
 mod mariadb_exact;
+mod patch;
 mod raw_sql;
 mod relations;
 mod render;

@@ -2,6 +2,7 @@
 
 mod delete;
 mod insert;
+mod patch;
 mod raw;
 mod raw_row;
 mod select;
