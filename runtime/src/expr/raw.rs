@@ -17,6 +17,7 @@ pub trait Param {
     fn into_param(self) -> Value;
 }
 
+#[diagnostic::do_not_recommend]
 impl<V: SqlValue> Param for V {
     #[inline]
     fn into_param(self) -> Value {
@@ -57,6 +58,7 @@ impl Params for () {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl<P: Param> Params for P {
     fn into_params(self) -> Vec<Value> {
         vec![self.into_param()]
