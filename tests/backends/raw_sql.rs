@@ -266,3 +266,64 @@ async fn sql_fragments_inside_builder_queries(db: Db) -> weft::Result<()> {
     );
     Ok(())
 }
+
+/// The SQL each dialect is sent, MySQL proper included (no connection needed).
+#[test]
+fn raw_sql_rendered_per_dialect() {
+    let q = weft::raw("SELECT id FROM users WHERE name = ? AND note <> '?' AND id > ?")
+        .bind("ann")
+        .bind(1i64);
+    let pg = q.to_sql(Backend::Postgres);
+    assert_eq!(
+        pg.text,
+        "SELECT id FROM users WHERE name = $1 AND note <> '?' AND id > $2"
+    );
+    assert_eq!(pg.binds.len(), 2);
+    for dialect in [
+        q.to_sql(Backend::MySql),
+        q.to_sql(&weft::dialect::MariaDb),
+        q.to_sql(Backend::Sqlite),
+    ] {
+        assert_eq!(
+            dialect.text,
+            "SELECT id FROM users WHERE name = ? AND note <> '?' AND id > ?"
+        );
+    }
+
+    let q = weft::select::<User>()
+        .columns(User::name)
+        .filter(User::age.gt(20).and(weft::sql::<bool>("? < ?", (1, 2))))
+        .order_by(weft::sql::<i64>("length(?)", "x").desc());
+    assert_eq!(
+        q.to_sql(Backend::Postgres).text,
+        "SELECT \"users\".\"name\" FROM \"users\" WHERE (\"users\".\"age\" > $1 AND ($2 < $3)) \
+         ORDER BY (length($4)) DESC"
+    );
+    assert_eq!(
+        q.to_sql(Backend::MySql).text,
+        "SELECT `users`.`name` FROM `users` WHERE (`users`.`age` > ? AND (? < ?)) \
+         ORDER BY (length(?)) DESC"
+    );
+    assert_eq!(
+        q.to_sql(&weft::dialect::MariaDb).text,
+        q.to_sql(Backend::MySql).text
+    );
+
+    let patch = weft::update::<User>()
+        .set_some(User::name, None::<String>)
+        .set_some(User::email, Some(None::<String>))
+        .set_if(true, User::age, 3)
+        .filter(User::id.eq(1));
+    assert_eq!(
+        patch.to_sql(Backend::Postgres).text,
+        "UPDATE \"users\" SET \"email\" = $1, \"age\" = $2 WHERE \"users\".\"id\" = $3"
+    );
+    assert_eq!(
+        patch.to_sql(Backend::MySql).text,
+        "UPDATE `users` SET `email` = ?, `age` = ? WHERE `users`.`id` = ?"
+    );
+    assert_eq!(
+        patch.to_sql(&weft::dialect::MariaDb).text,
+        patch.to_sql(Backend::MySql).text
+    );
+}
