@@ -172,6 +172,30 @@ pub enum Error {
         /// What the driver said.
         source: sqlx::Error,
     },
+    /// An update sets no column: every value of a PATCH-style update
+    /// ([`Update::set_some`](crate::Update::set_some), [`set_if`](crate::Update::set_if)) was
+    /// left out. `UPDATE … SET` with nothing to set is not SQL, so nothing was sent; check
+    /// [`Update::is_empty`](crate::Update::is_empty) first to answer such a request yourself.
+    #[error(
+        "the update of `{table}` sets no column (every optional value was left out), so nothing \
+         was sent: check `Update::is_empty()` before running it"
+    )]
+    EmptyUpdate {
+        /// The table the update was for.
+        table: &'static str,
+    },
+    /// Hand-written SQL ([`raw`](crate::raw), [`sql`](crate::sql)) cannot be sent as written,
+    /// or its rows do not fit the type asked for: its `?` placeholders and bound values
+    /// disagree in number, a literal `?` where `?` is the placeholder, a column the row type
+    /// needs is missing or ambiguous, or a column cannot be read as its Rust type. Errors of
+    /// the text are found before anything is sent.
+    #[error("raw SQL: {reason}\n  in: {sql}")]
+    RawSql {
+        /// What is wrong, naming the column or placeholder.
+        reason: String,
+        /// The statement (as it would be sent).
+        sql: String,
+    },
 }
 
 impl Error {
@@ -186,6 +210,7 @@ impl Error {
             | Error::Busy { sql }
             | Error::TooDeep { sql, .. }
             | Error::TooManyBinds { sql, .. }
+            | Error::RawSql { sql, .. }
             | Error::NotFound { sql } => Some(sql),
             Error::TransactionAborted { sql, .. } => sql.as_deref(),
             _ => None,

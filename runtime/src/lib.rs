@@ -162,6 +162,7 @@ pub use expr::{
 };
 pub use expr::{Filter, Numeric, Operand, Proposed, Sort, all, any, excluded};
 pub use expr::{Outer, Subquery, SubqueryOf, exists, not_exists, value};
+pub use expr::{Param, Params, sql};
 #[cfg(feature = "chrono")]
 pub use expr::{current_date, now};
 pub use query::{
@@ -171,7 +172,12 @@ pub use query::{
 };
 pub use query::{Combinable, Derived, Fits, JoiningDerived, SameRows, from};
 pub use query::{ConflictSet, ConflictTarget, OnConflict};
+pub use query::{FromRow, Raw, raw};
 pub use query::{KeepSides, NullBefore, NullableSelection};
+#[doc(hidden)]
+pub use query::{Shape, row_kind};
+/// The types of relational queries, to name in signatures (see [`Fetch`] for a shorter way).
+pub use relation::{Base, Fetch, Loader, With};
 pub use relation::{
     Extras, FindMany, IsLoaded, Loaded, MayBeEmpty, NoExtras, NotLoaded, Pick, Rel, Relation,
     RelationArg, RelationKind, RelationMeta, RelationOf, RootExtras, SetRelation, Strategy,

@@ -15,6 +15,8 @@ mod joins_more;
 mod limits;
 mod locks;
 mod mariadb_exact;
+mod patch;
+mod raw_sql;
 mod relations;
 mod render;
 mod roundtrip;

@@ -77,6 +77,14 @@ pub enum Node {
         args: Vec<Node>,
         query: Box<crate::ast::Select>,
     },
+    /// Hand-written SQL text (`weft::sql`, `weft::raw`) whose `?` placeholders take `args`
+    /// (bound values), in order: the walk renders the text, and each argument where its
+    /// placeholder is, so its binds number with the rest of the statement. `??` is a literal
+    /// `?`. Values are never spliced into the text.
+    Fragment {
+        text: Box<str>,
+        args: Vec<Node>,
+    },
 }
 
 /// The operations of [`Node::Apply`], and the operands each takes.
@@ -212,7 +220,8 @@ impl Node {
             Node::And(terms)
             | Node::Or(terms)
             | Node::Apply { args: terms, .. }
-            | Node::Query { args: terms, .. } => terms.iter().for_each(f),
+            | Node::Query { args: terms, .. }
+            | Node::Fragment { args: terms, .. } => terms.iter().for_each(f),
         }
     }
 
@@ -260,7 +269,8 @@ impl Node {
             Node::And(terms)
             | Node::Or(terms)
             | Node::Apply { args: terms, .. }
-            | Node::Query { args: terms, .. } => terms.iter_mut().for_each(take),
+            | Node::Query { args: terms, .. }
+            | Node::Fragment { args: terms, .. } => terms.iter_mut().for_each(take),
         }
     }
 
@@ -328,6 +338,10 @@ impl Node {
                 args: (0..args.len()).map(|_| *next()).collect(),
                 query: query.clone(),
             },
+            Node::Fragment { text, args } => Node::Fragment {
+                text: text.clone(),
+                args: (0..args.len()).map(|_| *next()).collect(),
+            },
         }
     }
 
@@ -381,6 +395,9 @@ impl Node {
                     query: q,
                 },
             ) => kind == k && args.len() == a.len() && query == q,
+            (Node::Fragment { text, args }, Node::Fragment { text: t, args: a }) => {
+                text == t && args.len() == a.len()
+            }
             _ => false,
         }
     }
@@ -496,6 +513,7 @@ impl std::fmt::Debug for DebugAt<'_> {
             Node::Or(_) => "Or".into(),
             Node::Apply { op, .. } => format!("{op:?}"),
             Node::Query { kind, query, .. } => format!("{kind:?} {query:?}"),
+            Node::Fragment { text, .. } => format!("Fragment({text:?})"),
         };
         let mut t = f.debug_tuple(&head);
         for kid in &kids {

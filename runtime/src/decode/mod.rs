@@ -66,6 +66,12 @@ impl<'r> RowReader<'r> {
         self.row.str(idx)
     }
 
+    /// How many columns were read so far (the next column's index).
+    #[inline]
+    pub(crate) fn position(&self) -> usize {
+        self.next
+    }
+
     /// Skips `n` columns.
     #[inline]
     pub fn skip(&mut self, n: usize) {

@@ -542,6 +542,7 @@ impl Renderer {
                 self.select(query);
                 self.text.push(')');
             }
+            Node::Fragment { text, args } => self.fragment(text, args),
             Node::Func { function, arg } => {
                 let (before, after) = self.dialect.function(*function);
                 self.push(before);

@@ -15,6 +15,12 @@ fn value_err(sql: &Stmt<'_>, index: usize, reason: String) -> Error {
             sql: sql.text.clone().into_owned(),
         };
     }
+    if let Some(reason) = reason.strip_prefix(crate::dialect::RAW_MARK) {
+        return Error::RawSql {
+            reason: reason.to_owned(),
+            sql: sql.text.clone().into_owned(),
+        };
+    }
     if let Some(feature) = reason
         .strip_prefix(crate::dialect::UNSUPPORTED_MARK)
         .and_then(|n| n.parse::<usize>().ok())

@@ -162,3 +162,16 @@ where
     use sqlx::ValueRef as _;
     row.try_get_raw(idx).map(|v| v.is_null()).unwrap_or(false)
 }
+
+/// How many columns `row` has.
+#[inline]
+pub(super) fn column_count<R: sqlx::Row>(row: &R) -> usize {
+    row.columns().len()
+}
+
+/// The label of column `idx` of `row` (`""` past the last).
+#[inline]
+pub(super) fn column_name<R: sqlx::Row>(row: &R, idx: usize) -> &str {
+    use sqlx::Column as _;
+    row.columns().get(idx).map_or("", |c| c.name())
+}

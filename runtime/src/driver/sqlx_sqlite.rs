@@ -417,6 +417,16 @@ where
 
 impl ColumnSource for SqliteRow {
     #[inline]
+    fn column_count(&self) -> usize {
+        super::sqlx_common::column_count(self)
+    }
+
+    #[inline]
+    fn column_name(&self, idx: usize) -> &str {
+        super::sqlx_common::column_name(self, idx)
+    }
+
+    #[inline]
     fn is_null(&self, idx: usize) -> bool {
         common::is_null(self, idx)
     }

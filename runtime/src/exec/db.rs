@@ -260,6 +260,11 @@ impl Db {
 
     /// Runs one SQL statement of your own with bound values, returning the rows affected.
     /// The escape hatch for what the builder does not cover; values still travel as binds.
+    ///
+    /// The text goes to the server as written, placeholders included (`$1` on PostgreSQL, `?`
+    /// elsewhere). [`weft::raw`](crate::raw) is the typed form: `?` on every database,
+    /// placeholders counted against the values, rows read into your types, and it runs in a
+    /// transaction too.
     pub async fn execute_sql(&self, text: &str, binds: Vec<Value>) -> Result<u64> {
         let sql = Sql {
             dialect: self.dialect(),

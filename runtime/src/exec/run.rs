@@ -73,11 +73,17 @@ impl<'a> Target<'a> {
     }
 
     /// A pooled connection to run several statements on, when this target is the pool.
-    pub(crate) async fn hold(&self) -> Result<Option<Held>> {
-        if self.conn.is_some() {
-            return Ok(None);
+    ///
+    /// The future borrows the database, not the target (whose connection is not `Sync`), so
+    /// a query holding it stays `Send`.
+    pub(crate) fn hold(&self) -> impl Future<Output = Result<Option<Held>>> + Send + 'a {
+        let (db, in_transaction) = (self.db, self.conn.is_some());
+        async move {
+            if in_transaction {
+                return Ok(None);
+            }
+            db.inner.driver.acquire().await.map(Some)
         }
-        self.db.inner.driver.acquire().await.map(Some)
     }
 
     /// A target on a held connection.

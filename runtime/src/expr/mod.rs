@@ -13,6 +13,7 @@ mod dynamic;
 mod excluded;
 mod functions;
 mod operand;
+mod raw;
 pub(crate) mod subquery;
 
 use crate::value::{SqlValue, Text, Value};
@@ -26,6 +27,8 @@ pub use functions::{Case, CastTo, Term, case_when, cast, substr};
 #[cfg(feature = "chrono")]
 pub use functions::{current_date, now};
 pub use operand::Operand;
+pub(crate) use raw::fragment;
+pub use raw::{Param, Params, sql};
 pub use subquery::{Outer, Subquery, SubqueryOf, exists, not_exists, value};
 #[doc(hidden)]
 pub use subquery::{OuterTables, scalar_node};

@@ -8,7 +8,7 @@ use super::{Mutation, Returning};
 use crate::ast;
 use crate::dialect::StatementKind as Kind;
 use crate::dialect::{AsDialect, Dialect};
-use crate::dialect::{Renderer, Sql};
+use crate::dialect::{Renderer, Sql, Stmt};
 use crate::error::Result;
 use crate::exec::Executor;
 use crate::expr::Operand;
@@ -44,6 +44,13 @@ impl<T: Table> UpdateSet<T> {
         R: Operand<V>,
         R::Tables: Within<(T,), I>,
     {
+        Update::<T>::empty().set(column, value)
+    }
+}
+
+impl<T: Table> Update<T> {
+    /// An update that sets nothing yet (see `patch.rs`: it refuses to run while empty).
+    pub(super) fn empty() -> Self {
         Update {
             stmt: ast::Update {
                 table: T::META,
@@ -53,14 +60,13 @@ impl<T: Table> UpdateSet<T> {
             },
             _table: PhantomData,
         }
-        .set(column, value)
     }
 }
 
 /// An `UPDATE` of `T`.
 #[must_use = "a query does nothing until it runs: call `.execute(&db)`"]
 pub struct Update<T> {
-    stmt: ast::Update,
+    pub(super) stmt: ast::Update,
     _table: PhantomData<fn() -> T>,
 }
 
@@ -128,6 +134,20 @@ impl<T: Table> Mutation for Update<T> {
                 }
                 _ => None,
             })
+    }
+
+    fn statements(
+        &self,
+        dialect: &'static dyn Dialect,
+        returning: Option<&[Node]>,
+        _max_packet: Option<usize>,
+    ) -> Result<Vec<Stmt<'_>>> {
+        self.check_not_empty()?;
+        Ok(self
+            .render(dialect, returning)
+            .into_iter()
+            .map(Stmt::from)
+            .collect())
     }
 
     fn render(&self, dialect: &'static dyn Dialect, returning: Option<&[Node]>) -> Vec<Sql> {

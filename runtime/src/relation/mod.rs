@@ -5,6 +5,7 @@
 //! does not compile. Loading happens in one statement (JSON aggregation) or in one statement
 //! per relation level (batched), never one per parent.
 
+mod fetch;
 mod find;
 mod load;
 mod nested;
@@ -13,6 +14,7 @@ mod sql;
 #[doc(hidden)]
 pub use crate::decode::{JsonRow, JsonStop};
 pub use crate::schema::{Cardinality, Keys, RelationMeta, RelationSpec, resolve};
+pub use fetch::Fetch;
 pub use find::{Extras, FindMany, NoExtras, RootExtras, Strategy, find_first, find_many};
 pub use load::{Base, Loader, Pick, With};
 

@@ -48,6 +48,10 @@ pub trait ColumnSource: Sync {
     /// A JSON document's text, borrowed from the row.
     #[cfg(feature = "json")]
     fn json(&self, idx: usize) -> Result<&str, String>;
+    /// How many columns the row has (hand-written SQL checks it against the row type).
+    fn column_count(&self) -> usize;
+    /// The name of column `idx` as the statement labelled it (`""` past the last column).
+    fn column_name(&self, idx: usize) -> &str;
 }
 
 /// A result row of whichever driver produced it: what `SqlValue::decode` reads.
