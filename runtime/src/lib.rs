@@ -163,6 +163,7 @@ pub use expr::{
 pub use expr::{Filter, Numeric, Operand, Proposed, Sort, all, any, excluded};
 pub use expr::{Outer, Subquery, SubqueryOf, exists, not_exists, value};
 pub use expr::{Param, Params, sql};
+pub use expr::{Within, pos};
 #[cfg(feature = "chrono")]
 pub use expr::{current_date, now};
 pub use query::{

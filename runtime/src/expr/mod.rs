@@ -187,13 +187,19 @@ impl<V, D> Operand<V> for Expr<V, D> {
 }
 
 /// Position markers for [`HasTable`]: which slot of the query's table list holds the table.
-#[doc(hidden)]
+/// The compiler infers them; they show in its messages about a query's tables, never in code.
 pub mod pos {
+    /// The table in slot 0 of a query's table list.
     pub struct P0;
+    /// The table in slot 1 of a query's table list.
     pub struct P1;
+    /// The table in slot 2 of a query's table list.
     pub struct P2;
+    /// The table in slot 3 of a query's table list.
     pub struct P3;
+    /// The table in slot 4 of a query's table list.
     pub struct P4;
+    /// The table in slot 5 of a query's table list.
     pub struct P5;
 }
 
@@ -226,7 +232,10 @@ has_table!([A, B, C, D, E, F] A @ P0, B @ P1, C @ P2, D @ P3, E @ P4, F @ P5);
 
 /// Holds when every table an expression reads (`Self`, a type-level list) is among the
 /// query's tables `S`. `I` is inferred; it records where each table was found.
-#[doc(hidden)]
+///
+/// It bounds every builder method that takes an expression (`filter`, `order_by`,
+/// `columns`, …), so a column of a table the query does not read is a compile error; the
+/// error itself is [`HasTable`]'s, naming the table to join.
 pub trait Within<S, I> {}
 #[diagnostic::do_not_recommend]
 impl<S> Within<S, ()> for () {}
