@@ -155,15 +155,19 @@ pub use dialect::{AsDialect, Capabilities, Dialect, create_table_sql, drop_table
 pub use error::{Error, Result};
 pub use exec::{Db, Executor, Tx};
 pub use expr::{
+    Averageable, Ordered, Summable, avg, count, count_distinct, count_of, max, min, sum,
+};
+pub use expr::{
     Column, Condition, Dep, Direction, Expr, Expression, HasTable, IntoOrder, MAX_EXPRESSION_DEPTH,
     Order, char_length, coalesce, concat, lower, not, trim, upper,
 };
 pub use expr::{Filter, Numeric, Operand, Proposed, Sort, all, any, excluded};
 pub use query::{
-    AddTable, All, As, Delete, FieldOf, Insert, JoinSelection, Joining, Locked, NoLock, NoRowLock, Countable, Nullable,
-    Returning, RowLock, Select, Selectable, Selection, Unlocked, Update, UpdateSet, delete, insert,
-    insert_many, select, update,
+    AddTable, All, As, Countable, Delete, FieldOf, Insert, JoinSelection, Joining, Locked, NoLock,
+    NoRowLock, Nullable, Returning, RowLock, Select, Selectable, Selection, Unlocked, Update,
+    UpdateSet, delete, insert, insert_many, select, update,
 };
+pub use query::{Building, GroupKey};
 pub use query::{ConflictSet, ConflictTarget, OnConflict};
 pub use relation::{
     Extras, FindMany, IsLoaded, Loaded, MayBeEmpty, NoExtras, NotLoaded, Pick, Rel, Relation,

@@ -103,6 +103,8 @@ pub struct Capabilities {
     pub full_join: bool,
     /// `INTERSECT ALL` and `EXCEPT ALL` (SQLite has only the forms without `ALL`).
     pub intersect_except_all: bool,
+    /// `SELECT DISTINCT ON (…)` (PostgreSQL only).
+    pub distinct_on: bool,
     /// `LATERAL` joins.
     pub lateral: bool,
     /// How "insert or update" is spelled.

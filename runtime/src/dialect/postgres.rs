@@ -22,6 +22,7 @@ pub(super) const CAPABILITIES: Capabilities = Capabilities {
     exact_json_floats: true,
     full_join: true,
     intersect_except_all: true,
+    distinct_on: true,
     lateral: true,
     upsert: Upsert::OnConflict,
     savepoints: true,

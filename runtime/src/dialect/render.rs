@@ -79,11 +79,13 @@ impl Renderer {
             }
             self.push(" ");
         }
+        self.check_grouping(select);
         self.push(if select.distinct {
             "SELECT DISTINCT "
         } else {
             "SELECT "
         });
+        self.distinct_on(&select.distinct_on);
         self.select_items(&select.columns);
         let scoped = self.scope.len();
         if let Some(from) = &select.from {

@@ -218,7 +218,7 @@ pub(crate) const TOO_DEEP: &str = "weft: expression nested too deep";
 /// What a statement may use that some dialects lack, as (what, what to do instead): a
 /// statement using one where its dialect's capabilities say no renders a bind that refuses it
 /// with [`Error::Unsupported`](crate::Error::Unsupported) before anything is sent.
-pub(crate) const UNSUPPORTED: [(&str, &str); 10] = [
+pub(crate) const UNSUPPORTED: [(&str, &str); 12] = [
     (
         "FULL JOIN",
         "combine a LEFT JOIN and a RIGHT JOIN with UNION, or use a dialect with FULL JOIN",
@@ -259,6 +259,15 @@ pub(crate) const UNSUPPORTED: [(&str, &str); 10] = [
         "a malformed statement (a column position its table does not have, rows of the wrong width, an upsert updating with no conflict target)",
         "build the statement from the table's metadata (`Table::META`)",
     ),
+    (
+        "DISTINCT ON",
+        "group the rows (`.group_by(…)` with aggregates), or use PostgreSQL",
+    ),
+    (
+        "a selected, HAVING or ORDER BY column that is neither grouped nor inside an aggregate \
+         (weft refuses it on every backend: SQLite and MariaDB would return an arbitrary row's value)",
+        "add the column to `.group_by(…)`, or wrap it in an aggregate such as `weft::max(…)`",
+    ),
 ];
 
 /// [`UNSUPPORTED`] indexes, by name.
@@ -273,6 +282,8 @@ pub(crate) mod refusal {
     pub(crate) const ARRAYS: usize = 7;
     pub(crate) const ARM_CLAUSES: usize = 8;
     pub(crate) const MALFORMED: usize = 9;
+    pub(crate) const DISTINCT_ON: usize = 10;
+    pub(crate) const UNGROUPED: usize = 11;
 }
 
 /// The start of the reason of a bind standing for an [`UNSUPPORTED`] feature, followed by its

@@ -7,12 +7,16 @@
 
 use std::marker::PhantomData;
 
+mod aggregate;
 mod arithmetic;
 mod dynamic;
 mod excluded;
 mod operand;
 
 use crate::value::{SqlValue, Text, Value};
+pub use aggregate::{
+    Averageable, Ordered, Summable, avg, count, count_distinct, count_of, max, min, sum,
+};
 pub use arithmetic::Numeric;
 pub use dynamic::{Filter, Sort, all, any};
 pub use excluded::{Proposed, ProposedFor, excluded};

@@ -1,6 +1,7 @@
 //! The SQL-like query builder: select, insert, update, delete.
 
 mod delete;
+mod grouping;
 mod insert;
 mod select;
 mod selection;
@@ -8,9 +9,13 @@ mod update;
 mod upsert;
 
 pub use delete::{Delete, delete};
+pub use grouping::GroupKey;
 pub use insert::{Insert, insert, insert_many};
+pub use select::Building;
 pub(crate) use select::and_filter;
-pub use select::{Countable, Joining, Locked, NoLock, NoRowLock, RowLock, Select, Unlocked, select};
+pub use select::{
+    Countable, Joining, Locked, NoLock, NoRowLock, RowLock, Select, Unlocked, select,
+};
 pub use selection::{AddTable, All, As, FieldOf, JoinSelection, Nullable, Selectable, Selection};
 pub use update::{Update, UpdateSet, update};
 #[doc(hidden)]

@@ -150,7 +150,8 @@ pub(crate) fn and_filter(existing: Option<Node>, new: Node) -> Option<Node> {
     })
 }
 
-impl<S, Sel: Selection> Select<S, Sel> {
+// Steps that keep the lock state: a plain query stays [`NoLock`], a grouped one [`NoRowLock`].
+impl<S, Sel: Selection, L: Building> Select<S, Sel, L> {
     /// Keeps the rows where `condition` holds. Several calls are joined with `AND`.
     pub fn filter<C, I>(mut self, condition: C) -> Self
     where
@@ -184,6 +185,34 @@ impl<S, Sel: Selection> Select<S, Sel> {
         self
     }
 
+    /// Returns `selection` instead of whole rows: a column, an expression, a tuple of them,
+    /// or a `#[derive(Selectable)]` struct's `as_select()`. Call it after the joins.
+    ///
+    /// ```
+    /// # use weft::{Selectable, Table};
+    /// #[derive(Table)]
+    /// struct User { #[column(primary_key)] id: i64, name: String, bio: String }
+    ///
+    /// #[derive(Selectable, Debug)]
+    /// #[selectable(table = User)]
+    /// struct Name { id: i64, name: String }
+    ///
+    /// let pairs = weft::select::<User>().columns((User::id, User::name)); // rows are (i64, String)
+    /// let names = weft::select::<User>().columns(Name::as_select());      // rows are Name
+    /// assert_eq!(names.to_sql(weft::Backend::Sqlite).text, r#"SELECT "user"."id", "user"."name" FROM "user""#);
+    /// ```
+    pub fn columns<N, I>(self, selection: N) -> Select<S, N, L>
+    where
+        N: Selection,
+        N::Tables: Within<S, I>,
+    {
+        let mut stmt = self.stmt;
+        stmt.columns = items(&selection);
+        Select::from_parts(stmt, selection)
+    }
+}
+
+impl<S, Sel: Selection> Select<S, Sel> {
     /// `INNER JOIN T`, completed by [`Joining::on`]: rows come back as tuples, `(User, Post)`.
     ///
     /// ```
@@ -216,32 +245,6 @@ impl<S, Sel: Selection> Select<S, Sel> {
             joined: Nullable::new(),
             _table: PhantomData,
         }
-    }
-
-    /// Returns `selection` instead of whole rows: a column, an expression, a tuple of them,
-    /// or a `#[derive(Selectable)]` struct's `as_select()`. Call it after the joins.
-    ///
-    /// ```
-    /// # use weft::{Selectable, Table};
-    /// #[derive(Table)]
-    /// struct User { #[column(primary_key)] id: i64, name: String, bio: String }
-    ///
-    /// #[derive(Selectable, Debug)]
-    /// #[selectable(table = User)]
-    /// struct Name { id: i64, name: String }
-    ///
-    /// let pairs = weft::select::<User>().columns((User::id, User::name)); // rows are (i64, String)
-    /// let names = weft::select::<User>().columns(Name::as_select());      // rows are Name
-    /// assert_eq!(names.to_sql(weft::Backend::Sqlite).text, r#"SELECT "user"."id", "user"."name" FROM "user""#);
-    /// ```
-    pub fn columns<N, I>(self, selection: N) -> Select<S, N>
-    where
-        N: Selection,
-        N::Tables: Within<S, I>,
-    {
-        let mut stmt = self.stmt;
-        stmt.columns = items(&selection);
-        Select::from_parts(stmt, selection)
     }
 }
 
@@ -326,6 +329,7 @@ impl<S, Sel: Selection, L> Select<S, Sel, L> {
 fn count_of(stmt: &ast::Select) -> ast::Select {
     let count = vec![SelectItem::new(Node::CountStar)];
     let shapes_rows = stmt.distinct
+        || !stmt.distinct_on.is_empty()
         || !stmt.group_by.is_empty()
         || stmt.having.is_some()
         || !stmt.set_ops.is_empty();
@@ -537,6 +541,18 @@ impl Unlocked for NoLock {}
 pub trait Countable: sealed::Sealed {}
 impl Countable for NoLock {}
 impl Countable for NoRowLock {}
+
+/// A lock state that still takes builder steps (filters, order, limit, columns, grouping):
+/// [`NoLock`] and [`NoRowLock`]. A row lock is the last step.
+#[diagnostic::on_unimplemented(
+    message = "this query already has a row lock: the lock is the last step",
+    label = "`.for_update()` / `.for_share()` came before this",
+    note = "filter, order, limit, choose columns and group first, then lock: \
+            `.filter(…).order_by(…).limit(…).for_update()`"
+)]
+pub trait Building: sealed::Sealed {}
+impl Building for NoLock {}
+impl Building for NoRowLock {}
 
 /// A lock state with a row lock: [`RowLock`]. Bounds [`Select::skip_locked`] and
 /// [`Select::nowait`].
