@@ -231,6 +231,19 @@ async fn ungrouped_columns_are_refused_everywhere(db: Db) -> weft::Result<()> {
             .all(&db)
             .await,
     );
+    // An aggregate in WHERE: every server refuses it; weft says where it goes.
+    match weft::select::<User>()
+        .columns(User::age)
+        .filter(weft::count().gt(1))
+        .all(&db)
+        .await
+    {
+        Err(Error::Unsupported { what, hint, .. }) => {
+            assert!(what.contains("WHERE"), "{what}");
+            assert!(hint.contains("having"), "{hint}");
+        }
+        other => panic!("expected Error::Unsupported, got {other:?}"),
+    }
     // A key inside an expression is fine; a column inside an aggregate is fine.
     let rows = weft::select::<User>()
         .columns((weft::lower(User::name), weft::max(User::age)))

@@ -25,11 +25,15 @@ impl Renderer {
         self.push(") ");
     }
 
-    /// Refuses a grouped or aggregated query whose select list, `HAVING` or `ORDER BY` reads a
+    /// Refuses an aggregate in `WHERE` (every server refuses it), and a grouped or aggregated
+    /// query whose select list, `HAVING` or `ORDER BY` reads a
     /// column that is neither one of its `GROUP BY` terms nor inside an aggregate. PostgreSQL
     /// refuses it itself; SQLite and MariaDB return an arbitrary row's value, so weft refuses
     /// it on every backend, before sending.
     pub(super) fn check_grouping(&mut self, select: &Select) {
+        if select.filter.as_ref().is_some_and(|f| has_aggregate(f, 0)) {
+            self.refuse(refusal::AGGREGATE_IN_WHERE);
+        }
         let aggregated = !select.group_by.is_empty()
             || select.having.is_some()
             || select.columns.iter().any(|c| has_aggregate(&c.expr, 0));

@@ -218,7 +218,7 @@ pub(crate) const TOO_DEEP: &str = "weft: expression nested too deep";
 /// What a statement may use that some dialects lack, as (what, what to do instead): a
 /// statement using one where its dialect's capabilities say no renders a bind that refuses it
 /// with [`Error::Unsupported`](crate::Error::Unsupported) before anything is sent.
-pub(crate) const UNSUPPORTED: [(&str, &str); 12] = [
+pub(crate) const UNSUPPORTED: [(&str, &str); 13] = [
     (
         "FULL JOIN",
         "combine a LEFT JOIN and a RIGHT JOIN with UNION, or use a dialect with FULL JOIN",
@@ -268,6 +268,10 @@ pub(crate) const UNSUPPORTED: [(&str, &str); 12] = [
          (weft refuses it on every backend: SQLite and MariaDB would return an arbitrary row's value)",
         "add the column to `.group_by(…)`, or wrap it in an aggregate such as `weft::max(…)`",
     ),
+    (
+        "an aggregate in WHERE (`.filter(…)`)",
+        "compare aggregates in `.having(…)`, which runs after grouping",
+    ),
 ];
 
 /// [`UNSUPPORTED`] indexes, by name.
@@ -284,6 +288,7 @@ pub(crate) mod refusal {
     pub(crate) const MALFORMED: usize = 9;
     pub(crate) const DISTINCT_ON: usize = 10;
     pub(crate) const UNGROUPED: usize = 11;
+    pub(crate) const AGGREGATE_IN_WHERE: usize = 12;
 }
 
 /// The start of the reason of a bind standing for an [`UNSUPPORTED`] feature, followed by its

@@ -8,7 +8,8 @@
 //! `HAVING` and `ORDER BY`, only its `GROUP BY` terms and aggregates: any other column is
 //! refused with [`Error::Unsupported`](crate::Error::Unsupported) before anything is sent, on
 //! every backend (PostgreSQL refuses it itself; SQLite and MariaDB would return the value of
-//! an arbitrary row of the group).
+//! an arbitrary row of the group). An aggregate in `.filter(…)` (`WHERE`, which runs before
+//! grouping) is refused the same way: compare aggregates in `.having(…)`.
 
 use super::select::{Building, NoRowLock, Select, and_filter};
 use super::selection::Selection;
@@ -63,7 +64,7 @@ tuple_key!(A B C D);
 tuple_key!(A B C D E);
 tuple_key!(A B C D E F);
 
-impl<S, Sel: Selection, L: Building> Select<S, Sel, L> {
+impl<S, Sel: Selection, L> Select<S, Sel, L> {
     /// `GROUP BY keys`: one row per distinct value of `keys` (a column, an expression or a
     /// tuple of them, of the query's tables). Select the keys and aggregates of each group;
     /// any other column is refused before sending (see the module docs). Several calls add
@@ -89,6 +90,7 @@ impl<S, Sel: Selection, L: Building> Select<S, Sel, L> {
     /// ```
     pub fn group_by<G, I>(self, keys: G) -> Select<S, Sel, NoRowLock>
     where
+        L: Building,
         G: GroupKey,
         G::Tables: Within<S, I>,
     {
@@ -112,6 +114,7 @@ impl<S, Sel: Selection, L: Building> Select<S, Sel, L> {
     /// ```
     pub fn having<C, I>(self, condition: C) -> Select<S, Sel, NoRowLock>
     where
+        L: Building,
         C: Condition,
         C::Tables: Within<S, I>,
     {
@@ -128,7 +131,10 @@ impl<S, Sel: Selection, L: Building> Select<S, Sel, L> {
     /// let q = weft::select::<Post>().columns(Post::user_id).distinct();
     /// assert_eq!(q.to_sql(weft::Backend::Postgres).text, r#"SELECT DISTINCT "post"."user_id" FROM "post""#);
     /// ```
-    pub fn distinct(self) -> Select<S, Sel, NoRowLock> {
+    pub fn distinct(self) -> Select<S, Sel, NoRowLock>
+    where
+        L: Building,
+    {
         let (mut stmt, selection) = self.into_parts();
         stmt.distinct = true;
         Select::from_parts(stmt, selection)
@@ -153,6 +159,7 @@ impl<S, Sel: Selection, L: Building> Select<S, Sel, L> {
     /// ```
     pub fn distinct_on<G, I>(self, keys: G) -> Select<S, Sel, NoRowLock>
     where
+        L: Building,
         G: GroupKey,
         G::Tables: Within<S, I>,
     {

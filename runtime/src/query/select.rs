@@ -151,10 +151,11 @@ pub(crate) fn and_filter(existing: Option<Node>, new: Node) -> Option<Node> {
 }
 
 // Steps that keep the lock state: a plain query stays [`NoLock`], a grouped one [`NoRowLock`].
-impl<S, Sel: Selection, L: Building> Select<S, Sel, L> {
+impl<S, Sel: Selection, L> Select<S, Sel, L> {
     /// Keeps the rows where `condition` holds. Several calls are joined with `AND`.
     pub fn filter<C, I>(mut self, condition: C) -> Self
     where
+        L: Building,
         C: Condition,
         C::Tables: Within<S, I>,
     {
@@ -166,6 +167,7 @@ impl<S, Sel: Selection, L: Building> Select<S, Sel, L> {
     /// further sort keys.
     pub fn order_by<O, I>(mut self, order: O) -> Self
     where
+        L: Building,
         O: IntoOrder,
         O::Tables: Within<S, I>,
     {
@@ -174,13 +176,19 @@ impl<S, Sel: Selection, L: Building> Select<S, Sel, L> {
     }
 
     /// Returns at most `n` rows.
-    pub fn limit(mut self, n: u64) -> Self {
+    pub fn limit(mut self, n: u64) -> Self
+    where
+        L: Building,
+    {
         self.stmt.limit = Some(Limit::Rows(n));
         self
     }
 
     /// Skips the first `n` rows.
-    pub fn offset(mut self, n: u64) -> Self {
+    pub fn offset(mut self, n: u64) -> Self
+    where
+        L: Building,
+    {
         self.stmt.offset = Some(n);
         self
     }
@@ -203,6 +211,7 @@ impl<S, Sel: Selection, L: Building> Select<S, Sel, L> {
     /// ```
     pub fn columns<N, I>(self, selection: N) -> Select<S, N, L>
     where
+        L: Building,
         N: Selection,
         N::Tables: Within<S, I>,
     {
