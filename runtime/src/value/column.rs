@@ -169,3 +169,60 @@ pub(crate) fn pg_numeric_i64(bytes: &[u8]) -> Result<i64, String> {
     }
     i64::try_from(value).map_err(|_| too_big())
 }
+
+#[cfg(all(test, feature = "postgres"))]
+mod tests {
+    use super::*;
+
+    fn numeric(words: &[u16]) -> Vec<u8> {
+        words.iter().flat_map(|w| w.to_be_bytes()).collect()
+    }
+
+    #[test]
+    fn integers_from_decimal_text_are_exact_or_refused() {
+        assert_eq!(exact_i64("42"), Ok(42));
+        assert_eq!(exact_i64("-42.000"), Ok(-42));
+        assert_eq!(exact_i64("9223372036854775807"), Ok(i64::MAX));
+        assert!(
+            exact_i64("9223372036854775808")
+                .unwrap_err()
+                .contains("does not fit")
+        );
+        assert!(exact_i64("1.5").unwrap_err().contains("fraction"));
+    }
+
+    #[test]
+    fn integers_from_postgres_numeric_are_exact_or_refused() {
+        // 12345678 = digits [1234, 5678], weight 1.
+        assert_eq!(
+            pg_numeric_i64(&numeric(&[2, 1, 0, 0, 1234, 5678])),
+            Ok(12_345_678)
+        );
+        // -10000 = digit [1], weight 1 (the trailing zero digit is not stored).
+        assert_eq!(pg_numeric_i64(&numeric(&[1, 1, 0x4000, 0, 1])), Ok(-10_000));
+        // i64::MAX = 922 3372 0368 5477 5807, and MIN one more, negative.
+        let max = [5, 4, 0, 0, 922, 3372, 368, 5477, 5807];
+        assert_eq!(pg_numeric_i64(&numeric(&max)), Ok(i64::MAX));
+        let min = [5, 4, 0x4000, 0, 922, 3372, 368, 5477, 5808];
+        assert_eq!(pg_numeric_i64(&numeric(&min)), Ok(i64::MIN));
+        let past = [5, 4, 0, 0, 922, 3372, 368, 5477, 5808];
+        assert!(
+            pg_numeric_i64(&numeric(&past))
+                .unwrap_err()
+                .contains("range")
+        );
+        // 1.5 = digits [1, 5000], weight 0.
+        assert!(
+            pg_numeric_i64(&numeric(&[2, 0, 0, 1, 1, 5000]))
+                .unwrap_err()
+                .contains("fraction")
+        );
+        // 2.0 (scale 1, no fraction digits stored) is an integer.
+        assert_eq!(pg_numeric_i64(&numeric(&[1, 0, 0, 1, 2])), Ok(2));
+        assert!(
+            pg_numeric_i64(&numeric(&[0, 0, 0xC000, 0]))
+                .unwrap_err()
+                .contains("NaN")
+        );
+    }
+}
