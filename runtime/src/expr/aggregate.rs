@@ -231,6 +231,13 @@ where
 }
 
 /// `MAX(x)`: the greatest value, `None` over no rows. As [`min`].
+///
+/// ```
+/// # use weft::Table;
+/// # #[derive(Table)] struct Post { #[column(primary_key)] id: i64, title: String }
+/// let q = weft::select::<Post>().columns(weft::max(Post::title)); // rows are Option<String>
+/// assert_eq!(q.to_sql(&weft::dialect::MariaDb).text, "SELECT MAX(`post`.`title`) FROM `post`");
+/// ```
 pub fn max<E>(x: E) -> Expr<<E::Value as Ordered>::Extreme, E::Tables>
 where
     E: Expression,
