@@ -30,6 +30,42 @@ fn number(kind: &str, small: i16, int: i32, big: i64, maybe: Option<i64>) -> New
     }
 }
 
+/// Amounts of money, summed exactly.
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "agg_prices")]
+pub struct Price {
+    #[column(primary_key, auto)]
+    pub id: i64,
+    pub amount: rust_decimal::Decimal,
+}
+
+#[backends]
+async fn decimal_sums_are_exact_or_refused(db: Db) -> weft::Result<()> {
+    use rust_decimal::Decimal;
+    db.create_tables::<(Price,)>().await?;
+    weft::insert_many(["0.10", "0.20", "1234567890.123456789"].map(|a| NewPrice {
+        id: None,
+        amount: a.parse().expect("a decimal"),
+    }))
+    .execute(&db)
+    .await?;
+    let total = weft::select::<Price>()
+        .columns(weft::sum(Price::amount))
+        .one(&db)
+        .await;
+    if db.capabilities().exact_decimal_sum {
+        // As floats 0.1 + 0.2 would be 0.30000000000000004.
+        let expected: Decimal = "1234567890.423456789".parse().expect("a decimal");
+        assert_eq!(total?, Some(expected));
+    } else {
+        match total {
+            Err(Error::Unsupported { what, .. }) => assert_eq!(what, "an exact sum of decimals"),
+            other => panic!("expected Error::Unsupported, got {other:?}"),
+        }
+    }
+    Ok(())
+}
+
 fn ungrouped<T: std::fmt::Debug>(out: weft::Result<T>) {
     match out {
         Err(Error::Unsupported { what, hint, .. }) => {
@@ -321,6 +357,15 @@ fn sql_per_dialect() {
     assert_eq!(
         on.to_sql(Backend::Postgres).text,
         r#"SELECT DISTINCT ON ("posts"."user_id") "posts"."title" FROM "posts" ORDER BY "posts"."user_id""#
+    );
+    let money = weft::select::<Price>().columns(weft::sum(Price::amount));
+    assert_eq!(
+        money.to_sql(Backend::Postgres).text,
+        r#"SELECT SUM(CAST("agg_prices"."amount" AS NUMERIC)) FROM "agg_prices""#
+    );
+    assert_eq!(
+        money.to_sql(&weft::dialect::MariaDb).text,
+        "SELECT SUM(CAST(`agg_prices`.`amount` AS DECIMAL(65,28))) FROM `agg_prices`"
     );
     let distinct = weft::select::<Post>().columns(Post::user_id).distinct();
     assert_eq!(

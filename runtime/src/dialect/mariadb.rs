@@ -23,6 +23,7 @@ const CAPABILITIES: Capabilities = Capabilities {
     full_join: false,
     intersect_except_all: true,
     distinct_on: false,
+    exact_decimal_sum: true,
     lateral: false,
     upsert: Upsert::OnDuplicateKey,
     savepoints: true,

@@ -22,6 +22,7 @@ const CAPABILITIES: Capabilities = Capabilities {
     full_join: false,
     intersect_except_all: true,
     distinct_on: false,
+    exact_decimal_sum: true,
     lateral: true,
     upsert: Upsert::OnDuplicateKey,
     savepoints: true,

@@ -23,6 +23,7 @@ pub(super) const CAPABILITIES: Capabilities = Capabilities {
     full_join: true,
     intersect_except_all: true,
     distinct_on: true,
+    exact_decimal_sum: true,
     lateral: true,
     upsert: Upsert::OnConflict,
     savepoints: true,

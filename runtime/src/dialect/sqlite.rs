@@ -23,6 +23,7 @@ const CAPABILITIES: Capabilities = Capabilities {
     full_join: true,
     intersect_except_all: false,
     distinct_on: false,
+    exact_decimal_sum: false,
     lateral: false,
     upsert: Upsert::OnConflict,
     savepoints: true,

@@ -218,7 +218,7 @@ pub(crate) const TOO_DEEP: &str = "weft: expression nested too deep";
 /// What a statement may use that some dialects lack, as (what, what to do instead): a
 /// statement using one where its dialect's capabilities say no renders a bind that refuses it
 /// with [`Error::Unsupported`](crate::Error::Unsupported) before anything is sent.
-pub(crate) const UNSUPPORTED: [(&str, &str); 13] = [
+pub(crate) const UNSUPPORTED: [(&str, &str); 14] = [
     (
         "FULL JOIN",
         "combine a LEFT JOIN and a RIGHT JOIN with UNION, or use a dialect with FULL JOIN",
@@ -272,6 +272,10 @@ pub(crate) const UNSUPPORTED: [(&str, &str); 13] = [
         "an aggregate in WHERE (`.filter(…)`)",
         "compare aggregates in `.having(…)`, which runs after grouping",
     ),
+    (
+        "an exact sum of decimals",
+        "SQLite stores decimals as text and would add them as floats: read the values and add them in Rust",
+    ),
 ];
 
 /// [`UNSUPPORTED`] indexes, by name.
@@ -289,6 +293,7 @@ pub(crate) mod refusal {
     pub(crate) const DISTINCT_ON: usize = 10;
     pub(crate) const UNGROUPED: usize = 11;
     pub(crate) const AGGREGATE_IN_WHERE: usize = 12;
+    pub(crate) const DECIMAL_SUM: usize = 13;
 }
 
 /// The start of the reason of a bind standing for an [`UNSUPPORTED`] feature, followed by its

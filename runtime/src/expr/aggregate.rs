@@ -97,11 +97,12 @@ pub fn count_distinct<E: Expression>(x: E) -> Expr<i64, E::Tables> {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be summed",
     label = "`weft::sum` takes an integer or float column or expression",
-    note = "sums of i16, i32 and i64 are `Option<i64>`; of f32 and f64 `Option<f64>`"
+    note = "sums of i16, i32 and i64 are `Option<i64>`; of f32 and f64 `Option<f64>`; of Decimal `Option<Decimal>`"
 )]
 pub trait Summable {
     /// The Rust type of the sum: `Option<i64>` for integers (widened, and NULL over no rows),
-    /// `Option<f64>` for floats.
+    /// `Option<f64>` for floats, `Option<Decimal>` for decimals (exact; refused on SQLite,
+    /// see [`Capabilities::exact_decimal_sum`](crate::Capabilities::exact_decimal_sum)).
     type Sum;
     /// The type the operand is cast to first, if any.
     #[doc(hidden)]
@@ -137,6 +138,19 @@ summable! {
     // PostgreSQL sums `real` as `real`: widened first.
     f32 => f64, Some(SqlType::Double);
     f64 => f64, None;
+}
+
+// Decimals sum exactly where the dialect can (`SUM(CAST(x AS NUMERIC))`, MariaDB
+// `DECIMAL(65,28)`: the cast marks the sum for SQLite's refusal and changes no value).
+#[cfg(feature = "rust_decimal")]
+impl Summable for rust_decimal::Decimal {
+    type Sum = Option<rust_decimal::Decimal>;
+    const CAST: Option<SqlType> = Some(SqlType::Decimal);
+}
+#[cfg(feature = "rust_decimal")]
+impl Summable for Option<rust_decimal::Decimal> {
+    type Sum = Option<rust_decimal::Decimal>;
+    const CAST: Option<SqlType> = Some(SqlType::Decimal);
 }
 
 /// `SUM(x)`: `None` over no rows (or only NULLs). Integers sum to `i64`, read exactly on every
