@@ -96,7 +96,7 @@ pub fn count_distinct<E: Expression>(x: E) -> Expr<i64, E::Tables> {
 /// Column types [`sum`] adds up, and the type of their sum.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be summed",
-    label = "`weft::sum` takes an integer or float column or expression",
+    label = "`weft::sum` takes an integer, float or decimal column or expression",
     note = "sums of i16, i32 and i64 are `Option<i64>`; of f32 and f64 `Option<f64>`; of Decimal `Option<Decimal>`"
 )]
 pub trait Summable {
