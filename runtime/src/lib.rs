@@ -155,6 +155,9 @@ pub use dialect::{AsDialect, Capabilities, Dialect, create_table_sql, drop_table
 pub use error::{Error, Result};
 pub use exec::{Db, Executor, Tx};
 pub use expr::TableSource;
+pub use expr::{
+    Averageable, Ordered, Summable, avg, count, count_distinct, count_of, max, min, sum,
+};
 pub use expr::{Case, CastTo, Term, case_when, cast, substr};
 pub use expr::{
     Column, Condition, Dep, Direction, Expr, Expression, HasTable, IntoOrder, MAX_EXPRESSION_DEPTH,
@@ -171,6 +174,7 @@ pub use query::{
     NoRowLock, Nullable, Returning, RowLock, Select, Selectable, Selection, Unlocked, Update,
     UpdateSet, delete, insert, insert_many, select, update,
 };
+pub use query::{Building, Combined, GroupKey, Orderable};
 pub use query::{Combinable, Derived, Fits, JoiningDerived, SameRows, from};
 pub use query::{ConflictSet, ConflictTarget, OnConflict};
 pub use query::{FromRow, Raw, raw};

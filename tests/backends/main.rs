@@ -1,6 +1,7 @@
 //! Behaviour tests: every test body runs on SQLite, PostgreSQL and MariaDB
 //! (see `weft_tests::backends`).
 
+mod aggregates;
 mod aliases;
 mod crud;
 mod ctes;

@@ -221,12 +221,21 @@ pub fn cases(env: &Env, dataset: Dataset) -> Vec<Case> {
                 Contestant::new(Lib::SeaOrm, "", seaorm_impl::left_join(sea)),
             ];
             diesel_for!(list, env, left_join());
-            vec![case(
-                "W3",
-                "users left join posts, 5,049 joined rows",
-                env,
-                list,
-            )]
+            let mut w7 = vec![
+                Contestant::new(Lib::Weft, "", weft_impl::posts_per_user(db)),
+                Contestant::new(Lib::Sqlx, "", sqlx_for!(env, posts_per_user())),
+                Contestant::new(Lib::SeaOrm, "", seaorm_impl::posts_per_user(sea)),
+            ];
+            diesel_for!(w7, env, posts_per_user());
+            vec![
+                case("W3", "users left join posts, 5,049 joined rows", env, list),
+                case(
+                    "W7",
+                    "posts per user, GROUP BY with HAVING (1,000 users, 10,000 posts; 100 rows)",
+                    env,
+                    w7,
+                ),
+            ]
         }
         Dataset::UsersGroups => {
             let m2m = |page: bool| {

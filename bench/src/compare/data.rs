@@ -6,7 +6,7 @@
 pub enum Dataset {
     /// W1, W2: 10,000 users.
     Users,
-    /// W3: 1,000 users (every tenth without posts), 10,000 posts.
+    /// W3, W7: 1,000 users (every tenth without posts), 10,000 posts.
     UsersPosts,
     /// W4: 1,000 users, 100 groups, 10 groups per user (10,000 junction rows).
     UsersGroups,
@@ -42,6 +42,8 @@ pub fn user(id: i64) -> (i64, String, Option<String>) {
 
 /// The W3 filter: users with `id <= W3_MAX_USER` (450 with posts, 50 without: 5,049 rows).
 pub const W3_MAX_USER: i64 = 500;
+/// W7's HAVING: users with at least this many posts (100 of the 900 with posts).
+pub const W7_MIN_POSTS: i64 = 12;
 /// The W4 page size.
 pub const W4_PAGE: u64 = 100;
 

@@ -8,7 +8,7 @@ use std::rc::Rc;
 use diesel::prelude::*;
 
 use super::check;
-use super::data::{Rows, W3_MAX_USER, W4_PAGE};
+use super::data::{Rows, W3_MAX_USER, W4_PAGE, W7_MIN_POSTS};
 use super::harness::Run;
 
 /// The tables.
@@ -240,6 +240,27 @@ macro_rules! diesel_sync {
                 })
             }
 
+            /// W7: `group_by` + `having(count_star()…)`.
+            pub fn posts_per_user(conn: Conn) -> Run {
+                Run::blocking(move || {
+                    let rows: Vec<(i64, String, i64)> = bench_users::table
+                        .inner_join(bench_posts::table)
+                        .group_by((bench_users::id, bench_users::name))
+                        .having(diesel::dsl::count_star().ge(W7_MIN_POSTS))
+                        .select((
+                            bench_users::id,
+                            bench_users::name,
+                            diesel::dsl::count_star(),
+                        ))
+                        .order(bench_users::id)
+                        .load(&mut *conn.borrow_mut())
+                        .expect("Diesel W7");
+                    rows.iter()
+                        .map(|(id, name, n)| check::child(*id, *n, name))
+                        .sum()
+                })
+            }
+
             /// W4: users, then `belonging_to` through the junction, `grouped_by`.
             pub fn many_to_many(conn: Conn, page: bool) -> Run {
                 Run::blocking(move || {
@@ -431,6 +452,32 @@ pub mod pg_async {
                             + p.as_ref()
                                 .map_or(0, |p| check::child(p.user_id, p.id, &p.title))
                     })
+                    .sum()
+            })
+        })
+    }
+
+    /// W7.
+    pub fn posts_per_user(conn: Conn) -> Run {
+        Run::future(move || {
+            let conn = conn.clone();
+            Box::pin(async move {
+                let mut c = conn.lock().await;
+                let rows: Vec<(i64, String, i64)> = bench_users::table
+                    .inner_join(bench_posts::table)
+                    .group_by((bench_users::id, bench_users::name))
+                    .having(diesel::dsl::count_star().ge(W7_MIN_POSTS))
+                    .select((
+                        bench_users::id,
+                        bench_users::name,
+                        diesel::dsl::count_star(),
+                    ))
+                    .order(bench_users::id)
+                    .load(&mut *c)
+                    .await
+                    .expect("diesel-async W7");
+                rows.iter()
+                    .map(|(id, name, n)| check::child(*id, *n, name))
                     .sum()
             })
         })

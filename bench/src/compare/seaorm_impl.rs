@@ -11,7 +11,7 @@ use sea_orm::{
 };
 
 use super::check;
-use super::data::{W3_MAX_USER, W4_PAGE};
+use super::data::{W3_MAX_USER, W4_PAGE, W7_MIN_POSTS};
 use super::harness::Run;
 
 /// `bench_users`.
@@ -191,6 +191,32 @@ pub fn left_join(db: &'static DatabaseConnection) -> Run {
                         + p.as_ref()
                             .map_or(0, |p| check::child(p.user_id, p.id, &p.title))
                 })
+                .sum()
+        })
+    })
+}
+
+/// W7: `select_only` with `column_as(….count())`, `group_by`, `having`, `into_tuple`.
+pub fn posts_per_user(db: &'static DatabaseConnection) -> Run {
+    use sea_orm::sea_query::ExprTrait as _;
+    Run::future(move || {
+        Box::pin(async move {
+            let rows: Vec<(i64, String, i64)> = users::Entity::find()
+                .select_only()
+                .column(users::Column::Id)
+                .column(users::Column::Name)
+                .column_as(posts::Column::Id.count(), "posts")
+                .inner_join(posts::Entity)
+                .group_by(users::Column::Id)
+                .group_by(users::Column::Name)
+                .having(posts::Column::Id.count().gte(W7_MIN_POSTS))
+                .order_by_asc(users::Column::Id)
+                .into_tuple()
+                .all(db)
+                .await
+                .expect("SeaORM W7");
+            rows.iter()
+                .map(|(id, name, n)| check::child(*id, *n, name))
                 .sum()
         })
     })

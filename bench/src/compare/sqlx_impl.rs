@@ -9,7 +9,7 @@ use std::rc::Rc;
 use serde::Deserialize;
 
 use super::check;
-use super::data::W3_MAX_USER;
+use super::data::{W3_MAX_USER, W7_MIN_POSTS};
 use super::harness::Run;
 
 /// A user row.
@@ -114,6 +114,7 @@ pub struct Sqls {
     w5_comments: &'static str,
     w5_tail: &'static str,
     w6_one: &'static str,
+    w7: &'static str,
 }
 
 // The statements every dialect writes the same way.
@@ -146,6 +147,8 @@ pub const SQLITE: Sqls = Sqls {
     w5_comments: "SELECT id, post_id, body FROM bench_comments WHERE post_id IN (",
     w5_tail: ") ORDER BY id",
     w6_one: "INSERT INTO bench_inserts (name, email) VALUES (?, ?)",
+    w7: "SELECT u.id, u.name, COUNT(*) FROM bench_users u JOIN bench_posts p ON p.user_id = u.id \
+         GROUP BY u.id, u.name HAVING COUNT(*) >= ? ORDER BY u.id",
 };
 
 /// PostgreSQL.
@@ -170,6 +173,8 @@ pub const POSTGRES: Sqls = Sqls {
     w5_comments: "SELECT id, post_id, body FROM bench_comments WHERE post_id = ANY($1) ORDER BY id",
     w5_tail: "",
     w6_one: "INSERT INTO bench_inserts (name, email) VALUES ($1, $2)",
+    w7: "SELECT u.id, u.name, COUNT(*) FROM bench_users u JOIN bench_posts p ON p.user_id = u.id \
+         GROUP BY u.id, u.name HAVING COUNT(*) >= $1 ORDER BY u.id",
 };
 
 /// MariaDB.
@@ -194,6 +199,8 @@ pub const MYSQL: Sqls = Sqls {
     w5_comments: "SELECT id, post_id, body FROM bench_comments WHERE post_id IN (",
     w5_tail: ") ORDER BY id",
     w6_one: "INSERT INTO bench_inserts (name, email) VALUES (?, ?)",
+    w7: "SELECT u.id, u.name, COUNT(*) FROM bench_users u JOIN bench_posts p ON p.user_id = u.id \
+         GROUP BY u.id, u.name HAVING COUNT(*) >= ? ORDER BY u.id",
 };
 
 /// The same code for each backend's types. `$keys` binds a list of keys: an array on
@@ -280,6 +287,26 @@ macro_rules! raw_sqlx {
                             .await
                             .expect("sqlx W2");
                         sum_users(&users)
+                    })
+                })
+            }
+
+            /// W7.
+            pub fn posts_per_user(pool: P) -> Run {
+                Run::future(move || {
+                    let pool = pool.clone();
+                    Box::pin(async move {
+                        let rows: Vec<(i64, String, i64)> = sqlx::query(SQL.w7)
+                            .bind(W7_MIN_POSTS)
+                            .try_map(|row: <Db as sqlx::Database>::Row| {
+                                Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?))
+                            })
+                            .fetch_all(&pool)
+                            .await
+                            .expect("sqlx W7");
+                        rows.iter()
+                            .map(|(id, name, n)| check::child(*id, *n, name))
+                            .sum()
                     })
                 })
             }

@@ -5,7 +5,7 @@ use std::rc::Rc;
 use weft::{Db, Strategy, find_many};
 
 use super::check;
-use super::data::{W3_MAX_USER, W4_PAGE};
+use super::data::{W3_MAX_USER, W4_PAGE, W7_MIN_POSTS};
 use super::harness::Run;
 use crate::{Comment, Group, NewInsertUser, Post, User};
 
@@ -61,6 +61,27 @@ pub fn left_join(db: &'static Db) -> Run {
                         + p.as_ref()
                             .map_or(0, |p| check::child(p.user_id, p.id, &p.title))
                 })
+                .sum()
+        })
+    })
+}
+
+/// W7: posts per user, grouped, with HAVING.
+pub fn posts_per_user(db: &'static Db) -> Run {
+    Run::future(move || {
+        Box::pin(async move {
+            let rows: Vec<(i64, String, i64)> = weft::select::<User>()
+                .inner_join::<Post>()
+                .on(Post::user_id.eq(User::id))
+                .columns((User::id, User::name, weft::count()))
+                .group_by((User::id, User::name))
+                .having(weft::count().ge(W7_MIN_POSTS))
+                .order_by(User::id)
+                .all(db)
+                .await
+                .expect("weft W7");
+            rows.iter()
+                .map(|(id, name, n)| check::child(*id, *n, name))
                 .sum()
         })
     })

@@ -189,7 +189,7 @@ impl Node {
     }
 
     /// Calls `f` on the nodes directly inside this one, in rendering order.
-    fn for_each_child<'a>(&'a self, mut f: impl FnMut(&'a Node)) {
+    pub(crate) fn for_each_child<'a>(&'a self, mut f: impl FnMut(&'a Node)) {
         match self {
             Node::Column { .. }
             | Node::Bind(_)

@@ -58,6 +58,11 @@ pub struct Select {
     pub ctes: Vec<Cte>,
     /// `SELECT DISTINCT`.
     pub distinct: bool,
+    /// `SELECT DISTINCT ON (…)` (PostgreSQL): one row per distinct value of these, the first
+    /// in the query's order. Refused where [`Capabilities::distinct_on`] is false.
+    ///
+    /// [`Capabilities::distinct_on`]: crate::dialect::Capabilities::distinct_on
+    pub distinct_on: Vec<Node>,
     /// The select list.
     pub columns: Vec<SelectItem>,
     /// `FROM`, with its joins.

@@ -10,6 +10,19 @@ impl Renderer {
     pub(super) fn apply(&mut self, op: &Apply, args: &[Node]) {
         match op {
             Apply::Aggregate { function, distinct } => {
+                // `weft::sum` of a decimal casts its operand to the decimal type.
+                if *function == Aggregate::Sum
+                    && !self.dialect.capabilities().exact_decimal_sum
+                    && matches!(
+                        args.first(),
+                        Some(Node::Apply {
+                            op: Apply::Cast(crate::value::SqlType::Decimal),
+                            ..
+                        })
+                    )
+                {
+                    self.refuse(super::writer::refusal::DECIMAL_SUM);
+                }
                 self.push(match function {
                     Aggregate::Count => "COUNT(",
                     Aggregate::Sum => "SUM(",

@@ -103,6 +103,11 @@ pub struct Capabilities {
     pub full_join: bool,
     /// `INTERSECT ALL` and `EXCEPT ALL` (SQLite has only the forms without `ALL`).
     pub intersect_except_all: bool,
+    /// `SELECT DISTINCT ON (…)` (PostgreSQL only).
+    pub distinct_on: bool,
+    /// `SUM` of a decimal column is exact (SQLite stores decimals as text and would add them
+    /// as floats, so `weft::sum` of a `Decimal` is refused there).
+    pub exact_decimal_sum: bool,
     /// `LATERAL` joins.
     pub lateral: bool,
     /// How "insert or update" is spelled.

@@ -22,6 +22,8 @@ const CAPABILITIES: Capabilities = Capabilities {
     exact_json_floats: true,
     full_join: false,
     intersect_except_all: true,
+    distinct_on: false,
+    exact_decimal_sum: true,
     lateral: false,
     upsert: Upsert::OnDuplicateKey,
     savepoints: true,

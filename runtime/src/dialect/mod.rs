@@ -9,6 +9,7 @@ mod apply;
 mod capabilities;
 mod cockroach;
 mod ddl;
+mod grouping;
 mod in_list;
 mod json;
 mod mariadb;

@@ -21,6 +21,8 @@ const CAPABILITIES: Capabilities = Capabilities {
     exact_json_floats: true,
     full_join: false,
     intersect_except_all: true,
+    distinct_on: false,
+    exact_decimal_sum: true,
     lateral: true,
     upsert: Upsert::OnDuplicateKey,
     savepoints: true,

@@ -22,6 +22,8 @@ pub(super) const CAPABILITIES: Capabilities = Capabilities {
     exact_json_floats: true,
     full_join: true,
     intersect_except_all: true,
+    distinct_on: true,
+    exact_decimal_sum: true,
     lateral: true,
     upsert: Upsert::OnConflict,
     savepoints: true,

@@ -116,6 +116,7 @@ impl Renderer {
             }
             self.push(" ");
         }
+        self.check_grouping(select);
         self.push(if select.distinct {
             "SELECT DISTINCT "
         } else {
@@ -143,7 +144,8 @@ impl Renderer {
                 }
             }
         }
-        // The select list is in the FROM's scope too.
+        // DISTINCT ON and the select list are in the FROM's scope too.
+        self.distinct_on(&select.distinct_on);
         self.select_items(&select.columns);
         if let Some(from) = &select.from {
             self.from(from);

@@ -22,6 +22,8 @@ const CAPABILITIES: Capabilities = Capabilities {
     exact_json_floats: false,
     full_join: true,
     intersect_except_all: false,
+    distinct_on: false,
+    exact_decimal_sum: false,
     lateral: false,
     upsert: Upsert::OnConflict,
     savepoints: true,

@@ -225,7 +225,7 @@ pub(crate) const TOO_DEEP: &str = "weft: expression nested too deep";
 /// What a statement may use that some dialects lack, as (what, what to do instead): a
 /// statement using one where its dialect's capabilities say no renders a bind that refuses it
 /// with [`Error::Unsupported`](crate::Error::Unsupported) before anything is sent.
-pub(crate) const UNSUPPORTED: [(&str, &str); 12] = [
+pub(crate) const UNSUPPORTED: [(&str, &str); 16] = [
     (
         "FULL JOIN",
         "combine a LEFT JOIN and a RIGHT JOIN with UNION, or use a dialect with FULL JOIN",
@@ -274,6 +274,23 @@ pub(crate) const UNSUPPORTED: [(&str, &str); 12] = [
         "ORDER BY over a UNION/INTERSECT/EXCEPT on a value the query does not select",
         "order the combined result by one of its selected columns",
     ),
+    (
+        "DISTINCT ON",
+        "group the rows (`.group_by(…)` with aggregates), or use PostgreSQL",
+    ),
+    (
+        "a selected, HAVING or ORDER BY column that is neither grouped nor inside an aggregate \
+         (weft refuses it on every backend: SQLite and MariaDB would return an arbitrary row's value)",
+        "add the column to `.group_by(…)`, or wrap it in an aggregate such as `weft::max(…)`",
+    ),
+    (
+        "an aggregate in WHERE (`.filter(…)`)",
+        "compare aggregates in `.having(…)`, which runs after grouping",
+    ),
+    (
+        "an exact sum of decimals",
+        "SQLite stores decimals as text and would add them as floats: read the values and add them in Rust",
+    ),
 ];
 
 /// [`UNSUPPORTED`] indexes, by name.
@@ -290,6 +307,10 @@ pub(crate) mod refusal {
     pub(crate) const MALFORMED: usize = 9;
     pub(crate) const NAMED_TWICE: usize = 10;
     pub(crate) const SET_OP_ORDER: usize = 11;
+    pub(crate) const DISTINCT_ON: usize = 12;
+    pub(crate) const UNGROUPED: usize = 13;
+    pub(crate) const AGGREGATE_IN_WHERE: usize = 14;
+    pub(crate) const DECIMAL_SUM: usize = 15;
 }
 
 /// The start of the reason of a bind standing for an [`UNSUPPORTED`] feature, followed by its

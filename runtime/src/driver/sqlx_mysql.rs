@@ -259,9 +259,10 @@ impl ColumnSource for MySqlRow {
         get(self, idx)
     }
 
+    // A sum of integers is DECIMAL: read exactly when it is an integer that fits.
     #[inline]
     fn i64(&self, idx: usize) -> std::result::Result<i64, String> {
-        get(self, idx)
+        get(self, idx).or_else(|e| decimal_i64(self, idx).unwrap_or(Err(e)))
     }
 
     #[inline]
@@ -334,6 +335,25 @@ impl ColumnSource for MySqlRow {
     fn json(&self, idx: usize) -> std::result::Result<&str, String> {
         self.text(idx)
     }
+}
+
+/// Column `idx` read as an `i64` exactly when it is a DECIMAL (`None` when it is not one).
+#[cold]
+fn decimal_i64(row: &MySqlRow, idx: usize) -> Option<std::result::Result<i64, String>> {
+    use sqlx::Row as _;
+    let ty = row
+        .columns()
+        .get(idx)
+        .map(|c| sqlx::Column::type_info(c).to_string())?;
+    if ty != "DECIMAL" || common::is_null(row, idx) {
+        return None;
+    }
+    // DECIMAL travels as text; sqlx's type check admits only `Decimal` for it.
+    Some(
+        row.try_get_unchecked::<&str, _>(idx)
+            .map_err(common::decode_message)
+            .and_then(crate::value::column::exact_i64),
+    )
 }
 
 /// Why column `idx` does not decode as `T` (the owned type a borrowed read stands for).

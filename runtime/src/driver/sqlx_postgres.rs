@@ -403,6 +403,28 @@ fn pg_chrono<T>(
     }
 }
 
+/// Column `idx` read as an `i64` exactly when it is a NUMERIC (`None` when it is not one).
+#[cold]
+fn numeric_i64(row: &PgRow, idx: usize) -> Option<std::result::Result<i64, String>> {
+    use sqlx::postgres::PgValueFormat;
+    use sqlx::{Row as _, TypeInfo as _, ValueRef as _};
+    let raw = row.try_get_raw(idx).ok()?;
+    if raw.is_null() || raw.type_info().name() != "NUMERIC" {
+        return None;
+    }
+    let err = |e: sqlx::error::BoxDynError| e.to_string();
+    Some(match raw.format() {
+        PgValueFormat::Binary => raw
+            .as_bytes()
+            .map_err(err)
+            .and_then(crate::value::column::pg_numeric_i64),
+        PgValueFormat::Text => raw
+            .as_str()
+            .map_err(err)
+            .and_then(crate::value::column::exact_i64),
+    })
+}
+
 impl ColumnSource for PgRow {
     #[inline]
     fn column_count(&self) -> usize {
@@ -434,9 +456,10 @@ impl ColumnSource for PgRow {
         get(self, idx)
     }
 
+    // A sum of BIGINTs is NUMERIC: read exactly when it is an integer that fits.
     #[inline]
     fn i64(&self, idx: usize) -> std::result::Result<i64, String> {
-        get(self, idx)
+        get(self, idx).or_else(|e| numeric_i64(self, idx).unwrap_or(Err(e)))
     }
 
     fn u64(&self, idx: usize) -> std::result::Result<u64, String> {

@@ -7,6 +7,7 @@
 
 use std::marker::PhantomData;
 
+mod aggregate;
 mod alias;
 mod arithmetic;
 mod dynamic;
@@ -17,6 +18,9 @@ mod raw;
 pub(crate) mod subquery;
 
 use crate::value::{SqlValue, Text, Value};
+pub use aggregate::{
+    Averageable, Ordered, Summable, avg, count, count_distinct, count_of, max, min, sum,
+};
 pub use alias::TableSource;
 #[doc(hidden)]
 pub use alias::{Alias, aliased};

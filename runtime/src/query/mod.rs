@@ -2,6 +2,7 @@
 
 mod cte;
 mod delete;
+mod grouping;
 mod insert;
 mod join;
 mod patch;
@@ -15,14 +16,18 @@ mod update;
 mod upsert;
 
 pub use delete::{Delete, delete};
+pub use grouping::GroupKey;
 pub use insert::{Insert, insert, insert_many};
 pub use join::{Joining, KeepSides, NullBefore, NullableSelection};
 pub use raw::{Raw, raw};
 pub use raw_row::FromRow;
 #[doc(hidden)]
 pub use raw_row::{Shape, row_kind};
+pub use select::Building;
 pub(crate) use select::and_filter;
-pub use select::{Countable, Locked, NoLock, NoRowLock, RowLock, Select, Unlocked, select};
+pub use select::{
+    Combined, Countable, Locked, NoLock, NoRowLock, Orderable, RowLock, Select, Unlocked, select,
+};
 pub use selection::{AddTable, All, As, FieldOf, JoinSelection, Nullable, Selectable, Selection};
 pub use set_ops::{Combinable, SameRows};
 pub use subquery::{Derived, Fits, JoiningDerived, from};

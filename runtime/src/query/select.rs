@@ -97,10 +97,12 @@ pub(crate) fn and_filter(existing: Option<Node>, new: Node) -> Option<Node> {
     })
 }
 
-impl<S, Sel: Selection> Select<S, Sel> {
+// Steps that keep the lock state: a plain query stays [`NoLock`], a grouped one [`NoRowLock`].
+impl<S, Sel: Selection, L> Select<S, Sel, L> {
     /// Keeps the rows where `condition` holds. Several calls are joined with `AND`.
     pub fn filter<C, I>(mut self, condition: C) -> Self
     where
+        L: Building,
         C: Condition,
         C::Tables: Within<S, I>,
     {
@@ -110,8 +112,24 @@ impl<S, Sel: Selection> Select<S, Sel> {
 
     /// Orders by a column (ascending) or an `.asc()` / `.desc()` term. Several calls add
     /// further sort keys.
+    ///
+    /// After a set operation the whole combined result is ordered, by the position of the
+    /// term in the select list (`ORDER BY 2`: PostgreSQL orders a UNION by its output columns
+    /// only); a term that is not selected is refused with
+    /// [`Error::Unsupported`](crate::Error::Unsupported) before anything is sent.
+    ///
+    /// ```
+    /// # use weft::Table;
+    /// # #[derive(Table)] struct User { #[column(primary_key)] id: i64, name: String }
+    /// let q = weft::select::<User>().union(weft::select::<User>()).order_by(User::name.desc());
+    /// assert_eq!(
+    ///     q.to_sql(weft::Backend::Postgres).text,
+    ///     r#"SELECT "user"."id", "user"."name" FROM "user" UNION SELECT "user"."id", "user"."name" FROM "user" ORDER BY 2 DESC"#
+    /// );
+    /// ```
     pub fn order_by<O, I>(mut self, order: O) -> Self
     where
+        L: Orderable,
         O: IntoOrder,
         O::Tables: Within<S, I>,
     {
@@ -119,14 +137,20 @@ impl<S, Sel: Selection> Select<S, Sel> {
         self
     }
 
-    /// Returns at most `n` rows.
-    pub fn limit(mut self, n: u64) -> Self {
+    /// Returns at most `n` rows (of the whole result, after a set operation).
+    pub fn limit(mut self, n: u64) -> Self
+    where
+        L: Orderable,
+    {
         self.stmt.limit = Some(Limit::Rows(n));
         self
     }
 
-    /// Skips the first `n` rows.
-    pub fn offset(mut self, n: u64) -> Self {
+    /// Skips the first `n` rows (of the whole result, after a set operation).
+    pub fn offset(mut self, n: u64) -> Self
+    where
+        L: Orderable,
+    {
         self.stmt.offset = Some(n);
         self
     }
@@ -147,8 +171,9 @@ impl<S, Sel: Selection> Select<S, Sel> {
     /// let names = weft::select::<User>().columns(Name::as_select());      // rows are Name
     /// assert_eq!(names.to_sql(weft::Backend::Sqlite).text, r#"SELECT "user"."id", "user"."name" FROM "user""#);
     /// ```
-    pub fn columns<N, I>(self, selection: N) -> Select<S, N>
+    pub fn columns<N, I>(self, selection: N) -> Select<S, N, L>
     where
+        L: Building,
         N: Selection,
         N::Tables: Within<S, I>,
     {
@@ -239,6 +264,7 @@ impl<S, Sel: Selection, L> Select<S, Sel, L> {
 fn count_of(stmt: &ast::Select) -> ast::Select {
     let count = vec![SelectItem::new(Node::CountStar)];
     let shapes_rows = stmt.distinct
+        || !stmt.distinct_on.is_empty()
         || !stmt.group_by.is_empty()
         || stmt.having.is_some()
         || !stmt.set_ops.is_empty();
@@ -428,6 +454,11 @@ pub struct RowLock;
 #[derive(Debug, Clone, Copy)]
 pub struct NoRowLock;
 
+/// The lock state of a [`Select`] that combines queries (`.union(…)`, `.intersect(…)`,
+/// `.except(…)`): it takes only order, limit and offset over the whole result, and no lock.
+#[derive(Debug, Clone, Copy)]
+pub struct Combined;
+
 /// A lock state that can still take a row lock: [`NoLock`]. Bounds [`Select::for_update`]
 /// and [`Select::for_share`].
 #[diagnostic::on_unimplemented(
@@ -450,6 +481,34 @@ impl Unlocked for NoLock {}
 pub trait Countable: sealed::Sealed {}
 impl Countable for NoLock {}
 impl Countable for NoRowLock {}
+impl Countable for Combined {}
+
+/// A lock state that still takes builder steps (filters, order, limit, columns, grouping):
+/// [`NoLock`] and [`NoRowLock`]. A row lock is the last step, and a set operation's result
+/// ([`Combined`]) takes only order, limit and offset.
+#[diagnostic::on_unimplemented(
+    message = "no filters, columns or grouping after a row lock or a set operation",
+    label = "this query ends in `.for_update()` / `.for_share()`, or combines queries (`.union(…)`, …)",
+    note = "a lock is the last step: filter, order, limit, choose columns and group first, then \
+            `.for_update()`",
+    note = "a UNION / INTERSECT / EXCEPT takes only `.order_by`, `.limit` and `.offset` after \
+            it: filter each query before combining them"
+)]
+pub trait Building: sealed::Sealed {}
+
+/// A lock state that still takes order, limit and offset: every state but [`RowLock`].
+#[diagnostic::on_unimplemented(
+    message = "this query already has a row lock: the lock is the last step",
+    label = "`.for_update()` / `.for_share()` came before this",
+    note = "filter, order, limit, choose columns and group first, then lock: \
+            `.filter(…).order_by(…).limit(…).for_update()`"
+)]
+pub trait Orderable: sealed::Sealed {}
+impl Orderable for NoLock {}
+impl Orderable for NoRowLock {}
+impl Orderable for Combined {}
+impl Building for NoLock {}
+impl Building for NoRowLock {}
 
 /// A lock state with a row lock: [`RowLock`]. Bounds [`Select::skip_locked`] and
 /// [`Select::nowait`].
@@ -467,4 +526,5 @@ mod sealed {
     impl Sealed for super::NoLock {}
     impl Sealed for super::RowLock {}
     impl Sealed for super::NoRowLock {}
+    impl Sealed for super::Combined {}
 }

@@ -1,13 +1,13 @@
 //! Set operations: `UNION [ALL]`, `INTERSECT [ALL]`, `EXCEPT [ALL]` between queries returning
 //! the same rows, then `ORDER BY` / `LIMIT` / `OFFSET` over the combined result.
 
-use super::select::{NoLock, NoRowLock, Select};
+use super::select::{Combined, NoLock, NoRowLock, Select};
 use super::selection::Selection;
 use crate::ast::{self, SelectItem, SetOp, SetOperation, Source};
-use crate::dialect::Limit;
-use crate::expr::{IntoOrder, Node, Within};
+use crate::expr::Node;
 
-/// A lock state a query may be combined in: without a row lock ([`NoLock`], [`NoRowLock`]).
+/// A lock state a query may be combined in: without a row lock ([`NoLock`], [`NoRowLock`],
+/// [`Combined`]).
 #[diagnostic::on_unimplemented(
     message = "a query with a row lock cannot be combined with another",
     label = "this query has `.for_update()` / `.for_share()`",
@@ -18,12 +18,13 @@ use crate::expr::{IntoOrder, Node, Within};
 /// ```
 /// # #[derive(weft::Table)] struct User { #[column(primary_key)] id: i64 }
 /// let ids = || weft::select::<User>().columns(User::id);
-/// let twice = ids().union_all(ids()); // both `NoLock`; the result is `NoRowLock`
-/// let thrice = twice.union_all(ids()); // `NoRowLock` combines again
+/// let twice = ids().union_all(ids()); // both `NoLock`; the result is `Combined`
+/// let thrice = twice.union_all(ids()); // `Combined` combines again
 /// ```
 pub trait Combinable {}
 impl Combinable for NoLock {}
 impl Combinable for NoRowLock {}
+impl Combinable for Combined {}
 
 /// Which queries combine with one returning `R`: those returning `R` too.
 #[diagnostic::on_unimplemented(
@@ -102,7 +103,7 @@ impl<S, Sel: Selection, L> Select<S, Sel, L> {
         op: SetOp,
         all: bool,
         other: Select<S2, Sel2, L2>,
-    ) -> Select<S, Sel, NoRowLock>
+    ) -> Select<S, Sel, Combined>
     where
         Sel2: Selection,
         Sel2::Output: SameRows<Sel::Output>,
@@ -147,7 +148,7 @@ impl<S, Sel: Selection, L> Select<S, Sel, L> {
     ///     "SELECT `user`.`name` FROM `user` UNION SELECT `post`.`title` FROM `post` ORDER BY 1 LIMIT ?"
     /// );
     /// ```
-    pub fn union<S2, Sel2, L2>(self, other: Select<S2, Sel2, L2>) -> Select<S, Sel, NoRowLock>
+    pub fn union<S2, Sel2, L2>(self, other: Select<S2, Sel2, L2>) -> Select<S, Sel, Combined>
     where
         Sel2: Selection,
         Sel2::Output: SameRows<Sel::Output>,
@@ -168,7 +169,7 @@ impl<S, Sel: Selection, L> Select<S, Sel, L> {
     ///     "SELECT `user`.`id` FROM `user` UNION ALL SELECT `user`.`id` FROM `user`"
     /// );
     /// ```
-    pub fn union_all<S2, Sel2, L2>(self, other: Select<S2, Sel2, L2>) -> Select<S, Sel, NoRowLock>
+    pub fn union_all<S2, Sel2, L2>(self, other: Select<S2, Sel2, L2>) -> Select<S, Sel, Combined>
     where
         Sel2: Selection,
         Sel2::Output: SameRows<Sel::Output>,
@@ -190,7 +191,7 @@ impl<S, Sel: Selection, L> Select<S, Sel, L> {
     ///     r#"SELECT "user"."id" FROM "user" INTERSECT SELECT "post"."user_id" FROM "post""#
     /// );
     /// ```
-    pub fn intersect<S2, Sel2, L2>(self, other: Select<S2, Sel2, L2>) -> Select<S, Sel, NoRowLock>
+    pub fn intersect<S2, Sel2, L2>(self, other: Select<S2, Sel2, L2>) -> Select<S, Sel, Combined>
     where
         Sel2: Selection,
         Sel2::Output: SameRows<Sel::Output>,
@@ -216,7 +217,7 @@ impl<S, Sel: Selection, L> Select<S, Sel, L> {
     pub fn intersect_all<S2, Sel2, L2>(
         self,
         other: Select<S2, Sel2, L2>,
-    ) -> Select<S, Sel, NoRowLock>
+    ) -> Select<S, Sel, Combined>
     where
         Sel2: Selection,
         Sel2::Output: SameRows<Sel::Output>,
@@ -239,7 +240,7 @@ impl<S, Sel: Selection, L> Select<S, Sel, L> {
     ///     "SELECT `user`.`id` FROM `user` EXCEPT SELECT `post`.`user_id` FROM `post`"
     /// );
     /// ```
-    pub fn except<S2, Sel2, L2>(self, other: Select<S2, Sel2, L2>) -> Select<S, Sel, NoRowLock>
+    pub fn except<S2, Sel2, L2>(self, other: Select<S2, Sel2, L2>) -> Select<S, Sel, Combined>
     where
         Sel2: Selection,
         Sel2::Output: SameRows<Sel::Output>,
@@ -261,7 +262,7 @@ impl<S, Sel: Selection, L> Select<S, Sel, L> {
     ///     r#"SELECT "user"."name" FROM "user" EXCEPT ALL SELECT "user"."name" FROM "user""#
     /// );
     /// ```
-    pub fn except_all<S2, Sel2, L2>(self, other: Select<S2, Sel2, L2>) -> Select<S, Sel, NoRowLock>
+    pub fn except_all<S2, Sel2, L2>(self, other: Select<S2, Sel2, L2>) -> Select<S, Sel, Combined>
     where
         Sel2: Selection,
         Sel2::Output: SameRows<Sel::Output>,
@@ -269,44 +270,5 @@ impl<S, Sel: Selection, L> Select<S, Sel, L> {
         L2: Combinable,
     {
         self.combine(SetOp::Except, true, other)
-    }
-}
-
-/// Order, limit and offset of a query that groups, deduplicates or combines rows.
-impl<S, Sel: Selection> Select<S, Sel, NoRowLock> {
-    /// Orders the result by a column (ascending) or an `.asc()` / `.desc()` term; several
-    /// calls add further keys. After a set operation the whole combined result is ordered,
-    /// by the position of the term in the select list (`ORDER BY 2`: PostgreSQL orders a
-    /// UNION by its output columns only); a term that is not selected is refused with
-    /// [`Error::Unsupported`](crate::Error::Unsupported) before anything is sent.
-    ///
-    /// ```
-    /// # use weft::Table;
-    /// # #[derive(Table)] struct User { #[column(primary_key)] id: i64, name: String }
-    /// let q = weft::select::<User>().union(weft::select::<User>()).order_by(User::name.desc());
-    /// assert_eq!(
-    ///     q.to_sql(weft::Backend::Postgres).text,
-    ///     r#"SELECT "user"."id", "user"."name" FROM "user" UNION SELECT "user"."id", "user"."name" FROM "user" ORDER BY 2 DESC"#
-    /// );
-    /// ```
-    pub fn order_by<O, I>(mut self, order: O) -> Self
-    where
-        O: IntoOrder,
-        O::Tables: Within<S, I>,
-    {
-        self.stmt.order.push(order.into_order());
-        self
-    }
-
-    /// Returns at most `n` rows (of the whole result).
-    pub fn limit(mut self, n: u64) -> Self {
-        self.stmt.limit = Some(Limit::Rows(n));
-        self
-    }
-
-    /// Skips the first `n` rows (of the whole result).
-    pub fn offset(mut self, n: u64) -> Self {
-        self.stmt.offset = Some(n);
-        self
     }
 }

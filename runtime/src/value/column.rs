@@ -110,3 +110,123 @@ pub(crate) fn int_bool(int: i64) -> Result<bool, String> {
         other => Err(format!("{other} is not a boolean (0 or 1)")),
     }
 }
+
+/// An integer written as decimal text (`123`, `-5`, `42.000`: a sum the server computed as
+/// NUMERIC or DECIMAL), read exactly: a fraction or a value outside `i64` is refused, never
+/// rounded or wrapped.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+pub(crate) fn exact_i64(text: &str) -> Result<i64, String> {
+    let (int, fraction) = text.split_once('.').unwrap_or((text, ""));
+    if !fraction.bytes().all(|b| b == b'0') {
+        return Err(format!(
+            "`{text}` has a fraction, so it is not an i64; weft does not round it"
+        ));
+    }
+    int.parse::<i64>()
+        .map_err(|_| format!("`{text}` does not fit an i64; weft does not wrap or round it"))
+}
+
+/// A PostgreSQL NUMERIC in its binary form (digit count, weight of the first base-10000
+/// digit, sign, display scale, then the digits) read as an `i64` exactly, as [`exact_i64`].
+#[cfg(feature = "postgres")]
+pub(crate) fn pg_numeric_i64(bytes: &[u8]) -> Result<i64, String> {
+    let word = |i: usize| -> Result<u16, String> {
+        bytes
+            .get(i * 2..i * 2 + 2)
+            .map(|b| u16::from_be_bytes([b[0], b[1]]))
+            .ok_or_else(|| "a NUMERIC value shorter than its header".to_owned())
+    };
+    let ndigits = usize::from(word(0)?);
+    let weight = i64::from(word(1)? as i16);
+    let negative = match word(2)? {
+        0x0000 => false,
+        0x4000 => true,
+        0xC000 => return Err("NaN is not an i64".to_owned()),
+        _ => return Err("a NUMERIC that is not a finite number is not an i64".to_owned()),
+    };
+    let too_big =
+        || "a NUMERIC value outside i64's range; weft does not wrap or round it".to_owned();
+    let mut value: i128 = 0;
+    for i in 0..ndigits {
+        let digit = i128::from(word(4 + i)?);
+        let w = weight - i as i64;
+        if w < 0 {
+            if digit != 0 {
+                return Err(
+                    "a NUMERIC value with a fraction is not an i64; weft does not round it"
+                        .to_owned(),
+                );
+            }
+            continue;
+        }
+        let scale = u32::try_from(w)
+            .ok()
+            .and_then(|w| 10_000i128.checked_pow(w))
+            .ok_or_else(too_big)?;
+        value = digit
+            .checked_mul(scale)
+            .and_then(|d| value.checked_add(d))
+            .ok_or_else(too_big)?;
+    }
+    if negative {
+        value = -value;
+    }
+    i64::try_from(value).map_err(|_| too_big())
+}
+
+#[cfg(all(test, feature = "postgres"))]
+mod tests {
+    use super::*;
+
+    fn numeric(words: &[u16]) -> Vec<u8> {
+        words.iter().flat_map(|w| w.to_be_bytes()).collect()
+    }
+
+    #[test]
+    fn integers_from_decimal_text_are_exact_or_refused() {
+        assert_eq!(exact_i64("42"), Ok(42));
+        assert_eq!(exact_i64("-42.000"), Ok(-42));
+        assert_eq!(exact_i64("9223372036854775807"), Ok(i64::MAX));
+        assert!(
+            exact_i64("9223372036854775808")
+                .unwrap_err()
+                .contains("does not fit")
+        );
+        assert!(exact_i64("1.5").unwrap_err().contains("fraction"));
+    }
+
+    #[test]
+    fn integers_from_postgres_numeric_are_exact_or_refused() {
+        // 12345678 = digits [1234, 5678], weight 1.
+        assert_eq!(
+            pg_numeric_i64(&numeric(&[2, 1, 0, 0, 1234, 5678])),
+            Ok(12_345_678)
+        );
+        // -10000 = digit [1], weight 1 (the trailing zero digit is not stored).
+        assert_eq!(pg_numeric_i64(&numeric(&[1, 1, 0x4000, 0, 1])), Ok(-10_000));
+        // i64::MAX = 922 3372 0368 5477 5807, and MIN one more, negative.
+        let max = [5, 4, 0, 0, 922, 3372, 368, 5477, 5807];
+        assert_eq!(pg_numeric_i64(&numeric(&max)), Ok(i64::MAX));
+        let min = [5, 4, 0x4000, 0, 922, 3372, 368, 5477, 5808];
+        assert_eq!(pg_numeric_i64(&numeric(&min)), Ok(i64::MIN));
+        let past = [5, 4, 0, 0, 922, 3372, 368, 5477, 5808];
+        assert!(
+            pg_numeric_i64(&numeric(&past))
+                .unwrap_err()
+                .contains("range")
+        );
+        // 1.5 = digits [1, 5000], weight 0.
+        assert!(
+            pg_numeric_i64(&numeric(&[2, 0, 0, 1, 1, 5000]))
+                .unwrap_err()
+                .contains("fraction")
+        );
+        // 2.0 (scale 1, no fraction digits stored) is an integer.
+        assert_eq!(pg_numeric_i64(&numeric(&[1, 0, 0, 1, 2])), Ok(2));
+        assert!(
+            pg_numeric_i64(&numeric(&[0, 0, 0xC000, 0]))
+                .unwrap_err()
+                .contains("NaN")
+        );
+    }
+}

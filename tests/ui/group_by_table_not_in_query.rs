@@ -1,0 +1,23 @@
+use weft::Table;
+
+#[derive(Table)]
+struct User {
+    #[column(primary_key, auto)]
+    id: i64,
+    name: String,
+    age: i32,
+}
+
+#[derive(Table)]
+struct Post {
+    #[column(primary_key, auto)]
+    id: i64,
+    #[column(references = User::id)]
+    user_id: i64,
+    title: String,
+}
+
+fn main() {
+    let _ = weft::select::<User>().group_by(Post::user_id);
+    let _ = weft::select::<User>().columns(User::id).group_by((User::id, Post::title));
+}
