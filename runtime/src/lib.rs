@@ -160,11 +160,12 @@ pub use expr::{
 };
 pub use expr::{Filter, Numeric, Operand, Proposed, Sort, all, any, excluded};
 pub use query::{
-    AddTable, All, As, Delete, FieldOf, Insert, JoinSelection, Joining, Locked, NoLock, NoRowLock, Countable, Nullable,
-    Returning, RowLock, Select, Selectable, Selection, Unlocked, Update, UpdateSet, delete, insert,
-    insert_many, select, update,
+    AddTable, All, As, Countable, Delete, FieldOf, Insert, JoinSelection, Joining, Locked, NoLock,
+    NoRowLock, Nullable, Returning, RowLock, Select, Selectable, Selection, Unlocked, Update,
+    UpdateSet, delete, insert, insert_many, select, update,
 };
 pub use query::{ConflictSet, ConflictTarget, OnConflict};
+pub use query::{Fits, InsertColumns, InsertSelect, insert_select};
 pub use relation::{
     Extras, FindMany, IsLoaded, Loaded, MayBeEmpty, NoExtras, NotLoaded, Pick, Rel, Relation,
     RelationArg, RelationKind, RelationMeta, RelationOf, RootExtras, SetRelation, Strategy,

@@ -21,3 +21,4 @@ mod tables;
 mod transactions;
 mod types;
 mod upsert;
+mod writes;

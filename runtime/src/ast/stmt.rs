@@ -265,8 +265,15 @@ pub struct OnConflict {
     /// The unique key that conflicts, as column positions (ignored by dialects whose upsert
     /// cannot name one).
     pub target: Vec<usize>,
+    /// The unique key that conflicts, by constraint name: PostgreSQL's `ON CONFLICT ON
+    /// CONSTRAINT`. Dialects that cannot name a constraint use `target` instead (SQLite; empty
+    /// there refuses the statement) or any key (the MySQL family).
+    pub constraint: Option<String>,
     /// What to do.
     pub action: ConflictAction,
+    /// `DO UPDATE SET … WHERE filter`: update only the conflicting rows where it holds (on the
+    /// MySQL family, each assignment keeps the old value where it does not hold).
+    pub filter: Option<Node>,
 }
 
 /// What an upsert does on conflict.

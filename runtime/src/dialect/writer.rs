@@ -218,7 +218,7 @@ pub(crate) const TOO_DEEP: &str = "weft: expression nested too deep";
 /// What a statement may use that some dialects lack, as (what, what to do instead): a
 /// statement using one where its dialect's capabilities say no renders a bind that refuses it
 /// with [`Error::Unsupported`](crate::Error::Unsupported) before anything is sent.
-pub(crate) const UNSUPPORTED: [(&str, &str); 10] = [
+pub(crate) const UNSUPPORTED: [(&str, &str); 12] = [
     (
         "FULL JOIN",
         "combine a LEFT JOIN and a RIGHT JOIN with UNION, or use a dialect with FULL JOIN",
@@ -259,6 +259,14 @@ pub(crate) const UNSUPPORTED: [(&str, &str); 10] = [
         "a malformed statement (a column position its table does not have, rows of the wrong width, an upsert updating with no conflict target)",
         "build the statement from the table's metadata (`Table::META`)",
     ),
+    (
+        "an upsert conflict target named by a constraint the table's metadata does not know",
+        "name the constraint's columns: `.on_conflict((T::a, T::b))`",
+    ),
+    (
+        "an upsert filter reading a column that an assignment before the last one sets (ON DUPLICATE KEY UPDATE applies its assignments in turn)",
+        "make the assignment of the column the filter reads the last `.set(…)`, or filter the rows before inserting them",
+    ),
 ];
 
 /// [`UNSUPPORTED`] indexes, by name.
@@ -273,6 +281,8 @@ pub(crate) mod refusal {
     pub(crate) const ARRAYS: usize = 7;
     pub(crate) const ARM_CLAUSES: usize = 8;
     pub(crate) const MALFORMED: usize = 9;
+    pub(crate) const CONFLICT_CONSTRAINT: usize = 10;
+    pub(crate) const CONFLICT_FILTER: usize = 11;
 }
 
 /// The start of the reason of a bind standing for an [`UNSUPPORTED`] feature, followed by its
