@@ -164,7 +164,7 @@ pub use query::{
     NoRowLock, Nullable, Returning, RowLock, Select, Selectable, Selection, Unlocked, Update,
     UpdateSet, delete, insert, insert_many, select, update,
 };
-pub use query::{ConflictSet, ConflictTarget, OnConflict};
+pub use query::{ConflictSet, ConflictTarget, OnConflict, UpsertReads};
 pub use query::{Fits, InsertColumns, InsertSelect, insert_select};
 pub use relation::{
     Extras, FindMany, IsLoaded, Loaded, MayBeEmpty, NoExtras, NotLoaded, Pick, Rel, Relation,

@@ -205,6 +205,7 @@ impl<T, V> InsertColumns<T> for Column<T, V> {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl<T, V, R: FitsColumn<V>> Fits<R> for Column<T, V> {}
 
 macro_rules! insert_columns {

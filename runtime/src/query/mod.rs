@@ -17,7 +17,7 @@ pub use select::{
 };
 pub use selection::{AddTable, All, As, FieldOf, JoinSelection, Nullable, Selectable, Selection};
 pub use update::{Update, UpdateSet, update};
-pub use upsert::{ConflictSet, ConflictTarget, OnConflict};
+pub use upsert::{ConflictSet, ConflictTarget, OnConflict, UpsertReads};
 #[doc(hidden)]
 pub use upsert::{Upsertable, Upserting};
 

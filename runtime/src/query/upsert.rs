@@ -259,7 +259,7 @@ impl<T: Table> ConflictSet<T> {
     pub fn set<V, R, I>(mut self, column: Column<T, V>, value: R) -> Self
     where
         R: Operand<V>,
-        R::Tables: Within<Upserting<T>, I>,
+        R::Tables: UpsertReads<T, I>,
     {
         self.sets
             .push((position::<T>(column.name()), value.into_node()));
@@ -315,7 +315,7 @@ impl<T: Table> ConflictSet<T> {
     pub fn filter<C, I>(mut self, condition: C) -> Self
     where
         C: Condition,
-        C::Tables: Within<Upserting<T>, I>,
+        C::Tables: UpsertReads<T, I>,
     {
         self.filter = and_filter(self.filter.take(), condition.into_node());
         self
@@ -331,6 +331,18 @@ pub struct Upserting<T>(PhantomData<fn() -> T>);
 impl<T> HasTable<T, P0> for Upserting<T> {}
 
 impl<T, U: ProposedFor<T>> Within<Upserting<T>, ()> for Proposed<U> {}
+
+/// Holds when an expression reads only what an upsert of `T`'s `DO UPDATE` may read: `T`'s
+/// columns (the existing row) and [`excluded`](crate::excluded) of them (the proposed row).
+#[diagnostic::on_unimplemented(
+    message = "an upsert into `{T}` reads only `{T}`'s columns and `excluded({T}::…)`",
+    label = "this reads something other than the existing or the proposed `{T}` row",
+    note = "in `.do_update(…)`, a value or filter reads the existing row (`{T}::<column>`) or the proposed one (`excluded({T}::<column>)`): no other table is in scope"
+)]
+pub trait UpsertReads<T, I> {}
+
+#[diagnostic::do_not_recommend]
+impl<X: Within<Upserting<T>, I>, T, I> UpsertReads<T, I> for X {}
 
 /// The columns an upsert conflicts on: a column of `T`, or a tuple of columns of `T`.
 #[diagnostic::on_unimplemented(
