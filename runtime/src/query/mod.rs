@@ -10,16 +10,16 @@ mod upsert;
 
 pub use delete::{Delete, delete};
 pub use insert::{Insert, insert, insert_many};
-pub use insert_select::{Fits, FitsColumn, InsertColumns, InsertSelect, insert_select};
+pub use insert_select::{Fits, InsertColumns, InsertSelect, insert_select};
 pub(crate) use select::and_filter;
 pub use select::{
     Countable, Joining, Locked, NoLock, NoRowLock, RowLock, Select, Unlocked, select,
 };
 pub use selection::{AddTable, All, As, FieldOf, JoinSelection, Nullable, Selectable, Selection};
 pub use update::{Update, UpdateSet, update};
-pub use upsert::{ConflictSet, ConflictTarget, OnConflict, UpsertReads};
 #[doc(hidden)]
-pub use upsert::{Upsertable, Upserting};
+pub use upsert::Upserting;
+pub use upsert::{ConflictSet, ConflictTarget, OnConflict, UpsertReads};
 
 use crate::decode::{RowReader, RowRef};
 use crate::dialect::StatementKind as Kind;
