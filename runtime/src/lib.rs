@@ -166,6 +166,7 @@ pub use query::{
 };
 pub use query::{ConflictSet, ConflictTarget, OnConflict, UpsertReads};
 pub use query::{Fits, InsertColumns, InsertSelect, insert_select};
+pub use query::{UpdateFrom, UpdateFromSet};
 pub use relation::{
     Extras, FindMany, IsLoaded, Loaded, MayBeEmpty, NoExtras, NotLoaded, Pick, Rel, Relation,
     RelationArg, RelationKind, RelationMeta, RelationOf, RootExtras, SetRelation, Strategy,

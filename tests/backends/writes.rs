@@ -183,3 +183,59 @@ fn insert_select_per_dialect() {
         format!("{} RETURNING `id`", mariadb.text)
     );
 }
+
+/// ann's and bob's posts take their author's upper-cased name in the title, for active users
+/// older than 26 only (ann).
+fn retitle() -> weft::UpdateFrom<Post, User> {
+    weft::update::<Post>()
+        .from::<User, _, _>(User::id.eq(Post::user_id))
+        .set(Post::title, upper(User::name))
+        .filter(User::age.gt(26))
+}
+
+#[backends]
+async fn update_reading_another_table(db: Db) -> weft::Result<()> {
+    seed(&db).await?;
+    let n = retitle().execute(&db).await?;
+    assert_eq!(n, 2);
+    let titles: Vec<String> = weft::select::<Post>()
+        .order_by(Post::id)
+        .all(&db)
+        .await?
+        .into_iter()
+        .map(|p| p.title)
+        .collect();
+    assert_eq!(titles, ["ANN", "ANN", "bob's"]);
+    Ok(())
+}
+
+#[backends(requires(returning_on_update))]
+async fn update_from_returning(db: Db) -> weft::Result<()> {
+    seed(&db).await?;
+    let mut rows = retitle()
+        .returning_columns((Post::id, Post::title))
+        .all(&db)
+        .await?;
+    rows.sort();
+    assert_eq!(rows, [(1, "ANN".to_string()), (2, "ANN".to_string())]);
+    Ok(())
+}
+
+#[test]
+fn update_from_per_dialect() {
+    let pg = retitle().to_sql(Backend::Postgres);
+    assert_eq!(
+        pg.text,
+        r#"UPDATE "posts" SET "title" = UPPER("users"."name") FROM "users" WHERE ("users"."id" = "posts"."user_id" AND "users"."age" > $1)"#
+    );
+    assert_eq!(
+        retitle().to_sql(Backend::Sqlite).text,
+        pg.text.replace("$1", "?")
+    );
+    let mariadb = retitle().to_sql(&MariaDb);
+    assert_eq!(
+        mariadb.text,
+        "UPDATE `posts` INNER JOIN `users` ON `users`.`id` = `posts`.`user_id` SET `posts`.`title` = UPPER(`users`.`name`) WHERE `users`.`age` > ?"
+    );
+    assert_eq!(retitle().to_sql(&MySql).text, mariadb.text);
+}

@@ -293,6 +293,9 @@ pub struct Update {
     pub table: &'static TableMeta,
     /// `SET column = value`, by column name.
     pub set: Vec<(&'static str, Node)>,
+    /// Another table the update reads, joined on a condition: `UPDATE t SET … FROM u WHERE
+    /// on` (PostgreSQL, SQLite), `UPDATE t INNER JOIN u ON on SET …` (the MySQL family).
+    pub from: Option<Box<Join>>,
     /// `WHERE`.
     pub filter: Option<Node>,
     /// `RETURNING`.

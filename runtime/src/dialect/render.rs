@@ -456,16 +456,59 @@ impl Renderer {
     /// `UPDATE …`, with `RETURNING returning` when given.
     pub(crate) fn update(&mut self, update: &Update, returning: Option<&[Node]>) {
         self.reserve(update.table.name);
+        if let Some(join) = &update.from
+            && let Source::Table { table, alias: None } = &join.source
+        {
+            self.reserve(table.name);
+        }
+        // The MySQL family joins before `SET` (`UPDATE t INNER JOIN u ON … SET t.c = …`);
+        // PostgreSQL and SQLite read the other table in `FROM`, its condition in `WHERE`.
+        let join_first = self.dialect.backend() == crate::Backend::MySql;
         self.push("UPDATE ");
         self.table(update.table);
+        if let (Some(join), true) = (&update.from, join_first) {
+            self.push(" INNER JOIN ");
+            self.source(&join.source);
+            if let Some(on) = &join.on {
+                self.push(" ON ");
+                self.node(on);
+            }
+        }
         for (i, (column, value)) in update.set.iter().enumerate() {
             self.push(if i == 0 { " SET " } else { ", " });
+            if update.from.is_some() && join_first {
+                // Both tables' columns are in scope: name the updated one's.
+                self.table(update.table);
+                self.push(".");
+            }
             self.ident(column);
             self.push(" = ");
             self.node(value);
         }
-        self.where_clause(update.filter.as_ref());
-        self.returning_clause(StatementKind::Update, &update.returning, returning);
+        match (&update.from, join_first) {
+            (Some(join), false) => {
+                self.push(" FROM ");
+                self.source(&join.source);
+                let filter = match (&join.on, &update.filter) {
+                    (Some(on), Some(filter)) => Some(on.clone().and(filter.clone())),
+                    (Some(on), None) => Some(on.clone()),
+                    (None, filter) => filter.clone(),
+                };
+                self.where_clause(filter.as_ref());
+            }
+            _ => self.where_clause(update.filter.as_ref()),
+        }
+        match returning {
+            // The other table's columns are in scope too: name the updated table's.
+            Some(columns) if update.from.is_some() => {
+                if !self.dialect.capabilities().returning(StatementKind::Update) {
+                    self.refuse(refusal::RETURNING);
+                }
+                self.push(" RETURNING ");
+                self.select_list(columns, true);
+            }
+            _ => self.returning_clause(StatementKind::Update, &update.returning, returning),
+        }
     }
 
     /// `DELETE …`, with `RETURNING returning` when given.

@@ -6,6 +6,7 @@ mod insert_select;
 mod select;
 mod selection;
 mod update;
+mod update_from;
 mod upsert;
 
 pub use delete::{Delete, delete};
@@ -17,6 +18,7 @@ pub use select::{
 };
 pub use selection::{AddTable, All, As, FieldOf, JoinSelection, Nullable, Selectable, Selection};
 pub use update::{Update, UpdateSet, update};
+pub use update_from::{UpdateFrom, UpdateFromSet};
 #[doc(hidden)]
 pub use upsert::Upserting;
 pub use upsert::{ConflictSet, ConflictTarget, OnConflict, UpsertReads};

@@ -48,6 +48,7 @@ impl<T: Table> UpdateSet<T> {
             stmt: ast::Update {
                 table: T::META,
                 set: Vec::new(),
+                from: None,
                 filter: None,
                 returning: Vec::new(),
             },
