@@ -175,12 +175,14 @@ pub use query::{
     UpdateSet, delete, insert, insert_many, select, update,
 };
 pub use query::{Building, Combined, GroupKey, Orderable};
-pub use query::{Combinable, Derived, Fits, JoiningDerived, SameRows, from};
-pub use query::{ConflictSet, ConflictTarget, OnConflict};
+pub use query::{Combinable, Derived, FitsShape, JoiningDerived, SameRows, from};
+pub use query::{ConflictSet, ConflictTarget, OnConflict, UpsertReads};
+pub use query::{FitsColumns, InsertColumns, InsertSelect, insert_select};
 pub use query::{FromRow, Raw, raw};
 pub use query::{KeepSides, NullBefore, NullableSelection};
 #[doc(hidden)]
 pub use query::{Shape, row_kind};
+pub use query::{UpdateFrom, UpdateFromSet};
 /// The types of relational queries, to name in signatures (see [`Fetch`] for a shorter way).
 pub use relation::{Base, Fetch, Loader, With};
 pub use relation::{

@@ -29,3 +29,4 @@ mod tables;
 mod transactions;
 mod types;
 mod upsert;
+mod writes;

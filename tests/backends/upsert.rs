@@ -318,3 +318,186 @@ fn every_statement_of_a_large_upsert_carries_it() {
         assert!(statements.iter().all(|s| s.text.ends_with(tail)));
     }
 }
+
+/// ann is 30, bob 25; both proposed again with a new email and age 28: only a row whose age
+/// is lower than the proposed one is updated.
+fn older_only() -> weft::Insert<User> {
+    weft::insert_many([
+        new_user("ann", Some("ann@new.example"), 28),
+        new_user("bob", Some("bob@new.example"), 28),
+    ])
+    .on_conflict(User::name)
+    .do_update(|set| {
+        set.set(User::email, excluded(User::email))
+            // The column the filter reads is set last (see `ConflictSet::filter`).
+            .set(User::age, excluded(User::age))
+            .filter(User::age.lt(excluded(User::age)))
+    })
+}
+
+#[backends]
+async fn do_update_with_a_filter_updates_only_where_it_holds(db: Db) -> weft::Result<()> {
+    two_users(&db).await?;
+    let n = older_only().execute(&db).await?;
+    // bob updated; ann left alone (the MySQL family counts her as found).
+    assert_eq!(n, affected(&db, 0, 1, 1));
+    let ann = user(&db, "ann").await?;
+    assert_eq!(
+        (ann.email.as_deref(), ann.age),
+        (Some("ann@example.com"), 30)
+    );
+    let bob = user(&db, "bob").await?;
+    assert_eq!(
+        (bob.email.as_deref(), bob.age),
+        (Some("bob@new.example"), 28)
+    );
+
+    // Two filters are joined with AND; a value bound in the filter.
+    weft::insert(new_user("ann", Some("x@example.com"), 1))
+        .on_conflict(User::name)
+        .do_update(|set| {
+            set.set(User::email, excluded(User::email))
+                .filter(User::age.gt(20))
+                .filter(User::email.ne("ann@example.com"))
+        })
+        .execute(&db)
+        .await?;
+    assert_eq!(
+        user(&db, "ann").await?.email.as_deref(),
+        Some("ann@example.com")
+    );
+    Ok(())
+}
+
+#[backends]
+async fn a_filter_reading_an_earlier_assignment_is_refused_on_mysql(db: Db) -> weft::Result<()> {
+    two_users(&db).await?;
+    // The filter reads `age`, which the first assignment sets: MySQL would evaluate it
+    // against the new age for `email`. Exact on SQLite and PostgreSQL, refused on MySQL.
+    let q = weft::insert(new_user("bob", Some("bob@new.example"), 28))
+        .on_conflict(User::name)
+        .do_update(|set| {
+            set.set(User::age, excluded(User::age))
+                .set(User::email, excluded(User::email))
+                .filter(User::age.lt(excluded(User::age)))
+        });
+    match db.capabilities().upsert {
+        Upsert::OnConflict => {
+            assert_eq!(q.execute(&db).await?, 1);
+            let bob = user(&db, "bob").await?;
+            assert_eq!(
+                (bob.email.as_deref(), bob.age),
+                (Some("bob@new.example"), 28)
+            );
+        }
+        Upsert::OnDuplicateKey => {
+            let err = q.execute(&db).await.unwrap_err();
+            assert!(matches!(err, weft::Error::Unsupported { .. }), "{err:?}");
+            assert_eq!(user(&db, "bob").await?.age, 25);
+        }
+    }
+    Ok(())
+}
+
+#[backends(requires(returning_on_insert))]
+async fn filtered_upsert_returning(db: Db) -> weft::Result<()> {
+    two_users(&db).await?;
+    let mut rows = older_only().returning().all(&db).await?;
+    rows.sort_by(|a, b| a.name.cmp(&b.name));
+    let got: Vec<_> = rows.iter().map(|u| (u.name.as_str(), u.age)).collect();
+    // SQLite and PostgreSQL return the rows updated; MariaDB every row of the insert.
+    match db.capabilities().upsert {
+        Upsert::OnConflict => assert_eq!(got, [("bob", 28)]),
+        Upsert::OnDuplicateKey => assert_eq!(got, [("ann", 30), ("bob", 28)]),
+    }
+    Ok(())
+}
+
+#[backends]
+async fn conflict_target_by_constraint_name(db: Db) -> weft::Result<()> {
+    two_users(&db).await?;
+    // `users_name_key`: PostgreSQL's name for the unique `name` column's constraint.
+    let n = weft::insert(new_user("ann", Some("ann@new.example"), 30))
+        .on_conflict_constraint("users_name_key")
+        .do_update(|set| set.set(User::email, excluded(User::email)))
+        .execute(&db)
+        .await?;
+    assert_eq!(n, affected(&db, 0, 1, 0));
+    assert_eq!(
+        user(&db, "ann").await?.email.as_deref(),
+        Some("ann@new.example")
+    );
+
+    // The primary key's, and a two-column unique constraint's.
+    let n = weft::insert(NewUser {
+        id: Some(2),
+        ..new_user("bob2", None, 1)
+    })
+    .on_conflict_constraint("users_pkey")
+    .do_nothing()
+    .execute(&db)
+    .await?;
+    assert_eq!(n, affected(&db, 0, 0, 1));
+    assert_eq!(user(&db, "bob").await?.age, 25);
+
+    db.create_tables::<Visit>().await?;
+    weft::insert(visit("home", 1, 5, "a")).execute(&db).await?;
+    weft::insert(visit("home", 1, 9, "b"))
+        .on_conflict_constraint("upsert_visits_page_day_key")
+        .do_update(|set| set.set(Visit::hits, Visit::hits + excluded(Visit::hits)))
+        .execute(&db)
+        .await?;
+    let home = weft::select::<Visit>().one(&db).await?;
+    assert_eq!((home.hits, home.label.as_str()), (14, "a"));
+
+    // A name the metadata does not know: PostgreSQL's server refuses it, SQLite cannot map
+    // it to columns (refused before sending), the MySQL family conflicts on any key.
+    let unknown = weft::insert(new_user("ann", None, 1))
+        .on_conflict_constraint("no_such_key")
+        .do_nothing();
+    let result = unknown.execute(&db).await;
+    match db.backend() {
+        Backend::Sqlite => assert!(
+            matches!(result, Err(weft::Error::Unsupported { .. })),
+            "{result:?}"
+        ),
+        Backend::Postgres => assert!(result.is_err()),
+        _ => assert_eq!(result?, 1),
+    }
+    Ok(())
+}
+
+#[test]
+fn upsert_filter_and_constraint_per_dialect() {
+    let pg = &older_only().to_sql(Backend::Postgres)[0];
+    assert_eq!(
+        pg.text,
+        r#"INSERT INTO "users" ("name", "email", "age") SELECT * FROM UNNEST($1::TEXT[], $2::TEXT[], $3::INTEGER[]) ON CONFLICT ("name") DO UPDATE SET "email" = excluded."email", "age" = excluded."age" WHERE "users"."age" < excluded."age""#
+    );
+    let mariadb = &older_only().to_sql(&MariaDb)[0];
+    assert_eq!(
+        mariadb.text,
+        "INSERT INTO `users` (`name`, `email`, `age`) VALUES (?, ?, ?), (?, ?, ?) ON DUPLICATE KEY UPDATE \
+         `email` = CASE WHEN `users`.`age` < VALUES(`age`) THEN VALUES(`email`) ELSE `users`.`email` END, \
+         `age` = CASE WHEN `users`.`age` < VALUES(`age`) THEN VALUES(`age`) ELSE `users`.`age` END"
+    );
+    assert_eq!(older_only().to_sql(&MySql)[0].text, mariadb.text);
+
+    let by_name = || {
+        weft::insert(new_user("ann", None, 1))
+            .on_conflict_constraint("users_name_key")
+            .do_nothing()
+    };
+    assert_eq!(
+        by_name().to_sql(Backend::Postgres)[0].text,
+        r#"INSERT INTO "users" ("name", "email", "age") VALUES ($1, $2, $3) ON CONFLICT ON CONSTRAINT "users_name_key" DO NOTHING"#
+    );
+    assert_eq!(
+        by_name().to_sql(Backend::Sqlite)[0].text,
+        r#"INSERT INTO "users" ("name", "email", "age") VALUES (?, ?, ?) ON CONFLICT ("name") DO NOTHING"#
+    );
+    assert_eq!(
+        by_name().to_sql(&MariaDb)[0].text,
+        "INSERT INTO `users` (`name`, `email`, `age`) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE `name` = `name`"
+    );
+}

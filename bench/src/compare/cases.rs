@@ -356,6 +356,8 @@ pub fn cases(env: &Env, dataset: Dataset) -> Vec<Case> {
                 insert(1, false, "insert 1 row"),
                 insert(100, false, "insert 100 rows in one statement"),
                 insert(10_000, true, "insert 10,000 rows in one transaction"),
+                // W8 (issue 10): upserts into the same table.
+                super::w8::case(env),
             ]
         }
     }

@@ -10,6 +10,7 @@ pub mod harness;
 pub mod report;
 pub mod seaorm_impl;
 pub mod sqlx_impl;
+pub mod w8;
 pub mod weft_impl;
 
 /// Pins this process (and the threads it starts later: tokio's workers, sqlx's SQLite worker)

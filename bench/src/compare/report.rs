@@ -80,7 +80,9 @@ pub fn target(case: &CaseResult) -> Option<(bool, String)> {
     let weft = representative(case, Lib::Weft)?;
     let sqlx = ratio(Some(weft), representative(case, Lib::Sqlx))?;
     match case.workload {
-        "W1" | "W2" | "W6" | "W7" => Some((sqlx <= 1.05, format!("≤ 1.05× sqlx: {sqlx:.3}"))),
+        "W1" | "W2" | "W6" | "W7" | "W8" => {
+            Some((sqlx <= 1.05, format!("≤ 1.05× sqlx: {sqlx:.3}")))
+        }
         "W4" | "W5" => {
             let sea = ratio(Some(weft), representative(case, Lib::SeaOrm))?;
             Some((

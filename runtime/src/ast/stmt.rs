@@ -270,8 +270,15 @@ pub struct OnConflict {
     /// The unique key that conflicts, as column positions (ignored by dialects whose upsert
     /// cannot name one).
     pub target: Vec<usize>,
+    /// The unique key that conflicts, by constraint name: PostgreSQL's `ON CONFLICT ON
+    /// CONSTRAINT`. Dialects that cannot name a constraint use `target` instead (SQLite; empty
+    /// there refuses the statement) or any key (the MySQL family).
+    pub constraint: Option<String>,
     /// What to do.
     pub action: ConflictAction,
+    /// `DO UPDATE SET … WHERE filter`: update only the conflicting rows where it holds (on the
+    /// MySQL family, each assignment keeps the old value where it does not hold).
+    pub filter: Option<Node>,
 }
 
 /// What an upsert does on conflict.
@@ -291,6 +298,9 @@ pub struct Update {
     pub table: &'static TableMeta,
     /// `SET column = value`, by column name.
     pub set: Vec<(&'static str, Node)>,
+    /// Another table the update reads, joined on a condition: `UPDATE t SET … FROM u WHERE
+    /// on` (PostgreSQL, SQLite), `UPDATE t INNER JOIN u ON on SET …` (the MySQL family).
+    pub from: Option<Box<Join>>,
     /// `WHERE`.
     pub filter: Option<Node>,
     /// `RETURNING`.

@@ -223,6 +223,12 @@ pub trait Dialect: Send + Sync + 'static {
         self.quote_ident_into(out, column);
     }
 
+    /// Whether an upsert can name its conflict target by constraint (`ON CONFLICT ON
+    /// CONSTRAINT "c"`, PostgreSQL's); SQLite cannot, and names the constraint's columns.
+    fn conflict_on_constraint(&self) -> bool {
+        true
+    }
+
     /// The row-lock clause of a `SELECT`: exclusive (`FOR UPDATE`) or shared.
     fn lock_clause(&self, exclusive: bool) -> &'static str {
         if exclusive {

@@ -358,7 +358,20 @@ impl Renderer {
             }
             InsertSource::Select(query) => {
                 self.push(" ");
-                self.select(query);
+                self.reserve_select(query);
+                // SQLite reads an `ON` after the query's `FROM` as a join's: its documentation
+                // asks for a `WHERE` before an upsert's `ON CONFLICT`.
+                let ambiguous = insert.on_conflict.is_some()
+                    && self.dialect.backend() == crate::Backend::Sqlite
+                    && query.filter.is_none()
+                    && query.set_ops.is_empty();
+                if ambiguous {
+                    let mut query = (**query).clone();
+                    query.filter = Some(Node::Raw("true"));
+                    self.select(&query);
+                } else {
+                    self.select(query);
+                }
             }
             InsertSource::Arrays(arrays) => {
                 if !self.dialect.capabilities().array_binds {
@@ -383,35 +396,30 @@ impl Renderer {
             }
         }
         if let Some(conflict) = &insert.on_conflict {
-            self.on_conflict(table, conflict);
+            let from_query = matches!(insert.source, InsertSource::Select(_));
+            self.on_conflict(table, conflict, from_query);
         }
         self.returning_clause(StatementKind::Insert, &insert.returning, returning);
     }
 
     /// `ON CONFLICT …` or `ON DUPLICATE KEY UPDATE …`, as the dialect spells an upsert.
-    fn on_conflict(&mut self, table: &TableMeta, conflict: &OnConflict) {
-        let set = |r: &mut Renderer, sets: &[(usize, Node)]| {
-            for (i, (c, value)) in sets.iter().enumerate() {
-                if i > 0 {
-                    r.push(", ");
-                }
-                r.ident(table.columns[*c].name);
-                r.push(" = ");
-                r.node(value);
-            }
-        };
+    /// `from_query`: the rows come from a query, whose columns the MySQL family's
+    /// `ON DUPLICATE KEY UPDATE` also sees, so there it writes the table's columns qualified.
+    fn on_conflict(&mut self, table: &TableMeta, conflict: &OnConflict, from_query: bool) {
         match self.dialect.capabilities().upsert {
             Upsert::OnConflict => {
                 self.push(" ON CONFLICT");
-                if !conflict.target.is_empty() {
-                    self.push(" (");
-                    for (i, &c) in conflict.target.iter().enumerate() {
-                        if i > 0 {
-                            self.push(", ");
-                        }
-                        self.ident(table.columns[c].name);
+                match &conflict.constraint {
+                    Some(name) if self.dialect.conflict_on_constraint() => {
+                        self.push(" ON CONSTRAINT ");
+                        self.ident(name);
                     }
-                    self.push(")");
+                    // SQLite names no constraint: the constraint's columns, when the table's
+                    // metadata knows them.
+                    Some(_) if conflict.target.is_empty() => {
+                        self.refuse(refusal::CONFLICT_CONSTRAINT)
+                    }
+                    _ => self.conflict_columns(table, &conflict.target),
                 }
                 match &conflict.action {
                     ConflictAction::Nothing => self.push(" DO NOTHING"),
@@ -419,22 +427,94 @@ impl Renderer {
                     ConflictAction::Update(sets) if sets.is_empty() => self.push(" DO NOTHING"),
                     ConflictAction::Update(sets) => {
                         self.push(" DO UPDATE SET ");
-                        set(self, sets);
+                        self.conflict_sets(table, sets, None, false);
+                        self.where_clause(conflict.filter.as_ref());
                     }
                 }
             }
             Upsert::OnDuplicateKey => {
                 self.push(" ON DUPLICATE KEY UPDATE ");
                 match &conflict.action {
-                    ConflictAction::Update(sets) if !sets.is_empty() => set(self, sets),
+                    ConflictAction::Update(sets) if !sets.is_empty() => {
+                        if let Some(filter) = &conflict.filter {
+                            // Each assignment keeps the old value where the filter does not
+                            // hold. The server applies them left to right, each seeing the
+                            // ones before: the filter must read no column an earlier one sets.
+                            let earlier = &sets[..sets.len() - 1];
+                            if earlier.iter().any(|(c, _)| {
+                                reads_column(filter, table.name, table.columns[*c].name)
+                            }) {
+                                self.refuse(refusal::CONFLICT_FILTER);
+                            }
+                        }
+                        self.conflict_sets(table, sets, conflict.filter.as_ref(), from_query);
+                    }
                     // Setting a key column to itself changes nothing: MySQL's "do nothing".
                     _ => {
                         let key = conflict.target.first().copied().unwrap_or(0);
                         let name = table.columns[key].name;
-                        self.ident(name);
+                        self.assigned(table, name, from_query);
                         self.push(" = ");
-                        self.ident(name);
+                        self.assigned(table, name, from_query);
                     }
+                }
+            }
+        }
+    }
+
+    /// ` ("a", "b")`: the columns an upsert conflicts on, if any.
+    fn conflict_columns(&mut self, table: &TableMeta, target: &[usize]) {
+        if target.is_empty() {
+            return;
+        }
+        self.push(" (");
+        for (i, &c) in target.iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.ident(table.columns[c].name);
+        }
+        self.push(")");
+    }
+
+    /// `"c"`, or `"t"."c"` when `qualified`.
+    fn assigned(&mut self, table: &TableMeta, name: &str, qualified: bool) {
+        if qualified {
+            self.table(table);
+            self.push(".");
+        }
+        self.ident(name);
+    }
+
+    /// `"c" = value, …` (`"t"."c" = …` when `qualified`); with `keep_unless`, `"c" = CASE
+    /// WHEN keep_unless THEN value ELSE "t"."c" END` (the MySQL family's upsert filter).
+    fn conflict_sets(
+        &mut self,
+        table: &TableMeta,
+        sets: &[(usize, Node)],
+        keep_unless: Option<&Node>,
+        qualified: bool,
+    ) {
+        for (i, (c, value)) in sets.iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            let name = table.columns[*c].name;
+            self.assigned(table, name, qualified);
+            self.push(" = ");
+            match keep_unless {
+                None => self.node(value),
+                Some(filter) => {
+                    self.push("CASE WHEN ");
+                    self.node(filter);
+                    self.push(" THEN ");
+                    self.node(value);
+                    self.push(" ELSE ");
+                    self.node(&Node::Column {
+                        table: table.name,
+                        name,
+                    });
+                    self.push(" END");
                 }
             }
         }
@@ -443,16 +523,59 @@ impl Renderer {
     /// `UPDATE …`, with `RETURNING returning` when given.
     pub(crate) fn update(&mut self, update: &Update, returning: Option<&[Node]>) {
         self.reserve(update.table.name);
+        if let Some(join) = &update.from
+            && let Source::Table { table, alias: None } = &join.source
+        {
+            self.reserve(table.name);
+        }
+        // The MySQL family joins before `SET` (`UPDATE t INNER JOIN u ON … SET t.c = …`);
+        // PostgreSQL and SQLite read the other table in `FROM`, its condition in `WHERE`.
+        let join_first = self.dialect.backend() == crate::Backend::MySql;
         self.push("UPDATE ");
         self.table(update.table);
+        if let (Some(join), true) = (&update.from, join_first) {
+            self.push(" INNER JOIN ");
+            self.source(&join.source);
+            if let Some(on) = &join.on {
+                self.push(" ON ");
+                self.node(on);
+            }
+        }
         for (i, (column, value)) in update.set.iter().enumerate() {
             self.push(if i == 0 { " SET " } else { ", " });
+            if update.from.is_some() && join_first {
+                // Both tables' columns are in scope: name the updated one's.
+                self.table(update.table);
+                self.push(".");
+            }
             self.ident(column);
             self.push(" = ");
             self.node(value);
         }
-        self.where_clause(update.filter.as_ref());
-        self.returning_clause(StatementKind::Update, &update.returning, returning);
+        match (&update.from, join_first) {
+            (Some(join), false) => {
+                self.push(" FROM ");
+                self.source(&join.source);
+                let filter = match (&join.on, &update.filter) {
+                    (Some(on), Some(filter)) => Some(on.clone().and(filter.clone())),
+                    (Some(on), None) => Some(on.clone()),
+                    (None, filter) => filter.clone(),
+                };
+                self.where_clause(filter.as_ref());
+            }
+            _ => self.where_clause(update.filter.as_ref()),
+        }
+        match returning {
+            // The other table's columns are in scope too: name the updated table's.
+            Some(columns) if update.from.is_some() => {
+                if !self.dialect.capabilities().returning(StatementKind::Update) {
+                    self.refuse(refusal::RETURNING);
+                }
+                self.push(" RETURNING ");
+                self.select_list(columns, true);
+            }
+            _ => self.returning_clause(StatementKind::Update, &update.returning, returning),
+        }
     }
 
     /// `DELETE …`, with `RETURNING returning` when given.
@@ -502,7 +625,9 @@ fn well_formed(insert: &Insert) -> bool {
                 ConflictAction::Nothing => true,
                 ConflictAction::Update(sets) => {
                     sets.iter().all(|(c, _)| valid(c))
-                        && (sets.is_empty() || !conflict.target.is_empty())
+                        && (sets.is_empty()
+                            || !conflict.target.is_empty()
+                            || conflict.constraint.is_some())
                 }
             }
     });
@@ -521,4 +646,36 @@ fn correlation_name(source: &Source) -> &str {
         Source::Query { alias, .. } => alias,
         Source::Cte { name, alias } => alias.as_deref().unwrap_or(name),
     }
+}
+
+/// Whether `node` may read column `column` of `table`: a subquery (which this does not look
+/// into) may read anything. Iterative, as deep trees are refused only when rendered.
+fn reads_column(node: &Node, table: &str, column: &str) -> bool {
+    let mut stack = vec![node];
+    while let Some(node) = stack.pop() {
+        match node {
+            Node::Column { table: t, name } => {
+                if *t == table && *name == column {
+                    return true;
+                }
+            }
+            Node::Bind(_) | Node::Int(_) | Node::Excluded(_) | Node::Raw(_) | Node::CountStar => {}
+            Node::Binary(a, _, b) => stack.extend([&**a, &**b]),
+            Node::Not(a) | Node::IsNull { expr: a, .. } | Node::Func { arg: a, .. } => {
+                stack.push(a)
+            }
+            Node::InList { expr, list, .. } => {
+                stack.push(expr);
+                stack.extend(list);
+            }
+            Node::Between { expr, low, high } => stack.extend([&**expr, &**low, &**high]),
+            Node::And(terms) | Node::Or(terms) | Node::Apply { args: terms, .. } => {
+                stack.extend(terms)
+            }
+            // A subquery or relation, or a node this does not know: it may read the column.
+            #[allow(unreachable_patterns)]
+            _ => return true,
+        }
+    }
+    false
 }

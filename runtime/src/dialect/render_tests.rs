@@ -246,7 +246,9 @@ fn upserts_as_each_dialect_spells_them() {
         ]),
         on_conflict: Some(OnConflict {
             target: vec![0],
+            constraint: None,
             action: ConflictAction::Update(vec![(1, Node::Excluded("team"))]),
+            filter: None,
         }),
         returning: Vec::new(),
     });

@@ -59,6 +59,10 @@ impl Dialect for Sqlite {
     fn capabilities(&self) -> &'static Capabilities {
         &CAPABILITIES
     }
+    /// No `ON CONFLICT ON CONSTRAINT`: an upsert names the constraint's columns.
+    fn conflict_on_constraint(&self) -> bool {
+        false
+    }
     /// SQLite has no `DEFAULT` in `VALUES`: the rowid alias takes NULL as "generate", and a
     /// defaulted column gets its default literal.
     fn left_out(&self, out: &mut String, column: &crate::schema::ColumnMeta) {

@@ -225,7 +225,7 @@ pub(crate) const TOO_DEEP: &str = "weft: expression nested too deep";
 /// What a statement may use that some dialects lack, as (what, what to do instead): a
 /// statement using one where its dialect's capabilities say no renders a bind that refuses it
 /// with [`Error::Unsupported`](crate::Error::Unsupported) before anything is sent.
-pub(crate) const UNSUPPORTED: [(&str, &str); 16] = [
+pub(crate) const UNSUPPORTED: [(&str, &str); 18] = [
     (
         "FULL JOIN",
         "combine a LEFT JOIN and a RIGHT JOIN with UNION, or use a dialect with FULL JOIN",
@@ -291,6 +291,14 @@ pub(crate) const UNSUPPORTED: [(&str, &str); 16] = [
         "an exact sum of decimals",
         "SQLite stores decimals as text and would add them as floats: read the values and add them in Rust",
     ),
+    (
+        "an upsert conflict target named by a constraint the table's metadata does not know",
+        "name the constraint's columns: `.on_conflict((T::a, T::b))`",
+    ),
+    (
+        "an upsert filter reading a column that an assignment before the last one sets (ON DUPLICATE KEY UPDATE applies its assignments in turn)",
+        "make the assignment of the column the filter reads the last `.set(…)`, or filter the rows before inserting them",
+    ),
 ];
 
 /// [`UNSUPPORTED`] indexes, by name.
@@ -311,6 +319,8 @@ pub(crate) mod refusal {
     pub(crate) const UNGROUPED: usize = 13;
     pub(crate) const AGGREGATE_IN_WHERE: usize = 14;
     pub(crate) const DECIMAL_SUM: usize = 15;
+    pub(crate) const CONFLICT_CONSTRAINT: usize = 16;
+    pub(crate) const CONFLICT_FILTER: usize = 17;
 }
 
 /// The start of the reason of a bind standing for an [`UNSUPPORTED`] feature, followed by its

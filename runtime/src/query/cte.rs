@@ -7,7 +7,7 @@
 
 use super::select::Select;
 use super::selection::Selection;
-use super::subquery::{Derived, Fits, shaped};
+use super::subquery::{Derived, FitsShape, shaped};
 use crate::ast::{self, Cte, SetOp, SetOperation};
 use crate::schema::Table;
 
@@ -75,7 +75,7 @@ impl<S, Sel: Selection, L> Select<S, Sel, L> {
     where
         T: Table,
         Sel2: Selection,
-        Sel2::Output: Fits<T, T::Row>,
+        Sel2::Output: FitsShape<T, T::Row>,
     {
         let mut query = super::set_ops::arm(base.into_query());
         query.set_ops.push(SetOperation {

@@ -4,6 +4,7 @@ mod cte;
 mod delete;
 mod grouping;
 mod insert;
+mod insert_select;
 mod join;
 mod patch;
 mod raw;
@@ -13,11 +14,13 @@ mod selection;
 mod set_ops;
 mod subquery;
 mod update;
+mod update_from;
 mod upsert;
 
 pub use delete::{Delete, delete};
 pub use grouping::GroupKey;
 pub use insert::{Insert, insert, insert_many};
+pub use insert_select::{FitsColumns, InsertColumns, InsertSelect, insert_select};
 pub use join::{Joining, KeepSides, NullBefore, NullableSelection};
 pub use raw::{Raw, raw};
 pub use raw_row::FromRow;
@@ -30,11 +33,12 @@ pub use select::{
 };
 pub use selection::{AddTable, All, As, FieldOf, JoinSelection, Nullable, Selectable, Selection};
 pub use set_ops::{Combinable, SameRows};
-pub use subquery::{Derived, Fits, JoiningDerived, from};
+pub use subquery::{Derived, FitsShape, JoiningDerived, from};
 pub use update::{Update, UpdateSet, update};
+pub use update_from::{UpdateFrom, UpdateFromSet};
 #[doc(hidden)]
 pub use upsert::Upserting;
-pub use upsert::{ConflictSet, ConflictTarget, OnConflict};
+pub use upsert::{ConflictSet, ConflictTarget, OnConflict, UpsertReads};
 
 use crate::decode::{RowReader, RowRef};
 use crate::dialect::StatementKind as Kind;

@@ -110,7 +110,7 @@ impl<S, Sel: Selection, L> Select<S, Sel, L> {
     pub fn alias<T>(self) -> Derived<T>
     where
         T: Table,
-        Sel::Output: Fits<T, T::Row>,
+        Sel::Output: FitsShape<T, T::Row>,
     {
         Derived {
             query: shaped(self.into_parts().0, T::META),
@@ -134,8 +134,8 @@ impl<S, Sel: Selection, L> Select<S, Sel, L> {
 ///
 /// let ids = weft::select::<Post>().columns((Post::id,)).alias::<Id>();
 /// ```
-pub trait Fits<T, R> {}
-impl<T, R> Fits<T, R> for R {}
+pub trait FitsShape<T, R> {}
+impl<T, R> FitsShape<T, R> for R {}
 
 /// A query shaped as table `T`: a derived table for [`from`],
 /// [`inner_join_derived`](Select::inner_join_derived) or a CTE ([`Select::with`]), made by

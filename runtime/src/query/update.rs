@@ -55,6 +55,7 @@ impl<T: Table> Update<T> {
             stmt: ast::Update {
                 table: T::META,
                 set: Vec::new(),
+                from: None,
                 filter: None,
                 returning: Vec::new(),
             },
