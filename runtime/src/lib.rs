@@ -158,7 +158,7 @@ pub use expr::TableSource;
 pub use expr::{
     Averageable, Ordered, Summable, avg, count, count_distinct, count_of, max, min, sum,
 };
-pub use expr::{Case, CastTo, Term, case_when, cast, substr};
+pub use expr::{Branch, Case, CastTo, Term, case_when, cast, substr};
 pub use expr::{
     Column, Condition, Dep, Direction, Expr, Expression, HasTable, IntoOrder, MAX_EXPRESSION_DEPTH,
     Order, char_length, coalesce, concat, lower, not, trim, upper,

@@ -132,6 +132,19 @@ async fn aggregates_over_no_rows_are_none(db: Db) -> weft::Result<()> {
     Ok(())
 }
 
+/// An aggregate without GROUP BY returns one row, and `count` says so (it counted the table's
+/// rows before).
+#[backends]
+async fn count_of_an_aggregate_query_is_one(db: Db) -> weft::Result<()> {
+    seed(&db).await?;
+    let q = weft::select::<Post>().columns(weft::count());
+    assert_eq!(q.all(&db).await?.len(), 1);
+    assert_eq!(q.count(&db).await?, 1);
+    let limited = weft::select::<Post>().columns(weft::max(Post::id)).limit(5);
+    assert_eq!(limited.count(&db).await?, 1);
+    Ok(())
+}
+
 #[backends]
 async fn sums_widen_and_read_exactly(db: Db) -> weft::Result<()> {
     db.create_tables::<(Numbers,)>().await?;

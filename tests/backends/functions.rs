@@ -51,6 +51,16 @@ async fn case_when_picks_the_first_matching_branch(db: Db) -> weft::Result<()> {
         .all(&db)
         .await?;
     assert_eq!(older_than_30, ["cat"]);
+    // A nullable branch first makes the whole CASE nullable (cat has no email).
+    let emails = weft::select::<User>()
+        .order_by(User::id)
+        .columns(case_when(User::age.gt(26), User::email).otherwise("young"))
+        .all(&db)
+        .await?;
+    assert_eq!(
+        emails,
+        [Some("ann@example.com".to_string()), Some("young".to_string()), None]
+    );
     Ok(())
 }
 

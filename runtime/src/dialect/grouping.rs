@@ -56,6 +56,12 @@ impl Renderer {
 }
 
 /// Whether `node` is or holds an aggregate (outside window functions and subqueries).
+/// Whether `node` computes an aggregate over rows (outside subqueries and windows): a select
+/// list holding one returns one row per group, or one row in all without GROUP BY.
+pub(crate) fn reads_aggregate(node: &Node) -> bool {
+    has_aggregate(node, 0)
+}
+
 fn has_aggregate(node: &Node, depth: usize) -> bool {
     // Deeper trees are refused by rendering anyway.
     if depth > MAX_EXPRESSION_DEPTH {

@@ -29,6 +29,7 @@ pub use json::{JsonSpelling, LongInList};
 pub use mariadb::MariaDb;
 pub use mysql::MySql;
 pub use postgres::Postgres;
+pub(crate) use grouping::reads_aggregate;
 pub(crate) use raw::RAW_MARK;
 pub(crate) use render::SET_OP_ARM;
 pub use render::render;

@@ -2,7 +2,7 @@
 
 use std::marker::PhantomData;
 
-use super::{Column, Condition, Expr, Expression, Operand};
+use super::{Column, Condition, Expr, Expression};
 #[cfg(feature = "chrono")]
 use crate::ast::Clock;
 use crate::ast::{Apply, Node};
@@ -57,6 +57,79 @@ impl Term for &str {
     }
 }
 
+/// What may be a further branch's value of a `CASE` of type `V`: a value, column or expression
+/// of type `V`, or a non-null one where `V` is an `Option`. Unlike a comparison's operand, a
+/// nullable column is not a branch of a non-null `CASE`: its NULL would be the result.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a value of a `CASE` of type `{V}`",
+    label = "expected a value, column or expression of type `{V}`",
+    note = "every branch of a `CASE` has the first branch's type; a nullable column's NULL would \
+            be the result, so start with a nullable branch (or `weft::coalesce` it) to make the \
+            `CASE` an `Option`"
+)]
+pub trait Branch<V> {
+    /// The tables read (a type-level list; `()` for plain values).
+    type Tables;
+    #[doc(hidden)]
+    fn into_node(self) -> Node;
+}
+
+#[diagnostic::do_not_recommend]
+impl<V: SqlValue> Branch<V> for V {
+    type Tables = ();
+    fn into_node(self) -> Node {
+        Node::Bind(self.into_value())
+    }
+}
+
+#[diagnostic::do_not_recommend]
+impl<V: SqlValue> Branch<Option<V>> for V {
+    type Tables = ();
+    fn into_node(self) -> Node {
+        Node::Bind(self.into_value())
+    }
+}
+
+#[diagnostic::do_not_recommend]
+impl Branch<String> for &str {
+    type Tables = ();
+    fn into_node(self) -> Node {
+        Node::Bind(Value::Text(self.to_owned()))
+    }
+}
+
+#[diagnostic::do_not_recommend]
+impl Branch<Option<String>> for &str {
+    type Tables = ();
+    fn into_node(self) -> Node {
+        Node::Bind(Value::Text(self.to_owned()))
+    }
+}
+
+#[diagnostic::do_not_recommend]
+impl<T, V> Branch<V> for Column<T, V> {
+    type Tables = super::Dep<T>;
+    fn into_node(self) -> Node {
+        Expression::into_node(self)
+    }
+}
+
+#[diagnostic::do_not_recommend]
+impl<T, V: SqlValue> Branch<Option<V>> for Column<T, V> {
+    type Tables = super::Dep<T>;
+    fn into_node(self) -> Node {
+        Expression::into_node(self)
+    }
+}
+
+#[diagnostic::do_not_recommend]
+impl<V, D> Branch<V> for Expr<V, D> {
+    type Tables = D;
+    fn into_node(self) -> Node {
+        self.node
+    }
+}
+
 /// `CASE WHEN condition THEN value …`: add branches with [`when`](Case::when), then finish
 /// with [`otherwise`](Case::otherwise) (`ELSE`) or [`end`](Case::end) (no `ELSE`: `NULL` when
 /// no branch matched, so the result is an `Option`).
@@ -101,7 +174,7 @@ impl<V, D> Case<V, D> {
     pub fn when<C, R>(mut self, condition: C, then: R) -> Case<V, (D, (C::Tables, R::Tables))>
     where
         C: Condition,
-        R: Operand<V>,
+        R: Branch<V>,
     {
         self.args.push(condition.into_node());
         self.args.push(then.into_node());
@@ -112,7 +185,7 @@ impl<V, D> Case<V, D> {
     }
 
     /// `ELSE value END`: the value when no branch matched.
-    pub fn otherwise<R: Operand<V>>(mut self, value: R) -> Expr<V, (D, R::Tables)> {
+    pub fn otherwise<R: Branch<V>>(mut self, value: R) -> Expr<V, (D, R::Tables)> {
         self.args.push(value.into_node());
         Expr::from_node(Node::Apply {
             op: Apply::Case {

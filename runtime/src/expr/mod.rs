@@ -27,7 +27,7 @@ pub use alias::{Alias, aliased};
 pub use arithmetic::Numeric;
 pub use dynamic::{Filter, Sort, all, any};
 pub use excluded::{Proposed, ProposedFor, excluded};
-pub use functions::{Case, CastTo, Term, case_when, cast, substr};
+pub use functions::{Branch, Case, CastTo, Term, case_when, cast, substr};
 #[cfg(feature = "chrono")]
 pub use functions::{current_date, now};
 pub use operand::Operand;

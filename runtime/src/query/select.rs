@@ -5,7 +5,7 @@ use std::marker::PhantomData;
 use super::selection::{All, Selection};
 use crate::ast::{self, LockWait, SelectItem, Source};
 use crate::decode::RowReader;
-use crate::dialect::{AsDialect, Dialect};
+use crate::dialect::{AsDialect, Dialect, reads_aggregate};
 use crate::dialect::{Limit, Renderer, Sql};
 use crate::error::{Error, Result};
 use crate::exec::Executor;
@@ -263,11 +263,13 @@ impl<S, Sel: Selection, L> Select<S, Sel, L> {
 /// `SELECT COUNT(*)` of the rows `stmt` returns.
 fn count_of(stmt: &ast::Select) -> ast::Select {
     let count = vec![SelectItem::new(Node::CountStar)];
+    // An aggregate without GROUP BY returns one row however many it reads.
     let shapes_rows = stmt.distinct
         || !stmt.distinct_on.is_empty()
         || !stmt.group_by.is_empty()
         || stmt.having.is_some()
-        || !stmt.set_ops.is_empty();
+        || !stmt.set_ops.is_empty()
+        || stmt.columns.iter().any(|c| reads_aggregate(&c.expr));
     if !shapes_rows && stmt.limit.is_none() && stmt.offset.is_none() {
         return ast::Select {
             ctes: stmt.ctes.clone(),
