@@ -54,7 +54,10 @@ impl<S, Sel: Selection, L> Select<S, Sel, L> {
     }
 
     /// This query as one value, `(SELECT …)`: `None` (SQL NULL) when it returns no row. It
-    /// should return at most one row (order and limit it); more is an error of the server.
+    /// must return at most one row: give it `.limit(1)` (with an order) or an aggregate.
+    /// More rows are an error on PostgreSQL and the MySQL family, but SQLite silently takes
+    /// the first row's value, so a query that may return several is a bug on every backend
+    /// even where it runs.
     /// It may be selected, compared and ordered by like any expression, and when correlated
     /// (see [`outer`](Self::outer)) the outer query must read the outer tables.
     ///
