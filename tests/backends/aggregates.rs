@@ -390,3 +390,27 @@ fn sql_per_dialect() {
         r#"SELECT COUNT(*) FROM (SELECT DISTINCT "posts"."user_id" AS "c1" FROM "posts") AS "counted""#
     );
 }
+
+/// Grouping by an expression with values in it (`SUBSTR(name, ?, ?)`) that is also selected:
+/// PostgreSQL numbers the copies' binds apart, so weft groups by the position.
+#[backends]
+async fn group_by_an_expression_with_values(db: Db) -> weft::Result<()> {
+    seed(&db).await?;
+    weft::insert(new_user("bea", None, 40)).execute(&db).await?;
+    let first = || weft::substr(User::name, 1, 1);
+    let q = weft::select::<User>()
+        .columns((first(), weft::count()))
+        .group_by(first());
+    assert!(q.to_sql(db.dialect()).text.contains("GROUP BY 1"));
+    let mut rows = q.all(&db).await?;
+    rows.sort();
+    assert_eq!(
+        rows,
+        [
+            ("a".to_string(), 1),
+            ("b".to_string(), 2),
+            ("c".to_string(), 1)
+        ]
+    );
+    Ok(())
+}

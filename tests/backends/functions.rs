@@ -59,7 +59,11 @@ async fn case_when_picks_the_first_matching_branch(db: Db) -> weft::Result<()> {
         .await?;
     assert_eq!(
         emails,
-        [Some("ann@example.com".to_string()), Some("young".to_string()), None]
+        [
+            Some("ann@example.com".to_string()),
+            Some("young".to_string()),
+            None
+        ]
     );
     Ok(())
 }

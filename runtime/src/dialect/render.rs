@@ -153,7 +153,13 @@ impl Renderer {
         self.where_clause(select.filter.as_ref());
         for (i, node) in select.group_by.iter().enumerate() {
             self.push(if i == 0 { " GROUP BY " } else { ", " });
-            self.node(node);
+            // A grouped expression with values in it (`SUBSTR(x, ?, ?)`) that is also selected
+            // is grouped by its position: PostgreSQL numbers the two copies' binds apart and
+            // would not see them as one expression.
+            match select.columns.iter().position(|c| c.expr == *node) {
+                Some(at) if has_bind(node) => self.push(&(at + 1).to_string()),
+                _ => self.node(node),
+            }
         }
         if let Some(having) = &select.having {
             self.push(" HAVING ");
@@ -675,6 +681,19 @@ fn reads_column(node: &Node, table: &str, column: &str) -> bool {
             // A subquery or relation, or a node this does not know: it may read the column.
             #[allow(unreachable_patterns)]
             _ => return true,
+        }
+    }
+    false
+}
+
+/// Whether `node` holds a bound value (outside subqueries, which keep their own).
+fn has_bind(node: &Node) -> bool {
+    let mut stack = vec![node];
+    while let Some(node) = stack.pop() {
+        match node {
+            Node::Bind(_) => return true,
+            Node::Query { .. } => {}
+            other => other.for_each_child(|child| stack.push(child)),
         }
     }
     false
