@@ -414,3 +414,28 @@ async fn group_by_an_expression_with_values(db: Db) -> weft::Result<()> {
     );
     Ok(())
 }
+
+/// `DISTINCT` ordered by a column it does not select: PostgreSQL refuses it and the others
+/// would order duplicates by an arbitrary row, so weft refuses it everywhere before sending.
+#[backends]
+async fn distinct_ordered_by_an_unselected_column_is_refused(db: Db) -> weft::Result<()> {
+    seed(&db).await?;
+    let q = weft::select::<User>()
+        .columns(User::active)
+        .distinct()
+        .order_by(User::age);
+    match q.all(&db).await {
+        Err(Error::Unsupported { what, .. }) => {
+            assert!(what.starts_with("SELECT DISTINCT ordered"))
+        }
+        other => panic!("expected Error::Unsupported, got {other:?}"),
+    }
+    let ordered = weft::select::<User>()
+        .columns(User::active)
+        .distinct()
+        .order_by(User::active)
+        .all(&db)
+        .await?;
+    assert_eq!(ordered, [true]);
+    Ok(())
+}

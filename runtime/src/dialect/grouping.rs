@@ -34,6 +34,15 @@ impl Renderer {
         if select.filter.as_ref().is_some_and(|f| has_aggregate(f, 0)) {
             self.refuse(refusal::AGGREGATE_IN_WHERE);
         }
+        // Which row of a set of duplicates gives the order is not defined.
+        if select.distinct
+            && select
+                .order
+                .iter()
+                .any(|(node, _)| !select.columns.iter().any(|c| c.expr == *node))
+        {
+            self.refuse(refusal::DISTINCT_ORDER);
+        }
         let aggregated = !select.group_by.is_empty()
             || select.having.is_some()
             || select.columns.iter().any(|c| has_aggregate(&c.expr, 0));

@@ -225,7 +225,7 @@ pub(crate) const TOO_DEEP: &str = "weft: expression nested too deep";
 /// What a statement may use that some dialects lack, as (what, what to do instead): a
 /// statement using one where its dialect's capabilities say no renders a bind that refuses it
 /// with [`Error::Unsupported`](crate::Error::Unsupported) before anything is sent.
-pub(crate) const UNSUPPORTED: [(&str, &str); 18] = [
+pub(crate) const UNSUPPORTED: [(&str, &str); 19] = [
     (
         "FULL JOIN",
         "combine a LEFT JOIN and a RIGHT JOIN with UNION, or use a dialect with FULL JOIN",
@@ -299,6 +299,10 @@ pub(crate) const UNSUPPORTED: [(&str, &str); 18] = [
         "an upsert filter reading a column that an assignment before the last one sets (ON DUPLICATE KEY UPDATE applies its assignments in turn)",
         "make the assignment of the column the filter reads the last `.set(…)`, or filter the rows before inserting them",
     ),
+    (
+        "SELECT DISTINCT ordered by a value it does not select (PostgreSQL refuses it; SQLite and MariaDB would order duplicates arbitrarily)",
+        "order by selected columns only, or group the rows (`.group_by(…)`) and order by an aggregate",
+    ),
 ];
 
 /// [`UNSUPPORTED`] indexes, by name.
@@ -321,6 +325,7 @@ pub(crate) mod refusal {
     pub(crate) const DECIMAL_SUM: usize = 15;
     pub(crate) const CONFLICT_CONSTRAINT: usize = 16;
     pub(crate) const CONFLICT_FILTER: usize = 17;
+    pub(crate) const DISTINCT_ORDER: usize = 18;
 }
 
 /// The start of the reason of a bind standing for an [`UNSUPPORTED`] feature, followed by its
