@@ -148,6 +148,35 @@ async fn ctes_joined_and_chained(db: Db) -> weft::Result<()> {
     Ok(())
 }
 
+/// One CTE name given two different queries is refused by the server, never read as one of
+/// them; the same query twice is one CTE.
+#[backends]
+async fn one_cte_name_two_definitions_is_an_error(db: Db) -> weft::Result<()> {
+    seed(&db).await?;
+    let titled = |pattern: &str| {
+        weft::select::<Post>()
+            .filter(Post::title.like(pattern))
+            .columns((Post::user_id, Post::title))
+            .alias::<Titled>()
+    };
+    let twice = weft::select::<Titled>()
+        .with(titled("%o%"))
+        .with(titled("%o%"))
+        .columns(Titled::title)
+        .order_by(Titled::title)
+        .all(&db)
+        .await?;
+    assert_eq!(twice, ["bob's", "hello"]);
+    let clash = weft::select::<Titled>()
+        .with(titled("%o%"))
+        .with(titled("%a%"))
+        .columns(Titled::title)
+        .all(&db)
+        .await;
+    assert!(clash.is_err(), "{clash:?}");
+    Ok(())
+}
+
 /// 1 ─┬─ 2 ── 4 ── 5
 ///    └─ 3
 /// 6 ── 7

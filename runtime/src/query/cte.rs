@@ -88,14 +88,23 @@ impl<S, Sel: Selection, L> Select<S, Sel, L> {
         self
     }
 
-    /// Appends a CTE; the CTEs its own query defines come first, once each.
+    /// Appends a CTE; the CTEs its own query defines come first, once each. The same name
+    /// twice with the same query is one CTE; with different queries both are sent, and the
+    /// server refuses the statement (never one definition silently read in the other's place).
     fn add_cte(&mut self, name: &str, recursive: bool, mut query: ast::Select) {
         for inner in std::mem::take(&mut query.ctes) {
-            if !self.stmt.ctes.iter().any(|c| c.name == inner.name) {
+            if !self.stmt.ctes.contains(&inner) {
                 self.stmt.ctes.push(inner);
             }
         }
-        self.stmt.ctes.retain(|c| c.name != name);
+        if self
+            .stmt
+            .ctes
+            .iter()
+            .any(|c| c.name == name && c.recursive == recursive && c.query == query)
+        {
+            return;
+        }
         self.stmt.ctes.push(Cte {
             name: name.to_owned(),
             recursive,
