@@ -367,11 +367,35 @@ impl Renderer {
                 self.reserve_select(query);
                 // SQLite reads an `ON` after the query's `FROM` as a join's: its documentation
                 // asks for a `WHERE` before an upsert's `ON CONFLICT`.
-                let ambiguous = insert.on_conflict.is_some()
-                    && self.dialect.backend() == crate::Backend::Sqlite
-                    && query.filter.is_none()
-                    && query.set_ops.is_empty();
-                if ambiguous {
+                let upsert = insert.on_conflict.is_some();
+                let sqlite = upsert && self.dialect.backend() == crate::Backend::Sqlite;
+                // The MySQL family's ON DUPLICATE KEY UPDATE sees the query's tables too: a
+                // query reading the target table makes its columns ambiguous there.
+                let duplicate_key =
+                    upsert && self.dialect.capabilities().upsert == Upsert::OnDuplicateKey;
+                if (sqlite && !query.set_ops.is_empty()) || duplicate_key {
+                    // Read the rows from a derived table: on SQLite the last arm's FROM would
+                    // meet the ON, and the derived table takes the WHERE. Its columns get
+                    // names of their own (a derived table may not repeat one, `a.id, b.id`).
+                    let mut rows = (**query).clone();
+                    for (i, item) in rows.columns.iter_mut().enumerate() {
+                        item.alias = Some(format!("c{}", i + 1));
+                    }
+                    let wrapped = Select {
+                        columns: vec![SelectItem::new(Node::Raw("*"))],
+                        from: Some(From {
+                            source: Source::Query {
+                                query: Box::new(rows),
+                                alias: "weft_src".into(),
+                                lateral: false,
+                            },
+                            joins: Vec::new(),
+                        }),
+                        filter: sqlite.then_some(Node::Raw("true")),
+                        ..Select::default()
+                    };
+                    self.select(&wrapped);
+                } else if sqlite && query.filter.is_none() {
                     let mut query = (**query).clone();
                     query.filter = Some(Node::Raw("true"));
                     self.select(&query);

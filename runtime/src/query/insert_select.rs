@@ -120,9 +120,11 @@ impl<T: Table> InsertSelect<T> {
     /// Makes the insert an upsert on `target`, as [`Insert::on_conflict`](super::Insert::on_conflict).
     ///
     /// SQLite reads `ON` after a `FROM` as a join's: there weft adds `WHERE true` to a
-    /// query that has no `WHERE`, as SQLite's documentation asks. The MySQL family's
-    /// `ON DUPLICATE KEY UPDATE` sees the query's columns too: there the table's own are
-    /// written qualified.
+    /// query that has no `WHERE`, as SQLite's documentation asks (reading a UNION's rows from
+    /// a derived table first). The MySQL family's `ON DUPLICATE KEY UPDATE` sees the query's
+    /// tables too, so there weft reads the query's rows from a derived table (a query reading
+    /// the target table would otherwise make its columns ambiguous) and writes the table's own
+    /// columns qualified.
     ///
     /// ```
     /// # use weft::Table;
@@ -141,7 +143,8 @@ impl<T: Table> InsertSelect<T> {
     /// );
     /// assert_eq!(
     ///     q.to_sql(&weft::dialect::MariaDb).text,
-    ///     "INSERT INTO `archive` (`id`, `title`) SELECT `post`.`id`, `post`.`title` FROM `post` ON DUPLICATE KEY UPDATE `archive`.`title` = VALUES(`title`)"
+    ///     "INSERT INTO `archive` (`id`, `title`) SELECT * FROM (SELECT `post`.`id` AS `c1`, `post`.`title` AS `c2` FROM `post`) AS `weft_src` \
+    ///      ON DUPLICATE KEY UPDATE `archive`.`title` = VALUES(`title`)"
     /// );
     /// ```
     pub fn on_conflict<C: ConflictTarget<T>>(self, target: C) -> OnConflict<T, Self> {
