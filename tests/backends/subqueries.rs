@@ -227,3 +227,21 @@ fn subquery_sql() {
         r#"DELETE FROM "posts" WHERE "posts"."user_id" NOT IN (SELECT "users"."id" FROM "users" WHERE "users"."active" = $1)"#
     );
 }
+
+/// `IN` a limited subquery: the MySQL family refuses `LIMIT` there, so weft reads the limited
+/// rows from a derived table; every backend returns the same rows.
+#[backends]
+async fn in_a_limited_subquery(db: Db) -> weft::Result<()> {
+    seed(&db).await?;
+    let first_author = weft::select::<Post>()
+        .columns(Post::user_id)
+        .order_by(Post::id)
+        .limit(1);
+    let names = weft::select::<User>()
+        .columns(User::name)
+        .filter(User::id.in_subquery(first_author))
+        .all(&db)
+        .await?;
+    assert_eq!(names, ["ann"]);
+    Ok(())
+}

@@ -108,6 +108,9 @@ pub struct Capabilities {
     /// `SUM` of a decimal column is exact (SQLite stores decimals as text and would add them
     /// as floats, so `weft::sum` of a `Decimal` is refused there).
     pub exact_decimal_sum: bool,
+    /// `LIMIT` inside an `IN (SELECT …)` subquery (the MySQL family refuses it: there weft
+    /// reads the limited rows from a derived table, `IN (SELECT * FROM (…) AS weft_in)`).
+    pub limit_in_subquery: bool,
     /// `LATERAL` joins.
     pub lateral: bool,
     /// How "insert or update" is spelled.

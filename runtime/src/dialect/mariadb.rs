@@ -24,6 +24,7 @@ const CAPABILITIES: Capabilities = Capabilities {
     intersect_except_all: true,
     distinct_on: false,
     exact_decimal_sum: true,
+    limit_in_subquery: false,
     lateral: false,
     upsert: Upsert::OnDuplicateKey,
     savepoints: true,

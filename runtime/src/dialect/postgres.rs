@@ -24,6 +24,7 @@ pub(super) const CAPABILITIES: Capabilities = Capabilities {
     intersect_except_all: true,
     distinct_on: true,
     exact_decimal_sum: true,
+    limit_in_subquery: true,
     lateral: true,
     upsert: Upsert::OnConflict,
     savepoints: true,

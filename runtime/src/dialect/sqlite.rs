@@ -24,6 +24,7 @@ const CAPABILITIES: Capabilities = Capabilities {
     intersect_except_all: false,
     distinct_on: false,
     exact_decimal_sum: false,
+    limit_in_subquery: true,
     lateral: false,
     upsert: Upsert::OnConflict,
     savepoints: true,

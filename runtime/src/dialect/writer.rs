@@ -575,7 +575,32 @@ impl Renderer {
                     }
                 }
                 self.text.push('(');
-                self.select(query);
+                let limited = query.limit.is_some() || query.offset.is_some();
+                if matches!(kind, QueryKind::In { .. })
+                    && limited
+                    && !self.dialect.capabilities().limit_in_subquery
+                {
+                    // The MySQL family refuses LIMIT in an IN subquery but not in a derived
+                    // table read by one.
+                    let mut rows = (**query).clone();
+                    for (i, item) in rows.columns.iter_mut().enumerate() {
+                        item.alias = Some(format!("c{}", i + 1));
+                    }
+                    self.select(&crate::ast::Select {
+                        columns: vec![crate::ast::SelectItem::new(Node::Raw("*"))],
+                        from: Some(crate::ast::From {
+                            source: crate::ast::Source::Query {
+                                query: Box::new(rows),
+                                alias: "weft_in".into(),
+                                lateral: false,
+                            },
+                            joins: Vec::new(),
+                        }),
+                        ..crate::ast::Select::default()
+                    });
+                } else {
+                    self.select(query);
+                }
                 self.text.push(')');
             }
             Node::Fragment { text, args } => self.fragment(text, args),
