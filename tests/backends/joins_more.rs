@@ -428,6 +428,58 @@ async fn alias_named_like_a_weft_alias(db: Db) -> weft::Result<()> {
     Ok(())
 }
 
+/// A nested select that reads the table under its own name reads it, not the outer alias:
+/// an uncorrelated subquery stays uncorrelated, and a set operation's arm reads its own FROM.
+#[backends]
+async fn an_alias_does_not_reach_into_nested_selects(db: Db) -> weft::Result<()> {
+    seed(&db).await?;
+    let all = ["ann", "bob", "cat", "dan"];
+    // EXISTS of a member named cat: true for every row.
+    let cat = weft::exists(weft::select::<Member>().filter(Member::name.eq("cat")));
+    let q = weft::select::<Inviter>()
+        .filter(cat)
+        .order_by(Inviter::col(Member::id));
+    let sql = q.to_sql(db.dialect()).text;
+    let rows = q.all(&db).await?;
+    let got: Vec<&str> = rows.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(got, all, "{sql}");
+    // IN and a scalar subquery over the same table.
+    let ann = || {
+        weft::select::<Member>()
+            .filter(Member::name.eq("ann"))
+            .columns(Member::id)
+    };
+    let invited = weft::select::<Inviter>()
+        .filter(Inviter::col(Member::invited_by).in_subquery(ann()))
+        .columns(Inviter::col(Member::name))
+        .all(&db)
+        .await?;
+    assert_eq!(invited, ["bob"]);
+    let with_ann = weft::select::<Inviter>()
+        .columns((Inviter::col(Member::name), ann().scalar()))
+        .order_by(Inviter::col(Member::id))
+        .all(&db)
+        .await?;
+    assert_eq!(
+        with_ann,
+        all.map(|n| (n.to_owned(), Some(1))),
+        "every row sees ann's id"
+    );
+    // A UNION arm reading the table under its own name.
+    let q = weft::select::<Inviter>()
+        .columns(Inviter::col(Member::name))
+        .filter(Inviter::col(Member::id).eq(1))
+        .union(
+            weft::select::<Member>()
+                .columns(Member::name)
+                .filter(Member::id.eq(4)),
+        )
+        .order_by(Inviter::col(Member::name));
+    let sql = q.to_sql(db.dialect()).text;
+    assert_eq!(q.all(&db).await?, ["ann", "dan"], "{sql}");
+    Ok(())
+}
+
 fn named_twice<T: std::fmt::Debug>(out: weft::Result<T>) {
     match out {
         Err(Error::Unsupported { what, hint, .. }) => {

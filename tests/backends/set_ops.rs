@@ -153,6 +153,67 @@ async fn arms_with_their_own_order_and_limit(db: Db) -> weft::Result<()> {
     Ok(())
 }
 
+/// A chain of set operations reads left to right, as the method calls say, on every backend:
+/// PostgreSQL and MariaDB bind a bare INTERSECT tighter than UNION and EXCEPT, SQLite does not.
+#[backends]
+async fn intersect_after_union_or_except_reads_left_to_right(db: Db) -> weft::Result<()> {
+    seed(&db).await?;
+    let one = |id: i64| {
+        weft::select::<User>()
+            .columns(User::id)
+            .filter(User::id.eq(id))
+    };
+    let authors = || weft::select::<Post>().columns(Post::user_id); // {1, 2}
+    // (a ∪ b) ∩ c = ({3} ∪ {1}) ∩ {1, 2} = {1}; a ∪ (b ∩ c) would be {1, 3}.
+    let q = one(3).union(one(1)).intersect(authors()).order_by(User::id);
+    assert_eq!(q.all(&db).await?, [1]);
+    assert_eq!(q.count(&db).await?, 1);
+    // (a − b) ∩ c = ({3} − {1}) ∩ {1, 2} = {}; a − (b ∩ c) would be {3}.
+    let q = one(3)
+        .except(one(1))
+        .intersect(authors())
+        .order_by(User::id);
+    assert_eq!(q.all(&db).await?, Vec::<i64>::new());
+    // Longer chains: ((({3} ∪ {1}) ∩ c) ∪ {2}) ∩ {2, 3} = {2}, ordered through both wrappers;
+    // an INTERSECT first needs no wrapper: ({1, 2} ∩ {1}) ∪ {3} = {1, 3}.
+    let q = one(3)
+        .union(one(1))
+        .intersect(authors())
+        .union(one(2))
+        .intersect(one(2).union(one(3)))
+        .order_by(User::id.desc());
+    assert_eq!(q.all(&db).await?, [2]);
+    let q = authors()
+        .intersect(one(1))
+        .union(one(3))
+        .order_by(Post::user_id);
+    assert_eq!(q.all(&db).await?, [1, 3]);
+    Ok(())
+}
+
+#[test]
+fn intersect_after_union_wraps_the_left_side() {
+    let one = |id: i64| {
+        weft::select::<User>()
+            .columns(User::id)
+            .filter(User::id.eq(id))
+    };
+    let q = one(3)
+        .union(one(1))
+        .intersect(weft::select::<Post>().columns(Post::user_id))
+        .order_by(User::id);
+    assert_eq!(
+        q.to_sql(Backend::Postgres).text,
+        r#"SELECT "weft_arm"."c1" FROM (SELECT "users"."id" AS "c1" FROM "users" WHERE "users"."id" = $1 UNION SELECT "users"."id" FROM "users" WHERE "users"."id" = $2) AS "weft_arm" INTERSECT SELECT "posts"."user_id" FROM "posts" ORDER BY 1"#
+    );
+    // An INTERSECT first, or only UNION and EXCEPT, stays flat.
+    let q = one(1).intersect(one(2)).union(one(3)).except(one(4));
+    assert_eq!(
+        q.to_sql(&weft::dialect::MariaDb).text,
+        "SELECT `users`.`id` FROM `users` WHERE `users`.`id` = ? INTERSECT SELECT `users`.`id` FROM `users` WHERE `users`.`id` = ? UNION SELECT `users`.`id` FROM `users` WHERE `users`.`id` = ? EXCEPT SELECT `users`.`id` FROM `users` WHERE `users`.`id` = ?"
+    );
+}
+
 #[test]
 fn set_ops_sql() {
     let q = weft::select::<User>()

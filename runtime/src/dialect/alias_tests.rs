@@ -110,3 +110,153 @@ fn user_aliases_are_reserved_against_invented_ones() {
     r.reserve("e2");
     assert_eq!(r.fresh_alias("e"), "e3");
 }
+
+static POSTS: TableMeta = TableMeta {
+    name: "posts",
+    rust_name: "Post",
+    columns: &COLUMNS,
+    primary_key: &[0],
+    primary_key_name: Some("posts_pkey"),
+    uniques: &[],
+    indexes: &[],
+    relations: &[],
+};
+
+/// `SELECT "<table>"."id" FROM <source> [WHERE filter]` as a bare select.
+fn query(source: Source, column: &'static str, filter: Option<Node>) -> Select {
+    Select {
+        columns: vec![SelectItem::new(Node::Column {
+            table: column,
+            name: "id",
+        })],
+        from: Some(From {
+            source,
+            joins: Vec::new(),
+        }),
+        filter,
+        ..Select::default()
+    }
+}
+
+fn posts() -> Source {
+    Source::Table {
+        table: &POSTS,
+        alias: None,
+    }
+}
+
+fn exists(query: Select) -> Node {
+    Node::Query {
+        kind: QueryKind::Exists { negated: false },
+        args: Vec::new(),
+        query: Box::new(query),
+    }
+}
+
+fn id(table: &'static str) -> Node {
+    Node::Column { table, name: "id" }
+}
+
+#[test]
+fn a_subquery_reading_the_table_under_its_own_name_is_not_the_outer_alias() {
+    let inner = query(table(None), "users", None);
+    let outer = query(table(Some("inviter")), "users", Some(exists(inner)));
+    let sql = render(&Statement::Select(Box::new(outer)), &Postgres);
+    assert_eq!(
+        sql.text,
+        r#"SELECT "inviter"."id" FROM "users" AS "inviter" WHERE EXISTS (SELECT "users"."id" FROM "users")"#
+    );
+    assert!(!refused(&sql));
+}
+
+#[test]
+fn a_correlated_subquery_still_reads_the_outer_alias() {
+    // The subquery reads posts; `users` is the outer table, read as "inviter".
+    let filter = Node::Binary(Box::new(id("posts")), BinOp::Eq, Box::new(id("users")));
+    let inner = query(posts(), "posts", Some(filter));
+    let outer = query(table(Some("inviter")), "users", Some(exists(inner)));
+    let sql = render(&Statement::Select(Box::new(outer)), &Postgres);
+    assert_eq!(
+        sql.text,
+        r#"SELECT "inviter"."id" FROM "users" AS "inviter" WHERE EXISTS (SELECT "posts"."id" FROM "posts" WHERE "posts"."id" = "inviter"."id")"#
+    );
+}
+
+#[test]
+fn a_set_operation_arm_is_not_in_the_first_arms_scope() {
+    let mut outer = query(table(Some("inviter")), "users", None);
+    outer.set_ops = vec![
+        SetOperation {
+            op: SetOp::Union,
+            all: false,
+            query: query(table(None), "users", None),
+        },
+        // An arm that does not read users is not in the first arm's FROM either.
+        SetOperation {
+            op: SetOp::Union,
+            all: false,
+            query: query(posts(), "users", None),
+        },
+    ];
+    let sql = render(&Statement::Select(Box::new(outer)), &Postgres);
+    assert_eq!(
+        sql.text,
+        r#"SELECT "inviter"."id" FROM "users" AS "inviter" UNION SELECT "users"."id" FROM "users" UNION SELECT "users"."id" FROM "posts""#
+    );
+}
+
+#[test]
+fn a_derived_table_is_not_in_the_scope_of_the_from_beside_it() {
+    let derived = |query| Source::Query {
+        query: Box::new(query),
+        alias: "d".into(),
+        lateral: false,
+    };
+    for (inner, shown) in [
+        (
+            query(table(None), "users", None),
+            r#"SELECT "users"."id" FROM "users""#,
+        ),
+        (
+            query(posts(), "users", None),
+            r#"SELECT "users"."id" FROM "posts""#,
+        ),
+    ] {
+        let outer = Select {
+            columns: vec![SelectItem::new(id("users"))],
+            from: Some(From {
+                source: table(Some("inviter")),
+                joins: vec![Join {
+                    kind: JoinKind::Cross,
+                    source: derived(inner),
+                    on: None,
+                }],
+            }),
+            ..Select::default()
+        };
+        let sql = render(&Statement::Select(Box::new(outer)), &Postgres);
+        assert_eq!(
+            sql.text,
+            format!(
+                r#"SELECT "inviter"."id" FROM "users" AS "inviter" CROSS JOIN ({shown}) AS "d""#
+            )
+        );
+    }
+}
+
+#[test]
+fn a_cte_body_is_not_in_the_outer_froms_scope() {
+    // A CTE of a subquery under an aliased outer table reads users under its own name.
+    let mut inner = query(table(None), "users", None);
+    inner.ctes = vec![Cte {
+        name: "c".into(),
+        recursive: false,
+        query: query(table(None), "users", None),
+    }];
+    let outer = query(table(Some("inviter")), "users", Some(exists(inner)));
+    let sql = render(&Statement::Select(Box::new(outer)), &Postgres);
+    assert_eq!(
+        sql.text,
+        r#"SELECT "inviter"."id" FROM "users" AS "inviter" WHERE EXISTS (WITH "c" AS (SELECT "users"."id" FROM "users") SELECT "users"."id" FROM "users")"#
+    );
+}

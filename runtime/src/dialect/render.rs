@@ -34,21 +34,23 @@ pub fn render(statement: &Statement, dialect: impl AsDialect) -> Sql {
 pub(crate) const SET_OP_ARM: &str = "weft_arm";
 
 /// The position of `node` among the output columns of `select`, a set operation (looking
-/// through the wrapper of a first arm read as a derived table); an output position as is.
+/// through the wrappers of a first arm read as a derived table); an output position as is.
 fn output_position(select: &Select, node: &Node) -> Option<usize> {
     if let Node::Int(i) = node {
         return usize::try_from(*i - 1)
             .ok()
             .filter(|i| *i < select.columns.len());
     }
-    if let Some(i) = select.columns.iter().position(|c| c.expr == *node) {
-        return Some(i);
-    }
-    match select.from.as_ref().map(|f| &f.source) {
-        Some(Source::Query { query, alias, .. }) if alias == SET_OP_ARM => {
-            query.columns.iter().position(|c| c.expr == *node)
+    let mut select = select;
+    loop {
+        if let Some(i) = select.columns.iter().position(|c| c.expr == *node) {
+            return Some(i);
         }
-        _ => None,
+        match select.from.as_ref().map(|f| &f.source) {
+            // A wrapper selects its arm's columns in order.
+            Some(Source::Query { query, alias, .. }) if alias == SET_OP_ARM => select = query,
+            _ => return None,
+        }
     }
 }
 
@@ -122,25 +124,33 @@ impl Renderer {
         } else {
             "SELECT "
         });
+        // The scope this select is nested in (an enclosing query's tables, which a correlated
+        // subquery reads); its own FROM's names go on top, so a table it reads under its own
+        // name shadows an enclosing alias of that table.
         let scoped = self.scope.len();
         if let Some(from) = &select.from {
             // Columns of an aliased table render with its alias, where that is unambiguous:
             // the table is read under no other name here. (An alias's own columns, as
             // `weft::alias!` builds them, name the alias already.)
             for source in sources(from) {
-                if let Source::Table {
-                    table,
-                    alias: Some(alias),
-                } = source
-                {
-                    let under_other_names = sources(from)
-                        .filter(
-                            |s| matches!(s, Source::Table { table: t, .. } if t.name == table.name),
-                        )
-                        .count();
-                    if under_other_names == 1 {
-                        self.scope.push((table.name, alias.clone()));
+                match source {
+                    Source::Table {
+                        table,
+                        alias: Some(alias),
+                    } => {
+                        let under_other_names = sources(from)
+                            .filter(|s| {
+                                matches!(s, Source::Table { table: t, .. } if t.name == table.name)
+                            })
+                            .count();
+                        if under_other_names == 1 {
+                            self.scope.push((table.name, alias.clone()));
+                        }
                     }
+                    Source::Table { table, alias: None } => {
+                        self.scope.push((table.name, table.name.to_owned()));
+                    }
+                    _ => {}
                 }
             }
         }
@@ -148,7 +158,7 @@ impl Renderer {
         self.distinct_on(&select.distinct_on);
         self.select_items(&select.columns);
         if let Some(from) = &select.from {
-            self.from(from);
+            self.from(from, scoped);
         }
         self.where_clause(select.filter.as_ref());
         for (i, node) in select.group_by.iter().enumerate() {
@@ -190,7 +200,8 @@ impl Renderer {
                 (SetOp::Except, false) => " EXCEPT ",
                 (SetOp::Except, true) => " EXCEPT ALL ",
             });
-            self.select(&set.query);
+            // An arm is a query of its own, beside this one: not in this FROM's scope.
+            self.outside(scoped, |r| r.select(&set.query));
         }
         if select.set_ops.is_empty() {
             self.order_limit(&select.order, select.limit, select.offset);
@@ -232,15 +243,25 @@ impl Renderer {
         }
     }
 
-    fn from(&mut self, from: &From) {
+    /// The scope below `outer` is the enclosing queries'; above it, this FROM's names.
+    fn from(&mut self, from: &From, outer: usize) {
         self.push(" FROM ");
-        self.source(&from.source);
+        self.source(&from.source, outer);
         for join in &from.joins {
-            self.join(join);
+            self.join(join, outer);
         }
     }
 
-    fn join(&mut self, join: &Join) {
+    /// Renders `f` in the scope as it was below `outer`: a query of its own, which does not
+    /// read the names pushed above it (a set operation's arm, a derived table).
+    fn outside(&mut self, outer: usize, f: impl FnOnce(&mut Renderer)) {
+        let inner = self.scope.split_off(outer.min(self.scope.len()));
+        f(self);
+        self.scope.truncate(outer);
+        self.scope.extend(inner);
+    }
+
+    fn join(&mut self, join: &Join, outer: usize) {
         if join.kind == JoinKind::Full && !self.dialect.capabilities().full_join {
             self.refuse(refusal::FULL_JOIN);
         }
@@ -251,14 +272,15 @@ impl Renderer {
             JoinKind::Full => " FULL JOIN ",
             JoinKind::Cross => " CROSS JOIN ",
         });
-        self.source(&join.source);
+        self.source(&join.source, outer);
         if let Some(on) = &join.on {
             self.push(" ON ");
             self.node(on);
         }
     }
 
-    fn source(&mut self, source: &Source) {
+    /// A FROM or JOIN source; `outer` as in [`from`](Self::from).
+    fn source(&mut self, source: &Source, outer: usize) {
         match source {
             Source::Table { table, alias } => {
                 self.table(table);
@@ -279,7 +301,13 @@ impl Renderer {
                     self.push("LATERAL ");
                 }
                 self.push("(");
-                self.select(query);
+                if *lateral {
+                    // A lateral query reads the sources before it.
+                    self.select(query);
+                } else {
+                    // A derived table reads the enclosing queries' tables only.
+                    self.outside(outer, |r| r.select(query));
+                }
                 self.push(") AS ");
                 self.ident(alias);
             }
@@ -565,7 +593,7 @@ impl Renderer {
         self.table(update.table);
         if let (Some(join), true) = (&update.from, join_first) {
             self.push(" INNER JOIN ");
-            self.source(&join.source);
+            self.source(&join.source, self.scope.len());
             if let Some(on) = &join.on {
                 self.push(" ON ");
                 self.node(on);
@@ -585,7 +613,7 @@ impl Renderer {
         match (&update.from, join_first) {
             (Some(join), false) => {
                 self.push(" FROM ");
-                self.source(&join.source);
+                self.source(&join.source, self.scope.len());
                 let filter = match (&join.on, &update.filter) {
                     (Some(on), Some(filter)) => Some(on.clone().and(filter.clone())),
                     (Some(on), None) => Some(on.clone()),

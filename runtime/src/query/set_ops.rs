@@ -111,8 +111,15 @@ impl<S, Sel: Selection, L> Select<S, Sel, L> {
         L2: Combinable,
     {
         let (mut stmt, selection) = self.into_parts();
-        if has_clauses(&stmt) {
-            // The left query's own order and limit stay its own: it becomes an arm.
+        // PostgreSQL and the MySQL family bind INTERSECT tighter than UNION and EXCEPT (`a
+        // UNION b INTERSECT c` is `a UNION (b INTERSECT c)`), SQLite reads left to right: an
+        // INTERSECT after another operation takes everything before it as its left arm, so
+        // the chain means what the method calls say on every backend.
+        let regroup =
+            op == SetOp::Intersect && stmt.set_ops.iter().any(|set| set.op != SetOp::Intersect);
+        if has_clauses(&stmt) || regroup {
+            // The left query's own order and limit (or its operations, before an INTERSECT)
+            // stay its own: it becomes an arm, its CTEs staying on top.
             let ctes = std::mem::take(&mut stmt.ctes);
             stmt = wrap(stmt);
             stmt.ctes = ctes;
@@ -179,7 +186,9 @@ impl<S, Sel: Selection, L> Select<S, Sel, L> {
         self.combine(SetOp::Union, true, other)
     }
 
-    /// `self INTERSECT other`: the rows both queries return, without duplicates.
+    /// `self INTERSECT other`: the rows both queries return, without duplicates. After a
+    /// union or except, the whole chain so far is the left side: `a.union(b).intersect(c)`
+    /// is `(a ∪ b) ∩ c` on every backend (it is read as a derived table).
     ///
     /// ```
     /// # use weft::Table;
