@@ -118,3 +118,25 @@ async fn patch_with_nothing_to_set_sends_nothing(db: Db) -> weft::Result<()> {
     assert_eq!(user(&db, "ann").await?.age, 99);
     Ok(())
 }
+
+#[backends]
+async fn patch_setting_a_column_twice_keeps_the_last(db: Db) -> weft::Result<()> {
+    seed(&db).await?;
+    // A default, then the request's value: one assignment of `age` (PostgreSQL refuses a
+    // column assigned twice; the others would apply both in turn).
+    let requested = Some(User::age + 2);
+    let q = weft::update::<User>()
+        .set_if(true, User::age, 0)
+        .set_some(User::email, None::<Option<String>>)
+        .set_some(User::age, requested)
+        .set_if(true, User::active, false)
+        .filter(User::name.eq("ann"));
+    assert_eq!(
+        q.to_sql(weft::Backend::Postgres).text,
+        r#"UPDATE "users" SET "age" = ("users"."age" + $1), "active" = $2 WHERE "users"."name" = $3"#
+    );
+    assert_eq!(q.execute(&db).await?, 1);
+    let ann = user(&db, "ann").await?;
+    assert_eq!((ann.age, ann.active), (32, false));
+    Ok(())
+}

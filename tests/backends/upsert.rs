@@ -370,10 +370,10 @@ async fn do_update_with_a_filter_updates_only_where_it_holds(db: Db) -> weft::Re
 }
 
 #[backends]
-async fn a_filter_reading_an_earlier_assignment_is_refused_on_mysql(db: Db) -> weft::Result<()> {
+async fn a_filter_reading_an_earlier_assignment(db: Db) -> weft::Result<()> {
     two_users(&db).await?;
-    // The filter reads `age`, which the first assignment sets: MySQL would evaluate it
-    // against the new age for `email`. Exact on SQLite and PostgreSQL, refused on MySQL.
+    // The filter reads `age`, which the first assignment sets: the MySQL family, which
+    // repeats the filter in each assignment and applies them in turn, gets `age`'s last.
     let q = weft::insert(new_user("bob", Some("bob@new.example"), 28))
         .on_conflict(User::name)
         .do_update(|set| {
@@ -381,21 +381,115 @@ async fn a_filter_reading_an_earlier_assignment_is_refused_on_mysql(db: Db) -> w
                 .set(User::email, excluded(User::email))
                 .filter(User::age.lt(excluded(User::age)))
         });
-    match db.capabilities().upsert {
-        Upsert::OnConflict => {
-            assert_eq!(q.execute(&db).await?, 1);
-            let bob = user(&db, "bob").await?;
-            assert_eq!(
-                (bob.email.as_deref(), bob.age),
-                (Some("bob@new.example"), 28)
-            );
-        }
-        Upsert::OnDuplicateKey => {
-            let err = q.execute(&db).await.unwrap_err();
-            assert!(matches!(err, weft::Error::Unsupported { .. }), "{err:?}");
-            assert_eq!(user(&db, "bob").await?.age, 25);
-        }
+    assert_eq!(q.execute(&db).await?, affected(&db, 0, 1, 0));
+    let bob = user(&db, "bob").await?;
+    assert_eq!(
+        (bob.email.as_deref(), bob.age),
+        (Some("bob@new.example"), 28)
+    );
+    assert!(q.to_sql(&MariaDb)[0].text.ends_with(
+        "`email` = CASE WHEN `users`.`age` < VALUES(`age`) THEN VALUES(`email`) ELSE `users`.`email` END, \
+         `age` = CASE WHEN `users`.`age` < VALUES(`age`) THEN VALUES(`age`) ELSE `users`.`age` END"
+    ));
+
+    // A filter reading two assigned columns: no order works on the MySQL family, refused
+    // there before anything is sent.
+    let q = weft::insert(new_user("ann", Some("ann@new.example"), 31))
+        .on_conflict(User::name)
+        .do_update(|set| {
+            set.set(User::age, excluded(User::age))
+                .set(User::email, excluded(User::email))
+                .filter(User::age.lt(excluded(User::age)))
+                .filter(User::email.is_not_null())
+        });
+    let result = q.execute(&db).await;
+    let ann = user(&db, "ann").await?;
+    if db.capabilities().sequential_assignments {
+        let err = result.unwrap_err();
+        assert!(matches!(err, weft::Error::Unsupported { .. }), "{err:?}");
+        assert_eq!(ann.age, 30);
+    } else {
+        assert_eq!(result?, 1);
+        assert_eq!(
+            (ann.email.as_deref(), ann.age),
+            (Some("ann@new.example"), 31)
+        );
     }
+    Ok(())
+}
+
+/// ann (30) proposed again at 99: `active` reads `age`, which the assignment before it sets.
+fn age_then_active() -> weft::Insert<User> {
+    weft::insert(new_user("ann", None, 99))
+        .on_conflict(User::name)
+        .do_update(|s| {
+            s.set(User::age, excluded(User::age))
+                .set(User::active, User::age.gt(50))
+        })
+}
+
+#[backends]
+async fn do_update_values_read_the_existing_row(db: Db) -> weft::Result<()> {
+    two_users(&db).await?;
+    // Every value reads the existing row (ann was 30), on every backend: the MySQL family,
+    // which applies the assignments in turn, gets `active`'s first.
+    assert_eq!(
+        age_then_active().execute(&db).await?,
+        affected(&db, 0, 1, 0)
+    );
+    let ann = user(&db, "ann").await?;
+    assert_eq!((ann.age, ann.active), (99, false));
+    assert_eq!(
+        age_then_active().to_sql(&MariaDb)[0].text,
+        "INSERT INTO `users` (`name`, `email`, `age`) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE \
+         `active` = `users`.`age` > ?, `age` = VALUES(`age`)"
+    );
+
+    // Values reading each other's columns: refused on the MySQL family, a swap elsewhere.
+    let swap = weft::insert(new_user("bob", None, 0))
+        .on_conflict(User::name)
+        .do_update(|s| {
+            s.set(
+                User::age,
+                weft::case_when(User::active.eq(true), 1).otherwise(0),
+            )
+            .set(User::active, User::age.gt(20))
+        });
+    let result = swap.execute(&db).await;
+    let bob = user(&db, "bob").await?;
+    if db.capabilities().sequential_assignments {
+        assert!(
+            matches!(result, Err(weft::Error::Unsupported { .. })),
+            "{result:?}"
+        );
+        assert_eq!((bob.age, bob.active), (25, true));
+    } else {
+        assert_eq!(result?, 1);
+        assert_eq!((bob.age, bob.active), (1, true));
+    }
+    Ok(())
+}
+
+#[backends]
+async fn do_update_setting_a_column_twice_keeps_the_last(db: Db) -> weft::Result<()> {
+    two_users(&db).await?;
+    let q = weft::insert(new_user("ann", Some("ann@new.example"), 99))
+        .on_conflict(User::name)
+        .do_update(|s| {
+            s.set(User::age, excluded(User::age))
+                .set(User::email, excluded(User::email))
+                .set(User::age, User::age + 7)
+        });
+    assert_eq!(
+        q.to_sql(Backend::Postgres)[0].text,
+        r#"INSERT INTO "users" ("name", "email", "age") VALUES ($1, $2, $3) ON CONFLICT ("name") DO UPDATE SET "age" = ("users"."age" + $4), "email" = excluded."email""#
+    );
+    assert_eq!(q.execute(&db).await?, affected(&db, 0, 1, 0));
+    let ann = user(&db, "ann").await?;
+    assert_eq!(
+        (ann.email.as_deref(), ann.age),
+        (Some("ann@new.example"), 37)
+    );
     Ok(())
 }
 

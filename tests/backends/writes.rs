@@ -2,7 +2,7 @@
 //! on every backend, and the SQL each dialect is sent.
 
 use weft::dialect::{MariaDb, MySql};
-use weft::{Backend, Db, Table, excluded, upper};
+use weft::{Backend, Db, Table, case_when, excluded, upper};
 use weft_tests::backends;
 
 use crate::tables::*;
@@ -259,5 +259,145 @@ async fn insert_select_of_a_union_reading_the_target_as_an_upsert(db: Db) -> wef
     let mut all = weft::select::<User>().columns(User::name).all(&db).await?;
     all.sort();
     assert_eq!(all, ["again", "ann", "bob", "bob's", "cat", "hello"]);
+    Ok(())
+}
+
+/// ann's age and `active` flag, and her name and email.
+async fn ann(db: &Db) -> weft::Result<User> {
+    weft::select::<User>().filter(User::id.eq(1)).one(db).await
+}
+
+/// `active` reads `age`, which an earlier assignment sets.
+fn age_then_active() -> weft::Update<User> {
+    weft::update::<User>()
+        .set(User::age, 99)
+        .set(User::active, User::age.gt(50))
+        .filter(User::name.eq("ann"))
+}
+
+#[backends]
+async fn update_values_read_the_old_row(db: Db) -> weft::Result<()> {
+    seed(&db).await?;
+    // Every value reads the row as it was (ann was 30): on the MySQL family, which applies
+    // the assignments in turn, weft writes `active`'s first.
+    assert_eq!(age_then_active().execute(&db).await?, 1);
+    let a = ann(&db).await?;
+    assert_eq!((a.age, a.active), (99, false));
+
+    // Values reading each other's columns: no order works on the MySQL family, refused
+    // there before anything is sent; a swap elsewhere.
+    let swap = weft::update::<User>()
+        .set(User::name, weft::coalesce(User::email, "?"))
+        .set(User::email, User::name)
+        .filter(User::id.eq(1));
+    let result = swap.execute(&db).await;
+    if db.capabilities().sequential_assignments {
+        assert!(
+            matches!(result, Err(weft::Error::Unsupported { .. })),
+            "{result:?}"
+        );
+        let a = ann(&db).await?;
+        assert_eq!(
+            (a.name.as_str(), a.email.as_deref()),
+            ("ann", Some("ann@example.com"))
+        );
+    } else {
+        assert_eq!(result?, 1);
+        let a = ann(&db).await?;
+        assert_eq!(
+            (a.name.as_str(), a.email.as_deref()),
+            ("ann@example.com", Some("ann"))
+        );
+    }
+    Ok(())
+}
+
+#[backends]
+async fn update_from_values_read_the_old_row(db: Db) -> weft::Result<()> {
+    seed(&db).await?;
+    // `score` reads `title`, which the other assignment sets: the MySQL family applies a
+    // multi-table update's assignments in an unspecified order, so it is refused there.
+    let q = retitle().set(Post::score, case_when(Post::title.eq("hello"), 9.0).end());
+    let result = q.execute(&db).await;
+    let posts: Vec<(String, Option<f64>)> = weft::select::<Post>()
+        .columns((Post::title, Post::score))
+        .order_by(Post::id)
+        .all(&db)
+        .await?;
+    if db.capabilities().sequential_assignments {
+        assert!(
+            matches!(result, Err(weft::Error::Unsupported { .. })),
+            "{result:?}"
+        );
+        assert_eq!(posts[0], ("hello".to_string(), Some(1.5)));
+    } else {
+        assert_eq!(result?, 2);
+        assert_eq!(
+            posts,
+            [
+                ("ANN".to_string(), Some(9.0)),
+                ("ANN".to_string(), None),
+                ("bob's".to_string(), Some(-2.0)),
+            ]
+        );
+    }
+    Ok(())
+}
+
+#[test]
+fn assignments_in_an_order_that_reads_the_old_row() {
+    assert_eq!(
+        age_then_active().to_sql(Backend::Postgres).text,
+        r#"UPDATE "users" SET "age" = $1, "active" = "users"."age" > $2 WHERE "users"."name" = $3"#
+    );
+    let mariadb = age_then_active().to_sql(&MariaDb);
+    assert_eq!(
+        mariadb.text,
+        "UPDATE `users` SET `active` = `users`.`age` > ?, `age` = ? WHERE `users`.`name` = ?"
+    );
+    assert_eq!(
+        mariadb.binds,
+        [
+            weft::Value::I32(50),
+            weft::Value::I32(99),
+            weft::Value::Text("ann".into())
+        ]
+    );
+    assert_eq!(age_then_active().to_sql(&MySql).text, mariadb.text);
+}
+
+#[backends]
+async fn a_later_set_of_a_column_replaces_the_earlier(db: Db) -> weft::Result<()> {
+    seed(&db).await?;
+    // One assignment of `age`: the last value, computed from the old row everywhere.
+    let q = weft::update::<User>()
+        .set(User::age, 1)
+        .set(User::email, None::<String>)
+        .set(User::age, User::age + 5)
+        .filter(User::name.eq("ann"));
+    assert_eq!(
+        q.to_sql(Backend::Postgres).text,
+        r#"UPDATE "users" SET "age" = ("users"."age" + $1), "email" = $2 WHERE "users"."name" = $3"#
+    );
+    assert_eq!(q.execute(&db).await?, 1);
+    let a = ann(&db).await?;
+    assert_eq!((a.age, a.email), (35, None));
+
+    // The same in an update reading another table.
+    let n = retitle()
+        .set(Post::title, "first")
+        .set(Post::title, weft::lower(User::name))
+        .execute(&db)
+        .await?;
+    assert_eq!(n, 2);
+    let titles: Vec<(String,)> = weft::select::<Post>()
+        .columns((Post::title,))
+        .order_by(Post::id)
+        .all(&db)
+        .await?;
+    assert_eq!(
+        titles,
+        [("ann".into(),), ("ann".into(),), ("bob's".into(),)]
+    );
     Ok(())
 }

@@ -146,6 +146,13 @@ pub struct Capabilities {
     /// values other than 0 and 1 in it (SQLite, the MySQL family); weft refuses to read those
     /// as `bool`. PostgreSQL's `BOOLEAN` holds only true and false.
     pub integer_booleans: bool,
+    /// `UPDATE … SET` and `ON DUPLICATE KEY UPDATE` apply their assignments left to right,
+    /// each value seeing the columns the assignments before it set (the MySQL family; a
+    /// multi-table `UPDATE` there applies them in an unspecified order). Elsewhere every value
+    /// reads the row as it was before the statement. weft orders the assignments so that each
+    /// value still reads the old row, and refuses the statement where no order does (see
+    /// [`Update::set`](crate::Update::set)).
+    pub sequential_assignments: bool,
 }
 
 impl Capabilities {

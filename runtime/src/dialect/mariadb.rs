@@ -48,6 +48,8 @@ const CAPABILITIES: Capabilities = Capabilities {
     timestamp_nanoseconds: false,
     text_holds_nul: true,
     integer_booleans: true,
+    // `UPDATE … SET` and `ON DUPLICATE KEY UPDATE` apply their assignments in turn.
+    sequential_assignments: true,
 };
 
 /// The dates the MySQL family's DATE and DATETIME hold.

@@ -39,6 +39,8 @@ const CAPABILITIES: Capabilities = Capabilities {
     timestamp_nanoseconds: false,
     text_holds_nul: true,
     integer_booleans: true,
+    // `UPDATE … SET` and `ON DUPLICATE KEY UPDATE` apply their assignments in turn.
+    sequential_assignments: true,
 };
 
 impl Dialect for MySql {

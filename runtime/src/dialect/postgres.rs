@@ -45,6 +45,7 @@ pub(super) const CAPABILITIES: Capabilities = Capabilities {
     timestamp_nanoseconds: false,
     text_holds_nul: false,
     integer_booleans: false,
+    sequential_assignments: false,
 };
 
 impl Dialect for Postgres {

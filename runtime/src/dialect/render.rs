@@ -485,7 +485,8 @@ impl Renderer {
                     ConflictAction::Update(sets) if sets.is_empty() => self.push(" DO NOTHING"),
                     ConflictAction::Update(sets) => {
                         self.push(" DO UPDATE SET ");
-                        self.conflict_sets(table, sets, None, false);
+                        let order = self.conflict_order(table, sets, None);
+                        self.conflict_sets(table, sets, &order, None, false);
                         self.where_clause(conflict.filter.as_ref());
                     }
                 }
@@ -494,18 +495,11 @@ impl Renderer {
                 self.push(" ON DUPLICATE KEY UPDATE ");
                 match &conflict.action {
                     ConflictAction::Update(sets) if !sets.is_empty() => {
-                        if let Some(filter) = &conflict.filter {
-                            // Each assignment keeps the old value where the filter does not
-                            // hold. The server applies them left to right, each seeing the
-                            // ones before: the filter must read no column an earlier one sets.
-                            let earlier = &sets[..sets.len() - 1];
-                            if earlier.iter().any(|(c, _)| {
-                                reads_column(filter, table.name, table.columns[*c].name)
-                            }) {
-                                self.refuse(refusal::CONFLICT_FILTER);
-                            }
-                        }
-                        self.conflict_sets(table, sets, conflict.filter.as_ref(), from_query);
+                        // Each assignment keeps the old value where the filter does not
+                        // hold: every one reads the filter's columns too.
+                        let filter = conflict.filter.as_ref();
+                        let order = self.conflict_order(table, sets, filter);
+                        self.conflict_sets(table, sets, &order, filter, from_query);
                     }
                     // Setting a key column to itself changes nothing: MySQL's "do nothing".
                     _ => {
@@ -544,16 +538,87 @@ impl Renderer {
         self.ident(name);
     }
 
-    /// `"c" = value, …` (`"t"."c" = …` when `qualified`); with `keep_unless`, `"c" = CASE
-    /// WHEN keep_unless THEN value ELSE "t"."c" END` (the MySQL family's upsert filter).
+    /// The order to write an upsert's assignments in (see [`Self::assignment_order`]); each
+    /// also reads `filter` where the dialect repeats it in every assignment.
+    fn conflict_order(
+        &mut self,
+        table: &TableMeta,
+        sets: &[(usize, Node)],
+        filter: Option<&Node>,
+    ) -> Vec<usize> {
+        // A column position the table does not have is refused by the walk (malformed).
+        let names: Vec<&str> = sets
+            .iter()
+            .map(|(c, _)| table.columns.get(*c).map_or("", |c| c.name))
+            .collect();
+        let values: Vec<&Node> = sets.iter().map(|(_, v)| v).collect();
+        self.assignment_order(table.name, &names, &values, filter, false)
+    }
+
+    /// The order to write the assignments `names[i] = values[i]` of an update of `table` in,
+    /// as indexes into them: the order given, except where the dialect applies assignments in
+    /// turn, each value seeing the columns set before it (`sequential_assignments`, the MySQL
+    /// family). There every value must still read the row as it was, as on the other
+    /// dialects: an assignment whose value reads column `c` goes before the assignment of
+    /// `c` (reading its own column is safe: a value is computed before its column is
+    /// written), the given order kept wherever nothing forces another. When no order works
+    /// (values reading each other's columns, directly or through others) the statement is
+    /// refused. `filter`, when given, is read by every assignment (the MySQL family's upsert
+    /// filter, repeated in each one's `CASE`): it may read at most one assigned column, which
+    /// then goes last. `multi_table`: a multi-table `UPDATE`, whose assignments the MySQL
+    /// family applies in an unspecified order, so no value may read a column another one
+    /// sets.
+    fn assignment_order(
+        &mut self,
+        table: &str,
+        names: &[&str],
+        values: &[&Node],
+        filter: Option<&Node>,
+        multi_table: bool,
+    ) -> Vec<usize> {
+        let given: Vec<usize> = (0..names.len()).collect();
+        if !self.dialect.capabilities().sequential_assignments {
+            return given;
+        }
+        let reads = |i: usize, column: &str| reads_column(values[i], table, column);
+        if multi_table {
+            let crossed =
+                (0..names.len()).any(|i| (0..names.len()).any(|j| i != j && reads(i, names[j])));
+            if crossed {
+                self.refuse(refusal::ASSIGNMENT_ORDER);
+            }
+            return given;
+        }
+        let Some(order) = in_turn(names, reads) else {
+            self.refuse(refusal::ASSIGNMENT_ORDER);
+            return given;
+        };
+        let Some(filter) = filter else {
+            return order;
+        };
+        match in_turn(names, |i, column| {
+            reads(i, column) || reads_column(filter, table, column)
+        }) {
+            Some(order) => order,
+            None => {
+                self.refuse(refusal::CONFLICT_FILTER);
+                given
+            }
+        }
+    }
+
+    /// `"c" = value, …` (`"t"."c" = …` when `qualified`), the assignments `sets[i]` for `i` in
+    /// `order`; with `keep_unless`, `"c" = CASE WHEN keep_unless THEN value ELSE "t"."c" END`
+    /// (the MySQL family's upsert filter).
     fn conflict_sets(
         &mut self,
         table: &TableMeta,
         sets: &[(usize, Node)],
+        order: &[usize],
         keep_unless: Option<&Node>,
         qualified: bool,
     ) {
-        for (i, (c, value)) in sets.iter().enumerate() {
+        for (i, (c, value)) in order.iter().map(|&k| &sets[k]).enumerate() {
             if i > 0 {
                 self.push(", ");
             }
@@ -599,7 +664,16 @@ impl Renderer {
                 self.node(on);
             }
         }
-        for (i, (column, value)) in update.set.iter().enumerate() {
+        let names: Vec<&str> = update.set.iter().map(|(c, _)| *c).collect();
+        let values: Vec<&Node> = update.set.iter().map(|(_, v)| v).collect();
+        let order = self.assignment_order(
+            update.table.name,
+            &names,
+            &values,
+            None,
+            update.from.is_some(),
+        );
+        for (i, (column, value)) in order.iter().map(|&k| &update.set[k]).enumerate() {
             self.push(if i == 0 { " SET " } else { ", " });
             if update.from.is_some() && join_first {
                 // Both tables' columns are in scope: name the updated one's.
@@ -706,6 +780,30 @@ fn correlation_name(source: &Source) -> &str {
     }
 }
 
+/// An order of the assignments of columns `names` in which each comes before those of the
+/// columns its value reads (`reads(i, column)`: whether assignment `i`'s value may read
+/// `column`), as indexes: the given order wherever nothing forces another, `None` when there
+/// is none (a cycle).
+fn in_turn(names: &[&str], reads: impl Fn(usize, &str) -> bool) -> Option<Vec<usize>> {
+    let n = names.len();
+    // `first[i * n + j]`: assignment `i` must come before assignment `j`.
+    let first: Vec<bool> = (0..n * n)
+        .map(|k| {
+            let (i, j) = (k / n, k % n);
+            i != j && reads(i, names[j])
+        })
+        .collect();
+    let mut placed = vec![false; n];
+    let mut order = Vec::with_capacity(n);
+    while order.len() < n {
+        let next =
+            (0..n).find(|&j| !placed[j] && (0..n).all(|i| placed[i] || !first[i * n + j]))?;
+        placed[next] = true;
+        order.push(next);
+    }
+    Some(order)
+}
+
 /// Whether `node` may read column `column` of `table`: a subquery (which this does not look
 /// into) may read anything. Iterative, as deep trees are refused only when rendered.
 fn reads_column(node: &Node, table: &str, column: &str) -> bool {
@@ -749,4 +847,38 @@ fn has_bind(node: &Node) -> bool {
         }
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::in_turn;
+
+    /// `reads[i]`: the columns assignment `i`'s value reads.
+    fn order(names: &[&str], reads: &[&[&str]]) -> Option<Vec<usize>> {
+        in_turn(names, |i, column| reads[i].contains(&column))
+    }
+
+    #[test]
+    fn assignments_go_before_those_of_the_columns_they_read() {
+        // Nothing read: the given order.
+        assert_eq!(
+            order(&["a", "b", "c"], &[&[], &[], &[]]),
+            Some(vec![0, 1, 2])
+        );
+        // A value reading its own column constrains nothing.
+        assert_eq!(order(&["a", "b"], &[&["a"], &["b"]]), Some(vec![0, 1]));
+        // b reads a: b first; c keeps its place after them.
+        assert_eq!(
+            order(&["a", "b", "c"], &[&[], &["a"], &[]]),
+            Some(vec![1, 0, 2])
+        );
+        // A chain written backwards: c reads b, b reads a.
+        assert_eq!(
+            order(&["a", "b", "c"], &[&[], &["a"], &["b"]]),
+            Some(vec![2, 1, 0])
+        );
+        // A cycle, direct or through another: no order.
+        assert_eq!(order(&["a", "b"], &[&["b"], &["a"]]), None);
+        assert_eq!(order(&["a", "b", "c"], &[&["b"], &["c"], &["a"]]), None);
+    }
 }

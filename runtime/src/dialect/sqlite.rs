@@ -40,6 +40,7 @@ const CAPABILITIES: Capabilities = Capabilities {
     timestamp_nanoseconds: true,
     text_holds_nul: true,
     integer_booleans: true,
+    sequential_assignments: false,
 };
 
 impl Dialect for Sqlite {

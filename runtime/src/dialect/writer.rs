@@ -225,7 +225,7 @@ pub(crate) const TOO_DEEP: &str = "weft: expression nested too deep";
 /// What a statement may use that some dialects lack, as (what, what to do instead): a
 /// statement using one where its dialect's capabilities say no renders a bind that refuses it
 /// with [`Error::Unsupported`](crate::Error::Unsupported) before anything is sent.
-pub(crate) const UNSUPPORTED: [(&str, &str); 19] = [
+pub(crate) const UNSUPPORTED: [(&str, &str); 20] = [
     (
         "FULL JOIN",
         "combine a LEFT JOIN and a RIGHT JOIN with UNION, or use a dialect with FULL JOIN",
@@ -296,8 +296,12 @@ pub(crate) const UNSUPPORTED: [(&str, &str); 19] = [
         "name the constraint's columns: `.on_conflict((T::a, T::b))`",
     ),
     (
-        "an upsert filter reading a column that an assignment before the last one sets (ON DUPLICATE KEY UPDATE applies its assignments in turn)",
-        "make the assignment of the column the filter reads the last `.set(…)`, or filter the rows before inserting them",
+        "an upsert filter reading two or more of the columns the update sets (ON DUPLICATE KEY UPDATE applies its assignments in turn, each repeating the filter, and each sees the columns set before it)",
+        "filter on at most one of the columns the update sets, or filter the rows before inserting them",
+    ),
+    (
+        "values reading columns the same SET list assigns, in a way no order of the assignments can keep to the row as it was (the MySQL family applies a SET list in turn, each value seeing the columns set before it: values reading each other's columns have no such order; and it applies a multi-table UPDATE's in an unspecified order, so no value may read a column another one sets there)",
+        "split the update in two statements, or read the old values first (a SELECT) and set them as values",
     ),
     (
         "SELECT DISTINCT ordered by a value it does not select (PostgreSQL refuses it; SQLite and MariaDB would order duplicates arbitrarily)",
@@ -325,7 +329,8 @@ pub(crate) mod refusal {
     pub(crate) const DECIMAL_SUM: usize = 15;
     pub(crate) const CONFLICT_CONSTRAINT: usize = 16;
     pub(crate) const CONFLICT_FILTER: usize = 17;
-    pub(crate) const DISTINCT_ORDER: usize = 18;
+    pub(crate) const DISTINCT_ORDER: usize = 19;
+    pub(crate) const ASSIGNMENT_ORDER: usize = 18;
 }
 
 /// The start of the reason of a bind standing for an [`UNSUPPORTED`] feature, followed by its

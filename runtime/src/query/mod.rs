@@ -84,6 +84,15 @@ pub trait Mutation: Send + Sync {
     }
 }
 
+/// Adds the assignment `column = value` to `sets`, replacing the value of an earlier
+/// assignment of the same column where there is one (a later `set` wins, in its place).
+fn assign<C: PartialEq>(sets: &mut Vec<(C, Node)>, column: C, value: Node) {
+    match sets.iter_mut().find(|(c, _)| *c == column) {
+        Some(slot) => slot.1 = value,
+        None => sets.push((column, value)),
+    }
+}
+
 /// An [`Error::Value`] from running `statement`, with the table, column and row of the value
 /// it refused added to its reason where the statement knows them.
 fn name_the_column<Q: Mutation>(

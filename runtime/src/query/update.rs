@@ -38,7 +38,8 @@ pub struct UpdateSet<T> {
 }
 
 impl<T: Table> UpdateSet<T> {
-    /// `SET column = value`.
+    /// `SET column = value`. Every value reads the row as it was before the update, on every
+    /// dialect (see [`Update::set`]).
     pub fn set<V, R, I>(self, column: Column<T, V>, value: R) -> Update<T>
     where
         R: Operand<V>,
@@ -72,13 +73,46 @@ pub struct Update<T> {
 }
 
 impl<T: Table> Update<T> {
-    /// Also `SET column = value`.
+    /// Also `SET column = value`. A later `set` of a column already set replaces its value
+    /// (the column keeps its place in the list): one assignment per column, as PostgreSQL
+    /// requires, and the same answer everywhere (with the PATCH helpers, a default then the
+    /// request's value is two `set`s of one column).
+    ///
+    /// Every value reads the row as it was before the update, on every dialect:
+    /// `.set(User::age, 99).set(User::active, User::age.gt(50))` sets `active` from the old
+    /// age. The MySQL family ([`Capabilities::sequential_assignments`]) applies a `SET` list
+    /// left to right, each value seeing the columns set before it, so there weft writes each
+    /// assignment before those of the columns its value reads (`active` first here), keeping
+    /// the given order otherwise; a value reading its own column is never moved for it.
+    /// Values that read each other's columns (`.set(a, b).set(b, a)`, directly or through
+    /// others) have no such order: on the MySQL family that update is
+    /// [`Error::Unsupported`](crate::Error::Unsupported) before anything is sent (update in
+    /// two statements, or read the old values first). A subquery or an SQL fragment counts
+    /// as reading every column.
+    ///
+    /// ```
+    /// # use weft::Table;
+    /// #[derive(Table)]
+    /// struct User { #[column(primary_key, auto)] id: i64, age: i32, active: bool }
+    ///
+    /// let q = weft::update::<User>().set(User::age, 99).set(User::active, User::age.gt(50));
+    /// assert_eq!(
+    ///     q.to_sql(weft::Backend::Postgres).text,
+    ///     r#"UPDATE "user" SET "age" = $1, "active" = "user"."age" > $2"#
+    /// );
+    /// assert_eq!(
+    ///     q.to_sql(&weft::dialect::MariaDb).text,
+    ///     "UPDATE `user` SET `active` = `user`.`age` > ?, `age` = ?"
+    /// );
+    /// ```
+    ///
+    /// [`Capabilities::sequential_assignments`]: crate::Capabilities::sequential_assignments
     pub fn set<V, R, I>(mut self, column: Column<T, V>, value: R) -> Self
     where
         R: Operand<V>,
         R::Tables: Within<(T,), I>,
     {
-        self.stmt.set.push((column.name(), value.into_node()));
+        super::assign(&mut self.stmt.set, column.name(), value.into_node());
         self
     }
 

@@ -71,7 +71,7 @@ pub struct UpdateFromSet<T, U> {
 }
 
 impl<T: Table, U: Table> UpdateFromSet<T, U> {
-    /// `SET column = value`: `value` may read `T` and `U`.
+    /// `SET column = value`: `value` may read `T` and `U` (see [`UpdateFrom::set`]).
     pub fn set<V, R, I>(self, column: Column<T, V>, value: R) -> UpdateFrom<T, U>
     where
         R: Operand<V>,
@@ -99,13 +99,18 @@ pub struct UpdateFrom<T, U> {
 }
 
 impl<T: Table, U: Table> UpdateFrom<T, U> {
-    /// Also `SET column = value`.
+    /// Also `SET column = value`. As in [`Update::set`](crate::Update::set), a later `set` of
+    /// the same column replaces its value, and every value reads the rows as they were
+    /// before the update. The MySQL family applies a multi-table update's assignments in an
+    /// unspecified order, so there no order can be chosen: a value that reads a column of
+    /// `T` another assignment sets is [`Error::Unsupported`](crate::Error::Unsupported)
+    /// before anything is sent (reading its own column, or `U`'s, is fine).
     pub fn set<V, R, I>(mut self, column: Column<T, V>, value: R) -> Self
     where
         R: Operand<V>,
         R::Tables: Within<(T, U), I>,
     {
-        self.stmt.set.push((column.name(), value.into_node()));
+        super::assign(&mut self.stmt.set, column.name(), value.into_node());
         self
     }
 

@@ -201,6 +201,9 @@ impl<T: Table, Q: Upsertable<T>> OnConflict<T, Q> {
     /// is [`do_nothing`](Self::do_nothing). [`ConflictSet::filter`] limits the update to the
     /// conflicting rows where a condition holds.
     ///
+    /// Every value reads the existing row as it was before the update, on every dialect; a
+    /// later `set` of the same column replaces the earlier one (see [`ConflictSet::set`]).
+    ///
     /// ```
     /// # use weft::Table;
     /// use weft::excluded;
@@ -256,13 +259,29 @@ impl<T: Table> ConflictSet<T> {
     /// `SET column = value` on the row that conflicted. `value` may read the existing row
     /// (`User::visits`) and the proposed one ([`excluded(User::visits)`](crate::excluded)),
     /// both of `T` only.
+    ///
+    /// A later `set` of a column already set replaces its value (the column keeps its place):
+    /// one assignment per column, as PostgreSQL requires.
+    ///
+    /// Every value reads the existing row as it was, on every dialect:
+    /// `.set(User::age, excluded(User::age)).set(User::active, User::age.gt(50))` sets
+    /// `active` from the old age. The MySQL family's `ON DUPLICATE KEY UPDATE` applies its
+    /// assignments left to right, each seeing the columns set before it, so there weft writes
+    /// each assignment before those of the columns its value reads (`active` first here),
+    /// keeping the given order otherwise. Values that read each other's columns have no
+    /// such order: there the upsert is [`Error::Unsupported`](crate::Error::Unsupported)
+    /// before anything is sent. `excluded(…)` reads no column of the existing row; a subquery
+    /// counts as reading every column.
     pub fn set<V, R, I>(mut self, column: Column<T, V>, value: R) -> Self
     where
         R: Operand<V>,
         R::Tables: UpsertReads<T, I>,
     {
-        self.sets
-            .push((position::<T>(column.name()), value.into_node()));
+        super::assign(
+            &mut self.sets,
+            position::<T>(column.name()),
+            value.into_node(),
+        );
         self
     }
 
@@ -274,12 +293,12 @@ impl<T: Table> ConflictSet<T> {
     /// - SQLite and PostgreSQL: `DO UPDATE SET … WHERE condition`.
     /// - The MySQL family has no `WHERE` there: each assignment becomes
     ///   `c = CASE WHEN condition THEN value ELSE c END`. The server applies the assignments
-    ///   left to right, each one seeing the columns set before it, so the condition must read
-    ///   no column that an assignment *before the last* sets (it may read the last one's
-    ///   column, and any `excluded` value): otherwise the statement is
-    ///   [`Error::Unsupported`](crate::Error::Unsupported) before anything is sent. Put the
-    ///   assignment of the column the condition reads last. A row the condition keeps is
-    ///   counted as found (1), not changed.
+    ///   left to right, each one seeing the columns set before it, so the condition is read
+    ///   by every assignment: weft writes the assignment of a column the condition reads last
+    ///   (see [`set`](Self::set)). It may therefore read at most one of the columns the update
+    ///   sets (and any `excluded` value): a condition reading two is
+    ///   [`Error::Unsupported`](crate::Error::Unsupported) before anything is sent. A row the
+    ///   condition keeps is counted as found (1), not changed.
     ///
     /// ```
     /// # use weft::Table;
