@@ -20,6 +20,7 @@ mod relation;
 mod render;
 mod sqlite;
 mod storable;
+mod write;
 mod writer;
 
 pub use capabilities::{Capabilities, DateRange, RowLocks, StatementKind, Strategy, Upsert};
