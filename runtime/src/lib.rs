@@ -240,6 +240,17 @@ pub mod __private {
     pub use std::option::Option::{self, None, Some};
     pub use std::result::Result::{self, Err, Ok};
 
+    pub use crate::checks::{
+        DefaultLiteral, NullableColumn, check_auto, check_default, check_nullable, lit,
+    };
+}
+
+/// The checks `#[derive(Table)]` runs at compile time: a misused attribute fails one of these
+/// bounds, and the compiler's message names them. Code never calls them.
+pub mod checks {
+    pub use crate::relation::{NoRelation, SetRelation, resolve};
+    pub use crate::value::{AutoIncrement, CanReference};
+
     /// Fails to compile unless `F` is an integer type.
     pub const fn check_auto<F: AutoIncrement>() {}
     /// Fails to compile unless `F` is nullable.
@@ -257,9 +268,13 @@ pub mod __private {
 
     /// Literal kinds a `#[column(default = …)]` can be.
     pub mod lit {
+        /// A default written as an integer literal.
         pub struct Int;
+        /// A default written as a float literal.
         pub struct Float;
+        /// A default written as a string literal.
         pub struct Str;
+        /// A default written as a boolean literal.
         pub struct Bool;
     }
 
