@@ -126,11 +126,52 @@ pub(crate) fn exact_i64(text: &str) -> Result<i64, String> {
         .map_err(|_| format!("`{text}` does not fit an i64; weft does not wrap or round it"))
 }
 
-/// A PostgreSQL NUMERIC in its binary form read as an `i64` exactly, as [`exact_i64`]: its
-/// decimal text (`crate::decimal::pg_numeric_text`), then that text's integer.
+/// A PostgreSQL NUMERIC in its binary form (digit count, weight of the first base-10000
+/// digit, sign, display scale, then the digits) read as an `i64` exactly, as [`exact_i64`].
 #[cfg(feature = "postgres")]
 pub(crate) fn pg_numeric_i64(bytes: &[u8]) -> Result<i64, String> {
-    exact_i64(&crate::decimal::pg_numeric_text(bytes)?)
+    let word = |i: usize| -> Result<u16, String> {
+        bytes
+            .get(i * 2..i * 2 + 2)
+            .map(|b| u16::from_be_bytes([b[0], b[1]]))
+            .ok_or_else(|| "a NUMERIC value shorter than its header".to_owned())
+    };
+    let ndigits = usize::from(word(0)?);
+    let weight = i64::from(word(1)? as i16);
+    let negative = match word(2)? {
+        0x0000 => false,
+        0x4000 => true,
+        0xC000 => return Err("NaN is not an i64".to_owned()),
+        _ => return Err("a NUMERIC that is not a finite number is not an i64".to_owned()),
+    };
+    let too_big =
+        || "a NUMERIC value outside i64's range; weft does not wrap or round it".to_owned();
+    let mut value: i128 = 0;
+    for i in 0..ndigits {
+        let digit = i128::from(word(4 + i)?);
+        let w = weight - i as i64;
+        if w < 0 {
+            if digit != 0 {
+                return Err(
+                    "a NUMERIC value with a fraction is not an i64; weft does not round it"
+                        .to_owned(),
+                );
+            }
+            continue;
+        }
+        let scale = u32::try_from(w)
+            .ok()
+            .and_then(|w| 10_000i128.checked_pow(w))
+            .ok_or_else(too_big)?;
+        value = digit
+            .checked_mul(scale)
+            .and_then(|d| value.checked_add(d))
+            .ok_or_else(too_big)?;
+    }
+    if negative {
+        value = -value;
+    }
+    i64::try_from(value).map_err(|_| too_big())
 }
 
 #[cfg(all(test, feature = "postgres"))]
@@ -172,7 +213,7 @@ mod tests {
         assert!(
             pg_numeric_i64(&numeric(&past))
                 .unwrap_err()
-                .contains("does not fit")
+                .contains("range")
         );
         // 1.5 = digits [1, 5000], weight 0.
         assert!(
