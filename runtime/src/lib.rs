@@ -175,7 +175,7 @@ pub use query::{
     UpdateSet, delete, insert, insert_many, select, update,
 };
 pub use query::{Building, Combined, GroupKey, Orderable};
-pub use query::{Combinable, Derived, FitsShape, JoiningDerived, SameRows, from};
+pub use query::{Combinable, Derived, FitsShape, SameRows, from};
 pub use query::{ConflictSet, ConflictTarget, OnConflict, UpsertReads};
 pub use query::{FitsColumns, InsertColumns, InsertSelect, insert_select};
 pub use query::{FromRow, Raw, raw};

@@ -18,6 +18,8 @@ use crate::schema::Table;
 pub struct Joining<S, Sel, T, X, N = KeepSides> {
     select: Select<S, Sel>,
     kind: JoinKind,
+    /// What is joined: `T`'s table (under its alias), or a derived table shaped as `T`.
+    source: Source,
     joined: X,
     _table: PhantomData<fn() -> (T, N)>,
 }
@@ -57,7 +59,6 @@ impl<S, Sel, T, X> Joining<S, Sel, T, X>
 where
     Sel: Selection,
     S: AddTable<T>,
-    T: TableSource,
 {
     /// `ON condition`: it may read the joined table and every table before it.
     // The `JoinSelection` bound names the method's own `O` so that a join after `.columns(…)`
@@ -73,7 +74,7 @@ where
         if let Some(from) = &mut stmt.from {
             from.joins.push(Join {
                 kind: self.kind,
-                source: source::<T>(),
+                source: self.source,
                 on: Some(condition.into_node()),
             });
         }
@@ -87,7 +88,6 @@ impl<S, Sel, T, X> Joining<S, Sel, T, X, NullBefore>
 where
     Sel: Selection,
     S: AddTable<T>,
-    T: TableSource,
 {
     /// `ON condition`: it may read the joined table and every table before it. The tables
     /// before the join come back as `Option`s.
@@ -105,6 +105,7 @@ where
         let Joining {
             select,
             kind,
+            source,
             joined,
             ..
         } = self;
@@ -112,6 +113,7 @@ where
         Joining::<S, P, T, X> {
             select: Select::from_parts(stmt, selection.nullable()),
             kind,
+            source,
             joined,
             _table: PhantomData,
         }
@@ -248,10 +250,21 @@ impl<S, Sel: Selection> Select<S, Sel> {
         Select::from_parts(stmt, selection)
     }
 
-    fn joining<T, X, N>(self, kind: JoinKind, joined: X) -> Joining<S, Sel, T, X, N> {
+    fn joining<T: TableSource, X, N>(self, kind: JoinKind, joined: X) -> Joining<S, Sel, T, X, N> {
+        self.joining_source(kind, source::<T>(), joined)
+    }
+
+    /// A join of `source` (a table or a derived table) shaped as `T`, waiting for its `ON`.
+    pub(super) fn joining_source<T, X, N>(
+        self,
+        kind: JoinKind,
+        source: Source,
+        joined: X,
+    ) -> Joining<S, Sel, T, X, N> {
         Joining {
             select: self,
             kind,
+            source,
             joined,
             _table: PhantomData,
         }

@@ -33,7 +33,7 @@ pub use select::{
 };
 pub use selection::{AddTable, All, As, FieldOf, JoinSelection, Nullable, Selectable, Selection};
 pub use set_ops::{Combinable, SameRows};
-pub use subquery::{Derived, FitsShape, JoiningDerived, from};
+pub use subquery::{Derived, FitsShape, from};
 pub use update::{Update, UpdateSet, update};
 pub use update_from::{UpdateFrom, UpdateFromSet};
 #[doc(hidden)]

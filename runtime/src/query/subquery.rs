@@ -4,10 +4,11 @@
 
 use std::marker::PhantomData;
 
+use super::join::Joining;
 use super::select::{NoLock, Select};
-use super::selection::{AddTable, All, JoinSelection, Nullable, Selection};
-use crate::ast::{self, Join, JoinKind, SelectItem, Source};
-use crate::expr::{Condition, Expr, Outer, OuterTables, Subquery, Within, scalar_node};
+use super::selection::{AddTable, All, Nullable, Selection};
+use crate::ast::{self, JoinKind, SelectItem, Source};
+use crate::expr::{Expr, Outer, OuterTables, Subquery, scalar_node};
 use crate::schema::{Table, TableMeta};
 
 impl<S: OuterTables, Sel: Selection, L> Subquery for Select<S, Sel, L> {
@@ -215,18 +216,8 @@ pub(crate) fn shaped(mut query: ast::Select, shape: &'static TableMeta) -> ast::
     query
 }
 
-/// A join of a derived table waiting for its `ON` condition: made by
-/// [`Select::inner_join_derived`] / [`Select::left_join_derived`].
-#[must_use = "a join needs its condition: `.on(…)`"]
-pub struct JoiningDerived<S, Sel, T, X> {
-    select: Select<S, Sel>,
-    kind: JoinKind,
-    derived: Derived<T>,
-    joined: X,
-}
-
 impl<S, Sel: Selection> Select<S, Sel> {
-    /// `INNER JOIN (subquery) AS t`, completed by [`JoiningDerived::on`]: rows come back as
+    /// `INNER JOIN (subquery) AS t`, completed by [`Joining::on`]: rows come back as
     /// tuples with the derived table's shape `T` (see [`alias`](Select::alias)).
     ///
     /// ```
@@ -246,22 +237,14 @@ impl<S, Sel: Selection> Select<S, Sel> {
     ///     r#"SELECT "user"."name", "latest"."title" FROM "user" INNER JOIN (SELECT "post"."user_id" AS "user_id", "post"."title" AS "title" FROM "post" WHERE "post"."title" = $1) AS "latest" ON "latest"."user_id" = "user"."id""#
     /// );
     /// ```
-    pub fn inner_join_derived<T: Table>(
-        self,
-        derived: Derived<T>,
-    ) -> JoiningDerived<S, Sel, T, All<T>>
+    pub fn inner_join_derived<T: Table>(self, derived: Derived<T>) -> Joining<S, Sel, T, All<T>>
     where
         S: AddTable<T>,
     {
-        JoiningDerived {
-            select: self,
-            kind: JoinKind::Inner,
-            derived,
-            joined: All::new(),
-        }
+        self.joining_source(JoinKind::Inner, derived_source(derived), All::new())
     }
 
-    /// `LEFT JOIN (subquery) AS t`, completed by [`JoiningDerived::on`]: the derived table
+    /// `LEFT JOIN (subquery) AS t`, completed by [`Joining::on`]: the derived table
     /// comes back as `Option<T>`, `None` where no row matched (a row of the derived table
     /// whose columns are all NULL reads as `None` too: it has no primary key to tell).
     ///
@@ -280,52 +263,19 @@ impl<S, Sel: Selection> Select<S, Sel> {
     ///      FROM `post` WHERE `post`.`title` = ?) AS `hello` ON `hello`.`user_id` = `user`.`id`"
     /// );
     /// ```
-    pub fn left_join_derived<T: Table>(
-        self,
-        derived: Derived<T>,
-    ) -> JoiningDerived<S, Sel, T, Nullable<T>>
+    pub fn left_join_derived<T: Table>(self, derived: Derived<T>) -> Joining<S, Sel, T, Nullable<T>>
     where
         S: AddTable<T>,
     {
-        JoiningDerived {
-            select: self,
-            kind: JoinKind::Left,
-            derived,
-            joined: Nullable::new(),
-        }
+        self.joining_source(JoinKind::Left, derived_source(derived), Nullable::new())
     }
 }
 
-impl<S, Sel, T, X> JoiningDerived<S, Sel, T, X>
-where
-    Sel: Selection,
-    S: AddTable<T>,
-    T: Table,
-{
-    /// `ON condition`: it may read the derived table and every table before it.
-    pub fn on<C, I, O>(self, condition: C) -> Select<<S as AddTable<T>>::Out, O>
-    where
-        Sel: JoinSelection<X, Out = O>,
-        O: Selection,
-        C: Condition,
-        C::Tables: Within<<S as AddTable<T>>::Out, I>,
-    {
-        let (mut stmt, selection) = self.select.into_parts();
-        if let Some(from) = &mut stmt.from {
-            from.joins.push(Join {
-                kind: self.kind,
-                source: Source::Query {
-                    query: Box::new(self.derived.into_query()),
-                    alias: T::META.name.to_owned(),
-                    lateral: false,
-                },
-                on: Some(condition.into_node()),
-            });
-        }
-        let selection = selection.append(self.joined);
-        let mut columns = Vec::new();
-        selection.push_columns(&mut columns);
-        stmt.columns = columns.into_iter().map(SelectItem::new).collect();
-        Select::from_parts(stmt, selection)
+/// A derived table shaped as `T` as a join source: `(SELECT …) AS "t"`.
+fn derived_source<T: Table>(derived: Derived<T>) -> Source {
+    Source::Query {
+        query: Box::new(derived.into_query()),
+        alias: T::META.name.to_owned(),
+        lateral: false,
     }
 }
