@@ -97,6 +97,34 @@ pub struct SelectItem {
     pub qualified: bool,
 }
 
+impl Select {
+    /// This query with its select list named `c1`, `c2`, … (weft's names: a derived table may
+    /// not repeat a column name, as `SELECT a.id, b.id` would).
+    pub(crate) fn numbered(mut self) -> Select {
+        for (i, item) in self.columns.iter_mut().enumerate() {
+            item.alias = Some(format!("c{}", i + 1));
+        }
+        self
+    }
+
+    /// `SELECT * FROM (self) AS alias`, its columns [`numbered`](Self::numbered): the same
+    /// rows, read from a derived table.
+    pub(crate) fn derived_as(self, alias: &str) -> Select {
+        Select {
+            columns: vec![SelectItem::new(Node::Raw("*"))],
+            from: Some(From {
+                source: Source::Query {
+                    query: Box::new(self.numbered()),
+                    alias: alias.to_owned(),
+                    lateral: false,
+                },
+                joins: Vec::new(),
+            }),
+            ..Select::default()
+        }
+    }
+}
+
 impl SelectItem {
     /// `expr`, unaliased and qualified.
     pub fn new(expr: Node) -> SelectItem {

@@ -1,8 +1,8 @@
 //! The walk's data-changing statements: `INSERT` (with upserts), `UPDATE` and `DELETE`.
 
 use crate::ast::{
-    ConflictAction, Delete, From, Insert, InsertSource, InsertValue, OnConflict, Select,
-    SelectItem, Source, Update,
+    ConflictAction, Delete, Insert, InsertSource, InsertValue, OnConflict, SelectItem, Source,
+    Update,
 };
 use crate::expr::Node;
 use crate::schema::TableMeta;
@@ -68,25 +68,9 @@ impl Renderer {
                     upsert && self.dialect.capabilities().upsert == Upsert::OnDuplicateKey;
                 if (sqlite && !query.set_ops.is_empty()) || duplicate_key {
                     // Read the rows from a derived table: on SQLite the last arm's FROM would
-                    // meet the ON, and the derived table takes the WHERE. Its columns get
-                    // names of their own (a derived table may not repeat one, `a.id, b.id`).
-                    let mut rows = (**query).clone();
-                    for (i, item) in rows.columns.iter_mut().enumerate() {
-                        item.alias = Some(format!("c{}", i + 1));
-                    }
-                    let wrapped = Select {
-                        columns: vec![SelectItem::new(Node::Raw("*"))],
-                        from: Some(From {
-                            source: Source::Query {
-                                query: Box::new(rows),
-                                alias: "weft_src".into(),
-                                lateral: false,
-                            },
-                            joins: Vec::new(),
-                        }),
-                        filter: sqlite.then_some(Node::Raw("true")),
-                        ..Select::default()
-                    };
+                    // meet the ON, and the derived table takes the WHERE.
+                    let mut wrapped = (**query).clone().derived_as("weft_src");
+                    wrapped.filter = sqlite.then_some(Node::Raw("true"));
                     self.select(&wrapped);
                 } else if sqlite && query.filter.is_none() {
                     let mut query = (**query).clone();

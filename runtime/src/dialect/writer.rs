@@ -587,22 +587,7 @@ impl Renderer {
                 {
                     // The MySQL family refuses LIMIT in an IN subquery but not in a derived
                     // table read by one.
-                    let mut rows = (**query).clone();
-                    for (i, item) in rows.columns.iter_mut().enumerate() {
-                        item.alias = Some(format!("c{}", i + 1));
-                    }
-                    self.select(&crate::ast::Select {
-                        columns: vec![crate::ast::SelectItem::new(Node::Raw("*"))],
-                        from: Some(crate::ast::From {
-                            source: crate::ast::Source::Query {
-                                query: Box::new(rows),
-                                alias: "weft_in".into(),
-                                lateral: false,
-                            },
-                            joins: Vec::new(),
-                        }),
-                        ..crate::ast::Select::default()
-                    });
+                    self.select(&(**query).clone().derived_as("weft_in"));
                 } else {
                     self.select(query);
                 }

@@ -281,12 +281,9 @@ fn count_of(stmt: &ast::Select) -> ast::Select {
     }
     let mut rows = stmt.clone();
     if shapes_rows {
-        // The rows' own columns decide what is distinct and what a group is. A derived table
-        // must not repeat a column name (MySQL refuses `SELECT a.id, b.id` there), so each
-        // gets its own name.
-        for (i, item) in rows.columns.iter_mut().enumerate() {
-            item.alias = Some(format!("c{}", i + 1));
-        }
+        // The rows' own columns decide what is distinct and what a group is; numbered, as a
+        // derived table must not repeat a column name.
+        rows = rows.numbered();
     } else {
         rows.columns = vec![SelectItem {
             expr: Node::Int(1),

@@ -5,9 +5,10 @@
 use std::marker::PhantomData;
 
 use super::join::Joining;
+use super::select::items;
 use super::select::{NoLock, Select};
 use super::selection::{AddTable, All, Nullable, Selection};
-use crate::ast::{self, JoinKind, SelectItem, Source};
+use crate::ast::{self, JoinKind, Source};
 use crate::expr::{Expr, Outer, OuterTables, Subquery, scalar_node};
 use crate::schema::{Table, TableMeta};
 
@@ -185,10 +186,8 @@ impl<T> Derived<T> {
 /// ```
 pub fn from<T: Table>(derived: Derived<T>) -> Select<(T,), All<T>, NoLock> {
     let selection = All::<T>::new();
-    let mut columns = Vec::new();
-    selection.push_columns(&mut columns);
     let stmt = ast::Select {
-        columns: columns.into_iter().map(SelectItem::new).collect(),
+        columns: items(&selection),
         from: Some(ast::From {
             source: Source::Query {
                 query: Box::new(derived.into_query()),
