@@ -236,7 +236,7 @@ pub mod __private {
         ColumnMeta, DecodeRow, DefaultValue, ForeignKey, IndexMeta, Insertable, OnDelete, Table,
         TableMeta, UniqueMeta,
     };
-    pub use crate::value::{AutoIncrement, CanReference, SqlValue, Value};
+    pub use crate::value::{AutoIncrement, CanReference, SqlValue, Value, ValueRef};
     pub use std::option::Option::{self, None, Some};
     pub use std::result::Result::{self, Err, Ok};
 

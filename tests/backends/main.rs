@@ -3,6 +3,7 @@
 
 mod aggregates;
 mod aliases;
+mod borrowed_insert;
 mod crud;
 mod ctes;
 mod dynamic;

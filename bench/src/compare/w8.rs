@@ -46,7 +46,11 @@ pub fn case(env: &Env) -> Case {
     let rows = Rc::new(upsert_rows());
     let db = env.db;
     let mut list = vec![
-        Contestant::new(Lib::Weft, "", weft_upsert(db, rows.clone())),
+        Contestant::new(
+            Lib::Weft,
+            "",
+            weft_upsert(db, Rc::new(weft_rows(&rows).collect())),
+        ),
         Contestant::new(
             Lib::Weft,
             "statement built once, outside the clock",
@@ -147,15 +151,16 @@ fn reset_weft(db: &'static weft::Db, existing: Rc<Vec<Row>>) -> Run {
     })
 }
 
-/// weft: `insert_many(…).on_conflict(id).do_update(…)` (owned rows cloned from the shared
-/// data, as weft's rows own their values; PostgreSQL sends one `UNNEST` statement).
-fn weft_upsert(db: &'static weft::Db, rows: Rc<Vec<Row>>) -> Run {
+/// weft: `insert_many(&rows).on_conflict(id).do_update(…)` on the application's rows, held
+/// as weft's insert form and borrowed (text bound in place, as raw sqlx binds `&str`; PostgreSQL
+/// sends one `UNNEST` statement).
+fn weft_upsert(db: &'static weft::Db, rows: Rc<Vec<crate::InsertUser>>) -> Run {
     use crate::InsertUser;
     use weft::excluded;
     Run::future(move || {
         let rows = rows.clone();
         Box::pin(async move {
-            weft::insert_many(weft_rows(&rows))
+            weft::insert_many(rows.iter())
                 .on_conflict(InsertUser::id)
                 .do_update(|set| {
                     set.set(InsertUser::name, excluded(InsertUser::name))

@@ -150,26 +150,27 @@ fn new_rows(rows: &[(String, Option<String>)]) -> impl Iterator<Item = NewInsert
     })
 }
 
-/// W6: inserts `rows` (owned values cloned from the shared data, as weft's insert forms own
-/// their values): one statement outside a transaction, or in one transaction when `tx`.
+/// W6: inserts `rows`, held as weft's insert forms (made once, outside the clock) and
+/// borrowed (`insert_many(&rows)` binds their text in place, as raw sqlx binds `&str`): one
+/// statement outside a transaction, or in one transaction when `tx`.
 pub fn insert(db: &'static Db, rows: Rc<Vec<(String, Option<String>)>>, tx: bool) -> Run {
+    let rows: Rc<Vec<NewInsertUser>> = Rc::new(new_rows(&rows).collect());
     Run::future(move || {
         let rows = rows.clone();
         Box::pin(async move {
-            if rows.len() == 1 {
-                let row = new_rows(&rows).next().expect("one row");
+            if let [row] = rows.as_slice() {
                 return weft::insert(row).execute(db).await.expect("weft W6");
             }
             if tx {
                 let mut tx = db.begin().await.expect("begin");
-                let n = weft::insert_many(new_rows(&rows))
+                let n = weft::insert_many(rows.iter())
                     .execute(&mut tx)
                     .await
                     .expect("weft W6");
                 tx.commit().await.expect("commit");
                 n
             } else {
-                weft::insert_many(new_rows(&rows))
+                weft::insert_many(rows.iter())
                     .execute(db)
                     .await
                     .expect("weft W6")

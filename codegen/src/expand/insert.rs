@@ -50,6 +50,20 @@ pub fn insert_form(t: &Table) -> TokenStream {
             quote_spanned!(c.ty.span()=> *#slot = #p::Some(<#ty as #p::SqlValue>::into_value(self.#field));)
         }
     });
+    let refs_form = t.columns.iter().zip(&slots).map(|(c, slot)| {
+        let field = c.field;
+        let ty = c.ty;
+        if c.optional_in_insert() {
+            quote_spanned!(c.ty.span()=> *#slot = self.#field.as_ref().map(<#ty as #p::SqlValue>::to_value_ref);)
+        } else {
+            quote_spanned!(c.ty.span()=> *#slot = #p::Some(<#ty as #p::SqlValue>::to_value_ref(&self.#field));)
+        }
+    });
+    let refs_full = t.columns.iter().zip(&slots).map(|(c, slot)| {
+        let field = c.field;
+        let ty = c.ty;
+        quote_spanned!(c.ty.span()=> *#slot = #p::Some(<#ty as #p::SqlValue>::to_value_ref(&self.#field));)
+    });
     let write_full = t.columns.iter().zip(&slots).map(|(c, slot)| {
         let field = c.field;
         let ty = c.ty;
@@ -71,15 +85,22 @@ pub fn insert_form(t: &Table) -> TokenStream {
             #[automatically_derived]
             impl #p::Insertable for #insert {
                 type Table = #ident;
+                type Slot = #p::Value;
                 #[inline]
                 fn write_values(&self, __out: &mut [#p::Option<#p::Value>]) {
                     if let [#(#slots),*] = __out {
                         #(#write_form)*
                     }
                 }
+                #[inline]
+                fn write_refs<'__r>(&'__r self, __out: &mut [#p::Option<#p::ValueRef<'__r>>]) {
+                    if let [#(#slots),*] = __out {
+                        #(#refs_form)*
+                    }
+                }
                 // Moves the values (no copy of text or bytes).
                 #[inline]
-                fn into_values(self, __out: &mut [#p::Option<#p::Value>]) {
+                fn into_slots(self, __out: &mut [#p::Option<#p::Value>]) {
                     if let [#(#slots),*] = __out {
                         #(#move_form)*
                     }
@@ -89,14 +110,25 @@ pub fn insert_form(t: &Table) -> TokenStream {
             #[automatically_derived]
             impl #p::Insertable for #ident {
                 type Table = #ident;
+                type Slot = #p::Value;
                 #[inline]
                 fn write_values(&self, __out: &mut [#p::Option<#p::Value>]) {
                     if let [#(#slots),*] = __out {
                         #(#write_full)*
                     }
                 }
-                // No moving `into_values` here: moving fields out of the user's own struct
-                // would stop compiling if it implements `Drop`. The insert form is weft's.
+                #[inline]
+                fn write_refs<'__r>(&'__r self, __out: &mut [#p::Option<#p::ValueRef<'__r>>]) {
+                    if let [#(#slots),*] = __out {
+                        #(#refs_full)*
+                    }
+                }
+                // Copies: moving fields out of the user's own struct would stop compiling if
+                // it implements `Drop`. The insert form is weft's, and moves.
+                #[inline]
+                fn into_slots(self, __out: &mut [#p::Option<#p::Value>]) {
+                    <Self as #p::Insertable>::write_values(&self, __out)
+                }
             }
         };
     }

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use super::Capabilities;
 #[cfg(feature = "json")]
 use crate::value::json;
-use crate::value::{SqlType, Value, is_negative_zero};
+use crate::value::{Scalar, SqlType, Value, is_negative_zero};
 
 impl Value {
     /// Checks that this value can be stored by a database with `caps` without being changed,
@@ -18,7 +18,9 @@ impl Value {
             Value::IntList(_) | Value::TextList(_) | Value::Array(..) if !caps.array_binds => {
                 Err("array parameters are PostgreSQL-only")
             }
-            Value::Array(ty, list) => return check_elements(*ty, list.iter().map(Some), caps),
+            Value::Array(ty, list) => {
+                return check_elements(*ty, list.iter().map(|v| Some(Scalar::Value(v))), caps);
+            }
             Value::F32(f) => check_float(f64::from(*f), caps),
             Value::F64(f) => check_float(*f, caps),
             #[cfg(feature = "json")]
@@ -59,11 +61,21 @@ fn check_float(f: f64, caps: &Capabilities) -> Result<(), &'static str> {
     }
 }
 
+impl Scalar<'_> {
+    /// [`Value::check_storable`]; text and bytes borrowed from a row are always storable.
+    pub(crate) fn check_storable(self, caps: &Capabilities) -> Result<(), Cow<'static, str>> {
+        match self {
+            Scalar::Value(v) => v.check_storable(caps),
+            Scalar::Text(_) | Scalar::Bytes(_) => Ok(()),
+        }
+    }
+}
+
 /// Checks the elements of an array bind of type `ty`: each storable, and each of that type
 /// (or NULL), since the array is encoded as that type.
 pub(crate) fn check_elements<'a>(
     ty: SqlType,
-    elements: impl Iterator<Item = Option<&'a Value>>,
+    elements: impl Iterator<Item = Option<Scalar<'a>>>,
     caps: &Capabilities,
 ) -> Result<(), Cow<'static, str>> {
     for (row, v) in elements.enumerate() {

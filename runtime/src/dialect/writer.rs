@@ -7,7 +7,7 @@ use crate::ast::QueryKind;
 use crate::dialect::Dialect;
 use crate::expr::{BinOp, Direction, MAX_EXPRESSION_DEPTH, Node};
 use crate::schema::TableMeta;
-use crate::value::{SqlType, Value};
+use crate::value::{Rows, Scalar, SqlType, Value};
 
 /// A rendered statement: SQL text for one dialect and the values bound to its placeholders.
 ///
@@ -89,9 +89,9 @@ impl Binds<'_> {
 
     pub(crate) fn get(&self, i: usize) -> BindRef<'_> {
         match self {
-            Binds::Values(v) => BindRef::Value(&v[i]),
+            Binds::Values(v) => BindRef::value(&v[i]),
             Binds::Refs(r, _) if i < r.len() => r[i],
-            Binds::Refs(r, after) => BindRef::Value(&after[i - r.len()]),
+            Binds::Refs(r, after) => BindRef::value(&after[i - r.len()]),
         }
     }
 }
@@ -99,25 +99,33 @@ impl Binds<'_> {
 /// One bind of a [`Stmt`], borrowed.
 #[derive(Clone, Copy)]
 pub(crate) enum BindRef<'a> {
-    /// One value.
-    Value(&'a Value),
+    /// One value: a [`Value`], or text or bytes borrowed from an inserted row.
+    Scalar(Scalar<'a>),
     /// A PostgreSQL array of one column of many rows: entry `col` of each `width`-wide row of
     /// the row-major `rows` (every one `Some`), as an array of `ty`. The same bind as a
     /// [`Value::Array`], without collecting the values.
     Column {
         ty: SqlType,
-        rows: &'a [Option<Value>],
+        rows: Rows<'a>,
         width: usize,
         col: usize,
     },
 }
 
 impl<'a> BindRef<'a> {
+    /// One value.
+    #[inline]
+    pub(crate) fn value(v: &'a Value) -> Self {
+        BindRef::Scalar(Scalar::Value(v))
+    }
+
     /// The type and elements of an array bind, or (`Err`) the one value of a scalar bind.
-    pub(crate) fn array(self) -> Result<(SqlType, Elements<'a>), &'a Value> {
+    pub(crate) fn array(self) -> Result<(SqlType, Elements<'a>), Scalar<'a>> {
         match self {
-            BindRef::Value(Value::Array(ty, list)) => Ok((*ty, Elements::List(list.iter()))),
-            BindRef::Value(v) => Err(v),
+            BindRef::Scalar(Scalar::Value(Value::Array(ty, list))) => {
+                Ok((*ty, Elements::List(list.iter())))
+            }
+            BindRef::Scalar(v) => Err(v),
             BindRef::Column {
                 ty,
                 rows,
@@ -126,8 +134,9 @@ impl<'a> BindRef<'a> {
             } => Ok((
                 ty,
                 Elements::Column {
-                    rows: rows.chunks_exact(width),
-                    col,
+                    rows,
+                    width,
+                    at: col,
                 },
             )),
         }
@@ -139,26 +148,38 @@ impl<'a> BindRef<'a> {
 #[derive(Clone)]
 pub(crate) enum Elements<'a> {
     List(std::slice::Iter<'a, Value>),
+    /// Entry `at`, then every `width`-th, of `rows`.
     Column {
-        rows: std::slice::ChunksExact<'a, Option<Value>>,
-        col: usize,
+        rows: Rows<'a>,
+        width: usize,
+        at: usize,
     },
 }
 
 impl<'a> Iterator for Elements<'a> {
-    type Item = Option<&'a Value>;
+    type Item = Option<Scalar<'a>>;
 
-    fn next(&mut self) -> Option<Option<&'a Value>> {
+    fn next(&mut self) -> Option<Option<Scalar<'a>>> {
         match self {
-            Elements::List(it) => it.next().map(Some),
-            Elements::Column { rows, col } => rows.next().map(|row| row[*col].as_ref()),
+            Elements::List(it) => it.next().map(|v| Some(Scalar::Value(v))),
+            Elements::Column { rows, width, at } => {
+                if *at >= rows.len() {
+                    return None;
+                }
+                let v = rows.get(*at);
+                *at += *width;
+                Some(v)
+            }
         }
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
         match self {
             Elements::List(it) => it.size_hint(),
-            Elements::Column { rows, .. } => rows.size_hint(),
+            Elements::Column { rows, width, at } => {
+                let n = rows.len().saturating_sub(*at).div_ceil((*width).max(1));
+                (n, Some(n))
+            }
         }
     }
 }

@@ -4,8 +4,6 @@
 
 use crate::dialect::{BindRef, Stmt};
 use crate::error::{Error, Result};
-#[cfg(any(feature = "sqlite", feature = "mysql"))]
-use crate::value::Value;
 use sqlx::error::BoxDynError;
 
 fn value_err(sql: &Stmt<'_>, index: usize, reason: String) -> Error {
@@ -40,34 +38,38 @@ fn value_err(sql: &Stmt<'_>, index: usize, reason: String) -> Error {
     }
 }
 
-/// Adds `$v` to `$args`: the backend's own arms first, then the values every driver
-/// encodes the same way.
+/// Adds the scalar `$v` to `$args`: text and bytes borrowed from an inserted row, then the
+/// backend's own arms, then the values every driver encodes the same way.
 macro_rules! add_value {
     ($args:ident, $v:expr, { $($special:tt)* }) => {
-        // A backend's own arm may shadow a common one.
-        #[allow(unreachable_patterns)]
         match $v {
-            $($special)*
-            Value::Bool(b) => $args.add(*b),
-            Value::I16(i) => $args.add(*i),
-            Value::I32(i) => $args.add(*i),
-            Value::I64(i) => $args.add(*i),
-            Value::F32(f) => $args.add(*f),
-            Value::F64(f) => $args.add(*f),
-            Value::Text(s) => $args.add(s.as_str()),
-            Value::Bytes(b) => $args.add(b.as_slice()),
-            #[cfg(feature = "chrono")]
-            Value::Timestamp(t) => $args.add(*t),
-            #[cfg(feature = "chrono")]
-            Value::LocalTimestamp(t) => $args.add(*t),
-            #[cfg(feature = "chrono")]
-            Value::Date(d) => $args.add(*d),
-            #[cfg(feature = "uuid")]
-            Value::Uuid(u) => $args.add(*u),
-            // Refused by `check_storable` on the backends without arrays.
-            Value::IntList(_) | Value::TextList(_) | Value::Array(..) => Err("array parameters are PostgreSQL-only".into()),
-            // Refused by `check_storable` before any value is added.
-            Value::Unencodable(why) => Err(why.clone().into()),
+            crate::value::Scalar::Text(s) => $args.add(s),
+            crate::value::Scalar::Bytes(b) => $args.add(b),
+            // A backend's own arm may shadow a common one.
+            #[allow(unreachable_patterns)]
+            crate::value::Scalar::Value(v) => match v {
+                $($special)*
+                Value::Bool(b) => $args.add(*b),
+                Value::I16(i) => $args.add(*i),
+                Value::I32(i) => $args.add(*i),
+                Value::I64(i) => $args.add(*i),
+                Value::F32(f) => $args.add(*f),
+                Value::F64(f) => $args.add(*f),
+                Value::Text(s) => $args.add(s.as_str()),
+                Value::Bytes(b) => $args.add(b.as_slice()),
+                #[cfg(feature = "chrono")]
+                Value::Timestamp(t) => $args.add(*t),
+                #[cfg(feature = "chrono")]
+                Value::LocalTimestamp(t) => $args.add(*t),
+                #[cfg(feature = "chrono")]
+                Value::Date(d) => $args.add(*d),
+                #[cfg(feature = "uuid")]
+                Value::Uuid(u) => $args.add(*u),
+                // Refused by `check_storable` on the backends without arrays.
+                Value::IntList(_) | Value::TextList(_) | Value::Array(..) => Err("array parameters are PostgreSQL-only".into()),
+                // Refused by `check_storable` before any value is added.
+                Value::Unencodable(why) => Err(why.clone().into()),
+            },
         }
     };
 }
@@ -127,9 +129,9 @@ pub(super) fn encode_all<A: sqlx::Arguments>(
 
 /// The one value of a bind on the backends without array parameters.
 #[cfg(any(feature = "sqlite", feature = "mysql"))]
-pub(super) fn scalar(bind: BindRef<'_>) -> Result<&Value, BoxDynError> {
+pub(super) fn scalar(bind: BindRef<'_>) -> Result<crate::value::Scalar<'_>, BoxDynError> {
     match bind {
-        BindRef::Value(v) => Ok(v),
+        BindRef::Scalar(v) => Ok(v),
         BindRef::Column { .. } => Err("array parameters are PostgreSQL-only".into()),
     }
 }

@@ -260,6 +260,7 @@ fn pg_array(
     ty: crate::value::SqlType,
     elements: crate::dialect::Elements<'_>,
 ) -> std::result::Result<(), BoxDynError> {
+    use crate::value::Scalar;
     use crate::value::SqlType as T;
     use sqlx::postgres::PgBindIterExt as _;
     macro_rules! array {
@@ -267,7 +268,7 @@ fn pg_array(
             args.add(
                 elements
                     .map(|v| match v {
-                        Some(Value::$variant($x)) => Some($e),
+                        Some(Scalar::Value(Value::$variant($x))) => Some($e),
                         _ => None,
                     })
                     .bind_iter(),
@@ -281,8 +282,25 @@ fn pg_array(
         T::BigInt => array!(I64, |i| *i),
         T::Real => array!(F32, |f| *f),
         T::Double => array!(F64, |f| *f),
-        T::Text => array!(Text, |s| s.as_str()),
-        T::Blob => array!(Bytes, |b| b.as_slice()),
+        // Text and bytes: a value's, or borrowed from an inserted row.
+        T::Text => args.add(
+            elements
+                .map(|v| match v {
+                    Some(Scalar::Value(Value::Text(s))) => Some(s.as_str()),
+                    Some(Scalar::Text(s)) => Some(s),
+                    _ => None,
+                })
+                .bind_iter(),
+        ),
+        T::Blob => args.add(
+            elements
+                .map(|v| match v {
+                    Some(Scalar::Value(Value::Bytes(b))) => Some(b.as_slice()),
+                    Some(Scalar::Bytes(b)) => Some(b),
+                    _ => None,
+                })
+                .bind_iter(),
+        ),
         #[cfg(feature = "chrono")]
         T::Timestamp => array!(Timestamp, |t| *t),
         #[cfg(feature = "chrono")]

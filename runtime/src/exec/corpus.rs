@@ -35,7 +35,7 @@ pub(crate) fn record(sql: &Stmt<'_>) {
             line.push_str(", ");
         }
         let shown = match sql.binds.get(i) {
-            BindRef::Value(v) => format!("{v:?}"),
+            BindRef::Scalar(v) => format!("{:?}", v.to_value()),
             BindRef::Column {
                 ty,
                 rows,
@@ -43,8 +43,8 @@ pub(crate) fn record(sql: &Stmt<'_>) {
                 col,
             } => {
                 let mut s = format!("{ty:?}[");
-                for row in rows.chunks_exact(width) {
-                    let _ = write!(s, "{:?},", row[col]);
+                for at in (col..rows.len()).step_by(width.max(1)) {
+                    let _ = write!(s, "{:?},", rows.get(at).map(|v| v.to_value()));
                 }
                 s.push(']');
                 s

@@ -14,11 +14,12 @@ use crate::error::{Error, Result};
 use crate::exec::Executor;
 use crate::expr::Node;
 use crate::schema::{Insertable, Table};
-use crate::value::Value;
+use crate::value::{InsertSlot, Scalar, Value};
 
 /// Inserts one row: the table's struct, or its generated insert form (`NewUser` for `User`)
-/// in which auto-incremented and defaulted columns are optional.
-pub fn insert<R: Insertable>(row: R) -> Insert<R::Table> {
+/// in which auto-incremented and defaulted columns are optional. A row given by reference
+/// is borrowed, not copied (see [`insert_many`]).
+pub fn insert<R: Insertable>(row: R) -> Insert<R::Table, R::Slot> {
     insert_many([row])
 }
 
@@ -28,14 +29,35 @@ pub fn insert<R: Insertable>(row: R) -> Insert<R::Table> {
 ///
 /// On PostgreSQL, rows that all give the same columns go in one statement whatever their
 /// number: `INSERT … SELECT * FROM UNNEST(…)` with one array bind per column.
-pub fn insert_many<R: Insertable, I: IntoIterator<Item = R>>(rows: I) -> Insert<R::Table> {
+///
+/// Rows given by value (`insert_many(rows)`) are moved into the insert: the insert form's
+/// text and bytes are not copied. Rows given by reference (`insert_many(&rows)`) stay where
+/// they are: the insert borrows their text and bytes and binds them in place, copying
+/// nothing, and cannot outlive them.
+///
+/// ```
+/// # use weft::Table;
+/// #[derive(Table)]
+/// struct Tag {
+///     #[column(primary_key)]
+///     name: String,
+/// }
+///
+/// let tags = vec![Tag { name: "rust".into() }, Tag { name: "sql".into() }];
+/// let q = weft::insert_many(&tags); // borrows `tags`
+/// assert_eq!(
+///     q.to_sql(weft::Backend::Sqlite)[0].text,
+///     r#"INSERT INTO "tag" ("name") VALUES (?), (?)"#
+/// );
+/// ```
+pub fn insert_many<R: Insertable, I: IntoIterator<Item = R>>(rows: I) -> Insert<R::Table, R::Slot> {
     let width = R::Table::META.columns.len();
     let rows = rows.into_iter();
     let mut values = Vec::with_capacity(rows.size_hint().0 * width);
     for row in rows {
         let start = values.len();
         values.resize(start + width, None);
-        row.into_values(&mut values[start..]);
+        row.into_slots(&mut values[start..]);
     }
     Insert {
         values,
@@ -44,17 +66,18 @@ pub fn insert_many<R: Insertable, I: IntoIterator<Item = R>>(rows: I) -> Insert<
     }
 }
 
-/// An `INSERT` into `T`.
+/// An `INSERT` into `T`, holding its rows' values as `V`: moved ([`Value`], rows given by
+/// value) or borrowed ([`ValueRef`](crate::ValueRef), rows given by reference).
 #[must_use = "a query does nothing until it runs: call `.execute(&db)`"]
-pub struct Insert<T> {
+pub struct Insert<T, V: InsertSlot = Value> {
     /// Row-major: one entry per column per row, `None` where a row leaves a column out.
-    values: Vec<Option<Value>>,
+    values: Vec<Option<V>>,
     /// Set by [`on_conflict`](Self::on_conflict): the upsert every statement carries.
     pub(super) on_conflict: Option<ast::OnConflict>,
     _table: PhantomData<fn() -> T>,
 }
 
-impl<T: Table> Insert<T> {
+impl<T: Table, V: InsertSlot> Insert<T, V> {
     /// The statements this sends to `dialect` (more than one when split).
     pub fn to_sql(&self, dialect: impl AsDialect) -> Vec<Sql> {
         let dialect = dialect.as_dialect();
@@ -82,7 +105,7 @@ impl<T: Table> Insert<T> {
     }
 }
 
-impl<T: Table> Mutation for Insert<T> {
+impl<T: Table, V: InsertSlot> Mutation for Insert<T, V> {
     const KIND: Kind = Kind::Insert;
 
     fn unstorable(
@@ -92,7 +115,7 @@ impl<T: Table> Mutation for Insert<T> {
         let columns = T::META.columns;
         let at = self.values.iter().position(|v| {
             v.as_ref()
-                .is_some_and(|v| v.check_storable(dialect.capabilities()).is_err())
+                .is_some_and(|v| v.scalar().check_storable(dialect.capabilities()).is_err())
         })?;
         let column = columns.get(at % columns.len().max(1))?;
         Some((T::META.name, column.name, at / columns.len().max(1) + 1))
@@ -154,10 +177,10 @@ impl<'a> BindSink<'a> for Owned {
             Ok((ty, elements)) => Value::Array(
                 ty,
                 elements
-                    .map(|v| v.cloned().unwrap_or(Value::Null(ty)))
+                    .map(|v| v.map_or(Value::Null(ty), Scalar::to_value))
                     .collect(),
             ),
-            Err(v) => v.clone(),
+            Err(v) => v.to_value(),
         };
         InsertValue::Expr(Box::new(Node::Bind(value)))
     }
@@ -173,7 +196,7 @@ impl<'a> BindSink<'a> for Borrowed<'a> {
     }
 }
 
-impl<T: Table> Insert<T> {
+impl<T: Table, V: InsertSlot> Insert<T, V> {
     /// Renders the statements, sending each bind to a fresh `sink` per statement; on MySQL,
     /// each statement's values take at most `budget` bytes (or it holds one row).
     fn render_with<'a, S: BindSink<'a> + Clone>(
@@ -228,7 +251,7 @@ impl<T: Table> Insert<T> {
             for (i, row) in self.values.chunks_exact(width).enumerate() {
                 let size: usize = present
                     .iter()
-                    .map(|&c| row[c].as_ref().map_or(0, encoded_size))
+                    .map(|&c| row[c].as_ref().map_or(0, |v| encoded_size(v.scalar())))
                     .sum();
                 if bytes + size > UNNEST_BYTES && i > start {
                     statements.push(self.unnest(
@@ -257,7 +280,7 @@ impl<T: Table> Insert<T> {
         // Rows per statement: under the bind-parameter limit, and on MySQL, whose server
         // refuses (by closing the connection) a statement larger than `max_allowed_packet`,
         // under `budget` bytes of values.
-        let chunks: Vec<&[Option<Value>]> = if dialect.capabilities().packet_limited {
+        let chunks: Vec<&[Option<V>]> = if dialect.capabilities().packet_limited {
             let mut chunks = Vec::new();
             let (mut start, mut bytes) = (0, 0);
             for (i, row) in self.values.chunks_exact(width).enumerate() {
@@ -281,7 +304,7 @@ impl<T: Table> Insert<T> {
                 for row in chunk.chunks_exact(width) {
                     for &c in &present {
                         values.push(match &row[c] {
-                            Some(v) => sink.value(BindRef::Value(v)),
+                            Some(v) => sink.value(BindRef::Scalar(v.scalar())),
                             None => InsertValue::Default,
                         });
                     }
@@ -295,7 +318,7 @@ impl<T: Table> Insert<T> {
     }
 }
 
-impl<T: Table> Insert<T> {
+impl<T: Table, V: InsertSlot> Insert<T, V> {
     /// `INSERT INTO t (present) source`, with the upsert clause if any.
     fn statement(&self, present: &[usize], source: InsertSource) -> ast::Insert {
         ast::Insert {
@@ -318,7 +341,12 @@ impl<T: Table> Insert<T> {
             returning,
         );
         // The header and the clauses, without the ` VALUES ` of no rows.
-        r.text.len() - " VALUES ".len() + r.binds.iter().map(mysql_value_size).sum::<usize>() + 64
+        r.text.len() - " VALUES ".len()
+            + r.binds
+                .iter()
+                .map(|v| mysql_value_size(Scalar::Value(v)))
+                .sum::<usize>()
+            + 64
     }
 }
 
@@ -335,35 +363,23 @@ const MYSQL_STATEMENT_BYTES: usize = 4 << 20;
 /// packet, with the `(?, ?), ` they add to the statement's text (sent when it is prepared):
 /// per value its type (2 bytes), its bit of the NULL bitmap, its length (up to 9 bytes) and
 /// bytes (a date and time takes up to 12, a decimal's text up to 40).
-fn row_packet_size(row: &[Option<Value>], present: &[usize]) -> usize {
+fn row_packet_size<V: InsertSlot>(row: &[Option<V>], present: &[usize]) -> usize {
     4 + present
         .iter()
-        .map(|&c| row[c].as_ref().map_or(16, mysql_value_size))
+        .map(|&c| row[c].as_ref().map_or(16, |v| mysql_value_size(v.scalar())))
         .sum::<usize>()
 }
 
-fn mysql_value_size(value: &Value) -> usize {
-    16 + match value {
-        Value::Text(s) => s.len(),
-        Value::Bytes(b) => b.len(),
-        #[cfg(feature = "json")]
-        Value::Json(s) => s.len(),
-        _ => 48,
-    }
+fn mysql_value_size(value: Scalar<'_>) -> usize {
+    16 + value.payload_len().unwrap_or(48)
 }
 
 /// Roughly what a value takes on the wire.
-fn encoded_size(value: &Value) -> usize {
-    8 + match value {
-        Value::Text(s) => s.len(),
-        Value::Bytes(b) => b.len(),
-        #[cfg(feature = "json")]
-        Value::Json(s) => s.len(),
-        _ => 0,
-    }
+fn encoded_size(value: Scalar<'_>) -> usize {
+    8 + value.payload_len().unwrap_or(0)
 }
 
-impl<T: Table> Insert<T> {
+impl<T: Table, V: InsertSlot> Insert<T, V> {
     /// Fails, before anything is sent, when a row alone is larger than a MySQL statement may
     /// be (`packet` bytes, the server's `max_allowed_packet`).
     fn check_rows(&self, packet: usize, returning: Option<&[Node]>) -> Result<()> {
@@ -378,7 +394,7 @@ impl<T: Table> Insert<T> {
             }
             // The statement that row would go in alone, and its largest value.
             let given: Vec<usize> = (0..width).filter(|&c| row[c].is_some()).collect();
-            let value_size = |c: usize| row[c].as_ref().map_or(0, mysql_value_size);
+            let value_size = |c: usize| row[c].as_ref().map_or(0, |v| mysql_value_size(v.scalar()));
             let (index, largest) = given
                 .iter()
                 .copied()
@@ -411,7 +427,7 @@ impl<T: Table> Insert<T> {
     fn unnest<'a, S: BindSink<'a>>(
         &'a self,
         dialect: &'static dyn Dialect,
-        rows: &'a [Option<Value>],
+        rows: &'a [Option<V>],
         present: &[usize],
         returning: Option<&[Node]>,
         mut sink: S,
@@ -422,7 +438,7 @@ impl<T: Table> Insert<T> {
             .map(|&c| {
                 sink.value(BindRef::Column {
                     ty: meta.columns[c].sql_type,
-                    rows,
+                    rows: V::rows(rows),
                     width: meta.columns.len(),
                     col: c,
                 })

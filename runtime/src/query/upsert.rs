@@ -9,8 +9,9 @@ use crate::ast::{self, ConflictAction};
 use crate::expr::pos::P0;
 use crate::expr::{Column, Condition, HasTable, Node, Operand, Proposed, ProposedFor, Within};
 use crate::schema::Table;
+use crate::value::InsertSlot;
 
-impl<T: Table> Insert<T> {
+impl<T: Table, V: InsertSlot> Insert<T, V> {
     /// Makes the insert an upsert: a row that conflicts with an existing one on `target` — a
     /// column of `T` or a tuple of them, naming a unique key or the primary key — is left as it
     /// is ([`do_nothing`](OnConflict::do_nothing)) or updated
@@ -64,7 +65,7 @@ impl<T: Table> Insert<T> {
     ///     "INSERT INTO `user` (`name`, `visits`) VALUES (?, ?) ON DUPLICATE KEY UPDATE `visits` = VALUES(`visits`)"
     /// );
     /// ```
-    pub fn on_conflict<C: ConflictTarget<T>>(self, target: C) -> OnConflict<T> {
+    pub fn on_conflict<C: ConflictTarget<T>>(self, target: C) -> OnConflict<T, Self> {
         OnConflict::columns(self, target)
     }
 
@@ -111,7 +112,7 @@ impl<T: Table> Insert<T> {
     ///     "INSERT INTO `user` (`email`, `name`) VALUES (?, ?) ON DUPLICATE KEY UPDATE `name` = VALUES(`name`)"
     /// );
     /// ```
-    pub fn on_conflict_constraint(self, constraint: impl Into<String>) -> OnConflict<T> {
+    pub fn on_conflict_constraint(self, constraint: impl Into<String>) -> OnConflict<T, Self> {
         OnConflict::constraint(self, constraint.into())
     }
 }
@@ -124,7 +125,7 @@ pub trait Upsertable<T> {
     fn conflict_slot(&mut self) -> &mut Option<ast::OnConflict>;
 }
 
-impl<T> Upsertable<T> for Insert<T> {
+impl<T, V: InsertSlot> Upsertable<T> for Insert<T, V> {
     fn conflict_slot(&mut self) -> &mut Option<ast::OnConflict> {
         &mut self.on_conflict
     }

@@ -7,7 +7,7 @@ pub use crate::decode::DecodeRow;
 pub use ddl::in_dependency_order;
 pub use relation::{Cardinality, Keys, RelationMeta, RelationSpec, resolve};
 
-use crate::value::{SqlType, Value};
+use crate::value::{InsertSlot, SqlType, Value, ValueRef};
 
 /// A struct that maps to a table: its metadata and its insert form. Implemented by
 /// `#[derive(Table)]`; not meant to be written by hand.
@@ -85,25 +85,41 @@ tuple_tables!(A B C D E F G H I J K L);
 pub trait Insertable: Send + Sync {
     /// The table the row goes into.
     type Table: Table;
+    /// How an insert of such rows holds their values: moved ([`Value`]) for a row given by
+    /// value, borrowed ([`ValueRef`]) for a row given by reference.
+    #[doc(hidden)]
+    type Slot: InsertSlot;
     /// Writes one entry per column of the table, in order: `Some` for a given value, `None`
     /// for a column left to its default.
     #[doc(hidden)]
     fn write_values(&self, out: &mut [Option<Value>]);
-    /// Like `write_values`, moving the row's values instead of copying them.
+    /// Like `write_values`, borrowing the row's text and bytes instead of copying them.
     #[doc(hidden)]
-    #[inline]
-    fn into_values(self, out: &mut [Option<Value>])
+    fn write_refs<'a>(&'a self, out: &mut [Option<ValueRef<'a>>]);
+    /// The row's values as the insert holds them: moved out of an owned row, borrowed from a
+    /// row given by reference.
+    #[doc(hidden)]
+    fn into_slots(self, out: &mut [Option<Self::Slot>])
     where
-        Self: Sized,
-    {
-        self.write_values(out)
-    }
+        Self: Sized;
 }
 
-impl<T: Insertable> Insertable for &T {
+/// A row given by reference is inserted without copying its text or bytes: the insert
+/// borrows them until it is dropped.
+impl<'a, T: Insertable> Insertable for &'a T {
     type Table = T::Table;
+    type Slot = ValueRef<'a>;
+    #[inline]
     fn write_values(&self, out: &mut [Option<Value>]) {
         (**self).write_values(out)
+    }
+    #[inline]
+    fn write_refs<'b>(&'b self, out: &mut [Option<ValueRef<'b>>]) {
+        (**self).write_refs(out)
+    }
+    #[inline]
+    fn into_slots(self, out: &mut [Option<ValueRef<'a>>]) {
+        T::write_refs(self, out)
     }
 }
 

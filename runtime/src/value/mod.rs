@@ -4,6 +4,7 @@
 //! written per backend, so a type is supported only where weft knows it round-trips exactly.
 
 use column::RowRef;
+pub use slot::{InsertSlot, Rows, Scalar, ValueRef};
 
 #[cfg(feature = "json")]
 pub use json::Json;
@@ -157,6 +158,13 @@ pub trait SqlValue: Sized + Send + Sync + 'static {
     fn into_value(self) -> Value {
         self.to_value()
     }
+    /// The value as a bind parameter, borrowed where it is text or bytes (an inserted row
+    /// given by reference).
+    #[doc(hidden)]
+    #[inline]
+    fn to_value_ref(&self) -> ValueRef<'_> {
+        ValueRef::Value(self.to_value())
+    }
     /// Reads the value at column `idx` of `row`.
     #[doc(hidden)]
     fn decode(row: RowRef<'_>, idx: usize) -> Result<Self, String>;
@@ -165,6 +173,19 @@ pub trait SqlValue: Sized + Send + Sync + 'static {
     /// says why the value does not fit the column.
     #[doc(hidden)]
     fn from_json<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Result<Self, String>, D::Error>;
+}
+
+/// A value of `variant` as a [`ValueRef`]: text and bytes borrowed, the rest copied.
+macro_rules! borrowed {
+    (Text, $v:expr) => {
+        ValueRef::Text($v)
+    };
+    (Bytes, $v:expr) => {
+        ValueRef::Bytes($v)
+    };
+    ($other:ident, $v:expr) => {
+        ValueRef::Value($v.to_value())
+    };
 }
 
 /// A type read by one getter of the row's [`ColumnSource`](crate::decode::ColumnSource).
@@ -179,6 +200,10 @@ macro_rules! native_value {
             #[inline]
             fn into_value(self) -> Value {
                 Value::$variant(self)
+            }
+            #[inline]
+            fn to_value_ref(&self) -> ValueRef<'_> {
+                borrowed!($variant, self)
             }
             #[inline]
             fn decode($row: RowRef<'_>, $idx: usize) -> Result<Self, String> {
@@ -259,6 +284,13 @@ impl<T: SqlValue> SqlValue for Option<T> {
         match self {
             Some(v) => v.into_value(),
             None => Value::Null(T::SQL_TYPE),
+        }
+    }
+    #[inline]
+    fn to_value_ref(&self) -> ValueRef<'_> {
+        match self {
+            Some(v) => v.to_value_ref(),
+            None => ValueRef::Value(Value::Null(T::SQL_TYPE)),
         }
     }
     #[inline]
@@ -367,3 +399,4 @@ pub(crate) mod column;
 pub(crate) mod from_json;
 #[cfg(feature = "json")]
 pub(crate) mod json;
+mod slot;
