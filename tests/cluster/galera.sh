@@ -82,6 +82,12 @@ wsrep_cluster_address=gcomm://127.0.0.1:24567,127.0.0.1:24568,127.0.0.1:24569
 wsrep_provider_options="gmcast.listen_addr=tcp://127.0.0.1:$((24566 + i));ist.recv_addr=127.0.0.1:$((24576 + i));gcache.size=32M"
 wsrep_sst_receive_address=127.0.0.1:$((24586 + i))
 wsrep_sst_method=rsync
+# Galera interleaves auto-increment keys across nodes (step = cluster size); weft's CRUD and
+# relational suites, run against one node, expect consecutive keys, so the test cluster hands
+# them out as one server does. (In production keep it on: weft reads keys back, never guesses.)
+wsrep_auto_increment_control=OFF
+auto_increment_increment=1
+auto_increment_offset=1
 CNF
 }
 
