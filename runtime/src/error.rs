@@ -228,6 +228,113 @@ impl Error {
     }
 }
 
+/// Why the database ended a transaction in a way that running it again may cure: it
+/// conflicted with another transaction. [`Error::conflict`] reads it from an error;
+/// [`Db::transaction_with_retry`](crate::Db::transaction_with_retry) runs the transaction
+/// again on these and on nothing else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Conflict {
+    /// A serialization failure: SQLSTATE `40001` (PostgreSQL under `REPEATABLE READ` or
+    /// `SERIALIZABLE`, CockroachDB always; on the MySQL family, any `40001` that is not a
+    /// deadlock).
+    Serialization,
+    /// A deadlock, the transaction chosen as its victim: PostgreSQL's `40P01`, MySQL and
+    /// MariaDB's error 1213. A Galera cluster reports its certification failure (another
+    /// node committed a write to the same row first) as this error too.
+    Deadlock,
+    /// MySQL and MariaDB's error 1205: a lock was waited for longer than
+    /// `innodb_lock_wait_timeout`.
+    LockTimeout,
+    /// SQLite's `SQLITE_BUSY` (and its extended codes, such as `SQLITE_BUSY_SNAPSHOT`):
+    /// another connection holds the lock, or wrote since this transaction's snapshot.
+    Busy,
+}
+
+impl Error {
+    /// The conflict with another transaction this error reports, if it is one (see
+    /// [`Conflict`]): the errors worth running the whole transaction again for.
+    ///
+    /// [`Error::Busy`] is not one: it is this task holding the only connection of an
+    /// in-memory SQLite database, which waiting does not cure.
+    pub fn conflict(&self) -> Option<Conflict> {
+        let source = match self {
+            Error::Query { source, .. }
+            | Error::StaleStatement { source, .. }
+            | Error::Transaction { source, .. } => source,
+            _ => return None,
+        };
+        classify(source.as_database_error()?)
+    }
+}
+
+/// How a statement's connection turned out to be dead (see [`Error::dead_connection`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dead {
+    /// The server said it had ended the session (PostgreSQL `57P01` administrator shutdown or
+    /// `pg_terminate_backend`, `57P02` crash shutdown, `57P05` idle-session timeout; MariaDB
+    /// 1927 connection killed, MySQL 4031 idle timeout, 1053 shutdown): nothing of the
+    /// statement was committed.
+    Ended,
+    /// The socket failed (closed, reset): whether the statement ran is unknown.
+    Lost,
+}
+
+impl Error {
+    /// Whether this error says the statement's connection was dead, and how.
+    pub(crate) fn dead_connection(&self) -> Option<Dead> {
+        let Error::Query { source, .. } = self else {
+            return None;
+        };
+        if matches!(source, sqlx::Error::Io(_)) {
+            return Some(Dead::Lost);
+        }
+        let db = source.as_database_error()?;
+        #[cfg(feature = "postgres")]
+        if let Some(e) = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+            return matches!(e.code(), "57P01" | "57P02" | "57P05").then_some(Dead::Ended);
+        }
+        #[cfg(feature = "mysql")]
+        if let Some(e) = db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
+            return matches!(e.number(), 1053 | 1927 | 4031).then_some(Dead::Ended);
+        }
+        let _ = db;
+        None
+    }
+}
+
+/// The conflict a database error reports, by each driver's codes.
+fn classify(db: &(dyn sqlx::error::DatabaseError + 'static)) -> Option<Conflict> {
+    #[cfg(feature = "postgres")]
+    if let Some(e) = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+        return match e.code() {
+            "40001" => Some(Conflict::Serialization),
+            "40P01" => Some(Conflict::Deadlock),
+            _ => None,
+        };
+    }
+    #[cfg(feature = "mysql")]
+    if let Some(e) = db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
+        return match e.number() {
+            1213 => Some(Conflict::Deadlock),
+            1205 => Some(Conflict::LockTimeout),
+            _ if e.code() == Some("40001") => Some(Conflict::Serialization),
+            _ => None,
+        };
+    }
+    #[cfg(feature = "sqlite")]
+    if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+        // The extended result code; its low byte is the primary code (5: SQLITE_BUSY).
+        let primary = db
+            .code()
+            .and_then(|c| c.parse::<i32>().ok())
+            .map_or(0, |c| c & 0xff);
+        return (primary == 5).then_some(Conflict::Busy);
+    }
+    let _ = db;
+    None
+}
+
 /// `Result` with [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 

@@ -152,8 +152,8 @@ mod value;
 pub use backend::Backend;
 pub use dialect::Sql;
 pub use dialect::{AsDialect, Capabilities, Dialect, create_table_sql, drop_table_sql};
-pub use error::{Error, Result};
-pub use exec::{Db, Executor, Tx};
+pub use error::{Conflict, Error, Result};
+pub use exec::{Db, Executor, RetryPolicy, Retryable, Tx};
 pub use expr::TableSource;
 pub use expr::{
     Averageable, Ordered, Summable, avg, count, count_distinct, count_of, max, min, sum,

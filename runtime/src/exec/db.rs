@@ -28,11 +28,15 @@ use crate::value::Value;
 #[derive(Clone)]
 pub struct Db {
     pub(super) inner: Arc<Inner>,
+    /// Every statement goes to the primary ([`Db::on_primary`]).
+    pub(super) primary_only: bool,
 }
 
 /// A driver, the dialect of its server, and counters.
 pub(super) struct Inner {
     pub(super) driver: Box<dyn Driver>,
+    /// Read replicas, where plain reads on the pool go (none for one server).
+    pub(super) replicas: super::replicas::Replicas,
     pub(super) statements: AtomicU64,
     /// How the server spells SQL and what it can do (MariaDB and MySQL proper share a
     /// driver; the server's version tells them apart).
@@ -96,12 +100,19 @@ impl Db {
 
     /// A handle on `driver`, speaking the dialect of the server it reached.
     pub(crate) fn from_driver(driver: Box<dyn Driver>) -> Db {
+        Db::from_parts(driver, super::replicas::Replicas::default())
+    }
+
+    /// A handle on a primary's `driver` and its `replicas`.
+    pub(super) fn from_parts(driver: Box<dyn Driver>, replicas: super::replicas::Replicas) -> Db {
         let server = driver.server();
         let (backend, max_packet) = (server.backend, server.max_packet);
         let dialect = crate::dialect::for_server(backend, &server.version);
         Db {
+            primary_only: false,
             inner: Arc::new(Inner {
                 driver,
+                replicas,
                 statements: AtomicU64::new(0),
                 dialect,
                 backend,

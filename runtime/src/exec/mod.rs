@@ -3,14 +3,19 @@
 //!
 //! - [`db`]: the [`Db`] handle: a driver, the dialect of its server, counters;
 //! - [`tx`]: transactions and savepoints, and their abort state;
+//! - [`replicas`]: routing plain reads to read replicas;
+//! - [`retry`]: running a transaction again after a conflict with another one;
 //! - [`run`]: where statements run ([`Executor`], [`Target`]) and running them (tracing,
 //!   counting, the abort state of the transaction they run in).
 
 mod corpus;
 mod db;
+mod replicas;
+mod retry;
 mod run;
 mod tx;
 
 pub use db::Db;
+pub use retry::{RetryPolicy, Retryable};
 pub use run::{Executor, Target};
 pub use tx::Tx;

@@ -82,7 +82,7 @@ impl<'a> Target<'a> {
             if in_transaction {
                 return Ok(None);
             }
-            db.inner.driver.acquire().await.map(Some)
+            db.route_load().acquire().await.map(Some)
         }
     }
 
@@ -179,11 +179,27 @@ impl Target<'_> {
     ) -> Result<u64> {
         let db = self.db;
         let tx = InTx::start(&mut self.aborted, sql, db)?;
-        let work = match &mut self.conn {
-            Some(conn) => conn.fetch(sql, rows, sink),
-            None => db.inner.driver.fetch(sql, rows, sink),
+        let out = match &mut self.conn {
+            Some(conn) => instrumented(db, sql, conn.fetch(sql, rows, sink), |n: &u64| *n).await,
+            None => {
+                let mut retries = 0;
+                loop {
+                    let mut delivered = false;
+                    let out = {
+                        let mut watched = |row: RowRef<'_>| {
+                            delivered = true;
+                            sink(row)
+                        };
+                        let work = db.route(&sql.text).fetch(sql, rows, &mut watched);
+                        instrumented(db, sql, work, |n: &u64| *n).await
+                    };
+                    match out {
+                        Err(e) if !delivered && heals(&e, sql, &mut retries) => {}
+                        out => break out,
+                    }
+                }
+            }
         };
-        let out = instrumented(db, sql, work, |n: &u64| *n).await;
         self.aborted = tx.finish(&out);
         out
     }
@@ -197,14 +213,57 @@ impl Target<'_> {
     pub(crate) async fn execute_stmt(&mut self, sql: &Stmt<'_>) -> Result<u64> {
         let db = self.db;
         let tx = InTx::start(&mut self.aborted, sql, db)?;
-        let work = match &mut self.conn {
-            Some(conn) => conn.execute(sql),
-            None => db.inner.driver.execute(sql),
+        let out = match &mut self.conn {
+            Some(conn) => instrumented(db, sql, conn.execute(sql), |n: &u64| *n).await,
+            None => {
+                let mut retries = 0;
+                loop {
+                    let work = db.inner.driver.execute(sql);
+                    match instrumented(db, sql, work, |n: &u64| *n).await {
+                        Err(e) if heals(&e, sql, &mut retries) => {}
+                        out => break out,
+                    }
+                }
+            }
         };
-        let out = instrumented(db, sql, work, |n: &u64| *n).await;
         self.aborted = tx.finish(&out);
         out
     }
+}
+
+/// How many dead pooled connections one statement goes through before its error is returned:
+/// after a server restart every idle connection of the pool is dead, and each fails at once.
+const DEAD_CONNECTIONS: u32 = 16;
+
+/// Whether a statement that failed on a pooled connection (outside a transaction) is run again
+/// on another: its connection was dead before the statement could run. That is certain when
+/// the server said it had ended the session; when the socket merely failed, only for a
+/// `SELECT` (weft's reads have no side effect), since a write may have run before the failure.
+/// sqlx closes the dead connection instead of returning it to the pool.
+fn heals(error: &crate::error::Error, sql: &Stmt<'_>, retries: &mut u32) -> bool {
+    use crate::error::Dead;
+    let safe = match error.dead_connection() {
+        Some(Dead::Ended) => true,
+        Some(Dead::Lost) => is_read(&sql.text),
+        None => false,
+    };
+    if !safe || *retries >= DEAD_CONNECTIONS {
+        return false;
+    }
+    *retries += 1;
+    tracing::debug!(target: "weft::exec", %error, "weft.reconnect");
+    true
+}
+
+/// Whether `text` is a plain read: a `SELECT` (a `WITH` may hide a write; it is not retried).
+fn is_read(text: &str) -> bool {
+    let head: String = text
+        .trim_start()
+        .chars()
+        .take(6)
+        .collect::<String>()
+        .to_ascii_uppercase();
+    head == "SELECT"
 }
 
 /// Runs one statement's `work` inside its tracing span, counting it and recording the rows it
