@@ -18,6 +18,7 @@ mod locks;
 mod mariadb_exact;
 mod patch;
 mod raw_sql;
+mod rel_subsets;
 mod relations;
 mod render;
 mod roundtrip;
