@@ -18,6 +18,8 @@ mod locks;
 mod mariadb_exact;
 mod patch;
 mod raw_sql;
+mod rel_one_through;
+mod rel_preview;
 mod rel_subsets;
 mod relations;
 mod render;

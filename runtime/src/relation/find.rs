@@ -1,8 +1,9 @@
 //! `find_many` / `find_first`: relational queries.
 
 use super::load::{Base, KeyColumns, Loader};
+use super::load::{Key, KeyPart};
 use super::nested::attach_relations;
-use super::sql::{PlanRef, key_positions};
+use super::sql::{PlanRef, batched_statement, key_positions};
 use super::{Loaded, RelationArg, RelationOf, SetRelation};
 use crate::ast::{self, SelectItem, Source};
 use crate::backend::Backend;
@@ -218,7 +219,47 @@ impl<L: Loader, E: RootExtras> FindMany<L, E> {
         plans
     }
 
-    /// The single statement ([`Strategy::SingleStatement`]) this query sends to `dialect`.
+    /// The strategy this query loads its relations with on `dialect`: its own
+    /// ([`strategy`](Self::strategy)), else the dialect's default ([`Strategy::default_for`]);
+    /// batched wherever the dialect cannot put a loaded value in JSON exactly (a float column
+    /// on SQLite).
+    pub fn strategy_on(&self, dialect: impl AsDialect) -> Strategy {
+        self.strategy_for(dialect.as_dialect(), &self.plans())
+    }
+
+    fn strategy_for(&self, dialect: &'static dyn Dialect, plans: &[PlanRef<'_>]) -> Strategy {
+        let strategy = self
+            .strategy
+            .unwrap_or(dialect.capabilities().default_strategy);
+        // SQLite prints floats into JSON with up to an ulp of error: load them batched.
+        if !dialect.capabilities().exact_json_floats && plans.iter().any(PlanRef::reads_floats) {
+            return Strategy::Batched;
+        }
+        strategy
+    }
+
+    /// Every statement this query sends to `dialect`, in the order they run, under the
+    /// strategy it uses there ([`strategy_on`](Self::strategy_on)): the one statement
+    /// ([`to_sql`](Self::to_sql)), or the parent rows ([`root_sql`](Self::root_sql)) then one
+    /// statement per loaded relation at any depth, each relation before those nested in it.
+    ///
+    /// A batched relation's statement is shown for one parent key, bound as NULL (PostgreSQL
+    /// binds the keys as one array: shown empty); when it runs, the keys are the parents'
+    /// (split over several statements only where they pass the bind-parameter limit), and a
+    /// level with no parents sends nothing.
+    pub fn statements(&self, dialect: impl AsDialect) -> Vec<Sql> {
+        let dialect = dialect.as_dialect();
+        let plans = self.plans();
+        if self.strategy_for(dialect, &plans) == Strategy::SingleStatement || plans.is_empty() {
+            return vec![self.single_sql(dialect, &plans)];
+        }
+        let mut out = vec![self.root_batched(dialect, &plans).0];
+        push_batched(dialect, &plans, &mut out);
+        out
+    }
+
+    /// The single statement ([`Strategy::SingleStatement`]) this query sends to `dialect`
+    /// (where it loads relations batched, [`statements`](Self::statements) lists what it sends).
     ///
     /// On MariaDB, when it loads relations, it raises `group_concat_max_len` for itself
     /// (`SET STATEMENT … FOR SELECT …`) and also selects the session's JSON limits, last, so
@@ -302,15 +343,8 @@ impl<L: Loader, E: RootExtras> FindMany<L, E> {
     pub async fn all(&self, mut executor: impl Executor) -> Result<Vec<E::Row<L::Out>>> {
         let mut target = executor.target();
         let dialect = target.db().dialect();
-        let strategy = self
-            .strategy
-            .unwrap_or_else(|| target.db().default_strategy());
-        if strategy == Strategy::Batched {
-            return self.all_batched(target).await;
-        }
         let plans = self.plans();
-        // SQLite prints floats into JSON with up to an ulp of error: load them batched.
-        if !dialect.capabilities().exact_json_floats && plans.iter().any(PlanRef::reads_floats) {
+        if self.strategy_for(dialect, &plans) == Strategy::Batched {
             return self.all_batched(target).await;
         }
         if !target.db().capabilities().json_agg_ordered && !plans.is_empty() {
@@ -461,5 +495,20 @@ fn mysql_u64(row: crate::decode::RowRef<'_>, idx: usize) -> Option<u64> {
 fn not_empty(select: &mut ast::Select) {
     if select.columns.is_empty() {
         select.columns.push(SelectItem::new(Node::Raw("1")));
+    }
+}
+
+/// The batched statements of `plans` and the relations nested in them, in the order a load
+/// sends them, each for one NULL parent key.
+fn push_batched(dialect: &'static dyn Dialect, plans: &[PlanRef<'_>], out: &mut Vec<Sql>) {
+    for plan in plans {
+        let width = plan.meta.source_keys.as_slice().len();
+        let key = if width == 1 {
+            Key::One(KeyPart::Null)
+        } else {
+            Key::Many(vec![KeyPart::Null; width])
+        };
+        out.extend(batched_statement(dialect, plan, &[key]));
+        push_batched(dialect, &plan.children, out);
     }
 }

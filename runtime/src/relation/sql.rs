@@ -58,6 +58,17 @@ impl<'a> PlanRef<'a> {
         }) || self.children.iter().any(PlanRef::reads_floats)
     }
 
+    /// The relation's limit. A `one` relation through a junction may find several rows (a
+    /// user in several groups): it loads the first, by the relation's order then the target's
+    /// key, as a limit of one row per parent that both strategies apply alike.
+    fn limit(&self) -> Option<u64> {
+        let one = self.meta.kind != crate::schema::Cardinality::ZeroOrMore;
+        match self.plan.limit {
+            None if one && self.meta.through.is_some() => Some(1),
+            limit => limit,
+        }
+    }
+
     fn filter(&self) -> Option<Node> {
         super::combine_filters(self.prefilter, self.plan.filter.clone())
     }
@@ -80,7 +91,7 @@ impl<'a> PlanRef<'a> {
             columns: self.columns.clone(),
             filter: self.filter(),
             order: self.plan.order.clone(),
-            limit: self.plan.limit,
+            limit: self.limit(),
             offset: self.plan.offset,
             children: Vec::new(),
         }
