@@ -187,8 +187,8 @@ pub use query::{UpdateFrom, UpdateFromSet};
 pub use relation::{Base, Fetch, Loader, With};
 pub use relation::{
     Extras, FindMany, IsLoaded, Loaded, MayBeEmpty, NoExtras, NotLoaded, Pick, Rel, Relation,
-    RelationArg, RelationKind, RelationMeta, RelationOf, RootExtras, SetRelation, Strategy,
-    Through, find_first, find_many, kind,
+    RelationArg, RelationKind, RelationMeta, RelationOf, RootExtras, SetRelation, Strategy, Subset,
+    Through, WholeRows, find_first, find_many, kind,
 };
 pub use schema::{
     Cardinality, ColumnMeta, DecodeRow, DefaultValue, ForeignKey, IndexMeta, Insertable, OnDelete,

@@ -122,7 +122,7 @@ type Schema = (
 
 /// dan (groups 1; posts "hello" (2 comments), "draft"), ann (groups 1, 2; post "ann's"),
 /// bob (group 2, no posts, no profile). ann follows dan, bob follows dan and ann.
-async fn seed(db: &weft::Db) -> weft::Result<()> {
+pub(crate) async fn seed(db: &weft::Db) -> weft::Result<()> {
     db.create_tables::<Schema>().await?;
     weft::insert_many(["dan", "ann", "bob"].map(|n| NewUser {
         id: None,
@@ -676,7 +676,7 @@ async fn column_subsets_and_extras(db: Db, strategy: Strategy) -> weft::Result<(
     );
 
     // At the root.
-    let names: Vec<(i64, String)> = find_many::<User>()
+    let names = find_many::<User>()
         .columns((User::id, User::name))
         .order_by(User::id)
         .limit(2)

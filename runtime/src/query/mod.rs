@@ -31,7 +31,9 @@ pub(crate) use select::and_filter;
 pub use select::{
     Combined, Countable, Locked, NoLock, NoRowLock, Orderable, RowLock, Select, Unlocked, select,
 };
-pub use selection::{AddTable, All, As, FieldOf, JoinSelection, Nullable, Selectable, Selection};
+pub use selection::{
+    AddTable, All, As, FieldOf, JoinSelection, Nullable, Selectable, Selection, SubsetShape,
+};
 pub use set_ops::{Combinable, SameRows};
 pub use subquery::{Derived, FitsShape, from};
 pub use update::{Update, UpdateSet, update};

@@ -21,6 +21,9 @@ pub trait Selection: Send + Sync {
     type Output: Send;
     /// The tables read (a type-level list).
     type Tables;
+    /// How the output serialises, for naming a relational query's column subset.
+    #[doc(hidden)]
+    const SHAPE: SubsetShape = SubsetShape::Value;
     #[doc(hidden)]
     fn push_columns(&self, out: &mut Vec<Node>);
     #[doc(hidden)]
@@ -29,6 +32,21 @@ pub trait Selection: Send + Sync {
     /// statement), consuming one value per column.
     #[doc(hidden)]
     fn decode_json<R: JsonRow>(&self, row: &mut R) -> Result<Self::Output, JsonStop>;
+}
+
+/// How a selection's output serialises: what a column subset of a relational query
+/// ([`crate::Subset`]) keys by column name.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubsetShape {
+    /// No columns.
+    Empty,
+    /// One value.
+    Value,
+    /// A tuple: one array element per column.
+    Tuple,
+    /// A struct that serialises with its own field names.
+    Struct,
 }
 
 /// Every column of `T`, decoded as `T`.
@@ -43,6 +61,7 @@ impl<T> All<T> {
 impl<T: TableSource> Selection for All<T> {
     type Output = T::Row;
     type Tables = Dep<T>;
+    const SHAPE: SubsetShape = SubsetShape::Struct;
     fn push_columns(&self, out: &mut Vec<Node>) {
         let table = T::NAME;
         out.extend(T::Row::META.columns.iter().map(|c| Node::Column {
@@ -132,6 +151,7 @@ macro_rules! tuple_selection {
         impl<$($name: Selection),+> Selection for ($($name,)+) {
             type Output = ($($name::Output,)+);
             type Tables = tuple_selection!(@tables $($name)+);
+            const SHAPE: SubsetShape = SubsetShape::Tuple;
             fn push_columns(&self, out: &mut Vec<Node>) {
                 #[allow(non_snake_case)]
                 let ($($name,)+) = self;
@@ -276,6 +296,7 @@ where
 {
     type Output = R;
     type Tables = <R::Columns as Selection>::Tables;
+    const SHAPE: SubsetShape = SubsetShape::Struct;
     fn push_columns(&self, out: &mut Vec<Node>) {
         self.columns.push_columns(out)
     }

@@ -1,8 +1,9 @@
 //! `find_many` / `find_first`: relational queries.
 
 use super::load::{Base, KeyColumns, Loader};
+use super::load::{Key, KeyPart};
 use super::nested::attach_relations;
-use super::sql::PlanRef;
+use super::sql::{PlanRef, batched_statement, key_positions};
 use super::{Loaded, RelationArg, RelationOf, SetRelation};
 use crate::ast::{self, SelectItem, Source};
 use crate::backend::Backend;
@@ -113,17 +114,38 @@ impl<L, E> FindMany<L, E> {
     }
 }
 
-impl<T: Table> FindMany<Base<T>, NoExtras> {
+impl<L: Loader> FindMany<L, NoExtras> {
     /// Returns `selection` (columns of `T`, or a `#[derive(Selectable)]` struct's
-    /// `as_select()`) instead of whole rows; relations cannot be loaded onto a subset.
-    pub fn columns<S, I>(self, selection: S) -> FindMany<super::Pick<T, S>, NoExtras>
+    /// `as_select()`) instead of whole rows, as [`Subset`](super::Subset) rows named by column;
+    /// relations load onto a subset as onto whole rows (`.columns(…)` comes first).
+    pub fn columns<S, I>(self, selection: S) -> FindMany<super::Pick<L::Table, S>, NoExtras>
     where
+        L: WholeRows,
         S: Selection + 'static,
-        S::Tables: Within<(T,), I>,
+        S::Tables: Within<(L::Table,), I>,
     {
         self.map(|_, extras| (super::Pick::new(selection), extras))
     }
+
+    /// Reads none of the table's columns, only the relations `.with(…)` loads (Drizzle's
+    /// `columns: {}`): rows are [`Subset`](super::Subset)s of `()`.
+    pub fn no_columns(self) -> FindMany<super::Pick<L::Table, super::NoColumns>, NoExtras>
+    where
+        L: WholeRows,
+    {
+        self.map(|_, extras| (super::Pick::new(super::NoColumns::new()), extras))
+    }
 }
+
+/// A level still reading whole rows, with no relations loaded yet: where `.columns(…)` may
+/// choose a subset.
+#[diagnostic::on_unimplemented(
+    message = "`.columns(…)` chooses the columns of rows that have no relations loaded yet",
+    label = "columns chosen after `.with(…)` or a second time",
+    note = "call `.columns(…)` (or `.no_columns()`) once, before `.with(…)`: `find_many::<User>().columns((User::id, User::name)).with(User::posts)`"
+)]
+pub trait WholeRows: Loader {}
+impl<T: Table> WholeRows for Base<T> {}
 
 impl<L: Loader> FindMany<L, NoExtras> {
     /// Also returns computed values per row: a column expression, a function such as
@@ -197,7 +219,47 @@ impl<L: Loader, E: RootExtras> FindMany<L, E> {
         plans
     }
 
-    /// The single statement ([`Strategy::SingleStatement`]) this query sends to `dialect`.
+    /// The strategy this query loads its relations with on `dialect`: its own
+    /// ([`strategy`](Self::strategy)), else the dialect's default ([`Strategy::default_for`]);
+    /// batched wherever the dialect cannot put a loaded value in JSON exactly (a float column
+    /// on SQLite).
+    pub fn strategy_on(&self, dialect: impl AsDialect) -> Strategy {
+        self.strategy_for(dialect.as_dialect(), &self.plans())
+    }
+
+    fn strategy_for(&self, dialect: &'static dyn Dialect, plans: &[PlanRef<'_>]) -> Strategy {
+        let strategy = self
+            .strategy
+            .unwrap_or(dialect.capabilities().default_strategy);
+        // SQLite prints floats into JSON with up to an ulp of error: load them batched.
+        if !dialect.capabilities().exact_json_floats && plans.iter().any(PlanRef::reads_floats) {
+            return Strategy::Batched;
+        }
+        strategy
+    }
+
+    /// Every statement this query sends to `dialect`, in the order they run, under the
+    /// strategy it uses there ([`strategy_on`](Self::strategy_on)): the one statement
+    /// ([`to_sql`](Self::to_sql)), or the parent rows ([`root_sql`](Self::root_sql)) then one
+    /// statement per loaded relation at any depth, each relation before those nested in it.
+    ///
+    /// A batched relation's statement is shown for one parent key, bound as NULL (PostgreSQL
+    /// binds the keys as one array: shown empty); when it runs, the keys are the parents'
+    /// (split over several statements only where they pass the bind-parameter limit), and a
+    /// level with no parents sends nothing.
+    pub fn statements(&self, dialect: impl AsDialect) -> Vec<Sql> {
+        let dialect = dialect.as_dialect();
+        let plans = self.plans();
+        if self.strategy_for(dialect, &plans) == Strategy::SingleStatement || plans.is_empty() {
+            return vec![self.single_sql(dialect, &plans)];
+        }
+        let mut out = vec![self.root_batched(dialect, &plans).0];
+        push_batched(dialect, &plans, &mut out);
+        out
+    }
+
+    /// The single statement ([`Strategy::SingleStatement`]) this query sends to `dialect`
+    /// (where it loads relations batched, [`statements`](Self::statements) lists what it sends).
     ///
     /// On MariaDB, when it loads relations, it raises `group_concat_max_len` for itself
     /// (`SET STATEMENT … FOR SELECT …`) and also selects the session's JSON limits, last, so
@@ -209,12 +271,13 @@ impl<L: Loader, E: RootExtras> FindMany<L, E> {
 
     /// [`to_sql`](Self::to_sql) for plans already built.
     fn single_sql(&self, dialect: &'static dyn Dialect, plans: &[PlanRef<'_>]) -> Sql {
-        let mut select = self.root_select();
+        let (mut select, _) = self.root_select(None);
         select.columns.extend(
             plans
                 .iter()
                 .map(|plan| SelectItem::new(Node::Related(Box::new(plan.to_related())))),
         );
+        not_empty(&mut select);
         let mut r = Renderer::new(dialect);
         r.reserve_select(&select);
         r.select_with_related(select);
@@ -231,19 +294,34 @@ impl<L: Loader, E: RootExtras> FindMany<L, E> {
 
     /// The first statement of [`Strategy::Batched`]: the parent rows.
     pub fn root_sql(&self, dialect: impl AsDialect) -> Sql {
-        let select = self.root_select();
-        let mut r = Renderer::new(dialect.as_dialect());
-        r.reserve_select(&select);
-        r.select(&select);
-        r.finish()
+        self.root_batched(dialect.as_dialect(), &self.plans()).0
     }
 
-    /// The parent rows' statement, without relations.
-    fn root_select(&self) -> ast::Select {
+    /// The first statement of a batched load, and where its rows hold each relation's keys.
+    fn root_batched(
+        &self,
+        dialect: &'static dyn Dialect,
+        plans: &[PlanRef<'_>],
+    ) -> (Sql, Vec<Vec<usize>>) {
+        let (mut select, keys) = self.root_select(Some(plans));
+        not_empty(&mut select);
+        let mut r = Renderer::new(dialect);
+        r.reserve_select(&select);
+        r.select(&select);
+        (r.finish(), keys)
+    }
+
+    /// The parent rows' statement, without relations; with `plans`, also the key columns they
+    /// need that a subset left out (a batched load), and where each relation's keys are.
+    fn root_select(&self, plans: Option<&[PlanRef<'_>]>) -> (ast::Select, Vec<Vec<usize>>) {
         let mut columns = Vec::new();
         self.loader.base_columns(&mut columns);
         self.extras.push_columns(&mut columns);
-        ast::Select {
+        let keys = match plans {
+            Some(plans) => key_positions(plans, self.loader.all_columns(), &mut columns),
+            None => Vec::new(),
+        };
+        let select = ast::Select {
             columns: columns.into_iter().map(SelectItem::new).collect(),
             from: Some(ast::From {
                 source: Source::Table {
@@ -257,22 +335,16 @@ impl<L: Loader, E: RootExtras> FindMany<L, E> {
             limit: self.limit,
             offset: self.offset,
             ..ast::Select::default()
-        }
+        };
+        (select, keys)
     }
 
     /// Every matching row, with its relations.
     pub async fn all(&self, mut executor: impl Executor) -> Result<Vec<E::Row<L::Out>>> {
         let mut target = executor.target();
         let dialect = target.db().dialect();
-        let strategy = self
-            .strategy
-            .unwrap_or_else(|| target.db().default_strategy());
-        if strategy == Strategy::Batched {
-            return self.all_batched(target).await;
-        }
         let plans = self.plans();
-        // SQLite prints floats into JSON with up to an ulp of error: load them batched.
-        if !dialect.capabilities().exact_json_floats && plans.iter().any(PlanRef::reads_floats) {
+        if self.strategy_for(dialect, &plans) == Strategy::Batched {
             return self.all_batched(target).await;
         }
         if !target.db().capabilities().json_agg_ordered && !plans.is_empty() {
@@ -318,8 +390,9 @@ impl<L: Loader, E: RootExtras> FindMany<L, E> {
             Some(h) => crate::exec::Target::on_held(db, h),
             None => target.reborrow(),
         };
-        let sql = self.root_sql(dialect);
-        let key_columns = KeyColumns::new(&self.plans(), 0);
+        let plans = self.plans();
+        let (sql, positions) = self.root_batched(dialect, &plans);
+        let key_columns = KeyColumns::new(&plans, 0, &positions);
         let rows = target
             .fetch(&sql, |row, text| {
                 let keys = key_columns.read(row, text)?;
@@ -415,4 +488,27 @@ impl JsonCut<'_, '_> {
 /// An unsigned integer column of a MySQL-family row.
 fn mysql_u64(row: crate::decode::RowRef<'_>, idx: usize) -> Option<u64> {
     row.u64(idx).ok()
+}
+
+/// A statement reading no column (a `.no_columns()` query loading nothing) selects `1`:
+/// SQL has no empty select list.
+fn not_empty(select: &mut ast::Select) {
+    if select.columns.is_empty() {
+        select.columns.push(SelectItem::new(Node::Raw("1")));
+    }
+}
+
+/// The batched statements of `plans` and the relations nested in them, in the order a load
+/// sends them, each for one NULL parent key.
+fn push_batched(dialect: &'static dyn Dialect, plans: &[PlanRef<'_>], out: &mut Vec<Sql>) {
+    for plan in plans {
+        let width = plan.meta.source_keys.as_slice().len();
+        let key = if width == 1 {
+            Key::One(KeyPart::Null)
+        } else {
+            Key::Many(vec![KeyPart::Null; width])
+        };
+        out.extend(batched_statement(dialect, plan, &[key]));
+        push_batched(dialect, &plan.children, out);
+    }
 }

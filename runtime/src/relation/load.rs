@@ -5,9 +5,11 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use super::nested::JsonRelations;
 use super::sql::{PlanRef, batched_statement, child_key_types, parent_key_types};
+use super::subset::Subset;
 use super::{Rel, Relation, RelationKind, RelationMeta, SetRelation, relation_error};
 use crate::decode::JsonStop;
 use crate::decode::{RowReader, RowRef};
@@ -33,6 +35,10 @@ pub trait Loader: Send + Sync + Sized + 'static {
     /// The columns read at this level (all of the table's, or a selection).
     #[doc(hidden)]
     fn base_columns(&self, out: &mut Vec<Node>);
+    /// Whether [`base_columns`](Self::base_columns) are all of the table's, in its order (so
+    /// that a relation's key columns are found there).
+    #[doc(hidden)]
+    fn all_columns(&self) -> bool;
     #[doc(hidden)]
     fn decode_base(&self, reader: &mut RowReader<'_>) -> Result<Self::Row>;
     /// Reads the row from its columns' JSON projections (the start of a nested row).
@@ -70,17 +76,30 @@ impl<T> Base<T> {
     }
 }
 
-/// A level that reads a chosen selection of the table's columns (no nested relations):
+/// A level that reads a chosen selection of the table's columns, as [`Subset`] rows:
 /// `User::posts.columns((Post::id, Post::title))`.
 pub struct Pick<T, S> {
     selection: S,
+    names: Arc<[String]>,
     _table: std::marker::PhantomData<fn() -> T>,
 }
 
-impl<T, S> Pick<T, S> {
+impl<T, S: Selection> Pick<T, S> {
     pub(crate) fn new(selection: S) -> Self {
+        let mut columns = Vec::new();
+        selection.push_columns(&mut columns);
+        // A column is keyed by its name, any other value by its position.
+        let names = columns
+            .iter()
+            .enumerate()
+            .map(|(i, node)| match node {
+                Node::Column { name, .. } => (*name).to_owned(),
+                _ => i.to_string(),
+            })
+            .collect();
         Pick {
             selection,
+            names,
             _table: std::marker::PhantomData,
         }
     }
@@ -88,19 +107,24 @@ impl<T, S> Pick<T, S> {
 
 impl<T: Table, S: Selection + 'static> Loader for Pick<T, S> {
     type Table = T;
-    type Row = S::Output;
-    type Out = S::Output;
+    type Row = Subset<S::Output>;
+    type Out = Subset<S::Output>;
     fn base_columns(&self, out: &mut Vec<Node>) {
         self.selection.push_columns(out);
     }
-    fn decode_base(&self, reader: &mut RowReader<'_>) -> Result<S::Output> {
-        self.selection.decode(reader)
+    fn all_columns(&self) -> bool {
+        false
+    }
+    fn decode_base(&self, reader: &mut RowReader<'_>) -> Result<Self::Row> {
+        let columns = self.selection.decode(reader)?;
+        Ok(Subset::new(columns, self.names.clone(), S::SHAPE))
     }
     fn decode_base_json<R: JsonRelations>(
         &self,
         row: &mut R,
-    ) -> std::result::Result<S::Output, JsonStop> {
-        self.selection.decode_json(row)
+    ) -> std::result::Result<Self::Row, JsonStop> {
+        let columns = self.selection.decode_json(row)?;
+        Ok(Subset::new(columns, self.names.clone(), S::SHAPE))
     }
     fn count(&self) -> usize {
         0
@@ -108,17 +132,17 @@ impl<T: Table, S: Selection + 'static> Loader for Pick<T, S> {
     fn plans<'a>(&'a self, _: &mut Vec<PlanRef<'a>>) {}
     fn attach_json<R: JsonRelations>(
         &self,
-        base: S::Output,
+        base: Self::Row,
         _: &mut R,
-    ) -> std::result::Result<S::Output, JsonStop> {
+    ) -> std::result::Result<Self::Out, JsonStop> {
         Ok(base)
     }
     fn attach_batched<'a, 't: 'a>(
         &'a self,
         _: &'a mut Target<'t>,
-        rows: Vec<S::Output>,
+        rows: Vec<Self::Row>,
         _: Vec<Vec<Key>>,
-    ) -> BoxFuture<'a, Result<Vec<S::Output>>> {
+    ) -> BoxFuture<'a, Result<Vec<Self::Out>>> {
         Box::pin(async move { Ok(rows) })
     }
 }
@@ -129,6 +153,9 @@ impl<T: Table> Loader for Base<T> {
     type Out = T;
     fn base_columns(&self, out: &mut Vec<Node>) {
         crate::query::All::<T>::new().push_columns(out);
+    }
+    fn all_columns(&self) -> bool {
+        true
     }
     fn decode_base(&self, reader: &mut RowReader<'_>) -> Result<T> {
         T::decode(reader)
@@ -190,6 +217,9 @@ where
     fn base_columns(&self, out: &mut Vec<Node>) {
         self.prev.base_columns(out)
     }
+    fn all_columns(&self) -> bool {
+        self.prev.all_columns()
+    }
     fn decode_base(&self, reader: &mut RowReader<'_>) -> Result<L::Row> {
         self.prev.decode_base(reader)
     }
@@ -236,7 +266,7 @@ where
             let width = parent_types.len();
             let parent_cols: Vec<usize> = (0..width).collect();
             // The nested relations' key columns, after the parent key this statement leads with.
-            let child_key_cols = KeyColumns::new(&plan.children, width);
+            let child_key_cols = KeyColumns::new(&plan.children, width, &plan.child_keys);
 
             // Each distinct parent key (NULL keys match nothing) gets one bucket per parent that
             // has it: a key shared by several parents (the same user under two posts) has its
@@ -435,15 +465,16 @@ fn read_key(
 pub(crate) struct KeyColumns(Vec<(&'static RelationMeta, Vec<usize>, Vec<SqlType>)>);
 
 impl KeyColumns {
-    /// For the relations `plans`, in rows whose table's columns start at column `offset`.
-    pub(crate) fn new(plans: &[PlanRef<'_>], offset: usize) -> Self {
+    /// For the relations `plans`, whose key columns are at `positions` (see
+    /// [`key_positions`](super::sql::key_positions)) counted from column `offset`.
+    pub(crate) fn new(plans: &[PlanRef<'_>], offset: usize, positions: &[Vec<usize>]) -> Self {
         KeyColumns(
             plans
                 .iter()
-                .map(|p| {
-                    let meta = p.meta;
-                    let cols = meta.source_keys.as_slice().iter().map(|c| c + offset);
-                    (meta, cols.collect(), parent_key_types(meta))
+                .zip(positions)
+                .map(|(p, at)| {
+                    let cols = at.iter().map(|c| c + offset);
+                    (p.meta, cols.collect(), parent_key_types(p.meta))
                 })
                 .collect(),
         )

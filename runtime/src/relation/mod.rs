@@ -10,13 +10,19 @@ mod find;
 mod load;
 mod nested;
 mod sql;
+mod subset;
 
 #[doc(hidden)]
 pub use crate::decode::{JsonRow, JsonStop};
 pub use crate::schema::{Cardinality, Keys, RelationMeta, RelationSpec, resolve};
 pub use fetch::Fetch;
-pub use find::{Extras, FindMany, NoExtras, RootExtras, Strategy, find_first, find_many};
+pub use find::{
+    Extras, FindMany, NoExtras, RootExtras, Strategy, WholeRows, find_first, find_many,
+};
 pub use load::{Base, Loader, Pick, With};
+#[doc(hidden)]
+pub use subset::{Append, SerializeRelations};
+pub use subset::{NoColumns, Subset};
 
 use std::marker::PhantomData;
 
@@ -195,19 +201,32 @@ impl<M: Relation> Rel<M, Base<M::Target>> {
     }
 }
 
-impl<M: Relation> Rel<M, Base<M::Target>> {
+impl<M: Relation, L: Loader<Table = M::Target>> Rel<M, L> {
     /// Loads only `selection` (columns of the related table, or a `#[derive(Selectable)]`
-    /// struct's `as_select()`) of each related row: the relation's field becomes
-    /// `Vec<Selection::Output>` (or the one-row equivalents). Nested relations are not
-    /// available on a column subset.
+    /// struct's `as_select()`) of each related row, as [`Subset`] rows named by column; nested
+    /// relations load onto them as onto whole rows (`.columns(…)` comes before `.with(…)`).
     pub fn columns<S, I>(self, selection: S) -> Rel<M, Pick<M::Target, S>>
     where
+        L: WholeRows,
         S: Selection + 'static,
         S::Tables: Within<(M::Target,), I>,
     {
         Rel {
             plan: self.plan,
             loader: Pick::new(selection),
+            _relation: PhantomData,
+        }
+    }
+
+    /// Loads none of the related rows' columns, only the relations nested with `.with(…)`
+    /// (Drizzle's `columns: {}`, for a junction whose own columns are not wanted).
+    pub fn no_columns(self) -> Rel<M, Pick<M::Target, NoColumns>>
+    where
+        L: WholeRows,
+    {
+        Rel {
+            plan: self.plan,
+            loader: Pick::new(NoColumns::new()),
             _relation: PhantomData,
         }
     }

@@ -18,8 +18,13 @@ pub struct PlanRef<'a> {
     pub(crate) plan: &'a Plan,
     pub(crate) prefilter: Option<fn() -> Node>,
     pub(crate) children: Vec<PlanRef<'a>>,
-    /// The target's columns read: all of them, or a chosen selection.
+    /// The target's columns read: all of them, or a chosen selection; then, for a batched
+    /// load of a selection, the key columns its nested relations need that it left out.
     pub(crate) columns: Vec<Node>,
+    /// How many of `columns` the rows hold (the rest are only keys).
+    pub(crate) selected: usize,
+    /// Where each nested relation's parent key columns are in `columns`.
+    pub(crate) child_keys: Vec<Vec<usize>>,
 }
 
 impl<'a> PlanRef<'a> {
@@ -28,12 +33,16 @@ impl<'a> PlanRef<'a> {
         rel.loader.plans(&mut children);
         let mut columns = Vec::new();
         rel.loader.base_columns(&mut columns);
+        let selected = columns.len();
+        let child_keys = key_positions(&children, rel.loader.all_columns(), &mut columns);
         PlanRef {
             meta: M::META,
             plan: &rel.plan,
             prefilter: M::FILTER,
             children,
             columns,
+            selected,
+            child_keys,
         }
     }
 
@@ -49,6 +58,17 @@ impl<'a> PlanRef<'a> {
         }) || self.children.iter().any(PlanRef::reads_floats)
     }
 
+    /// The relation's limit. A `one` relation through a junction may find several rows (a
+    /// user in several groups): it loads the first, by the relation's order then the target's
+    /// key, as a limit of one row per parent that both strategies apply alike.
+    fn limit(&self) -> Option<u64> {
+        let one = self.meta.kind != crate::schema::Cardinality::ZeroOrMore;
+        match self.plan.limit {
+            None if one && self.meta.through.is_some() => Some(1),
+            limit => limit,
+        }
+    }
+
     fn filter(&self) -> Option<Node> {
         super::combine_filters(self.prefilter, self.plan.filter.clone())
     }
@@ -57,6 +77,7 @@ impl<'a> PlanRef<'a> {
     /// them all).
     pub(crate) fn to_related(&self) -> Related {
         Related {
+            columns: self.columns[..self.selected].to_vec(),
             children: self.children.iter().map(PlanRef::to_related).collect(),
             ..self.to_related_level()
         }
@@ -70,11 +91,46 @@ impl<'a> PlanRef<'a> {
             columns: self.columns.clone(),
             filter: self.filter(),
             order: self.plan.order.clone(),
-            limit: self.plan.limit,
+            limit: self.limit(),
             offset: self.plan.offset,
             children: Vec::new(),
         }
     }
+}
+
+/// Where the parent key columns of the relations `plans` are among a level's `columns`: at
+/// their place in the table when the level reads all of its columns (`all`, in order, first),
+/// else where the selection has them, else appended to `columns` (a batched load reads each
+/// level's keys from its rows; a subset need not have chosen them).
+pub(crate) fn key_positions(
+    plans: &[PlanRef<'_>],
+    all: bool,
+    columns: &mut Vec<Node>,
+) -> Vec<Vec<usize>> {
+    plans
+        .iter()
+        .map(|plan| {
+            let meta = plan.meta;
+            let keys = meta.source_keys.as_slice().iter();
+            if all {
+                return keys.copied().collect();
+            }
+            keys.map(|&c| {
+                let node = Node::Column {
+                    table: meta.source.name,
+                    name: meta.source.columns[c].name,
+                };
+                match columns.iter().position(|n| *n == node) {
+                    Some(at) => at,
+                    None => {
+                        columns.push(node);
+                        columns.len() - 1
+                    }
+                }
+            })
+            .collect()
+        })
+        .collect()
 }
 
 fn column_types(table: &TableMeta, cols: &[usize]) -> Vec<SqlType> {

@@ -1,0 +1,56 @@
+//! `FindMany::statements`: every statement a relational query sends, under the strategy it
+//! uses on that backend (issue 13, item 7).
+
+use weft::{Backend, Db, Strategy, find_many};
+use weft_tests::{backends, statements};
+
+use crate::relations::{Comment, Group, Post, User, seed};
+
+#[backends(strategies)]
+async fn the_preview_lists_what_runs(db: Db, strategy: Strategy) -> weft::Result<()> {
+    seed(&db).await?;
+    let query = find_many::<User>()
+        .columns(User::name)
+        .with(User::groups.order_by(Group::id))
+        .with(User::posts.with(Post::comments.order_by(Comment::id)))
+        .order_by(User::id)
+        .strategy(strategy);
+    let shown = query.statements(db.dialect());
+    assert_eq!(query.strategy_on(db.dialect()), strategy);
+    assert_eq!(shown.len() as u64, statements(strategy, 3));
+    let before = db.statements_executed();
+    query.all(&db).await?;
+    assert_eq!(db.statements_executed() - before, shown.len() as u64);
+    // The root first, then each relation before the one nested in it.
+    if strategy == Strategy::Batched {
+        let tables: Vec<bool> = ["users", "groups", "posts", "comments"]
+            .iter()
+            .zip(&shown)
+            .map(|(table, sql)| sql.text.contains(table))
+            .collect();
+        assert_eq!(tables, [true; 4], "{shown:#?}");
+    }
+    Ok(())
+}
+
+#[test]
+fn the_preview_follows_each_backends_default() {
+    let query = find_many::<User>().with(User::posts.with(Post::comments));
+    for backend in Backend::ALL {
+        let shown = query.statements(backend);
+        for sql in &shown {
+            println!("{backend}: {sql}");
+        }
+        let expected = match Strategy::default_for(backend) {
+            Strategy::SingleStatement => 1,
+            Strategy::Batched => 3,
+        };
+        assert_eq!(shown.len(), expected, "{backend}");
+    }
+    // PostgreSQL loads batched by default, one array of keys per relation.
+    let pg = query.statements(Backend::Postgres);
+    assert!(pg[1].text.contains("= ANY($1)"), "{}", pg[1]);
+    // Asked for one statement, it shows (and sends) one.
+    let one = query.strategy(Strategy::SingleStatement);
+    assert_eq!(one.statements(Backend::Postgres).len(), 1);
+}
