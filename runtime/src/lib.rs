@@ -112,9 +112,17 @@
 //! ([`Strategy::default_for`]).
 //!
 //! ## Column types
-//! `bool`, `i16`, `i32`, `i64`, `f32`, `f64`, `String`, `Vec<u8>`, and with features `json`
-//! (`Json<T>` for any serde type), `chrono` (`DateTime<Utc>`, `NaiveDateTime`, `NaiveDate`),
-//! `uuid` and `rust_decimal`. `Option<T>` makes a column nullable.
+//! `bool`, `i8`, `i16`, `i32`, `i64`, `u8`, `u16`, `u32`, `u64` (0 to `i64::MAX`), `f32`,
+//! `f64`, `String`, `Vec<u8>`, and with features `json` (`Json<T>` for any serde type, and
+//! `serde_json::Value`), `chrono` (`DateTime<Utc>`, `NaiveDateTime`, `NaiveDate`), `time`
+//! (`OffsetDateTime`, `PrimitiveDateTime`, `Date`), `uuid` and `rust_decimal`. `Option<T>`
+//! makes a column nullable. Timestamps are stored to the microsecond on every backend: finer
+//! digits are truncated when the value is bound.
+//!
+//! Types of your own: `#[derive(Newtype)]` on `struct UserId(i64);` (stored as its field,
+//! compared only with itself), `#[derive(Enum)]` on a fieldless enum (stored as text under a
+//! `CHECK`; `#[weft(rename_all = "snake_case")]`, `#[weft(rename = "…")]` on a variant), or
+//! [`CustomType`] to map any type onto one of the above.
 //!
 //! ## Backends and dialects
 //! Features `sqlite` (default), `postgres` and `mysql` choose the drivers built in.
@@ -147,6 +155,8 @@ mod relation;
 mod schema;
 #[cfg(feature = "chrono")]
 mod time;
+#[cfg(feature = "time")]
+mod time_crate;
 mod value;
 
 pub use backend::Backend;
@@ -196,8 +206,8 @@ pub use schema::{
 };
 #[cfg(feature = "json")]
 pub use value::Json;
-pub use value::{SqlType, SqlValue, Text, Value};
-pub use weft_macros::{Selectable, Table};
+pub use value::{CustomType, SqlType, SqlValue, Text, Value};
+pub use weft_macros::{Enum, Newtype, Selectable, Table};
 
 /// The names most programs want: `use weft::prelude::*;`.
 pub mod prelude {

@@ -62,6 +62,7 @@ pub fn table_impl(t: &Table, valid: bool) -> TokenStream {
         };
         let sql_type = quote_spanned!(ty.span()=> <#ty as #p::SqlValue>::SQL_TYPE);
         let nullable = quote_spanned!(ty.span()=> <#ty as #p::SqlValue>::NULLABLE);
+        let allowed = quote_spanned!(ty.span()=> <#ty as #p::SqlValue>::ALLOWED);
         quote! {
             #p::ColumnMeta {
                 name: #name,
@@ -73,6 +74,7 @@ pub fn table_impl(t: &Table, valid: bool) -> TokenStream {
                 keyed: #keyed,
                 default: #default,
                 references: #references,
+                allowed: #allowed,
             }
         }
     });

@@ -37,7 +37,7 @@ const CAPABILITIES: Capabilities = Capabilities {
     decimal_keeps_scale: true,
     dates: None,
     json_keeps_negative_zero: true,
-    timestamp_nanoseconds: true,
+    timestamp_nanoseconds: false,
     text_holds_nul: true,
     integer_booleans: true,
     sequential_assignments: false,

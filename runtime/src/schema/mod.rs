@@ -175,6 +175,9 @@ pub struct ColumnMeta {
     pub default: Option<DefaultValue>,
     /// The foreign key, if any.
     pub references: Option<ForeignKey>,
+    /// The only values the column holds (an enum's names; empty: any of its type), checked
+    /// by a `CHECK` constraint.
+    pub allowed: &'static [&'static str],
 }
 
 /// A column default: a literal from the schema (never a user's runtime value).
