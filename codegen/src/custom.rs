@@ -31,7 +31,9 @@ fn type_attrs(input: &syn::DeriveInput, enums: bool) -> syn::Result<TypeAttrs> {
             } else if enums && meta.path.is_ident("rename_all") {
                 rename_all = Some(meta.value()?.parse()?);
             } else if enums {
-                return Err(meta.error("unknown `weft` attribute; expected one of: rename_all, crate"));
+                return Err(
+                    meta.error("unknown `weft` attribute; expected one of: rename_all, crate")
+                );
             } else {
                 return Err(meta.error("unknown `weft` attribute; expected: crate"));
             }
@@ -151,7 +153,9 @@ fn enumeration(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
             let span = rename.as_ref().map_or(variant.ident.span(), LitStr::span);
             return Err(Error::new(
                 span,
-                format!("two variants are stored as \"{name}\"; give one another name with `#[weft(rename = \"…\")]`"),
+                format!(
+                    "two variants are stored as \"{name}\"; give one another name with `#[weft(rename = \"…\")]`"
+                ),
             ));
         }
         names.push(name);

@@ -44,15 +44,38 @@ pub struct Member {
 async fn seed(db: &Db) -> weft::Result<()> {
     db.create_tables::<(TierInfo, Member)>().await?;
     weft::insert_many([
-        TierInfo { tier: Tier::Free, label: "free".into(), members: NotLoaded },
-        TierInfo { tier: Tier::Paid, label: "paid".into(), members: NotLoaded },
+        TierInfo {
+            tier: Tier::Free,
+            label: "free".into(),
+            members: NotLoaded,
+        },
+        TierInfo {
+            tier: Tier::Paid,
+            label: "paid".into(),
+            members: NotLoaded,
+        },
     ])
     .execute(db)
     .await?;
     weft::insert_many([
-        Member { id: 1, role: Role::Admin, old_role: None, tier: Tier::Paid },
-        Member { id: 2, role: Role::PowerUser, old_role: Some(Role::Visitor), tier: Tier::Free },
-        Member { id: 3, role: Role::Visitor, old_role: None, tier: Tier::Free },
+        Member {
+            id: 1,
+            role: Role::Admin,
+            old_role: None,
+            tier: Tier::Paid,
+        },
+        Member {
+            id: 2,
+            role: Role::PowerUser,
+            old_role: Some(Role::Visitor),
+            tier: Tier::Free,
+        },
+        Member {
+            id: 3,
+            role: Role::Visitor,
+            old_role: None,
+            tier: Tier::Free,
+        },
     ])
     .execute(db)
     .await?;
@@ -67,7 +90,11 @@ async fn enums_store_their_names_and_filter(db: Db) -> weft::Result<()> {
         .await?;
     assert_eq!(
         names,
-        [(1, "admin".into()), (2, "power_user".into()), (3, "guest".into())]
+        [
+            (1, "admin".into()),
+            (2, "power_user".into()),
+            (3, "guest".into())
+        ]
     );
     let free = weft::select::<Member>()
         .filter(Member::tier.eq(Tier::Free))
@@ -104,15 +131,24 @@ async fn an_unknown_stored_value_names_table_column_and_value(db: Db) -> weft::R
     weft::raw("CREATE TABLE enum_members (id INTEGER PRIMARY KEY, role VARCHAR(20) NOT NULL, old_role VARCHAR(20), tier VARCHAR(20) NOT NULL)")
         .execute(&db)
         .await?;
-    weft::raw("INSERT INTO enum_members (id, role, old_role, tier) VALUES (1, 'root', NULL, 'Free')")
-        .execute(&db)
-        .await?;
+    weft::raw(
+        "INSERT INTO enum_members (id, role, old_role, tier) VALUES (1, 'root', NULL, 'Free')",
+    )
+    .execute(&db)
+    .await?;
     let err = weft::select::<Member>().all(&db).await.unwrap_err();
     match &err {
-        Error::Decode { table, column, message, .. } => {
+        Error::Decode {
+            table,
+            column,
+            message,
+            ..
+        } => {
             assert_eq!((*table, *column), ("enum_members", "role"));
             assert!(
-                message.contains(r#""root" is not a `Role` (expected one of "admin", "power_user", "guest")"#),
+                message.contains(
+                    r#""root" is not a `Role` (expected one of "admin", "power_user", "guest")"#
+                ),
                 "{message}"
             );
         }

@@ -64,9 +64,24 @@ async fn seed(db: &Db) -> weft::Result<()> {
         .await?;
     }
     weft::insert_many([
-        Note { id: PostId(1), author: UserId(1), reviewer: Some(UserId(2)), writer: NotLoaded },
-        Note { id: PostId(2), author: UserId(1), reviewer: None, writer: NotLoaded },
-        Note { id: PostId(3), author: UserId(2), reviewer: None, writer: NotLoaded },
+        Note {
+            id: PostId(1),
+            author: UserId(1),
+            reviewer: Some(UserId(2)),
+            writer: NotLoaded,
+        },
+        Note {
+            id: PostId(2),
+            author: UserId(1),
+            reviewer: None,
+            writer: NotLoaded,
+        },
+        Note {
+            id: PostId(3),
+            author: UserId(2),
+            reviewer: None,
+            writer: NotLoaded,
+        },
     ])
     .execute(db)
     .await?;
@@ -96,9 +111,14 @@ async fn newtypes_are_keys_and_filter_with_their_own_type(db: Db) -> weft::Resul
         .await?;
     assert_eq!(bob.id, UserId(2));
     // The foreign key holds: a post of no user is refused by the database.
-    let orphan = weft::insert(Note { id: PostId(9), author: UserId(99), reviewer: None, writer: NotLoaded })
-        .execute(&db)
-        .await;
+    let orphan = weft::insert(Note {
+        id: PostId(9),
+        author: UserId(99),
+        reviewer: None,
+        writer: NotLoaded,
+    })
+    .execute(&db)
+    .await;
     assert!(orphan.is_err(), "{orphan:?}");
     Ok(())
 }
@@ -117,7 +137,10 @@ async fn newtype_keys_load_relations(db: Db, strategy: Strategy) -> weft::Result
         .map(|u| u.posts.iter().map(|p| p.id).collect())
         .collect();
     assert_eq!(posts, [vec![PostId(1), PostId(2)], vec![PostId(3)]]);
-    assert_eq!(users[1].posts[0].writer.email, Email("bob@example.com".into()));
+    assert_eq!(
+        users[1].posts[0].writer.email,
+        Email("bob@example.com".into())
+    );
     assert_eq!(users[0].posts[0].reviewer, Some(UserId(2)));
     Ok(())
 }
@@ -133,7 +156,12 @@ async fn a_custom_type_refusing_a_stored_value_is_a_decode_error(
         .await?;
     let err = weft::select::<Account>().all(&db).await.unwrap_err();
     match &err {
-        Error::Decode { table, column, message, .. } => {
+        Error::Decode {
+            table,
+            column,
+            message,
+            ..
+        } => {
             assert_eq!((*table, *column), ("nt_users", "email"));
             assert!(message.contains("\"nobody\" is not an email"), "{message}");
         }

@@ -43,7 +43,8 @@ async fn now_round_trips_truncated_to_the_microsecond(db: Db) -> weft::Result<()
     db.create_tables::<Event>().await?;
     // `now` has nanoseconds on most systems; the test makes sure of it.
     let now = Utc::now().with_timezone(&Utc);
-    let now = now - TimeDelta::nanoseconds(i64::from(now.timestamp_subsec_nanos() % 1000)) + TimeDelta::nanoseconds(789);
+    let now = now - TimeDelta::nanoseconds(i64::from(now.timestamp_subsec_nanos() % 1000))
+        + TimeDelta::nanoseconds(789);
     weft::insert(Event {
         id: 1,
         at: now,

@@ -50,7 +50,7 @@ fn extremes() -> Vec<More> {
         doc: json!([]),
         at: datetime!(1000-01-01 00:00:00 UTC),
         local: datetime!(1000-01-01 00:00:00),
-        day: date!(1000-01-01),
+        day: date!(1000 - 01 - 01),
         o_byte: None,
         o_qword: None,
         o_doc: None,
@@ -68,7 +68,7 @@ fn extremes() -> Vec<More> {
         // An offset other than UTC: stored as the instant, read back in UTC (equal as instants).
         at: datetime!(9999-12-31 23:59:59.999999 +02:00),
         local: datetime!(9999-12-31 23:59:59.999999),
-        day: date!(9999-12-31),
+        day: date!(9999 - 12 - 31),
         o_byte: Some(200),
         o_qword: Some(1 << 40),
         o_doc: Some(json!({"k": "v"})),
@@ -129,7 +129,9 @@ async fn unsigned_values_that_do_not_fit_are_errors_both_ways(db: Db) -> weft::R
         .await?;
     let err = weft::select::<More>().all(&db).await.unwrap_err();
     match &err {
-        Error::Decode { column, message, .. } => {
+        Error::Decode {
+            column, message, ..
+        } => {
             assert_eq!(*column, "qword");
             assert!(message.contains("-1 does not fit a u64"), "{message}");
         }
@@ -175,7 +177,9 @@ async fn offset_date_time_now_round_trips_truncated(db: Db) -> weft::Result<()> 
         pub at: time::OffsetDateTime,
     }
     db.create_tables::<Stamp>().await?;
-    let now = time::OffsetDateTime::now_utc().replace_nanosecond(123_456_789).unwrap();
+    let now = time::OffsetDateTime::now_utc()
+        .replace_nanosecond(123_456_789)
+        .unwrap();
     weft::insert(Stamp { id: 1, at: now }).execute(&db).await?;
     let back = weft::select::<Stamp>().columns(Stamp::at).one(&db).await?;
     assert_eq!(back, now.replace_nanosecond(123_456_000).unwrap());

@@ -87,8 +87,16 @@ mod tests {
         assert_eq!(u32::MAX.to_value(), Value::I64(i64::from(u32::MAX)));
         assert_eq!(read::<u8>("255"), Ok(255));
         assert!(read::<u8>("256").unwrap_err().contains("does not fit a u8"));
-        assert!(read::<u64>("-1").unwrap_err().contains("does not fit a u64"));
+        assert!(
+            read::<u64>("-1")
+                .unwrap_err()
+                .contains("does not fit a u64")
+        );
         assert_eq!(read::<i8>("-128"), Ok(-128));
-        assert!(read::<i8>("\"1\"").unwrap_err().contains("expected an integer (i8)"));
+        assert!(
+            read::<i8>("\"1\"")
+                .unwrap_err()
+                .contains("expected an integer (i8)")
+        );
     }
 }
