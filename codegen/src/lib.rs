@@ -13,6 +13,7 @@ use proc_macro2::TokenStream;
 pub mod attr;
 pub mod check;
 pub mod ctxt;
+mod custom;
 mod expand;
 pub mod model;
 mod names;
@@ -33,6 +34,22 @@ pub fn derive_table(input: TokenStream) -> TokenStream {
 pub fn derive_selectable(input: TokenStream) -> TokenStream {
     match syn::parse2::<syn::DeriveInput>(input) {
         Ok(input) => selectable::derive(&input),
+        Err(e) => e.to_compile_error(),
+    }
+}
+
+/// Expands `#[derive(Newtype)]` on `input`.
+pub fn derive_newtype(input: TokenStream) -> TokenStream {
+    match syn::parse2::<syn::DeriveInput>(input) {
+        Ok(input) => custom::derive_newtype(&input),
+        Err(e) => e.to_compile_error(),
+    }
+}
+
+/// Expands `#[derive(Enum)]` on `input`.
+pub fn derive_enum(input: TokenStream) -> TokenStream {
+    match syn::parse2::<syn::DeriveInput>(input) {
+        Ok(input) => custom::derive_enum(&input),
         Err(e) => e.to_compile_error(),
     }
 }

@@ -70,6 +70,8 @@ pub struct Column<'a> {
     pub keyed: bool,
     /// `#[column(default = …)]`.
     pub default: Option<DefaultLit>,
+    /// `default_fn = path`.
+    pub default_fn: Option<syn::Path>,
     /// `#[column(references = …)]`, when it names a column.
     pub references: Option<Reference>,
     /// `#[column(on_delete = …)]`: the action as written and parsed.
@@ -122,7 +124,7 @@ pub struct Reference {
 impl Column<'_> {
     /// Whether an insert may leave this column out.
     pub fn optional_in_insert(&self) -> bool {
-        self.auto.is_some() || self.default.is_some()
+        self.auto.is_some() || self.default.is_some() || self.default_fn.is_some()
     }
 }
 
@@ -167,6 +169,7 @@ pub fn build<'a>(cx: &Ctxt, input: &'a syn::DeriveInput) -> Option<Table<'a>> {
             unique: col.unique,
             keyed: col.unique || col.primary_key.is_some() || references.is_some(),
             default: col.default,
+            default_fn: col.default_fn,
             references,
             on_delete: col.on_delete,
         });

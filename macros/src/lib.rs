@@ -21,3 +21,21 @@ pub fn derive_table(input: TokenStream) -> TokenStream {
 pub fn derive_selectable(input: TokenStream) -> TokenStream {
     weft_codegen::derive_selectable(input.into()).into()
 }
+
+/// Derives `weft::CustomType` for a tuple struct of one field (`struct UserId(i64);`): the
+/// type is a column stored as its field, compared only with itself.
+///
+/// See the `weft` crate for the attributes.
+#[proc_macro_derive(Newtype, attributes(weft))]
+pub fn derive_newtype(input: TokenStream) -> TokenStream {
+    weft_codegen::derive_newtype(input.into()).into()
+}
+
+/// Derives `weft::CustomType` for a fieldless enum, stored as text and checked against its
+/// variants' names (`#[weft(rename_all = "snake_case")]`, `#[weft(rename = "…")]`).
+///
+/// See the `weft` crate for the attributes.
+#[proc_macro_derive(Enum, attributes(weft))]
+pub fn derive_enum(input: TokenStream) -> TokenStream {
+    weft_codegen::derive_enum(input.into()).into()
+}

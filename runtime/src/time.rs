@@ -10,6 +10,21 @@
 use chrono::TimeDelta;
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 
+/// `t` without its sub-microsecond digits: how every timestamp is stored, on every backend
+/// (PostgreSQL and MariaDB keep microseconds; SQLite's text is written to the same precision
+/// so that a test suite on SQLite sees what production sees). Truncated, not rounded, as the
+/// servers' own `now()` and chrono's `DurationRound::duration_trunc` do. A leap second
+/// (`:60`, nanoseconds past 10⁹) stays one and is refused where it is not stored.
+pub(crate) fn truncate_micros<T: chrono::Timelike>(t: T) -> T {
+    let nanos = t.nanosecond();
+    let micros = nanos - nanos % 1_000;
+    if micros == nanos {
+        return t;
+    }
+    // Cannot fail: the value is of the same second and no larger.
+    t.with_nanosecond(micros).unwrap_or(t)
+}
+
 /// A date: `[+-]Y…Y-MM-DD`, optionally followed by ` BC`.
 pub(crate) fn parse_date(text: &str) -> Option<NaiveDate> {
     let (body, bc) = strip_bc(text);

@@ -34,6 +34,9 @@ pub fn table_impl(t: &Table, valid: bool) -> TokenStream {
             Some(LitKind::Float(f)) => quote!(#p::Some(#p::DefaultValue::Float(#f))),
             Some(LitKind::Str(s)) => quote!(#p::Some(#p::DefaultValue::Text(#s))),
             Some(LitKind::Bool(b)) => quote!(#p::Some(#p::DefaultValue::Bool(#b))),
+            Some(LitKind::Now) => quote!(#p::Some(#p::DefaultValue::Now)),
+            Some(LitKind::Uuid) => quote!(#p::Some(#p::DefaultValue::Uuid)),
+            Some(LitKind::Sql(s)) => quote!(#p::Some(#p::DefaultValue::Sql(#s))),
         };
         // With errors elsewhere, a reference may name a missing field: leave it out so the
         // only error is the one already reported.
@@ -62,6 +65,7 @@ pub fn table_impl(t: &Table, valid: bool) -> TokenStream {
         };
         let sql_type = quote_spanned!(ty.span()=> <#ty as #p::SqlValue>::SQL_TYPE);
         let nullable = quote_spanned!(ty.span()=> <#ty as #p::SqlValue>::NULLABLE);
+        let allowed = quote_spanned!(ty.span()=> <#ty as #p::SqlValue>::ALLOWED);
         quote! {
             #p::ColumnMeta {
                 name: #name,
@@ -73,6 +77,7 @@ pub fn table_impl(t: &Table, valid: bool) -> TokenStream {
                 keyed: #keyed,
                 default: #default,
                 references: #references,
+                allowed: #allowed,
             }
         }
     });

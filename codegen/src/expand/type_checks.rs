@@ -19,13 +19,23 @@ pub fn checks(t: &Table) -> TokenStream {
         }
         if let Some(d) = &c.default {
             let kind = match d.kind {
-                LitKind::Int(_) => quote!(Int),
-                LitKind::Float(_) => quote!(Float),
-                LitKind::Str(_) => quote!(Str),
-                LitKind::Bool(_) => quote!(Bool),
+                LitKind::Int(_) => Some(quote!(Int)),
+                LitKind::Float(_) => Some(quote!(Float)),
+                LitKind::Str(_) => Some(quote!(Str)),
+                LitKind::Bool(_) => Some(quote!(Bool)),
+                LitKind::Now => Some(quote!(Now)),
+                LitKind::Uuid => Some(quote!(Uuid)),
+                // Hand-written SQL: the database checks it when the table is created.
+                LitKind::Sql(_) => None,
             };
-            let ty = respan_type(ty, d.span);
-            checks.push(quote_spanned!(d.span=> #p::check_default::<#ty, #p::lit::#kind>();));
+            if let Some(kind) = kind {
+                let ty = respan_type(ty, d.span);
+                checks.push(quote_spanned!(d.span=> #p::check_default::<#ty, #p::lit::#kind>();));
+            }
+        }
+        if let Some(f) = &c.default_fn {
+            // The function gives the column's type.
+            checks.push(quote_spanned!(syn::spanned::Spanned::span(f)=> let _: #ty = #f();));
         }
         if let Some(r) = &c.references {
             let path = &r.table;

@@ -16,6 +16,7 @@ static COLUMNS: [ColumnMeta; 1] = [ColumnMeta {
     keyed: true,
     default: None,
     references: None,
+    allowed: &[],
 }];
 
 static USERS: TableMeta = TableMeta {

@@ -137,8 +137,9 @@ pub struct Capabilities {
     /// A JSON column keeps -0.0 inside documents (PostgreSQL's JSONB stores numbers as NUMERIC,
     /// which has no negative zero).
     pub json_keeps_negative_zero: bool,
-    /// A timestamp column keeps nanoseconds (SQLite stores ISO-8601 text); elsewhere it keeps
-    /// microseconds, and weft refuses a finer value rather than round it.
+    /// A timestamp column keeps nanoseconds. False on every dialect weft ships: timestamps are
+    /// stored to the microsecond everywhere (SQLite's text too), typed values are truncated to
+    /// it when bound, and a finer raw [`Value`](crate::Value) is refused rather than rounded.
     pub timestamp_nanoseconds: bool,
     /// A text column stores the NUL character (PostgreSQL's text refuses it).
     pub text_holds_nul: bool,

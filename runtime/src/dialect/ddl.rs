@@ -130,6 +130,18 @@ impl Renderer {
             self.push(" DEFAULT ");
             dialect.push_default(&mut self.text, default);
         }
+        if !column.allowed.is_empty() {
+            self.push(" CHECK (");
+            self.ident(column.name);
+            self.push(" IN (");
+            for (i, name) in column.allowed.iter().enumerate() {
+                if i > 0 {
+                    self.push(", ");
+                }
+                dialect.push_string_literal(&mut self.text, name);
+            }
+            self.push("))");
+        }
     }
 
     fn column_list(&mut self, table: &TableMeta, positions: &[usize]) {

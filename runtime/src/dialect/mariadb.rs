@@ -61,6 +61,11 @@ pub(super) const MYSQL_DATES: DateRange = DateRange {
 
 impl Dialect for MariaDb {
     /// UTC, as weft stores instants (`DATETIME(6)` in UTC), to the microsecond.
+    /// `UUID()` (version 1: time and node based, MariaDB has no random one) as the 16 bytes
+    /// of a `BINARY(16)` column.
+    fn generated_uuid(&self) -> &'static str {
+        "UNHEX(REPLACE(UUID(), '-', ''))"
+    }
     fn clock(&self, clock: crate::ast::Clock) -> &'static str {
         match clock {
             crate::ast::Clock::Now => "UTC_TIMESTAMP(6)",

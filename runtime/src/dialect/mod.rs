@@ -153,6 +153,12 @@ pub trait Dialect: Send + Sync + 'static {
         ""
     }
 
+    /// A new UUID in the form a UUID column stores, for `default = uuid()`. By default
+    /// PostgreSQL's (13+), random.
+    fn generated_uuid(&self) -> &'static str {
+        "gen_random_uuid()"
+    }
+
     /// Appends a column default as a SQL literal.
     fn push_default(&self, out: &mut String, default: crate::schema::DefaultValue) {
         push_standard_default(self, out, default);
@@ -279,6 +285,21 @@ pub(crate) fn push_standard_default<D: Dialect + ?Sized>(
             let _ = write!(out, "{f:?}");
         }
         DefaultValue::Text(s) => dialect.push_string_literal(out, s),
+        DefaultValue::Now => {
+            out.push('(');
+            out.push_str(dialect.clock(crate::ast::Clock::Now));
+            out.push(')');
+        }
+        DefaultValue::Uuid => {
+            out.push('(');
+            out.push_str(dialect.generated_uuid());
+            out.push(')');
+        }
+        DefaultValue::Sql(sql) => {
+            out.push('(');
+            out.push_str(sql);
+            out.push(')');
+        }
     }
 }
 

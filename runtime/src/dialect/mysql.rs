@@ -64,6 +64,9 @@ impl Dialect for MySql {
     fn backslash_escapes(&self) -> bool {
         MariaDb.backslash_escapes()
     }
+    fn generated_uuid(&self) -> &'static str {
+        MariaDb.generated_uuid()
+    }
     fn json(&self) -> &'static super::JsonSpelling {
         &super::json::MYSQL
     }

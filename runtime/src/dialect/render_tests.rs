@@ -18,6 +18,7 @@ static COLUMNS: [ColumnMeta; 2] = [
         keyed: true,
         default: None,
         references: None,
+        allowed: &[],
     },
     ColumnMeta {
         name: "team",
@@ -29,6 +30,7 @@ static COLUMNS: [ColumnMeta; 2] = [
         keyed: false,
         default: None,
         references: None,
+        allowed: &[],
     },
 ];
 

@@ -37,7 +37,7 @@ const CAPABILITIES: Capabilities = Capabilities {
     decimal_keeps_scale: true,
     dates: None,
     json_keeps_negative_zero: true,
-    timestamp_nanoseconds: true,
+    timestamp_nanoseconds: false,
     text_holds_nul: true,
     integer_booleans: true,
     sequential_assignments: false,
@@ -46,6 +46,10 @@ const CAPABILITIES: Capabilities = Capabilities {
 impl Dialect for Sqlite {
     /// In the text form weft stores (`2026-11-29T14:00:00.123+00:00`, as sqlx writes
     /// timestamps: ordered as text like the instants they name), to the millisecond.
+    /// 16 random bytes with the version-4 and variant bits set (SQLite stores UUIDs as BLOB).
+    fn generated_uuid(&self) -> &'static str {
+        "unhex(hex(randomblob(6)) || '4' || substr(hex(randomblob(2)), 2) || substr('89AB', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || hex(randomblob(6)))"
+    }
     fn clock(&self, clock: crate::ast::Clock) -> &'static str {
         match clock {
             crate::ast::Clock::Now => "strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now')",

@@ -137,7 +137,7 @@ impl<'de, T: SqlValue> Visitor<'de> for OptionVisitor<T> {
     }
 }
 
-fn unexpected(what: &str, value: Scalar<'_>) -> String {
+pub(crate) fn unexpected(what: &str, value: Scalar<'_>) -> String {
     if let Scalar::Null = value {
         return super::column::UNEXPECTED_NULL.to_owned();
     }

@@ -50,19 +50,7 @@ where
 {
     const SQL_TYPE: SqlType = SqlType::Json;
     fn to_value(&self) -> Value {
-        // serde_json fails only on values JSON cannot hold (maps with non-string keys, a
-        // failing Serialize impl); storing something else would lose data, so the bind fails.
-        // It writes NaN and infinities as `null`: those are refused too.
-        match serde_json::to_string(&self.0) {
-            Ok(s) if s.contains("null") => match crate::finite::first_non_finite(&self.0) {
-                Some(f) => Value::Unencodable(format!(
-                    "JSON has no {f}: serde_json would store it as null"
-                )),
-                None => Value::Json(s),
-            },
-            Ok(s) => Value::Json(s),
-            Err(e) => Value::Unencodable(format!("cannot serialize to JSON: {e}")),
-        }
+        encode(&self.0)
     }
     fn from_json<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Result<Self, String>, D::Error> {
         // Projected as a one-element array (`relation::json`). Its serde error names the
@@ -73,6 +61,37 @@ where
         serde_json::from_str(row.columns().json(idx)?)
             .map(Json)
             .map_err(|e| e.to_string())
+    }
+}
+
+/// `value` as a JSON bind.
+fn encode<T: serde::Serialize>(value: &T) -> Value {
+    // serde_json fails only on values JSON cannot hold (maps with non-string keys, a
+    // failing Serialize impl); storing something else would lose data, so the bind fails.
+    // It writes NaN and infinities as `null`: those are refused too.
+    match serde_json::to_string(value) {
+        Ok(s) if s.contains("null") => match crate::finite::first_non_finite(value) {
+            Some(f) => Value::Unencodable(format!(
+                "JSON has no {f}: serde_json would store it as null"
+            )),
+            None => Value::Json(s),
+        },
+        Ok(s) => Value::Json(s),
+        Err(e) => Value::Unencodable(format!("cannot serialize to JSON: {e}")),
+    }
+}
+
+/// A JSON document as a column, without a `Json<…>` wrapper: stored as `Json<T>` is.
+impl SqlValue for serde_json::Value {
+    const SQL_TYPE: SqlType = SqlType::Json;
+    fn to_value(&self) -> Value {
+        encode(self)
+    }
+    fn from_json<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Result<Self, String>, D::Error> {
+        <Json<serde_json::Value> as SqlValue>::from_json(d).map(|r| r.map(|Json(v)| v))
+    }
+    fn decode(row: RowRef<'_>, idx: usize) -> Result<Self, String> {
+        <Json<serde_json::Value> as SqlValue>::decode(row, idx).map(|Json(v)| v)
     }
 }
 

@@ -6,6 +6,7 @@
 use column::RowRef;
 pub use slot::{InsertSlot, Rows, Scalar, ValueRef};
 
+pub use custom::CustomType;
 #[cfg(feature = "json")]
 pub use json::Json;
 
@@ -142,7 +143,8 @@ pub(crate) fn is_negative_zero(f: f64) -> bool {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a column type weft supports",
     label = "unsupported column type",
-    note = "weft columns can be: bool, i16, i32, i64, f32, f64, String, Vec<u8>, weft::Json<T>, and with features `chrono::{{DateTime<Utc>, NaiveDateTime, NaiveDate}}`, `uuid::Uuid`, `rust_decimal::Decimal`; wrap any of them in Option<…> for a nullable column",
+    note = "weft columns can be: bool, i8, i16, i32, i64, u8, u16, u32, u64, f32, f64, String, Vec<u8>, weft::Json<T>, serde_json::Value, and with features chrono, time, uuid and rust_decimal their types; wrap any of them in Option<…> for a nullable column",
+    note = "for a type of your own, `#[derive(weft::Newtype)]` on a one-field tuple struct, `#[derive(weft::Enum)]` on a fieldless enum, or implement `weft::CustomType`",
     note = "any serde type can be stored as JSON: `weft::Json<{Self}>`"
 )]
 pub trait SqlValue: Sized + Send + Sync + 'static {
@@ -150,6 +152,10 @@ pub trait SqlValue: Sized + Send + Sync + 'static {
     const SQL_TYPE: SqlType;
     /// Whether the column accepts NULL (true only for `Option<T>`).
     const NULLABLE: bool = false;
+    /// The only values a text column of this type holds (an enum's names), checked by the
+    /// table's DDL; empty for any value of the SQL type.
+    #[doc(hidden)]
+    const ALLOWED: &'static [&'static str] = &[];
     /// The value as a bind parameter.
     fn to_value(&self) -> Value;
     /// The value as a bind parameter, moved rather than copied (an inserted row's values).
@@ -272,6 +278,7 @@ pub(crate) fn narrow_f32(wide: f64) -> Result<f32, String> {
 impl<T: SqlValue> SqlValue for Option<T> {
     const SQL_TYPE: SqlType = T::SQL_TYPE;
     const NULLABLE: bool = true;
+    const ALLOWED: &'static [&'static str] = T::ALLOWED;
     #[inline]
     fn to_value(&self) -> Value {
         match self {
@@ -307,15 +314,16 @@ impl<T: SqlValue> SqlValue for Option<T> {
     }
 }
 
-/// Chrono types.
+/// Chrono types. A timestamp is bound truncated to the microsecond, on every backend (the
+/// precision PostgreSQL and MariaDB keep; see `docs/design.md`, "Timestamps").
 macro_rules! chrono_value {
-    ($($ty:ty => $variant:ident, $getter:ident;)*) => {$(
+    ($($ty:ty => $variant:ident, $getter:ident, $to_value:expr;)*) => {$(
         #[cfg(feature = "chrono")]
         impl SqlValue for $ty {
             const SQL_TYPE: SqlType = SqlType::$variant;
             #[inline]
             fn to_value(&self) -> Value {
-                Value::$variant(*self)
+                Value::$variant($to_value(*self))
             }
             #[inline]
             fn from_json<'de, D: serde::Deserializer<'de>>(
@@ -332,9 +340,9 @@ macro_rules! chrono_value {
 }
 
 chrono_value! {
-    chrono::DateTime<chrono::Utc> => Timestamp, timestamp;
-    chrono::NaiveDateTime => LocalTimestamp, local_timestamp;
-    chrono::NaiveDate => Date, date;
+    chrono::DateTime<chrono::Utc> => Timestamp, timestamp, crate::time::truncate_micros;
+    chrono::NaiveDateTime => LocalTimestamp, local_timestamp, crate::time::truncate_micros;
+    chrono::NaiveDate => Date, date, std::convert::identity;
 }
 
 #[cfg(feature = "uuid")]
@@ -396,7 +404,9 @@ impl Text for Option<String> {
 }
 
 pub(crate) mod column;
+mod custom;
 pub(crate) mod from_json;
+mod ints;
 #[cfg(feature = "json")]
 pub(crate) mod json;
 mod slot;

@@ -1,0 +1,15 @@
+use weft::{Newtype, Table};
+
+#[derive(Newtype, Clone, Copy)]
+struct UserId(i64);
+
+#[derive(Table)]
+struct User {
+    #[column(primary_key)]
+    id: UserId,
+    name: String,
+}
+
+fn main() {
+    let _ = weft::select::<User>().filter(User::id.eq(1i64));
+}
