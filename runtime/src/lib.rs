@@ -153,7 +153,7 @@ pub use backend::Backend;
 pub use dialect::Sql;
 pub use dialect::{AsDialect, Capabilities, Dialect, create_table_sql, drop_table_sql};
 pub use error::{Error, Result};
-pub use exec::{Db, Executor, Tx};
+pub use exec::{Db, Executor, Tx, TxFuture};
 pub use expr::TableSource;
 pub use expr::{
     Averageable, Ordered, Summable, avg, count, count_distinct, count_of, max, min, sum,

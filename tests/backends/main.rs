@@ -27,6 +27,7 @@ mod set_ops;
 mod subqueries;
 mod tables;
 mod transactions;
+mod tx_spawn;
 mod types;
 mod upsert;
 mod writes;

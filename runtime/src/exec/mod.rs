@@ -3,14 +3,17 @@
 //!
 //! - [`db`]: the [`Db`] handle: a driver, the dialect of its server, counters;
 //! - [`tx`]: transactions and savepoints, and their abort state;
+//! - [`log`]: the `tracing` events of each statement (SQL, rows, time; binds at `trace`;
+//!   slow statements);
 //! - [`run`]: where statements run ([`Executor`], [`Target`]) and running them (tracing,
 //!   counting, the abort state of the transaction they run in).
 
 mod corpus;
 mod db;
+mod log;
 mod run;
 mod tx;
 
 pub use db::Db;
 pub use run::{Executor, Target};
-pub use tx::Tx;
+pub use tx::{Tx, TxFuture};
