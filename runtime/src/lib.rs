@@ -248,7 +248,9 @@ pub mod __private {
 /// The checks `#[derive(Table)]` runs at compile time: a misused attribute fails one of these
 /// bounds, and the compiler's message names them. Code never calls them.
 pub mod checks {
-    pub use crate::relation::{NoRelation, SetRelation, resolve};
+    pub use crate::relation::{
+        ColumnToOrderBy, NoRelation, RelationHandle, RelationLoaded, SetRelation, resolve,
+    };
     pub use crate::value::{AutoIncrement, CanReference};
 
     /// Fails to compile unless `F` is an integer type.

@@ -9,6 +9,7 @@ mod fetch;
 mod find;
 mod load;
 mod nested;
+mod not_loaded;
 mod sql;
 
 #[doc(hidden)]
@@ -17,6 +18,7 @@ pub use crate::schema::{Cardinality, Keys, RelationMeta, RelationSpec, resolve};
 pub use fetch::Fetch;
 pub use find::{Extras, FindMany, NoExtras, RootExtras, Strategy, find_first, find_many};
 pub use load::{Base, Loader, Pick, With};
+pub use not_loaded::{ColumnToOrderBy, RelationHandle, RelationLoaded};
 
 use std::marker::PhantomData;
 
