@@ -1,4 +1,6 @@
-//! Each statement runs in a `weft.statement` span carrying its SQL, row count and duration.
+//! Each statement runs in a `weft.statement` span carrying its SQL, row count and duration, and
+//! is logged as events: its SQL, rows and duration at `debug`, its binds at `trace` only, and a
+//! `warn` when slower than the handle's threshold.
 //!
 //! A test binary of its own: every test here installs the global subscriber before weft runs
 //! a statement, so no span callsite of weft's is registered (and its interest cached as
@@ -6,6 +8,7 @@
 
 use std::io::Write;
 use std::sync::{Mutex, Once};
+use std::time::Duration;
 
 use tracing_subscriber::fmt::format::FmtSpan;
 use weft::Backend;
@@ -42,7 +45,7 @@ fn install_subscriber() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::DEBUG)
+            .with_max_level(tracing::Level::TRACE)
             .with_span_events(FmtSpan::CLOSE)
             .with_ansi(false)
             .with_writer(|| Captured)
@@ -78,6 +81,92 @@ async fn statements_are_traced(db: weft::Db) -> weft::Result<()> {
     Ok(())
 }
 
+fn captured() -> String {
+    String::from_utf8_lossy(&CAPTURED.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
+}
+
+async fn statements_are_logged(db: weft::Db) -> weft::Result<()> {
+    seed(&db).await?;
+    let backend = db.backend();
+    let secret = format!("secret-{backend}-value");
+    let users = weft::select::<User>()
+        .filter(User::name.eq(secret.as_str()).and(User::email.is_null()))
+        .all(&db)
+        .await?;
+    assert!(users.is_empty());
+
+    let system = format!("db.system={backend}");
+    let log = captured();
+    let ours: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains(&system) && l.contains("weft::exec: SELECT"))
+        .filter(|l| l.contains("IS NULL"))
+        .collect();
+    // `debug`: the SQL, rows and duration, never the value.
+    let debug: Vec<&&str> = ours.iter().filter(|l| l.contains(" DEBUG ")).collect();
+    assert_eq!(debug.len(), 1, "{log}");
+    assert!(debug[0].contains("rows=0"), "{log}");
+    assert!(debug[0].contains("elapsed="), "{log}");
+    // `trace`: the binds.
+    let trace: Vec<&&str> = ours.iter().filter(|l| l.contains(" TRACE ")).collect();
+    assert_eq!(trace.len(), 1, "{log}");
+    assert!(
+        trace[0].contains(&format!("binds=[Text(\"{secret}\")]")),
+        "{log}"
+    );
+    // The value appears at `trace` only (sqlx's own logs included).
+    for line in log.lines().filter(|l| l.contains(&secret)) {
+        assert!(line.contains(" TRACE "), "{line}");
+    }
+    // Nothing is slow at the default threshold (one second) in this test…
+    assert_eq!(db.slow_statement_threshold(), Some(Duration::from_secs(1)));
+    // …but everything is at zero.
+    db.set_slow_statement_threshold(Some(Duration::ZERO));
+    weft::select::<User>()
+        .filter(User::age.ge(40))
+        .count(&db)
+        .await?;
+    db.set_slow_statement_threshold(None);
+    weft::select::<User>()
+        .filter(User::age.ge(41))
+        .count(&db)
+        .await?;
+    let log = captured();
+    let slow: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains(&system) && l.contains(" WARN ") && l.contains("slow statement: "))
+        .filter(|l| l.contains(">= "))
+        .collect();
+    assert_eq!(slow.len(), 1, "{log}");
+    assert!(slow[0].contains("threshold=0ns"), "{log}");
+    assert!(
+        slow[0].contains(">= ?") || slow[0].contains(">= $1"),
+        "{log}"
+    );
+    Ok(())
+}
+
+/// A failed statement is logged at `debug` with its error.
+async fn failures_are_logged(db: weft::Db) -> weft::Result<()> {
+    let backend = db.backend();
+    // The table was never created.
+    let failed = weft::select::<User>().count(&db).await;
+    assert!(failed.is_err());
+    let system = format!("db.system={backend}");
+    let log = captured();
+    let line = log
+        .lines()
+        .find(|l| {
+            l.contains(&system)
+                && l.contains(" DEBUG ")
+                && l.contains("weft::exec: SELECT COUNT(*)")
+                && l.contains("error=")
+        })
+        .unwrap_or_else(|| panic!("no failed statement logged: {log}"));
+    assert!(!line.contains("rows="), "{line}");
+    Ok(())
+}
+
 // One test per backend, like `#[backends]`, but the subscriber goes in before the isolated
 // database is set up (which runs statements).
 macro_rules! traced_on {
@@ -91,3 +180,16 @@ macro_rules! traced_on {
 }
 
 traced_on!(sqlite: Sqlite, postgres: Postgres, mysql: MySql);
+
+macro_rules! logged_on {
+    ($($test:ident: $backend:ident),*) => {$(
+        #[tokio::test]
+        async fn $test() {
+            install_subscriber();
+            weft_tests::run(Backend::$backend, "statements_are_logged", statements_are_logged).await;
+            weft_tests::run(Backend::$backend, "failures_are_logged", failures_are_logged).await
+        }
+    )*};
+}
+
+logged_on!(logged_sqlite: Sqlite, logged_postgres: Postgres, logged_mysql: MySql);

@@ -165,7 +165,7 @@ pub use backend::Backend;
 pub use dialect::Sql;
 pub use dialect::{AsDialect, Capabilities, Dialect, create_table_sql, drop_table_sql};
 pub use error::{Conflict, Error, Result};
-pub use exec::{Db, Executor, RetryPolicy, Retryable, Tx};
+pub use exec::{Db, Executor, RetryPolicy, Retryable, Tx, TxFuture};
 pub use expr::TableSource;
 pub use expr::{
     Averageable, Ordered, Summable, avg, count, count_distinct, count_of, max, min, sum,
@@ -260,7 +260,9 @@ pub mod __private {
 /// The checks `#[derive(Table)]` runs at compile time: a misused attribute fails one of these
 /// bounds, and the compiler's message names them. Code never calls them.
 pub mod checks {
-    pub use crate::relation::{NoRelation, SetRelation, resolve};
+    pub use crate::relation::{
+        ColumnToOrderBy, NoRelation, RelationHandle, RelationLoaded, SetRelation, resolve,
+    };
     pub use crate::value::{AutoIncrement, CanReference};
 
     /// Fails to compile unless `F` is an integer type.

@@ -39,6 +39,7 @@ mod subqueries;
 mod tables;
 mod timestamps;
 mod transactions;
+mod tx_spawn;
 mod types;
 mod types_more;
 mod upsert;

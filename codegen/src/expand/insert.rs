@@ -69,7 +69,12 @@ pub fn insert_form(t: &Table) -> TokenStream {
     let refs_form = t.columns.iter().zip(&slots).map(|(c, slot)| {
         let field = c.field;
         let ty = c.ty;
-        if c.optional_in_insert() {
+        if let Some(f) = &c.default_fn {
+            quote_spanned!(c.ty.span()=> *#slot = #p::Some(match &self.#field {
+                #p::Some(v) => <#ty as #p::SqlValue>::to_value_ref(v),
+                #p::None => #p::ValueRef::Value(<#ty as #p::SqlValue>::into_value(#f())),
+            });)
+        } else if c.optional_in_insert() {
             quote_spanned!(c.ty.span()=> *#slot = self.#field.as_ref().map(<#ty as #p::SqlValue>::to_value_ref);)
         } else {
             quote_spanned!(c.ty.span()=> *#slot = #p::Some(<#ty as #p::SqlValue>::to_value_ref(&self.#field));)

@@ -4,10 +4,11 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use super::Executor;
 use super::run::Target;
-use super::tx::{Tx, run_in};
+use super::tx::{Tx, TxFuture, run_boxed, run_in};
 use crate::backend::Backend;
 use crate::dialect::Sql;
 use crate::dialect::{Capabilities, Dialect, Strategy};
@@ -16,6 +17,9 @@ use crate::driver::Driver;
 use crate::error::{Error, Result};
 use crate::schema::{TableMeta, Tables, in_dependency_order};
 use crate::value::Value;
+
+/// The default slow-statement threshold: one second.
+const DEFAULT_SLOW_US: u64 = 1_000_000;
 
 /// A handle to a database: a connection pool of one backend. Cheap to clone.
 ///
@@ -38,6 +42,8 @@ pub(super) struct Inner {
     /// Read replicas, where plain reads on the pool go (none for one server).
     pub(super) replicas: super::replicas::Replicas,
     pub(super) statements: AtomicU64,
+    /// Statements slower than this many microseconds are logged at `warn` (`u64::MAX`: none).
+    slow_us: AtomicU64,
     /// How the server spells SQL and what it can do (MariaDB and MySQL proper share a
     /// driver; the server's version tells them apart).
     pub(super) dialect: &'static dyn Dialect,
@@ -114,6 +120,7 @@ impl Db {
                 driver,
                 replicas,
                 statements: AtomicU64::new(0),
+                slow_us: AtomicU64::new(DEFAULT_SLOW_US),
                 dialect,
                 backend,
                 max_packet,
@@ -148,6 +155,33 @@ impl Db {
     /// prove how many round trips a query costs.
     pub fn statements_executed(&self) -> u64 {
         self.inner.statements.load(Ordering::Relaxed)
+    }
+
+    /// Logs every statement that takes `threshold` or longer as a `warn` event (target
+    /// `weft::exec`, with its SQL and duration; never its values); `None` logs none. Applies
+    /// to this handle and its clones. The default is one second.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> weft::Result<()> {
+    /// let db = weft::Db::connect("sqlite::memory:").await?;
+    /// db.set_slow_statement_threshold(Some(std::time::Duration::from_millis(200)));
+    /// assert_eq!(db.slow_statement_threshold(), Some(std::time::Duration::from_millis(200)));
+    /// # Ok(()) }
+    /// ```
+    pub fn set_slow_statement_threshold(&self, threshold: Option<Duration>) {
+        let us = threshold.map_or(u64::MAX, |t| {
+            u64::try_from(t.as_micros()).unwrap_or(u64::MAX)
+        });
+        self.inner.slow_us.store(us, Ordering::Relaxed);
+    }
+
+    /// The slow-statement threshold (see
+    /// [`set_slow_statement_threshold`](Self::set_slow_statement_threshold)).
+    pub fn slow_statement_threshold(&self) -> Option<Duration> {
+        match self.inner.slow_us.load(Ordering::Relaxed) {
+            u64::MAX => None,
+            us => Some(Duration::from_micros(us)),
+        }
     }
 
     /// The faster relation-loading strategy here, from the dialect's capabilities (batched on
@@ -200,14 +234,43 @@ impl Db {
     /// # Ok(()) }
     /// ```
     ///
-    /// The future is not `Send` (async closures cannot promise that yet); inside
-    /// `tokio::spawn`, use [`Db::begin`] and [`Tx::commit`].
+    /// The future is not `Send` (Rust cannot yet promise that an async closure's future is
+    /// `Send` for every borrow of the transaction): inside `tokio::spawn` or a web handler
+    /// (axum, actix) rustc refuses it with "implementation of `AsyncFnOnce` is not general
+    /// enough". Use [`Db::transaction_send`] there, or [`Db::begin`] and [`Tx::commit`].
     pub async fn transaction<T, E, F>(&self, body: F) -> Result<T, E>
     where
         F: AsyncFnOnce(&mut Tx<'static>) -> Result<T, E>,
         E: From<Error>,
     {
         run_in(self.begin().await?, body).await
+    }
+
+    /// [`transaction`](Self::transaction) for `tokio::spawn` and web handlers: the body is a
+    /// closure returning its future boxed (`Box::pin(async move { … })`), and the future of
+    /// the whole transaction is `Send`. Commits when the body returns `Ok`, rolls back when it
+    /// returns `Err`, panics or is dropped (a cancelled request).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> weft::Result<()> {
+    /// let db = weft::Db::connect("sqlite::memory:").await?;
+    /// let task = tokio::spawn(async move {
+    ///     db.transaction_send(|tx| Box::pin(async move {
+    ///         // run queries with `.execute(&mut *tx)`, `.all(&mut *tx)`, …
+    ///         weft::raw("SELECT 1").execute(&mut *tx).await?;
+    ///         Ok::<_, weft::Error>(1)
+    ///     }))
+    ///     .await
+    /// });
+    /// assert_eq!(task.await.unwrap()?, 1);
+    /// # Ok(()) }
+    /// ```
+    pub async fn transaction_send<T, E, F>(&self, body: F) -> Result<T, E>
+    where
+        F: for<'t> FnOnce(&'t mut Tx<'static>) -> TxFuture<'t, Result<T, E>>,
+        E: From<Error>,
+    {
+        run_boxed(self.begin().await?, body).await
     }
 
     /// Creates `tables` (each table after the tables it references), with their keys,

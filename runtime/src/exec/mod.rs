@@ -5,6 +5,8 @@
 //! - [`tx`]: transactions and savepoints, and their abort state;
 //! - [`replicas`]: routing plain reads to read replicas;
 //! - [`retry`]: running a transaction again after a conflict with another one;
+//! - [`log`]: the `tracing` events of each statement (SQL, rows, time; binds at `trace`;
+//!   slow statements);
 //! - [`run`]: where statements run ([`Executor`], [`Target`]) and running them (tracing,
 //!   counting, the abort state of the transaction they run in).
 
@@ -12,10 +14,11 @@ mod corpus;
 mod db;
 mod replicas;
 mod retry;
+mod log;
 mod run;
 mod tx;
 
 pub use db::Db;
 pub use retry::{RetryPolicy, Retryable};
 pub use run::{Executor, Target};
-pub use tx::Tx;
+pub use tx::{Tx, TxFuture};

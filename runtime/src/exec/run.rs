@@ -278,12 +278,20 @@ async fn instrumented<T>(
     let span = statement_span(sql);
     let started = Instant::now();
     db.inner.statements.fetch_add(1, Ordering::Relaxed);
-    let out = work.instrument(span.clone()).await?;
-    if !span.is_disabled() {
-        span.record("rows", rows(&out));
-        span.record("elapsed_us", started.elapsed().as_micros() as u64);
+    let out = work.instrument(span.clone()).await;
+    let elapsed = started.elapsed();
+    let n = out.as_ref().ok().map(rows);
+    if let Some(n) = n
+        && !span.is_disabled()
+    {
+        span.record("rows", n);
+        span.record(
+            "elapsed_us",
+            u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
+        );
     }
-    Ok(out)
+    super::log::statement(db, sql, elapsed, n, out.as_ref().err());
+    out
 }
 
 /// The span's target stays `weft::exec`, the module it was made in before `exec` was split

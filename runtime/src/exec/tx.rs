@@ -1,6 +1,9 @@
 //! Transactions and savepoints: [`Tx`], the connection it holds, and its abort state (a
 //! statement that fails in a transaction aborts it, on every backend).
 
+use std::future::Future;
+use std::pin::Pin;
+
 use super::db::Db;
 use crate::backend::Backend;
 use crate::dialect::Stmt;
@@ -16,6 +19,32 @@ where
     match body(&mut tx).await {
         // Refused (and rolled back) when a statement in `body` failed, even if `body`
         // ignored the error.
+        Ok(v) => {
+            tx.commit().await?;
+            Ok(v)
+        }
+        Err(e) => {
+            tx.rollback().await?;
+            Err(e)
+        }
+    }
+}
+
+/// The future a [`Db::transaction_send`] (or [`Tx::transaction_send`]) body returns: boxed,
+/// so that it may borrow the transaction and still be `Send`. Make one with `Box::pin(async
+/// move { … })`.
+pub type TxFuture<'t, T> = Pin<Box<dyn Future<Output = T> + Send + 't>>;
+
+/// [`run_in`] for a body whose future is boxed: the future of the whole transaction is `Send`
+/// when `T` and `E` are, so it runs in `tokio::spawn` and web handlers.
+pub(super) async fn run_boxed<'c, T, E, F>(mut tx: Tx<'c>, body: F) -> Result<T, E>
+where
+    F: for<'t> FnOnce(&'t mut Tx<'c>) -> TxFuture<'t, Result<T, E>>,
+    E: From<Error>,
+{
+    // As in `run_in`: a panic drops `tx`, which rolls it back.
+    let out = body(&mut tx).await;
+    match out {
         Ok(v) => {
             tx.commit().await?;
             Ok(v)
@@ -197,6 +226,16 @@ impl<'c> Tx<'c> {
         E: From<Error>,
     {
         run_in(self.begin().await?, body).await
+    }
+
+    /// [`transaction`](Self::transaction) with a boxed body whose future is `Send` (see
+    /// [`Db::transaction_send`]).
+    pub async fn transaction_send<'s, T, E, F>(&'s mut self, body: F) -> Result<T, E>
+    where
+        F: for<'t> FnOnce(&'t mut Tx<'s>) -> TxFuture<'t, Result<T, E>>,
+        E: From<Error>,
+    {
+        run_boxed(self.begin().await?, body).await
     }
 
     /// The backend of this transaction's database.

@@ -9,6 +9,7 @@ mod fetch;
 mod find;
 mod load;
 mod nested;
+mod not_loaded;
 mod sql;
 mod subset;
 
@@ -23,6 +24,7 @@ pub use load::{Base, Loader, Pick, With};
 #[doc(hidden)]
 pub use subset::{Append, SerializeRelations};
 pub use subset::{NoColumns, Subset};
+pub use not_loaded::{ColumnToOrderBy, RelationHandle, RelationLoaded};
 
 use std::marker::PhantomData;
 
