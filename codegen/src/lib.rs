@@ -13,10 +13,13 @@ use proc_macro2::TokenStream;
 pub mod attr;
 pub mod check;
 pub mod ctxt;
+mod embed;
 mod expand;
 pub mod model;
 mod names;
 mod selectable;
+
+pub use embed::embed_migrations;
 
 /// Expands `#[derive(Table)]` on `input` (the struct, attributes included).
 ///

@@ -21,3 +21,10 @@ pub fn derive_table(input: TokenStream) -> TokenStream {
 pub fn derive_selectable(input: TokenStream) -> TokenStream {
     weft_codegen::derive_selectable(input.into()).into()
 }
+
+/// `weft::embed_migrations!("migrations")`: the migration folders under a directory of the
+/// crate, as a `&'static [weft::Migration]` (see `weft::migrate`).
+#[proc_macro]
+pub fn embed_migrations(input: TokenStream) -> TokenStream {
+    weft_codegen::embed_migrations(input.into()).into()
+}

@@ -142,6 +142,7 @@ mod exec;
 mod expr;
 #[cfg(feature = "json")]
 mod finite;
+pub mod migrate;
 mod query;
 mod relation;
 mod schema;
@@ -153,7 +154,8 @@ pub use backend::Backend;
 pub use dialect::Sql;
 pub use dialect::{AsDialect, Capabilities, Dialect, create_table_sql, drop_table_sql};
 pub use error::{Error, Result};
-pub use exec::{Db, Executor, Tx};
+pub use exec::{Db, Executor, Session, Tx};
+pub use migrate::{Migration, Schema, embed_migrations};
 pub use expr::TableSource;
 pub use expr::{
     Averageable, Ordered, Summable, avg, count, count_distinct, count_of, max, min, sum,

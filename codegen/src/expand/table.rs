@@ -62,6 +62,7 @@ pub fn table_impl(t: &Table, valid: bool) -> TokenStream {
         };
         let sql_type = quote_spanned!(ty.span()=> <#ty as #p::SqlValue>::SQL_TYPE);
         let nullable = quote_spanned!(ty.span()=> <#ty as #p::SqlValue>::NULLABLE);
+        let renamed_from = option_str(&p, c.renamed_from.as_deref());
         quote! {
             #p::ColumnMeta {
                 name: #name,
@@ -73,6 +74,7 @@ pub fn table_impl(t: &Table, valid: bool) -> TokenStream {
                 keyed: #keyed,
                 default: #default,
                 references: #references,
+                renamed_from: #renamed_from,
             }
         }
     });
@@ -153,6 +155,7 @@ pub fn table_impl(t: &Table, valid: bool) -> TokenStream {
     // must select.
     let row_types = t.columns.iter().map(|c| c.ty);
     let row = quote!((#(#row_types,)*));
+    let table_renamed_from = option_str(&p, t.renamed_from.as_deref());
     let meta = quote! {
         const META: &'static #p::TableMeta = &#p::TableMeta {
             relations: &[#(#relations),*],
@@ -178,6 +181,7 @@ pub fn table_impl(t: &Table, valid: bool) -> TokenStream {
                 uniques: &[#(#uniques),*],
                 indexes: &[#(#indexes),*],
                 relations: &[],
+                renamed_from: #table_renamed_from,
             };
             type Insert = #insert;
             type Row = #row;
@@ -187,5 +191,13 @@ pub fn table_impl(t: &Table, valid: bool) -> TokenStream {
         impl #p::DecodeRow for #ident {
             #decode
         }
+    }
+}
+
+/// `Some("…")` or `None`, for an optional name in the metadata.
+fn option_str(p: &TokenStream, name: Option<&str>) -> TokenStream {
+    match name {
+        Some(name) => quote!(#p::Some(#name)),
+        None => quote!(#p::None),
     }
 }

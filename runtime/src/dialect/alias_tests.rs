@@ -16,6 +16,7 @@ static COLUMNS: [ColumnMeta; 1] = [ColumnMeta {
     keyed: true,
     default: None,
     references: None,
+    renamed_from: None,
 }];
 
 static USERS: TableMeta = TableMeta {
@@ -27,6 +28,7 @@ static USERS: TableMeta = TableMeta {
     uniques: &[],
     indexes: &[],
     relations: &[],
+    renamed_from: None,
 };
 
 fn table(alias: Option<&str>) -> Source {
@@ -120,6 +122,7 @@ static POSTS: TableMeta = TableMeta {
     uniques: &[],
     indexes: &[],
     relations: &[],
+    renamed_from: None,
 };
 
 /// `SELECT "<table>"."id" FROM <source> [WHERE filter]` as a bare select.

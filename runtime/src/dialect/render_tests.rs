@@ -18,6 +18,7 @@ static COLUMNS: [ColumnMeta; 2] = [
         keyed: true,
         default: None,
         references: None,
+        renamed_from: None,
     },
     ColumnMeta {
         name: "team",
@@ -29,6 +30,7 @@ static COLUMNS: [ColumnMeta; 2] = [
         keyed: false,
         default: None,
         references: None,
+        renamed_from: None,
     },
 ];
 
@@ -41,6 +43,7 @@ static PLAYERS: TableMeta = TableMeta {
     uniques: &[],
     indexes: &[],
     relations: &[],
+    renamed_from: None,
 };
 
 fn column(name: &'static str) -> Node {

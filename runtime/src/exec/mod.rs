@@ -9,8 +9,10 @@
 mod corpus;
 mod db;
 mod run;
+mod session;
 mod tx;
 
 pub use db::Db;
 pub use run::{Executor, Target};
+pub use session::Session;
 pub use tx::Tx;

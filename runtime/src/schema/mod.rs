@@ -133,6 +133,9 @@ pub struct TableMeta {
     pub indexes: &'static [IndexMeta],
     /// The relations declared on the table, in field order.
     pub relations: &'static [&'static RelationMeta],
+    /// `#[table(renamed_from = "…")]`: the SQL name the table had before, which a migration
+    /// renames instead of dropping and creating.
+    pub renamed_from: Option<&'static str>,
 }
 
 /// A unique constraint over one or more columns.
@@ -175,6 +178,9 @@ pub struct ColumnMeta {
     pub default: Option<DefaultValue>,
     /// The foreign key, if any.
     pub references: Option<ForeignKey>,
+    /// `#[column(renamed_from = "…")]`: the SQL name the column had before, which a migration
+    /// renames instead of dropping and adding.
+    pub renamed_from: Option<&'static str>,
 }
 
 /// A column default: a literal from the schema (never a user's runtime value).
