@@ -19,6 +19,11 @@ pub async fn run(schema: &Schema, cli: &Cli, out: &Out) -> Result<ExitCode> {
             allow_data_loss,
         } => generate(schema, &cli.dir, name, dialect.as_deref(), *yes, *allow_data_loss, out),
         Command::Migrate { url } => apply(&cli.dir, url, out).await,
+        Command::Push {
+            url,
+            yes,
+            allow_data_loss,
+        } => push(schema, url, *yes, *allow_data_loss, out).await,
         Command::Check { url } => check(schema, &cli.dir, url.as_deref(), out).await,
     }
 }
@@ -130,6 +135,25 @@ async fn apply(dir: &Path, url: &str, out: &Out) -> Result<ExitCode> {
     }
     if applied.is_empty() {
         out.ok("nothing to apply: the database is up to date");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn push(schema: &Schema, url: &str, yes: bool, allow_data_loss: bool, out: &Out) -> Result<ExitCode> {
+    let db = Db::connect(url).await?;
+    let interactive = !yes && std::io::stdin().is_terminal();
+    let diff = if interactive {
+        db.push(schema, &mut Ask, allow_data_loss).await?
+    } else {
+        db.push(schema, &mut NoGuessing, allow_data_loss).await?
+    };
+    if diff.changes.is_empty() {
+        out.ok("no changes: the database matches the models");
+    } else {
+        for c in &diff.changes {
+            out.change(c);
+        }
+        out.ok(&format!("pushed {} change(s)", diff.changes.len()));
     }
     Ok(ExitCode::SUCCESS)
 }

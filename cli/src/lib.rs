@@ -23,7 +23,7 @@ use weft::Schema;
 
 /// The command line.
 #[derive(Parser, Debug)]
-#[command(name = "weft", about = "weft's schema migrations: generate, migrate, check", version)]
+#[command(name = "weft", about = "weft's schema migrations: generate, migrate, push, check", version)]
 pub struct Cli {
     /// The migrations folder.
     #[arg(long, global = true, default_value = "migrations", env = "WEFT_MIGRATIONS")]
@@ -62,6 +62,19 @@ pub enum Command {
         /// The database: sqlite://file.db, postgres://…, mysql://…
         #[arg(long, env = "DATABASE_URL")]
         url: String,
+    },
+    /// Apply the models straight to a development database, without a migration (for
+    /// prototyping); diffs against what the last push left there.
+    Push {
+        /// The database: sqlite://file.db, postgres://…, mysql://…
+        #[arg(long, env = "DATABASE_URL")]
+        url: String,
+        /// Non-interactive: never guess renames (see `generate --help`).
+        #[arg(long, short = 'y')]
+        yes: bool,
+        /// Allow changes that lose data.
+        #[arg(long)]
+        allow_data_loss: bool,
     },
     /// Fail (exit 1) when the models and the migrations disagree, or (given --url) when the
     /// database has not applied every migration or an applied one changed.

@@ -15,6 +15,7 @@ mod joins;
 mod joins_more;
 mod limits;
 mod locks;
+mod migrate_cycle;
 mod mariadb_exact;
 mod patch;
 mod raw_sql;

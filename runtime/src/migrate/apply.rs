@@ -118,9 +118,10 @@ impl Runner {
             0
         };
         let out = self.transaction_body(m, sqlite).await;
-        if out.is_err() {
-            // Best effort: the statement that failed is the error worth reporting.
-            let _ = self.exec("ROLLBACK").await;
+        // The statement that failed is the error worth reporting; a connection whose rollback
+        // failed too is in an unknown state and is closed rather than pooled.
+        if out.is_err() && self.exec("ROLLBACK").await.is_err() {
+            self.s.discard();
         }
         if fk_off {
             let restore = format!("PRAGMA foreign_keys = {}", if fk_before != 0 { "ON" } else { "OFF" });
@@ -238,9 +239,6 @@ impl Db {
             _ => {}
         }
         let out = run(&mut r, migrations).await;
-        if out.is_err() {
-            r.s.discard();
-        }
         match backend {
             Backend::Postgres => {
                 r.exec(&format!("SELECT pg_advisory_unlock({lock_name})")).await?;

@@ -7,12 +7,14 @@
 mod apply;
 mod diff;
 pub mod files;
+mod push;
 mod snapshot;
 mod sql;
 
 pub use apply::MigrationStatus;
 pub use diff::{Ambiguity, Change, Diff, NoGuessing, Renames, diff};
 pub use files::Migration;
+pub use push::PUSH_TABLE;
 pub use snapshot::{
     ColumnSnapshot, Default, ForeignKeySnapshot, KeySnapshot, MIGRATIONS_TABLE, SNAPSHOT_VERSION,
     Schema, Snapshot, TableSnapshot,
