@@ -225,3 +225,26 @@ async fn push_applies_and_guards(db: Db) -> weft::Result<()> {
     assert!(err.to_string().contains("column people.nick"), "{err}");
     Ok(())
 }
+
+/// The SQL written for SQLite when a parent table loses a column: a rebuild with foreign keys
+/// off and a check before commit; for PostgreSQL and MariaDB, `ALTER TABLE`.
+#[test]
+fn sqlite_rebuild_is_marked_and_others_alter() -> weft::Result<()> {
+    let (old, new) = (v2::SCHEMA.snapshot()?, v3::SCHEMA.snapshot()?);
+    let sql = |d: &dyn weft::Dialect| -> weft::Result<String> {
+        let diff = migrate::diff(&old, &new, d, &mut NoGuessing)?;
+        let sql = migrate::migration_sql(&diff.changes, &old, &diff.snapshot, d);
+        Ok(files::render_sql("0003_v3", d.name(), &sql))
+    };
+    let sqlite = sql(&weft::dialect::Sqlite)?;
+    assert!(sqlite.contains("-- weft: foreign-keys off"), "{sqlite}");
+    assert!(sqlite.contains("CREATE TABLE \"__weft_new_people\""), "{sqlite}");
+    assert!(sqlite.contains("ALTER TABLE \"pets\" RENAME TO \"animals\""), "{sqlite}");
+    let pg = sql(&weft::dialect::Postgres)?;
+    assert!(!pg.contains("foreign-keys off"), "{pg}");
+    assert!(pg.contains("ALTER TABLE \"people\" ALTER COLUMN \"age\" TYPE BIGINT USING \"age\"::BIGINT"), "{pg}");
+    assert!(pg.contains("ALTER TABLE \"people\" DROP COLUMN \"nick\""), "{pg}");
+    let maria = sql(&weft::dialect::MariaDb)?;
+    assert!(maria.contains("ALTER TABLE `people` MODIFY `age` BIGINT"), "{maria}");
+    Ok(())
+}
