@@ -17,7 +17,15 @@ pub async fn run(schema: &Schema, cli: &Cli, out: &Out) -> Result<ExitCode> {
             dialect,
             yes,
             allow_data_loss,
-        } => generate(schema, &cli.dir, name, dialect.as_deref(), *yes, *allow_data_loss, out),
+        } => generate(
+            schema,
+            &cli.dir,
+            name,
+            dialect.as_deref(),
+            *yes,
+            *allow_data_loss,
+            out,
+        ),
         Command::Migrate { url } => apply(&cli.dir, url, out).await,
         Command::Push {
             url,
@@ -62,8 +70,14 @@ struct Ask;
 impl Renames for Ask {
     fn is_rename(&mut self, a: &Ambiguity) -> Option<bool> {
         let question = match &a.table {
-            Some(t) => format!("column {t}.{} is gone and {t}.{} is new: renamed? [y/N] ", a.from, a.to),
-            None => format!("table {} is gone and {} is new: renamed? [y/N] ", a.from, a.to),
+            Some(t) => format!(
+                "column {t}.{} is gone and {t}.{} is new: renamed? [y/N] ",
+                a.from, a.to
+            ),
+            None => format!(
+                "table {} is gone and {} is new: renamed? [y/N] ",
+                a.from, a.to
+            ),
         };
         print!("{question}");
         let _ = std::io::stdout().flush();
@@ -87,7 +101,9 @@ fn generate(
         (Some(d), Some(w)) if d != w => {
             return Err(Error::Migration {
                 what: dir.display().to_string(),
-                reason: format!("its migrations are for {w}, not {d}; use a folder per dialect (--dir)"),
+                reason: format!(
+                    "its migrations are for {w}, not {d}; use a folder per dialect (--dir)"
+                ),
             });
         }
         (Some(d), _) => d.to_owned(),
@@ -128,7 +144,11 @@ fn generate(
 async fn apply(dir: &Path, url: &str, out: &Out) -> Result<ExitCode> {
     let migrations = files::read_dir(dir)?;
     let db = Db::connect(url).await?;
-    out.step(&format!("{} migration(s) in {}", migrations.len(), dir.display()));
+    out.step(&format!(
+        "{} migration(s) in {}",
+        migrations.len(),
+        dir.display()
+    ));
     let applied = db.migrate(&migrations).await?;
     for name in &applied {
         out.ok(&format!("applied {name}"));
@@ -139,7 +159,13 @@ async fn apply(dir: &Path, url: &str, out: &Out) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn push(schema: &Schema, url: &str, yes: bool, allow_data_loss: bool, out: &Out) -> Result<ExitCode> {
+async fn push(
+    schema: &Schema,
+    url: &str,
+    yes: bool,
+    allow_data_loss: bool,
+    out: &Out,
+) -> Result<ExitCode> {
     let db = Db::connect(url).await?;
     let interactive = !yes && std::io::stdin().is_terminal();
     let diff = if interactive {
@@ -193,7 +219,11 @@ async fn check(schema: &Schema, dir: &Path, url: Option<&str>, out: &Out) -> Res
             }
         }
     }
-    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 /// The migrations the database has not applied; an error for a changed one.

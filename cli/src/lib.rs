@@ -23,10 +23,19 @@ use weft::Schema;
 
 /// The command line.
 #[derive(Parser, Debug)]
-#[command(name = "weft", about = "weft's schema migrations: generate, migrate, push, check", version)]
+#[command(
+    name = "weft",
+    about = "weft's schema migrations: generate, migrate, push, check",
+    version
+)]
 pub struct Cli {
     /// The migrations folder.
-    #[arg(long, global = true, default_value = "migrations", env = "WEFT_MIGRATIONS")]
+    #[arg(
+        long,
+        global = true,
+        default_value = "migrations",
+        env = "WEFT_MIGRATIONS"
+    )]
     pub dir: PathBuf,
     /// Never colour the output (also when NO_COLOR is set or the output is not a terminal).
     #[arg(long, global = true)]
@@ -100,11 +109,18 @@ where
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
         }
     };
     let out = out::Out::new(cli.no_color);
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             out.error(&format!("cannot start the async runtime: {e}"));

@@ -10,9 +10,8 @@ pub struct Out {
 
 impl Out {
     pub fn new(no_color: bool) -> Out {
-        let color = !no_color
-            && std::env::var_os("NO_COLOR").is_none()
-            && std::io::stdout().is_terminal();
+        let color =
+            !no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal();
         Out { color }
     }
 
@@ -30,7 +29,10 @@ impl Out {
             '-' => "31",
             _ => "33",
         };
-        println!("  {}", self.paint(code, &format!("{} {change}", change.sign())));
+        println!(
+            "  {}",
+            self.paint(code, &format!("{} {change}", change.sign()))
+        );
     }
 
     pub fn step(&self, text: &str) {
@@ -47,7 +49,11 @@ impl Out {
 
     pub fn error(&self, text: &str) {
         let color = self.color && std::io::stderr().is_terminal();
-        let label = if color { "\x1b[1;31merror\x1b[0m" } else { "error" };
+        let label = if color {
+            "\x1b[1;31merror\x1b[0m"
+        } else {
+            "error"
+        };
         eprintln!("{label}: {text}");
     }
 }

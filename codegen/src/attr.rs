@@ -8,8 +8,7 @@ use syn::{Ident, LitStr, Path, Token};
 
 use crate::ctxt::Ctxt;
 
-const TABLE_KEYS: &str =
-    "name, primary_key(…), index(…), unique(…), insert, insert_derive(…), serialize, crate, renamed_from";
+const TABLE_KEYS: &str = "name, primary_key(…), index(…), unique(…), insert, insert_derive(…), serialize, crate, renamed_from";
 const COLUMN_KEYS: &str =
     "name, primary_key, auto, unique, default, references, on_delete, renamed_from";
 

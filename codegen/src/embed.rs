@@ -37,8 +37,8 @@ pub fn embed_migrations(input: TokenStream) -> TokenStream {
         })
         .collect();
     found.sort();
-    let items = found.iter().map(|(name, file)| {
-        quote!(::weft::Migration::embedded(#name, ::core::include_str!(#file)))
-    });
+    let items = found.iter().map(
+        |(name, file)| quote!(::weft::Migration::embedded(#name, ::core::include_str!(#file))),
+    );
     quote!(&[#(#items),*])
 }

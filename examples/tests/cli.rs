@@ -33,7 +33,10 @@ fn generate_migrate_check_on_sqlite() {
     assert!(!o.status.success());
     assert!(text(&o).contains("pass --dialect"), "{}", text(&o));
 
-    let o = weft(dir, &["generate", "--dialect", "sqlite", "--name", "init", "--yes"]);
+    let o = weft(
+        dir,
+        &["generate", "--dialect", "sqlite", "--name", "init", "--yes"],
+    );
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("+ create table authors"), "{}", text(&o));
     let sql = std::fs::read_to_string(dir.join("migrations/0001_init/migration.sql")).unwrap();
@@ -48,7 +51,11 @@ fn generate_migrate_check_on_sqlite() {
     // The database lags behind: check fails, migrate, check passes.
     let o = weft(dir, &["check", "--url", &url]);
     assert!(!o.status.success(), "{}", text(&o));
-    assert!(text(&o).contains("has not applied: 0001_init"), "{}", text(&o));
+    assert!(
+        text(&o).contains("has not applied: 0001_init"),
+        "{}",
+        text(&o)
+    );
     let o = weft(dir, &["migrate", "--url", &url]);
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("applied 0001_init"), "{}", text(&o));
@@ -56,16 +63,28 @@ fn generate_migrate_check_on_sqlite() {
     assert!(o.status.success(), "{}", text(&o));
 
     // A tampered migration is an error.
-    std::fs::write(dir.join("migrations/0001_init/migration.sql"), sql + "\n-- edited\n").unwrap();
+    std::fs::write(
+        dir.join("migrations/0001_init/migration.sql"),
+        sql + "\n-- edited\n",
+    )
+    .unwrap();
     let o = weft(dir, &["migrate", "--url", &url]);
     assert!(!o.status.success());
-    assert!(text(&o).contains("changed after it was applied"), "{}", text(&o));
+    assert!(
+        text(&o).contains("changed after it was applied"),
+        "{}",
+        text(&o)
+    );
 
     // A corrupt snapshot is an error naming the file.
     std::fs::write(dir.join("migrations/0001_init/snapshot.json"), "{").unwrap();
     let o = weft(dir, &["generate", "--yes"]);
     assert!(!o.status.success());
-    assert!(text(&o).contains("snapshot.json: not a weft snapshot"), "{}", text(&o));
+    assert!(
+        text(&o).contains("snapshot.json: not a weft snapshot"),
+        "{}",
+        text(&o)
+    );
 }
 
 #[test]
@@ -73,7 +92,11 @@ fn errors_are_readable() {
     let tmp = tempfile::tempdir().unwrap();
     let o = weft(tmp.path(), &["migrate", "--url", "sqlite://x.db"]);
     assert!(!o.status.success());
-    assert!(text(&o).contains("no such migrations folder"), "{}", text(&o));
+    assert!(
+        text(&o).contains("no such migrations folder"),
+        "{}",
+        text(&o)
+    );
     let o = weft(tmp.path(), &["--help"]);
     assert!(o.status.success());
     for command in ["generate", "migrate", "check"] {

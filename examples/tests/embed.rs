@@ -9,7 +9,9 @@ async fn embedded_migrations_apply_once() -> weft::Result<()> {
     let db = weft::Db::connect("sqlite::memory:").await?;
     assert_eq!(db.migrate(MIGRATIONS).await?, ["0001_init", "0002_seed"]);
     assert!(db.migrate(MIGRATIONS).await?.is_empty());
-    let bodies: Vec<String> = weft::raw("SELECT body FROM notes ORDER BY id").fetch_all(&db).await?;
+    let bodies: Vec<String> = weft::raw("SELECT body FROM notes ORDER BY id")
+        .fetch_all(&db)
+        .await?;
     assert_eq!(bodies, ["a; b", "c"]);
     Ok(())
 }

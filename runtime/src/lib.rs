@@ -155,7 +155,6 @@ pub use dialect::Sql;
 pub use dialect::{AsDialect, Capabilities, Dialect, create_table_sql, drop_table_sql};
 pub use error::{Error, Result};
 pub use exec::{Db, Executor, Session, Tx};
-pub use migrate::{Migration, Schema, embed_migrations};
 pub use expr::TableSource;
 pub use expr::{
     Averageable, Ordered, Summable, avg, count, count_distinct, count_of, max, min, sum,
@@ -171,6 +170,7 @@ pub use expr::{Param, Params, sql};
 pub use expr::{Within, pos};
 #[cfg(feature = "chrono")]
 pub use expr::{current_date, now};
+pub use migrate::{Migration, Schema, embed_migrations};
 pub use query::{
     AddTable, All, As, Countable, Delete, FieldOf, Insert, JoinSelection, Joining, Locked, NoLock,
     NoRowLock, Nullable, Returning, RowLock, Select, Selectable, Selection, Unlocked, Update,

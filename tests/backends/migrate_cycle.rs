@@ -122,7 +122,14 @@ async fn step(
 #[backends]
 async fn full_cycle_keeps_rows(db: Db) -> weft::Result<()> {
     let mut migrations = Vec::new();
-    let s1 = step(&db, &mut migrations, &Snapshot::default(), v1::SCHEMA, false).await?;
+    let s1 = step(
+        &db,
+        &mut migrations,
+        &Snapshot::default(),
+        v1::SCHEMA,
+        false,
+    )
+    .await?;
     weft::raw("INSERT INTO people (name, nick, age) VALUES (?, ?, ?), (?, ?, ?)")
         .bind("Ann")
         .bind("A")
@@ -143,20 +150,32 @@ async fn full_cycle_keeps_rows(db: Db) -> weft::Result<()> {
     assert_eq!(rows, [("Ann".to_string(), true), ("Bob".to_string(), true)]);
 
     // Dropping `nick` loses data: refused, naming it, until allowed.
-    let err = step(&db, &mut migrations, &s2, v3::SCHEMA, false).await.unwrap_err();
+    let err = step(&db, &mut migrations, &s2, v3::SCHEMA, false)
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("column people.nick"), "{err}");
     step(&db, &mut migrations, &s2, v3::SCHEMA, true).await?;
 
-    let rows: Vec<(String, Option<i64>)> = weft::raw("SELECT full_name, age FROM people ORDER BY id")
-        .fetch_all(&db)
-        .await?;
-    assert_eq!(rows, [("Ann".to_string(), Some(30)), ("Bob".to_string(), Some(40))]);
+    let rows: Vec<(String, Option<i64>)> =
+        weft::raw("SELECT full_name, age FROM people ORDER BY id")
+            .fetch_all(&db)
+            .await?;
+    assert_eq!(
+        rows,
+        [("Ann".to_string(), Some(30)), ("Bob".to_string(), Some(40))]
+    );
     // The children of the rebuilt (SQLite) or altered parent survived, renamed with their
     // table, and the cascade still works.
-    let pets: i64 = weft::raw("SELECT count(*) FROM animals").fetch_one(&db).await?;
+    let pets: i64 = weft::raw("SELECT count(*) FROM animals")
+        .fetch_one(&db)
+        .await?;
     assert_eq!(pets, 3);
-    weft::raw("DELETE FROM people WHERE id = 1").execute(&db).await?;
-    let pets: i64 = weft::raw("SELECT count(*) FROM animals").fetch_one(&db).await?;
+    weft::raw("DELETE FROM people WHERE id = 1")
+        .execute(&db)
+        .await?;
+    let pets: i64 = weft::raw("SELECT count(*) FROM animals")
+        .fetch_one(&db)
+        .await?;
     assert_eq!(pets, 1);
     Ok(())
 }
@@ -180,7 +199,9 @@ async fn concurrent_runners_apply_once(db: Db) -> weft::Result<()> {
     applied.extend(b?);
     applied.sort();
     assert_eq!(applied, ["0001_init", "0002_row"]);
-    let n: i64 = weft::raw("SELECT count(*) FROM people").fetch_one(&db).await?;
+    let n: i64 = weft::raw("SELECT count(*) FROM people")
+        .fetch_one(&db)
+        .await?;
     assert_eq!(n, 1);
     Ok(())
 }
@@ -194,9 +215,15 @@ async fn changed_migration_is_refused(db: Db) -> weft::Result<()> {
     db.migrate(&migrations).await?;
     migrations[0].sql = "CREATE TABLE t1 (id BIGINT NOT NULL);\n".into();
     let err = db.migrate(&migrations).await.unwrap_err();
-    assert!(err.to_string().contains("changed after it was applied"), "{err}");
+    assert!(
+        err.to_string().contains("changed after it was applied"),
+        "{err}"
+    );
     let status = db.migration_status(&migrations[..0]).await.unwrap_err();
-    assert!(status.to_string().contains("not among the migrations"), "{status}");
+    assert!(
+        status.to_string().contains("not among the migrations"),
+        "{status}"
+    );
     Ok(())
 }
 
@@ -207,7 +234,10 @@ async fn renames_are_never_guessed(db: Db) -> weft::Result<()> {
     let new = v3::SCHEMA.snapshot()?;
     let err = migrate::diff(&old, &new, db.dialect(), &mut NoGuessing).unwrap_err();
     let text = err.to_string();
-    assert!(text.contains("column people.name was removed and people.full_name added"), "{text}");
+    assert!(
+        text.contains("column people.name was removed and people.full_name added"),
+        "{text}"
+    );
     Ok(())
 }
 
@@ -215,13 +245,25 @@ async fn renames_are_never_guessed(db: Db) -> weft::Result<()> {
 async fn push_applies_and_guards(db: Db) -> weft::Result<()> {
     let d = db.push(&v1::SCHEMA, &mut NoGuessing, false).await?;
     assert_eq!(d.changes.len(), 2);
-    weft::raw("INSERT INTO people (name) VALUES ('Ann')").execute(&db).await?;
+    weft::raw("INSERT INTO people (name) VALUES ('Ann')")
+        .execute(&db)
+        .await?;
     db.push(&v2::SCHEMA, &mut NoGuessing, false).await?;
-    let name: String = weft::raw("SELECT full_name FROM people").fetch_one(&db).await?;
+    let name: String = weft::raw("SELECT full_name FROM people")
+        .fetch_one(&db)
+        .await?;
     assert_eq!(name, "Ann");
     // Pushing again changes nothing; a lossy push is refused.
-    assert!(db.push(&v2::SCHEMA, &mut NoGuessing, false).await?.changes.is_empty());
-    let err = db.push(&v3::SCHEMA, &mut NoGuessing, false).await.unwrap_err();
+    assert!(
+        db.push(&v2::SCHEMA, &mut NoGuessing, false)
+            .await?
+            .changes
+            .is_empty()
+    );
+    let err = db
+        .push(&v3::SCHEMA, &mut NoGuessing, false)
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("column people.nick"), "{err}");
     Ok(())
 }
@@ -238,13 +280,30 @@ fn sqlite_rebuild_is_marked_and_others_alter() -> weft::Result<()> {
     };
     let sqlite = sql(&weft::dialect::Sqlite)?;
     assert!(sqlite.contains("-- weft: foreign-keys off"), "{sqlite}");
-    assert!(sqlite.contains("CREATE TABLE \"__weft_new_people\""), "{sqlite}");
-    assert!(sqlite.contains("ALTER TABLE \"pets\" RENAME TO \"animals\""), "{sqlite}");
+    assert!(
+        sqlite.contains("CREATE TABLE \"__weft_new_people\""),
+        "{sqlite}"
+    );
+    assert!(
+        sqlite.contains("ALTER TABLE \"pets\" RENAME TO \"animals\""),
+        "{sqlite}"
+    );
     let pg = sql(&weft::dialect::Postgres)?;
     assert!(!pg.contains("foreign-keys off"), "{pg}");
-    assert!(pg.contains("ALTER TABLE \"people\" ALTER COLUMN \"age\" TYPE BIGINT USING \"age\"::BIGINT"), "{pg}");
-    assert!(pg.contains("ALTER TABLE \"people\" DROP COLUMN \"nick\""), "{pg}");
+    assert!(
+        pg.contains(
+            "ALTER TABLE \"people\" ALTER COLUMN \"age\" TYPE BIGINT USING \"age\"::BIGINT"
+        ),
+        "{pg}"
+    );
+    assert!(
+        pg.contains("ALTER TABLE \"people\" DROP COLUMN \"nick\""),
+        "{pg}"
+    );
     let maria = sql(&weft::dialect::MariaDb)?;
-    assert!(maria.contains("ALTER TABLE `people` MODIFY `age` BIGINT"), "{maria}");
+    assert!(
+        maria.contains("ALTER TABLE `people` MODIFY `age` BIGINT"),
+        "{maria}"
+    );
     Ok(())
 }

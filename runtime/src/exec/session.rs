@@ -23,7 +23,9 @@ pub struct Session {
 
 impl std::fmt::Debug for Session {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Session").field("db", &self.db).finish_non_exhaustive()
+        f.debug_struct("Session")
+            .field("db", &self.db)
+            .finish_non_exhaustive()
     }
 }
 

@@ -69,7 +69,13 @@ impl Runner {
             .collect())
     }
 
-    async fn record(&mut self, m: &Migration, steps: i64, finished: bool, started: Instant) -> Result<()> {
+    async fn record(
+        &mut self,
+        m: &Migration,
+        steps: i64,
+        finished: bool,
+        started: Instant,
+    ) -> Result<()> {
         let duration = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
         let sql = format!(
             "INSERT INTO {} (name, checksum, applied_at, duration_ms, steps, finished) VALUES (?, ?, ?, ?, ?, ?)",
@@ -87,7 +93,13 @@ impl Runner {
         Ok(())
     }
 
-    async fn update(&mut self, m: &Migration, steps: i64, finished: bool, started: Instant) -> Result<()> {
+    async fn update(
+        &mut self,
+        m: &Migration,
+        steps: i64,
+        finished: bool,
+        started: Instant,
+    ) -> Result<()> {
         let duration = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
         let sql = format!(
             "UPDATE {} SET checksum = ?, applied_at = ?, duration_ms = ?, steps = ?, finished = ? WHERE name = ?",
@@ -124,7 +136,10 @@ impl Runner {
             self.s.discard();
         }
         if fk_off {
-            let restore = format!("PRAGMA foreign_keys = {}", if fk_before != 0 { "ON" } else { "OFF" });
+            let restore = format!(
+                "PRAGMA foreign_keys = {}",
+                if fk_before != 0 { "ON" } else { "OFF" }
+            );
             self.exec(&restore).await?;
         }
         out
@@ -132,7 +147,8 @@ impl Runner {
 
     async fn transaction_body(&mut self, m: &Migration, sqlite: bool) -> Result<bool> {
         let started = Instant::now();
-        self.exec(if sqlite { "BEGIN IMMEDIATE" } else { "BEGIN" }).await?;
+        self.exec(if sqlite { "BEGIN IMMEDIATE" } else { "BEGIN" })
+            .await?;
         if sqlite && self.applied().await?.iter().any(|a| a.name == m.name) {
             self.exec("COMMIT").await?;
             return Ok(false);
@@ -140,12 +156,20 @@ impl Runner {
         let statements = m.statements();
         for (i, statement) in statements.iter().enumerate() {
             self.exec(statement).await.map_err(|e| {
-                failed(&m.name, format!("statement {} of {} failed, nothing of it was applied: {e}", i + 1, statements.len()))
+                failed(
+                    &m.name,
+                    format!(
+                        "statement {} of {} failed, nothing of it was applied: {e}",
+                        i + 1,
+                        statements.len()
+                    ),
+                )
             })?;
         }
         if sqlite {
-            let broken: Vec<(String, Option<i64>, String, i64)> =
-                raw("PRAGMA foreign_key_check").fetch_all(&mut self.s).await?;
+            let broken: Vec<(String, Option<i64>, String, i64)> = raw("PRAGMA foreign_key_check")
+                .fetch_all(&mut self.s)
+                .await?;
             if let Some((table, row, parent, _)) = broken.first() {
                 return Err(failed(
                     &m.name,
@@ -157,7 +181,8 @@ impl Runner {
                 ));
             }
         }
-        self.record(m, statements.len() as i64, true, started).await?;
+        self.record(m, statements.len() as i64, true, started)
+            .await?;
         self.exec("COMMIT").await?;
         Ok(true)
     }
@@ -210,20 +235,24 @@ impl Db {
     pub async fn migrate(&self, migrations: &[Migration]) -> Result<Vec<String>> {
         let backend = self.backend();
         let mut table = String::new();
-        self.dialect().quote_ident_into(&mut table, MIGRATIONS_TABLE);
+        self.dialect()
+            .quote_ident_into(&mut table, MIGRATIONS_TABLE);
         let mut r = Runner {
             s: self.session().await?,
             backend,
             table,
         };
         let lock_name = match backend {
-            Backend::Postgres => "hashtext(current_database() || '.' || current_schema() || '.__weft_migrations')",
+            Backend::Postgres => {
+                "hashtext(current_database() || '.' || current_schema() || '.__weft_migrations')"
+            }
             Backend::MySql => "CONCAT(LEFT(DATABASE(), 40), '.__weft_migrations')",
             _ => "",
         };
         match backend {
             Backend::Postgres => {
-                r.exec(&format!("SELECT pg_advisory_lock({lock_name})")).await?;
+                r.exec(&format!("SELECT pg_advisory_lock({lock_name})"))
+                    .await?;
             }
             Backend::MySql => {
                 let got: Option<i64> = raw(format!("SELECT GET_LOCK({lock_name}, 600)"))
@@ -241,7 +270,8 @@ impl Db {
         let out = run(&mut r, migrations).await;
         match backend {
             Backend::Postgres => {
-                r.exec(&format!("SELECT pg_advisory_unlock({lock_name})")).await?;
+                r.exec(&format!("SELECT pg_advisory_unlock({lock_name})"))
+                    .await?;
             }
             Backend::MySql => {
                 r.exec(&format!("DO RELEASE_LOCK({lock_name})")).await?;
@@ -266,7 +296,8 @@ impl Db {
     /// [`Db::migrate`] does when an applied migration's file changed or is missing.
     pub async fn migration_status(&self, migrations: &[Migration]) -> Result<MigrationStatus> {
         let mut table = String::new();
-        self.dialect().quote_ident_into(&mut table, MIGRATIONS_TABLE);
+        self.dialect()
+            .quote_ident_into(&mut table, MIGRATIONS_TABLE);
         let mut r = Runner {
             s: self.session().await?,
             backend: self.backend(),
@@ -277,15 +308,19 @@ impl Db {
         verify(&applied, migrations)?;
         let mut names: Vec<String> = migrations.iter().map(|m| m.name.to_string()).collect();
         names.sort();
-        let (applied, pending) = names.into_iter().partition(|n| {
-            applied.iter().any(|a| &a.name == n && a.finished)
-        });
+        let (applied, pending) = names
+            .into_iter()
+            .partition(|n| applied.iter().any(|a| &a.name == n && a.finished));
         Ok(MigrationStatus { applied, pending })
     }
 }
 
 async fn create_record(r: &mut Runner) -> Result<()> {
-    let text = if r.backend == Backend::MySql { "VARCHAR(255)" } else { "TEXT" };
+    let text = if r.backend == Backend::MySql {
+        "VARCHAR(255)"
+    } else {
+        "TEXT"
+    };
     let create = format!(
         "CREATE TABLE IF NOT EXISTS {} (name {text} NOT NULL PRIMARY KEY, checksum {text} NOT NULL, applied_at BIGINT NOT NULL, duration_ms BIGINT NOT NULL, steps BIGINT NOT NULL, finished BIGINT NOT NULL)",
         r.table
@@ -326,7 +361,8 @@ fn verify(applied: &[Applied], migrations: &[Migration]) -> Result<()> {
         let Some(m) = migrations.iter().find(|m| m.name == a.name) else {
             return Err(failed(
                 &a.name,
-                "was applied to this database but is not among the migrations; restore its folder".into(),
+                "was applied to this database but is not among the migrations; restore its folder"
+                    .into(),
             ));
         };
         if a.finished && a.checksum != m.checksum() {

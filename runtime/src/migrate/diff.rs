@@ -183,21 +183,32 @@ impl fmt::Display for Change {
             Change::DropUnique { table, unique } => {
                 write!(f, "drop unique {table}({})", unique.columns.join(", "))
             }
-            Change::AddForeignKey { table, foreign_key: k } => write!(
+            Change::AddForeignKey {
+                table,
+                foreign_key: k,
+            } => write!(
                 f,
                 "add foreign key {table}({}) -> {}({})",
                 k.columns.join(", "),
                 k.table,
                 k.references.join(", ")
             ),
-            Change::DropForeignKey { table, foreign_key: k } => write!(
+            Change::DropForeignKey {
+                table,
+                foreign_key: k,
+            } => write!(
                 f,
                 "drop foreign key {table}({}) -> {}",
                 k.columns.join(", "),
                 k.table
             ),
             Change::CreateIndex { table, index } => {
-                write!(f, "create index {} on {table}({})", index.name, index.columns.join(", "))
+                write!(
+                    f,
+                    "create index {} on {table}({})",
+                    index.name,
+                    index.columns.join(", ")
+                )
             }
             Change::DropIndex { table, index } => write!(f, "drop index {} on {table}", index.name),
         }
@@ -377,7 +388,9 @@ pub fn diff(
         match (o, n) {
             (Some(o), Some(n)) => {
                 let (ot, nt) = (old.table(o), new.table(n));
-                let (Some(ot), Some(nt)) = (ot, nt) else { continue };
+                let (Some(ot), Some(nt)) = (ot, nt) else {
+                    continue;
+                };
                 if o != n {
                     changes.push(Change::RenameTable {
                         from: (*o).into(),
@@ -459,7 +472,8 @@ pub fn diff(
             .map_or_else(|| column.to_owned(), |c| (*c).to_owned())
     };
     let table_in = |table: &str| -> String {
-        maps.get(table).map_or_else(|| table.to_owned(), |(n, _)| (*n).to_owned())
+        maps.get(table)
+            .map_or_else(|| table.to_owned(), |(n, _)| (*n).to_owned())
     };
     let key_in = |table: &str, k: &KeySnapshot| KeySnapshot {
         name: k.name.clone(),
@@ -482,7 +496,10 @@ pub fn diff(
             };
             let same_type = dialect.column_type(oc.sql_type, oc.keyed)
                 == dialect.column_type(nc.sql_type, nc.keyed);
-            if same_type && oc.nullable == nc.nullable && oc.default == nc.default && oc.auto == nc.auto
+            if same_type
+                && oc.nullable == nc.nullable
+                && oc.default == nc.default
+                && oc.auto == nc.auto
             {
                 continue;
             }
@@ -546,11 +563,23 @@ pub fn diff(
             (added, dropped)
         };
         let (added, dropped) = keys(&ot.uniques, &nt.uniques, &mut out.uniques);
-        changes.extend(added.into_iter().map(|unique| Change::AddUnique { table: n.into(), unique }));
-        changes.extend(dropped.into_iter().map(|unique| Change::DropUnique { table: n.into(), unique }));
+        changes.extend(added.into_iter().map(|unique| Change::AddUnique {
+            table: n.into(),
+            unique,
+        }));
+        changes.extend(dropped.into_iter().map(|unique| Change::DropUnique {
+            table: n.into(),
+            unique,
+        }));
         let (added, dropped) = keys(&ot.indexes, &nt.indexes, &mut out.indexes);
-        changes.extend(added.into_iter().map(|index| Change::CreateIndex { table: n.into(), index }));
-        changes.extend(dropped.into_iter().map(|index| Change::DropIndex { table: n.into(), index }));
+        changes.extend(added.into_iter().map(|index| Change::CreateIndex {
+            table: n.into(),
+            index,
+        }));
+        changes.extend(dropped.into_iter().map(|index| Change::DropIndex {
+            table: n.into(),
+            index,
+        }));
         // Foreign keys.
         let old_fks: Vec<ForeignKeySnapshot> = ot
             .foreign_keys
@@ -559,7 +588,11 @@ pub fn diff(
                 name: k.name.clone(),
                 columns: k.columns.iter().map(|c| column_in(&ot.name, c)).collect(),
                 table: table_in(&k.table),
-                references: k.references.iter().map(|c| column_in(&k.table, c)).collect(),
+                references: k
+                    .references
+                    .iter()
+                    .map(|c| column_in(&k.table, c))
+                    .collect(),
                 on_delete: k.on_delete.clone(),
             })
             .collect();

@@ -31,7 +31,11 @@ impl Db {
         let mut table = String::new();
         self.dialect().quote_ident_into(&mut table, PUSH_TABLE);
         let mut s = self.session().await?;
-        let text = if backend == Backend::MySql { "LONGTEXT" } else { "TEXT" };
+        let text = if backend == Backend::MySql {
+            "LONGTEXT"
+        } else {
+            "TEXT"
+        };
         s.execute_sql(&format!(
             "CREATE TABLE IF NOT EXISTS {table} (id BIGINT NOT NULL PRIMARY KEY, snapshot {text} NOT NULL)"
         ))

@@ -46,7 +46,10 @@ impl Schema {
             if meta.name == MIGRATIONS_TABLE {
                 return Err(Error::Migration {
                     what: what(),
-                    reason: format!("`{MIGRATIONS_TABLE}` is weft's record of applied migrations; rename table `{}`", meta.rust_name),
+                    reason: format!(
+                        "`{MIGRATIONS_TABLE}` is weft's record of applied migrations; rename table `{}`",
+                        meta.rust_name
+                    ),
                 });
             }
             if tables.iter().any(|t| t.name == meta.name) {
