@@ -1,5 +1,0 @@
-static MIGRATIONS: &[weft::Migration] = weft::embed_migrations!("no/such/folder");
-
-fn main() {
-    let _ = MIGRATIONS;
-}
