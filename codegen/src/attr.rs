@@ -8,10 +8,9 @@ use syn::{Ident, LitStr, Path, Token};
 
 use crate::ctxt::Ctxt;
 
-const TABLE_KEYS: &str =
-    "name, primary_key(…), index(…), unique(…), insert, insert_derive(…), serialize, crate";
+const TABLE_KEYS: &str = "name, primary_key(…), index(…), unique(…), insert, insert_derive(…), serialize, crate, renamed_from";
 const COLUMN_KEYS: &str =
-    "name, primary_key, auto, unique, default, default_fn, references, on_delete";
+    "name, primary_key, auto, unique, default, default_fn, references, on_delete, renamed_from";
 
 /// `#[table(…)]` as written.
 #[derive(Default)]
@@ -32,6 +31,8 @@ pub struct TableAttrs {
     pub serialize: bool,
     /// `crate = path`.
     pub krate: Option<Path>,
+    /// `renamed_from = "…"`: the table's previous SQL name, for migrations.
+    pub renamed_from: Option<LitStr>,
 }
 
 /// `#[column(…)]` as written.
@@ -53,6 +54,8 @@ pub struct ColumnAttrs {
     pub references: Option<Path>,
     /// `on_delete = …`: the action as written and parsed.
     pub on_delete: Option<(Ident, OnDelete)>,
+    /// `renamed_from = "…"`: the column's previous SQL name, for migrations.
+    pub renamed_from: Option<LitStr>,
 }
 
 /// A literal default, with the sign folded in.
@@ -126,6 +129,8 @@ pub fn parse_table_attrs(cx: &Ctxt, attrs: &[syn::Attribute]) -> TableAttrs {
                 Ok(())
             } else if meta.path.is_ident("crate") {
                 set_once(cx, &meta, &mut out.krate, meta.value()?.parse()?)
+            } else if meta.path.is_ident("renamed_from") {
+                set_once(cx, &meta, &mut out.renamed_from, meta.value()?.parse()?)
             } else {
                 Err(unknown_key(&meta, "table", TABLE_KEYS))
             }
@@ -152,6 +157,8 @@ pub fn parse_column_attrs(cx: &Ctxt, attrs: &[syn::Attribute]) -> ColumnAttrs {
             } else if meta.path.is_ident("unique") {
                 out.unique = true;
                 Ok(())
+            } else if meta.path.is_ident("renamed_from") {
+                set_once(cx, &meta, &mut out.renamed_from, meta.value()?.parse()?)
             } else if meta.path.is_ident("default") {
                 let value = parse_default(&meta)?;
                 set_once(cx, &meta, &mut out.default, value)

@@ -14,10 +14,13 @@ pub mod attr;
 pub mod check;
 pub mod ctxt;
 mod custom;
+mod embed;
 mod expand;
 pub mod model;
 mod names;
 mod selectable;
+
+pub use embed::embed_migrations;
 
 /// Expands `#[derive(Table)]` on `input` (the struct, attributes included).
 ///

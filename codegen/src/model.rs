@@ -41,6 +41,8 @@ pub struct Table<'a> {
     pub insert_derive: Vec<Path>,
     /// Where generated code finds `weft`.
     pub krate: Path,
+    /// `#[table(renamed_from = "…")]`.
+    pub renamed_from: Option<String>,
 }
 
 /// Where the primary key was declared: on the table, on columns, or (wrongly) both.
@@ -64,6 +66,8 @@ pub struct Column<'a> {
     pub name_attr: Option<LitStr>,
     /// `#[column(auto)]`.
     pub auto: Option<Span>,
+    /// `#[column(renamed_from = "…")]`.
+    pub renamed_from: Option<String>,
     /// `#[column(unique)]`.
     pub unique: bool,
     /// Part of a key, a unique constraint, an index or a foreign key.
@@ -166,6 +170,7 @@ pub fn build<'a>(cx: &Ctxt, input: &'a syn::DeriveInput) -> Option<Table<'a>> {
             sql_name,
             name_attr: col.name,
             auto: col.auto,
+            renamed_from: col.renamed_from.as_ref().map(LitStr::value),
             unique: col.unique,
             keyed: col.unique || col.primary_key.is_some() || references.is_some(),
             default: col.default,
@@ -240,6 +245,7 @@ pub fn build<'a>(cx: &Ctxt, input: &'a syn::DeriveInput) -> Option<Table<'a>> {
         insert_ident,
         insert_derive: attrs.insert_derive,
         krate: attrs.krate.unwrap_or_else(|| syn::parse_quote!(::weft)),
+        renamed_from: attrs.renamed_from.as_ref().map(LitStr::value),
     })
 }
 

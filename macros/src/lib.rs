@@ -39,3 +39,10 @@ pub fn derive_newtype(input: TokenStream) -> TokenStream {
 pub fn derive_enum(input: TokenStream) -> TokenStream {
     weft_codegen::derive_enum(input.into()).into()
 }
+
+/// `weft::embed_migrations!("migrations")`: the migration folders under a directory of the
+/// crate, as a `&'static [weft::Migration]` (see `weft::migrate`).
+#[proc_macro]
+pub fn embed_migrations(input: TokenStream) -> TokenStream {
+    weft_codegen::embed_migrations(input.into()).into()
+}

@@ -196,6 +196,18 @@ pub enum Error {
         /// The statement (as it would be sent).
         sql: String,
     },
+    /// A schema change or a migration cannot go ahead: a schema that is not valid, a snapshot
+    /// that cannot be read, ambiguous renames in a non-interactive run, a change that would
+    /// lose data without being allowed, an applied migration whose file changed, a missing
+    /// migrations folder. `what` names the migration, file or table; `reason` says why and
+    /// how to go on.
+    #[error("{what}: {reason}")]
+    Migration {
+        /// The migration, file, folder or table concerned.
+        what: String,
+        /// What is wrong, and how to fix it.
+        reason: String,
+    },
 }
 
 impl Error {

@@ -152,6 +152,7 @@ mod exec;
 mod expr;
 #[cfg(feature = "json")]
 mod finite;
+pub mod migrate;
 mod query;
 mod relation;
 mod schema;
@@ -165,7 +166,7 @@ pub use backend::Backend;
 pub use dialect::Sql;
 pub use dialect::{AsDialect, Capabilities, Dialect, create_table_sql, drop_table_sql};
 pub use error::{Conflict, Error, Result};
-pub use exec::{Db, Executor, RetryPolicy, Retryable, Tx, TxFuture};
+pub use exec::{Db, Executor, RetryPolicy, Retryable, Session, Tx, TxFuture};
 pub use expr::TableSource;
 pub use expr::{
     Averageable, Ordered, Summable, avg, count, count_distinct, count_of, max, min, sum,
@@ -181,6 +182,7 @@ pub use expr::{Param, Params, sql};
 pub use expr::{Within, pos};
 #[cfg(feature = "chrono")]
 pub use expr::{current_date, now};
+pub use migrate::{Migration, Schema, embed_migrations};
 pub use query::{
     AddTable, All, As, Countable, Delete, FieldOf, Insert, JoinSelection, Joining, Locked, NoLock,
     NoRowLock, Nullable, Returning, RowLock, Select, Selectable, Selection, Unlocked, Update,

@@ -22,6 +22,7 @@ mod limits;
 mod locks;
 mod mariadb_exact;
 mod newtypes;
+mod migrate_cycle;
 mod patch;
 mod raw_sql;
 mod rel_one_through;

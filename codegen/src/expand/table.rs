@@ -66,6 +66,7 @@ pub fn table_impl(t: &Table, valid: bool) -> TokenStream {
         let sql_type = quote_spanned!(ty.span()=> <#ty as #p::SqlValue>::SQL_TYPE);
         let nullable = quote_spanned!(ty.span()=> <#ty as #p::SqlValue>::NULLABLE);
         let allowed = quote_spanned!(ty.span()=> <#ty as #p::SqlValue>::ALLOWED);
+        let renamed_from = option_str(&p, c.renamed_from.as_deref());
         quote! {
             #p::ColumnMeta {
                 name: #name,
@@ -78,6 +79,7 @@ pub fn table_impl(t: &Table, valid: bool) -> TokenStream {
                 default: #default,
                 references: #references,
                 allowed: #allowed,
+                renamed_from: #renamed_from,
             }
         }
     });
@@ -158,6 +160,7 @@ pub fn table_impl(t: &Table, valid: bool) -> TokenStream {
     // must select.
     let row_types = t.columns.iter().map(|c| c.ty);
     let row = quote!((#(#row_types,)*));
+    let table_renamed_from = option_str(&p, t.renamed_from.as_deref());
     let meta = quote! {
         const META: &'static #p::TableMeta = &#p::TableMeta {
             relations: &[#(#relations),*],
@@ -183,6 +186,7 @@ pub fn table_impl(t: &Table, valid: bool) -> TokenStream {
                 uniques: &[#(#uniques),*],
                 indexes: &[#(#indexes),*],
                 relations: &[],
+                renamed_from: #table_renamed_from,
             };
             type Insert = #insert;
             type Row = #row;
@@ -192,5 +196,13 @@ pub fn table_impl(t: &Table, valid: bool) -> TokenStream {
         impl #p::DecodeRow for #ident {
             #decode
         }
+    }
+}
+
+/// `Some("…")` or `None`, for an optional name in the metadata.
+fn option_str(p: &TokenStream, name: Option<&str>) -> TokenStream {
+    match name {
+        Some(name) => quote!(#p::Some(#name)),
+        None => quote!(#p::None),
     }
 }

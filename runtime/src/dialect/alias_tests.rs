@@ -17,6 +17,7 @@ static COLUMNS: [ColumnMeta; 1] = [ColumnMeta {
     default: None,
     references: None,
     allowed: &[],
+    renamed_from: None,
 }];
 
 static USERS: TableMeta = TableMeta {
@@ -28,6 +29,7 @@ static USERS: TableMeta = TableMeta {
     uniques: &[],
     indexes: &[],
     relations: &[],
+    renamed_from: None,
 };
 
 fn table(alias: Option<&str>) -> Source {
@@ -121,6 +123,7 @@ static POSTS: TableMeta = TableMeta {
     uniques: &[],
     indexes: &[],
     relations: &[],
+    renamed_from: None,
 };
 
 /// `SELECT "<table>"."id" FROM <source> [WHERE filter]` as a bare select.

@@ -19,6 +19,7 @@ static COLUMNS: [ColumnMeta; 2] = [
         default: None,
         references: None,
         allowed: &[],
+        renamed_from: None,
     },
     ColumnMeta {
         name: "team",
@@ -31,6 +32,7 @@ static COLUMNS: [ColumnMeta; 2] = [
         default: None,
         references: None,
         allowed: &[],
+        renamed_from: None,
     },
 ];
 
@@ -43,6 +45,7 @@ static PLAYERS: TableMeta = TableMeta {
     uniques: &[],
     indexes: &[],
     relations: &[],
+    renamed_from: None,
 };
 
 fn column(name: &'static str) -> Node {

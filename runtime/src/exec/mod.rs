@@ -16,9 +16,11 @@ mod replicas;
 mod retry;
 mod log;
 mod run;
+mod session;
 mod tx;
 
 pub use db::Db;
 pub use retry::{RetryPolicy, Retryable};
 pub use run::{Executor, Target};
+pub use session::Session;
 pub use tx::{Tx, TxFuture};

@@ -149,6 +149,9 @@ pub struct TableMeta {
     pub indexes: &'static [IndexMeta],
     /// The relations declared on the table, in field order.
     pub relations: &'static [&'static RelationMeta],
+    /// `#[table(renamed_from = "…")]`: the SQL name the table had before, which a migration
+    /// renames instead of dropping and creating.
+    pub renamed_from: Option<&'static str>,
 }
 
 /// A unique constraint over one or more columns.
@@ -194,6 +197,9 @@ pub struct ColumnMeta {
     /// The only values the column holds (an enum's names; empty: any of its type), checked
     /// by a `CHECK` constraint.
     pub allowed: &'static [&'static str],
+    /// `#[column(renamed_from = "…")]`: the SQL name the column had before, which a migration
+    /// renames instead of dropping and adding.
+    pub renamed_from: Option<&'static str>,
 }
 
 /// A column default: a literal or an expression from the schema (never a user's runtime
