@@ -78,7 +78,7 @@ impl fmt::Display for Binds<'_, '_> {
         let mut list = f.debug_list();
         for i in 0..binds.len() {
             match binds.get(i) {
-                BindRef::Value(v) => list.entry(v),
+                BindRef::Scalar(v) => list.entry(&v.to_value()),
                 BindRef::Column {
                     rows, width, col, ..
                 } => list.entry(&Column { rows, width, col }),
@@ -90,17 +90,16 @@ impl fmt::Display for Binds<'_, '_> {
 
 /// One column of many rows bound as an array: shown as the list of its values.
 struct Column<'a> {
-    rows: &'a [Option<crate::value::Value>],
+    rows: crate::value::Rows<'a>,
     width: usize,
     col: usize,
 }
 
 impl fmt::Debug for Column<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let values = self
-            .rows
-            .chunks_exact(self.width.max(1))
-            .filter_map(|row| row.get(self.col));
+        let values = (self.col..self.rows.len())
+            .step_by(self.width.max(1))
+            .map(|at| self.rows.get(at).map(|v| v.to_value()));
         f.debug_list().entries(values).finish()
     }
 }

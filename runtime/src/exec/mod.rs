@@ -12,9 +12,9 @@
 
 mod corpus;
 mod db;
+mod log;
 mod replicas;
 mod retry;
-mod log;
 mod run;
 mod session;
 mod tx;

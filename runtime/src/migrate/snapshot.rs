@@ -152,6 +152,12 @@ pub enum Default {
     Float(f64),
     /// `"text"`
     Text(String),
+    /// `now()`: the current instant.
+    Now,
+    /// `uuid()`: a UUID the database generates.
+    Uuid,
+    /// `sql("…")`: SQL as written.
+    Sql(String),
 }
 
 /// A primary key, unique constraint or index: a name and columns.
@@ -233,6 +239,9 @@ impl TableSnapshot {
                         DefaultValue::Int(i) => Default::Int(i),
                         DefaultValue::Float(f) => Default::Float(f),
                         DefaultValue::Text(s) => Default::Text(s.to_owned()),
+                        DefaultValue::Now => Default::Now,
+                        DefaultValue::Uuid => Default::Uuid,
+                        DefaultValue::Sql(s) => Default::Sql(s.to_owned()),
                     }),
                     renamed_from: c.renamed_from.map(str::to_owned),
                 })

@@ -91,6 +91,14 @@ impl W<'_> {
                 s.push(')');
             }
             Default::Text(t) => self.d.push_string_literal(s, t),
+            Default::Now => self.d.push_default(s, DefaultValue::Now),
+            Default::Uuid => self.d.push_default(s, DefaultValue::Uuid),
+            // As the dialects write a model's `sql("…")` default: in parentheses.
+            Default::Sql(t) => {
+                s.push('(');
+                s.push_str(t);
+                s.push(')');
+            }
         }
     }
 

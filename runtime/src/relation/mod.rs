@@ -21,10 +21,8 @@ pub use find::{
     Extras, FindMany, NoExtras, RootExtras, Strategy, WholeRows, find_first, find_many,
 };
 pub use load::{Base, Loader, Pick, With};
-#[doc(hidden)]
-pub use subset::{Append, SerializeRelations};
-pub use subset::{NoColumns, Subset};
 pub use not_loaded::{ColumnToOrderBy, RelationHandle, RelationLoaded};
+pub use subset::{NoColumns, Subset};
 
 use std::marker::PhantomData;
 
