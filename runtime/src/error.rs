@@ -286,7 +286,9 @@ pub(crate) enum Dead {
     /// The server said it had ended the session (PostgreSQL `57P01` administrator shutdown or
     /// `pg_terminate_backend`, `57P02` crash shutdown, `57P05` idle-session timeout; MariaDB
     /// 1927 connection killed, MySQL 4031 idle timeout, 1053 shutdown): nothing of the
-    /// statement was committed.
+    /// statement was committed. (SQLite has no server: only the client-server drivers
+    /// report it.)
+    #[cfg_attr(not(any(feature = "postgres", feature = "mysql")), allow(dead_code))]
     Ended,
     /// The socket failed (closed, reset): whether the statement ran is unknown.
     Lost,
