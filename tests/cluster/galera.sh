@@ -88,6 +88,11 @@ wsrep_sst_method=rsync
 wsrep_auto_increment_control=OFF
 auto_increment_increment=1
 auto_increment_offset=1
+# Causal reads: a read waits until its node has applied every transaction committed anywhere
+# in the cluster before it began. Without it, a commit acknowledged on one node may not yet be
+# visible on another (Galera applies writesets asynchronously after certification), and a
+# test reading through another node would see a stale count.
+wsrep_sync_wait=1
 CNF
 }
 
