@@ -16,9 +16,14 @@ where
     E: From<Error>,
 {
     // A panic in `body` unwinds through here and drops `tx`, which rolls it back.
-    match body(&mut tx).await {
-        // Refused (and rolled back) when a statement in `body` failed, even if `body`
-        // ignored the error.
+    let out = body(&mut tx).await;
+    settle(tx, out).await
+}
+
+/// Ends `tx` by its body's outcome: commits on `Ok` (refused, and rolled back, when a
+/// statement in the body failed, even if the body ignored the error), rolls back on `Err`.
+async fn settle<T, E: From<Error>>(tx: Tx<'_>, out: Result<T, E>) -> Result<T, E> {
+    match out {
         Ok(v) => {
             tx.commit().await?;
             Ok(v)
@@ -44,16 +49,7 @@ where
 {
     // As in `run_in`: a panic drops `tx`, which rolls it back.
     let out = body(&mut tx).await;
-    match out {
-        Ok(v) => {
-            tx.commit().await?;
-            Ok(v)
-        }
-        Err(e) => {
-            tx.rollback().await?;
-            Err(e)
-        }
-    }
+    settle(tx, out).await
 }
 
 /// Why a transaction can run nothing more: the first statement that failed in it.
