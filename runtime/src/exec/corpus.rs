@@ -35,7 +35,7 @@ pub(crate) fn record(sql: &Stmt<'_>) {
             line.push_str(", ");
         }
         let shown = match sql.binds.get(i) {
-            BindRef::Scalar(v) => format!("{:?}", v.to_value()),
+            BindRef::Scalar(v) => format!("{v:?}"),
             BindRef::Column {
                 ty,
                 rows,
@@ -44,7 +44,7 @@ pub(crate) fn record(sql: &Stmt<'_>) {
             } => {
                 let mut s = format!("{ty:?}[");
                 for at in (col..rows.len()).step_by(width.max(1)) {
-                    let _ = write!(s, "{:?},", rows.get(at).map(|v| v.to_value()));
+                    let _ = write!(s, "{:?},", rows.get(at));
                 }
                 s.push(']');
                 s

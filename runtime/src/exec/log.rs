@@ -78,7 +78,7 @@ impl fmt::Display for Binds<'_, '_> {
         let mut list = f.debug_list();
         for i in 0..binds.len() {
             match binds.get(i) {
-                BindRef::Scalar(v) => list.entry(&v.to_value()),
+                BindRef::Scalar(v) => list.entry(&v),
                 BindRef::Column {
                     rows, width, col, ..
                 } => list.entry(&Column { rows, width, col }),
@@ -99,7 +99,7 @@ impl fmt::Debug for Column<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let values = (self.col..self.rows.len())
             .step_by(self.width.max(1))
-            .map(|at| self.rows.get(at).map(|v| v.to_value()));
+            .map(|at| self.rows.get(at));
         f.debug_list().entries(values).finish()
     }
 }

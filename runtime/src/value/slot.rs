@@ -23,7 +23,7 @@ pub enum ValueRef<'a> {
 
 /// One scalar bind, seen through either storage.
 #[doc(hidden)]
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Clone, Copy, PartialEq)]
 pub enum Scalar<'a> {
     /// A value.
     Value(&'a Value),
@@ -31,6 +31,18 @@ pub enum Scalar<'a> {
     Text(&'a str),
     /// Bytes borrowed from an inserted row.
     Bytes(&'a [u8]),
+}
+
+/// Shown as the [`Value`] it stands for (`Text("a")` whether borrowed or not), without
+/// copying it (logs and the corpus show binds this way).
+impl std::fmt::Debug for Scalar<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Scalar::Value(v) => v.fmt(f),
+            Scalar::Text(s) => f.debug_tuple("Text").field(s).finish(),
+            Scalar::Bytes(b) => f.debug_tuple("Bytes").field(b).finish(),
+        }
+    }
 }
 
 impl<'a> Scalar<'a> {
