@@ -276,7 +276,7 @@ impl Error {
     /// let slow = "WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 1e10) \
     ///             SELECT COUNT(*) FROM c";
     /// let quick = db.with_statement_timeout(std::time::Duration::from_millis(50));
-    /// let err = weft::raw(slow).fetch_one::<i64>(&quick).await.unwrap_err();
+    /// let err = weft::raw(slow).fetch_one::<i64, _>(&quick).await.unwrap_err();
     /// assert!(err.is_timeout());
     /// # Ok(()) }
     /// ```

@@ -38,6 +38,7 @@ mod schema;
 mod set_ops;
 mod subqueries;
 mod tables;
+mod timeouts;
 mod timestamps;
 mod transactions;
 mod tx_spawn;

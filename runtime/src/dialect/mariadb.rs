@@ -81,7 +81,11 @@ impl Dialect for MariaDb {
     }
     /// `SET STATEMENT max_statement_time=S FOR …`: seconds, to the microsecond (rounded up,
     /// at least 1 µs: 0 would mean none), in the statement itself (no round trip of its own).
-    fn statement_timeout(&self, timeout: std::time::Duration, text: &str) -> super::StatementTimeout {
+    fn statement_timeout(
+        &self,
+        timeout: std::time::Duration,
+        text: &str,
+    ) -> super::StatementTimeout {
         let us = timeout.as_nanos().div_ceil(1_000).max(1);
         super::StatementTimeout::Rewrite(format!(
             "SET STATEMENT max_statement_time={}.{:06} FOR {text}",

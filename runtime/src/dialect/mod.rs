@@ -36,8 +36,8 @@ pub(crate) use raw::RAW_MARK;
 pub(crate) use render::SET_OP_ARM;
 pub use render::render;
 pub use sqlite::Sqlite;
-pub use vitess::Vitess;
 pub(crate) use storable::check_elements;
+pub use vitess::Vitess;
 #[cfg(feature = "postgres")]
 pub(crate) use writer::Elements;
 pub use writer::Sql;
@@ -256,7 +256,10 @@ pub trait Dialect: Send + Sync + 'static {
     fn statement_timeout(&self, timeout: Duration, text: &str) -> StatementTimeout {
         let _ = text;
         StatementTimeout::Around {
-            set: format!("SET statement_timeout = {}", whole_ms(timeout, i32::MAX as u64)),
+            set: format!(
+                "SET statement_timeout = {}",
+                whole_ms(timeout, i32::MAX as u64)
+            ),
             reset: "RESET statement_timeout",
         }
     }

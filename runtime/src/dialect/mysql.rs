@@ -120,7 +120,11 @@ impl Dialect for MySql {
     /// MySQL has no `SET STATEMENT`: a `SELECT` carries the optimizer hint
     /// `/*+ MAX_EXECUTION_TIME(ms) */` (whole milliseconds, rounded up); the server stops no
     /// other statement, so weft stops waiting for it and closes its connection.
-    fn statement_timeout(&self, timeout: std::time::Duration, text: &str) -> super::StatementTimeout {
+    fn statement_timeout(
+        &self,
+        timeout: std::time::Duration,
+        text: &str,
+    ) -> super::StatementTimeout {
         let head = text.trim_start();
         match head.get(..6) {
             Some(select) if select.eq_ignore_ascii_case("SELECT") => {

@@ -132,7 +132,11 @@ impl Dialect for Sqlite {
     /// SQLite has no server to stop a statement: weft stops waiting, and an in-memory
     /// database's statement is interrupted (its progress handler), a file database's
     /// connection closed (the statement runs to its end on the driver's thread).
-    fn statement_timeout(&self, _timeout: std::time::Duration, _text: &str) -> super::StatementTimeout {
+    fn statement_timeout(
+        &self,
+        _timeout: std::time::Duration,
+        _text: &str,
+    ) -> super::StatementTimeout {
         super::StatementTimeout::Client
     }
     /// None: each migration takes the database's write lock instead (`BEGIN IMMEDIATE`).

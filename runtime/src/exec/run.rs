@@ -255,7 +255,13 @@ enum Work<'a, 's> {
 
 impl Work<'_, '_> {
     fn delivered(&self) -> bool {
-        matches!(self, Work::Fetch { delivered: true, .. })
+        matches!(
+            self,
+            Work::Fetch {
+                delivered: true,
+                ..
+            }
+        )
     }
 
     /// Runs `stmt` on `conn`; the rows fetched, or affected.
@@ -282,7 +288,12 @@ impl Target<'_> {
     /// [`StatementTimeout`]), on this target's connection or, on the pool, on a connection
     /// taken for it (so that the timeout's setting and the statement share it). Counted,
     /// traced and healed as any statement; a timeout fails with [`Error::Timeout`].
-    async fn timed(&mut self, sql: &Stmt<'_>, timeout: Duration, mut work: Work<'_, '_>) -> Result<u64> {
+    async fn timed(
+        &mut self,
+        sql: &Stmt<'_>,
+        timeout: Duration,
+        mut work: Work<'_, '_>,
+    ) -> Result<u64> {
         let db = self.db;
         let in_tx = self.aborted.is_some();
         let tx = InTx::start(&mut self.aborted, sql, db)?;
@@ -305,7 +316,8 @@ impl Target<'_> {
                 loop {
                     let out = match db.route(&sql.text).acquire().await {
                         Ok(mut conn) => {
-                            let work = timed_on(&mut *conn, stmt, &spelled, timeout, &mut work, false);
+                            let work =
+                                timed_on(&mut *conn, stmt, &spelled, timeout, &mut work, false);
                             instrumented(db, stmt, work, |n: &u64| *n).await
                         }
                         Err(e) => Err(e),
@@ -358,13 +370,16 @@ async fn timed_on(
             }
             stopped(out)
         }
-        StatementTimeout::Client => match tokio::time::timeout(timeout, work.run(conn, stmt)).await {
+        StatementTimeout::Client => match tokio::time::timeout(timeout, work.run(conn, stmt)).await
+        {
             Ok(out) => out,
             // The statement's future is dropped: the driver interrupts it, or its connection
             // must not be used again.
             Err(_) => {
                 if conn.unusable_after_cancel() {
                     conn.close_on_drop();
+                } else {
+                    conn.settle_after_cancel().await?;
                 }
                 Err(Error::Timeout {
                     sql: stmt.text.clone().into_owned(),
