@@ -8,6 +8,7 @@ mod crud;
 mod ctes;
 mod defaults;
 mod dynamic;
+mod engines;
 mod enums;
 mod errors;
 mod exact;
