@@ -6,6 +6,8 @@
 //! - SQLite: each migration in a `BEGIN IMMEDIATE` transaction (the database's write lock),
 //!   which first checks the record again; foreign keys switched off outside it when the
 //!   migration rebuilds or drops a table, and `PRAGMA foreign_key_check` before commit.
+//! - CockroachDB: refused (its advisory-lock functions lock nothing; see
+//!   `Dialect::migration_lock`).
 //! - MySQL/MariaDB: `GET_LOCK` for the run. DDL commits implicitly there, so a migration is
 //!   not atomic: its record is written before its first statement and counts the statements
 //!   applied; a run that fails midway leaves the migration unfinished, and the next run
