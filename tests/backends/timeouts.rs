@@ -204,7 +204,12 @@ async fn the_handle_default_applies_to_every_clone(db: Db) -> weft::Result<()> {
     let started = Instant::now();
     let err = clone.execute_sql(slow_read(&db), vec![]).await.unwrap_err();
     assert_stopped(&db, &err, started);
-    // A handle's own timeout wins over the default.
+    // A handle's own timeout, or none, wins over the default.
+    assert_eq!(db.without_statement_timeout().statement_timeout(), None);
+    let two: i64 = weft::raw(number(&db, 2))
+        .fetch_one(&db.without_statement_timeout())
+        .await?;
+    assert_eq!(two, 2);
     let patient = db.with_statement_timeout(Duration::from_secs(60));
     let one: i64 = weft::raw(number(&db, 1)).fetch_one(&patient).await?;
     assert_eq!(one, 1);

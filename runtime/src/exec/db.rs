@@ -34,8 +34,9 @@ pub struct Db {
     pub(super) inner: Arc<Inner>,
     /// Every statement goes to the primary ([`Db::on_primary`]).
     pub(super) primary_only: bool,
-    /// This handle's statement timeout ([`Db::with_statement_timeout`]), before the default.
-    pub(super) timeout: Option<Duration>,
+    /// This handle's own statement timeout, before the default: `Some(Some(t))` from
+    /// [`Db::with_statement_timeout`], `Some(None)` from [`Db::without_statement_timeout`].
+    pub(super) timeout: Option<Option<Duration>>,
 }
 
 /// A driver, the dialect of its server, and counters.
@@ -158,7 +159,8 @@ impl Db {
     }
 
     /// How many statements weft has sent through this handle (and its transactions) so far.
-    /// Transaction control (`BEGIN`, `COMMIT`, savepoints) is not counted. Tests use it to
+    /// Transaction control (`BEGIN`, `COMMIT`, savepoints) is not counted, nor the setting of
+    /// a statement timeout ([`set_statement_timeout`](Self::set_statement_timeout)). Tests use it to
     /// prove how many round trips a query costs.
     pub fn statements_executed(&self) -> u64 {
         self.inner.statements.load(Ordering::Relaxed)
@@ -247,7 +249,19 @@ impl Db {
         Db {
             inner: self.inner.clone(),
             primary_only: self.primary_only,
-            timeout: Some(timeout),
+            timeout: Some(Some(timeout)),
+        }
+    }
+
+    /// A handle on the same pool whose statements run without a timeout, whatever the
+    /// default: for the statements that may take long on purpose (a report, a batch job).
+    /// [`Db::migrate`] runs its statements so (a migration's DDL, and the wait for the
+    /// migration lock, can take longer than a request's timeout).
+    pub fn without_statement_timeout(&self) -> Db {
+        Db {
+            inner: self.inner.clone(),
+            primary_only: self.primary_only,
+            timeout: Some(None),
         }
     }
 
@@ -255,7 +269,7 @@ impl Db {
     /// [`set_statement_timeout`](Self::set_statement_timeout)).
     pub fn statement_timeout(&self) -> Option<Duration> {
         self.timeout
-            .or(match self.inner.timeout_us.load(Ordering::Relaxed) {
+            .unwrap_or(match self.inner.timeout_us.load(Ordering::Relaxed) {
                 0 => None,
                 us => Some(Duration::from_micros(us)),
             })

@@ -239,8 +239,9 @@ impl Db {
         let mut table = String::new();
         self.dialect()
             .quote_ident_into(&mut table, MIGRATIONS_TABLE);
+        // Without the handle's statement timeout: DDL and the wait for the lock may be long.
         let mut r = Runner {
-            s: self.session().await?,
+            s: self.without_statement_timeout().session().await?,
             backend,
             table,
         };
