@@ -61,6 +61,23 @@ fn auto_id_ddl() {
 }
 
 #[test]
+fn migrations_leave_foreign_keys_out_on_vitess() -> weft::Result<()> {
+    let schema = weft::Schema::new("app", &[User::META, Post::META]);
+    let snapshot = schema.snapshot()?;
+    let statements = |d: &'static dyn Dialect| {
+        weft::migrate::create_sql(&snapshot, d)
+            .statements
+            .join(";\n")
+    };
+    assert!(statements(&MySql).contains("FOREIGN KEY"));
+    assert!(statements(&Cockroach).contains("FOREIGN KEY"));
+    let vitess = statements(&Vitess);
+    assert!(!vitess.contains("FOREIGN KEY"), "{vitess}");
+    assert!(vitess.contains("CREATE TABLE `posts`"), "{vitess}");
+    Ok(())
+}
+
+#[test]
 fn upserts() {
     let upsert = || {
         weft::insert(new_user("ann", None, 30))
