@@ -134,6 +134,28 @@ pub enum Error {
         /// The statement that was not run.
         sql: String,
     },
+    /// A statement ran longer than the timeout weft was asked to keep
+    /// ([`Db::with_statement_timeout`](crate::Db::with_statement_timeout),
+    /// [`Db::set_statement_timeout`](crate::Db::set_statement_timeout)) and was stopped: by the
+    /// server where the dialect can (PostgreSQL's `statement_timeout`, MariaDB's
+    /// `max_statement_time`, MySQL's `MAX_EXECUTION_TIME` for a `SELECT`; `source` is then what
+    /// it said), otherwise by weft giving up on it (`source` is `None`: SQLite, where the
+    /// statement is interrupted, or its connection closed). Inside a transaction, the
+    /// transaction is aborted. The connection it ran on is usable afterwards, or was closed;
+    /// never left with the timeout set. [`Error::is_timeout`] also recognises a timeout set
+    /// on the server itself.
+    #[error(
+        "the statement ran longer than its timeout ({after:?}) and was stopped{}\n  while running: {sql}",
+        source.as_ref().map(|s| format!(" ({s})")).unwrap_or_default()
+    )]
+    Timeout {
+        /// The statement that was stopped.
+        sql: String,
+        /// The timeout it was given.
+        after: std::time::Duration,
+        /// What the server said, when it stopped the statement (`None`: weft stopped waiting).
+        source: Option<sqlx::Error>,
+    },
     /// An expression is nested deeper than weft renders. Nothing was sent.
     #[error(
         "the expression is nested deeper than {limit} levels, which weft refuses (chained \
@@ -223,7 +245,8 @@ impl Error {
             | Error::TooDeep { sql, .. }
             | Error::TooManyBinds { sql, .. }
             | Error::RawSql { sql, .. }
-            | Error::NotFound { sql } => Some(sql),
+            | Error::NotFound { sql }
+            | Error::Timeout { sql, .. } => Some(sql),
             Error::TransactionAborted { sql, .. } => sql.as_deref(),
             _ => None,
         }
@@ -238,6 +261,51 @@ impl Error {
             _ => None,
         }
     }
+}
+
+impl Error {
+    /// Whether a statement ran longer than a timeout and was stopped: [`Error::Timeout`] (a
+    /// timeout given through weft), or the server's own timeout error for one set on the
+    /// server or in the URL (PostgreSQL `57014` "canceling statement due to statement
+    /// timeout", MariaDB 1969, MySQL 3024). Not a conflict: running the statement again
+    /// would meet the same timeout.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> weft::Result<()> {
+    /// let db = weft::Db::connect("sqlite::memory:").await?;
+    /// let slow = "WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 1e10) \
+    ///             SELECT COUNT(*) FROM c";
+    /// let quick = db.with_statement_timeout(std::time::Duration::from_millis(50));
+    /// let err = weft::raw(slow).fetch_one::<i64, _>(&quick).await.unwrap_err();
+    /// assert!(err.is_timeout());
+    /// # Ok(()) }
+    /// ```
+    pub fn is_timeout(&self) -> bool {
+        match self {
+            Error::Timeout { .. } => true,
+            Error::Query { source, .. } => server_timeout(source),
+            _ => false,
+        }
+    }
+}
+
+/// Whether `source` is the server saying it stopped a statement at its timeout.
+pub(crate) fn server_timeout(source: &sqlx::Error) -> bool {
+    let Some(db) = source.as_database_error() else {
+        return false;
+    };
+    #[cfg(feature = "postgres")]
+    if let Some(e) = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+        // 57014 is any cancelled statement; only this message is a timeout's.
+        return e.code() == "57014" && e.message().contains("statement timeout");
+    }
+    #[cfg(feature = "mysql")]
+    if let Some(e) = db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
+        // MariaDB's max_statement_time, MySQL's MAX_EXECUTION_TIME.
+        return matches!(e.number(), 1969 | 3024);
+    }
+    let _ = db;
+    false
 }
 
 /// Why the database ended a transaction in a way that running it again may cure: it

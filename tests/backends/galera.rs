@@ -1,4 +1,4 @@
-//! On a MariaDB Galera cluster of three nodes (`tests/cluster/galera.sh up`, which `.ci/run`
+//! On a MariaDB Galera cluster of three nodes (`tests/cluster/galera.sh up`, which `tests/run`
 //! calls): many transactions spread over all three nodes increment the same counters. Galera
 //! certifies each commit against the writes other nodes committed first; the loser fails with
 //! error 1213 (`Conflict::Deadlock`). Inside `transaction_with_retry` every increment is
@@ -31,12 +31,13 @@ fn cluster() -> Option<Vec<String>> {
     if std::env::var("CI").is_ok_and(|v| v == "true") {
         panic!(
             "WEFT_TEST_GALERA_URLS names no Galera cluster, and CI must run the cluster tests: \
-             `.ci/run` starts one with tests/cluster/galera.sh up"
+             `bash tests/run` starts one with tests/cluster/galera.sh up"
         );
     }
     eprintln!(
-        "SKIPPED galera tests: WEFT_TEST_GALERA_URLS is not set (start a cluster with \
-         `tests/cluster/galera.sh up` and source /tmp/weft-cluster/galera.env)"
+        "SKIPPED galera tests: WEFT_TEST_GALERA_URLS is not set (`bash tests/run` runs every \
+         test with the clusters; or start one with `tests/cluster/galera.sh up` and source \
+         /tmp/weft-cluster/galera.env)"
     );
     None
 }

@@ -1,5 +1,5 @@
 //! Read replicas on a PostgreSQL primary with a streaming replica
-//! (`tests/cluster/pg-replica.sh up`, which `.ci/run` calls): plain reads go to the replica,
+//! (`tests/cluster/pg-replica.sh up`, which `tests/run` calls): plain reads go to the replica,
 //! writes, transactions and row locks to the primary, `on_primary()` forces the primary, and
 //! a replica's lag is met by the documented rule (read your own writes on the primary).
 //!
@@ -21,13 +21,14 @@ fn pair() -> Option<(String, String)> {
         (Some(p), Some(r)) => Some((p, r)),
         _ if std::env::var("CI").is_ok_and(|v| v == "true") => panic!(
             "WEFT_TEST_PG_PRIMARY_URL / WEFT_TEST_PG_REPLICA_URL name no PostgreSQL replica \
-             pair, and CI must run the replica tests: `.ci/run` starts one with \
-             tests/cluster/pg-replica.sh up"
+             pair, and CI must run the replica tests: `bash tests/run` starts one \
+             with tests/cluster/pg-replica.sh up"
         ),
         _ => {
             eprintln!(
                 "SKIPPED replica tests: WEFT_TEST_PG_PRIMARY_URL / WEFT_TEST_PG_REPLICA_URL are \
-                 not set (start a pair with `tests/cluster/pg-replica.sh up` and source \
+                 not set (`bash tests/run` runs every test with \
+                 the clusters; or start a pair with `tests/cluster/pg-replica.sh up` and source \
                  /tmp/weft-cluster/pg-replica.env)"
             );
             None

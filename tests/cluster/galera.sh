@@ -8,7 +8,7 @@
 # cannot read ibdata1) from a scratch folder ($WEFT_CLUSTER_DIR, default /tmp/weft-cluster),
 # on spare ports: clients 13306-13308, group communication 24567-24569, incremental state
 # transfer 24577-24579, state transfer 24587-24589. The machine's own MariaDB (3306) is not
-# touched. `up` writes the URLs to $WEFT_CLUSTER_DIR/galera.env (sourced by .ci/run):
+# touched. `up` writes the URLs to $WEFT_CLUSTER_DIR/galera.env (sourced by tests/run):
 #   WEFT_TEST_GALERA_URLS   the three nodes' URLs, comma-separated (user `weft`, database `test`)
 # A failed `up` tears down what it started.
 set -euo pipefail

@@ -7,7 +7,7 @@
 # Both run as the `postgres` user from a scratch folder ($WEFT_CLUSTER_DIR, default
 # /tmp/weft-cluster), the primary on port 15432 and the replica (`pg_basebackup -R -X stream`,
 # read-only, hot standby) on 15433. The machine's own server (5432) is not touched. `up` writes
-# $WEFT_CLUSTER_DIR/pg-replica.env (sourced by .ci/run):
+# $WEFT_CLUSTER_DIR/pg-replica.env (sourced by tests/run):
 #   WEFT_TEST_PG_PRIMARY_URL   the primary's URL (user `postgres`, database `test`)
 #   WEFT_TEST_PG_REPLICA_URL   the replica's
 # A failed `up` tears down what it started.

@@ -269,8 +269,8 @@ async fn reach(backend: Backend, url: &str) -> Db {
         Ok(db) => db,
         Err(e) => panic!(
             "cannot reach the {backend} test server at {url}: {e}\n\
-             Every test runs on all three backends. Start the server (`bash .ci/run` starts the \
-             local PostgreSQL and MariaDB before testing), point {var} at a reachable one, or \
+             Every test runs on all three backends. Start the server (`bash tests/run` starts \
+             the local PostgreSQL and MariaDB before testing), point {var} at a reachable one, or \
              skip this backend explicitly with WEFT_SKIP_BACKENDS={skip_name}."
         ),
     }

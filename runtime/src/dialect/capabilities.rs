@@ -154,6 +154,30 @@ pub struct Capabilities {
     /// value still reads the old row, and refuses the statement where no order does (see
     /// [`Update::set`](crate::Update::set)).
     pub sequential_assignments: bool,
+    /// The server stops a statement that runs longer than a timeout weft gives it
+    /// ([`Db::with_statement_timeout`](crate::Db::with_statement_timeout)): PostgreSQL's
+    /// `statement_timeout`, MariaDB's `max_statement_time`, MySQL's `MAX_EXECUTION_TIME` (for
+    /// a `SELECT` only). Where it does not (SQLite, and MySQL's writes), weft stops waiting
+    /// and interrupts the statement or closes its connection (see
+    /// [`Dialect::statement_timeout`](super::Dialect::statement_timeout)).
+    pub server_statement_timeouts: bool,
+    /// Session locks by name, which weft's migrations hold for a run so that two processes
+    /// starting at once apply each migration once (PostgreSQL's advisory locks, the MySQL
+    /// family's `GET_LOCK`; see [`Dialect::migration_lock`](super::Dialect::migration_lock)).
+    /// SQLite locks the whole database per migration instead; CockroachDB has neither, and
+    /// weft's `migrate` refuses to run there.
+    pub advisory_locks: bool,
+    /// Transactions fail with a conflict as a matter of course, not by accident: every
+    /// transaction runs `SERIALIZABLE` across nodes (CockroachDB), so every writing
+    /// transaction should go through
+    /// [`Db::transaction_with_retry`](crate::Db::transaction_with_retry). weft does not
+    /// retry for you; this says you must.
+    pub retries_required: bool,
+    /// Foreign keys are declared and enforced by the server. A sharded engine (Vitess, and
+    /// TiDB before 8.5) does not enforce them across shards: there `create_tables` and
+    /// migrations leave the `FOREIGN KEY` clauses out (relations still load: they need only
+    /// the columns), and keeping references valid is the application's.
+    pub foreign_keys: bool,
 }
 
 impl Capabilities {

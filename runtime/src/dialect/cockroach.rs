@@ -13,6 +13,10 @@ pub struct Cockroach;
 const CAPABILITIES: Capabilities = Capabilities {
     // Schema changes run asynchronously, outside the transaction's atomicity.
     transactional_ddl: false,
+    // Its `pg_advisory_lock` is a stub that locks nothing: weft's `migrate` refuses to run.
+    advisory_locks: false,
+    // Every transaction is SERIALIZABLE across nodes: conflicts (40001) are routine.
+    retries_required: true,
     // Every float is stored as given, as on PostgreSQL; decimals keep their scale.
     ..postgres::CAPABILITIES
 };
@@ -37,6 +41,11 @@ impl Dialect for Cockroach {
             crate::value::SqlType::BigInt => "INT8 NOT NULL DEFAULT unique_rowid()",
             other => Postgres.auto_key(other),
         }
+    }
+    /// None: CockroachDB's advisory-lock functions exist for compatibility and lock nothing,
+    /// so two processes could apply the same migration at once; `migrate` refuses instead.
+    fn migration_lock(&self) -> Option<super::MigrationLock> {
+        None
     }
     fn json(&self) -> &'static super::JsonSpelling {
         Postgres.json()

@@ -98,8 +98,12 @@ impl Renderer {
             self.column_list(table, unique.columns);
             self.push(")");
         }
+        // A sharded engine enforces no foreign key across shards: none is declared there
+        // (relations load all the same; they need only the columns).
         for column in table.columns {
-            if let Some(fk) = column.references {
+            if let Some(fk) = column.references
+                && dialect.capabilities().foreign_keys
+            {
                 self.push(", FOREIGN KEY (");
                 self.ident(column.name);
                 self.push(") REFERENCES ");

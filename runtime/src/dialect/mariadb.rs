@@ -50,6 +50,10 @@ const CAPABILITIES: Capabilities = Capabilities {
     integer_booleans: true,
     // `UPDATE … SET` and `ON DUPLICATE KEY UPDATE` apply their assignments in turn.
     sequential_assignments: true,
+    server_statement_timeouts: true,
+    advisory_locks: true,
+    retries_required: false,
+    foreign_keys: true,
 };
 
 /// The dates the MySQL family's DATE and DATETIME hold.
@@ -74,6 +78,28 @@ impl Dialect for MariaDb {
     }
     fn name(&self) -> &'static str {
         "MariaDB"
+    }
+    /// `SET STATEMENT max_statement_time=S FOR …`: seconds, to the microsecond (rounded up,
+    /// at least 1 µs: 0 would mean none), in the statement itself (no round trip of its own).
+    fn statement_timeout(
+        &self,
+        timeout: std::time::Duration,
+        text: &str,
+    ) -> super::StatementTimeout {
+        let us = timeout.as_nanos().div_ceil(1_000).max(1);
+        super::StatementTimeout::Rewrite(format!(
+            "SET STATEMENT max_statement_time={}.{:06} FOR {text}",
+            us / 1_000_000,
+            us % 1_000_000
+        ))
+    }
+    /// `GET_LOCK` on a name made of the database's, waiting up to 10 minutes.
+    fn migration_lock(&self) -> Option<super::MigrationLock> {
+        Some(super::MigrationLock {
+            acquire: "SELECT GET_LOCK(CONCAT(LEFT(DATABASE(), 40), '.__weft_migrations'), 600)",
+            release: "DO RELEASE_LOCK(CONCAT(LEFT(DATABASE(), 40), '.__weft_migrations'))",
+            acquired: Some(1),
+        })
     }
     fn backend(&self) -> Backend {
         Backend::MySql

@@ -20,6 +20,7 @@ mod relation;
 mod render;
 mod sqlite;
 mod storable;
+mod vitess;
 mod write;
 mod writer;
 
@@ -36,12 +37,15 @@ pub(crate) use render::SET_OP_ARM;
 pub use render::render;
 pub use sqlite::Sqlite;
 pub(crate) use storable::check_elements;
+pub use vitess::Vitess;
 #[cfg(feature = "postgres")]
 pub(crate) use writer::Elements;
 pub use writer::Sql;
 pub(crate) use writer::{
     BindRef, Binds, Limit, Renderer, Stmt, TOO_DEEP, UNSUPPORTED, UNSUPPORTED_MARK,
 };
+
+use std::time::Duration;
 
 use crate::backend::Backend;
 
@@ -246,6 +250,33 @@ pub trait Dialect: Send + Sync + 'static {
         }
     }
 
+    /// How a statement is given `timeout` (see [`StatementTimeout`]). By default PostgreSQL's:
+    /// `SET statement_timeout` to whole milliseconds (rounded up, at least 1, at most
+    /// `i32::MAX`: 0 would mean none) before the statement, `RESET statement_timeout` after.
+    fn statement_timeout(&self, timeout: Duration, text: &str) -> StatementTimeout {
+        let _ = text;
+        StatementTimeout::Around {
+            set: format!(
+                "SET statement_timeout = {}",
+                whole_ms(timeout, i32::MAX as u64)
+            ),
+            reset: "RESET statement_timeout",
+        }
+    }
+
+    /// The statements that take and release the session lock weft's migrations hold for a
+    /// run, when the dialect has one ([`Capabilities::advisory_locks`]). By default
+    /// PostgreSQL's advisory lock, keyed on the database and schema.
+    fn migration_lock(&self) -> Option<MigrationLock> {
+        Some(MigrationLock {
+            acquire: "SELECT pg_advisory_lock(hashtext(current_database() || '.' || \
+                      current_schema() || '.__weft_migrations'))",
+            release: "SELECT pg_advisory_unlock(hashtext(current_database() || '.' || \
+                      current_schema() || '.__weft_migrations'))",
+            acquired: None,
+        })
+    }
+
     /// Whether a backslash inside a string literal is an escape character (MySQL's, unless
     /// `NO_BACKSLASH_ESCAPES`): literals then double it.
     fn backslash_escapes(&self) -> bool {
@@ -266,6 +297,47 @@ pub trait Dialect: Send + Sync + 'static {
         }
         out.push('\'');
     }
+}
+
+/// How a dialect keeps a statement from running longer than a timeout
+/// ([`Dialect::statement_timeout`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StatementTimeout {
+    /// The statement rewritten to carry its timeout: MariaDB's
+    /// `SET STATEMENT max_statement_time=… FOR …`, MySQL's `/*+ MAX_EXECUTION_TIME(…) */`.
+    Rewrite(String),
+    /// A statement run on the same connection before it (`set`) and one after it (`reset`,
+    /// also after a failure outside a transaction; a transaction the failure aborted undoes
+    /// `set` itself). A connection whose `reset` failed is closed, never reused with the
+    /// timeout still set.
+    Around {
+        /// Sets the timeout for the session.
+        set: String,
+        /// Sets it back.
+        reset: &'static str,
+    },
+    /// The server cannot stop it: weft stops waiting when the time is up, and the driver
+    /// interrupts the statement (SQLite in memory) or closes its connection.
+    Client,
+}
+
+/// The statements that take and release a migration run's lock ([`Dialect::migration_lock`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MigrationLock {
+    /// Waits for the lock and takes it.
+    pub acquire: &'static str,
+    /// Releases it.
+    pub release: &'static str,
+    /// When `acquire` returns a row, the value it holds when the lock was taken (MySQL's
+    /// `GET_LOCK` returns 1, or 0 when it waited out its timeout); `None` when `acquire`
+    /// waits as long as it takes.
+    pub acquired: Option<i64>,
+}
+
+/// `timeout` in whole milliseconds, rounded up, between 1 and `max`.
+pub(crate) fn whole_ms(timeout: Duration, max: u64) -> u64 {
+    let ms = timeout.as_nanos().div_ceil(1_000_000);
+    u64::try_from(ms).unwrap_or(u64::MAX).clamp(1, max)
 }
 
 /// Appends `default` as a SQL literal, the standard way.
@@ -374,13 +446,14 @@ impl<D: Dialect> AsDialect for &'static D {
 }
 
 /// The dialect of a server of `backend` that reported `version` (MariaDB and MySQL proper
-/// share a wire protocol; CockroachDB speaks PostgreSQL's).
+/// share a wire protocol, which Vitess speaks too; CockroachDB speaks PostgreSQL's).
 pub(crate) fn for_server(backend: Backend, version: &str) -> &'static dyn Dialect {
     match backend {
         Backend::Sqlite => &Sqlite,
         Backend::Postgres if version.contains("CockroachDB") => &Cockroach,
         Backend::Postgres => &Postgres,
         Backend::MySql if version.contains("MariaDB") => &MariaDb,
+        Backend::MySql if version.contains("Vitess") => &Vitess,
         Backend::MySql => &MySql,
     }
 }
@@ -423,6 +496,7 @@ mod tests {
             "MariaDB"
         );
         assert_eq!(for_server(Backend::MySql, "8.0.36").name(), "MySQL");
+        assert_eq!(for_server(Backend::MySql, "8.0.30-Vitess").name(), "Vitess");
         assert_eq!(
             for_server(Backend::Postgres, "PostgreSQL 15.4").name(),
             "PostgreSQL"

@@ -9,7 +9,7 @@ use crate::value::SqlType;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct MySql;
 
-const CAPABILITIES: Capabilities = Capabilities {
+pub(super) const CAPABILITIES: Capabilities = Capabilities {
     returning_on_insert: false,
     returning_on_update: false,
     returning_on_delete: false,
@@ -41,6 +41,10 @@ const CAPABILITIES: Capabilities = Capabilities {
     integer_booleans: true,
     // `UPDATE … SET` and `ON DUPLICATE KEY UPDATE` apply their assignments in turn.
     sequential_assignments: true,
+    server_statement_timeouts: true,
+    advisory_locks: true,
+    retries_required: false,
+    foreign_keys: true,
 };
 
 impl Dialect for MySql {
@@ -112,5 +116,28 @@ impl Dialect for MySql {
     }
     fn null_safe_eq(&self, distinct: bool) -> (&'static str, &'static str, &'static str) {
         MariaDb.null_safe_eq(distinct)
+    }
+    /// MySQL has no `SET STATEMENT`: a `SELECT` carries the optimizer hint
+    /// `/*+ MAX_EXECUTION_TIME(ms) */` (whole milliseconds, rounded up); the server stops no
+    /// other statement, so weft stops waiting for it and closes its connection.
+    fn statement_timeout(
+        &self,
+        timeout: std::time::Duration,
+        text: &str,
+    ) -> super::StatementTimeout {
+        let head = text.trim_start();
+        match head.get(..6) {
+            Some(select) if select.eq_ignore_ascii_case("SELECT") => {
+                super::StatementTimeout::Rewrite(format!(
+                    "SELECT /*+ MAX_EXECUTION_TIME({}) */{}",
+                    super::whole_ms(timeout, u32::MAX as u64),
+                    &head[6..]
+                ))
+            }
+            _ => super::StatementTimeout::Client,
+        }
+    }
+    fn migration_lock(&self) -> Option<super::MigrationLock> {
+        MariaDb.migration_lock()
     }
 }

@@ -46,6 +46,10 @@ pub(super) const CAPABILITIES: Capabilities = Capabilities {
     text_holds_nul: false,
     integer_booleans: false,
     sequential_assignments: false,
+    server_statement_timeouts: true,
+    advisory_locks: true,
+    retries_required: false,
+    foreign_keys: true,
 };
 
 impl Dialect for Postgres {

@@ -41,6 +41,10 @@ const CAPABILITIES: Capabilities = Capabilities {
     text_holds_nul: true,
     integer_booleans: true,
     sequential_assignments: false,
+    server_statement_timeouts: false,
+    advisory_locks: false,
+    retries_required: false,
+    foreign_keys: true,
 };
 
 impl Dialect for Sqlite {
@@ -124,6 +128,20 @@ impl Dialect for Sqlite {
     }
     fn auto_key_inline(&self) -> bool {
         true
+    }
+    /// SQLite has no server to stop a statement: weft stops waiting, and an in-memory
+    /// database's statement is interrupted (its progress handler), a file database's
+    /// connection closed (the statement runs to its end on the driver's thread).
+    fn statement_timeout(
+        &self,
+        _timeout: std::time::Duration,
+        _text: &str,
+    ) -> super::StatementTimeout {
+        super::StatementTimeout::Client
+    }
+    /// None: each migration takes the database's write lock instead (`BEGIN IMMEDIATE`).
+    fn migration_lock(&self) -> Option<super::MigrationLock> {
+        None
     }
     /// SQLite's `IS` and `IS NOT` compare NULLs as values.
     fn null_safe_eq(&self, distinct: bool) -> (&'static str, &'static str, &'static str) {

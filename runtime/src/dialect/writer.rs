@@ -70,6 +70,29 @@ pub struct Stmt<'a> {
     pub(crate) binds: Binds<'a>,
 }
 
+impl Stmt<'_> {
+    /// The same statement with its text replaced (a dialect's rewrite to carry a timeout).
+    pub(crate) fn with_text(&self, text: String) -> Stmt<'_> {
+        Stmt {
+            dialect: self.dialect,
+            text: Cow::Owned(text),
+            binds: match &self.binds {
+                Binds::Values(v) => Binds::Values(Cow::Borrowed(v)),
+                Binds::Refs(r, after) => Binds::Refs(r.clone(), after.clone()),
+            },
+        }
+    }
+
+    /// A statement of `text` without binds (transaction and session control).
+    pub(crate) fn bare<'t>(dialect: &'static dyn Dialect, text: &'t str) -> Stmt<'t> {
+        Stmt {
+            dialect,
+            text: Cow::Borrowed(text),
+            binds: Binds::Values(Cow::Borrowed(&[])),
+        }
+    }
+}
+
 /// The binds of a [`Stmt`].
 pub(crate) enum Binds<'a> {
     /// Values in placeholder order.

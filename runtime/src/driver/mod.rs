@@ -130,4 +130,12 @@ pub(crate) trait Connection: Send {
 
     /// Closes the connection when it is dropped, instead of returning it to the pool.
     fn close_on_drop(&mut self);
+
+    /// After a statement on this connection was cancelled (and the connection is usable, see
+    /// [`unusable_after_cancel`](Connection::unusable_after_cancel)): waits until the
+    /// statement has stopped and the connection runs the next one normally. Nothing to do
+    /// where the driver already sees to it.
+    fn settle_after_cancel(&mut self) -> BoxFuture<'_, Result<()>> {
+        Box::pin(async { Ok(()) })
+    }
 }

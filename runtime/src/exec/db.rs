@@ -34,6 +34,9 @@ pub struct Db {
     pub(super) inner: Arc<Inner>,
     /// Every statement goes to the primary ([`Db::on_primary`]).
     pub(super) primary_only: bool,
+    /// This handle's own statement timeout, before the default: `Some(Some(t))` from
+    /// [`Db::with_statement_timeout`], `Some(None)` from [`Db::without_statement_timeout`].
+    pub(super) timeout: Option<Option<Duration>>,
 }
 
 /// A driver, the dialect of its server, and counters.
@@ -44,6 +47,9 @@ pub(super) struct Inner {
     pub(super) statements: AtomicU64,
     /// Statements slower than this many microseconds are logged at `warn` (`u64::MAX`: none).
     slow_us: AtomicU64,
+    /// The default statement timeout, in microseconds (0: none); see
+    /// [`Db::set_statement_timeout`].
+    timeout_us: AtomicU64,
     /// How the server spells SQL and what it can do (MariaDB and MySQL proper share a
     /// driver; the server's version tells them apart).
     pub(super) dialect: &'static dyn Dialect,
@@ -116,11 +122,13 @@ impl Db {
         let dialect = crate::dialect::for_server(backend, &server.version);
         Db {
             primary_only: false,
+            timeout: None,
             inner: Arc::new(Inner {
                 driver,
                 replicas,
                 statements: AtomicU64::new(0),
                 slow_us: AtomicU64::new(DEFAULT_SLOW_US),
+                timeout_us: AtomicU64::new(0),
                 dialect,
                 backend,
                 max_packet,
@@ -151,7 +159,8 @@ impl Db {
     }
 
     /// How many statements weft has sent through this handle (and its transactions) so far.
-    /// Transaction control (`BEGIN`, `COMMIT`, savepoints) is not counted. Tests use it to
+    /// Transaction control (`BEGIN`, `COMMIT`, savepoints) is not counted, nor the setting of
+    /// a statement timeout ([`set_statement_timeout`](Self::set_statement_timeout)). Tests use it to
     /// prove how many round trips a query costs.
     pub fn statements_executed(&self) -> u64 {
         self.inner.statements.load(Ordering::Relaxed)
@@ -182,6 +191,88 @@ impl Db {
             u64::MAX => None,
             us => Some(Duration::from_micros(us)),
         }
+    }
+
+    /// Sets the statement timeout of this handle and its clones (and of the transactions and
+    /// sessions begun on them): a statement that runs longer is stopped and fails with
+    /// [`Error::Timeout`] ([`Error::is_timeout`]); `None` (the default) sets none. A handle
+    /// made with [`with_statement_timeout`](Self::with_statement_timeout) keeps its own.
+    ///
+    /// The timeout bounds each statement, not a whole query: a relational query loading its
+    /// relations batched runs one statement per level, each with the whole timeout. How it is
+    /// kept depends on the dialect ([`Dialect::statement_timeout`]): the server stops the
+    /// statement on PostgreSQL (`SET statement_timeout` before it and `RESET` after, on its
+    /// connection: two more round trips) and MariaDB (`SET STATEMENT max_statement_time=… FOR`
+    /// in the statement itself); on SQLite weft stops waiting and interrupts the statement (an
+    /// in-memory database) or closes its connection (a file). For a default without the round
+    /// trips on PostgreSQL, set it on the server (`ALTER ROLE … SET statement_timeout`, or
+    /// `?options=-c%20statement_timeout%3D5s` in the URL); its errors are
+    /// [`is_timeout`](Error::is_timeout) too.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> weft::Result<()> {
+    /// use std::time::Duration;
+    /// let db = weft::Db::connect("sqlite::memory:").await?;
+    /// db.set_statement_timeout(Some(Duration::from_secs(5)));
+    /// assert_eq!(db.statement_timeout(), Some(Duration::from_secs(5)));
+    /// # Ok(()) }
+    /// ```
+    pub fn set_statement_timeout(&self, timeout: Option<Duration>) {
+        let us = timeout.map_or(0, |t| {
+            // Rounded up: a timeout under a microsecond is still one.
+            u64::try_from(t.as_nanos().div_ceil(1_000))
+                .unwrap_or(u64::MAX)
+                .max(1)
+        });
+        self.inner.timeout_us.store(us, Ordering::Relaxed);
+    }
+
+    /// A handle on the same pool whose statements (and the transactions and sessions begun on
+    /// it) are stopped after `timeout`, whatever the default
+    /// ([`set_statement_timeout`](Self::set_statement_timeout), which says how): the
+    /// per-query timeout, for any query, since every query runs on a handle.
+    ///
+    /// ```
+    /// # use weft::Table;
+    /// # #[derive(Table)] struct User { #[column(primary_key)] id: i64 }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> weft::Result<()> {
+    /// use std::time::Duration;
+    /// let db = weft::Db::connect("sqlite::memory:").await?;
+    /// # db.create_tables::<User>().await?;
+    /// let users: Vec<User> = weft::select::<User>()
+    ///     .all(&db.with_statement_timeout(Duration::from_millis(500)))
+    ///     .await?;
+    /// # assert!(users.is_empty());
+    /// # Ok(()) }
+    /// ```
+    pub fn with_statement_timeout(&self, timeout: Duration) -> Db {
+        Db {
+            inner: self.inner.clone(),
+            primary_only: self.primary_only,
+            timeout: Some(Some(timeout)),
+        }
+    }
+
+    /// A handle on the same pool whose statements run without a timeout, whatever the
+    /// default: for the statements that may take long on purpose (a report, a batch job).
+    /// [`Db::migrate`] runs its statements so (a migration's DDL, and the wait for the
+    /// migration lock, can take longer than a request's timeout).
+    pub fn without_statement_timeout(&self) -> Db {
+        Db {
+            inner: self.inner.clone(),
+            primary_only: self.primary_only,
+            timeout: Some(None),
+        }
+    }
+
+    /// The timeout this handle's statements run with (see
+    /// [`set_statement_timeout`](Self::set_statement_timeout)).
+    pub fn statement_timeout(&self) -> Option<Duration> {
+        self.timeout
+            .unwrap_or(match self.inner.timeout_us.load(Ordering::Relaxed) {
+                0 => None,
+                us => Some(Duration::from_micros(us)),
+            })
     }
 
     /// The faster relation-loading strategy here, from the dialect's capabilities (batched on

@@ -103,6 +103,7 @@ impl Db {
         Db {
             inner: self.inner.clone(),
             primary_only: true,
+            timeout: self.timeout,
         }
     }
 

@@ -95,6 +95,13 @@ impl Db {
     /// a retry would repeat (or make that harmless). Retries are traced (`weft.retry` events,
     /// target `weft::exec`, at debug level); count the attempts in `body` to report them.
     ///
+    /// Where conflicts are routine rather than accidents, the dialect's capability record says
+    /// so ([`Capabilities::retries_required`](crate::dialect::Capabilities::retries_required):
+    /// CockroachDB, where every transaction is `SERIALIZABLE` across nodes): there, run every
+    /// writing transaction through this method. On a Galera cluster (MariaDB's record, which
+    /// cannot tell a cluster node from a lone server) certification failures are routine too;
+    /// see `docs/scaling.md`. A statement timeout ([`Error::Timeout`]) is not a conflict.
+    ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> weft::Result<()> {
     /// # let db = weft::Db::connect("sqlite::memory:").await?;

@@ -5,16 +5,16 @@
 
 use std::future::Future;
 use std::sync::atomic::Ordering;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use tracing::Instrument;
 
 use super::db::Db;
 use super::tx::{Abort, InTx, Tx};
 use crate::decode::RowRef;
-use crate::dialect::{Sql, Stmt};
+use crate::dialect::{Sql, StatementTimeout, Stmt};
 use crate::driver::{Connection, RowSink, Rows};
-use crate::error::Result;
+use crate::error::{Error, Result, server_timeout};
 
 /// Where a query runs: `&Db` (a pooled connection per statement) or `&mut Tx` (inside a
 /// transaction).
@@ -178,6 +178,14 @@ impl Target<'_> {
         sink: &mut RowSink<'_>,
     ) -> Result<u64> {
         let db = self.db;
+        if let Some(timeout) = db.statement_timeout() {
+            let work = Work::Fetch {
+                rows,
+                sink,
+                delivered: false,
+            };
+            return self.timed(sql, timeout, work).await;
+        }
         let tx = InTx::start(&mut self.aborted, sql, db)?;
         let out = match &mut self.conn {
             Some(conn) => instrumented(db, sql, conn.fetch(sql, rows, sink), |n: &u64| *n).await,
@@ -212,6 +220,9 @@ impl Target<'_> {
     /// [`execute`](Self::execute) for a statement whose binds may be borrowed.
     pub(crate) async fn execute_stmt(&mut self, sql: &Stmt<'_>) -> Result<u64> {
         let db = self.db;
+        if let Some(timeout) = db.statement_timeout() {
+            return self.timed(sql, timeout, Work::Execute).await;
+        }
         let tx = InTx::start(&mut self.aborted, sql, db)?;
         let out = match &mut self.conn {
             Some(conn) => instrumented(db, sql, conn.execute(sql), |n: &u64| *n).await,
@@ -228,6 +239,155 @@ impl Target<'_> {
         };
         self.aborted = tx.finish(&out);
         out
+    }
+}
+
+/// What a statement does with its connection: fetch rows into a sink, or execute.
+enum Work<'a, 's> {
+    Fetch {
+        rows: Rows,
+        sink: &'a mut RowSink<'s>,
+        /// Whether a row reached the sink (a statement that delivered rows is not run again).
+        delivered: bool,
+    },
+    Execute,
+}
+
+impl Work<'_, '_> {
+    fn delivered(&self) -> bool {
+        matches!(
+            self,
+            Work::Fetch {
+                delivered: true,
+                ..
+            }
+        )
+    }
+
+    /// Runs `stmt` on `conn`; the rows fetched, or affected.
+    async fn run(&mut self, conn: &mut dyn Connection, stmt: &Stmt<'_>) -> Result<u64> {
+        match self {
+            Work::Execute => conn.execute(stmt).await,
+            Work::Fetch {
+                rows,
+                sink,
+                delivered,
+            } => {
+                let mut watched = |row: RowRef<'_>| {
+                    *delivered = true;
+                    sink(row)
+                };
+                conn.fetch(stmt, *rows, &mut watched).await
+            }
+        }
+    }
+}
+
+impl Target<'_> {
+    /// Runs `sql` with a statement timeout, as its dialect keeps one (see
+    /// [`StatementTimeout`]), on this target's connection or, on the pool, on a connection
+    /// taken for it (so that the timeout's setting and the statement share it). Counted,
+    /// traced and healed as any statement; a timeout fails with [`Error::Timeout`].
+    async fn timed(
+        &mut self,
+        sql: &Stmt<'_>,
+        timeout: Duration,
+        mut work: Work<'_, '_>,
+    ) -> Result<u64> {
+        let db = self.db;
+        let in_tx = self.aborted.is_some();
+        let tx = InTx::start(&mut self.aborted, sql, db)?;
+        let spelled = sql.dialect.statement_timeout(timeout, &sql.text);
+        let rewritten;
+        let stmt = match &spelled {
+            StatementTimeout::Rewrite(text) => {
+                rewritten = sql.with_text(text.clone());
+                &rewritten
+            }
+            _ => sql,
+        };
+        let out = match &mut self.conn {
+            Some(conn) => {
+                let work = timed_on(&mut **conn, stmt, &spelled, timeout, &mut work, in_tx);
+                instrumented(db, stmt, work, |n: &u64| *n).await
+            }
+            None => {
+                let mut retries = 0;
+                loop {
+                    let out = match db.route(&sql.text).acquire().await {
+                        Ok(mut conn) => {
+                            let work =
+                                timed_on(&mut *conn, stmt, &spelled, timeout, &mut work, false);
+                            instrumented(db, stmt, work, |n: &u64| *n).await
+                        }
+                        Err(e) => Err(e),
+                    };
+                    match out {
+                        Err(e) if !work.delivered() && heals(&e, sql, &mut retries) => {}
+                        out => break out,
+                    }
+                }
+            }
+        };
+        self.aborted = tx.finish(&out);
+        out
+    }
+}
+
+/// Runs `stmt` on `conn` with `timeout`, spelled for its dialect as `spelled`; `in_tx`: inside
+/// a weft transaction (whose abort undoes a session setting).
+async fn timed_on(
+    conn: &mut dyn Connection,
+    stmt: &Stmt<'_>,
+    spelled: &StatementTimeout,
+    timeout: Duration,
+    work: &mut Work<'_, '_>,
+    in_tx: bool,
+) -> Result<u64> {
+    let stopped = |out: Result<u64>| match out {
+        Err(Error::Query { sql, source }) if server_timeout(&source) => Err(Error::Timeout {
+            sql,
+            after: timeout,
+            source: Some(source),
+        }),
+        out => out,
+    };
+    match spelled {
+        StatementTimeout::Rewrite(_) => stopped(work.run(conn, stmt).await),
+        StatementTimeout::Around { set, reset } => {
+            conn.execute(&Stmt::bare(stmt.dialect, set)).await?;
+            let out = work.run(conn, stmt).await;
+            // A transaction the failure aborted undoes the setting itself (and would refuse
+            // the reset). Otherwise the connection must not keep it: reset, or closed.
+            if out.is_ok() || !in_tx {
+                let reset = conn.execute(&Stmt::bare(stmt.dialect, reset)).await;
+                if let Err(e) = reset {
+                    conn.close_on_drop();
+                    if out.is_ok() {
+                        return Err(e);
+                    }
+                }
+            }
+            stopped(out)
+        }
+        StatementTimeout::Client => match tokio::time::timeout(timeout, work.run(conn, stmt)).await
+        {
+            Ok(out) => out,
+            // The statement's future is dropped: the driver interrupts it, or its connection
+            // must not be used again.
+            Err(_) => {
+                if conn.unusable_after_cancel() {
+                    conn.close_on_drop();
+                } else {
+                    conn.settle_after_cancel().await?;
+                }
+                Err(Error::Timeout {
+                    sql: stmt.text.clone().into_owned(),
+                    after: timeout,
+                    source: None,
+                })
+            }
+        },
     }
 }
 

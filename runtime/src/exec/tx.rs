@@ -83,6 +83,16 @@ impl Abort {
     fn of(error: &Error, driver: &dyn Driver) -> Option<Abort> {
         let (sql, source) = match error {
             Error::Query { sql, source } | Error::StaleStatement { sql, source } => (sql, source),
+            // Stopped by the server (PostgreSQL aborts the transaction), or given up on by
+            // weft (the statement was cancelled: its connection may be unusable).
+            Error::Timeout { sql, source, .. } => {
+                return Some(Abort {
+                    sql: sql.clone(),
+                    cause: error.to_string(),
+                    whole: true,
+                    cancelled: source.is_none(),
+                });
+            }
             _ => return None,
         };
         Some(Abort {

@@ -6,6 +6,8 @@
 //! - SQLite: each migration in a `BEGIN IMMEDIATE` transaction (the database's write lock),
 //!   which first checks the record again; foreign keys switched off outside it when the
 //!   migration rebuilds or drops a table, and `PRAGMA foreign_key_check` before commit.
+//! - CockroachDB: refused (its advisory-lock functions lock nothing; see
+//!   `Dialect::migration_lock`).
 //! - MySQL/MariaDB: `GET_LOCK` for the run. DDL commits implicitly there, so a migration is
 //!   not atomic: its record is written before its first statement and counts the statements
 //!   applied; a run that fails midway leaves the migration unfinished, and the next run
@@ -237,46 +239,46 @@ impl Db {
         let mut table = String::new();
         self.dialect()
             .quote_ident_into(&mut table, MIGRATIONS_TABLE);
+        // Without the handle's statement timeout: DDL and the wait for the lock may be long.
         let mut r = Runner {
-            s: self.session().await?,
+            s: self.without_statement_timeout().session().await?,
             backend,
             table,
         };
-        let lock_name = match backend {
-            Backend::Postgres => {
-                "hashtext(current_database() || '.' || current_schema() || '.__weft_migrations')"
-            }
-            Backend::MySql => "CONCAT(LEFT(DATABASE(), 40), '.__weft_migrations')",
-            _ => "",
-        };
-        match backend {
-            Backend::Postgres => {
-                r.exec(&format!("SELECT pg_advisory_lock({lock_name})"))
-                    .await?;
-            }
-            Backend::MySql => {
-                let got: Option<i64> = raw(format!("SELECT GET_LOCK({lock_name}, 600)"))
-                    .fetch_one(&mut r.s)
-                    .await?;
-                if got != Some(1) {
-                    return Err(Error::Migration {
-                        what: "migrate".into(),
-                        reason: "another process held the migration lock for 10 minutes; is a migration stuck?".into(),
-                    });
+        // The run's lock, from the dialect: a session lock where it has one; SQLite locks the
+        // database per migration instead; elsewhere (CockroachDB) no lock is to be had.
+        let lock = self.dialect().migration_lock();
+        if lock.is_none() && backend != Backend::Sqlite {
+            return Err(Error::Migration {
+                what: "migrate".into(),
+                reason: format!(
+                    "{} has no session lock (PostgreSQL's advisory locks) to keep two processes \
+                     from applying the same migration at once, so weft does not run migrations \
+                     there: apply them from one process at a time with your own tooling (the \
+                     migration files are plain SQL), e.g. one deploy step",
+                    self.dialect().name()
+                ),
+            });
+        }
+        if let Some(lock) = lock {
+            match lock.acquired {
+                None => {
+                    r.exec(lock.acquire).await?;
+                }
+                Some(expected) => {
+                    let got: Option<i64> = raw(lock.acquire).fetch_one(&mut r.s).await?;
+                    if got != Some(expected) {
+                        return Err(Error::Migration {
+                            what: "migrate".into(),
+                            reason: "another process held the migration lock for 10 minutes; is a migration stuck?".into(),
+                        });
+                    }
                 }
             }
-            _ => {}
         }
         let out = run(&mut r, migrations).await;
-        match backend {
-            Backend::Postgres => {
-                r.exec(&format!("SELECT pg_advisory_unlock({lock_name})"))
-                    .await?;
-            }
-            Backend::MySql => {
-                r.exec(&format!("DO RELEASE_LOCK({lock_name})")).await?;
-            }
-            _ => {}
+        if let Some(lock) = lock {
+            r.exec(lock.release).await?;
         }
         out
     }

@@ -54,6 +54,11 @@ impl W<'_> {
         self.d.backend() == Backend::MySql
     }
 
+    /// Whether foreign keys are declared ([`Capabilities::foreign_keys`](crate::dialect::Capabilities::foreign_keys)).
+    fn foreign_keys(&self) -> bool {
+        self.d.capabilities().foreign_keys
+    }
+
     fn sqlite(&self) -> bool {
         self.d.backend() == Backend::Sqlite
     }
@@ -149,7 +154,8 @@ impl W<'_> {
                 self.list(&u.columns)
             ));
         }
-        for k in &t.foreign_keys {
+        // A sharded engine enforces no foreign key across shards: none is declared there.
+        for k in t.foreign_keys.iter().filter(|_| self.foreign_keys()) {
             parts.push(self.foreign_key(k));
         }
         self.out.push(format!(
@@ -285,7 +291,7 @@ pub fn migration_sql(
     // 1. Constraints and indexes that go away, before the columns and tables they are on.
     for c in changes.iter().filter(|c| !skip(c)) {
         match c {
-            Change::DropForeignKey { table, foreign_key } => {
+            Change::DropForeignKey { table, foreign_key } if w.foreign_keys() => {
                 let what = if w.mysql() {
                     "DROP FOREIGN KEY"
                 } else {
@@ -444,7 +450,7 @@ pub fn migration_sql(
     // 6. Foreign keys and indexes that appear.
     for c in changes.iter().filter(|c| !skip(c)) {
         match c {
-            Change::AddForeignKey { table, foreign_key } => {
+            Change::AddForeignKey { table, foreign_key } if w.foreign_keys() => {
                 let s = format!("ADD {}", w.foreign_key(foreign_key));
                 w.alter(table, s);
             }
