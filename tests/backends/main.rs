@@ -25,6 +25,7 @@ mod migrate_cycle;
 mod newtypes;
 mod patch;
 mod raw_sql;
+mod rel_filters;
 mod rel_one_through;
 mod rel_preview;
 mod rel_subsets;
