@@ -139,26 +139,32 @@ async fn seed(db: &Db) -> weft::Result<()> {
     }))
     .execute(db)
     .await?;
-    weft::insert_many([(1, 1, "a1"), (2, 2, "b1"), (3, 1, "a2")].map(|(id, u, t)| Post {
-        id,
-        user_id: u,
-        title: t.into(),
-        author: NotLoaded,
-        comments: NotLoaded,
-    }))
+    weft::insert_many(
+        [(1, 1, "a1"), (2, 2, "b1"), (3, 1, "a2")].map(|(id, u, t)| Post {
+            id,
+            user_id: u,
+            title: t.into(),
+            author: NotLoaded,
+            comments: NotLoaded,
+        }),
+    )
     .execute(db)
     .await?;
     weft::insert_many(
-        [(1, 1, 2, "nice"), (2, 2, 1, "hm"), (3, 3, 3, "ok"), (4, 1, 3, "yes")].map(
-            |(id, p, u, b)| Comment {
-                id,
-                post_id: p,
-                user_id: u,
-                body: b.into(),
-                post: NotLoaded,
-                author: NotLoaded,
-            },
-        ),
+        [
+            (1, 1, 2, "nice"),
+            (2, 2, 1, "hm"),
+            (3, 3, 3, "ok"),
+            (4, 1, 3, "yes"),
+        ]
+        .map(|(id, p, u, b)| Comment {
+            id,
+            post_id: p,
+            user_id: u,
+            body: b.into(),
+            post: NotLoaded,
+            author: NotLoaded,
+        }),
     )
     .execute(db)
     .await?;
@@ -183,7 +189,14 @@ async fn predefined_source_and_junction_filters(db: Db, strategy: Strategy) -> w
         .await?;
     assert_eq!(db.statements_executed() - before, statements(strategy, 3));
     let all: Vec<_> = users.iter().map(|u| names(&u.groups)).collect();
-    assert_eq!(all, [vec!["chess", "alpine", "rowing"], vec!["alpine"], vec!["rowing"]]);
+    assert_eq!(
+        all,
+        [
+            vec!["chess", "alpine", "rowing"],
+            vec!["alpine"],
+            vec!["rowing"]
+        ]
+    );
     let admin: Vec<_> = users.iter().map(|u| names(&u.admin_groups)).collect();
     assert_eq!(admin, [vec!["chess"], vec!["alpine"], vec![]]);
     let filtered: Vec<_> = users.iter().map(|u| names(&u.groups_filtered)).collect();
@@ -305,7 +318,10 @@ async fn ordered_by_the_junction(db: Db, strategy: Strategy) -> weft::Result<()>
         .all(&db)
         .await?;
     let all: Vec<_> = users.iter().map(|u| names(&u.groups)).collect();
-    assert_eq!(all, [vec!["chess", "rowing"], vec!["alpine"], vec!["rowing"]]);
+    assert_eq!(
+        all,
+        [vec!["chess", "rowing"], vec!["alpine"], vec!["rowing"]]
+    );
     Ok(())
 }
 
@@ -346,7 +362,10 @@ async fn conditions_through_one_relations(db: Db, strategy: Strategy) -> weft::R
         .all(&db)
         .await?;
     assert_eq!(db.statements_executed() - before, statements(strategy, 1));
-    let got: Vec<_> = comments.iter().map(|c| (c.id, c.author.name.as_str())).collect();
+    let got: Vec<_> = comments
+        .iter()
+        .map(|c| (c.id, c.author.name.as_str()))
+        .collect();
     assert_eq!(got, [(1, "bob"), (3, "cy"), (4, "cy")]);
 
     // Three deep, through many and one: users with a post that cy commented on, and a count
@@ -442,6 +461,13 @@ async fn counts_and_extras_at_every_level(db: Db, strategy: Strategy) -> weft::R
         .iter()
         .map(|(u, _)| u.groups.iter().map(|(_, name)| name.as_str()).collect())
         .collect();
-    assert_eq!(groups, [vec!["chess", "alpine", "rowing"], vec!["alpine"], vec!["rowing"]]);
+    assert_eq!(
+        groups,
+        [
+            vec!["chess", "alpine", "rowing"],
+            vec!["alpine"],
+            vec!["rowing"]
+        ]
+    );
     Ok(())
 }

@@ -418,7 +418,9 @@ impl Node {
                     filter: f,
                     source: s,
                 },
-            ) => relation == r && filter.is_some() == f.is_some() && source.is_some() == s.is_some(),
+            ) => {
+                relation == r && filter.is_some() == f.is_some() && source.is_some() == s.is_some()
+            }
             (Node::Func { function: a, .. }, Node::Func { function: b, .. }) => a == b,
             (Node::Apply { op: a, args }, Node::Apply { op: b, args: c }) => {
                 a == b && args.len() == c.len()

@@ -22,8 +22,8 @@ pub use find::{
     Extras, FindMany, NoExtras, RootExtras, Strategy, WholeRows, find_first, find_many,
 };
 pub use load::{Base, Extra, Loader, Pick, With};
-pub use scope::{InRelation, NoJunction, RelSource, RelTables, WithinRelation};
 pub use not_loaded::{ColumnToOrderBy, RelationHandle, RelationLoaded};
+pub use scope::{InRelation, NoJunction, RelSource, RelTables, WithinRelation};
 pub use subset::{NoColumns, Subset};
 
 use std::marker::PhantomData;
@@ -284,10 +284,7 @@ impl<M: Relation, L: Loader<Table = M::Target>> Rel<M, L> {
     /// the relation is declared on, the parent row (Drizzle's relation `where` on the source
     /// side). A parent where it does not hold has no related rows. Several calls are joined
     /// with `AND`, and with [`filter`](Self::filter).
-    pub fn filter_source<C, I>(
-        mut self,
-        condition: C,
-    ) -> <M::Kind as RelationKind>::Filtered<M, L>
+    pub fn filter_source<C, I>(mut self, condition: C) -> <M::Kind as RelationKind>::Filtered<M, L>
     where
         C: Condition,
         C::Tables: WithinRelation<RelSource<M::Source>, I>,
