@@ -26,6 +26,7 @@ mod newtypes;
 mod patch;
 mod raw_sql;
 mod rel_filters;
+mod rel_nested_insert;
 mod rel_one_through;
 mod rel_preview;
 mod rel_subsets;

@@ -13,6 +13,7 @@ mod not_loaded;
 mod scope;
 mod sql;
 mod subset;
+mod write;
 
 #[doc(hidden)]
 pub use crate::decode::{JsonRow, JsonStop};
@@ -25,6 +26,7 @@ pub use load::{Base, Extra, Loader, Pick, With};
 pub use not_loaded::{ColumnToOrderBy, RelationHandle, RelationLoaded};
 pub use scope::{InRelation, NoJunction, RelSource, RelTables, WithinRelation};
 pub use subset::{NoColumns, Subset};
+pub use write::{InsertNested, ManyKind, insert_nested};
 
 use std::marker::PhantomData;
 
