@@ -200,10 +200,10 @@ pub use query::{UpdateFrom, UpdateFromSet};
 /// The types of relational queries, to name in signatures (see [`Fetch`] for a shorter way).
 pub use relation::{Base, Extra, Fetch, Loader, With};
 pub use relation::{
-    Extras, FilteredOne, FindMany, InRelation, InsertNested, IsLoaded, Loaded, MayBeEmpty,
-    NoExtras, NotLoaded, Pick, Rel, RelSource, RelTables, Relation, RelationArg, RelationKind,
-    RelationMeta, RelationOf, RootExtras, SetRelation, Strategy, Subset, Through, WholeRows,
-    WithinRelation, find_first, find_many, insert_nested, kind,
+    Extras, FilteredOne, FindMany, InRelation, InsertNested, IsLoaded, Loaded, ManyKind,
+    MayBeEmpty, NoExtras, NotLoaded, Pick, Rel, RelSource, RelTables, Relation, RelationArg,
+    RelationKind, RelationMeta, RelationOf, RootExtras, SetRelation, Strategy, Subset, Through,
+    WholeRows, WithinRelation, find_first, find_many, insert_nested, kind,
 };
 pub use schema::{
     Cardinality, ColumnMeta, DecodeRow, DefaultValue, ForeignKey, IndexMeta, Insertable, OnDelete,
