@@ -74,7 +74,7 @@ pub trait RelationKind: Send + Sync + 'static {
 #[diagnostic::on_unimplemented(
     message = "this relation always loads exactly one row, so it cannot be filtered, limited or offset",
     label = "a `one` relation with a non-null key",
-    note = "declare it `#[relation(one = …, optional)]` to load an `Option`, or filter the parent query instead"
+    note = "declare it `#[relation(one = …, optional)]` to load an `Option`, or filter the parent query instead: `.filter(Post::author.filter(User::name.eq(…)).exists())`"
 )]
 pub trait MayBeEmpty {}
 impl MayBeEmpty for kind::Many {}
