@@ -253,6 +253,36 @@ async fn ad_hoc_source_and_junction_filters(db: Db, strategy: Strategy) -> weft:
         .collect();
     assert_eq!(followers, [vec!["cy"], vec![], vec![]]);
 
+    // With a per-parent limit (a derived table or a window), and in a condition on a relation
+    // of a table to itself.
+    let before = db.statements_executed();
+    let users = find_many::<User>()
+        .with(
+            User::groups
+                .filter_source(User::id.ge(2))
+                .filter(Membership::since.lt(25))
+                .limit(1),
+        )
+        .filter(User::followers.filter_source(User::id.ne(2)).exists())
+        .order_by(User::id)
+        .strategy(strategy)
+        .all(&db)
+        .await?;
+    // Batched too: the only parent fails the source filter, so no child statement is sent.
+    assert_eq!(db.statements_executed() - before, 1);
+    let got: Vec<_> = users.iter().map(|u| (u.id, names(&u.groups))).collect();
+    assert_eq!(got, [(1, vec![])]);
+    let before = db.statements_executed();
+    let users = find_many::<User>()
+        .with(User::groups.filter_source(User::id.ge(2)).limit(1))
+        .order_by(User::id)
+        .strategy(strategy)
+        .all(&db)
+        .await?;
+    assert_eq!(db.statements_executed() - before, statements(strategy, 1));
+    let got: Vec<_> = users.iter().map(|u| names(&u.groups)).collect();
+    assert_eq!(got, [vec![], vec!["alpine"], vec!["rowing"]]);
+
     // Nested: the source filter of a nested relation reads its own parent, the post.
     let before = db.statements_executed();
     let posts = find_many::<Post>()
@@ -310,6 +340,21 @@ async fn ordered_by_the_junction(db: Db, strategy: Strategy) -> weft::Result<()>
         assert_eq!(db.statements_executed() - before, statements(strategy, 1));
         assert_eq!(first(&users), some(expected));
     }
+    // A source filter and the junction's order together.
+    let users = find_many::<User>()
+        .with(
+            User::first_group
+                .filter_source(User::name.ne("bob"))
+                .order_by(Membership::since),
+        )
+        .order_by(User::id)
+        .strategy(strategy)
+        .all(&db)
+        .await?;
+    assert_eq!(
+        first(&users),
+        [Some("alpine".to_owned()), None, Some("rowing".to_owned())]
+    );
     // A many relation ordered by the junction, limited per parent.
     let users = find_many::<User>()
         .with(User::groups.order_by(Membership::since.desc()).limit(2))
