@@ -323,7 +323,7 @@ fn default_error(span: Span) -> syn::Error {
     )
 }
 
-const RELATION_KEYS: &str = "many, one, through, from, to, filter, optional";
+const RELATION_KEYS: &str = "many, one, through, from, to, filter, filter_source, optional";
 
 /// `#[relation(…)]` on a field.
 #[derive(Default)]
@@ -340,6 +340,8 @@ pub struct RelationAttrs {
     pub to: Vec<Path>,
     /// `filter = …`.
     pub filter: Option<syn::Expr>,
+    /// `filter_source = …`.
+    pub filter_source: Option<syn::Expr>,
     /// `optional`.
     pub optional: bool,
 }
@@ -373,6 +375,8 @@ pub fn parse_relation_attrs(cx: &Ctxt, attrs: &[syn::Attribute]) -> Option<(Span
                 Ok(())
             } else if meta.path.is_ident("filter") {
                 set_once(cx, &meta, &mut out.filter, meta.value()?.parse()?)
+            } else if meta.path.is_ident("filter_source") {
+                set_once(cx, &meta, &mut out.filter_source, meta.value()?.parse()?)
             } else if meta.path.is_ident("optional") {
                 out.optional = true;
                 Ok(())

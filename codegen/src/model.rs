@@ -98,8 +98,10 @@ pub struct Relation<'a> {
     pub from: Vec<Path>,
     /// `to = …`: key columns on the target (on the junction with `through`).
     pub to: Vec<Path>,
-    /// `filter = …`: a predefined condition on the target.
+    /// `filter = …`: a predefined condition on the target (and the junction).
     pub filter: Option<syn::Expr>,
+    /// `filter_source = …`: a predefined condition on this table, the parent row.
+    pub filter_source: Option<syn::Expr>,
     /// The attribute's span.
     pub span: Span,
 }
@@ -327,7 +329,11 @@ fn relation<'a>(
     }
     let kind = if many {
         RelKind::Many
-    } else if rel.optional || rel.filter.is_some() || rel.through.is_some() {
+    } else if rel.optional
+        || rel.filter.is_some()
+        || rel.filter_source.is_some()
+        || rel.through.is_some()
+    {
         RelKind::OptionalOne
     } else {
         one_kind(&rel, columns)
@@ -341,6 +347,7 @@ fn relation<'a>(
         from: rel.from,
         to: rel.to,
         filter: rel.filter,
+        filter_source: rel.filter_source,
         span,
     })
 }

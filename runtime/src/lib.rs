@@ -198,11 +198,12 @@ pub use query::{KeepSides, NullBefore, NullableSelection};
 pub use query::{Shape, row_kind};
 pub use query::{UpdateFrom, UpdateFromSet};
 /// The types of relational queries, to name in signatures (see [`Fetch`] for a shorter way).
-pub use relation::{Base, Fetch, Loader, With};
+pub use relation::{Base, Extra, Fetch, Loader, With};
 pub use relation::{
-    Extras, FindMany, IsLoaded, Loaded, MayBeEmpty, NoExtras, NotLoaded, Pick, Rel, Relation,
-    RelationArg, RelationKind, RelationMeta, RelationOf, RootExtras, SetRelation, Strategy, Subset,
-    Through, WholeRows, find_first, find_many, kind,
+    Extras, FilteredOne, FindMany, InRelation, InsertNested, IsLoaded, Loaded, ManyKind,
+    MayBeEmpty, NoExtras, NotLoaded, Pick, Rel, RelSource, RelTables, Relation, RelationArg,
+    RelationKind, RelationMeta, RelationOf, RootExtras, SetRelation, Strategy, Subset, Through,
+    WholeRows, WithinRelation, find_first, find_many, insert_nested, kind,
 };
 pub use schema::{
     Cardinality, ColumnMeta, DecodeRow, DefaultValue, ForeignKey, IndexMeta, Insertable, OnDelete,
@@ -227,8 +228,9 @@ pub mod __private {
     pub use crate::expr::Node;
     pub use crate::expr::{Alias, aliased};
     pub use crate::relation::{
-        Base, IsLoaded, JsonRow, JsonStop, Keys, Loader, NoRelation, NotLoaded, Rel, Relation,
-        RelationMeta, RelationOf, RelationSpec, SetRelation, Through, With, kind, resolve,
+        Base, IsLoaded, JsonRow, JsonStop, Keys, Loader, NoJunction, NoRelation, NotLoaded, Rel,
+        RelSource, RelTables, Relation, RelationMeta, RelationOf, RelationSpec, SetRelation,
+        Through, With, kind, resolve,
     };
     pub use serde;
     pub use std::string::String;
@@ -237,6 +239,15 @@ pub mod __private {
     pub fn filter_node<T, C: crate::expr::Condition, I>(condition: C) -> Node
     where
         C::Tables: Within<(T,), I>,
+    {
+        condition.into_node()
+    }
+
+    /// A relation's predefined filter, checked against the tables it may read (`S`: the
+    /// target and junction, or the source) (generated code).
+    pub fn relation_filter_node<S, C: crate::expr::Condition, I>(condition: C) -> Node
+    where
+        C::Tables: crate::relation::WithinRelation<S, I>,
     {
         condition.into_node()
     }

@@ -26,6 +26,8 @@ mod migrate_cycle;
 mod newtypes;
 mod patch;
 mod raw_sql;
+mod rel_filters;
+mod rel_nested_insert;
 mod rel_one_through;
 mod rel_preview;
 mod rel_subsets;

@@ -73,10 +73,22 @@ pub fn relations(t: &Table) -> TokenStream {
         };
         let from = r.from.iter().map(|c| quote!((#c.table_name(), #c.name())));
         let to = r.to.iter().map(|c| quote!((#c.table_name(), #c.name())));
+        let junction = match &r.through {
+            Some(j) => quote!(#j),
+            None => quote!(#p::NoJunction),
+        };
         let filter = r.filter.as_ref().map(|f| {
             quote! {
-                const FILTER: #p::Option<fn() -> #p::Node> =
-                    #p::Some(|| #p::filter_node::<#target, _, _>(#f));
+                const FILTER: #p::Option<fn() -> #p::Node> = #p::Some(|| {
+                    #p::relation_filter_node::<#p::RelTables<#target, #junction>, _, _>(#f)
+                });
+            }
+        });
+        let filter_source = r.filter_source.as_ref().map(|f| {
+            quote! {
+                const SOURCE_FILTER: #p::Option<fn() -> #p::Node> = #p::Some(|| {
+                    #p::relation_filter_node::<#p::RelSource<#ident>, _, _>(#f)
+                });
             }
         });
         let span = r.span;
@@ -130,9 +142,11 @@ pub fn relations(t: &Table) -> TokenStream {
                 impl #p::Relation for #marker {
                     type Source = #ident;
                     #target_item
+                    type Junction = #junction;
                     type Kind = #kind;
                     const META: &'static #p::RelationMeta = #resolve;
                     #filter
+                    #filter_source
                 }
                 #force
 

@@ -44,14 +44,19 @@ pub enum Node {
         high: Box<Node>,
     },
     CountStar,
+    /// `[NOT] EXISTS` a related row of the row in scope: `filter` reads the related table
+    /// (and the junction), `source` the row in scope (the relation's `filter_source`).
     Exists {
         relation: &'static crate::schema::RelationMeta,
         filter: Option<Box<Node>>,
+        source: Option<Box<Node>>,
         negated: bool,
     },
+    /// How many related rows the row in scope has (filters as for [`Node::Exists`]).
     CountRelated {
         relation: &'static crate::schema::RelationMeta,
         filter: Option<Box<Node>>,
+        source: Option<Box<Node>>,
     },
     Func {
         function: Function,
@@ -212,9 +217,12 @@ impl Node {
                 f(low);
                 f(high);
             }
-            Node::Exists { filter, .. } | Node::CountRelated { filter, .. } => {
+            Node::Exists { filter, source, .. } | Node::CountRelated { filter, source, .. } => {
                 if let Some(filter) = filter {
                     f(filter);
+                }
+                if let Some(source) = source {
+                    f(source);
                 }
             }
             Node::And(terms)
@@ -261,9 +269,12 @@ impl Node {
                 take(low);
                 take(high);
             }
-            Node::Exists { filter, .. } | Node::CountRelated { filter, .. } => {
+            Node::Exists { filter, source, .. } | Node::CountRelated { filter, source, .. } => {
                 if let Some(filter) = filter {
                     take(filter);
+                }
+                if let Some(source) = source {
+                    take(source);
                 }
             }
             Node::And(terms)
@@ -317,16 +328,29 @@ impl Node {
             Node::Exists {
                 relation,
                 filter,
+                source,
                 negated,
-            } => Node::Exists {
+            } => {
+                let filter = filter.as_ref().map(|_| next());
+                Node::Exists {
+                    relation,
+                    filter,
+                    source: source.as_ref().map(|_| next()),
+                    negated: *negated,
+                }
+            }
+            Node::CountRelated {
                 relation,
-                filter: filter.as_ref().map(|_| next()),
-                negated: *negated,
-            },
-            Node::CountRelated { relation, filter } => Node::CountRelated {
-                relation,
-                filter: filter.as_ref().map(|_| next()),
-            },
+                filter,
+                source,
+            } => {
+                let filter = filter.as_ref().map(|_| next());
+                Node::CountRelated {
+                    relation,
+                    filter,
+                    source: source.as_ref().map(|_| next()),
+                }
+            }
             Node::And(terms) => Node::And((0..terms.len()).map(|_| *next()).collect()),
             Node::Or(terms) => Node::Or((0..terms.len()).map(|_| *next()).collect()),
             Node::Apply { op, args } => Node::Apply {
@@ -368,21 +392,35 @@ impl Node {
                 Node::Exists {
                     relation,
                     filter,
+                    source,
                     negated,
                 },
                 Node::Exists {
                     relation: r,
                     filter: f,
+                    source: s,
                     negated: n,
                 },
-            ) => relation == r && negated == n && filter.is_some() == f.is_some(),
+            ) => {
+                relation == r
+                    && negated == n
+                    && filter.is_some() == f.is_some()
+                    && source.is_some() == s.is_some()
+            }
             (
-                Node::CountRelated { relation, filter },
+                Node::CountRelated {
+                    relation,
+                    filter,
+                    source,
+                },
                 Node::CountRelated {
                     relation: r,
                     filter: f,
+                    source: s,
                 },
-            ) => relation == r && filter.is_some() == f.is_some(),
+            ) => {
+                relation == r && filter.is_some() == f.is_some() && source.is_some() == s.is_some()
+            }
             (Node::Func { function: a, .. }, Node::Func { function: b, .. }) => a == b,
             (Node::Apply { op: a, args }, Node::Apply { op: b, args: c }) => {
                 a == b && args.len() == c.len()

@@ -472,8 +472,13 @@ pub struct Related {
     pub relation: &'static crate::schema::RelationMeta,
     /// The target's columns read.
     pub columns: Vec<Node>,
-    /// The relation's predefined filter and the query's own, combined.
+    /// The relation's predefined filter and the query's own, combined: on the target and the
+    /// junction.
     pub filter: Option<Node>,
+    /// The relation's filters on its source (the parent row), combined. A single statement
+    /// renders it in the parent's scope; a batched load reads it with the parent rows instead
+    /// (a parent where it does not hold has no related rows).
+    pub source_filter: Option<Node>,
     /// The relation's order (the target's primary key follows it, so that every strategy
     /// returns the same rows in the same order).
     pub order: Vec<(Node, Direction)>,

@@ -94,6 +94,7 @@ impl Renderer {
         &mut self,
         meta: &'static RelationMeta,
         filter: Option<&Node>,
+        source: Option<&Node>,
         negated: bool,
     ) {
         let head = if negated {
@@ -101,20 +102,27 @@ impl Renderer {
         } else {
             "EXISTS (SELECT 1 FROM "
         };
-        self.related_subquery(meta, filter, head, "e");
+        self.related_subquery(meta, filter, source, head, "e");
     }
 
     /// `(SELECT COUNT(*) FROM …)`: how many related rows a row of the table in scope has.
-    pub(crate) fn count_related(&mut self, meta: &'static RelationMeta, filter: Option<&Node>) {
-        self.related_subquery(meta, filter, "(SELECT COUNT(*) FROM ", "c");
+    pub(crate) fn count_related(
+        &mut self,
+        meta: &'static RelationMeta,
+        filter: Option<&Node>,
+        source: Option<&Node>,
+    ) {
+        self.related_subquery(meta, filter, source, "(SELECT COUNT(*) FROM ", "c");
     }
 
-    /// `head` then the related rows of the row in scope matching `filter`, with a fresh alias
-    /// starting with `alias`, then `)`.
+    /// `head` then the related rows of the row in scope matching `filter` (on the target and
+    /// the junction) and `source` (on the row in scope), with a fresh alias starting with
+    /// `alias`, then `)`.
     fn related_subquery(
         &mut self,
         meta: &'static RelationMeta,
         filter: Option<&Node>,
+        source: Option<&Node>,
         head: &str,
         alias: &str,
     ) {
@@ -124,9 +132,34 @@ impl Renderer {
         self.relation_from(meta, &t, &parent);
         if let Some(f) = filter {
             self.push(" AND ");
-            self.scoped(meta.target.name, &t, |r| r.node(f));
+            let pushed = self.push_relation_scope(meta, &t, &junction_alias(&t));
+            self.node(f);
+            self.pop_scope(pushed);
+        }
+        if let Some(f) = source {
+            // The source's columns are the row in scope: the scope as it was.
+            self.push(" AND ");
+            self.node(f);
         }
         self.push(")");
+    }
+
+    /// Brings a relation's target (as `t`) and its junction (as `t`'s junction alias) into
+    /// scope (as `j`), for its filter and order; returns how many scope entries it pushed.
+    fn push_relation_scope(&mut self, meta: &RelationMeta, t: &str, j: &str) -> usize {
+        self.scope.push((meta.target.name, t.to_owned()));
+        match meta.through {
+            Some(junction) => {
+                self.scope.push((junction.name, j.to_owned()));
+                2
+            }
+            None => 1,
+        }
+    }
+
+    fn pop_scope(&mut self, n: usize) {
+        let len = self.scope.len();
+        self.scope.truncate(len.saturating_sub(n));
     }
 
     /// `target AS t [JOIN junction AS j ON …] WHERE <link to parent>`.
@@ -174,12 +207,6 @@ impl Renderer {
         }
     }
 
-    fn scoped(&mut self, table: &'static str, alias: &str, f: impl FnOnce(&mut Renderer)) {
-        self.scope.push((table, alias.to_owned()));
-        f(self);
-        self.scope.pop();
-    }
-
     /// The relation's order, then the target's primary key: limits and offsets pick the same
     /// rows, and lists come back in the same order, whichever strategy loads them.
     fn order_terms(
@@ -223,7 +250,7 @@ impl Renderer {
         let t = self.fresh_alias("t");
         let filter = related.filter.as_ref();
         let limited = related.limit.is_some() || related.offset.is_some();
-        self.scope.push((meta.target.name, t.clone()));
+        let pushed = self.push_relation_scope(meta, &t, &junction_alias(&t));
         // PostgreSQL functions take at most 100 arguments: past that, build jsonb arrays of up
         // to 100 values and concatenate them.
         let width = related.columns.len() + related.children.len();
@@ -265,23 +292,64 @@ impl Renderer {
         } else {
             ")"
         });
-        self.order_terms(&related.order, meta.target, " ORDER BY ");
         let in_aggregate = dialect.capabilities().json_agg_order_limit;
+        // json_agg / json_group_array take no LIMIT: limit the rows in a derived table.
+        let derived = limited && !in_aggregate;
+        // Outside a derived table the junction is not in scope: a term of the order that reads
+        // it is selected in the derived table, and the aggregate orders by that column.
+        let carried = derived
+            && related.order.iter().any(|(node, _)| {
+                meta.through
+                    .is_some_and(|junction| mentions(node, junction.name))
+            });
+        if carried {
+            let order: Vec<(Node, Direction)> = related
+                .order
+                .iter()
+                .enumerate()
+                .map(|(i, (_, dir))| {
+                    let name = ORDER_COLUMNS.get(i).copied().unwrap_or("__o");
+                    (
+                        Node::Column {
+                            table: meta.target.name,
+                            name,
+                        },
+                        *dir,
+                    )
+                })
+                .collect();
+            self.order_terms(&order, meta.target, " ORDER BY ");
+        } else {
+            self.order_terms(&related.order, meta.target, " ORDER BY ");
+        }
         if in_aggregate {
             self.relation_limit(related.limit, related.offset);
         }
         self.push(spelling.close);
-        // json_agg / json_group_array take no LIMIT: limit the rows in a derived table.
-        let derived = limited && !in_aggregate;
         if derived {
             self.push("(SELECT ");
             self.ident(&t);
-            self.push(".* FROM ");
+            self.push(".*");
+            if carried {
+                for (i, (node, _)) in related.order.iter().enumerate() {
+                    self.push(", ");
+                    self.node(node);
+                    self.push(" AS ");
+                    self.ident(ORDER_COLUMNS.get(i).copied().unwrap_or("__o"));
+                }
+            }
+            self.push(" FROM ");
         }
         self.relation_from(meta, &t, parent);
         if let Some(f) = filter {
             self.push(" AND ");
             self.node(f);
+        }
+        if let Some(f) = &related.source_filter {
+            // The source's columns are the parent row's.
+            self.push(" AND ");
+            let outer = self.scope.len().saturating_sub(pushed);
+            self.outside(outer, |r| r.node(f));
         }
         if derived {
             self.order_terms(&related.order, meta.target, " ORDER BY ");
@@ -290,7 +358,7 @@ impl Renderer {
             self.ident(&t);
         }
         self.push(")");
-        self.scope.pop();
+        self.pop_scope(pushed);
     }
 
     /// A selected value in its JSON-exact projection.
@@ -317,6 +385,27 @@ impl Renderer {
     fn relation_limit(&mut self, limit: Option<u64>, offset: Option<u64>) {
         self.order_limit(&[], limit.map(Limit::Rows), offset);
     }
+}
+
+/// The columns a derived table carries a relation's order terms in, when they read the
+/// junction (which is not in scope outside it). A relation orders by far fewer terms.
+const ORDER_COLUMNS: [&str; 16] = [
+    "__o0", "__o1", "__o2", "__o3", "__o4", "__o5", "__o6", "__o7", "__o8", "__o9", "__o10",
+    "__o11", "__o12", "__o13", "__o14", "__o15",
+];
+
+/// Whether `node` reads a column of the table `table`.
+fn mentions(node: &Node, table: &str) -> bool {
+    let mut stack = vec![node];
+    while let Some(node) = stack.pop() {
+        if let Node::Column { table: t, .. } = node
+            && *t == table
+        {
+            return true;
+        }
+        node.for_each_child(|child| stack.push(child));
+    }
+    false
 }
 
 /// The alias of the junction of a relation whose target has alias `t` (which
@@ -349,7 +438,7 @@ impl Renderer {
         let (key_table, key_cols) = meta.child_side();
         let key_alias = if meta.through.is_some() { j } else { t };
         let limited = related.limit.is_some() || related.offset.is_some();
-        r.scope.push((meta.target.name, t.to_owned()));
+        let pushed = r.push_relation_scope(meta, t, j);
         r.push("SELECT ");
         let select_list = |r: &mut Renderer, aliased: bool| {
             for (i, &c) in key_cols.iter().enumerate() {
@@ -482,6 +571,6 @@ impl Renderer {
         } else {
             r.order_terms(&related.order, meta.target, " ORDER BY ");
         }
-        r.scope.pop();
+        r.pop_scope(pushed);
     }
 }

@@ -251,7 +251,7 @@ impl Renderer {
 
     /// Renders `f` in the scope as it was below `outer`: a query of its own, which does not
     /// read the names pushed above it (a set operation's arm, a derived table).
-    fn outside(&mut self, outer: usize, f: impl FnOnce(&mut Renderer)) {
+    pub(super) fn outside(&mut self, outer: usize, f: impl FnOnce(&mut Renderer)) {
         let inner = self.scope.split_off(outer.min(self.scope.len()));
         f(self);
         self.scope.truncate(outer);

@@ -593,11 +593,14 @@ impl Renderer {
             Node::Exists {
                 relation,
                 filter,
+                source,
                 negated,
-            } => self.exists(relation, filter.as_deref(), *negated),
-            Node::CountRelated { relation, filter } => {
-                self.count_related(relation, filter.as_deref())
-            }
+            } => self.exists(relation, filter.as_deref(), source.as_deref(), *negated),
+            Node::CountRelated {
+                relation,
+                filter,
+                source,
+            } => self.count_related(relation, filter.as_deref(), source.as_deref()),
             Node::Apply { op, args } => self.apply(op, args),
             Node::Raw(text) => self.push(text),
             Node::Excluded(column) => {

@@ -77,6 +77,27 @@ pub struct Insert<T, V: InsertSlot = Value> {
     _table: PhantomData<fn() -> T>,
 }
 
+impl<T: Table> Insert<T, Value> {
+    /// Sets column `col` (by position) of every row to `value`: a nested insert's foreign
+    /// keys, known once the parent is inserted.
+    pub(crate) fn set_column(&mut self, col: usize, value: &Value) {
+        let width = T::META.columns.len();
+        if width == 0 {
+            return;
+        }
+        for row in self.values.chunks_mut(width) {
+            if let Some(slot) = row.get_mut(col) {
+                *slot = Some(value.clone());
+            }
+        }
+    }
+
+    /// Whether the insert holds no row.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+}
+
 impl<T: Table, V: InsertSlot> Insert<T, V> {
     /// The statements this sends to `dialect` (more than one when split).
     pub fn to_sql(&self, dialect: impl AsDialect) -> Vec<Sql> {

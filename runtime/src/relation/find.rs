@@ -184,6 +184,12 @@ impl<L: Loader, E: RootExtras> FindMany<L, E> {
         self
     }
 
+    /// Keeps the rows where `node` holds (a condition weft built, already checked).
+    pub(crate) fn filter_node(mut self, node: Node) -> Self {
+        self.filter = crate::query::and_filter(self.filter.take(), node);
+        self
+    }
+
     /// Orders the rows.
     pub fn order_by<O, I>(mut self, order: O) -> Self
     where

@@ -186,6 +186,78 @@ impl<T: Table> Loader for Base<T> {
     }
 }
 
+/// A level `L` with computed extras `X` per row (`Post::comments.count()`, an expression of
+/// the level's table): rows become `(row, extras)`. The extras are read after the level's
+/// columns, before its relations.
+pub struct Extra<L, X> {
+    prev: L,
+    extras: X,
+}
+
+impl<L, X> Extra<L, X> {
+    pub(crate) fn new(prev: L, extras: X) -> Self {
+        Extra { prev, extras }
+    }
+}
+
+impl<L: Loader, X: Selection + 'static> Loader for Extra<L, X> {
+    type Table = L::Table;
+    type Row = (L::Row, X::Output);
+    type Out = (L::Out, X::Output);
+    fn base_columns(&self, out: &mut Vec<Node>) {
+        self.prev.base_columns(out);
+        self.extras.push_columns(out);
+    }
+    fn all_columns(&self) -> bool {
+        // The table's columns come first, in order: the extras follow them.
+        self.prev.all_columns()
+    }
+    fn decode_base(&self, reader: &mut RowReader<'_>) -> Result<Self::Row> {
+        let row = self.prev.decode_base(reader)?;
+        Ok((row, self.extras.decode(reader)?))
+    }
+    fn decode_base_json<R: JsonRelations>(
+        &self,
+        row: &mut R,
+    ) -> std::result::Result<Self::Row, JsonStop> {
+        let base = self.prev.decode_base_json(row)?;
+        Ok((base, self.extras.decode_json(row)?))
+    }
+    fn count(&self) -> usize {
+        self.prev.count()
+    }
+    fn plans<'a>(&'a self, out: &mut Vec<PlanRef<'a>>) {
+        self.prev.plans(out)
+    }
+    fn attach_json<R: JsonRelations>(
+        &self,
+        (base, extras): Self::Row,
+        row: &mut R,
+    ) -> std::result::Result<Self::Out, JsonStop> {
+        Ok((self.prev.attach_json(base, row)?, extras))
+    }
+    fn attach_batched<'a, 't: 'a>(
+        &'a self,
+        target: &'a mut Target<'t>,
+        rows: Vec<Self::Row>,
+        keys: Vec<Vec<Key>>,
+    ) -> BoxFuture<'a, Result<Vec<Self::Out>>> {
+        Box::pin(async move {
+            let (rows, extras): (Vec<L::Row>, Vec<X::Output>) = rows.into_iter().unzip();
+            let loaded = self.prev.attach_batched(target, rows, keys).await?;
+            Ok(loaded.into_iter().zip(extras).collect())
+        })
+    }
+}
+
+/// Relations load onto a row with extras as onto the row itself.
+impl<M: Relation, V, O: SetRelation<M, V>, X> SetRelation<M, V> for (O, X) {
+    type Out = (O::Out, X);
+    fn set_relation(self, value: V) -> Self::Out {
+        (self.0.set_relation(value), self.1)
+    }
+}
+
 /// A level `L` with relation `M` (loaded as `C`) added.
 pub struct With<L, M, C> {
     prev: L,

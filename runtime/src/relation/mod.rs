@@ -10,8 +10,10 @@ mod find;
 mod load;
 mod nested;
 mod not_loaded;
+mod scope;
 mod sql;
 mod subset;
+mod write;
 
 #[doc(hidden)]
 pub use crate::decode::{JsonRow, JsonStop};
@@ -20,9 +22,11 @@ pub use fetch::Fetch;
 pub use find::{
     Extras, FindMany, NoExtras, RootExtras, Strategy, WholeRows, find_first, find_many,
 };
-pub use load::{Base, Loader, Pick, With};
+pub use load::{Base, Extra, Loader, Pick, With};
 pub use not_loaded::{ColumnToOrderBy, RelationHandle, RelationLoaded};
+pub use scope::{InRelation, NoJunction, RelSource, RelTables, WithinRelation};
 pub use subset::{NoColumns, Subset};
+pub use write::{InsertNested, ManyKind, insert_nested};
 
 use std::marker::PhantomData;
 
@@ -55,8 +59,14 @@ pub trait RelationKind: Send + Sync + 'static {
     type Wrap<T: Send>: Send;
     /// What the kind is, as metadata ([`RelationMeta::kind`]).
     const CARDINALITY: Cardinality;
+    /// What `.filter(…)` on a relation of this kind gives: the relation again, or, for a
+    /// relation that always loads exactly one row, a [`FilteredOne`] that `exists`, `not_exists`
+    /// and `count` take but `.with(…)` does not.
+    type Filtered<M, L>;
     #[doc(hidden)]
     fn wrap<T: Send>(rows: Vec<T>) -> Result<Self::Wrap<T>, String>;
+    #[doc(hidden)]
+    fn filtered<M, L>(rel: Rel<M, L>) -> Self::Filtered<M, L>;
 }
 
 /// Kinds whose loaded value may hold no row (`Vec`, `Option`), and so may be filtered,
@@ -64,7 +74,7 @@ pub trait RelationKind: Send + Sync + 'static {
 #[diagnostic::on_unimplemented(
     message = "this relation always loads exactly one row, so it cannot be filtered, limited or offset",
     label = "a `one` relation with a non-null key",
-    note = "declare it `#[relation(one = …, optional)]` to load an `Option`, or filter the parent query instead"
+    note = "declare it `#[relation(one = …, optional)]` to load an `Option`, or filter the parent query instead: `.filter(Post::author.filter(User::name.eq(…)).exists())`"
 )]
 pub trait MayBeEmpty {}
 impl MayBeEmpty for kind::Many {}
@@ -73,6 +83,10 @@ impl MayBeEmpty for kind::OptionalOne {}
 impl RelationKind for kind::Many {
     type Wrap<T: Send> = Vec<T>;
     const CARDINALITY: Cardinality = Cardinality::ZeroOrMore;
+    type Filtered<M, L> = Rel<M, L>;
+    fn filtered<M, L>(rel: Rel<M, L>) -> Rel<M, L> {
+        rel
+    }
     fn wrap<T: Send>(rows: Vec<T>) -> Result<Vec<T>, String> {
         Ok(rows)
     }
@@ -81,6 +95,10 @@ impl RelationKind for kind::Many {
 impl RelationKind for kind::One {
     type Wrap<T: Send> = T;
     const CARDINALITY: Cardinality = Cardinality::ExactlyOne;
+    type Filtered<M, L> = FilteredOne<M, L>;
+    fn filtered<M, L>(rel: Rel<M, L>) -> FilteredOne<M, L> {
+        FilteredOne(rel)
+    }
     fn wrap<T: Send>(rows: Vec<T>) -> Result<T, String> {
         let mut rows = rows.into_iter();
         match (rows.next(), rows.next()) {
@@ -96,6 +114,10 @@ impl RelationKind for kind::One {
 impl RelationKind for kind::OptionalOne {
     type Wrap<T: Send> = Option<T>;
     const CARDINALITY: Cardinality = Cardinality::ZeroOrOne;
+    type Filtered<M, L> = Rel<M, L>;
+    fn filtered<M, L>(rel: Rel<M, L>) -> Rel<M, L> {
+        rel
+    }
     fn wrap<T: Send>(rows: Vec<T>) -> Result<Option<T>, String> {
         let mut rows = rows.into_iter();
         match (rows.next(), rows.next()) {
@@ -112,12 +134,16 @@ pub trait Relation: Send + Sync + 'static {
     type Source: Table;
     /// The related table.
     type Target: Table;
+    /// The junction table of a `through` relation; [`NoJunction`] otherwise.
+    type Junction: 'static;
     /// Many, one or optional one.
     type Kind: RelationKind;
     /// Tables, keys and junction, resolved at compile time.
     const META: &'static RelationMeta;
-    /// The relation's predefined filter on the target, if any.
+    /// The relation's predefined filter on the target and the junction, if any.
     const FILTER: Option<fn() -> Node> = None;
+    /// The relation's predefined filter on its source (the parent row), if any.
+    const SOURCE_FILTER: Option<fn() -> Node> = None;
 }
 
 /// Marks a relation as declared on table `T`.
@@ -173,6 +199,7 @@ pub struct Rel<M, L> {
 #[derive(Default)]
 pub(crate) struct Plan {
     pub(crate) filter: Option<Node>,
+    pub(crate) source_filter: Option<Node>,
     pub(crate) order: Vec<(Node, Direction)>,
     pub(crate) limit: Option<u64>,
     pub(crate) offset: Option<u64>,
@@ -182,6 +209,7 @@ impl Plan {
     pub(crate) const fn new() -> Self {
         Plan {
             filter: None,
+            source_filter: None,
             order: Vec::new(),
             limit: None,
             offset: None,
@@ -240,21 +268,40 @@ impl<M: Relation> Default for Rel<M, Base<M::Target>> {
 
 impl<M: Relation, L: Loader<Table = M::Target>> Rel<M, L> {
     /// Loads only related rows where `condition` holds (several calls are joined with `AND`).
-    pub fn filter<C, I>(mut self, condition: C) -> Self
+    /// The condition reads the related table and, for a `through` relation, the junction's
+    /// columns (`.filter(UsersToGroups::role.eq("admin"))`).
+    ///
+    /// On a `one` relation that always has its row, the result is a [`FilteredOne`]: a
+    /// condition for `exists`, `not_exists` and `count`, which cannot be loaded.
+    pub fn filter<C, I>(mut self, condition: C) -> <M::Kind as RelationKind>::Filtered<M, L>
     where
-        M::Kind: MayBeEmpty,
         C: Condition,
-        C::Tables: Within<(M::Target,), I>,
+        C::Tables: WithinRelation<RelTables<M::Target, M::Junction>, I>,
     {
         self.plan.filter = crate::query::and_filter(self.plan.filter.take(), condition.into_node());
-        self
+        M::Kind::filtered(self)
     }
 
-    /// Orders each parent's related rows.
+    /// Loads related rows only for parents where `condition` holds: a condition on the table
+    /// the relation is declared on, the parent row (Drizzle's relation `where` on the source
+    /// side). A parent where it does not hold has no related rows. Several calls are joined
+    /// with `AND`, and with [`filter`](Self::filter).
+    pub fn filter_source<C, I>(mut self, condition: C) -> <M::Kind as RelationKind>::Filtered<M, L>
+    where
+        C: Condition,
+        C::Tables: WithinRelation<RelSource<M::Source>, I>,
+    {
+        self.plan.source_filter =
+            crate::query::and_filter(self.plan.source_filter.take(), condition.into_node());
+        M::Kind::filtered(self)
+    }
+
+    /// Orders each parent's related rows, by the related table's columns or, for a `through`
+    /// relation, the junction's (which also chooses the row a `one, through` relation loads).
     pub fn order_by<O, I>(mut self, order: O) -> Self
     where
         O: IntoOrder,
-        O::Tables: Within<(M::Target,), I>,
+        O::Tables: WithinRelation<RelTables<M::Target, M::Junction>, I>,
     {
         self.plan.order.push(order.into_order());
         self
@@ -292,34 +339,113 @@ impl<M: Relation, L: Loader<Table = M::Target>> Rel<M, L> {
         }
     }
 
+    /// Also returns computed values per related row: a column expression, a function, or a
+    /// count of a nested relation (`Post::comments.count()`, with its own filters), or a tuple
+    /// of them. Related rows become `(row, extras)`; `.with(…)` may follow.
+    pub fn extras<X, I>(self, extras: X) -> Rel<M, Extra<L, X>>
+    where
+        X: Selection + 'static,
+        X::Tables: Within<(M::Target,), I>,
+    {
+        Rel {
+            plan: self.plan,
+            loader: Extra::new(self.loader, extras),
+            _relation: PhantomData,
+        }
+    }
+
     /// `EXISTS` a related row: a condition on the parent table. It honours the relation's
     /// filters (predefined and `.filter(…)`), not its order, limit or offset.
     pub fn exists(self) -> Expr<bool, Dep<M::Source>> {
-        self.exists_node(false)
+        exists_node::<M>(self.plan, false)
     }
 
     /// `NOT EXISTS` a related row.
     pub fn not_exists(self) -> Expr<bool, Dep<M::Source>> {
-        self.exists_node(true)
+        exists_node::<M>(self.plan, true)
     }
 
     /// How many related rows (matching this relation's filters; order, limit and offset do
     /// not apply) a row has: for `extras`, `order_by` or `filter`.
     pub fn count(self) -> Expr<i64, Dep<M::Source>> {
-        let filter = combine_filters(M::FILTER, self.plan.filter);
-        Expr::from_node(Node::CountRelated {
-            relation: M::META,
-            filter: filter.map(Box::new),
-        })
+        count_node::<M>(self.plan)
+    }
+}
+
+fn exists_node<M: Relation>(plan: Plan, negated: bool) -> Expr<bool, Dep<M::Source>> {
+    Expr::from_node(Node::Exists {
+        relation: M::META,
+        filter: combine_filters(M::FILTER, plan.filter).map(Box::new),
+        source: combine_filters(M::SOURCE_FILTER, plan.source_filter).map(Box::new),
+        negated,
+    })
+}
+
+fn count_node<M: Relation>(plan: Plan) -> Expr<i64, Dep<M::Source>> {
+    Expr::from_node(Node::CountRelated {
+        relation: M::META,
+        filter: combine_filters(M::FILTER, plan.filter).map(Box::new),
+        source: combine_filters(M::SOURCE_FILTER, plan.source_filter).map(Box::new),
+    })
+}
+
+/// A filtered `one` relation that always loads exactly one row (a non-null key on the
+/// source): a condition for [`exists`](Self::exists), [`not_exists`](Self::not_exists) and
+/// [`count`](Self::count) (`Post::author.filter(User::name.eq("ann")).exists()`), nested to
+/// any depth. It cannot be loaded with `.with(…)`: filtering could leave a row without the
+/// related row its type promises.
+#[must_use = "use it in a condition: `.exists()`, `.not_exists()` or `.count()`"]
+pub struct FilteredOne<M, L>(Rel<M, L>);
+
+impl<M: Relation, L: Loader<Table = M::Target>> FilteredOne<M, L> {
+    /// More conditions on the related row (joined with `AND`).
+    pub fn filter<C, I>(mut self, condition: C) -> Self
+    where
+        C: Condition,
+        C::Tables: WithinRelation<RelTables<M::Target, M::Junction>, I>,
+    {
+        self.0.plan.filter =
+            crate::query::and_filter(self.0.plan.filter.take(), condition.into_node());
+        self
     }
 
-    fn exists_node(self, negated: bool) -> Expr<bool, Dep<M::Source>> {
-        let filter = combine_filters(M::FILTER, self.plan.filter);
-        Expr::from_node(Node::Exists {
-            relation: M::META,
-            filter: filter.map(Box::new),
-            negated,
-        })
+    /// More conditions on the source row (joined with `AND`).
+    pub fn filter_source<C, I>(mut self, condition: C) -> Self
+    where
+        C: Condition,
+        C::Tables: WithinRelation<RelSource<M::Source>, I>,
+    {
+        self.0.plan.source_filter =
+            crate::query::and_filter(self.0.plan.source_filter.take(), condition.into_node());
+        self
+    }
+
+    /// `EXISTS` a related row matching the filters: a condition on the source table.
+    pub fn exists(self) -> Expr<bool, Dep<M::Source>> {
+        exists_node::<M>(self.0.plan, false)
+    }
+
+    /// `NOT EXISTS` a related row matching the filters.
+    pub fn not_exists(self) -> Expr<bool, Dep<M::Source>> {
+        exists_node::<M>(self.0.plan, true)
+    }
+
+    /// How many related rows (0 or 1) match the filters.
+    pub fn count(self) -> Expr<i64, Dep<M::Source>> {
+        count_node::<M>(self.0.plan)
+    }
+}
+
+/// Only a relation that may load no row can be loaded filtered: the error is
+/// [`MayBeEmpty`]'s.
+impl<M: Relation, L: Loader<Table = M::Target>> RelationArg for FilteredOne<M, L>
+where
+    M::Kind: MayBeEmpty,
+{
+    type Marker = M;
+    type Loader = L;
+    fn into_rel(self) -> Rel<M, L> {
+        self.0
     }
 }
 

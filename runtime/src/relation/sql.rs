@@ -17,6 +17,7 @@ pub struct PlanRef<'a> {
     pub(crate) meta: &'static RelationMeta,
     pub(crate) plan: &'a Plan,
     pub(crate) prefilter: Option<fn() -> Node>,
+    pub(crate) presource: Option<fn() -> Node>,
     pub(crate) children: Vec<PlanRef<'a>>,
     /// The target's columns read: all of them, or a chosen selection; then, for a batched
     /// load of a selection, the key columns its nested relations need that it left out.
@@ -39,6 +40,7 @@ impl<'a> PlanRef<'a> {
             meta: M::META,
             plan: &rel.plan,
             prefilter: M::FILTER,
+            presource: M::SOURCE_FILTER,
             children,
             columns,
             selected,
@@ -73,6 +75,11 @@ impl<'a> PlanRef<'a> {
         super::combine_filters(self.prefilter, self.plan.filter.clone())
     }
 
+    /// The relation's filters on its source, the parent row.
+    pub(crate) fn source_filter(&self) -> Option<Node> {
+        super::combine_filters(self.presource, self.plan.source_filter.clone())
+    }
+
     /// The relation as a statement tree, with the relations nested in it (one statement loads
     /// them all).
     pub(crate) fn to_related(&self) -> Related {
@@ -90,6 +97,7 @@ impl<'a> PlanRef<'a> {
             relation: self.meta,
             columns: self.columns.clone(),
             filter: self.filter(),
+            source_filter: self.source_filter(),
             order: self.plan.order.clone(),
             limit: self.limit(),
             offset: self.plan.offset,
@@ -102,6 +110,10 @@ impl<'a> PlanRef<'a> {
 /// their place in the table when the level reads all of its columns (`all`, in order, first),
 /// else where the selection has them, else appended to `columns` (a batched load reads each
 /// level's keys from its rows; a subset need not have chosen them).
+///
+/// A relation with a source filter reads its keys from columns appended for it, `CASE WHEN
+/// <source filter> THEN key END`: NULL, so matching no related row, for a parent where the
+/// filter does not hold. The parent's own statement evaluates the filter, on its own row.
 pub(crate) fn key_positions(
     plans: &[PlanRef<'_>],
     all: bool,
@@ -112,7 +124,8 @@ pub(crate) fn key_positions(
         .map(|plan| {
             let meta = plan.meta;
             let keys = meta.source_keys.as_slice().iter();
-            if all {
+            let source_filter = plan.source_filter();
+            if all && source_filter.is_none() {
                 return keys.copied().collect();
             }
             keys.map(|&c| {
@@ -120,6 +133,16 @@ pub(crate) fn key_positions(
                     table: meta.source.name,
                     name: meta.source.columns[c].name,
                 };
+                if let Some(filter) = &source_filter {
+                    columns.push(Node::Apply {
+                        op: crate::ast::Apply::Case {
+                            operand: false,
+                            otherwise: false,
+                        },
+                        args: vec![filter.clone(), node],
+                    });
+                    return columns.len() - 1;
+                }
                 match columns.iter().position(|n| *n == node) {
                     Some(at) => at,
                     None => {
