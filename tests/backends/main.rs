@@ -24,6 +24,10 @@ mod mariadb_exact;
 mod migrate_cycle;
 mod newtypes;
 mod patch;
+mod pull_check;
+#[allow(dead_code)] // written by `models_source` (see pull_check.rs), compared byte for byte
+#[rustfmt::skip]
+mod pulled;
 mod raw_sql;
 mod rel_one_through;
 mod rel_preview;
