@@ -61,6 +61,48 @@ fn generate_migrate_check_on_sqlite() {
     assert!(text(&o).contains("applied 0001_init"), "{}", text(&o));
     let o = weft(dir, &["check", "--url", &url]);
     assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("the database's tables match the models"),
+        "{}",
+        text(&o)
+    );
+
+    // pull writes the models of the database's tables; an existing file is kept.
+    let o = weft(dir, &["pull", "--url", &url]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("pub struct Books"), "{}", text(&o));
+    assert!(
+        text(&o).contains("#[column(references = Authors::id, on_delete = cascade)]"),
+        "{}",
+        text(&o)
+    );
+    assert!(!text(&o).contains("__weft_migrations"), "{}", text(&o));
+    let o = weft(dir, &["pull", "--url", &url, "--out", "models.rs"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("wrote 2 table(s)"), "{}", text(&o));
+    let o = weft(dir, &["pull", "--url", &url, "--out", "models.rs"]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("pass --force"), "{}", text(&o));
+
+    // A change made by hand is drift: check fails naming it.
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let db = weft::Db::connect(&url).await.unwrap();
+            db.execute_sql("ALTER TABLE books ADD COLUMN isbn TEXT", vec![])
+                .await
+                .unwrap();
+        });
+    let o = weft(dir, &["check", "--url", &url]);
+    assert!(!o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("the database's tables differ from the models"),
+        "{}",
+        text(&o)
+    );
+    assert!(text(&o).contains("- drop column books.isbn"), "{}", text(&o));
 
     // A tampered migration is an error.
     std::fs::write(
@@ -97,9 +139,20 @@ fn errors_are_readable() {
         "{}",
         text(&o)
     );
+    // A bad URL: which part is wrong, no panic.
+    for url in ["nosuch://x", "sqlite:///no/such/folder/app.db"] {
+        let o = weft(tmp.path(), &["pull", "--url", url]);
+        assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+        assert!(
+            text(&o).contains(&format!("error: cannot connect to `{url}`")),
+            "{}",
+            text(&o)
+        );
+        assert!(!text(&o).contains("panicked"), "{}", text(&o));
+    }
     let o = weft(tmp.path(), &["--help"]);
     assert!(o.status.success());
-    for command in ["generate", "migrate", "check"] {
+    for command in ["generate", "migrate", "push", "pull", "check"] {
         assert!(text(&o).contains(command), "{}", text(&o));
         let o = weft(tmp.path(), &[command, "--help"]);
         assert!(o.status.success(), "{}", text(&o));
