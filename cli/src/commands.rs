@@ -230,7 +230,9 @@ async fn check(schema: &Schema, dir: &Path, url: Option<&str>, out: &Out) -> Res
             out.ok("the database's tables match the models");
         } else {
             ok = false;
-            out.fail("the database's tables differ from the models (what it would take to match them):");
+            out.fail(
+                "the database's tables differ from the models (what it would take to match them):",
+            );
             for c in &drift {
                 out.change(c);
             }

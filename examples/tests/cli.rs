@@ -102,7 +102,11 @@ fn generate_migrate_check_on_sqlite() {
         "{}",
         text(&o)
     );
-    assert!(text(&o).contains("- drop column books.isbn"), "{}", text(&o));
+    assert!(
+        text(&o).contains("- drop column books.isbn"),
+        "{}",
+        text(&o)
+    );
 
     // A tampered migration is an error.
     std::fs::write(

@@ -62,8 +62,10 @@ mod original {
         pub body: Option<Vec<u8>>,
     }
 
-    pub const SCHEMA: weft::Schema =
-        weft::Schema::new("original", &[User::META, Group::META, UserToGroup::META, Post::META]);
+    pub const SCHEMA: weft::Schema = weft::Schema::new(
+        "original",
+        &[User::META, Group::META, UserToGroup::META, Post::META],
+    );
 }
 
 /// Every type and expression default, for `check` (types some backends store alike).
@@ -144,12 +146,20 @@ async fn check_finds_drift(db: Db) -> weft::Result<()> {
     // Changes made by hand behind the migrations' back.
     let q = |s: &str| weft_tests::quote_ident(&db, s);
     db.execute_sql(
-        &format!("ALTER TABLE {} ADD COLUMN {} INTEGER", q("pc_typed"), q("extra")),
+        &format!(
+            "ALTER TABLE {} ADD COLUMN {} INTEGER",
+            q("pc_typed"),
+            q("extra")
+        ),
         vec![],
     )
     .await?;
     let drop_index = if d.drop_index_names_table() {
-        format!("DROP INDEX {} ON {}", q("pc_typed_small_day_idx"), q("pc_typed"))
+        format!(
+            "DROP INDEX {} ON {}",
+            q("pc_typed_small_day_idx"),
+            q("pc_typed")
+        )
     } else {
         format!("DROP INDEX {}", q("pc_typed_small_day_idx"))
     };

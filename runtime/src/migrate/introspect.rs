@@ -146,15 +146,18 @@ async fn postgres(s: &mut Session) -> Result<Catalog> {
     )
     .fetch_all(&mut *s)
     .await?;
-    keys.extend(rows.into_iter().map(|(table, name, unique, column)| RawKey {
-        table,
-        name,
-        kind: if unique { 'u' } else { 'i' },
-        column,
-        ref_table: String::new(),
-        ref_column: String::new(),
-        on_delete: None,
-    }));
+    keys.extend(
+        rows.into_iter()
+            .map(|(table, name, unique, column)| RawKey {
+                table,
+                name,
+                kind: if unique { 'u' } else { 'i' },
+                column,
+                ref_table: String::new(),
+                ref_column: String::new(),
+                on_delete: None,
+            }),
+    );
     Ok((columns, keys, Vec::new()))
 }
 
@@ -259,7 +262,10 @@ async fn mysql(s: &mut Session, mariadb: bool) -> Result<Catalog> {
         .await?;
         rows.into_iter()
             .filter_map(|(table, clause)| {
-                let inner = clause.trim().strip_prefix("json_valid(")?.strip_suffix(')')?;
+                let inner = clause
+                    .trim()
+                    .strip_prefix("json_valid(")?
+                    .strip_suffix(')')?;
                 Some((table, unquote_ident(inner.trim())))
             })
             .collect()
@@ -328,11 +334,10 @@ async fn sqlite(s: &mut Session) -> Result<Catalog> {
             if origin == "pk" {
                 continue;
             }
-            let cols: Vec<String> =
-                raw("SELECT name FROM pragma_index_info(?) ORDER BY seqno")
-                    .bind(index.clone())
-                    .fetch_all(&mut *s)
-                    .await?;
+            let cols: Vec<String> = raw("SELECT name FROM pragma_index_info(?) ORDER BY seqno")
+                .bind(index.clone())
+                .fetch_all(&mut *s)
+                .await?;
             let name = if origin == "u" {
                 format!("{table}_{}_key", cols.join("_"))
             } else {
@@ -449,9 +454,7 @@ pub(crate) fn type_named(ty: &str, backend: Backend) -> SqlType {
             "blob" | "" => Blob,
             _ if base.contains("int") => BigInt,
             _ if base.contains("char") || base.contains("clob") || base.contains("text") => Text,
-            _ if base.contains("real") || base.contains("floa") || base.contains("doub") => {
-                Double
-            }
+            _ if base.contains("real") || base.contains("floa") || base.contains("doub") => Double,
             _ => Text,
         },
     }
@@ -666,9 +669,7 @@ pub fn canonical(snapshot: &Snapshot, dialect: &dyn Dialect) -> Snapshot {
                 .to_ascii_lowercase();
             c.sql_type = type_named(&spelled, backend);
             c.default = match c.default.take() {
-                Some(Default::Int(i))
-                    if matches!(c.sql_type, SqlType::Real | SqlType::Double) =>
-                {
+                Some(Default::Int(i)) if matches!(c.sql_type, SqlType::Real | SqlType::Double) => {
                     Some(Default::Float(i as f64))
                 }
                 Some(Default::Int(i)) if c.sql_type == SqlType::Bool && (i == 0 || i == 1) => {

@@ -17,9 +17,9 @@ use super::snapshot::{Default, Snapshot, TableSnapshot};
 use crate::value::SqlType;
 
 const KEYWORDS: &[&str] = &[
-    "as", "async", "await", "break", "const", "continue", "dyn", "else", "enum", "extern",
-    "false", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut",
-    "pub", "ref", "return", "static", "struct", "trait", "true", "type", "unsafe", "use", "where",
+    "as", "async", "await", "break", "const", "continue", "dyn", "else", "enum", "extern", "false",
+    "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub",
+    "ref", "return", "static", "struct", "trait", "true", "type", "unsafe", "use", "where",
     "while", "abstract", "become", "box", "do", "final", "macro", "override", "priv", "try",
     "typeof", "unsized", "virtual", "yield",
 ];
@@ -242,7 +242,10 @@ pub fn models_source(snapshot: &Snapshot, schema_name: &str) -> String {
         if let Some((a, b)) = jt {
             let j = &struct_names[t.name.as_str()];
             for (from, to) in [(&a, &b), (&b, &a)] {
-                let Some(from) = tables.iter().find(|x| x.name == *from).map(|x| x.name.as_str())
+                let Some(from) = tables
+                    .iter()
+                    .find(|x| x.name == *from)
+                    .map(|x| x.name.as_str())
                 else {
                     continue;
                 };
@@ -259,8 +262,12 @@ pub fn models_source(snapshot: &Snapshot, schema_name: &str) -> String {
     }
 
     let mut out = String::new();
-    out.push_str("//! Models pulled from a live database by `weft pull`. Review them: names of structs\n");
-    out.push_str("//! and relations are derived from the tables', types from the columns' SQL types.\n\n");
+    out.push_str(
+        "//! Models pulled from a live database by `weft pull`. Review them: names of structs\n",
+    );
+    out.push_str(
+        "//! and relations are derived from the tables', types from the columns' SQL types.\n\n",
+    );
     if rels.values().any(|r| !r.is_empty()) {
         out.push_str("use weft::{NotLoaded, Table};\n");
     } else {
@@ -349,7 +356,11 @@ pub fn models_source(snapshot: &Snapshot, schema_name: &str) -> String {
             if let Some(d) = &c.default {
                 attrs.push(format!("default = {}", default_attr(d, c.sql_type)));
             }
-            for k in t.foreign_keys.iter().filter(|k| k.columns.first() == Some(&c.name)) {
+            for k in t
+                .foreign_keys
+                .iter()
+                .filter(|k| k.columns.first() == Some(&c.name))
+            {
                 if k.columns.len() != 1 || !in_schema(&k.table) {
                     comments.push(format!(
                         "// Foreign key ({}) -> {}({}): a model declares single-column keys only.",
@@ -367,9 +378,8 @@ pub fn models_source(snapshot: &Snapshot, schema_name: &str) -> String {
                     .unwrap_or_else(|| k.references[0].clone());
                 attrs.push(format!("references = {target}::{tf}"));
                 match k.on_delete.as_deref() {
-                    Some("set_null") if !c.nullable => comments.push(
-                        "// ON DELETE SET NULL on a NOT NULL column: left out.".to_owned(),
-                    ),
+                    Some("set_null") if !c.nullable => comments
+                        .push("// ON DELETE SET NULL on a NOT NULL column: left out.".to_owned()),
                     Some(action) => attrs.push(format!("on_delete = {action}")),
                     None => {}
                 }
