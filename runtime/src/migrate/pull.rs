@@ -428,6 +428,6 @@ mod tests {
         assert_eq!(field_ident("Full Name"), ("full_name".into(), true));
         assert_eq!(field_ident("createdAt"), ("created_at".into(), true));
         assert_eq!(pascal("users_to_groups"), "UsersToGroups");
-        assert_eq!(pascal("2fa"), "T2fa");
+        assert_eq!(pascal("2fa"), "C2fa");
     }
 }
