@@ -121,6 +121,13 @@ fn generate_migrate_check_on_sqlite() {
         "{}",
         text(&o)
     );
+    let o = weft(dir, &["check", "--url", &url]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("migration `0001_init`: its file changed after it was applied"),
+        "{}",
+        text(&o)
+    );
 
     // A corrupt snapshot is an error naming the file.
     std::fs::write(dir.join("migrations/0001_init/snapshot.json"), "{").unwrap();
@@ -131,6 +138,14 @@ fn generate_migrate_check_on_sqlite() {
         "{}",
         text(&o)
     );
+    let o = weft(dir, &["check"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("snapshot.json: not a weft snapshot"),
+        "{}",
+        text(&o)
+    );
+    assert!(!text(&o).contains("panicked"), "{}", text(&o));
 }
 
 #[test]
