@@ -430,4 +430,89 @@ mod tests {
         assert_eq!(pascal("users_to_groups"), "UsersToGroups");
         assert_eq!(pascal("2fa"), "C2fa");
     }
+
+    fn col(name: &str, ty: SqlType, nullable: bool) -> super::super::ColumnSnapshot {
+        super::super::ColumnSnapshot {
+            name: name.into(),
+            sql_type: ty,
+            nullable,
+            auto: false,
+            keyed: false,
+            default: None,
+            renamed_from: None,
+        }
+    }
+
+    fn fk(name: &str, columns: &[&str], table: &str) -> super::super::ForeignKeySnapshot {
+        super::super::ForeignKeySnapshot {
+            name: name.into(),
+            columns: columns.iter().map(|c| (*c).to_owned()).collect(),
+            table: table.into(),
+            references: vec!["id".into(); columns.len()],
+            on_delete: Some("set_null".into()),
+        }
+    }
+
+    /// What a model cannot say is a comment: two keys into one table (no relation guessed),
+    /// SET NULL on a NOT NULL column, a composite key, an index under another name.
+    #[test]
+    fn what_a_model_cannot_say_is_a_comment() {
+        use super::super::KeySnapshot;
+        let table = |name: &str, columns, foreign_keys, indexes| TableSnapshot {
+            name: name.into(),
+            columns,
+            primary_key: Some(KeySnapshot {
+                name: format!("{name}_pkey"),
+                columns: vec!["id".into()],
+            }),
+            uniques: Vec::new(),
+            indexes,
+            foreign_keys,
+            renamed_from: None,
+        };
+        let snapshot = Snapshot {
+            version: 1,
+            tables: vec![
+                table(
+                    "users",
+                    vec![col("id", SqlType::BigInt, false)],
+                    vec![],
+                    vec![],
+                ),
+                table(
+                    "Follows",
+                    vec![
+                        col("id", SqlType::BigInt, false),
+                        col("from_id", SqlType::BigInt, false),
+                        col("to_id", SqlType::BigInt, true),
+                        col("type", SqlType::Text, false),
+                        col("Made At", SqlType::Timestamp, true),
+                    ],
+                    vec![
+                        fk("f1", &["from_id"], "users"),
+                        fk("f2", &["to_id"], "users"),
+                        fk("f3", &["from_id", "to_id"], "users"),
+                    ],
+                    vec![KeySnapshot {
+                        name: "by_type".into(),
+                        columns: vec!["type".into()],
+                    }],
+                ),
+            ],
+        };
+        let source = models_source(&snapshot, "app");
+        for expected in [
+            "// No relation to Users inferred: several foreign keys lead there",
+            "// ON DELETE SET NULL on a NOT NULL column: left out.",
+            "    #[column(references = Users::id, on_delete = set_null)]\n    pub to_id: Option<i64>,",
+            "// Foreign key (from_id, to_id) -> users(id, id): a model declares single-column keys only.",
+            "// Index (type) is named \"by_type\" in the database; weft names it \"Follows_type_idx\".",
+            "#[table(name = \"Follows\", index(r#type))]\npub struct Follows {",
+            "    pub r#type: String,",
+            "    #[column(name = \"Made At\")]\n    pub made_at: Option<chrono::DateTime<chrono::Utc>>,",
+            "use weft::Table;\n",
+        ] {
+            assert!(source.contains(expected), "{expected}\n---\n{source}");
+        }
+    }
 }
