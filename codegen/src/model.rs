@@ -231,7 +231,7 @@ pub fn build<'a>(cx: &Ctxt, input: &'a syn::DeriveInput) -> Option<Table<'a>> {
         if old.is_empty() {
             cx.error_spanned(
                 lit,
-                "`renamed_from` names the table's previous SQL name: `#[table(renamed_from = \"old_name\")]`",
+                "`renamed_from` is empty; give the table's previous SQL name: `#[table(renamed_from = \"old_name\")]`",
             );
         } else if old == sql_name {
             cx.error_spanned(
@@ -280,7 +280,7 @@ fn check_renames(cx: &Ctxt, table: &Ident, columns: &[Column], renames: &[(usize
         if old.is_empty() {
             cx.error_spanned(
                 lit,
-                "`renamed_from` names the column's previous SQL name: `#[column(renamed_from = \"old_name\")]`",
+                "`renamed_from` is empty; give the column's previous SQL name: `#[column(renamed_from = \"old_name\")]`",
             );
         } else if old == column.sql_name {
             cx.error_spanned(
