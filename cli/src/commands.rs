@@ -33,6 +33,12 @@ pub async fn run(schema: &Schema, cli: &Cli, out: &Out) -> Result<ExitCode> {
             allow_data_loss,
         } => push(schema, url, *yes, *allow_data_loss, out).await,
         Command::Check { url } => check(schema, &cli.dir, url.as_deref(), out).await,
+        Command::Pull {
+            url,
+            out: file,
+            force,
+            schema: name,
+        } => pull(url, file.as_deref(), *force, name, out).await,
     }
 }
 
@@ -218,12 +224,61 @@ async fn check(schema: &Schema, dir: &Path, url: Option<&str>, out: &Out) -> Res
                 out.fail(&e.to_string());
             }
         }
+        let live = db.introspect().await?;
+        let drift = migrate::drift(&new, &live, db.dialect())?;
+        if drift.is_empty() {
+            out.ok("the database's tables match the models");
+        } else {
+            ok = false;
+            out.fail(
+                "the database's tables differ from the models (what it would take to match them):",
+            );
+            for c in &drift {
+                out.change(c);
+            }
+        }
     }
     Ok(if ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
     })
+}
+
+async fn pull(
+    url: &str,
+    file: Option<&Path>,
+    force: bool,
+    name: &str,
+    out: &Out,
+) -> Result<ExitCode> {
+    if let Some(file) = file
+        && file.exists()
+        && !force
+    {
+        return Err(Error::Migration {
+            what: file.display().to_string(),
+            reason: "exists; pass --force to overwrite it, or another --out".into(),
+        });
+    }
+    let db = Db::connect(url).await?;
+    let live = db.introspect().await?;
+    let source = migrate::models_source(&live, name);
+    match file {
+        None => print!("{source}"),
+        Some(file) => {
+            std::fs::write(file, &source).map_err(|e| Error::Migration {
+                what: file.display().to_string(),
+                reason: format!("cannot write: {e}"),
+            })?;
+            out.ok(&format!(
+                "wrote {} table(s) to {}",
+                live.tables.len(),
+                file.display()
+            ));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The migrations the database has not applied; an error for a changed one.

@@ -9,7 +9,7 @@
 //! ```
 //!
 //! then `cargo run --bin weft -- generate --dialect postgres`, `… migrate --url …`,
-//! `… check`. `--help` on each command tells its options.
+//! `… check --url …`, `… pull --url …`. `--help` on each command tells its options.
 
 mod commands;
 mod out;
@@ -25,7 +25,7 @@ use weft::Schema;
 #[derive(Parser, Debug)]
 #[command(
     name = "weft",
-    about = "weft's schema migrations: generate, migrate, push, check",
+    about = "weft's schema migrations: generate, migrate, push, pull, check",
     version
 )]
 pub struct Cli {
@@ -85,8 +85,26 @@ pub enum Command {
         #[arg(long)]
         allow_data_loss: bool,
     },
+    /// Read a live database's tables and write Rust models for them (`#[derive(Table)]`
+    /// structs with keys, indexes, foreign keys and relations) and a `SCHEMA` listing them.
+    Pull {
+        /// The database: sqlite://file.db, postgres://…, mysql://…
+        #[arg(long, env = "DATABASE_URL")]
+        url: String,
+        /// The file to write (standard output when omitted); an existing file is kept unless
+        /// --force.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Overwrite --out if it exists.
+        #[arg(long)]
+        force: bool,
+        /// The name of the `SCHEMA` constant's schema.
+        #[arg(long, default_value = "app")]
+        schema: String,
+    },
     /// Fail (exit 1) when the models and the migrations disagree, or (given --url) when the
-    /// database has not applied every migration or an applied one changed.
+    /// database has not applied every migration, an applied one changed, or its tables differ
+    /// from the models (drift: a change made by hand).
     Check {
         /// A database to compare too.
         #[arg(long, env = "DATABASE_URL")]

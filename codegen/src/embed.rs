@@ -11,7 +11,7 @@ pub fn embed_migrations(input: TokenStream) -> TokenStream {
         Ok(lit) => lit,
         Err(e) => {
             let msg = format!("{e}; write `embed_migrations!(\"migrations\")`");
-            return quote!(::core::compile_error!(#msg));
+            return syn::Error::new(e.span(), msg).to_compile_error();
         }
     };
     let base = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default();
@@ -20,8 +20,9 @@ pub fn embed_migrations(input: TokenStream) -> TokenStream {
         Ok(entries) => entries,
         Err(e) => {
             let msg = format!(
-                "cannot read the migrations folder `{}`: {e}; the path is relative to the crate's Cargo.toml (run `weft generate` to create it)",
-                dir.display()
+                "cannot read the migrations folder `{}` ({}): the path is relative to the crate's Cargo.toml; create it with `weft generate`, or fix the path",
+                lit.value(),
+                io_reason(&e)
             );
             return syn::Error::new(lit.span(), msg).to_compile_error();
         }
@@ -41,4 +42,14 @@ pub fn embed_migrations(input: TokenStream) -> TokenStream {
         |(name, file)| quote!(::weft::Migration::embedded(#name, ::core::include_str!(#file))),
     );
     quote!(&[#(#items),*])
+}
+
+/// The reason an I/O error gives, without the OS's error number (which differs by platform).
+fn io_reason(e: &std::io::Error) -> &'static str {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such folder",
+        std::io::ErrorKind::PermissionDenied => "permission denied",
+        std::io::ErrorKind::NotADirectory => "not a folder",
+        _ => "unreadable",
+    }
 }

@@ -150,6 +150,7 @@ pub fn build<'a>(cx: &Ctxt, input: &'a syn::DeriveInput) -> Option<Table<'a>> {
         columns: Vec::new(),
     };
     let mut columns: Vec<Column<'a>> = Vec::new();
+    let mut renames: Vec<(usize, LitStr)> = Vec::new();
     let mut relations: Vec<(&'a syn::Field, Span, attr::RelationAttrs)> = Vec::new();
     for field in fields.iter() {
         let ident = field.ident.as_ref().expect("named fields have names");
@@ -166,6 +167,9 @@ pub fn build<'a>(cx: &Ctxt, input: &'a syn::DeriveInput) -> Option<Table<'a>> {
             .name
             .as_ref()
             .map_or_else(|| unraw(ident), |n| n.value());
+        if let Some(lit) = &col.renamed_from {
+            renames.push((columns.len(), lit.clone()));
+        }
         columns.push(Column {
             field: ident,
             ty: &field.ty,
@@ -181,6 +185,8 @@ pub fn build<'a>(cx: &Ctxt, input: &'a syn::DeriveInput) -> Option<Table<'a>> {
             on_delete: col.on_delete,
         });
     }
+
+    check_renames(cx, &input.ident, &columns, &renames);
 
     let find = |name: &Ident| -> Option<usize> {
         let position = columns.iter().position(|c| c.field == name);
@@ -222,6 +228,22 @@ pub fn build<'a>(cx: &Ctxt, input: &'a syn::DeriveInput) -> Option<Table<'a>> {
         Some(n) => n.value(),
         None => snake_case(&unraw(&input.ident)),
     };
+    if let Some(lit) = &attrs.renamed_from {
+        let old = lit.value();
+        if old.is_empty() {
+            cx.error_spanned(
+                lit,
+                "`renamed_from` is empty; give the table's previous SQL name: `#[table(renamed_from = \"old_name\")]`",
+            );
+        } else if old == sql_name {
+            cx.error_spanned(
+                lit,
+                format!(
+                    "`{old}` is the table's current name; `renamed_from` names the one it had before (and can go once the migration that renames it is written)"
+                ),
+            );
+        }
+    }
     let relations = relations
         .into_iter()
         .filter_map(|(field, span, rel)| relation(cx, field, span, rel, &params, &columns))
@@ -249,6 +271,44 @@ pub fn build<'a>(cx: &Ctxt, input: &'a syn::DeriveInput) -> Option<Table<'a>> {
         krate: attrs.krate.unwrap_or_else(|| syn::parse_quote!(::weft)),
         renamed_from: attrs.renamed_from.as_ref().map(LitStr::value),
     })
+}
+
+/// `#[column(renamed_from = "…")]` names a column that is gone: not empty, not the column's
+/// own name, not another column of the table, and not on two columns.
+fn check_renames(cx: &Ctxt, table: &Ident, columns: &[Column], renames: &[(usize, LitStr)]) {
+    for (n, (i, lit)) in renames.iter().enumerate() {
+        let old = lit.value();
+        let column = &columns[*i];
+        if old.is_empty() {
+            cx.error_spanned(
+                lit,
+                "`renamed_from` is empty; give the column's previous SQL name: `#[column(renamed_from = \"old_name\")]`",
+            );
+        } else if old == column.sql_name {
+            cx.error_spanned(
+                lit,
+                format!(
+                    "`{old}` is the column's current name; `renamed_from` names the one it had before (and can go once the migration that renames it is written)"
+                ),
+            );
+        } else if let Some(other) = columns.iter().find(|c| c.sql_name == old) {
+            cx.error_spanned(
+                lit,
+                format!(
+                    "`{table}` still has a column `{old}` (field `{}`): a column renamed from it cannot stand beside it; drop `renamed_from`, or rename that column too",
+                    unraw(other.field)
+                ),
+            );
+        } else if let Some((j, _)) = renames[..n].iter().find(|(_, l)| l.value() == old) {
+            cx.error_spanned(
+                lit,
+                format!(
+                    "field `{}` is already renamed from `{old}`: only one column can be the old `{old}`",
+                    unraw(columns[*j].field)
+                ),
+            );
+        }
+    }
 }
 
 fn named_fields<'a>(

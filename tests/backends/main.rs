@@ -25,6 +25,10 @@ mod mariadb_exact;
 mod migrate_cycle;
 mod newtypes;
 mod patch;
+mod pull_check;
+#[allow(dead_code)] // written by `models_source` (see pull_check.rs), compared byte for byte
+#[rustfmt::skip]
+mod pulled;
 mod raw_sql;
 mod rel_filters;
 mod rel_nested_insert;

@@ -116,6 +116,10 @@ async fn step(
     // Nothing left to change: what `check` verifies.
     let again = migrate::diff(&diff.snapshot, &new, db.dialect(), &mut NoGuessing)?;
     assert!(again.changes.is_empty(), "{:?}", again.changes);
+    // And the database's own tables, read back, are the models' (`check --url`'s drift).
+    let live = db.introspect().await?;
+    let drift = migrate::drift(&new, &live, db.dialect())?;
+    assert!(drift.is_empty(), "{drift:?}");
     Ok(diff.snapshot)
 }
 

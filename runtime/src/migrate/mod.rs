@@ -7,6 +7,8 @@
 mod apply;
 mod diff;
 pub mod files;
+mod introspect;
+mod pull;
 mod push;
 mod snapshot;
 mod sql;
@@ -14,6 +16,8 @@ mod sql;
 pub use apply::MigrationStatus;
 pub use diff::{Ambiguity, Change, Diff, NoGuessing, Renames, diff};
 pub use files::Migration;
+pub use introspect::{canonical, drift};
+pub use pull::models_source;
 pub use push::PUSH_TABLE;
 pub use snapshot::{
     ColumnSnapshot, Default, ForeignKeySnapshot, KeySnapshot, MIGRATIONS_TABLE, SNAPSHOT_VERSION,
