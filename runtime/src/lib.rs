@@ -210,7 +210,7 @@ pub use schema::{
 };
 #[cfg(feature = "json")]
 pub use value::Json;
-pub use value::{CustomType, SqlType, SqlValue, Text, Value};
+pub use value::{CustomType, EnumType, SqlType, SqlValue, Text, Value};
 pub use weft_macros::{Enum, Newtype, Selectable, Table};
 
 /// The names most programs want: `use weft::prelude::*;`.
@@ -330,6 +330,8 @@ pub mod checks {
         Uuid: uuid::Uuid;
     }
     /// A custom type takes the defaults of its representation.
+    #[diagnostic::do_not_recommend]
     impl<T: crate::CustomType, L> DefaultLiteral<L> for T where T::Repr: DefaultLiteral<L> {}
+    #[diagnostic::do_not_recommend]
     impl<T: crate::CustomType, L> DefaultLiteral<L> for Option<T> where T::Repr: DefaultLiteral<L> {}
 }

@@ -9,6 +9,7 @@ mod ctes;
 mod defaults;
 mod dynamic;
 mod enums;
+mod native_enums;
 mod errors;
 mod exact;
 mod execution;

@@ -96,7 +96,7 @@ impl Renderer {
                     }
                     let column = &table.columns[c];
                     self.push("::");
-                    self.push(self.dialect.column_type(column.sql_type, column.keyed));
+                    self.push_column_type(column.sql_type, column.keyed);
                     self.push("[]");
                 }
                 self.push(")");

@@ -55,7 +55,7 @@ macro_rules! add_value {
                 Value::I64(i) => $args.add(*i),
                 Value::F32(f) => $args.add(*f),
                 Value::F64(f) => $args.add(*f),
-                Value::Text(s) => $args.add(s.as_str()),
+                Value::Text(s) | Value::Enum(_, s) => $args.add(s.as_str()),
                 Value::Bytes(b) => $args.add(b.as_slice()),
                 #[cfg(feature = "chrono")]
                 Value::Timestamp(t) => $args.add(*t),

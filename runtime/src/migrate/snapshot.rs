@@ -230,7 +230,11 @@ impl TableSnapshot {
                 .iter()
                 .map(|c| ColumnSnapshot {
                     name: c.name.to_owned(),
-                    sql_type: c.sql_type,
+                    // Migrations store a native enum as text (see docs/design.md).
+                    sql_type: match c.sql_type {
+                        SqlType::Enum(_) => SqlType::Text,
+                        other => other,
+                    },
                     nullable: c.nullable,
                     auto: c.auto,
                     keyed: c.keyed,

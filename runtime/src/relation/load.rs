@@ -417,6 +417,7 @@ impl KeyPart {
             (KeyPart::Int(i), SqlType::SmallInt) => Value::I16(*i as i16),
             (KeyPart::Int(i), SqlType::Int) => Value::I32(*i as i32),
             (KeyPart::Int(i), _) => Value::I64(*i),
+            (KeyPart::Text(s), SqlType::Enum(ty)) => Value::Enum(ty, s.clone()),
             (KeyPart::Text(s), _) => Value::Text(s.clone()),
             #[cfg(feature = "uuid")]
             (KeyPart::Bytes(b), SqlType::Uuid) => uuid::Uuid::from_slice(b)
@@ -436,7 +437,7 @@ fn read_part(row: RowRef<'_>, idx: usize, ty: SqlType) -> std::result::Result<Ke
         SqlType::SmallInt => KeyPart::Int(i16::decode(row, idx)?.into()),
         SqlType::Int => KeyPart::Int(i32::decode(row, idx)?.into()),
         SqlType::BigInt => KeyPart::Int(i64::decode(row, idx)?),
-        SqlType::Text => KeyPart::Text(String::decode(row, idx)?),
+        SqlType::Text | SqlType::Enum(_) => KeyPart::Text(String::decode(row, idx)?),
         SqlType::Blob => KeyPart::Bytes(Vec::<u8>::decode(row, idx)?),
         #[cfg(feature = "uuid")]
         SqlType::Uuid => KeyPart::Bytes(uuid::Uuid::decode(row, idx)?.as_bytes().to_vec()),

@@ -42,6 +42,21 @@ pub enum SqlType {
     Decimal,
     /// `weft::Json<T>` (feature `json`)
     Json,
+    /// A native enum (`#[derive(weft::Enum)]` with `#[weft(native)]`): PostgreSQL's
+    /// `CREATE TYPE … AS ENUM`, MySQL's `ENUM(…)`, text under a `CHECK` on SQLite.
+    Enum(&'static EnumType),
+}
+
+/// A native enum type: its name (PostgreSQL's type) and its labels, in declaration order.
+///
+/// Declared by `#[derive(weft::Enum)]` with `#[weft(native)]` (named after the enum in
+/// snake case) or `#[weft(native = "name")]`; see [`SqlType::Enum`].
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct EnumType {
+    /// The type's SQL name (PostgreSQL; MySQL writes the labels inline).
+    pub name: &'static str,
+    /// The labels, in declaration order: PostgreSQL and MySQL sort by it.
+    pub labels: &'static [&'static str],
 }
 
 /// A value bound to a statement. Queries keep their binds as `Value`s so they can be shown
@@ -65,6 +80,8 @@ pub enum Value {
     F64(f64),
     /// Text.
     Text(String),
+    /// A label of a native enum type, sent as text (PostgreSQL casts it to the type).
+    Enum(&'static EnumType, String),
     /// Bytes.
     Bytes(Vec<u8>),
     /// An instant in UTC.
@@ -113,6 +130,7 @@ impl Value {
             Value::F32(_) => SqlType::Real,
             Value::F64(_) => SqlType::Double,
             Value::Text(_) => SqlType::Text,
+            Value::Enum(ty, _) => SqlType::Enum(ty),
             Value::Bytes(_) => SqlType::Blob,
             #[cfg(feature = "chrono")]
             Value::Timestamp(_) => SqlType::Timestamp,
