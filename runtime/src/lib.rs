@@ -227,7 +227,8 @@ pub mod __private {
     pub use crate::expr::Node;
     pub use crate::expr::{Alias, aliased};
     pub use crate::relation::{
-        Base, IsLoaded, JsonRow, JsonStop, Keys, Loader, NoRelation, NotLoaded, Rel, Relation,
+        Base, IsLoaded, JsonRow, JsonStop, Keys, Loader, NoRelation, NotLoaded, NotYetLoaded, Rel,
+        Relation,
         RelationMeta, RelationOf, RelationSpec, SetRelation, Through, With, kind, resolve,
     };
     pub use serde;
@@ -263,7 +264,8 @@ pub mod __private {
 /// bounds, and the compiler's message names them. Code never calls them.
 pub mod checks {
     pub use crate::relation::{
-        ColumnToOrderBy, NoRelation, RelationHandle, RelationLoaded, SetRelation, resolve,
+        ColumnToOrderBy, NoRelation, NotYetLoaded, RelationHandle, RelationLoaded, SetRelation,
+        WithinRelated, resolve,
     };
     pub use crate::value::{AutoIncrement, CanReference};
 

@@ -118,6 +118,7 @@ pub fn relations(t: &Table) -> TokenStream {
 
         // `User<G1, G2>` → `User<G1, __X>` for this relation's parameter.
         let replaced = params.iter().map(|q| if **q == r.param { quote!(__X) } else { quote!(#q) });
+        let param = &r.param;
         let moves = t.columns.iter().map(|c| c.field).chain(t.relations.iter().filter(|o| o.field != r.field).map(|o| o.field));
         let moves: Vec<_> = moves.map(|f| quote!(#f: self.#f)).collect();
         quote! {
@@ -140,7 +141,12 @@ pub fn relations(t: &Table) -> TokenStream {
                 impl #p::RelationOf<#ident> for #marker {}
 
                 #[automatically_derived]
-                impl<#(#params,)* __X> #p::SetRelation<#marker, __X> for #ident<#(#params),*> {
+                // Only while the field is `NotLoaded`: a second `.with` of the relation is an
+                // error, not a silent replacement of the first.
+                impl<#(#params,)* __X> #p::SetRelation<#marker, __X> for #ident<#(#params),*>
+                where
+                    #param: #p::NotYetLoaded,
+                {
                     type Out = #ident<#(#replaced),*>;
                     #[inline]
                     fn set_relation(self, __value: __X) -> Self::Out {

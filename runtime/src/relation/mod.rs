@@ -21,7 +21,7 @@ pub use find::{
     Extras, FindMany, NoExtras, RootExtras, Strategy, WholeRows, find_first, find_many,
 };
 pub use load::{Base, Loader, Pick, With};
-pub use not_loaded::{ColumnToOrderBy, RelationHandle, RelationLoaded};
+pub use not_loaded::{ColumnToOrderBy, NotYetLoaded, RelationHandle, RelationLoaded, WithinRelated};
 pub use subset::{NoColumns, Subset};
 
 use std::marker::PhantomData;
@@ -244,7 +244,7 @@ impl<M: Relation, L: Loader<Table = M::Target>> Rel<M, L> {
     where
         M::Kind: MayBeEmpty,
         C: Condition,
-        C::Tables: Within<(M::Target,), I>,
+        C::Tables: WithinRelated<(M::Target,), I>,
     {
         self.plan.filter = crate::query::and_filter(self.plan.filter.take(), condition.into_node());
         self

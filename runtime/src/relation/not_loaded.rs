@@ -125,3 +125,31 @@ where
         (crate::expr::Node::Int(1), crate::expr::Direction::Asc)
     }
 }
+
+/// The tables a relation's filter reads are the related table alone: [`Within`] with the
+/// error a relation's filter needs. A column of the parent (`User::name` in
+/// `User::posts.filter(…)`) cannot be joined in there, so the error says where such a
+/// condition goes instead of `Within`'s "join it first".
+///
+/// [`Within`]: crate::expr::Within
+#[diagnostic::on_unimplemented(
+    message = "a relation's filter reads only the related rows' columns",
+    label = "this condition reads another table than the relation's target",
+    note = "filter the related rows by their own columns (`User::posts.filter(Post::title.eq(…))`); to choose the parent rows, filter the query itself: `find_many::<User>().filter(User::name.eq(…)).with(User::posts)`"
+)]
+pub trait WithinRelated<S, I> {}
+
+#[diagnostic::do_not_recommend]
+impl<T: crate::expr::Within<S, I>, S, I> WithinRelated<S, I> for T {}
+
+/// Implemented only by [`NotLoaded`]: `.with(…)` loads a relation whose field is still
+/// `NotLoaded`, so a second `.with` of the same relation (which would replace the first one's
+/// filter, order and nested relations) is a compile error.
+#[diagnostic::on_unimplemented(
+    message = "this relation is already loaded by an earlier `.with(…)` of the query",
+    label = "the same relation a second time",
+    note = "give the relation once, with all it needs: `.with(User::posts.filter(…).order_by(…).with(Post::comments))`"
+)]
+pub trait NotYetLoaded {}
+
+impl NotYetLoaded for NotLoaded {}
