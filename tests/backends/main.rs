@@ -40,6 +40,7 @@ mod set_ops;
 mod subqueries;
 mod tables;
 mod timestamps;
+mod times_of_day;
 mod transactions;
 mod tx_spawn;
 mod types;

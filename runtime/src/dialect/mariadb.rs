@@ -222,6 +222,7 @@ fn column_type(ty: SqlType, keyed: bool) -> &'static str {
         Blob => "LONGBLOB",
         Timestamp | LocalTimestamp => "DATETIME(6)",
         Date => "DATE",
+        Time => "TIME(6)",
         Uuid => "BINARY(16)",
         Decimal => "DECIMAL(65,28)",
         Json => "JSON",
@@ -259,6 +260,7 @@ fn cast_type(ty: SqlType) -> &'static str {
         Uuid => "BINARY(16)",
         Timestamp | LocalTimestamp => "DATETIME(6)",
         Date => "DATE",
+        Time => "TIME(6)",
         Decimal => "DECIMAL(65,28)",
     }
 }

@@ -120,6 +120,7 @@ pub trait Dialect: Send + Sync + 'static {
             Timestamp => "TIMESTAMPTZ",
             LocalTimestamp => "TIMESTAMP",
             Date => "DATE",
+            Time => "TIME",
             Uuid => "UUID",
             Decimal => "NUMERIC",
             Json => "JSONB",

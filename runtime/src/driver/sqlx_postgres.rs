@@ -308,6 +308,8 @@ fn pg_array(
         T::LocalTimestamp => array!(LocalTimestamp, |t| *t),
         #[cfg(feature = "chrono")]
         T::Date => array!(Date, |d| *d),
+        #[cfg(feature = "chrono")]
+        T::Time => array!(Time, |t| *t),
         #[cfg(feature = "uuid")]
         T::Uuid => array!(Uuid, |u| *u),
         #[cfg(feature = "rust_decimal")]
@@ -548,6 +550,11 @@ impl ColumnSource for PgRow {
             crate::time::pg_date,
             crate::time::parse_date,
         )
+    }
+
+    #[cfg(feature = "chrono")]
+    fn time(&self, idx: usize) -> std::result::Result<chrono::NaiveTime, String> {
+        get(self, idx)
     }
 
     #[cfg(feature = "uuid")]

@@ -332,7 +332,7 @@ pub(crate) mod sql_type {
 
     use crate::value::SqlType;
 
-    const NAMES: [(SqlType, &str); 14] = [
+    const NAMES: [(SqlType, &str); 15] = [
         (SqlType::Bool, "bool"),
         (SqlType::SmallInt, "i16"),
         (SqlType::Int, "i32"),
@@ -344,6 +344,7 @@ pub(crate) mod sql_type {
         (SqlType::Timestamp, "timestamp"),
         (SqlType::LocalTimestamp, "local_timestamp"),
         (SqlType::Date, "date"),
+        (SqlType::Time, "time"),
         (SqlType::Uuid, "uuid"),
         (SqlType::Decimal, "decimal"),
         (SqlType::Json, "json"),

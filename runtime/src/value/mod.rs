@@ -36,6 +36,8 @@ pub enum SqlType {
     LocalTimestamp,
     /// `chrono::NaiveDate`
     Date,
+    /// `chrono::NaiveTime`: a time of day without zone, to the microsecond.
+    Time,
     /// `uuid::Uuid`
     Uuid,
     /// `rust_decimal::Decimal`
@@ -93,6 +95,9 @@ pub enum Value {
     /// A date.
     #[cfg(feature = "chrono")]
     Date(chrono::NaiveDate),
+    /// A time of day.
+    #[cfg(feature = "chrono")]
+    Time(chrono::NaiveTime),
     /// A UUID.
     #[cfg(feature = "uuid")]
     Uuid(uuid::Uuid),
@@ -138,6 +143,8 @@ impl Value {
             Value::LocalTimestamp(_) => SqlType::LocalTimestamp,
             #[cfg(feature = "chrono")]
             Value::Date(_) => SqlType::Date,
+            #[cfg(feature = "chrono")]
+            Value::Time(_) => SqlType::Time,
             #[cfg(feature = "uuid")]
             Value::Uuid(_) => SqlType::Uuid,
             #[cfg(feature = "rust_decimal")]
@@ -361,6 +368,7 @@ chrono_value! {
     chrono::DateTime<chrono::Utc> => Timestamp, timestamp, crate::time::truncate_micros;
     chrono::NaiveDateTime => LocalTimestamp, local_timestamp, crate::time::truncate_micros;
     chrono::NaiveDate => Date, date, std::convert::identity;
+    chrono::NaiveTime => Time, time, crate::time::truncate_micros;
 }
 
 #[cfg(feature = "uuid")]
