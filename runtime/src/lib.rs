@@ -116,14 +116,15 @@
 //! ## Column types
 //! `bool`, `i8`, `i16`, `i32`, `i64`, `u8`, `u16`, `u32`, `u64` (0 to `i64::MAX`), `f32`,
 //! `f64`, `String`, `Vec<u8>`, and with features `json` (`Json<T>` for any serde type, and
-//! `serde_json::Value`), `chrono` (`DateTime<Utc>`, `NaiveDateTime`, `NaiveDate`), `time`
-//! (`OffsetDateTime`, `PrimitiveDateTime`, `Date`), `uuid` and `rust_decimal`. `Option<T>`
-//! makes a column nullable. Timestamps are stored to the microsecond on every backend: finer
-//! digits are truncated when the value is bound.
+//! `serde_json::Value`), `chrono` (`DateTime<Utc>`, `NaiveDateTime`, `NaiveDate`,
+//! `NaiveTime`), `time` (`OffsetDateTime`, `PrimitiveDateTime`, `Date`, `Time`), `uuid` and
+//! `rust_decimal`. `Option<T>` makes a column nullable. Timestamps and times of day are stored
+//! to the microsecond on every backend: finer digits are truncated when the value is bound.
 //!
 //! Types of your own: `#[derive(Newtype)]` on `struct UserId(i64);` (stored as its field,
 //! compared only with itself), `#[derive(Enum)]` on a fieldless enum (stored as text under a
-//! `CHECK`; `#[weft(rename_all = "snake_case")]`, `#[weft(rename = "…")]` on a variant), or
+//! `CHECK`; `#[weft(rename_all = "snake_case")]`, `#[weft(rename = "…")]` on a variant;
+//! `#[weft(native)]` for a native enum type on PostgreSQL and MySQL), or
 //! [`CustomType`] to map any type onto one of the above.
 //!
 //! ## Backends and dialects

@@ -50,8 +50,8 @@ impl Dialect for Cockroach {
     fn create_enum_type(&self, ty: &crate::value::EnumType) -> Option<String> {
         Some(postgres::create_enum_type(self, ty))
     }
-    fn push_bind_cast(&self, out: &mut String, value: &crate::value::Value) {
-        postgres::push_bind_cast(self, out, value)
+    fn push_bind_cast(&self, out: &mut String, ty: crate::value::SqlType) {
+        postgres::push_bind_cast(self, out, ty)
     }
 }
 

@@ -148,10 +148,11 @@ pub trait Dialect: Send + Sync + 'static {
         None
     }
 
-    /// Appends what follows the placeholder of `value`: PostgreSQL casts a native enum's
-    /// label, sent as text, to its type (`$1::"role"`). Nothing by default.
-    fn push_bind_cast(&self, out: &mut String, value: &crate::value::Value) {
-        let _ = (out, value);
+    /// Appends what follows the placeholder of a value of type `ty`: PostgreSQL casts a
+    /// native enum's label (or NULL), sent as text, to its type (`$1::"role"`). Nothing by
+    /// default.
+    fn push_bind_cast(&self, out: &mut String, ty: crate::value::SqlType) {
+        let _ = (out, ty);
     }
 
     /// The column definition of a table's single auto-incremented key, from its type.

@@ -74,8 +74,8 @@ impl Dialect for Postgres {
     fn create_enum_type(&self, ty: &crate::value::EnumType) -> Option<String> {
         Some(create_enum_type(self, ty))
     }
-    fn push_bind_cast(&self, out: &mut String, value: &crate::value::Value) {
-        push_bind_cast(self, out, value)
+    fn push_bind_cast(&self, out: &mut String, ty: SqlType) {
+        push_bind_cast(self, out, ty)
     }
 }
 
@@ -109,9 +109,8 @@ pub(super) fn create_enum_type(dialect: &dyn Dialect, ty: &crate::value::EnumTyp
 }
 
 /// `$n::"type"` for a native enum's label or typed NULL.
-pub(super) fn push_bind_cast(dialect: &dyn Dialect, out: &mut String, value: &crate::value::Value) {
-    use crate::value::Value;
-    if let Value::Enum(ty, _) | Value::Null(SqlType::Enum(ty)) = value {
+pub(super) fn push_bind_cast(dialect: &dyn Dialect, out: &mut String, ty: SqlType) {
+    if let SqlType::Enum(ty) = ty {
         out.push_str("::");
         dialect.quote_ident_into(out, ty.name);
     }

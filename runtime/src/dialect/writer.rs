@@ -429,8 +429,8 @@ impl Renderer {
     pub(crate) fn bind(&mut self, value: Value) {
         self.binds.push(value);
         self.placeholder();
-        if let Some(value) = self.binds.last() {
-            self.dialect.push_bind_cast(&mut self.text, value);
+        if let Some(ty) = self.binds.last().and_then(Value::sql_type) {
+            self.dialect.push_bind_cast(&mut self.text, ty);
         }
     }
 
