@@ -141,13 +141,11 @@ pub fn relations(t: &Table) -> TokenStream {
                 impl #p::RelationOf<#ident> for #marker {}
 
                 #[automatically_derived]
-                // Only while the field is `NotLoaded`: a second `.with` of the relation is an
-                // error, not a silent replacement of the first.
-                impl<#(#params,)* __X> #p::SetRelation<#marker, __X> for #ident<#(#params),*>
-                where
-                    #param: #p::NotYetLoaded,
-                {
+                impl<#(#params,)* __X> #p::SetRelation<#marker, __X> for #ident<#(#params),*> {
                     type Out = #ident<#(#replaced),*>;
+                    // `.with` requires it `NotLoaded`: a second `.with` of the relation is an
+                    // error, not a silent replacement of the first.
+                    type Current = #param;
                     #[inline]
                     fn set_relation(self, __value: __X) -> Self::Out {
                         #ident { #(#moves,)* #field: __value }
@@ -166,6 +164,7 @@ pub fn relations(t: &Table) -> TokenStream {
         #[automatically_derived]
         impl<#(#params,)* __X> #p::SetRelation<#p::NoRelation, __X> for #ident<#(#params),*> {
             type Out = Self;
+            type Current = #p::NotLoaded;
             fn set_relation(self, _: __X) -> Self {
                 self
             }

@@ -154,6 +154,9 @@ pub struct NoRelation;
 pub trait SetRelation<M, X> {
     /// The row type with the relation loaded.
     type Out;
+    /// The relation field's type before: [`NotLoaded`] unless an earlier `.with(…)` loaded
+    /// it (a second `.with` of one relation is refused through [`NotYetLoaded`]).
+    type Current;
     #[doc(hidden)]
     fn set_relation(self, value: X) -> Self::Out;
 }
@@ -284,6 +287,7 @@ impl<M: Relation, L: Loader<Table = M::Target>> Rel<M, L> {
         R::Marker: RelationOf<M::Target>,
         L::Out: SetRelation<R::Marker, Loaded<R>>,
         <L::Out as SetRelation<R::Marker, Loaded<R>>>::Out: Send,
+        <L::Out as SetRelation<R::Marker, Loaded<R>>>::Current: NotYetLoaded,
     {
         Rel {
             plan: self.plan,

@@ -76,31 +76,6 @@ impl NotLoaded {
     }
 }
 
-/// `for row in &user.posts` on a relation the query did not load: refused at compile time
-/// with [`RelationLoaded`]'s message (rustc would say "`&NotLoaded` is not an iterator").
-impl<'n> IntoIterator for &'n NotLoaded
-where
-    for<'a> NotLoaded: RelationLoaded,
-{
-    type Item = &'n NotLoaded;
-    type IntoIter = std::iter::Empty<&'n NotLoaded>;
-    fn into_iter(self) -> Self::IntoIter {
-        std::iter::empty()
-    }
-}
-
-/// `for row in user.posts`: refused as `&NotLoaded` is.
-impl IntoIterator for NotLoaded
-where
-    for<'a> NotLoaded: RelationLoaded,
-{
-    type Item = NotLoaded;
-    type IntoIter = std::iter::Empty<NotLoaded>;
-    fn into_iter(self) -> Self::IntoIter {
-        std::iter::empty()
-    }
-}
-
 /// Implemented by nothing: `order_by` was given a relation (`User::posts`), which is not a
 /// column.
 #[diagnostic::on_unimplemented(
