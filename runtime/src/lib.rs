@@ -229,8 +229,8 @@ pub mod __private {
     pub use crate::expr::{Alias, aliased};
     pub use crate::relation::{
         Base, IsLoaded, JsonRow, JsonStop, Keys, Loader, NoRelation, NotLoaded, NotYetLoaded, Rel,
-        Relation,
-        RelationMeta, RelationOf, RelationSpec, SetRelation, Through, With, kind, resolve,
+        Relation, RelationMeta, RelationOf, RelationSpec, SetRelation, Through, With, kind,
+        resolve,
     };
     pub use serde;
     pub use std::string::String;

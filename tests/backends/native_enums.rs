@@ -176,7 +176,9 @@ async fn create_tables_twice_over_one_native_type(db: Db) -> weft::Result<()> {
 async fn an_unknown_stored_label_names_table_column_and_value(db: Db) -> weft::Result<()> {
     db.create_tables::<(PlanInfo, NativeMember)>().await?;
     // A table created by hand (an older schema): text, no constraint.
-    weft::raw("DROP TABLE native_enum_members").execute(&db).await?;
+    weft::raw("DROP TABLE native_enum_members")
+        .execute(&db)
+        .await?;
     weft::raw("CREATE TABLE native_enum_members (id INTEGER PRIMARY KEY, role VARCHAR(20) NOT NULL, old_role VARCHAR(20), plan VARCHAR(20) NOT NULL)")
         .execute(&db)
         .await?;
@@ -253,13 +255,22 @@ async fn native_enum_ddl_per_backend(db: Db) -> weft::Result<()> {
     let ddl = weft::create_table_sql(NativeMember::META, db.dialect()).join(";\n");
     match db.backend() {
         weft::Backend::Postgres => {
-            assert!(ddl.contains(r#"CREATE TYPE "native_role" AS ENUM ('admin', 'editor', 'viewer')"#), "{ddl}");
+            assert!(
+                ddl.contains(r#"CREATE TYPE "native_role" AS ENUM ('admin', 'editor', 'viewer')"#),
+                "{ddl}"
+            );
             assert!(ddl.contains(r#""role" "native_role" NOT NULL"#), "{ddl}");
         }
         weft::Backend::MySql => {
-            assert!(ddl.contains("`role` ENUM('admin', 'editor', 'viewer') NOT NULL"), "{ddl}");
+            assert!(
+                ddl.contains("`role` ENUM('admin', 'editor', 'viewer') NOT NULL"),
+                "{ddl}"
+            );
         }
-        _ => assert!(ddl.contains(r#"CHECK ("role" IN ('admin', 'editor', 'viewer'))"#), "{ddl}"),
+        _ => assert!(
+            ddl.contains(r#"CHECK ("role" IN ('admin', 'editor', 'viewer'))"#),
+            "{ddl}"
+        ),
     }
     Ok(())
 }

@@ -142,7 +142,8 @@ impl Renderer {
             dialect.push_default(&mut self.text, default);
         }
         // A native enum type holds only its labels; elsewhere a CHECK names them.
-        let native = matches!(column.sql_type, crate::value::SqlType::Enum(_)) && dialect.native_enums();
+        let native =
+            matches!(column.sql_type, crate::value::SqlType::Enum(_)) && dialect.native_enums();
         if !column.allowed.is_empty() && !native {
             self.push(" CHECK (");
             self.ident(column.name);

@@ -21,7 +21,9 @@ pub use find::{
     Extras, FindMany, NoExtras, RootExtras, Strategy, WholeRows, find_first, find_many,
 };
 pub use load::{Base, Loader, Pick, With};
-pub use not_loaded::{ColumnToOrderBy, NotYetLoaded, RelationHandle, RelationLoaded, WithinRelated};
+pub use not_loaded::{
+    ColumnToOrderBy, NotYetLoaded, RelationHandle, RelationLoaded, WithinRelated,
+};
 pub use subset::{NoColumns, Subset};
 
 use std::marker::PhantomData;
