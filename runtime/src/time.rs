@@ -27,6 +27,7 @@ pub(crate) fn truncate_micros<T: chrono::Timelike>(t: T) -> T {
 
 /// A time of day as SQLite stores it: `HH:MM:SS.ffffff`, fixed width (so text order is time
 /// order).
+#[cfg(feature = "sqlite")]
 pub(crate) fn time_text(t: NaiveTime) -> String {
     t.format("%H:%M:%S%.6f").to_string()
 }
