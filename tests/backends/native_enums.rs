@@ -7,6 +7,10 @@
 //! The labels are declared in alphabetical order: PostgreSQL and MySQL sort an enum by
 //! declaration order, SQLite its text (see docs/design.md), and these tests read the same
 //! order on all three.
+//!
+//! PostgreSQL types belong to a schema, and every test runs in a schema of its own (see
+//! `weft_tests::run`), so the fixed type names here never meet between parallel tests; the
+//! schema is dropped with its types after the test.
 
 use weft::{Db, Enum, Error, NotLoaded, Strategy, Table};
 use weft_tests::backends;
