@@ -276,5 +276,21 @@ async fn native_enum_ddl_per_backend(db: Db) -> weft::Result<()> {
             "{ddl}"
         ),
     }
+    // PostgreSQL casts each label it binds (sent as text) to the type; the others bind text.
+    let eq = weft::select::<NativeMember>()
+        .filter(NativeMember::old_role.eq(Some(NativeRole::Admin)))
+        .to_sql(weft::Backend::Postgres);
+    assert!(
+        eq.text.contains(r#""old_role" = $1::"native_role""#),
+        "{eq}"
+    );
+    assert!(
+        format!("{eq}").contains(r#"Enum(EnumType("native_role"), "admin")"#),
+        "{eq}"
+    );
+    let mysql = weft::select::<NativeMember>()
+        .filter(NativeMember::role.eq(NativeRole::Admin))
+        .to_sql(weft::Backend::MySql);
+    assert!(mysql.text.contains("`role` = ?"), "{mysql}");
     Ok(())
 }

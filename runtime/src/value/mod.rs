@@ -53,12 +53,19 @@ pub enum SqlType {
 ///
 /// Declared by `#[derive(weft::Enum)]` with `#[weft(native)]` (named after the enum in
 /// snake case) or `#[weft(native = "name")]`; see [`SqlType::Enum`].
-#[derive(Debug, PartialEq, Eq, Hash)]
+#[derive(PartialEq, Eq, Hash)]
 pub struct EnumType {
     /// The type's SQL name (PostgreSQL; MySQL writes the labels inline).
     pub name: &'static str,
     /// The labels, in declaration order: PostgreSQL and MySQL sort by it.
     pub labels: &'static [&'static str],
+}
+
+/// Its name only: a bind shown in a log or `to_sql` reads `Enum(EnumType("role"), "admin")`.
+impl std::fmt::Debug for EnumType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("EnumType").field(&self.name).finish()
+    }
 }
 
 /// A value bound to a statement. Queries keep their binds as `Value`s so they can be shown
