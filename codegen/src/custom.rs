@@ -8,6 +8,10 @@
 //! #[derive(Enum)]                       // stored as text, CHECKed against the names
 //! #[weft(rename_all = "snake_case")]    // names of the variants (default: as written)
 //! enum Role { Admin, #[weft(rename = "member")] User }
+//!
+//! #[derive(Enum)]                       // a native enum type: PostgreSQL's CREATE TYPE
+//! #[weft(native = "user_role")]         // (named after the enum by default), MySQL's ENUM
+//! enum UserRole { Admin, User }
 //! ```
 
 use proc_macro2::TokenStream;
@@ -15,25 +19,39 @@ use quote::quote;
 use syn::spanned::Spanned;
 use syn::{Error, LitStr, Path};
 
-/// The `#[weft(…)]` attributes of the type: `crate = path`, and for enums `rename_all`.
+/// The `#[weft(…)]` attributes of the type: `crate = path`, and for enums `rename_all` and
+/// `native` (with the type's name, or named after the enum).
 struct TypeAttrs {
     krate: Path,
     rename_all: Option<LitStr>,
+    native: Option<Option<LitStr>>,
 }
 
 fn type_attrs(input: &syn::DeriveInput, enums: bool) -> syn::Result<TypeAttrs> {
     let mut krate = None;
     let mut rename_all = None;
+    let mut native = None;
     for attr in input.attrs.iter().filter(|a| a.path().is_ident("weft")) {
         attr.parse_nested_meta(|meta| {
             if meta.path.is_ident("crate") {
                 krate = Some(meta.value()?.parse()?);
             } else if enums && meta.path.is_ident("rename_all") {
                 rename_all = Some(meta.value()?.parse()?);
+            } else if enums && meta.path.is_ident("native") {
+                let name: Option<LitStr> = if meta.input.peek(syn::Token![=]) {
+                    let name: LitStr = meta.value()?.parse()?;
+                    if name.value().is_empty() {
+                        return Err(Error::new(name.span(), "the native type needs a name: `#[weft(native = \"role\")]`, or `#[weft(native)]` to name it after the enum"));
+                    }
+                    Some(name)
+                } else {
+                    None
+                };
+                native = Some(name);
             } else if enums {
-                return Err(
-                    meta.error("unknown `weft` attribute; expected one of: rename_all, crate")
-                );
+                return Err(meta.error(
+                    "unknown `weft` attribute; expected one of: rename_all, native, crate",
+                ));
             } else {
                 return Err(meta.error("unknown `weft` attribute; expected: crate"));
             }
@@ -43,6 +61,7 @@ fn type_attrs(input: &syn::DeriveInput, enums: bool) -> syn::Result<TypeAttrs> {
     Ok(TypeAttrs {
         krate: krate.unwrap_or_else(|| syn::parse_quote!(::weft)),
         rename_all,
+        native,
     })
 }
 
@@ -169,10 +188,24 @@ fn enumeration(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
         .collect::<Vec<_>>()
         .join(", ");
     let unknown = format!("{{:?}} is not a `{name}` (expected one of {expected})");
+    let native = attrs.native.as_ref().map(|native| {
+        let type_name = match native {
+            Some(lit) => lit.value(),
+            None => crate::model::snake_case(&crate::model::unraw(name)),
+        };
+        quote! {
+            const NATIVE: ::core::option::Option<&'static #krate::EnumType> =
+                ::core::option::Option::Some(&#krate::EnumType {
+                    name: #type_name,
+                    labels: &[#(#names),*],
+                });
+        }
+    });
     Ok(quote! {
         impl #krate::CustomType for #name {
             type Repr = ::std::string::String;
             const ALLOWED: &'static [&'static str] = &[#(#names),*];
+            #native
             fn to_repr(&self) -> ::std::string::String {
                 ::std::string::String::from(match self {
                     #(#name::#idents => #names,)*

@@ -116,14 +116,15 @@
 //! ## Column types
 //! `bool`, `i8`, `i16`, `i32`, `i64`, `u8`, `u16`, `u32`, `u64` (0 to `i64::MAX`), `f32`,
 //! `f64`, `String`, `Vec<u8>`, and with features `json` (`Json<T>` for any serde type, and
-//! `serde_json::Value`), `chrono` (`DateTime<Utc>`, `NaiveDateTime`, `NaiveDate`), `time`
-//! (`OffsetDateTime`, `PrimitiveDateTime`, `Date`), `uuid` and `rust_decimal`. `Option<T>`
-//! makes a column nullable. Timestamps are stored to the microsecond on every backend: finer
-//! digits are truncated when the value is bound.
+//! `serde_json::Value`), `chrono` (`DateTime<Utc>`, `NaiveDateTime`, `NaiveDate`,
+//! `NaiveTime`), `time` (`OffsetDateTime`, `PrimitiveDateTime`, `Date`, `Time`), `uuid` and
+//! `rust_decimal`. `Option<T>` makes a column nullable. Timestamps and times of day are stored
+//! to the microsecond on every backend: finer digits are truncated when the value is bound.
 //!
 //! Types of your own: `#[derive(Newtype)]` on `struct UserId(i64);` (stored as its field,
 //! compared only with itself), `#[derive(Enum)]` on a fieldless enum (stored as text under a
-//! `CHECK`; `#[weft(rename_all = "snake_case")]`, `#[weft(rename = "…")]` on a variant), or
+//! `CHECK`; `#[weft(rename_all = "snake_case")]`, `#[weft(rename = "…")]` on a variant;
+//! `#[weft(native)]` for a native enum type on PostgreSQL and MySQL), or
 //! [`CustomType`] to map any type onto one of the above.
 //!
 //! ## Backends and dialects
@@ -211,7 +212,7 @@ pub use schema::{
 };
 #[cfg(feature = "json")]
 pub use value::Json;
-pub use value::{CustomType, SqlType, SqlValue, Text, Value};
+pub use value::{CustomType, EnumType, SqlType, SqlValue, Text, Value};
 pub use weft_macros::{Enum, Newtype, Selectable, Table};
 
 /// The names most programs want: `use weft::prelude::*;`.
@@ -228,9 +229,9 @@ pub mod __private {
     pub use crate::expr::Node;
     pub use crate::expr::{Alias, aliased};
     pub use crate::relation::{
-        Base, IsLoaded, JsonRow, JsonStop, Keys, Loader, NoJunction, NoRelation, NotLoaded, Rel,
-        RelSource, RelTables, Relation, RelationMeta, RelationOf, RelationSpec, SetRelation,
-        Through, With, kind, resolve,
+        Base, IsLoaded, JsonRow, JsonStop, Keys, Loader, NoJunction, NoRelation, NotLoaded,
+        NotYetLoaded, Rel, RelSource, RelTables, Relation, RelationMeta, RelationOf, RelationSpec,
+        SetRelation, Through, With, kind, resolve,
     };
     pub use serde;
     pub use std::string::String;
@@ -274,7 +275,8 @@ pub mod __private {
 /// bounds, and the compiler's message names them. Code never calls them.
 pub mod checks {
     pub use crate::relation::{
-        ColumnToOrderBy, NoRelation, RelationHandle, RelationLoaded, SetRelation, resolve,
+        ColumnToOrderBy, NoRelation, NotYetLoaded, RelationHandle, RelationLoaded, SetRelation,
+        resolve,
     };
     pub use crate::value::{AutoIncrement, CanReference};
 
@@ -341,6 +343,8 @@ pub mod checks {
         Uuid: uuid::Uuid;
     }
     /// A custom type takes the defaults of its representation.
+    #[diagnostic::do_not_recommend]
     impl<T: crate::CustomType, L> DefaultLiteral<L> for T where T::Repr: DefaultLiteral<L> {}
+    #[diagnostic::do_not_recommend]
     impl<T: crate::CustomType, L> DefaultLiteral<L> for Option<T> where T::Repr: DefaultLiteral<L> {}
 }

@@ -25,6 +25,19 @@ pub(crate) fn truncate_micros<T: chrono::Timelike>(t: T) -> T {
     t.with_nanosecond(micros).unwrap_or(t)
 }
 
+/// A time of day as SQLite stores it: `HH:MM:SS.ffffff`, fixed width (so text order is time
+/// order).
+#[cfg(feature = "sqlite")]
+pub(crate) fn time_text(t: NaiveTime) -> String {
+    t.format("%H:%M:%S%.6f").to_string()
+}
+
+/// A time of day: `HH:MM:SS` with optional fractional seconds (every backend's spelling, flat
+/// and in JSON).
+pub(crate) fn parse_time(text: &str) -> Option<NaiveTime> {
+    NaiveTime::parse_from_str(text, "%H:%M:%S%.f").ok()
+}
+
 /// A date: `[+-]Y…Y-MM-DD`, optionally followed by ` BC`.
 pub(crate) fn parse_date(text: &str) -> Option<NaiveDate> {
     let (body, bc) = strip_bc(text);

@@ -1,7 +1,7 @@
 //! The `time` crate's date and time types (feature `time`), stored exactly as their chrono
 //! counterparts are: `OffsetDateTime` as an instant (`chrono::DateTime<Utc>`, read back with
 //! the UTC offset: equal as an instant, which is what `OffsetDateTime`'s `==` compares),
-//! `PrimitiveDateTime` as a date and time without zone, `Date` as a date. Every `time` value
+//! `PrimitiveDateTime` as a date and time without zone, `Date` as a date, `Time` as a time of day. Every `time` value
 //! fits chrono's range; a stored value outside `time`'s (years past ±9999) is a decode error,
 //! never a clamped one. Timestamps are truncated to the microsecond, as chrono's are.
 
@@ -55,6 +55,17 @@ impl CustomType for time::Date {
     }
     fn from_repr(repr: NaiveDate) -> Result<Self, String> {
         from_naive_date(repr)
+    }
+}
+
+/// A time of day, stored as `chrono::NaiveTime` is (truncated to the microsecond).
+impl CustomType for time::Time {
+    type Repr = NaiveTime;
+    fn to_repr(&self) -> NaiveTime {
+        to_naive_time(*self)
+    }
+    fn from_repr(repr: NaiveTime) -> Result<Self, String> {
+        from_naive_time(repr)
     }
 }
 

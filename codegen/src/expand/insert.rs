@@ -39,10 +39,29 @@ pub fn insert_form(t: &Table) -> TokenStream {
     let slots: Vec<_> = (0..t.columns.len())
         .map(|i| format_ident!("__c{}", i))
         .collect();
+    // `default_fn = f`: one function per column returning the column's type, the only place
+    // `f`'s return type is checked (so a wrong one is one error, at `f`).
+    let default_fns: Vec<_> = t
+        .columns
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| {
+            let f = c.default_fn.as_ref()?;
+            let name = format_ident!("__weft_default_{}", i);
+            let ty = c.ty;
+            Some(quote_spanned! {f.span()=>
+                #[inline]
+                fn #name() -> #ty {
+                    #f()
+                }
+            })
+        })
+        .collect();
     let write_form = t.columns.iter().zip(&slots).map(|(c, slot)| {
         let field = c.field;
         let ty = c.ty;
-        if let Some(f) = &c.default_fn {
+        if c.default_fn.is_some() {
+            let f = default_fn_name(t, c);
             quote_spanned!(c.ty.span()=> *#slot = #p::Some(match &self.#field {
                 #p::Some(v) => <#ty as #p::SqlValue>::to_value(v),
                 #p::None => <#ty as #p::SqlValue>::into_value(#f()),
@@ -56,7 +75,8 @@ pub fn insert_form(t: &Table) -> TokenStream {
     let move_form = t.columns.iter().zip(&slots).map(|(c, slot)| {
         let field = c.field;
         let ty = c.ty;
-        if let Some(f) = &c.default_fn {
+        if c.default_fn.is_some() {
+            let f = default_fn_name(t, c);
             quote_spanned!(c.ty.span()=> *#slot = #p::Some(<#ty as #p::SqlValue>::into_value(
                 self.#field.unwrap_or_else(#f),
             ));)
@@ -69,7 +89,8 @@ pub fn insert_form(t: &Table) -> TokenStream {
     let refs_form = t.columns.iter().zip(&slots).map(|(c, slot)| {
         let field = c.field;
         let ty = c.ty;
-        if let Some(f) = &c.default_fn {
+        if c.default_fn.is_some() {
+            let f = default_fn_name(t, c);
             quote_spanned!(c.ty.span()=> *#slot = #p::Some(match &self.#field {
                 #p::Some(v) => <#ty as #p::SqlValue>::to_value_ref(v),
                 #p::None => #p::ValueRef::Value(<#ty as #p::SqlValue>::into_value(#f())),
@@ -103,6 +124,8 @@ pub fn insert_form(t: &Table) -> TokenStream {
         }
 
         const _: () = {
+            #(#default_fns)*
+
             #[automatically_derived]
             impl #p::Insertable for #insert {
                 type Table = #ident;
@@ -153,4 +176,14 @@ pub fn insert_form(t: &Table) -> TokenStream {
             }
         };
     }
+}
+
+/// The function generated for column `c`'s `default_fn` (see `insert_form`).
+fn default_fn_name(t: &Table, c: &crate::model::Column<'_>) -> syn::Ident {
+    let i = t
+        .columns
+        .iter()
+        .position(|o| std::ptr::eq(o, c))
+        .unwrap_or_default();
+    format_ident!("__weft_default_{}", i)
 }

@@ -130,6 +130,7 @@ pub fn relations(t: &Table) -> TokenStream {
 
         // `User<G1, G2>` → `User<G1, __X>` for this relation's parameter.
         let replaced = params.iter().map(|q| if **q == r.param { quote!(__X) } else { quote!(#q) });
+        let param = &r.param;
         let moves = t.columns.iter().map(|c| c.field).chain(t.relations.iter().filter(|o| o.field != r.field).map(|o| o.field));
         let moves: Vec<_> = moves.map(|f| quote!(#f: self.#f)).collect();
         quote! {
@@ -156,6 +157,9 @@ pub fn relations(t: &Table) -> TokenStream {
                 #[automatically_derived]
                 impl<#(#params,)* __X> #p::SetRelation<#marker, __X> for #ident<#(#params),*> {
                     type Out = #ident<#(#replaced),*>;
+                    // `.with` requires it `NotLoaded`: a second `.with` of the relation is an
+                    // error, not a silent replacement of the first.
+                    type Current = #param;
                     #[inline]
                     fn set_relation(self, __value: __X) -> Self::Out {
                         #ident { #(#moves,)* #field: __value }
@@ -174,6 +178,7 @@ pub fn relations(t: &Table) -> TokenStream {
         #[automatically_derived]
         impl<#(#params,)* __X> #p::SetRelation<#p::NoRelation, __X> for #ident<#(#params),*> {
             type Out = Self;
+            type Current = #p::NotLoaded;
             fn set_relation(self, _: __X) -> Self {
                 self
             }

@@ -53,6 +53,15 @@ impl Dialect for Cockroach {
     fn json_projection(&self, out: &mut String, ty: crate::value::SqlType, column: &str) {
         super::postgres::json_projection(out, ty, column)
     }
+    fn native_enums(&self) -> bool {
+        true
+    }
+    fn create_enum_type(&self, ty: &crate::value::EnumType) -> Option<String> {
+        Some(postgres::create_enum_type(self, ty))
+    }
+    fn push_bind_cast(&self, out: &mut String, ty: crate::value::SqlType) {
+        postgres::push_bind_cast(self, out, ty)
+    }
 }
 
 use super::Postgres;

@@ -26,12 +26,23 @@ use super::AsDialect;
 /// ```
 pub fn create_table_sql(table: &'static TableMeta, dialect: impl AsDialect) -> Vec<String> {
     let dialect = dialect.as_dialect();
+    // Native enum types first (PostgreSQL), each once.
+    let mut out = Vec::new();
+    let mut enums: Vec<&crate::value::EnumType> = Vec::new();
+    for column in table.columns {
+        if let crate::value::SqlType::Enum(ty) = column.sql_type
+            && !enums.contains(&ty)
+        {
+            enums.push(ty);
+            out.extend(dialect.create_enum_type(ty));
+        }
+    }
     let mut r = Renderer::new(dialect);
     r.create_table(&CreateTable {
         table,
         if_not_exists: false,
     });
-    let mut out = vec![r.finish().text];
+    out.push(r.finish().text);
     for index in table.indexes {
         let mut r = Renderer::new(dialect);
         r.create_index(&CreateIndex {
@@ -122,7 +133,7 @@ impl Renderer {
 
     fn column_definition(&mut self, column: &ColumnMeta) {
         let dialect = self.dialect;
-        self.push(dialect.column_type(column.sql_type, column.keyed));
+        self.push_column_type(column.sql_type, column.keyed);
         self.push(dialect.column_collation(column.sql_type));
         if !column.nullable {
             self.push(" NOT NULL");
@@ -134,7 +145,10 @@ impl Renderer {
             self.push(" DEFAULT ");
             dialect.push_default(&mut self.text, default);
         }
-        if !column.allowed.is_empty() {
+        // A native enum type holds only its labels; elsewhere a CHECK names them.
+        let native =
+            matches!(column.sql_type, crate::value::SqlType::Enum(_)) && dialect.native_enums();
+        if !column.allowed.is_empty() && !native {
             self.push(" CHECK (");
             self.ident(column.name);
             self.push(" IN (");
@@ -227,11 +241,10 @@ impl Renderer {
                         self.push("MODIFY ");
                         self.column_def(column);
                     } else {
-                        let dialect = self.dialect;
                         self.push("ALTER COLUMN ");
                         self.ident(&column.name);
                         self.push(" TYPE ");
-                        self.push(dialect.column_type(column.sql_type, column.keyed));
+                        self.push_column_type(column.sql_type, column.keyed);
                         self.push(", ALTER COLUMN ");
                         self.ident(&column.name);
                         self.push(if column.nullable {
@@ -258,7 +271,7 @@ impl Renderer {
         self.ident(&column.name);
         self.text.push(' ');
         let dialect = self.dialect;
-        self.push(dialect.column_type(column.sql_type, column.keyed));
+        self.push_column_type(column.sql_type, column.keyed);
         self.push(dialect.column_collation(column.sql_type));
         if !column.nullable {
             self.push(" NOT NULL");

@@ -67,6 +67,7 @@ impl Renderer {
                 self.node(expr);
                 self.push(if negated { " <> ALL(" } else { " = ANY(" });
                 self.bind(Value::Array(ty, values.cloned().collect()));
+                self.array_cast(ty);
                 self.push(")");
                 true
             }
@@ -350,7 +351,7 @@ impl JsonForm {
         let mysql = dialect.json().long_in_list == LongInList::JsonTable;
         Some(match ty {
             T::Bool | T::SmallInt | T::Int | T::BigInt => JsonForm::Integer,
-            T::Text => JsonForm::Text,
+            T::Text | T::Enum(_) => JsonForm::Text,
             T::Blob | T::Uuid => JsonForm::Hex,
             // SQLite binds a decimal as its text.
             T::Decimal if mysql => JsonForm::Decimal,
@@ -410,7 +411,7 @@ impl JsonForm {
             (JsonForm::Float, Value::F64(f)) if f.is_finite() => {
                 let _ = write!(out, "{f:e}");
             }
-            (JsonForm::Text, Value::Text(s)) => {
+            (JsonForm::Text, Value::Text(s) | Value::Enum(_, s)) => {
                 width = s.chars().count();
                 push_json_string(out, s);
             }

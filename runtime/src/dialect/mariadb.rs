@@ -138,6 +138,20 @@ impl Dialect for MariaDb {
     fn column_type(&self, ty: SqlType, keyed: bool) -> &'static str {
         column_type(ty, keyed)
     }
+    fn native_enums(&self) -> bool {
+        true
+    }
+    /// `ENUM('a', 'b')`, inline: MySQL has no named types.
+    fn push_enum_type(&self, out: &mut String, ty: &crate::value::EnumType) {
+        out.push_str("ENUM(");
+        for (i, label) in ty.labels.iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            self.push_string_literal(out, label);
+        }
+        out.push(')');
+    }
     fn auto_key(&self, ty: SqlType) -> &'static str {
         auto_key(ty)
     }
@@ -228,12 +242,13 @@ fn column_type(ty: SqlType, keyed: bool) -> &'static str {
         BigInt => "BIGINT",
         Real => "FLOAT",
         Double => "DOUBLE",
-        Text if keyed => "VARCHAR(255)",
-        Text => "LONGTEXT",
+        Text | Enum(_) if keyed => "VARCHAR(255)",
+        Text | Enum(_) => "LONGTEXT",
         Blob if keyed => "VARBINARY(255)",
         Blob => "LONGBLOB",
         Timestamp | LocalTimestamp => "DATETIME(6)",
         Date => "DATE",
+        Time => "TIME(6)",
         Uuid => "BINARY(16)",
         Decimal => "DECIMAL(65,28)",
         Json => "JSON",
@@ -266,11 +281,12 @@ fn cast_type(ty: SqlType) -> &'static str {
     match ty {
         Bool | SmallInt | Int | BigInt => "SIGNED",
         Real | Double => "DOUBLE",
-        Text | Json => "CHAR",
+        Text | Json | Enum(_) => "CHAR",
         Blob => "BINARY",
         Uuid => "BINARY(16)",
         Timestamp | LocalTimestamp => "DATETIME(6)",
         Date => "DATE",
+        Time => "TIME(6)",
         Decimal => "DECIMAL(65,28)",
     }
 }

@@ -119,15 +119,44 @@ pub trait Dialect: Send + Sync + 'static {
             BigInt => "BIGINT",
             Real => "REAL",
             Double => "DOUBLE PRECISION",
-            Text => "TEXT",
+            Text | Enum(_) => "TEXT",
             Blob => "BYTEA",
             Timestamp => "TIMESTAMPTZ",
             LocalTimestamp => "TIMESTAMP",
             Date => "DATE",
+            Time => "TIME",
             Uuid => "UUID",
             Decimal => "NUMERIC",
             Json => "JSONB",
         }
+    }
+
+    /// Whether a native enum column ([`SqlType::Enum`](crate::value::SqlType::Enum)) has a
+    /// type of its own here (PostgreSQL's `CREATE TYPE`, MySQL's `ENUM(…)`); where it has not
+    /// (SQLite), it is text under a `CHECK` constraint naming its labels.
+    fn native_enums(&self) -> bool {
+        false
+    }
+
+    /// Appends the type of a native enum column, where [`native_enums`](Dialect::native_enums):
+    /// by default PostgreSQL's, the type's quoted name.
+    fn push_enum_type(&self, out: &mut String, ty: &crate::value::EnumType) {
+        self.quote_ident_into(out, ty.name);
+    }
+
+    /// The statement that creates native enum type `ty` unless a type of its name exists,
+    /// run before a table that uses it; `None` where there is nothing to create (the type is
+    /// written inline, or the column is text).
+    fn create_enum_type(&self, ty: &crate::value::EnumType) -> Option<String> {
+        let _ = ty;
+        None
+    }
+
+    /// Appends what follows the placeholder of a value of type `ty`: PostgreSQL casts a
+    /// native enum's label (or NULL), sent as text, to its type (`$1::"role"`). Nothing by
+    /// default.
+    fn push_bind_cast(&self, out: &mut String, ty: crate::value::SqlType) {
+        let _ = (out, ty);
     }
 
     /// The column definition of a table's single auto-incremented key, from its type.

@@ -86,6 +86,12 @@ impl Dialect for MySql {
     fn column_type(&self, ty: SqlType, keyed: bool) -> &'static str {
         MariaDb.column_type(ty, keyed)
     }
+    fn native_enums(&self) -> bool {
+        MariaDb.native_enums()
+    }
+    fn push_enum_type(&self, out: &mut String, ty: &crate::value::EnumType) {
+        MariaDb.push_enum_type(out, ty)
+    }
     fn auto_key(&self, ty: SqlType) -> &'static str {
         MariaDb.auto_key(ty)
     }

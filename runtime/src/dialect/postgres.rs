@@ -72,6 +72,52 @@ impl Dialect for Postgres {
     fn json_projection(&self, out: &mut String, ty: SqlType, column: &str) {
         json_projection(out, ty, column)
     }
+    fn native_enums(&self) -> bool {
+        true
+    }
+    fn create_enum_type(&self, ty: &crate::value::EnumType) -> Option<String> {
+        Some(create_enum_type(self, ty))
+    }
+    fn push_bind_cast(&self, out: &mut String, ty: SqlType) {
+        push_bind_cast(self, out, ty)
+    }
+}
+
+/// `DO $weft$ … $weft$`: creates the enum type unless a type of that name is visible, and
+/// refuses one of that name that is not an enum (a table's row type, say).
+pub(super) fn create_enum_type(dialect: &dyn Dialect, ty: &crate::value::EnumType) -> String {
+    let mut name = String::new();
+    dialect.quote_ident_into(&mut name, ty.name);
+    // A dollar-quote tag none of the labels contains.
+    let mut tag = String::from("$weft$");
+    let mut n = 0;
+    while ty.labels.iter().any(|l| l.contains(&tag)) || name.contains(&tag) {
+        n += 1;
+        tag = format!("$weft{n}$");
+    }
+    let mut quoted_name = String::new();
+    dialect.push_string_literal(&mut quoted_name, &name);
+    let mut out = format!(
+        "DO {tag} BEGIN IF to_regtype({quoted_name}) IS NULL THEN CREATE TYPE {name} AS ENUM ("
+    );
+    for (i, label) in ty.labels.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        dialect.push_string_literal(&mut out, label);
+    }
+    out.push_str(&format!(
+        "); ELSIF (SELECT typtype FROM pg_type WHERE oid = to_regtype({quoted_name})) <> 'e' THEN RAISE EXCEPTION 'type % exists and is not an enum', {quoted_name}; END IF; END {tag}"
+    ));
+    out
+}
+
+/// `$n::"type"` for a native enum's label or typed NULL.
+pub(super) fn push_bind_cast(dialect: &dyn Dialect, out: &mut String, ty: SqlType) {
+    if let SqlType::Enum(ty) = ty {
+        out.push_str("::");
+        dialect.quote_ident_into(out, ty.name);
+    }
 }
 
 /// PostgreSQL's JSON-exact projections (shared with the dialects speaking its protocol).

@@ -431,7 +431,6 @@ impl Renderer {
     pub(crate) fn batch(&mut self, batch: &Batch) {
         let related = &batch.related;
         let meta = related.relation;
-        let dialect = self.dialect;
         let r = self;
         let (t, j) = ("t", "j");
         // The parent key is read from the columns that match the parent's source keys.
@@ -500,8 +499,9 @@ impl Renderer {
             BatchKeys::Arrays(arrays) if key_cols.len() == 1 => {
                 r.qualified(key_alias, key_table, key_cols[0]);
                 r.push(" = ANY(");
-                if let Some((list, _)) = arrays.first() {
+                if let Some((list, ty)) = arrays.first() {
                     r.bind(list.clone());
+                    r.array_cast(*ty);
                 }
                 r.push(")");
             }
@@ -517,7 +517,7 @@ impl Renderer {
                     }
                     r.bind(array.clone());
                     r.push("::");
-                    r.push(dialect.column_type(*ty, true));
+                    r.push_column_type(*ty, true);
                     r.push("[]");
                 }
                 r.push("))");

@@ -119,7 +119,7 @@ impl Dialect for Sqlite {
             BigInt => "INTEGER",
             Real | Double => "REAL",
             Blob | Uuid => "BLOB",
-            Text | Timestamp | LocalTimestamp | Date | Decimal | Json => "TEXT",
+            Text | Timestamp | LocalTimestamp | Date | Time | Decimal | Json | Enum(_) => "TEXT",
         }
     }
     /// Only this exact spelling makes the column an alias of the rowid.

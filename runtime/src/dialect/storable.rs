@@ -42,6 +42,11 @@ impl Value {
             }
             #[cfg(feature = "chrono")]
             Value::Date(d) => return date_in_range(*d, caps, d),
+            #[cfg(feature = "chrono")]
+            Value::Time(t) if !caps.timestamp_nanoseconds => {
+                use chrono::Timelike;
+                micros_only(t.nanosecond())
+            }
             _ => Ok(()),
         };
         reason.map_err(Cow::Borrowed)

@@ -45,7 +45,11 @@ impl Renderer {
                         }
                         match value {
                             InsertValue::Expr(node) => self.node(node),
-                            InsertValue::Borrowed => self.bind_borrowed(),
+                            InsertValue::Borrowed => {
+                                self.bind_borrowed();
+                                let dialect = self.dialect;
+                                dialect.push_bind_cast(&mut self.text, table.columns[c].sql_type);
+                            }
                             InsertValue::Default => {
                                 let dialect = self.dialect;
                                 dialect.left_out(&mut self.text, &table.columns[c]);
@@ -96,7 +100,7 @@ impl Renderer {
                     }
                     let column = &table.columns[c];
                     self.push("::");
-                    self.push(self.dialect.column_type(column.sql_type, column.keyed));
+                    self.push_column_type(column.sql_type, column.keyed);
                     self.push("[]");
                 }
                 self.push(")");

@@ -452,6 +452,29 @@ impl Renderer {
     pub(crate) fn bind(&mut self, value: Value) {
         self.binds.push(value);
         self.placeholder();
+        if let Some(ty) = self.binds.last().and_then(Value::sql_type) {
+            self.dialect.push_bind_cast(&mut self.text, ty);
+        }
+    }
+
+    /// Appends a column's type: the dialect's name for it, or a native enum's type.
+    pub(crate) fn push_column_type(&mut self, ty: crate::value::SqlType, keyed: bool) {
+        match ty {
+            crate::value::SqlType::Enum(e) if self.dialect.native_enums() => {
+                self.dialect.push_enum_type(&mut self.text, e)
+            }
+            _ => self.push(self.dialect.column_type(ty, keyed)),
+        }
+    }
+
+    /// After an array bind of `ty`: the cast PostgreSQL needs for a native enum's labels,
+    /// which are sent as text (`::"role"[]`).
+    pub(crate) fn array_cast(&mut self, ty: crate::value::SqlType) {
+        if matches!(ty, crate::value::SqlType::Enum(_)) && self.dialect.native_enums() {
+            self.push("::");
+            self.push_column_type(ty, true);
+            self.push("[]");
+        }
     }
 
     /// A placeholder for a value the caller keeps and binds itself (an insert's own values,

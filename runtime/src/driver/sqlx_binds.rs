@@ -55,7 +55,7 @@ macro_rules! add_value {
                 Value::I64(i) => $args.add(*i),
                 Value::F32(f) => $args.add(*f),
                 Value::F64(f) => $args.add(*f),
-                Value::Text(s) => $args.add(s.as_str()),
+                Value::Text(s) | Value::Enum(_, s) => $args.add(s.as_str()),
                 Value::Bytes(b) => $args.add(b.as_slice()),
                 #[cfg(feature = "chrono")]
                 Value::Timestamp(t) => $args.add(*t),
@@ -63,6 +63,8 @@ macro_rules! add_value {
                 Value::LocalTimestamp(t) => $args.add(*t),
                 #[cfg(feature = "chrono")]
                 Value::Date(d) => $args.add(*d),
+                #[cfg(feature = "chrono")]
+                Value::Time(t) => $args.add(*t),
                 #[cfg(feature = "uuid")]
                 Value::Uuid(u) => $args.add(*u),
                 // Refused by `check_storable` on the backends without arrays.
@@ -93,6 +95,8 @@ macro_rules! add_null {
             T::LocalTimestamp => $args.add(None::<chrono::NaiveDateTime>),
             #[cfg(feature = "chrono")]
             T::Date => $args.add(None::<chrono::NaiveDate>),
+            #[cfg(feature = "chrono")]
+            T::Time => $args.add(None::<chrono::NaiveTime>),
             #[cfg(feature = "uuid")]
             T::Uuid => $args.add(None::<uuid::Uuid>),
             T::Json => $args.add(None::<$json>),

@@ -306,6 +306,11 @@ impl ColumnSource for MySqlRow {
         get(self, idx)
     }
 
+    #[cfg(feature = "chrono")]
+    fn time(&self, idx: usize) -> std::result::Result<chrono::NaiveTime, String> {
+        get(self, idx)
+    }
+
     #[cfg(feature = "uuid")]
     fn uuid(&self, idx: usize) -> std::result::Result<uuid::Uuid, String> {
         get(self, idx)

@@ -283,10 +283,11 @@ fn pg_array(
         T::Real => array!(F32, |f| *f),
         T::Double => array!(F64, |f| *f),
         // Text and bytes: a value's, or borrowed from an inserted row.
-        T::Text => args.add(
+        // A native enum's labels go as text, cast to the type's array in the SQL.
+        T::Text | T::Enum(_) => args.add(
             elements
                 .map(|v| match v {
-                    Some(Scalar::Value(Value::Text(s))) => Some(s.as_str()),
+                    Some(Scalar::Value(Value::Text(s) | Value::Enum(_, s))) => Some(s.as_str()),
                     Some(Scalar::Text(s)) => Some(s),
                     _ => None,
                 })
@@ -307,6 +308,8 @@ fn pg_array(
         T::LocalTimestamp => array!(LocalTimestamp, |t| *t),
         #[cfg(feature = "chrono")]
         T::Date => array!(Date, |d| *d),
+        #[cfg(feature = "chrono")]
+        T::Time => array!(Time, |t| *t),
         #[cfg(feature = "uuid")]
         T::Uuid => array!(Uuid, |u| *u),
         #[cfg(feature = "rust_decimal")]
@@ -497,8 +500,15 @@ impl ColumnSource for PgRow {
 
     #[inline]
     fn text(&self, idx: usize) -> std::result::Result<&str, String> {
-        // Borrowed; a failure says what the owned `String` decoder says.
-        sqlx::Row::try_get::<&str, _>(self, idx).map_err(|_| owned_error::<String>(self, idx))
+        // Borrowed; a failure says what the owned `String` decoder says. A native enum's
+        // value is its label's text (sqlx's `&str` does not accept user-defined types).
+        sqlx::Row::try_get::<&str, _>(self, idx).or_else(|_| {
+            if is_enum(self, idx) {
+                sqlx::Row::try_get_unchecked::<&str, _>(self, idx).map_err(common::decode_message)
+            } else {
+                Err(owned_error::<String>(self, idx))
+            }
+        })
     }
 
     #[inline]
@@ -542,6 +552,11 @@ impl ColumnSource for PgRow {
         )
     }
 
+    #[cfg(feature = "chrono")]
+    fn time(&self, idx: usize) -> std::result::Result<chrono::NaiveTime, String> {
+        get(self, idx)
+    }
+
     #[cfg(feature = "uuid")]
     fn uuid(&self, idx: usize) -> std::result::Result<uuid::Uuid, String> {
         get(self, idx)
@@ -567,6 +582,15 @@ impl ColumnSource for PgRow {
             .map(|json| json.0.get())
             .map_err(|_| owned_error::<Owned>(self, idx))
     }
+}
+
+/// Whether column `idx` is of a user-defined enum type (`CREATE TYPE … AS ENUM`).
+#[cold]
+fn is_enum(row: &PgRow, idx: usize) -> bool {
+    use sqlx::postgres::PgTypeKind;
+    use sqlx::{Row as _, ValueRef as _};
+    row.try_get_raw(idx)
+        .is_ok_and(|raw| matches!(raw.type_info().kind(), PgTypeKind::Enum(_)))
 }
 
 /// Why column `idx` does not decode as `T` (the owned type a borrowed read stands for).

@@ -403,6 +403,9 @@ fn arguments(sql: &Stmt<'_>) -> Result<SqliteArguments> {
                 Value::Null(t) => add_null!(args, *t, json = String, decimal = String),
                 #[cfg(feature = "json")]
                 Value::Json(s) => args.add(s.as_str()),
+                // Fixed width, so the text sorts as the times do.
+                #[cfg(feature = "chrono")]
+                Value::Time(t) => args.add(crate::time::time_text(*t)),
                 // SQLite has no decimal type: the exact text is stored.
                 #[cfg(feature = "rust_decimal")]
                 Value::Decimal(d) => args.add(d.to_string()),
@@ -511,6 +514,13 @@ impl ColumnSource for SqliteRow {
     #[cfg(feature = "chrono")]
     fn date(&self, idx: usize) -> std::result::Result<chrono::NaiveDate, String> {
         strict(self, idx)
+    }
+
+    /// Stored as `HH:MM:SS.ffffff` (see the binding).
+    #[cfg(feature = "chrono")]
+    fn time(&self, idx: usize) -> std::result::Result<chrono::NaiveTime, String> {
+        let text = self.text(idx)?;
+        crate::time::parse_time(text).ok_or_else(|| crate::time::not_a("Time", text))
     }
 
     #[cfg(feature = "uuid")]

@@ -99,6 +99,9 @@ fn rust_type(ty: SqlType) -> &'static str {
         Timestamp => "chrono::DateTime<chrono::Utc>",
         LocalTimestamp => "chrono::NaiveDateTime",
         Date => "chrono::NaiveDate",
+        Time => "chrono::NaiveTime",
+        // A snapshot keeps a native enum column as text (see snapshot.rs).
+        Enum(_) => "String",
         Uuid => "uuid::Uuid",
         Decimal => "rust_decimal::Decimal",
         Json => "serde_json::Value",

@@ -230,7 +230,11 @@ impl TableSnapshot {
                 .iter()
                 .map(|c| ColumnSnapshot {
                     name: c.name.to_owned(),
-                    sql_type: c.sql_type,
+                    // Migrations store a native enum as text (see docs/design.md).
+                    sql_type: match c.sql_type {
+                        SqlType::Enum(_) => SqlType::Text,
+                        other => other,
+                    },
                     nullable: c.nullable,
                     auto: c.auto,
                     keyed: c.keyed,
@@ -328,7 +332,7 @@ pub(crate) mod sql_type {
 
     use crate::value::SqlType;
 
-    const NAMES: [(SqlType, &str); 14] = [
+    const NAMES: [(SqlType, &str); 15] = [
         (SqlType::Bool, "bool"),
         (SqlType::SmallInt, "i16"),
         (SqlType::Int, "i32"),
@@ -340,6 +344,7 @@ pub(crate) mod sql_type {
         (SqlType::Timestamp, "timestamp"),
         (SqlType::LocalTimestamp, "local_timestamp"),
         (SqlType::Date, "date"),
+        (SqlType::Time, "time"),
         (SqlType::Uuid, "uuid"),
         (SqlType::Decimal, "decimal"),
         (SqlType::Json, "json"),

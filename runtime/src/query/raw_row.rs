@@ -277,6 +277,7 @@ remapped! {
     #[cfg(feature = "chrono")] timestamp -> chrono::DateTime<chrono::Utc>;
     #[cfg(feature = "chrono")] local_timestamp -> chrono::NaiveDateTime;
     #[cfg(feature = "chrono")] date -> chrono::NaiveDate;
+    #[cfg(feature = "chrono")] time -> chrono::NaiveTime;
     #[cfg(feature = "uuid")] uuid -> uuid::Uuid;
     #[cfg(feature = "rust_decimal")] decimal -> rust_decimal::Decimal;
     #[cfg(feature = "json")] json -> &str;

@@ -170,6 +170,7 @@ impl<L: Loader, E: RootExtras> FindMany<L, E> {
         R::Marker: RelationOf<L::Table>,
         L::Out: SetRelation<R::Marker, Loaded<R>>,
         <L::Out as SetRelation<R::Marker, Loaded<R>>>::Out: Send,
+        <L::Out as SetRelation<R::Marker, Loaded<R>>>::Current: super::NotYetLoaded,
     {
         self.map(|loader, extras| (super::With::new(loader, relation.into_rel()), extras))
     }

@@ -253,6 +253,7 @@ impl<L: Loader, X: Selection + 'static> Loader for Extra<L, X> {
 /// Relations load onto a row with extras as onto the row itself.
 impl<M: Relation, V, O: SetRelation<M, V>, X> SetRelation<M, V> for (O, X) {
     type Out = (O::Out, X);
+    type Current = O::Current;
     fn set_relation(self, value: V) -> Self::Out {
         (self.0.set_relation(value), self.1)
     }
@@ -489,6 +490,7 @@ impl KeyPart {
             (KeyPart::Int(i), SqlType::SmallInt) => Value::I16(*i as i16),
             (KeyPart::Int(i), SqlType::Int) => Value::I32(*i as i32),
             (KeyPart::Int(i), _) => Value::I64(*i),
+            (KeyPart::Text(s), SqlType::Enum(ty)) => Value::Enum(ty, s.clone()),
             (KeyPart::Text(s), _) => Value::Text(s.clone()),
             #[cfg(feature = "uuid")]
             (KeyPart::Bytes(b), SqlType::Uuid) => uuid::Uuid::from_slice(b)
@@ -508,7 +510,7 @@ fn read_part(row: RowRef<'_>, idx: usize, ty: SqlType) -> std::result::Result<Ke
         SqlType::SmallInt => KeyPart::Int(i16::decode(row, idx)?.into()),
         SqlType::Int => KeyPart::Int(i32::decode(row, idx)?.into()),
         SqlType::BigInt => KeyPart::Int(i64::decode(row, idx)?),
-        SqlType::Text => KeyPart::Text(String::decode(row, idx)?),
+        SqlType::Text | SqlType::Enum(_) => KeyPart::Text(String::decode(row, idx)?),
         SqlType::Blob => KeyPart::Bytes(Vec::<u8>::decode(row, idx)?),
         #[cfg(feature = "uuid")]
         SqlType::Uuid => KeyPart::Bytes(uuid::Uuid::decode(row, idx)?.as_bytes().to_vec()),

@@ -23,7 +23,7 @@ pub use find::{
     Extras, FindMany, NoExtras, RootExtras, Strategy, WholeRows, find_first, find_many,
 };
 pub use load::{Base, Extra, Loader, Pick, With};
-pub use not_loaded::{ColumnToOrderBy, RelationHandle, RelationLoaded};
+pub use not_loaded::{ColumnToOrderBy, NotYetLoaded, RelationHandle, RelationLoaded};
 pub use scope::{InRelation, NoJunction, RelSource, RelTables, WithinRelation};
 pub use subset::{NoColumns, Subset};
 pub use write::{InsertNested, ManyKind, insert_nested};
@@ -180,6 +180,9 @@ pub struct NoRelation;
 pub trait SetRelation<M, X> {
     /// The row type with the relation loaded.
     type Out;
+    /// The relation field's type before: [`NotLoaded`] unless an earlier `.with(…)` loaded
+    /// it (a second `.with` of one relation is refused through [`NotYetLoaded`]).
+    type Current;
     #[doc(hidden)]
     fn set_relation(self, value: X) -> Self::Out;
 }
@@ -331,6 +334,7 @@ impl<M: Relation, L: Loader<Table = M::Target>> Rel<M, L> {
         R::Marker: RelationOf<M::Target>,
         L::Out: SetRelation<R::Marker, Loaded<R>>,
         <L::Out as SetRelation<R::Marker, Loaded<R>>>::Out: Send,
+        <L::Out as SetRelation<R::Marker, Loaded<R>>>::Current: NotYetLoaded,
     {
         Rel {
             plan: self.plan,

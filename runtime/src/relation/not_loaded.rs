@@ -100,3 +100,15 @@ where
         (crate::expr::Node::Int(1), crate::expr::Direction::Asc)
     }
 }
+
+/// Implemented only by [`NotLoaded`]: `.with(…)` loads a relation whose field is still
+/// `NotLoaded`, so a second `.with` of the same relation (which would replace the first one's
+/// filter, order and nested relations) is a compile error.
+#[diagnostic::on_unimplemented(
+    message = "this relation is already loaded by an earlier `.with(…)` of the query",
+    label = "the same relation a second time",
+    note = "give the relation once, with all it needs: `.with(User::posts.filter(…).order_by(…).with(Post::comments))`"
+)]
+pub trait NotYetLoaded {}
+
+impl NotYetLoaded for NotLoaded {}

@@ -21,7 +21,7 @@ pub struct NoJunction;
     message = "`{T}` is not a table this relation's condition can read",
     label = "this reads a column of `{T}`",
     note = "a relation's `filter` and `order_by` read its related table and, with `through`, the junction's columns; `filter_source` reads the table the relation is declared on (the parent row): `#[relation(many, through = J, filter_source = User::id.ge(2))]` or `.with(User::groups.filter_source(User::id.ge(2)))`",
-    note = "to filter on another table, nest the relation that reaches it: `.filter(Post::comments.exists())`"
+    note = "to choose the parent rows themselves, filter the query: `find_many::<User>().filter(User::name.eq(…)).with(User::posts)`; to filter on another table, nest the relation that reaches it: `.filter(Post::comments.exists())`"
 )]
 pub trait InRelation<T, I> {}
 

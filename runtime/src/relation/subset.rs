@@ -130,6 +130,8 @@ relations_tuple!(A 0 B 1 C 2 D 3 E 4 F 5 G 6 H 7);
 
 impl<M: Relation, X, C, R: Append<X>> SetRelation<M, X> for Subset<C, R> {
     type Out = Subset<C, R::Out>;
+    // A subset's relations are listed in its type as they are added.
+    type Current = super::NotLoaded;
     fn set_relation(self, value: X) -> Self::Out {
         let mut names = self.names;
         names.relations.push(M::META.name);

@@ -92,6 +92,7 @@ where
         I: IntoIterator<Item = R>,
         L::Out: SetRelation<M, Wrapped<M, C>>,
         <L::Out as SetRelation<M, Wrapped<M, C>>>::Out: Send,
+        <L::Out as SetRelation<M, Wrapped<M, C>>>::Current: super::NotYetLoaded,
     {
         self.children
             .push((M::META, Box::new(crate::query::insert_many(rows))));
@@ -118,6 +119,7 @@ where
         I: IntoIterator<Item = R>,
         L::Out: SetRelation<M, Wrapped<M, C>>,
         <L::Out as SetRelation<M, Wrapped<M, C>>>::Out: Send,
+        <L::Out as SetRelation<M, Wrapped<M, C>>>::Current: super::NotYetLoaded,
     {
         self.children
             .push((M::META, Box::new(crate::query::insert_many(rows))));

@@ -174,7 +174,7 @@ const fn check_key_types(table: &TableMeta, keys: Keys, fail: &'static str) {
     let mut i = 0;
     while i < keys.len {
         match table.columns[keys.cols[i]].sql_type {
-            Bool | SmallInt | Int | BigInt | Text | Blob | Uuid => {}
+            Bool | SmallInt | Int | BigInt | Text | Enum(_) | Blob | Uuid => {}
             _ => panic!("{}", fail),
         }
         i += 1;

@@ -39,6 +39,9 @@ pub trait ColumnSource: Sync {
     /// A date.
     #[cfg(feature = "chrono")]
     fn date(&self, idx: usize) -> Result<chrono::NaiveDate, String>;
+    /// A time of day.
+    #[cfg(feature = "chrono")]
+    fn time(&self, idx: usize) -> Result<chrono::NaiveTime, String>;
     /// A UUID.
     #[cfg(feature = "uuid")]
     fn uuid(&self, idx: usize) -> Result<uuid::Uuid, String>;

@@ -2,7 +2,7 @@
 //! representation), and every column capability follows from that one mapping.
 
 use super::column::RowRef;
-use super::{AutoIncrement, SqlType, SqlValue, Text, Value};
+use super::{AutoIncrement, EnumType, SqlType, SqlValue, Text, Value};
 
 /// A type of your own stored as one of weft's column types (its *representation*).
 ///
@@ -44,19 +44,30 @@ pub trait CustomType: Sized + Send + Sync + 'static {
     /// DDL checks them with a `CHECK` constraint.
     #[doc(hidden)]
     const ALLOWED: &'static [&'static str] = &[];
+    /// The native enum type the column has (`#[derive(weft::Enum)]` with `#[weft(native)]`):
+    /// its `Repr` is then `String`, holding a label.
+    #[doc(hidden)]
+    const NATIVE: Option<&'static EnumType> = None;
     /// The value to store.
     fn to_repr(&self) -> Self::Repr;
     /// The value read back; an `Err` becomes `weft::Error::Decode` naming the table and column.
     fn from_repr(repr: Self::Repr) -> Result<Self, String>;
 }
 
+#[diagnostic::do_not_recommend]
 impl<T: CustomType> SqlValue for T {
-    const SQL_TYPE: SqlType = T::Repr::SQL_TYPE;
+    const SQL_TYPE: SqlType = match T::NATIVE {
+        Some(ty) => SqlType::Enum(ty),
+        None => T::Repr::SQL_TYPE,
+    };
     const NULLABLE: bool = T::Repr::NULLABLE;
     const ALLOWED: &'static [&'static str] = T::ALLOWED;
     #[inline]
     fn to_value(&self) -> Value {
-        self.to_repr().into_value()
+        match (T::NATIVE, self.to_repr().into_value()) {
+            (Some(ty), Value::Text(label)) => Value::Enum(ty, label),
+            (_, value) => value,
+        }
     }
     #[inline]
     fn decode(row: RowRef<'_>, idx: usize) -> Result<Self, String> {
@@ -69,9 +80,11 @@ impl<T: CustomType> SqlValue for T {
 }
 
 /// A custom type over an integer can be an auto-incremented key.
+#[diagnostic::do_not_recommend]
 impl<T: CustomType> AutoIncrement for T where T::Repr: AutoIncrement {}
 
 /// A custom type over text supports `like`.
+#[diagnostic::do_not_recommend]
 impl<T: CustomType> Text for T
 where
     T::Repr: Text,

@@ -259,10 +259,10 @@ impl FromJson for Vec<u8> {
 
 #[cfg(feature = "chrono")]
 mod time {
-    use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+    use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 
     use super::{FromJson, Scalar, unexpected};
-    use crate::time::{not_a, parse_date, parse_naive, parse_utc};
+    use crate::time::{not_a, parse_date, parse_naive, parse_time, parse_utc};
 
     /// Reads a date or time from its text with `parse`; `what` names it in errors.
     fn read<T>(value: Scalar<'_>, what: &str, parse: fn(&str) -> Option<T>) -> Result<T, String> {
@@ -289,6 +289,12 @@ mod time {
     impl FromJson for NaiveDate {
         fn from_json(value: Scalar<'_>) -> Result<Self, String> {
             read(value, "date", parse_date)
+        }
+    }
+
+    impl FromJson for NaiveTime {
+        fn from_json(value: Scalar<'_>) -> Result<Self, String> {
+            read(value, "time", parse_time)
         }
     }
 }

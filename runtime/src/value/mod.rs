@@ -36,12 +36,36 @@ pub enum SqlType {
     LocalTimestamp,
     /// `chrono::NaiveDate`
     Date,
+    /// `chrono::NaiveTime`: a time of day without zone, to the microsecond.
+    Time,
     /// `uuid::Uuid`
     Uuid,
     /// `rust_decimal::Decimal`
     Decimal,
     /// `weft::Json<T>` (feature `json`)
     Json,
+    /// A native enum (`#[derive(weft::Enum)]` with `#[weft(native)]`): PostgreSQL's
+    /// `CREATE TYPE … AS ENUM`, MySQL's `ENUM(…)`, text under a `CHECK` on SQLite.
+    Enum(&'static EnumType),
+}
+
+/// A native enum type: its name (PostgreSQL's type) and its labels, in declaration order.
+///
+/// Declared by `#[derive(weft::Enum)]` with `#[weft(native)]` (named after the enum in
+/// snake case) or `#[weft(native = "name")]`; see [`SqlType::Enum`].
+#[derive(PartialEq, Eq, Hash)]
+pub struct EnumType {
+    /// The type's SQL name (PostgreSQL; MySQL writes the labels inline).
+    pub name: &'static str,
+    /// The labels, in declaration order: PostgreSQL and MySQL sort by it.
+    pub labels: &'static [&'static str],
+}
+
+/// Its name only: a bind shown in a log or `to_sql` reads `Enum(EnumType("role"), "admin")`.
+impl std::fmt::Debug for EnumType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("EnumType").field(&self.name).finish()
+    }
 }
 
 /// A value bound to a statement. Queries keep their binds as `Value`s so they can be shown
@@ -65,6 +89,8 @@ pub enum Value {
     F64(f64),
     /// Text.
     Text(String),
+    /// A label of a native enum type, sent as text (PostgreSQL casts it to the type).
+    Enum(&'static EnumType, String),
     /// Bytes.
     Bytes(Vec<u8>),
     /// An instant in UTC.
@@ -76,6 +102,9 @@ pub enum Value {
     /// A date.
     #[cfg(feature = "chrono")]
     Date(chrono::NaiveDate),
+    /// A time of day.
+    #[cfg(feature = "chrono")]
+    Time(chrono::NaiveTime),
     /// A UUID.
     #[cfg(feature = "uuid")]
     Uuid(uuid::Uuid),
@@ -113,6 +142,7 @@ impl Value {
             Value::F32(_) => SqlType::Real,
             Value::F64(_) => SqlType::Double,
             Value::Text(_) => SqlType::Text,
+            Value::Enum(ty, _) => SqlType::Enum(ty),
             Value::Bytes(_) => SqlType::Blob,
             #[cfg(feature = "chrono")]
             Value::Timestamp(_) => SqlType::Timestamp,
@@ -120,6 +150,8 @@ impl Value {
             Value::LocalTimestamp(_) => SqlType::LocalTimestamp,
             #[cfg(feature = "chrono")]
             Value::Date(_) => SqlType::Date,
+            #[cfg(feature = "chrono")]
+            Value::Time(_) => SqlType::Time,
             #[cfg(feature = "uuid")]
             Value::Uuid(_) => SqlType::Uuid,
             #[cfg(feature = "rust_decimal")]
@@ -343,6 +375,7 @@ chrono_value! {
     chrono::DateTime<chrono::Utc> => Timestamp, timestamp, crate::time::truncate_micros;
     chrono::NaiveDateTime => LocalTimestamp, local_timestamp, crate::time::truncate_micros;
     chrono::NaiveDate => Date, date, std::convert::identity;
+    chrono::NaiveTime => Time, time, crate::time::truncate_micros;
 }
 
 #[cfg(feature = "uuid")]

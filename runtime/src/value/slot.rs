@@ -68,7 +68,7 @@ impl<'a> Scalar<'a> {
     /// rest).
     pub(crate) fn payload_len(self) -> Option<usize> {
         match self {
-            Scalar::Value(Value::Text(s)) => Some(s.len()),
+            Scalar::Value(Value::Text(s) | Value::Enum(_, s)) => Some(s.len()),
             Scalar::Text(s) => Some(s.len()),
             Scalar::Value(Value::Bytes(b)) => Some(b.len()),
             Scalar::Bytes(b) => Some(b.len()),
