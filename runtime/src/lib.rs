@@ -202,9 +202,9 @@ pub use query::{UpdateFrom, UpdateFromSet};
 pub use relation::{Base, Extra, Fetch, Loader, With};
 pub use relation::{
     Extras, FilteredOne, FindMany, InRelation, InsertNested, IsLoaded, Loaded, ManyKind,
-    MayBeEmpty, NoExtras, NotLoaded, Pick, Rel, RelSource, RelTables, Relation, RelationArg,
-    RelationKind, RelationMeta, RelationOf, RootExtras, SetRelation, Strategy, Subset, Through,
-    WholeRows, WithinRelation, find_first, find_many, insert_nested, kind,
+    MayBeEmpty, NoExtras, NoJunction, NotLoaded, Pick, Rel, RelSource, RelTables, Relation,
+    RelationArg, RelationKind, RelationMeta, RelationOf, RootExtras, SetRelation, Strategy, Subset,
+    Through, WholeRows, WithinRelation, find_first, find_many, insert_nested, kind,
 };
 pub use schema::{
     Cardinality, ColumnMeta, DecodeRow, DefaultValue, ForeignKey, IndexMeta, Insertable, OnDelete,

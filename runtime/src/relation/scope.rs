@@ -12,8 +12,10 @@ pub struct RelTables<T, J>(std::marker::PhantomData<fn() -> (T, J)>);
 /// The table a relation's `.filter_source(…)` reads: its source `S`, the parent row.
 pub struct RelSource<S>(std::marker::PhantomData<fn() -> S>);
 
-/// The junction of a relation without `through`: no table, so no column is found in it.
-#[doc(hidden)]
+/// The junction of a relation without `through` (its [`Relation::Junction`]): no table, so
+/// a relation's condition finds no column in it.
+///
+/// [`Relation::Junction`]: crate::Relation::Junction
 pub struct NoJunction;
 
 /// Implemented by a relation's readable tables (`Self`) for each table `T` among them.
