@@ -337,6 +337,10 @@ fn classify(db: &(dyn sqlx::error::DatabaseError + 'static)) -> Option<Conflict>
         };
     }
     #[cfg(feature = "sqlite")]
+    if let Some(e) = db.try_downcast_ref::<crate::driver::NativeSqliteError>() {
+        return (e.primary() == 5).then_some(Conflict::Busy);
+    }
+    #[cfg(feature = "sqlite")]
     if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
         // The extended result code; its low byte is the primary code (5: SQLITE_BUSY).
         let primary = db
