@@ -70,7 +70,8 @@ impl DatabaseError for NativeSqliteError {
 /// itself).
 pub(super) fn primary(e: &rusqlite::Error) -> Option<i32> {
     match e {
-        rusqlite::Error::SqliteFailure(err, _) => Some(err.extended_code & 0xff),
+        rusqlite::Error::SqliteFailure(err, _)
+        | rusqlite::Error::SqlInputError { error: err, .. } => Some(err.extended_code & 0xff),
         _ => None,
     }
 }
@@ -85,6 +86,13 @@ pub(super) fn to_sqlx(e: rusqlite::Error) -> sqlx::Error {
             sqlx::Error::Database(Box::new(NativeSqliteError {
                 code: err.extended_code,
                 message,
+            }))
+        }
+        // A statement SQLite could not prepare: its message, without rusqlite's additions.
+        rusqlite::Error::SqlInputError { error, msg, .. } => {
+            sqlx::Error::Database(Box::new(NativeSqliteError {
+                code: error.extended_code,
+                message: msg,
             }))
         }
         other => sqlx::Error::Protocol(other.to_string()),

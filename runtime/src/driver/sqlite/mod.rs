@@ -516,9 +516,19 @@ fn run_in_place(raw: &mut Raw, sql: &Stmt<'_>, want: &mut Want<'_, '_>) -> Place
         watch,
         labels: label_cache,
     } = raw;
+    // Every value is checked before anything reaches SQLite (weft refuses some statements
+    // through their binds: too deep, a raw fragment that does not fit, an unsupported
+    // feature).
+    let values = match (0..sql.binds.len())
+        .map(|i| bind::encode(sql, i, sql.binds.get(i)))
+        .collect::<Result<Vec<_>>>()
+    {
+        Ok(values) => values,
+        Err(e) => return Placed::Done(Err(Failure::Weft(e))),
+    };
     let mut st = match conn.prepare_cached(&sql.text) {
         Ok(st) => st,
-        Err(rusqlite::Error::MultipleStatement) if sql.binds.len() == 0 => {
+        Err(rusqlite::Error::MultipleStatement) if values.is_empty() => {
             return Placed::Move(Moved {
                 batch: true,
                 ..Moved::default()
@@ -526,11 +536,7 @@ fn run_in_place(raw: &mut Raw, sql: &Stmt<'_>, want: &mut Want<'_, '_>) -> Place
         }
         Err(e) => return Placed::Done(Err(e.into())),
     };
-    for i in 0..sql.binds.len() {
-        let value = match bind::encode(sql, i, sql.binds.get(i)) {
-            Ok(v) => v,
-            Err(e) => return Placed::Done(Err(Failure::Weft(e))),
-        };
+    for (i, value) in values.into_iter().enumerate() {
         if let Err(e) = st.raw_bind_parameter(i + 1, value) {
             return Placed::Done(Err(e.into()));
         }
