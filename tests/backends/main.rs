@@ -36,6 +36,7 @@ mod roundtrip;
 mod safety;
 mod schema;
 mod set_ops;
+mod sqlite_native;
 mod subqueries;
 mod tables;
 mod timestamps;

@@ -98,3 +98,11 @@ pub(super) fn to_sqlx(e: rusqlite::Error) -> sqlx::Error {
         other => sqlx::Error::Protocol(other.to_string()),
     }
 }
+
+/// `SQLITE_BUSY`, as SQLite reports it when its busy timeout ran out.
+pub(super) fn busy() -> sqlx::Error {
+    sqlx::Error::Database(Box::new(NativeSqliteError {
+        code: ffi::SQLITE_BUSY,
+        message: "database is locked".to_owned(),
+    }))
+}

@@ -13,12 +13,14 @@
 //!   [`STEP_BUDGET`] in place (SQLite's progress handler watches the clock). Rows then cross
 //!   in batches through a channel, and a dropped future interrupts the statement.
 //!
-//! A statement over budget before it produced a row, and that changes nothing unless it
-//! finishes (a read, or a write outside a transaction, which SQLite rolls back whole when
-//! interrupted), is interrupted and run again on the blocking thread. A read over budget after
-//! it delivered rows goes on there in the same snapshot (a read transaction is opened around
-//! it when none is), skipping the rows already delivered. A write inside a transaction is
-//! never interrupted for this: SQLite would roll back the whole transaction.
+//! A read over budget before it produced a row is interrupted and run again on the blocking
+//! thread (it changed nothing). A read over budget after it delivered rows goes on there in
+//! the same snapshot (a read transaction is opened around it when none is), skipping the rows
+//! already delivered. A write is never interrupted for the budget: SQLite calls the progress
+//! handler once more after the statement's last instruction, when an autocommit write has
+//! already committed (running it again would write twice), and an interrupted write inside a
+//! transaction rolls the whole transaction back. A write runs in place to its end (SQLite has
+//! one writer at a time: moving it would not let another write run).
 //!
 //! No `unsafe`: every SQLite object stays behind rusqlite's safe API; a connection moves to a
 //! blocking thread whole (rusqlite's `Connection` is `Send`), and no statement is held across
@@ -207,6 +209,10 @@ struct Pool {
     target: Target,
     idle: Mutex<Vec<Raw>>,
     permits: Arc<Semaphore>,
+    /// The write lock of weft's own connections to a file database, taken (in FIFO order)
+    /// before a statement that writes and held until its connection has no transaction open:
+    /// writers queue here instead of polling SQLite's lock (see [`take_writer`]).
+    writer: Option<Arc<tokio::sync::Mutex<()>>>,
     /// Set for an in-memory database (one connection, which is the database).
     memory: Option<MemoryState>,
 }
@@ -234,6 +240,7 @@ impl Pool {
             raw: Some(raw),
             pool: self.clone(),
             close: false,
+            writer: None,
             _permit: permit,
         })
     }
@@ -260,6 +267,9 @@ struct Slot {
     pool: Arc<Pool>,
     /// Closed instead of returned (a file database's connection in an unknown state).
     close: bool,
+    /// The pool's write lock, while this connection writes (released after the connection
+    /// went back, its transaction rolled back).
+    writer: Option<tokio::sync::OwnedMutexGuard<()>>,
     /// Released after the connection is back among the idle ones.
     _permit: OwnedSemaphorePermit,
 }
@@ -331,6 +341,8 @@ impl NativeSqliteDriver {
             target,
             idle: Mutex::new(Vec::new()),
             permits: Arc::new(Semaphore::new(size)),
+            // One connection needs no queue.
+            writer: (!memory).then(|| Arc::new(tokio::sync::Mutex::new(()))),
             memory: memory.then(MemoryState::default),
         });
         // The first connection, opened on a blocking thread: switching a file database to WAL
@@ -549,12 +561,9 @@ fn run_in_place(raw: &mut Raw, sql: &Stmt<'_>, want: &mut Want<'_, '_>) -> Place
     };
     let columns = names.len();
     let total_before = conn.total_changes();
-    let interruptible = readonly || was_autocommit;
-    watch.start(if interruptible {
-        MODE_INTERRUPT
-    } else {
-        MODE_NOTE
-    });
+    // Only a read is interrupted for the budget: SQLite calls the progress handler once more
+    // after a statement's last instruction, so an interrupted write may have committed.
+    watch.start(if readonly { MODE_INTERRUPT } else { MODE_NOTE });
     let mut delivered = 0u64;
     let mut rows = st.raw_query();
     let outcome = loop {
@@ -800,6 +809,7 @@ async fn run_pooled(
     sql: &Stmt<'_>,
     mut want: Want<'_, '_>,
 ) -> std::result::Result<u64, Failure> {
+    take_writer(&mut slot, &sql.text).await?;
     let moved = match place(slot.raw(), sql, &mut want) {
         Ok(out) => return out,
         Err(moved) => moved,
@@ -820,8 +830,12 @@ async fn run_held(
     let State::Ready(slot) = state else {
         return Err(Failure::Weft(gone(&sql.text)));
     };
+    take_writer(slot, &sql.text).await?;
     let moved = match place(slot.raw(), sql, &mut want) {
-        Ok(out) => return out,
+        Ok(out) => {
+            release_writer(slot);
+            return out;
+        }
         Err(moved) => moved,
     };
     let (job, send, receive) = prepare_job(sql, &want, moved)?;
@@ -834,8 +848,56 @@ async fn run_held(
         return Err(Failure::Weft(gone(&sql.text)));
     };
     let (slot, out) = await_job(handle, guard, receive, &mut want).await;
-    *state = slot.map_or(State::Gone, State::Ready);
+    *state = match slot {
+        Some(mut slot) => {
+            release_writer(&mut slot);
+            State::Ready(slot)
+        }
+        None => State::Gone,
+    };
     out
+}
+
+/// Takes the pool's write lock for `slot` before a statement that writes (a file database's
+/// pool; not while the connection holds it already).
+///
+/// SQLite lets one connection write at a time, and a connection that finds the lock taken
+/// polls for it (its busy handler sleeps and retries, unfairly: under load a writer can
+/// starve past its busy timeout). weft's own connections queue for the lock here instead, in
+/// order, without blocking a thread; SQLite's busy timeout is left for other processes. The
+/// lock is held until the connection's transaction ends: a transaction takes it at its first
+/// write. A wait longer than the busy timeout fails as SQLite would, with `SQLITE_BUSY`.
+async fn take_writer(slot: &mut Slot, text: &str) -> std::result::Result<(), Failure> {
+    let Some(lock) = slot.pool.writer.clone() else {
+        return Ok(());
+    };
+    if slot.writer.is_some() || !writes(&slot.raw().conn, text) {
+        return Ok(());
+    }
+    match tokio::time::timeout(BUSY_TIMEOUT, lock.lock_owned()).await {
+        Ok(guard) => {
+            slot.writer = Some(guard);
+            Ok(())
+        }
+        Err(_) => Err(Failure::Sqlite(error::busy())),
+    }
+}
+
+/// Releases the write lock once the connection has no transaction open.
+fn release_writer(slot: &mut Slot) {
+    if slot.writer.is_some() && slot.raw().conn.is_autocommit() {
+        slot.writer = None;
+    }
+}
+
+/// Whether `text` may write (`BEGIN IMMEDIATE` too); a statement that does not prepare is
+/// left to fail when it runs.
+fn writes(conn: &rusqlite::Connection, text: &str) -> bool {
+    match conn.prepare_cached(text) {
+        Ok(st) => !st.readonly(),
+        Err(rusqlite::Error::MultipleStatement) => true,
+        Err(_) => false,
+    }
 }
 
 /// Runs `sql` in place unless it has too many binds; `Err` says how it goes on on a blocking
