@@ -275,21 +275,13 @@ struct Slot {
 }
 
 impl Slot {
-    fn raw(&mut self) -> &mut Raw {
-        // Only `Drop` takes it.
-        self.raw.get_or_insert_with(|| unreachable_raw())
-    }
-}
-
-#[cold]
-fn unreachable_raw() -> Raw {
-    // `Slot::raw` is `Some` until the slot is dropped; opening an in-memory connection keeps
-    // this total without a panic.
-    let conn = rusqlite::Connection::open_in_memory().unwrap_or_else(|_| std::process::abort());
-    Raw {
-        conn,
-        watch: Arc::new(Watch::new()),
-        labels: HashMap::new(),
+    /// The connection (only `Drop` takes it out).
+    fn raw(&mut self) -> std::result::Result<&mut Raw, Failure> {
+        self.raw.as_mut().ok_or_else(|| {
+            Failure::Sqlite(sqlx::Error::Protocol(
+                "the SQLite connection was lost".into(),
+            ))
+        })
     }
 }
 
@@ -349,14 +341,13 @@ impl NativeSqliteDriver {
         // may wait for another process's lock.
         let mut first = pool.acquire().await?;
         let first = tokio::task::spawn_blocking(move || {
-            let raw = first.raw();
-            if wal {
-                raw.conn.busy_timeout(BUSY_TIMEOUT)?;
-                let mode: String = raw
-                    .conn
-                    .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
-                let _ = mode;
-                raw.conn.busy_timeout(Duration::ZERO)?;
+            if wal && let Some(raw) = first.raw.as_mut() {
+                let conn = &raw.conn;
+                conn.busy_timeout(BUSY_TIMEOUT)?;
+                conn.query_row("PRAGMA journal_mode = WAL", [], |row| {
+                    row.get::<_, String>(0)
+                })?;
+                conn.busy_timeout(Duration::ZERO)?;
             }
             Ok::<_, rusqlite::Error>(first)
         })
@@ -384,7 +375,7 @@ impl NativeSqliteDriver {
 
     fn conn(&self, slot: Slot, holds: Option<HoldsOnly>) -> NativeConn {
         NativeConn {
-            state: State::Ready(slot),
+            state: State::Ready(Box::new(slot)),
             depth: 0,
             pending_rollbacks: 0,
             _holds: holds,
@@ -765,7 +756,7 @@ impl Drop for CancelOnDrop {
 }
 
 /// A blocking thread's result: the connection back, and the statement's outcome.
-type Finished = (Slot, rusqlite::Result<u64>);
+type Finished = (Slot, std::result::Result<u64, Failure>);
 
 /// Starts `job` on a blocking thread with `slot`; returns the thread and the guard that
 /// interrupts it if the caller goes away.
@@ -773,22 +764,24 @@ fn spawn(
     mut slot: Slot,
     job: Job,
     out: Option<mpsc::Sender<Batch>>,
-) -> (tokio::task::JoinHandle<Finished>, CancelOnDrop) {
-    let watch = slot.raw().watch.clone();
+) -> std::result::Result<(tokio::task::JoinHandle<Finished>, CancelOnDrop), Failure> {
+    let watch = slot.raw()?.watch.clone();
     let statement = watch.start(MODE_OFF);
     let handle = tokio::task::spawn_blocking(move || {
-        let result = run_blocking(slot.raw(), &job, out.as_ref());
+        let result = slot
+            .raw()
+            .and_then(|raw| run_blocking(raw, &job, out.as_ref()).map_err(Failure::from));
         drop(out);
         (slot, result)
     });
-    (
+    Ok((
         handle,
         CancelOnDrop {
             watch,
             statement,
             armed: true,
         },
-    )
+    ))
 }
 
 /// The owned form of `sql` for a blocking thread.
@@ -810,12 +803,12 @@ async fn run_pooled(
     mut want: Want<'_, '_>,
 ) -> std::result::Result<u64, Failure> {
     take_writer(&mut slot, &sql.text).await?;
-    let moved = match place(slot.raw(), sql, &mut want) {
+    let moved = match place(slot.raw()?, sql, &mut want) {
         Ok(out) => return out,
         Err(moved) => moved,
     };
     let (job, send, receive) = prepare_job(sql, &want, moved)?;
-    let (mut handle, guard) = spawn(slot, job, send);
+    let (mut handle, guard) = spawn(slot, job, send)?;
     await_job(&mut handle, guard, receive, &mut want).await.1
 }
 
@@ -831,7 +824,7 @@ async fn run_held(
         return Err(Failure::Weft(gone(&sql.text)));
     };
     take_writer(slot, &sql.text).await?;
-    let moved = match place(slot.raw(), sql, &mut want) {
+    let moved = match place(slot.raw()?, sql, &mut want) {
         Ok(out) => {
             release_writer(slot);
             return out;
@@ -842,7 +835,7 @@ async fn run_held(
     let State::Ready(slot) = std::mem::replace(state, State::Gone) else {
         return Err(Failure::Weft(gone(&sql.text)));
     };
-    let (handle, guard) = spawn(slot, job, send);
+    let (handle, guard) = spawn(*slot, job, send)?;
     *state = State::Running(handle);
     let State::Running(handle) = state else {
         return Err(Failure::Weft(gone(&sql.text)));
@@ -851,7 +844,7 @@ async fn run_held(
     *state = match slot {
         Some(mut slot) => {
             release_writer(&mut slot);
-            State::Ready(slot)
+            State::Ready(Box::new(slot))
         }
         None => State::Gone,
     };
@@ -871,7 +864,7 @@ async fn take_writer(slot: &mut Slot, text: &str) -> std::result::Result<(), Fai
     let Some(lock) = slot.pool.writer.clone() else {
         return Ok(());
     };
-    if slot.writer.is_some() || !writes(&slot.raw().conn, text) {
+    if slot.writer.is_some() || !writes(&slot.raw()?.conn, text) {
         return Ok(());
     }
     match tokio::time::timeout(BUSY_TIMEOUT, lock.lock_owned()).await {
@@ -885,7 +878,7 @@ async fn take_writer(slot: &mut Slot, text: &str) -> std::result::Result<(), Fai
 
 /// Releases the write lock once the connection has no transaction open.
 fn release_writer(slot: &mut Slot) {
-    if slot.writer.is_some() && slot.raw().conn.is_autocommit() {
+    if slot.writer.is_some() && slot.raw().is_ok_and(|raw| raw.conn.is_autocommit()) {
         slot.writer = None;
     }
 }
@@ -983,7 +976,7 @@ async fn await_job(
         Ok((slot, result)) => {
             let out = match sink_error {
                 Some(e) => Err(Failure::Weft(e)),
-                None => result.map_err(Failure::from),
+                None => result,
             };
             (Some(slot), out)
         }
@@ -1000,7 +993,7 @@ fn gone(sql: &str) -> Error {
 
 /// A held connection's place.
 enum State {
-    Ready(Slot),
+    Ready(Box<Slot>),
     /// A statement runs on a blocking thread with the connection.
     Running(tokio::task::JoinHandle<Finished>),
     Gone,
@@ -1023,7 +1016,7 @@ impl NativeConn {
     async fn ready(&mut self) -> std::result::Result<(), Failure> {
         if let State::Running(handle) = &mut self.state {
             self.state = match handle.await {
-                Ok((slot, _)) => State::Ready(slot),
+                Ok((slot, _)) => State::Ready(Box::new(slot)),
                 Err(_) => State::Gone,
             };
         }
@@ -1044,7 +1037,7 @@ impl NativeConn {
 
     fn in_transaction(&mut self) -> bool {
         match &mut self.state {
-            State::Ready(slot) => !slot.raw().conn.is_autocommit(),
+            State::Ready(slot) => slot.raw().is_ok_and(|raw| !raw.conn.is_autocommit()),
             _ => self.depth > 0,
         }
     }
