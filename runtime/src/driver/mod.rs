@@ -38,7 +38,7 @@ use crate::dialect::Stmt;
 use crate::error::{Error, Result};
 
 #[cfg(feature = "sqlite")]
-pub(crate) use sqlite::{NativeSqliteDriver, NativeSqliteError};
+pub(crate) use sqlite::NativeSqliteDriver;
 #[cfg(feature = "mysql")]
 pub(crate) use sqlx_mysql::MySqlDriver;
 #[cfg(feature = "postgres")]

@@ -41,7 +41,7 @@ use rusqlite::types::ValueRef;
 use rusqlite::{OpenFlags, ffi};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 
-pub(crate) use error::NativeSqliteError;
+use error::NativeSqliteError;
 use row::{Cell, Row};
 
 use super::{Connection, Driver, RowSink, Rows, Server};
