@@ -42,7 +42,7 @@ use rusqlite::{OpenFlags, ffi};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 
 use error::NativeSqliteError;
-use row::{Cell, Row};
+use row::{Packed, PackedRow, Row};
 
 use super::{Connection, Driver, RowSink, Rows, Server};
 use crate::backend::Backend;
@@ -647,7 +647,9 @@ struct Job {
 /// Rows sent from a blocking thread.
 struct Batch {
     names: Arc<[Box<str>]>,
-    rows: Vec<Box<[Cell]>>,
+    /// How many rows (each `names.len()` cells of `packed`).
+    rows: usize,
+    packed: Packed,
 }
 
 /// Runs `job` to its end on `raw` (on a blocking thread), sending rows to `out`; waits for
@@ -693,7 +695,7 @@ fn step_blocking(
     let columns = names.len();
     let mut rows = st.raw_query();
     let (mut seen, mut sent) = (0u64, 0u64);
-    let mut batch = Vec::new();
+    let mut batch = (0usize, Packed::default());
     while let Some(row) = rows.next()? {
         seen += 1;
         if seen <= job.moved.skip {
@@ -702,18 +704,20 @@ fn step_blocking(
         let (Some(which), Some(out)) = (job.rows, out) else {
             continue;
         };
-        let cells: Box<[Cell]> = (0..columns)
-            .map(|i| Cell::of(row.get_ref(i).unwrap_or(ValueRef::Null)))
-            .collect();
-        batch.push(cells);
+        for i in 0..columns {
+            batch.1.push(row.get_ref(i).unwrap_or(ValueRef::Null));
+        }
+        batch.0 += 1;
         sent += 1;
         let last = which == Rows::First;
-        if batch.len() >= BATCH || last {
-            let full = std::mem::take(&mut batch);
+        if batch.0 >= BATCH || last {
+            let (rows, packed) = std::mem::take(&mut batch);
+            let names = names.clone();
             if out
                 .blocking_send(Batch {
-                    names: names.clone(),
-                    rows: full,
+                    names,
+                    rows,
+                    packed,
                 })
                 .is_err()
             {
@@ -726,11 +730,13 @@ fn step_blocking(
         }
     }
     if let Some(out) = out
-        && !batch.is_empty()
+        && batch.0 > 0
     {
+        let (rows, packed) = batch;
         let _ = out.blocking_send(Batch {
-            names: names.clone(),
-            rows: batch,
+            names,
+            rows,
+            packed,
         });
     }
     Ok(match job.rows {
@@ -948,9 +954,18 @@ async fn await_job(
     let mut sink_error = None;
     if let (Some(receive), Want::Rows(_, sink)) = (receive.as_mut(), want) {
         'recv: while let Some(batch) = receive.recv().await {
-            for cells in &batch.rows {
+            let width = batch.names.len();
+            for r in 0..batch.rows {
+                let cells = PackedRow {
+                    cells: batch
+                        .packed
+                        .cells
+                        .get(r * width..(r + 1) * width)
+                        .unwrap_or_default(),
+                    bytes: &batch.packed.bytes,
+                };
                 if let Err(e) = sink(RowRef::new(&Row {
-                    cells: &cells[..],
+                    cells: &cells,
                     names: &batch.names,
                 })) {
                     sink_error = Some(e);

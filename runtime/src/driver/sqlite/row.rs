@@ -28,48 +28,66 @@ impl Cells for [ValueRef<'_>] {
     }
 }
 
-/// A value read from SQLite, owned (rows that crossed from a blocking thread).
-#[derive(Debug, Clone)]
+/// A value read from SQLite, owned (rows that crossed from a blocking thread): text and
+/// bytes are ranges of their batch's one byte buffer (no allocation per value).
+#[derive(Debug, Clone, Copy)]
 pub(super) enum Cell {
     Null,
     Integer(i64),
     Real(f64),
     /// Text as SQLite stored it (not checked as UTF-8 until read as text).
-    Text(Box<[u8]>),
-    Blob(Box<[u8]>),
+    Text(usize, usize),
+    Blob(usize, usize),
 }
 
-impl Cell {
-    pub(super) fn of(v: ValueRef<'_>) -> Cell {
-        match v {
+/// Rows copied on a blocking thread: `width` cells a row, text and bytes in `bytes`.
+#[derive(Default)]
+pub(super) struct Packed {
+    pub(super) cells: Vec<Cell>,
+    pub(super) bytes: Vec<u8>,
+}
+
+impl Packed {
+    /// Appends one row's value.
+    pub(super) fn push(&mut self, v: ValueRef<'_>) {
+        let cell = match v {
             ValueRef::Null => Cell::Null,
             ValueRef::Integer(i) => Cell::Integer(i),
             ValueRef::Real(f) => Cell::Real(f),
-            ValueRef::Text(t) => Cell::Text(t.into()),
-            ValueRef::Blob(b) => Cell::Blob(b.into()),
-        }
-    }
-
-    #[inline]
-    fn as_ref(&self) -> ValueRef<'_> {
-        match self {
-            Cell::Null => ValueRef::Null,
-            Cell::Integer(i) => ValueRef::Integer(*i),
-            Cell::Real(f) => ValueRef::Real(*f),
-            Cell::Text(t) => ValueRef::Text(t),
-            Cell::Blob(b) => ValueRef::Blob(b),
-        }
+            ValueRef::Text(t) => {
+                self.bytes.extend_from_slice(t);
+                Cell::Text(self.bytes.len() - t.len(), t.len())
+            }
+            ValueRef::Blob(b) => {
+                self.bytes.extend_from_slice(b);
+                Cell::Blob(self.bytes.len() - b.len(), b.len())
+            }
+        };
+        self.cells.push(cell);
     }
 }
 
-impl Cells for [Cell] {
+/// One row of a [`Packed`] batch.
+pub(super) struct PackedRow<'a> {
+    pub(super) cells: &'a [Cell],
+    pub(super) bytes: &'a [u8],
+}
+
+impl Cells for PackedRow<'_> {
     #[inline]
     fn cell(&self, idx: usize) -> Option<ValueRef<'_>> {
-        self.get(idx).map(Cell::as_ref)
+        let range = |at: usize, len: usize| self.bytes.get(at..at + len).unwrap_or_default();
+        self.cells.get(idx).map(|c| match *c {
+            Cell::Null => ValueRef::Null,
+            Cell::Integer(i) => ValueRef::Integer(i),
+            Cell::Real(f) => ValueRef::Real(f),
+            Cell::Text(at, len) => ValueRef::Text(range(at, len)),
+            Cell::Blob(at, len) => ValueRef::Blob(range(at, len)),
+        })
     }
     #[inline]
     fn count(&self) -> usize {
-        self.len()
+        self.cells.len()
     }
 }
 
