@@ -405,6 +405,10 @@ fn classify(db: &(dyn sqlx::error::DatabaseError + 'static)) -> Option<Conflict>
         };
     }
     #[cfg(feature = "sqlite")]
+    if let Some(e) = db.try_downcast_ref::<NativeSqliteError>() {
+        return (e.primary() == 5).then_some(Conflict::Busy);
+    }
+    #[cfg(feature = "sqlite")]
     if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
         // The extended result code; its low byte is the primary code (5: SQLITE_BUSY).
         let primary = db
@@ -415,6 +419,73 @@ fn classify(db: &(dyn sqlx::error::DatabaseError + 'static)) -> Option<Conflict>
     }
     let _ = db;
     None
+}
+
+/// An error SQLite returned through weft's native SQLite driver: its extended result code
+/// and message, carried as a database error of sqlx's error type (which every `Error`
+/// holds), so that `Error::as_database_error`, `Error::conflict` and the constraint kinds
+/// read the same whichever SQLite driver ran the statement.
+#[cfg(feature = "sqlite")]
+#[derive(Debug)]
+pub struct NativeSqliteError {
+    pub(crate) code: i32,
+    pub(crate) message: String,
+}
+
+#[cfg(feature = "sqlite")]
+impl NativeSqliteError {
+    /// The primary result code (the low byte of the extended one).
+    pub(crate) fn primary(&self) -> i32 {
+        self.code & 0xff
+    }
+}
+
+/// Shown as sqlx shows SQLite's errors: `(code: 2067) UNIQUE constraint failed: t.c`.
+#[cfg(feature = "sqlite")]
+impl std::fmt::Display for NativeSqliteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "(code: {}) {}", self.code, self.message)
+    }
+}
+
+#[cfg(feature = "sqlite")]
+impl std::error::Error for NativeSqliteError {}
+
+#[cfg(feature = "sqlite")]
+impl sqlx::error::DatabaseError for NativeSqliteError {
+    fn message(&self) -> &str {
+        &self.message
+    }
+
+    fn code(&self) -> Option<std::borrow::Cow<'_, str>> {
+        Some(std::borrow::Cow::Owned(self.code.to_string()))
+    }
+
+    fn as_error(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+        self
+    }
+
+    fn as_error_mut(&mut self) -> &mut (dyn std::error::Error + Send + Sync + 'static) {
+        self
+    }
+
+    fn into_error(self: Box<Self>) -> Box<dyn std::error::Error + Send + Sync + 'static> {
+        self
+    }
+
+    fn kind(&self) -> sqlx::error::ErrorKind {
+        use rusqlite::ffi;
+        use sqlx::error::ErrorKind;
+        match self.code {
+            ffi::SQLITE_CONSTRAINT_UNIQUE | ffi::SQLITE_CONSTRAINT_PRIMARYKEY => {
+                ErrorKind::UniqueViolation
+            }
+            ffi::SQLITE_CONSTRAINT_FOREIGNKEY => ErrorKind::ForeignKeyViolation,
+            ffi::SQLITE_CONSTRAINT_NOTNULL => ErrorKind::NotNullViolation,
+            ffi::SQLITE_CONSTRAINT_CHECK => ErrorKind::CheckViolation,
+            _ => ErrorKind::Other,
+        }
+    }
 }
 
 /// `Result` with [`Error`].

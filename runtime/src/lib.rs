@@ -1,8 +1,8 @@
 //! # weft
 //!
 //! A Rust ORM in the image of [Drizzle](https://orm.drizzle.team): annotate your own structs,
-//! get typed, compile-time-checked query builders, and run them through sqlx on SQLite,
-//! PostgreSQL or the MySQL family (MariaDB).
+//! get typed, compile-time-checked query builders, and run them on SQLite (weft calls it itself),
+//! PostgreSQL or the MySQL family (MariaDB) (those two through sqlx).
 //!
 //! ```
 //! use weft::{Db, Table};

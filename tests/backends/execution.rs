@@ -547,9 +547,9 @@ async fn sqlite_memory_timed_out_statement_does_not_block_the_next() -> weft::Re
     Ok(())
 }
 
-/// SQLite-only (file databases): a pooled statement whose future is dropped keeps running on
-/// sqlx's worker; its connection is closed rather than handed out again, so the next
-/// statement gets another one instead of waiting behind it.
+/// SQLite-only (file databases): a pooled statement whose future is dropped (it had moved to
+/// a blocking thread, being long) is interrupted, and the next statement does not wait behind
+/// it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_file_timed_out_statement_does_not_block_the_next() -> weft::Result<()> {
     let nanos = std::time::SystemTime::now()
@@ -562,7 +562,7 @@ async fn sqlite_file_timed_out_statement_does_not_block_the_next() -> weft::Resu
     weft::insert(new_user("after", None, 1))
         .execute(&db)
         .await?;
-    // Long but bounded (it keeps running after the timeout, and must not spin for ever).
+    // Long but bounded (it must not spin for ever if it were not interrupted).
     const SLOW: &str = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c \
                         WHERE x < 5000000) SELECT count(*) FROM c";
     let started = std::time::Instant::now();

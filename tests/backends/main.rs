@@ -44,6 +44,7 @@ mod roundtrip;
 mod safety;
 mod schema;
 mod set_ops;
+mod sqlite_native;
 mod subqueries;
 mod tables;
 mod timeouts;

@@ -33,9 +33,28 @@ async fn insert_all<R: weft::Insertable>(
 /// the shared pool, through Diesel on Diesel's own SQLite database) and refreshes the
 /// planner's statistics.
 pub async fn seed(env: &Env, dataset: Dataset) -> Result<(), String> {
-    use crate::{AllTables, Comment, Group, NotLoaded, Post, User, UsersToGroups};
     let rows = dataset.rows();
-    let db = env.db;
+    seed_db(env, env.db_shared, dataset, &rows).await?;
+    // On SQLite weft's native driver has a database of its own.
+    if !std::ptr::eq(env.db, env.db_shared) {
+        seed_db(env, env.db, dataset, &rows).await?;
+    }
+    if let Some(conn) = &env.diesel_sqlite {
+        diesel_impl::seed_sqlite(&mut conn.borrow_mut(), &rows)
+            .map_err(|e| format!("seeding Diesel's SQLite: {e}"))?;
+    }
+    Ok(())
+}
+
+/// Drops and recreates every benchmark table in `db`, fills it with `rows` and refreshes the
+/// planner's statistics.
+async fn seed_db(
+    env: &Env,
+    db: &'static weft::Db,
+    dataset: Dataset,
+    rows: &super::data::Rows,
+) -> Result<(), String> {
+    use crate::{AllTables, Comment, Group, NotLoaded, Post, User, UsersToGroups};
     let fail = |e: weft::Error| format!("seeding {dataset:?} on {}: {e}", env.name);
     db.drop_tables::<AllTables>().await.map_err(fail)?;
     db.create_tables::<AllTables>().await.map_err(fail)?;
@@ -90,10 +109,6 @@ pub async fn seed(env: &Env, dataset: Dataset) -> Result<(), String> {
                 .await
                 .map_err(fail)?;
         }
-    }
-    if let Some(conn) = &env.diesel_sqlite {
-        diesel_impl::seed_sqlite(&mut conn.borrow_mut(), &rows)
-            .map_err(|e| format!("seeding Diesel's SQLite: {e}"))?;
     }
     Ok(())
 }
@@ -343,7 +358,8 @@ pub fn cases(env: &Env, dataset: Dataset) -> Vec<Case> {
                 for c in &mut list {
                     c.reset = Some(match (&env.diesel_sqlite, c.lib) {
                         (Some(conn), Lib::Diesel) => diesel_impl::truncate_sqlite(conn.clone()),
-                        _ => weft_impl::truncate_inserts(db),
+                        (_, Lib::Weft) => weft_impl::truncate_inserts(db),
+                        _ => weft_impl::truncate_inserts(env.db_shared),
                     });
                 }
                 let mut c = case("W6", workload_title, env, list);
@@ -365,8 +381,10 @@ pub fn cases(env: &Env, dataset: Dataset) -> Vec<Case> {
 
 /// Drops every benchmark table (servers are shared; leave nothing behind).
 pub async fn cleanup(env: &Env) -> Result<(), String> {
-    env.db
-        .drop_tables::<crate::AllTables>()
-        .await
-        .map_err(|e| format!("dropping the bench tables on {}: {e}", env.name))
+    for db in [env.db, env.db_shared] {
+        db.drop_tables::<crate::AllTables>()
+            .await
+            .map_err(|e| format!("dropping the bench tables on {}: {e}", env.name))?;
+    }
+    Ok(())
 }

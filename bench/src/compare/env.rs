@@ -32,8 +32,13 @@ pub struct Env {
     pub name: &'static str,
     /// The shared sqlx pool.
     pub pool: Pool,
-    /// weft over the shared pool.
+    /// weft, the contestant: over the shared pool on the servers; on SQLite, weft's native
+    /// driver (`Db::connect("sqlite::memory:")`) on its own in-memory database, seeded with the
+    /// same rows.
     pub db: &'static Db,
+    /// weft over the shared sqlx pool: seeds and resets what raw sqlx and SeaORM read (the
+    /// same handle as `db` on the servers).
+    pub db_shared: &'static Db,
     /// weft over a pool built like `Db::connect` builds it (sqlx's defaults, up to 10
     /// connections, but no `test_before_acquire` ping), and that pool, for one informational
     /// row. Servers only: an in-memory SQLite database lives in its one connection.
@@ -144,10 +149,14 @@ impl Env {
                     &mut diesel,
                 )
                 .map_err(|e| err("diesel pragma", &e))?;
+                let native = Db::connect("sqlite::memory:")
+                    .await
+                    .map_err(|e| err("weft connect", &e))?;
                 Ok(Env {
                     backend,
                     name: "SQLite",
-                    db: leak(Db::from_sqlite_pool(pool.clone())),
+                    db: leak(native),
+                    db_shared: leak(Db::from_sqlite_pool(pool.clone())),
                     db_defaults: None,
                     sea: leak(sea_orm::SqlxSqliteConnector::from_sqlx_sqlite_pool(
                         pool.clone(),
@@ -171,10 +180,12 @@ impl Env {
                 let defaults = connect_defaults(&url)
                     .await
                     .map_err(|e| err("sqlx connect", &e))?;
+                let db = leak(Db::from_postgres_pool(pool.clone()));
                 Ok(Env {
                     backend,
                     name: "PostgreSQL",
-                    db: leak(Db::from_postgres_pool(pool.clone())),
+                    db,
+                    db_shared: db,
                     db_defaults: Some((
                         leak(Db::from_postgres_pool(defaults.clone())),
                         Pool::Postgres(defaults),
@@ -199,10 +210,12 @@ impl Env {
                 let defaults = connect_defaults(&url)
                     .await
                     .map_err(|e| err("sqlx connect", &e))?;
+                let db = leak(db);
                 Ok(Env {
                     backend,
                     name: "MariaDB",
-                    db: leak(db),
+                    db,
+                    db_shared: db,
                     db_defaults: Some((
                         leak(
                             Db::from_mysql_pool(defaults.clone())

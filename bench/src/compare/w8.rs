@@ -104,7 +104,8 @@ pub fn case(env: &Env) -> Case {
     for c in &mut list {
         c.reset = Some(match (&env.diesel_sqlite, c.lib) {
             (Some(conn), Lib::Diesel) => reset_diesel_sqlite(conn.clone(), existing.clone()),
-            _ => reset_weft(db, existing.clone()),
+            (_, Lib::Weft) => reset_weft(db, existing.clone()),
+            _ => reset_weft(env.db_shared, existing.clone()),
         });
     }
     let settle = std::env::var_os("WEFT_BENCH_NO_SETTLE").is_none();

@@ -16,6 +16,8 @@
 //! Futures are boxed (one allocation per statement); rows are not (one virtual call per row,
 //! one per column read).
 
+#[cfg(feature = "sqlite")]
+mod sqlite;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
 mod sqlx_binds;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
@@ -35,6 +37,8 @@ use crate::decode::RowRef;
 use crate::dialect::Stmt;
 use crate::error::{Error, Result};
 
+#[cfg(feature = "sqlite")]
+pub(crate) use sqlite::NativeSqliteDriver;
 #[cfg(feature = "mysql")]
 pub(crate) use sqlx_mysql::MySqlDriver;
 #[cfg(feature = "postgres")]

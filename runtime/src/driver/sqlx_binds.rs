@@ -6,7 +6,7 @@ use crate::dialect::{BindRef, Stmt};
 use crate::error::{Error, Result};
 use sqlx::error::BoxDynError;
 
-fn value_err(sql: &Stmt<'_>, index: usize, reason: String) -> Error {
+pub(super) fn value_err(sql: &Stmt<'_>, index: usize, reason: String) -> Error {
     if reason == crate::dialect::TOO_DEEP {
         return Error::TooDeep {
             limit: crate::expr::MAX_EXPRESSION_DEPTH,
@@ -115,20 +115,25 @@ pub(super) fn encode_all<A: sqlx::Arguments>(
     args.reserve(n, 0);
     for i in 0..n {
         let bind = sql.binds.get(i);
-        // Nothing a backend would change is sent: checked before encoding.
-        let checked = match bind.array() {
-            Err(v) => v.check_storable(sql.dialect.capabilities()),
-            Ok(_) if !sql.dialect.capabilities().array_binds => {
-                Err("array parameters are PostgreSQL-only".into())
-            }
-            Ok((ty, elements)) => {
-                crate::dialect::check_elements(ty, elements, sql.dialect.capabilities())
-            }
-        };
-        checked.map_err(|why| value_err(sql, i, why.into_owned()))?;
+        check(sql, i, bind)?;
         add(&mut args, bind).map_err(|e| value_err(sql, i, e.to_string()))?;
     }
     Ok(args)
+}
+
+/// Refuses bind `i` of `sql` where the backend would change it: checked before encoding, so
+/// nothing a backend would change is sent.
+pub(super) fn check(sql: &Stmt<'_>, i: usize, bind: BindRef<'_>) -> Result<()> {
+    let checked = match bind.array() {
+        Err(v) => v.check_storable(sql.dialect.capabilities()),
+        Ok(_) if !sql.dialect.capabilities().array_binds => {
+            Err("array parameters are PostgreSQL-only".into())
+        }
+        Ok((ty, elements)) => {
+            crate::dialect::check_elements(ty, elements, sql.dialect.capabilities())
+        }
+    };
+    checked.map_err(|why| value_err(sql, i, why.into_owned()))
 }
 
 /// The one value of a bind on the backends without array parameters.

@@ -1,9 +1,5 @@
-//! SQLite through sqlx: the pools weft builds (an in-memory database shares its one
-//! connection; a cancelled statement does not block later ones), bind encoding, and reading
-//! SQLite's loosely typed columns strictly.
-
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+//! SQLite through sqlx, for a pool the caller built (`Db::from_sqlite_pool`): bind encoding,
+//! and reading SQLite's loosely typed columns strictly.
 
 use futures_util::future::BoxFuture;
 use sqlx::Arguments as _;
@@ -12,8 +8,7 @@ use sqlx::sqlite::{SqliteArguments, SqliteRow};
 
 use super::sqlx_binds::{add_null, add_value, encode_all, scalar};
 use super::sqlx_common::{
-    self as common, ACQUIRE, acquire_error, get, query_error, sqlx_execute, sqlx_fetch,
-    transaction_error,
+    self as common, acquire_error, get, query_error, sqlx_execute, sqlx_fetch, transaction_error,
 };
 use super::{Connection, Driver, RowSink, Rows, Server};
 use crate::backend::Backend;
@@ -22,54 +17,18 @@ use crate::dialect::Stmt;
 use crate::error::{Error, Result};
 use crate::value::Value;
 
-/// What weft knows of a SQLite pool, to keep a cancelled statement from blocking later ones.
-///
-/// sqlx's SQLite worker runs a statement to its end even when its future is dropped (a
-/// `tokio::time::timeout` ran out), and the connection serves nothing else meanwhile.
-#[derive(Clone)]
-enum PoolKind {
-    /// A pool weft did not build (`Db::from_sqlite_pool`): left as configured.
-    Foreign,
-    /// A file database: a connection whose statement was cancelled is closed instead of
-    /// being handed out again (the statement finishes on its own; the pool opens another).
-    File,
-    /// An in-memory database: one connection (it is the database), so it cannot be closed.
-    /// A cancelled statement is interrupted instead (SQLite's progress handler), and the
-    /// connection goes back to the pool only once it is idle again.
-    Memory(Arc<MemoryPool>),
-}
-
-#[derive(Default)]
-struct MemoryPool {
-    /// Set when a statement is cancelled: the connection's progress handler then interrupts
-    /// what runs; cleared once the connection is idle again (before it is handed out).
-    interrupt: Arc<AtomicBool>,
-    /// While a transaction holds the only connection: the task that began it (`None` outside
-    /// a Tokio task).
-    transaction_task: std::sync::Mutex<Option<Option<tokio::task::Id>>>,
-}
-
-/// How many SQLite virtual-machine instructions run between two looks at
-/// [`MemoryPool::interrupt`]: short statements (a `ROLLBACK`) never see it.
-const PROGRESS_OPS: i32 = 1000;
-
-/// A SQLite pool.
+/// A SQLite pool of sqlx's, built by the caller (`Db::from_sqlite_pool`) and left as
+/// configured. (`Db::connect` uses the native driver, `super::sqlite`.)
 pub(crate) struct SqliteDriver {
     pool: sqlx::SqlitePool,
-    kind: PoolKind,
     server: Server,
 }
 
 impl SqliteDriver {
     /// Wraps a pool built elsewhere, left as configured.
     pub(crate) fn from_pool(pool: sqlx::SqlitePool) -> Self {
-        SqliteDriver::new(pool, PoolKind::Foreign)
-    }
-
-    fn new(pool: sqlx::SqlitePool, kind: PoolKind) -> Self {
         SqliteDriver {
             pool,
-            kind,
             server: Server {
                 backend: Backend::Sqlite,
                 version: String::new(),
@@ -78,90 +37,11 @@ impl SqliteDriver {
         }
     }
 
-    /// Opens `url` (a file database is created if missing); `memory` says it is an in-memory
-    /// database, whose pool holds its one connection for good.
-    pub(crate) async fn open(url: &str, memory: bool) -> std::result::Result<Self, sqlx::Error> {
-        use std::str::FromStr;
-        let opts = sqlx::sqlite::SqliteConnectOptions::from_str(url)?.create_if_missing(true);
-        let mut pool = sqlx::sqlite::SqlitePoolOptions::new();
-        let kind = if memory {
-            let shared = Arc::new(MemoryPool::default());
-            let (on_connect, on_release) = (shared.interrupt.clone(), shared.interrupt.clone());
-            pool = pool
-                .max_connections(1)
-                .min_connections(1)
-                .idle_timeout(None)
-                .max_lifetime(None)
-                .after_connect(move |conn, _| {
-                    let interrupt = on_connect.clone();
-                    Box::pin(async move {
-                        conn.lock_handle()
-                            .await?
-                            .set_progress_handler(PROGRESS_OPS, move || {
-                                !interrupt.load(Ordering::Acquire)
-                            });
-                        Ok(())
-                    })
-                })
-                .after_release(move |conn, _| {
-                    let interrupt = on_release.clone();
-                    Box::pin(async move {
-                        if interrupt.load(Ordering::Acquire) {
-                            // Answered once the cancelled statement has stopped.
-                            sqlx::Connection::ping(conn).await?;
-                            interrupt.store(false, Ordering::Release);
-                        }
-                        Ok(true)
-                    })
-                });
-            PoolKind::Memory(shared)
-        } else {
-            PoolKind::File
-        };
-        Ok(SqliteDriver::new(pool.connect_with(opts).await?, kind))
-    }
-
-    fn memory_pool(&self) -> Option<&Arc<MemoryPool>> {
-        match &self.kind {
-            PoolKind::Memory(m) => Some(m),
-            _ => None,
-        }
-    }
-
-    /// Fails at once, rather than waiting for the pool (30 s) and failing then, when the only
-    /// connection of an in-memory database is held by a transaction this task opened.
-    fn check_only_connection(&self, sql: &str) -> Result<()> {
-        if let Some(m) = self.memory_pool()
-            && let Ok(task) = m.transaction_task.lock()
-            && *task == Some(tokio::task::try_id())
-        {
-            return Err(Error::Busy {
-                sql: sql.to_owned(),
-            });
-        }
-        Ok(())
-    }
-
-    async fn pooled(&self, sql: &Stmt<'_>) -> Result<Watch<'_, PoolConnection<sqlx::Sqlite>>> {
-        self.check_only_connection(&sql.text)?;
-        let conn = self
-            .pool
+    async fn pooled(&self, sql: &Stmt<'_>) -> Result<PoolConnection<sqlx::Sqlite>> {
+        self.pool
             .acquire()
             .await
-            .map_err(|source| query_error(sql, source))?;
-        Ok(Watch {
-            kind: &self.kind,
-            conn,
-            finished: false,
-        })
-    }
-
-    fn conn(&self, conn: PoolConnection<sqlx::Sqlite>, holds: Option<HoldsOnly>) -> SqliteConn {
-        SqliteConn {
-            conn,
-            kind: self.kind.clone(),
-            _holds: holds,
-        }
+            .map_err(|source| query_error(sql, source))
     }
 }
 
@@ -178,42 +58,35 @@ impl Driver for SqliteDriver {
     ) -> BoxFuture<'a, Result<u64>> {
         Box::pin(async move {
             let args = arguments(stmt)?;
-            let mut watch = self.pooled(stmt).await?;
-            let out = sqlx_fetch!(&mut *watch.conn, stmt, args, rows, sink);
-            watch.finished = true;
-            out
+            let mut conn = self.pooled(stmt).await?;
+            sqlx_fetch!(&mut *conn, stmt, args, rows, sink)
         })
     }
 
     fn execute<'a>(&'a self, stmt: &'a Stmt<'_>) -> BoxFuture<'a, Result<u64>> {
         Box::pin(async move {
             let args = arguments(stmt)?;
-            let mut watch = self.pooled(stmt).await?;
-            let out = sqlx_execute!(&mut *watch.conn, stmt, args);
-            watch.finished = true;
-            out
+            let mut conn = self.pooled(stmt).await?;
+            sqlx_execute!(&mut *conn, stmt, args)
         })
     }
 
     fn acquire(&self) -> BoxFuture<'_, Result<Box<dyn Connection>>> {
         Box::pin(async move {
-            self.check_only_connection(ACQUIRE)?;
             let conn = self.pool.acquire().await.map_err(acquire_error)?;
-            Ok(Box::new(self.conn(conn, None)) as Box<dyn Connection>)
+            Ok(Box::new(SqliteConn { conn }) as Box<dyn Connection>)
         })
     }
 
     fn begin(&self) -> BoxFuture<'_, Result<Box<dyn Connection>>> {
         Box::pin(async move {
-            self.check_only_connection("BEGIN")?;
             let mut conn = self
                 .pool
                 .acquire()
                 .await
                 .map_err(transaction_error("begin"))?;
             common::begin::<sqlx::Sqlite>(&mut conn).await?;
-            let holds = self.memory_pool().map(|m| HoldsOnly::register(m.clone()));
-            Ok(Box::new(self.conn(conn, holds)) as Box<dyn Connection>)
+            Ok(Box::new(SqliteConn { conn }) as Box<dyn Connection>)
         })
     }
 
@@ -234,19 +107,6 @@ impl Driver for SqliteDriver {
 /// A connection held by a transaction or a relational load.
 struct SqliteConn {
     conn: PoolConnection<sqlx::Sqlite>,
-    kind: PoolKind,
-    /// Dropped after the connection went back to the pool.
-    _holds: Option<HoldsOnly>,
-}
-
-impl SqliteConn {
-    fn watch(&mut self) -> Watch<'_, &mut sqlx::SqliteConnection> {
-        Watch {
-            kind: &self.kind,
-            conn: &mut *self.conn,
-            finished: false,
-        }
-    }
 }
 
 impl Connection for SqliteConn {
@@ -258,20 +118,14 @@ impl Connection for SqliteConn {
     ) -> BoxFuture<'a, Result<u64>> {
         Box::pin(async move {
             let args = arguments(stmt)?;
-            let mut watch = self.watch();
-            let out = sqlx_fetch!(&mut *watch.conn, stmt, args, rows, sink);
-            watch.finished = true;
-            out
+            sqlx_fetch!(&mut *self.conn, stmt, args, rows, sink)
         })
     }
 
     fn execute<'a>(&'a mut self, stmt: &'a Stmt<'_>) -> BoxFuture<'a, Result<u64>> {
         Box::pin(async move {
             let args = arguments(stmt)?;
-            let mut watch = self.watch();
-            let out = sqlx_execute!(&mut *watch.conn, stmt, args);
-            watch.finished = true;
-            out
+            sqlx_execute!(&mut *self.conn, stmt, args)
         })
     }
 
@@ -292,9 +146,9 @@ impl Connection for SqliteConn {
     }
 
     fn unusable_after_cancel(&self) -> bool {
-        // On a file database, a connection whose statement was cancelled is closed (the
-        // statement runs on to its end on sqlx's worker; the pool opens another).
-        matches!(self.kind, PoolKind::File)
+        // A pool weft did not build is left as configured: sqlx's worker runs a cancelled
+        // statement to its end, and the connection serves nothing else meanwhile.
+        false
     }
 
     fn close_on_drop(&mut self) {
@@ -319,67 +173,8 @@ impl Connection for SqliteConn {
     }
 }
 
-/// Marks that a transaction holds the only connection of an in-memory pool, for as long as
-/// it lives (see [`Error::Busy`]).
-struct HoldsOnly(Arc<MemoryPool>);
-
-impl HoldsOnly {
-    fn register(pool: Arc<MemoryPool>) -> Self {
-        if let Ok(mut task) = pool.transaction_task.lock() {
-            *task = Some(tokio::task::try_id());
-        }
-        HoldsOnly(pool)
-    }
-}
-
-impl Drop for HoldsOnly {
-    fn drop(&mut self) {
-        if let Ok(mut task) = self.0.transaction_task.lock() {
-            *task = None;
-        }
-    }
-}
-
-/// Watches one statement: when its future is dropped before it finished, keeps the
-/// statement from blocking later ones (see [`PoolKind`]). `C` is the pooled connection it
-/// runs on (closed on a file database), or a held one (left to its owner).
-struct Watch<'k, C: CloseOnDrop> {
-    kind: &'k PoolKind,
-    conn: C,
-    finished: bool,
-}
-
-trait CloseOnDrop {
-    fn close_on_drop(&mut self);
-}
-
-impl CloseOnDrop for &mut sqlx::SqliteConnection {
-    fn close_on_drop(&mut self) {}
-}
-
-impl CloseOnDrop for PoolConnection<sqlx::Sqlite> {
-    fn close_on_drop(&mut self) {
-        PoolConnection::close_on_drop(self);
-    }
-}
-
-impl<C: CloseOnDrop> Drop for Watch<'_, C> {
-    fn drop(&mut self) {
-        if self.finished {
-            return;
-        }
-        match self.kind {
-            // Before the connection goes back to the pool (its `after_release` waits for the
-            // interrupted statement to stop, then clears this).
-            PoolKind::Memory(m) => m.interrupt.store(true, Ordering::Release),
-            PoolKind::File => self.conn.close_on_drop(),
-            PoolKind::Foreign => {}
-        }
-    }
-}
-
-/// `stmt`'s binds as SQLite arguments.
-fn arguments(sql: &Stmt<'_>) -> Result<SqliteArguments> {
+/// Refuses a statement with more binds than SQLite takes in one statement.
+pub(super) fn check_bind_count(sql: &Stmt<'_>) -> Result<()> {
     let limit = crate::dialect::Dialect::capabilities(&crate::dialect::Sqlite).max_bind_params;
     if sql.binds.len() > limit {
         return Err(Error::TooManyBinds {
@@ -393,6 +188,12 @@ fn arguments(sql: &Stmt<'_>) -> Result<SqliteArguments> {
             sql: sql.text.clone().into_owned(),
         });
     }
+    Ok(())
+}
+
+/// `stmt`'s binds as SQLite arguments.
+fn arguments(sql: &Stmt<'_>) -> Result<SqliteArguments> {
+    check_bind_count(sql)?;
     encode_all(
         sql,
         Default::default(),

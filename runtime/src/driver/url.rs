@@ -18,7 +18,7 @@ pub(crate) async fn connect(url: &str) -> Result<Box<dyn Driver>> {
             #[cfg(feature = "sqlite")]
             {
                 let (url, memory) = sqlite_memory_url(url);
-                let driver = super::SqliteDriver::open(&url, memory)
+                let driver = super::NativeSqliteDriver::open(&url, memory)
                     .await
                     .map_err(connect_err)?;
                 return Ok(Box::new(driver));

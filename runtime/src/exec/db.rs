@@ -80,14 +80,19 @@ impl Db {
     /// ([`Error::Busy`]) instead of waiting for a connection that cannot come. File databases
     /// are created if missing.
     ///
-    /// A statement whose future is dropped before it finished (a timeout) does not hold up
-    /// later ones: on an in-memory database it is interrupted, on a file database its
-    /// connection is closed rather than reused.
+    /// SQLite runs on weft's own connections (the native driver, through rusqlite): a
+    /// file database in WAL mode, with up to 10 connections. Short statements run in place on
+    /// the calling task; long reads, statements that must wait for a lock and statements with
+    /// many binds run on a blocking thread (`spawn_blocking`), so the runtime is not stalled.
+    /// A statement whose future is dropped before it finished (a timeout) is interrupted and
+    /// does not hold up later ones.
     pub async fn connect(url: &str) -> Result<Db> {
         Ok(Db::from_driver(crate::driver::url::connect(url).await?))
     }
 
-    /// Wraps a SQLite pool you configured yourself.
+    /// Wraps a SQLite pool of sqlx's that you configured yourself (statements then run
+    /// through sqlx's SQLite driver, left as configured; `Db::connect` uses weft's faster
+    /// native driver).
     #[cfg(feature = "sqlite")]
     pub fn from_sqlite_pool(pool: sqlx::SqlitePool) -> Db {
         Db::from_driver(Box::new(crate::driver::SqliteDriver::from_pool(pool)))
