@@ -308,6 +308,20 @@ pub(crate) fn server_timeout(source: &sqlx::Error) -> bool {
     false
 }
 
+/// Whether SQLite stopped the statement because it was interrupted (`SQLITE_INTERRUPT`):
+/// weft's native driver does so at a client-side statement timeout's deadline.
+pub(crate) fn interrupted(source: &sqlx::Error) -> bool {
+    #[cfg(feature = "sqlite")]
+    if let Some(e) = source
+        .as_database_error()
+        .and_then(|db| db.try_downcast_ref::<NativeSqliteError>())
+    {
+        return e.primary() == 9;
+    }
+    let _ = source;
+    false
+}
+
 /// Why the database ended a transaction in a way that running it again may cure: it
 /// conflicted with another transaction. [`Error::conflict`] reads it from an error;
 /// [`Db::transaction_with_retry`](crate::Db::transaction_with_retry) runs the transaction

@@ -142,4 +142,11 @@ pub(crate) trait Connection: Send {
     fn settle_after_cancel(&mut self) -> BoxFuture<'_, Result<()>> {
         Box::pin(async { Ok(()) })
     }
+
+    /// A client-side statement timeout's end, for the statements run until it is lifted
+    /// (`None`): a driver that runs statements on the caller's thread (the native SQLite
+    /// driver, in place) interrupts one still running then, since no timer can fire while
+    /// it runs. Drivers whose statements await the server need nothing: the caller's timer
+    /// drops the future.
+    fn set_deadline(&mut self, _at: Option<std::time::Instant>) {}
 }

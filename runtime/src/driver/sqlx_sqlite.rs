@@ -154,23 +154,6 @@ impl Connection for SqliteConn {
     fn close_on_drop(&mut self) {
         self.conn.close_on_drop();
     }
-
-    /// On an in-memory database, the cancelled statement is being interrupted: once the
-    /// connection answers, it has stopped, and the interrupt is lifted (as when the
-    /// connection goes back to the pool), so that the holder's next statement runs.
-    fn settle_after_cancel(&mut self) -> BoxFuture<'_, Result<()>> {
-        Box::pin(async move {
-            if let PoolKind::Memory(m) = &self.kind
-                && m.interrupt.load(Ordering::Acquire)
-            {
-                sqlx::Connection::ping(&mut *self.conn)
-                    .await
-                    .map_err(acquire_error)?;
-                m.interrupt.store(false, Ordering::Release);
-            }
-            Ok(())
-        })
-    }
 }
 
 /// Refuses a statement with more binds than SQLite takes in one statement.

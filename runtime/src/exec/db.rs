@@ -208,8 +208,8 @@ impl Db {
     /// kept depends on the dialect ([`Dialect::statement_timeout`]): the server stops the
     /// statement on PostgreSQL (`SET statement_timeout` before it and `RESET` after, on its
     /// connection: two more round trips) and MariaDB (`SET STATEMENT max_statement_time=… FOR`
-    /// in the statement itself); on SQLite weft stops waiting and interrupts the statement (an
-    /// in-memory database) or closes its connection (a file). For a default without the round
+    /// in the statement itself); on SQLite weft interrupts the statement at the deadline (read
+    /// or write; a timed write commits only if it ran to its end). For a default without the round
     /// trips on PostgreSQL, set it on the server (`ALTER ROLE … SET statement_timeout`, or
     /// `?options=-c%20statement_timeout%3D5s` in the URL); its errors are
     /// [`is_timeout`](Error::is_timeout) too.

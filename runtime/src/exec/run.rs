@@ -370,24 +370,51 @@ async fn timed_on(
             }
             stopped(out)
         }
-        StatementTimeout::Client => match tokio::time::timeout(timeout, work.run(conn, stmt)).await
+        StatementTimeout::Client => {
+            let deadline = std::time::Instant::now() + timeout;
+            conn.set_deadline(Some(deadline));
+            let out = tokio::time::timeout(timeout, work.run(conn, stmt)).await;
+            conn.set_deadline(None);
+            client_timed_out(conn, stmt, timeout, deadline, out).await
+        }
+    }
+}
+
+/// The outcome of a statement run under a client-side timeout: the driver interrupted it at
+/// the deadline (an interrupt error once the deadline has passed), or the timer dropped it.
+async fn client_timed_out(
+    conn: &mut dyn Connection,
+    stmt: &Stmt<'_>,
+    timeout: Duration,
+    deadline: std::time::Instant,
+    out: std::result::Result<Result<u64>, tokio::time::error::Elapsed>,
+) -> Result<u64> {
+    match out {
+        // weft stopped it (the interrupt is its own), as when the timer drops it.
+        Ok(Err(Error::Query { sql, source }))
+            if std::time::Instant::now() >= deadline && crate::error::interrupted(&source) =>
         {
-            Ok(out) => out,
-            // The statement's future is dropped: the driver interrupts it, or its connection
-            // must not be used again.
-            Err(_) => {
-                if conn.unusable_after_cancel() {
-                    conn.close_on_drop();
-                } else {
-                    conn.settle_after_cancel().await?;
-                }
-                Err(Error::Timeout {
-                    sql: stmt.text.clone().into_owned(),
-                    after: timeout,
-                    source: None,
-                })
+            Err(Error::Timeout {
+                sql,
+                after: timeout,
+                source: None,
+            })
+        }
+        Ok(out) => out,
+        // The statement's future is dropped: the driver interrupts it, or its connection
+        // must not be used again.
+        Err(_) => {
+            if conn.unusable_after_cancel() {
+                conn.close_on_drop();
+            } else {
+                conn.settle_after_cancel().await?;
             }
-        },
+            Err(Error::Timeout {
+                sql: stmt.text.clone().into_owned(),
+                after: timeout,
+                source: None,
+            })
+        }
     }
 }
 

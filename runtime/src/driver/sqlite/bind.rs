@@ -41,7 +41,7 @@ fn scalar_value(v: Scalar<'_>) -> std::result::Result<ToSqlOutput<'_>, String> {
             Value::I64(i) => Borrowed(ValueRef::Integer(*i)),
             Value::F32(f) => Borrowed(ValueRef::Real(f64::from(*f))),
             Value::F64(f) => Borrowed(ValueRef::Real(*f)),
-            Value::Text(s) => Borrowed(ValueRef::Text(s.as_bytes())),
+            Value::Text(s) | Value::Enum(_, s) => Borrowed(ValueRef::Text(s.as_bytes())),
             Value::Bytes(b) => Borrowed(ValueRef::Blob(b)),
             #[cfg(feature = "chrono")]
             Value::Timestamp(t) => Made(Owned::Text(
@@ -51,6 +51,9 @@ fn scalar_value(v: Scalar<'_>) -> std::result::Result<ToSqlOutput<'_>, String> {
             Value::LocalTimestamp(t) => Made(Owned::Text(t.format("%F %T%.f").to_string())),
             #[cfg(feature = "chrono")]
             Value::Date(d) => Made(Owned::Text(d.format("%F").to_string())),
+            // Fixed width, so the text sorts as the times do.
+            #[cfg(feature = "chrono")]
+            Value::Time(t) => Made(Owned::Text(crate::time::time_text(*t))),
             #[cfg(feature = "uuid")]
             Value::Uuid(u) => Borrowed(ValueRef::Blob(u.as_bytes())),
             // SQLite has no decimal type: the exact text is stored.

@@ -92,7 +92,13 @@ struct Watch {
     statement: AtomicU64,
     /// The number of the statement to interrupt (a future dropped while it runs).
     cancel: AtomicU64,
+    /// Nanoseconds after `base` when a client-side statement timeout interrupts whatever
+    /// runs, read or write ([`NO_DEADLINE`]: none). Set by the connection's holder.
+    stop_at: AtomicU64,
 }
+
+/// [`Watch::stop_at`] when no statement timeout is set.
+const NO_DEADLINE: u64 = u64::MAX;
 
 impl Watch {
     fn new() -> Self {
@@ -103,7 +109,21 @@ impl Watch {
             over: AtomicU8::new(0),
             statement: AtomicU64::new(0),
             cancel: AtomicU64::new(u64::MAX),
+            stop_at: AtomicU64::new(NO_DEADLINE),
         }
+    }
+
+    /// Sets or lifts (`None`) the statement timeout's end.
+    fn stop_at(&self, at: Option<Instant>) {
+        let at = at.map_or(NO_DEADLINE, |at| {
+            u64::try_from(at.saturating_duration_since(self.base).as_nanos())
+                .unwrap_or(NO_DEADLINE - 1)
+        });
+        self.stop_at.store(at, Ordering::Release);
+    }
+
+    fn has_deadline(&self) -> bool {
+        self.stop_at.load(Ordering::Acquire) != NO_DEADLINE
     }
 
     fn now(&self) -> u64 {
@@ -128,6 +148,10 @@ impl Watch {
     /// The progress handler: `true` interrupts the running statement.
     fn tick(&self) -> bool {
         if self.cancel.load(Ordering::Acquire) == self.statement.load(Ordering::Relaxed) {
+            return true;
+        }
+        let stop_at = self.stop_at.load(Ordering::Acquire);
+        if stop_at != NO_DEADLINE && self.now() >= stop_at {
             return true;
         }
         let mode = self.mode.load(Ordering::Relaxed);
@@ -291,6 +315,8 @@ impl Drop for Slot {
             return;
         };
         raw.watch.mode.store(MODE_OFF, Ordering::Relaxed);
+        // A holder dropped before it lifted its statement timeout leaves none behind.
+        raw.watch.stop_at(None);
         raw.settle();
         // An in-memory database's one connection is the database: never closed.
         if self.close && self.pool.memory.is_none() {
@@ -373,8 +399,10 @@ impl NativeSqliteDriver {
         })
     }
 
-    fn conn(&self, slot: Slot, holds: Option<HoldsOnly>) -> NativeConn {
+    fn conn(&self, mut slot: Slot, holds: Option<HoldsOnly>) -> NativeConn {
+        let watch = slot.raw().ok().map(|raw| raw.watch.clone());
         NativeConn {
+            watch,
             state: State::Ready(Box::new(slot)),
             depth: 0,
             pending_rollbacks: 0,
@@ -552,6 +580,13 @@ fn run_in_place(raw: &mut Raw, sql: &Stmt<'_>, want: &mut Want<'_, '_>) -> Place
     };
     let columns = names.len();
     let total_before = conn.total_changes();
+    // A write under a statement timeout may be interrupted at the deadline, and SQLite calls
+    // the progress handler once more after an autocommit write has committed: run it in a
+    // transaction of its own, committed here only if it ran to its end.
+    let own_tx = !readonly && was_autocommit && watch.has_deadline();
+    if own_tx && let Err(e) = conn.execute_batch("BEGIN") {
+        return Placed::Done(Err(e.into()));
+    }
     // Only a read is interrupted for the budget: SQLite calls the progress handler once more
     // after a statement's last instruction, so an interrupted write may have committed.
     watch.start(if readonly { MODE_INTERRUPT } else { MODE_NOTE });
@@ -632,6 +667,21 @@ fn run_in_place(raw: &mut Raw, sql: &Stmt<'_>, want: &mut Want<'_, '_>) -> Place
         }
     };
     watch.mode.store(MODE_OFF, Ordering::Relaxed);
+    drop(rows);
+    if own_tx && !conn.is_autocommit() {
+        let end = match outcome {
+            Placed::Done(Ok(_)) => "COMMIT",
+            _ => "ROLLBACK",
+        };
+        // The deadline was met or not while the statement ran; its end is not interrupted.
+        let stop_at = watch.stop_at.swap(NO_DEADLINE, Ordering::AcqRel);
+        let ended = conn.execute_batch(end);
+        watch.stop_at.store(stop_at, Ordering::Release);
+        if let Err(e) = ended {
+            let _ = conn.execute_batch("ROLLBACK");
+            return Placed::Done(Err(e.into()));
+        }
+    }
     outcome
 }
 
@@ -1023,6 +1073,8 @@ struct NativeConn {
     pending_rollbacks: u32,
     /// Dropped after the connection went back to the pool.
     _holds: Option<HoldsOnly>,
+    /// The connection's progress watch (also while a blocking thread has the connection).
+    watch: Option<Arc<Watch>>,
 }
 
 impl NativeConn {
@@ -1163,6 +1215,12 @@ impl Connection for NativeConn {
     fn unusable_after_cancel(&self) -> bool {
         // A cancelled statement is interrupted, and the next one waits for it to stop.
         false
+    }
+
+    fn set_deadline(&mut self, at: Option<Instant>) {
+        if let Some(watch) = &self.watch {
+            watch.stop_at(at);
+        }
     }
 
     fn close_on_drop(&mut self) {

@@ -308,6 +308,13 @@ impl<C: ?Sized + Cells> ColumnSource for Row<'_, C> {
         }
     }
 
+    /// Stored as `HH:MM:SS.ffffff` (see the binding).
+    #[cfg(feature = "chrono")]
+    fn time(&self, idx: usize) -> Result<chrono::NaiveTime, String> {
+        let text = self.text(idx)?;
+        crate::time::parse_time(text).ok_or_else(|| crate::time::not_a("Time", text))
+    }
+
     #[cfg(feature = "uuid")]
     fn uuid(&self, idx: usize) -> Result<uuid::Uuid, String> {
         match self.value(idx)? {
