@@ -1,0 +1,213 @@
+//! Running a statement in place, on the async worker that polls it: bound by reference,
+//! stepped with the budget watched, rows handed to the sink from SQLite's buffers; or the word
+//! that it goes on on a blocking thread, and how.
+
+use super::*;
+
+/// What a statement's caller wants: its rows (handed to a sink) or the rows it changed.
+pub(super) enum Want<'s, 'k> {
+    Rows(Rows, &'s mut RowSink<'k>),
+    Affected,
+}
+
+/// What an in-place run came to.
+pub(super) enum Placed {
+    Done(std::result::Result<u64, Failure>),
+    /// Go on on a blocking thread.
+    Move(Moved),
+}
+
+/// How a statement goes on on a blocking thread.
+#[derive(Default)]
+pub(super) struct Moved {
+    /// Rows already delivered in place (skipped there).
+    pub(super) skip: u64,
+    /// A read transaction was opened in place to keep the snapshot: ended after it.
+    pub(super) snapshot: bool,
+    /// The text holds several statements (run as a batch, without binds).
+    pub(super) batch: bool,
+}
+
+/// Whether `text` may give other rows when run again in the same snapshot.
+pub(super) fn nondeterministic(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    lower.contains("random") || lower.contains("changes()") || lower.contains("last_insert")
+}
+
+/// Whether a busy statement may wait for the lock and run again: SQLite allows it outside a
+/// transaction, for `COMMIT`, and inside one that holds no lock yet (where SQLite itself would
+/// have called the busy handler).
+pub(super) fn busy_retryable(
+    conn: &rusqlite::Connection,
+    was_autocommit: bool,
+    text: &str,
+) -> bool {
+    if was_autocommit {
+        return true;
+    }
+    let head = text.trim_start().get(..6).unwrap_or("");
+    if head.eq_ignore_ascii_case("COMMIT")
+        || head.get(..3).is_some_and(|h| h.eq_ignore_ascii_case("END"))
+    {
+        return true;
+    }
+    matches!(
+        conn.transaction_state(None::<&str>),
+        Ok(rusqlite::TransactionState::None)
+    )
+}
+
+/// The rows a statement changed: none for a read or a schema change (SQLite's count is the
+/// previous write's then).
+pub(super) fn affected(conn: &rusqlite::Connection, total_before: u64) -> u64 {
+    if conn.total_changes() == total_before {
+        0
+    } else {
+        conn.changes()
+    }
+}
+
+/// Runs `sql` in place on `raw`, as far as its budget allows.
+pub(super) fn run_in_place(raw: &mut Raw, sql: &Stmt<'_>, want: &mut Want<'_, '_>) -> Placed {
+    let Raw {
+        conn,
+        watch,
+        labels: label_cache,
+    } = raw;
+    // Every value is checked before anything reaches SQLite (weft refuses some statements
+    // through their binds: too deep, a raw fragment that does not fit, an unsupported
+    // feature).
+    let values = match (0..sql.binds.len())
+        .map(|i| bind::encode(sql, i, sql.binds.get(i)))
+        .collect::<Result<Vec<_>>>()
+    {
+        Ok(values) => values,
+        Err(e) => return Placed::Done(Err(Failure::Weft(e))),
+    };
+    let mut st = match conn.prepare_cached(&sql.text) {
+        Ok(st) => st,
+        Err(rusqlite::Error::MultipleStatement) if values.is_empty() => {
+            return Placed::Move(Moved {
+                batch: true,
+                ..Moved::default()
+            });
+        }
+        Err(e) => return Placed::Done(Err(e.into())),
+    };
+    for (i, value) in values.into_iter().enumerate() {
+        if let Err(e) = st.raw_bind_parameter(i + 1, value) {
+            return Placed::Done(Err(e.into()));
+        }
+    }
+    let readonly = st.readonly();
+    let was_autocommit = conn.is_autocommit();
+    let names = match want {
+        Want::Rows(..) => labels(label_cache, &sql.text, &st),
+        Want::Affected => Arc::from(Vec::new()),
+    };
+    let columns = names.len();
+    let total_before = conn.total_changes();
+    // A write under a statement timeout may be interrupted at the deadline, and SQLite calls
+    // the progress handler once more after an autocommit write has committed: run it in a
+    // transaction of its own, committed here only if it ran to its end.
+    let own_tx = !readonly && was_autocommit && watch.has_deadline();
+    if own_tx && let Err(e) = conn.execute_batch("BEGIN") {
+        return Placed::Done(Err(e.into()));
+    }
+    // Only a read is interrupted for the budget: SQLite calls the progress handler once more
+    // after a statement's last instruction, so an interrupted write may have committed.
+    watch.start(if readonly { MODE_INTERRUPT } else { MODE_NOTE });
+    let mut delivered = 0u64;
+    let mut rows = st.raw_query();
+    let outcome = loop {
+        match rows.next() {
+            Ok(Some(row)) => {
+                let Want::Rows(which, sink) = want else {
+                    continue;
+                };
+                let out = if columns <= STACK_COLUMNS {
+                    let mut cells = [ValueRef::Null; STACK_COLUMNS];
+                    for (i, cell) in cells.iter_mut().enumerate().take(columns) {
+                        *cell = row.get_ref(i).unwrap_or(ValueRef::Null);
+                    }
+                    sink(RowRef::new(&Row {
+                        cells: &cells[..columns],
+                        names: &names,
+                    }))
+                } else {
+                    let cells: Vec<ValueRef<'_>> = (0..columns)
+                        .map(|i| row.get_ref(i).unwrap_or(ValueRef::Null))
+                        .collect();
+                    sink(RowRef::new(&Row {
+                        cells: &cells[..],
+                        names: &names,
+                    }))
+                };
+                delivered += 1;
+                if let Err(e) = out {
+                    break Placed::Done(Err(Failure::Weft(e)));
+                }
+                if *which == Rows::First {
+                    break Placed::Done(Ok(delivered));
+                }
+                if delivered == 1 {
+                    // Rows were handed over: never interrupted for the budget from here.
+                    watch.mode.store(MODE_NOTE, Ordering::Relaxed);
+                }
+                if watch.over.load(Ordering::Relaxed) != 0
+                    && readonly
+                    && !nondeterministic(&sql.text)
+                {
+                    // Keep the snapshot for the rest: a read transaction, opened while the
+                    // statement still holds its read lock.
+                    let snapshot = conn.is_autocommit();
+                    if snapshot && conn.execute_batch("BEGIN").is_err() {
+                        continue;
+                    }
+                    break Placed::Move(Moved {
+                        skip: delivered,
+                        snapshot,
+                        batch: false,
+                    });
+                }
+            }
+            Ok(None) => {
+                let n = match want {
+                    Want::Rows(..) => delivered,
+                    Want::Affected => affected(conn, total_before),
+                };
+                break Placed::Done(Ok(n));
+            }
+            Err(e) => {
+                let fresh = delivered == 0;
+                if fresh && watch.over.load(Ordering::Relaxed) == 2 {
+                    break Placed::Move(Moved::default());
+                }
+                if fresh
+                    && error::primary(&e) == Some(ffi::SQLITE_BUSY)
+                    && busy_retryable(conn, was_autocommit, &sql.text)
+                {
+                    break Placed::Move(Moved::default());
+                }
+                break Placed::Done(Err(e.into()));
+            }
+        }
+    };
+    watch.mode.store(MODE_OFF, Ordering::Relaxed);
+    drop(rows);
+    if own_tx && !conn.is_autocommit() {
+        let end = match outcome {
+            Placed::Done(Ok(_)) => "COMMIT",
+            _ => "ROLLBACK",
+        };
+        // The deadline was met or not while the statement ran; its end is not interrupted.
+        let stop_at = watch.stop_at.swap(NO_DEADLINE, Ordering::AcqRel);
+        let ended = conn.execute_batch(end);
+        watch.stop_at.store(stop_at, Ordering::Release);
+        if let Err(e) = ended {
+            let _ = conn.execute_batch("ROLLBACK");
+            return Placed::Done(Err(e.into()));
+        }
+    }
+    outcome
+}
