@@ -62,11 +62,26 @@ async fn on_every_node(urls: &[String], test: &str) -> (Vec<Db>, String) {
         let options = sqlx::mysql::MySqlConnectOptions::from_str(url)
             .expect("a MySQL URL")
             .database(&name);
-        let pool = sqlx::mysql::MySqlPoolOptions::new()
-            .max_connections(8)
-            .connect_with(options)
-            .await
-            .expect("reach a Galera node");
+        // The other nodes apply the CREATE DATABASE a moment later (a new connection does
+        // not wait for it as a causal read does): until then they answer 1049.
+        let started = std::time::Instant::now();
+        let pool = loop {
+            let pool = sqlx::mysql::MySqlPoolOptions::new()
+                .max_connections(8)
+                .connect_with(options.clone())
+                .await;
+            match pool {
+                Ok(pool) => break pool,
+                Err(sqlx::Error::Database(e))
+                    if e.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
+                        .is_some_and(|e| e.number() == 1049)
+                        && started.elapsed() < std::time::Duration::from_secs(10) =>
+                {
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                }
+                Err(e) => panic!("reach a Galera node: {e}"),
+            }
+        };
         nodes.push(Db::from_mysql_pool(pool).await.expect("ask the version"));
     }
     (nodes, name)
