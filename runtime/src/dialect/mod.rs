@@ -19,6 +19,7 @@ mod raw;
 mod relation;
 mod render;
 mod sqlite;
+mod stmt;
 mod storable;
 mod vitess;
 mod write;
@@ -36,14 +37,13 @@ pub(crate) use raw::RAW_MARK;
 pub(crate) use render::SET_OP_ARM;
 pub use render::render;
 pub use sqlite::Sqlite;
+#[cfg(feature = "postgres")]
+pub(crate) use stmt::Elements;
+pub use stmt::Sql;
+pub(crate) use stmt::{BindRef, Binds, Stmt};
 pub(crate) use storable::check_elements;
 pub use vitess::Vitess;
-#[cfg(feature = "postgres")]
-pub(crate) use writer::Elements;
-pub use writer::Sql;
-pub(crate) use writer::{
-    BindRef, Binds, Limit, Renderer, Stmt, TOO_DEEP, UNSUPPORTED, UNSUPPORTED_MARK,
-};
+pub(crate) use writer::{Limit, Renderer, TOO_DEEP, UNSUPPORTED, UNSUPPORTED_MARK};
 
 use std::time::Duration;
 
