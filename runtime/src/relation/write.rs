@@ -83,7 +83,7 @@ where
     /// whose key is on the related table) without a junction (their foreign key is set to the
     /// parent's key), and loads them: `relation` may carry an order
     /// and nested relations for the read back, as in `.with(…)`.
-    pub fn many<M, C, R, I>(mut self, relation: Rel<M, C>, rows: I) -> InsertNested<With<L, M, C>>
+    pub fn many<M, C, R, I>(self, relation: Rel<M, C>, rows: I) -> InsertNested<With<L, M, C>>
     where
         M: Relation<Junction = super::NoJunction> + RelationOf<L::Table>,
         M::Kind: ManyKind,
@@ -94,23 +94,13 @@ where
         <L::Out as SetRelation<M, Wrapped<M, C>>>::Out: Send,
         <L::Out as SetRelation<M, Wrapped<M, C>>>::Current: super::NotYetLoaded,
     {
-        self.children
-            .push((M::META, Box::new(crate::query::insert_many(rows))));
-        InsertNested {
-            parent: self.parent,
-            children: self.children,
-            find: self.find.with(relation),
-        }
+        self.then(M::META, Box::new(crate::query::insert_many(rows)), relation)
     }
 
     /// Also links the parent to rows of a `through` relation's target: inserts `rows` into the
     /// junction (their keys into the parent set to the parent's key; the keys into the target
     /// name existing rows), and loads the relation.
-    pub fn link<M, C, J, R, I>(
-        mut self,
-        relation: Rel<M, C>,
-        rows: I,
-    ) -> InsertNested<With<L, M, C>>
+    pub fn link<M, C, J, R, I>(self, relation: Rel<M, C>, rows: I) -> InsertNested<With<L, M, C>>
     where
         M: Relation<Junction = J> + RelationOf<L::Table>,
         J: Table,
@@ -121,8 +111,24 @@ where
         <L::Out as SetRelation<M, Wrapped<M, C>>>::Out: Send,
         <L::Out as SetRelation<M, Wrapped<M, C>>>::Current: super::NotYetLoaded,
     {
-        self.children
-            .push((M::META, Box::new(crate::query::insert_many(rows))));
+        self.then(M::META, Box::new(crate::query::insert_many(rows)), relation)
+    }
+
+    /// Adds `rows` (inserted into the table `meta` leads to) and the load of `relation`.
+    fn then<M, C>(
+        mut self,
+        meta: &'static RelationMeta,
+        rows: Box<dyn ChildRows>,
+        relation: Rel<M, C>,
+    ) -> InsertNested<With<L, M, C>>
+    where
+        M: Relation + RelationOf<L::Table>,
+        C: Loader<Table = M::Target>,
+        L::Out: SetRelation<M, Wrapped<M, C>>,
+        <L::Out as SetRelation<M, Wrapped<M, C>>>::Out: Send,
+        <L::Out as SetRelation<M, Wrapped<M, C>>>::Current: super::NotYetLoaded,
+    {
+        self.children.push((meta, rows));
         InsertNested {
             parent: self.parent,
             children: self.children,
