@@ -110,8 +110,9 @@
 //!
 //! Loading never sends one statement per parent: [`Strategy::SingleStatement`] aggregates
 //! related rows into JSON in one statement; [`Strategy::Batched`] sends one statement per
-//! relation, keyed on the parents. Each backend defaults to the faster one
-//! ([`Strategy::default_for`]).
+//! relation, keyed on the parents. Each backend defaults to the faster one for the query's
+//! shape ([`FindMany::strategy_on`]): batched, except for a
+//! query loading a many-to-many relation on SQLite ([`Strategy::default_through`]).
 //!
 //! ## Column types
 //! `bool`, `i8`, `i16`, `i32`, `i64`, `u8`, `u16`, `u32`, `u64` (0 to `i64::MAX`), `f32`,

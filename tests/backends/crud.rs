@@ -735,3 +735,45 @@ async fn null_safe_comparisons(db: Db) -> weft::Result<()> {
     assert_eq!(names(other(Some("b@example.com"))).await?, ["ann", "cid"]);
     Ok(())
 }
+
+#[backends]
+async fn inserts_of_every_column_set_land_as_given(db: Db) -> weft::Result<()> {
+    // weft keeps the text of an insert by its table, dialect, columns given and row count,
+    // per thread: the column sets alternate here, one row at a time and several, and each
+    // row must land as given (a text kept under the wrong key would misplace values).
+    db.create_tables::<User>().await?;
+    let row = |n: i32| NewUser {
+        id: None,
+        name: format!("user {n}"),
+        email: (n % 2 == 0).then(|| format!("u{n}@example.com")),
+        age: (n % 3 == 0).then_some(n),
+        active: (n % 4 == 0).then_some(false),
+    };
+    let expected = |id: i64, n: i32| User {
+        id,
+        name: format!("user {n}"),
+        email: (n % 2 == 0).then(|| format!("u{n}@example.com")),
+        age: if n % 3 == 0 { n } else { 0 },
+        active: n % 4 != 0,
+    };
+    for n in 1..=24 {
+        weft::insert(row(n)).execute(&db).await?;
+    }
+    // Several rows with the same columns (n = 12, 24, 36: every one set), then mixed sets.
+    weft::insert_many([row(36), row(48), row(60)])
+        .execute(&db)
+        .await?;
+    weft::insert_many([row(25), row(26), row(27)])
+        .execute(&db)
+        .await?;
+    let mut want: Vec<User> = (1..=24).map(|n| expected(n as i64, n)).collect();
+    want.extend(
+        [36, 48, 60, 25, 26, 27]
+            .iter()
+            .enumerate()
+            .map(|(i, &n)| expected(25 + i as i64, n)),
+    );
+    let got = weft::select::<User>().order_by(User::id).all(&db).await?;
+    assert_eq!(got, want);
+    Ok(())
+}

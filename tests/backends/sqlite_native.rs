@@ -289,3 +289,67 @@ async fn a_long_scan_on_a_current_thread_runtime_neither_panics_nor_stalls() -> 
     }
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_that_ran_long_runs_again_in_place_without_holding_the_runtime() -> weft::Result<()>
+{
+    // The first scan runs past the in-place budget: it goes on on a blocking thread, and the
+    // connection remembers it. The next ones run in place under `block_in_place`, the
+    // runtime's other tasks moving to another thread: they go on ticking, and every row comes
+    // once, in order, each time.
+    let file = File::new("long_read");
+    for url in ["sqlite::memory:".to_owned(), file.url()] {
+        let db = Db::connect(&url).await?;
+        db.create_tables::<Entry>().await?;
+        db.execute_sql(
+            &format!(
+                "INSERT INTO entries (task, n) WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL \
+                 SELECT x + 1 FROM c WHERE x < {SCAN}) SELECT 0, x FROM c"
+            ),
+            vec![],
+        )
+        .await?;
+        let ticks = Arc::new(AtomicU64::new(0));
+        let ticker = tokio::spawn({
+            let ticks = ticks.clone();
+            async move {
+                loop {
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                    ticks.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        });
+        for run in 0..3 {
+            let before = ticks.load(Ordering::Relaxed);
+            // On a worker thread, as a request handler reads.
+            let read = tokio::spawn({
+                let db = db.clone();
+                async move { weft::select::<Entry>().order_by(Entry::id).all(&db).await }
+            });
+            let rows = read.await.expect("the read task panicked")?;
+            let during = ticks.load(Ordering::Relaxed) - before;
+            assert_eq!(rows.len() as i64, SCAN, "{url}, run {run}");
+            assert!(
+                rows.iter().zip(1..).all(|(e, n)| e.n == n && e.id == n),
+                "{url}, run {run}"
+            );
+            assert!(during > 0, "the runtime was held by run {run} ({url})");
+        }
+        ticker.abort();
+        // A long read known to the connection still gives way to a dropped future (after at
+        // most its longer budget) and leaves the connection usable.
+        let endless = weft::raw(ENDLESS_ROWS);
+        for _ in 0..3 {
+            let read = endless.fetch_all::<i64, _>(&db);
+            let dropped = tokio::time::timeout(Duration::from_millis(30), read).await;
+            assert!(dropped.is_err(), "an endless read finished ({url})");
+            let next = tokio::time::timeout(Duration::from_secs(10), count(&db)).await;
+            assert_eq!(
+                next.expect("the next statement was blocked")?,
+                SCAN,
+                "{url}"
+            );
+        }
+    }
+    Ok(())
+}

@@ -80,28 +80,34 @@ fn parse_args() -> Result<Args, String> {
     Ok(args)
 }
 
-/// Prints the SQL weft sends for the relational workloads (W4, W5) on each backend.
+/// Prints the SQL weft sends for the relational workloads (W4, W5) on each backend, under
+/// both strategies.
 fn show_sql() {
-    use weft::find_many;
+    use weft::{Strategy, find_many};
     use weft_bench::{Post, User};
     for backend in [Backend::Sqlite, Backend::Postgres, Backend::MySql] {
-        let w4 = find_many::<User>()
-            .with(User::groups)
-            .order_by(User::id)
-            .limit(100);
-        let w5 = find_many::<User>().with(User::posts.with(Post::comments));
-        println!(
-            "-- {backend}, W4 page, single statement:\n{}\n",
-            w4.to_sql(backend).text
-        );
-        println!(
-            "-- {backend}, W4 page, batched, first statement:\n{}\n",
-            w4.root_sql(backend).text
-        );
-        println!(
-            "-- {backend}, W5, single statement:\n{}\n",
-            w5.to_sql(backend).text
-        );
+        for strategy in [Strategy::SingleStatement, Strategy::Batched] {
+            let w4 = find_many::<User>()
+                .with(User::groups)
+                .order_by(User::id)
+                .limit(100)
+                .strategy(strategy);
+            let w5 = find_many::<User>()
+                .with(User::posts.with(Post::comments))
+                .strategy(strategy);
+            for (name, statements) in [
+                ("W4 page", w4.statements(backend)),
+                ("W5", w5.statements(backend)),
+            ] {
+                for (i, sql) in statements.iter().enumerate() {
+                    println!(
+                        "-- {backend}, {name}, {strategy:?}, statement {}:\n{}\n",
+                        i + 1,
+                        sql.text
+                    );
+                }
+            }
+        }
     }
 }
 

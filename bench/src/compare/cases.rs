@@ -166,9 +166,14 @@ fn case(
     }
 }
 
-/// The strategy weft picks on this database, and the other one.
-fn strategies(db: &weft::Db) -> [(Strategy, &'static str); 2] {
-    let default = db.default_strategy();
+/// The strategy weft picks on this database for a query that loads a many-to-many relation
+/// (`through`) or not, and the other one.
+fn strategies(db: &weft::Db, through: bool) -> [(Strategy, &'static str); 2] {
+    let default = if through {
+        Strategy::default_through(db.dialect())
+    } else {
+        Strategy::default_for(db.dialect())
+    };
     let name = |s| match s {
         Strategy::SingleStatement => "single statement",
         Strategy::Batched => "batched",
@@ -214,19 +219,10 @@ pub fn cases(env: &Env, dataset: Dataset) -> Vec<Case> {
                     .info(),
                 );
             }
-            let scan = |n: Option<u64>| {
-                let mut list = vec![
-                    Contestant::new(Lib::Weft, "", weft_impl::scan(db, n)),
-                    Contestant::new(Lib::Sqlx, "", sqlx_for!(env, scan(n))),
-                    Contestant::new(Lib::SeaOrm, "", seaorm_impl::scan(sea, n)),
-                ];
-                diesel_for!(list, env, scan(n));
-                list
-            };
             vec![
                 case("W1", "point lookup by primary key (10,000 users)", env, w1),
-                case("W2", "scan and decode 100 users", env, scan(Some(100))),
-                case("W2", "scan and decode 10,000 users", env, scan(None)),
+                case("W2", "scan and decode 100 users", env, scan(env, Some(100))),
+                case("W2", "scan and decode 10,000 users", env, scan(env, None)),
             ]
         }
         Dataset::UsersPosts => {
@@ -253,61 +249,35 @@ pub fn cases(env: &Env, dataset: Dataset) -> Vec<Case> {
             ]
         }
         Dataset::UsersGroups => {
-            let m2m = |page: bool| {
-                let [(_, default_name), (other, other_name)] = strategies(env.db);
-                let mut list = vec![
-                    Contestant::new(
-                        Lib::Weft,
-                        default_name,
-                        weft_impl::many_to_many(db, page, None),
-                    ),
-                    Contestant::new(
-                        Lib::Weft,
-                        other_name,
-                        weft_impl::many_to_many(db, page, Some(other)),
-                    )
-                    .secondary(),
-                    Contestant::new(
-                        Lib::Sqlx,
-                        "single statement",
-                        sqlx_for!(env, many_to_many_json(page)),
-                    ),
-                    Contestant::new(
-                        Lib::Sqlx,
-                        "batched",
-                        sqlx_for!(env, many_to_many_batched(page)),
-                    ),
-                    Contestant::new(
-                        Lib::SeaOrm,
-                        "Entity Loader",
-                        seaorm_impl::many_to_many_loader(sea, page),
-                    ),
-                    Contestant::new(
-                        Lib::SeaOrm,
-                        "load_many",
-                        seaorm_impl::many_to_many_load_many(sea, page),
-                    ),
-                ];
-                diesel_for!(list, env, many_to_many(page));
-                list
-            };
             vec![
                 case(
                     "W4",
                     "100-user page with groups (many-to-many)",
                     env,
-                    m2m(true),
+                    many_to_many(env, true),
                 ),
                 case(
                     "W4",
                     "1,000 users with groups (10,000 links)",
                     env,
-                    m2m(false),
+                    many_to_many(env, false),
                 ),
             ]
         }
+        Dataset::UsersLarge => vec![case(
+            "W2",
+            "scan and decode 100,000 users",
+            env,
+            scan(env, None),
+        )],
+        Dataset::UsersGroupsLarge => vec![case(
+            "W4",
+            "10,000 users with groups (100,000 links)",
+            env,
+            many_to_many(env, false),
+        )],
         Dataset::Nested => {
-            let [(_, default_name), (other, other_name)] = strategies(env.db);
+            let [(_, default_name), (other, other_name)] = strategies(env.db, false);
             let mut list = vec![
                 Contestant::new(Lib::Weft, default_name, weft_impl::nested(db, None)),
                 Contestant::new(Lib::Weft, other_name, weft_impl::nested(db, Some(other)))
@@ -377,6 +347,58 @@ pub fn cases(env: &Env, dataset: Dataset) -> Vec<Case> {
             ]
         }
     }
+}
+
+/// W2: `limit` users (all when `None`), every library.
+fn scan(env: &Env, n: Option<u64>) -> Vec<Contestant> {
+    let mut list = vec![
+        Contestant::new(Lib::Weft, "", weft_impl::scan(env.db, n)),
+        Contestant::new(Lib::Sqlx, "", sqlx_for!(env, scan(n))),
+        Contestant::new(Lib::SeaOrm, "", seaorm_impl::scan(env.sea, n)),
+    ];
+    diesel_for!(list, env, scan(n));
+    list
+}
+
+/// W4: users (a page, or all) with their groups, every library and variant.
+fn many_to_many(env: &Env, page: bool) -> Vec<Contestant> {
+    let (db, sea) = (env.db, env.sea);
+    let [(_, default_name), (other, other_name)] = strategies(env.db, true);
+    let mut list = vec![
+        Contestant::new(
+            Lib::Weft,
+            default_name,
+            weft_impl::many_to_many(db, page, None),
+        ),
+        Contestant::new(
+            Lib::Weft,
+            other_name,
+            weft_impl::many_to_many(db, page, Some(other)),
+        )
+        .secondary(),
+        Contestant::new(
+            Lib::Sqlx,
+            "single statement",
+            sqlx_for!(env, many_to_many_json(page)),
+        ),
+        Contestant::new(
+            Lib::Sqlx,
+            "batched",
+            sqlx_for!(env, many_to_many_batched(page)),
+        ),
+        Contestant::new(
+            Lib::SeaOrm,
+            "Entity Loader",
+            seaorm_impl::many_to_many_loader(sea, page),
+        ),
+        Contestant::new(
+            Lib::SeaOrm,
+            "load_many",
+            seaorm_impl::many_to_many_load_many(sea, page),
+        ),
+    ];
+    diesel_for!(list, env, many_to_many(page));
+    list
 }
 
 /// Drops every benchmark table (servers are shared; leave nothing behind).

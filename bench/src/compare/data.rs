@@ -14,6 +14,11 @@ pub enum Dataset {
     Nested,
     /// W6: empty tables; inserts go to `bench_inserts`.
     Empty,
+    /// Memory (issue 14): 100,000 users, read all at once.
+    UsersLarge,
+    /// Memory (issue 14): W4 with 10,000 users, 100 groups, 10 groups per user (100,000
+    /// junction rows).
+    UsersGroupsLarge,
 }
 
 /// The rows of a data set, as plain tuples.
@@ -70,12 +75,10 @@ impl Dataset {
                     ..Rows::default()
                 }
             }
-            Dataset::UsersGroups => Rows {
-                users: users(1000),
-                groups: (1..=100).map(|id| (id, format!("group {id}"))).collect(),
-                links: (1..=1000i64)
-                    .flat_map(|u| (0..10).map(move |k| (u, (u * 7 + k * 13) % 100 + 1)))
-                    .collect(),
+            Dataset::UsersGroups => users_groups(1000),
+            Dataset::UsersGroupsLarge => users_groups(10_000),
+            Dataset::UsersLarge => Rows {
+                users: users(100_000),
                 ..Rows::default()
             },
             Dataset::Nested => Rows {
@@ -90,6 +93,18 @@ impl Dataset {
             },
             Dataset::Empty => Rows::default(),
         }
+    }
+}
+
+/// `n` users, 100 groups and 10 groups per user.
+fn users_groups(n: i64) -> Rows {
+    Rows {
+        users: (1..=n).map(user).collect(),
+        groups: (1..=100).map(|id| (id, format!("group {id}"))).collect(),
+        links: (1..=n)
+            .flat_map(|u| (0..10).map(move |k| (u, (u * 7 + k * 13) % 100 + 1)))
+            .collect(),
+        ..Rows::default()
     }
 }
 

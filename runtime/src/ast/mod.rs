@@ -7,6 +7,7 @@ mod stmt;
 pub use expr::{
     Aggregate, Apply, BinOp, Clock, Direction, Function, MAX_EXPRESSION_DEPTH, Node, QueryKind,
 };
+pub(crate) use stmt::key_in_columns;
 pub use stmt::{
     AlterChange, AlterTable, Batch, BatchKeys, ColumnDef, ConflictAction, Constraint,
     ConstraintKind, CreateIndex, CreateTable, Cte, Delete, DropIndex, DropTable, From, Insert,

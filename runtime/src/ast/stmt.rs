@@ -490,8 +490,41 @@ pub struct Related {
     pub children: Vec<Related>,
 }
 
+impl Related {
+    /// Where a batched load finds each row's parent key among [`columns`](Self::columns): a
+    /// relation without a junction whose key columns (the target's side) are all read plainly
+    /// (the common case: `Post::comments` reads `comments.post_id` with every column). `None`:
+    /// the statement selects the key first (`__p0`, …).
+    pub(crate) fn key_in_columns(&self) -> Option<Vec<usize>> {
+        key_in_columns(self.relation, &self.columns)
+    }
+}
+
+/// [`Related::key_in_columns`] for `relation` reading `columns`.
+pub(crate) fn key_in_columns(
+    relation: &crate::schema::RelationMeta,
+    columns: &[Node],
+) -> Option<Vec<usize>> {
+    if relation.through.is_some() {
+        return None;
+    }
+    let target = relation.target;
+    relation
+        .target_keys
+        .as_slice()
+        .iter()
+        .map(|&k| {
+            let name = target.columns.get(k)?.name;
+            columns.iter().position(|node| {
+                matches!(node, Node::Column { table, name: n } if *table == target.name && *n == name)
+            })
+        })
+        .collect()
+}
+
 /// The related rows of many parents in one statement (batched loads): the parents' keys as
-/// binds, then each related row with its parent's key (`__p0`, …) first.
+/// binds, then each related row, with its parent's key first (`__p0`, …) unless the row's own
+/// columns hold it ([`Related::key_in_columns`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Batch {
     /// What to read.

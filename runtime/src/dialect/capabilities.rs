@@ -12,16 +12,30 @@ pub enum Strategy {
 }
 
 impl Strategy {
-    /// The faster strategy on `dialect`, as measured (see `docs/design.md`): one statement on
-    /// SQLite, batched on PostgreSQL and the MySQL family. Its capability record says so.
+    /// The faster strategy on `dialect` for a query that loads no many-to-many (`through`)
+    /// relation, as measured (see `docs/design.md`): batched everywhere. Its capability
+    /// record says so.
     ///
     /// ```
     /// use weft::{Backend, Strategy, dialect::MariaDb};
-    /// assert_eq!(Strategy::default_for(Backend::Sqlite), Strategy::SingleStatement);
+    /// assert_eq!(Strategy::default_for(Backend::Sqlite), Strategy::Batched);
     /// assert_eq!(Strategy::default_for(&MariaDb), Strategy::Batched);
     /// ```
     pub fn default_for(dialect: impl super::AsDialect) -> Strategy {
         dialect.as_dialect().capabilities().default_strategy
+    }
+
+    /// The faster strategy on `dialect` for a query that loads a many-to-many (`through`)
+    /// relation at any depth: one statement on SQLite (a batched junction statement sorts all
+    /// its rows at once there), batched on PostgreSQL and the MySQL family.
+    ///
+    /// ```
+    /// use weft::{Backend, Strategy};
+    /// assert_eq!(Strategy::default_through(Backend::Sqlite), Strategy::SingleStatement);
+    /// assert_eq!(Strategy::default_through(Backend::Postgres), Strategy::Batched);
+    /// ```
+    pub fn default_through(dialect: impl super::AsDialect) -> Strategy {
+        dialect.as_dialect().capabilities().default_strategy_through
     }
 }
 
@@ -123,6 +137,10 @@ pub struct Capabilities {
     pub row_locks: RowLocks,
     /// The faster relation-loading strategy, as measured (see `docs/design.md`).
     pub default_strategy: Strategy,
+    /// The faster strategy for a query that loads a many-to-many (`through`) relation at any
+    /// depth, where that differs (SQLite sorts a batched junction statement's rows as a whole,
+    /// and nested JSON is faster there).
+    pub default_strategy_through: Strategy,
     /// A float column stores NaN (SQLite turns it into NULL; MySQL refuses it).
     pub stores_nan: bool,
     /// A float column stores ±infinity (MySQL refuses it).

@@ -36,6 +36,7 @@ const CAPABILITIES: Capabilities = Capabilities {
         skip_locked: true,
     },
     default_strategy: Strategy::Batched,
+    default_strategy_through: Strategy::Batched,
     stores_nan: false,
     stores_infinity: false,
     stores_negative_zero: false,

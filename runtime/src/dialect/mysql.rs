@@ -30,6 +30,7 @@ pub(super) const CAPABILITIES: Capabilities = Capabilities {
     transactional_ddl: false,
     row_locks: RowLocks::ALL,
     default_strategy: Strategy::Batched,
+    default_strategy_through: Strategy::Batched,
     stores_nan: false,
     stores_infinity: false,
     stores_negative_zero: false,

@@ -31,6 +31,7 @@ pub(super) const CAPABILITIES: Capabilities = Capabilities {
     transactional_ddl: true,
     row_locks: RowLocks::ALL,
     default_strategy: Strategy::Batched,
+    default_strategy_through: Strategy::Batched,
     stores_nan: true,
     stores_infinity: true,
     stores_negative_zero: true,

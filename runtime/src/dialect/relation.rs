@@ -427,7 +427,8 @@ fn may_name(name: &str, alias: &str) -> bool {
 
 impl Renderer {
     /// A batched load: `batch.related`'s rows of every parent whose key is in `batch.keys`,
-    /// each with its parent's key first (`__p0`, …), in the relation's order per parent.
+    /// in the relation's order per parent, each with its parent's key first (`__p0`, …)
+    /// unless its own columns hold it ([`Related::key_in_columns`]).
     pub(crate) fn batch(&mut self, batch: &Batch) {
         let related = &batch.related;
         let meta = related.relation;
@@ -439,17 +440,23 @@ impl Renderer {
         let limited = related.limit.is_some() || related.offset.is_some();
         let pushed = r.push_relation_scope(meta, t, j);
         r.push("SELECT ");
+        // The key is selected first unless the row's own columns hold it.
+        let key_first = related.key_in_columns().is_none();
         let select_list = |r: &mut Renderer, aliased: bool| {
-            for (i, &c) in key_cols.iter().enumerate() {
-                if i > 0 {
-                    r.push(", ");
+            if key_first {
+                for (i, &c) in key_cols.iter().enumerate() {
+                    if i > 0 {
+                        r.push(", ");
+                    }
+                    r.qualified(key_alias, key_table, c);
+                    r.push(" AS ");
+                    r.ident(&format!("__p{i}"));
                 }
-                r.qualified(key_alias, key_table, c);
-                r.push(" AS ");
-                r.ident(&format!("__p{i}"));
             }
             for (i, node) in related.columns.iter().enumerate() {
-                r.push(", ");
+                if key_first || i > 0 {
+                    r.push(", ");
+                }
                 r.node(node);
                 if aliased {
                     r.push(" AS ");

@@ -280,8 +280,10 @@ impl Db {
             })
     }
 
-    /// The faster relation-loading strategy here, from the dialect's capabilities (batched on
-    /// PostgreSQL and the MySQL family, one statement on SQLite).
+    /// The faster relation-loading strategy here for a query that loads no many-to-many
+    /// relation, from the dialect's capabilities (batched everywhere; a query loading a
+    /// many-to-many relation on SQLite defaults to one statement: see
+    /// [`FindMany::strategy_on`](crate::FindMany::strategy_on)).
     pub fn default_strategy(&self) -> Strategy {
         self.capabilities().default_strategy
     }

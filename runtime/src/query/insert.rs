@@ -160,6 +160,12 @@ impl<T: Table, V: InsertSlot> Mutation for Insert<T, V> {
             self.check_rows(packet, returning)?;
             budget = budget.min(packet.saturating_sub(self.text_room(returning)));
         }
+        if returning.is_none()
+            && self.on_conflict.is_none()
+            && let Some(stmt) = self.cached_statement(dialect)
+        {
+            return Ok(vec![stmt]);
+        }
         Ok(self
             .render_with(dialect, returning, Borrowed(Vec::new()), budget)
             .into_iter()
@@ -339,7 +345,111 @@ impl<T: Table, V: InsertSlot> Insert<T, V> {
     }
 }
 
+/// What an insert's text depends on when it is one plain `VALUES` statement in which every
+/// row gives the same columns: the table, the dialect, which columns are given and how many
+/// rows there are.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct Shape {
+    /// The table's metadata, by address: equal addresses are the same metadata.
+    table: *const crate::schema::TableMeta,
+    /// The dialect, data and vtable: equal pointers are the same dialect.
+    dialect: *const dyn Dialect,
+    /// Bit `c`: column `c` is given.
+    present: u128,
+    rows: usize,
+}
+
+/// Texts of recent insert shapes, per thread (no lock on the way to a statement).
+const SHAPES_KEPT: usize = 256;
+
+thread_local! {
+    static TEXTS: std::cell::RefCell<std::collections::HashMap<Shape, Box<str>, foldhash::fast::RandomState>> =
+        std::cell::RefCell::new(std::collections::HashMap::default());
+}
+
 impl<T: Table, V: InsertSlot> Insert<T, V> {
+    /// The insert as one statement whose text comes from the per-thread cache of texts (and
+    /// goes into it the first time): a plain multi-row `VALUES` (no upsert, no `RETURNING`)
+    /// in which every row gives the same columns, that fits one statement. `None` otherwise
+    /// (and on PostgreSQL for several rows, which go through `UNNEST`): rendered as usual.
+    ///
+    /// Rendering is most of what a one-row insert costs weft on an embedded database: the
+    /// tree, the quoting, the allocations (bench/RESULTS.md, "W6 on SQLite").
+    fn cached_statement(&self, dialect: &'static dyn Dialect) -> Option<Stmt<'_>> {
+        let width = T::META.columns.len();
+        if width == 0 || width > 128 || self.values.is_empty() {
+            return None;
+        }
+        let rows = self.values.len() / width;
+        let mut present = 0u128;
+        for (c, v) in self.values[..width].iter().enumerate() {
+            if v.is_some() {
+                present |= 1 << c;
+            }
+        }
+        if present == 0 {
+            return None;
+        }
+        let per_row = present.count_ones() as usize;
+        let caps = dialect.capabilities();
+        let one_statement = rows == 1
+            || (!caps.array_binds
+                && !caps.packet_limited
+                && rows * per_row <= caps.max_bind_params);
+        if !one_statement {
+            return None;
+        }
+        let mut refs = Vec::with_capacity(rows * per_row);
+        for row in self.values.chunks_exact(width) {
+            for (c, v) in row.iter().enumerate() {
+                match v {
+                    Some(v) if present & (1 << c) != 0 => refs.push(BindRef::Scalar(v.scalar())),
+                    None if present & (1 << c) == 0 => {}
+                    // A row that gives other columns than the first: rendered as usual.
+                    _ => return None,
+                }
+            }
+        }
+        let shape = Shape {
+            table: T::META,
+            dialect,
+            present,
+            rows,
+        };
+        let cached = TEXTS
+            .try_with(|texts| texts.borrow().get(&shape).map(|text| String::from(&**text)))
+            .ok()?;
+        let text = match cached {
+            Some(text) => text,
+            None => {
+                let columns: Vec<usize> = (0..width).filter(|&c| present & (1 << c) != 0).collect();
+                let values = (0..rows * per_row).map(|_| InsertValue::Borrowed).collect();
+                let mut r = Renderer::new(dialect);
+                r.insert(
+                    &self.statement(&columns, InsertSource::Values(values)),
+                    None,
+                );
+                // Every value is the rows' own: nothing the renderer bound itself.
+                if !r.binds.is_empty() {
+                    return None;
+                }
+                let _ = TEXTS.try_with(|texts| {
+                    let mut texts = texts.borrow_mut();
+                    if texts.len() >= SHAPES_KEPT {
+                        texts.clear();
+                    }
+                    texts.insert(shape, r.text.as_str().into());
+                });
+                r.text
+            }
+        };
+        Some(Stmt {
+            dialect,
+            text: Cow::Owned(text),
+            binds: Binds::Refs(refs, Vec::new()),
+        })
+    }
+
     /// `INSERT INTO t (present) source`, with the upsert clause if any.
     fn statement(&self, present: &[usize], source: InsertSource) -> ast::Insert {
         ast::Insert {

@@ -214,7 +214,7 @@ impl<L: Loader, E: RootExtras> FindMany<L, E> {
     }
 
     /// Chooses how relations are loaded instead of the dialect's default
-    /// ([`Strategy::default_for`]).
+    /// ([`strategy_on`](Self::strategy_on)).
     pub fn strategy(mut self, strategy: Strategy) -> Self {
         self.strategy = Some(strategy);
         self
@@ -227,7 +227,8 @@ impl<L: Loader, E: RootExtras> FindMany<L, E> {
     }
 
     /// The strategy this query loads its relations with on `dialect`: its own
-    /// ([`strategy`](Self::strategy)), else the dialect's default ([`Strategy::default_for`]);
+    /// ([`strategy`](Self::strategy)), else the dialect's default ([`Strategy::default_for`],
+    /// or [`Strategy::default_through`] when it loads a many-to-many relation at any depth);
     /// batched wherever the dialect cannot put a loaded value in JSON exactly (a float column
     /// on SQLite).
     pub fn strategy_on(&self, dialect: impl AsDialect) -> Strategy {
@@ -235,11 +236,16 @@ impl<L: Loader, E: RootExtras> FindMany<L, E> {
     }
 
     fn strategy_for(&self, dialect: &'static dyn Dialect, plans: &[PlanRef<'_>]) -> Strategy {
-        let strategy = self
-            .strategy
-            .unwrap_or(dialect.capabilities().default_strategy);
+        let caps = dialect.capabilities();
+        let strategy = self.strategy.unwrap_or_else(|| {
+            if plans.iter().any(PlanRef::goes_through) {
+                caps.default_strategy_through
+            } else {
+                caps.default_strategy
+            }
+        });
         // SQLite prints floats into JSON with up to an ulp of error: load them batched.
-        if !dialect.capabilities().exact_json_floats && plans.iter().any(PlanRef::reads_floats) {
+        if !caps.exact_json_floats && plans.iter().any(PlanRef::reads_floats) {
             return Strategy::Batched;
         }
         strategy

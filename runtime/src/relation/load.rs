@@ -11,6 +11,7 @@ use super::nested::JsonRelations;
 use super::sql::{PlanRef, batched_statement, child_key_types, parent_key_types};
 use super::subset::Subset;
 use super::{Rel, Relation, RelationKind, RelationMeta, SetRelation, relation_error};
+use crate::ast::key_in_columns;
 use crate::decode::JsonStop;
 use crate::decode::{RowReader, RowRef};
 use crate::error::Result;
@@ -65,6 +66,10 @@ pub trait Loader: Send + Sync + Sized + 'static {
         rows: Vec<Self::Row>,
         keys: Vec<Vec<Key>>,
     ) -> BoxFuture<'a, Result<Vec<Self::Out>>>;
+    /// A row of a level that loads no relation, as it comes out (`Err`: the level loads
+    /// relations, and its rows are finished by [`attach_batched`](Self::attach_batched)).
+    #[doc(hidden)]
+    fn leaf(&self, row: Self::Row) -> std::result::Result<Self::Out, Self::Row>;
 }
 
 /// A level with no relations loaded: rows of `T` as they are.
@@ -145,6 +150,10 @@ impl<T: Table, S: Selection + 'static> Loader for Pick<T, S> {
     ) -> BoxFuture<'a, Result<Vec<Self::Out>>> {
         Box::pin(async move { Ok(rows) })
     }
+    #[inline]
+    fn leaf(&self, row: Self::Row) -> std::result::Result<Self::Out, Self::Row> {
+        Ok(row)
+    }
 }
 
 impl<T: Table> Loader for Base<T> {
@@ -183,6 +192,10 @@ impl<T: Table> Loader for Base<T> {
         _: Vec<Vec<Key>>,
     ) -> BoxFuture<'a, Result<Vec<T>>> {
         Box::pin(async move { Ok(rows) })
+    }
+    #[inline]
+    fn leaf(&self, row: T) -> std::result::Result<T, T> {
+        Ok(row)
     }
 }
 
@@ -248,6 +261,13 @@ impl<L: Loader, X: Selection + 'static> Loader for Extra<L, X> {
             Ok(loaded.into_iter().zip(extras).collect())
         })
     }
+    #[inline]
+    fn leaf(&self, (row, extras): Self::Row) -> std::result::Result<Self::Out, Self::Row> {
+        match self.prev.leaf(row) {
+            Ok(out) => Ok((out, extras)),
+            Err(row) => Err((row, extras)),
+        }
+    }
 }
 
 /// Relations load onto a row with extras as onto the row itself.
@@ -312,6 +332,11 @@ where
         out.push(PlanRef::of(&self.rel));
     }
 
+    #[inline]
+    fn leaf(&self, row: L::Row) -> std::result::Result<Self::Out, L::Row> {
+        Err(row)
+    }
+
     fn attach_json<R: JsonRelations>(
         &self,
         base: L::Row,
@@ -336,10 +361,16 @@ where
             let prev = self.prev.attach_batched(&mut *target, rows, keys).await?;
             let plan = PlanRef::of(&self.rel);
             let parent_types = child_key_types(M::META);
-            let width = parent_types.len();
-            let parent_cols: Vec<usize> = (0..width).collect();
-            // The nested relations' key columns, after the parent key this statement leads with.
-            let child_key_cols = KeyColumns::new(&plan.children, width, &plan.child_keys);
+            // The parent key: among the row's own columns, or selected before them.
+            let (parent_cols, lead) = match key_in_columns(M::META, &plan.columns) {
+                Some(at) => (at, 0),
+                None => (
+                    (0..parent_types.len()).collect::<Vec<usize>>(),
+                    parent_types.len(),
+                ),
+            };
+            // The nested relations' key columns, among the row's columns.
+            let child_key_cols = KeyColumns::new(&plan.children, lead, &plan.child_keys);
 
             // Each distinct parent key (NULL keys match nothing) gets one bucket per parent that
             // has it: a key shared by several parents (the same user under two posts) has its
@@ -361,12 +392,19 @@ where
                 slot.first = buckets;
                 buckets += slot.parents;
             }
-            let mut decoded: Vec<Vec<(C::Row, Vec<Key>)>> =
-                (0..buckets).map(|_| Vec::new()).collect();
+            // A child level that loads no relation of its own (`leaf`) needs no keys from its
+            // rows, and each bucket becomes its parent's relation as it is.
+            let leaf = self.rel.loader.count() == 0;
+            let mut decoded: Vec<Vec<C::Row>> = (0..buckets).map(|_| Vec::new()).collect();
+            let mut decoded_keys: Vec<Vec<Vec<Key>>> = if leaf {
+                Vec::new()
+            } else {
+                (0..buckets).map(|_| Vec::new()).collect()
+            };
             let mut first_sql = String::new();
             if !slots.is_empty() {
                 let mut distinct: Vec<Key> = slots.keys().cloned().collect();
-                distinct.sort();
+                distinct.sort_unstable();
                 let dialect = target.db().dialect();
                 let loader = &self.rel.loader;
                 for sql in batched_statement(dialect, &plan, &distinct) {
@@ -377,12 +415,16 @@ where
                             let Some(slot) = slots.get(&parent) else {
                                 return Ok(());
                             };
-                            let buckets = &mut decoded[slot.first..slot.first + slot.parents];
-                            for bucket in buckets {
+                            for b in slot.first..slot.first + slot.parents {
                                 let mut reader = RowReader::new(row, text);
-                                reader.skip(width);
+                                reader.skip(lead);
                                 let child = loader.decode_base(&mut reader)?;
-                                bucket.push((child, child_key_cols.read(row, text)?));
+                                if let Some(bucket) = decoded.get_mut(b) {
+                                    bucket.push(child);
+                                }
+                                if let Some(keys) = decoded_keys.get_mut(b) {
+                                    keys.push(child_key_cols.read(row, text)?);
+                                }
                             }
                             Ok(())
                         })
@@ -392,26 +434,50 @@ where
                     }
                 }
             }
+            let total: usize = decoded.iter().map(Vec::len).sum();
+            // Each parent takes the next of its key's buckets, in parent order.
+            let mut take_bucket = |key: &Key| match slots.get_mut(key) {
+                Some(slot) => {
+                    slot.first += 1;
+                    let b = slot.first - 1;
+                    let rows = decoded.get_mut(b).map(std::mem::take).unwrap_or_default();
+                    let keys = decoded_keys.get_mut(b).map(std::mem::take);
+                    (rows, keys.unwrap_or_default())
+                }
+                None => (Vec::new(), Vec::new()),
+            };
+            if leaf {
+                let mut out = Vec::with_capacity(prev.len());
+                for (row, key) in prev.into_iter().zip(&mine) {
+                    let (bucket, _) = take_bucket(key);
+                    let rows = bucket
+                        .into_iter()
+                        .map(|child| self.rel.loader.leaf(child).map_err(|_| ()))
+                        .collect::<std::result::Result<Vec<C::Out>, ()>>()
+                        .map_err(|()| {
+                            relation_error(
+                                M::META,
+                                "a level loading relations read as a leaf".into(),
+                                &first_sql,
+                            )
+                        })?;
+                    let wrapped =
+                        M::Kind::wrap(rows).map_err(|m| relation_error(M::META, m, &first_sql))?;
+                    out.push(row.set_relation(wrapped));
+                }
+                return Ok(out);
+            }
             // The children in parent order, and how many each parent has.
-            let mut child_rows: Vec<C::Row> = Vec::new();
-            let mut child_keys: Vec<Vec<Key>> = Vec::new();
+            let mut child_rows: Vec<C::Row> = Vec::with_capacity(total);
+            let mut child_keys: Vec<Vec<Key>> = Vec::with_capacity(total);
             let mut counts: Vec<usize> = Vec::with_capacity(mine.len());
             for key in &mine {
-                let bucket = match slots.get_mut(key) {
-                    // Each parent with this key takes the next of its buckets.
-                    Some(slot) => {
-                        slot.first += 1;
-                        std::mem::take(&mut decoded[slot.first - 1])
-                    }
-                    None => Vec::new(),
-                };
-                counts.push(bucket.len());
-                for (row, keys) in bucket {
-                    child_rows.push(row);
-                    child_keys.push(keys);
-                }
+                let (rows, keys) = take_bucket(key);
+                counts.push(rows.len());
+                child_rows.extend(rows);
+                child_keys.extend(keys);
             }
-            drop(decoded);
+            drop(take_bucket);
             let mut children = self
                 .rel
                 .loader
@@ -502,6 +568,14 @@ impl KeyPart {
 }
 
 fn read_part(row: RowRef<'_>, idx: usize, ty: SqlType) -> std::result::Result<KeyPart, String> {
+    // The common key, read first and asked about NULL only when it does not read.
+    if ty == SqlType::BigInt {
+        return match i64::decode(row, idx) {
+            Ok(i) => Ok(KeyPart::Int(i)),
+            Err(_) if row.is_null(idx) => Ok(KeyPart::Null),
+            Err(e) => Err(e),
+        };
+    }
     if row.is_null(idx) {
         return Ok(KeyPart::Null);
     }
@@ -530,8 +604,11 @@ fn read_key(
     sql: &str,
     meta: &RelationMeta,
 ) -> Result<Key> {
-    Key::from_parts(cols.iter().zip(types).map(|(&c, &t)| read_part(row, c, t)))
-        .map_err(|m| relation_error(meta, m, sql))
+    let key = match (cols, types) {
+        ([col], [ty]) => read_part(row, *col, *ty).map(Key::One),
+        _ => Key::from_parts(cols.iter().zip(types).map(|(&c, &t)| read_part(row, c, t))),
+    };
+    key.map_err(|m| relation_error(meta, m, sql))
 }
 
 /// Where the keys of the relations loaded on a level are in its rows: each relation's parent

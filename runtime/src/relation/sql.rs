@@ -50,6 +50,11 @@ impl<'a> PlanRef<'a> {
 
     /// Whether this relation, or one nested in it, reads a float column: SQLite cannot put
     /// those in JSON exactly (see [`Strategy`](super::Strategy)).
+    /// Whether this relation, or one nested in it, goes through a junction table.
+    pub(crate) fn goes_through(&self) -> bool {
+        self.meta.through.is_some() || self.children.iter().any(PlanRef::goes_through)
+    }
+
     pub(crate) fn reads_floats(&self) -> bool {
         let target = self.meta.target;
         self.columns.iter().any(|node| match node {

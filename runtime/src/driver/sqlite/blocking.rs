@@ -59,7 +59,7 @@ pub(super) fn step_blocking(
     for (i, v) in job.binds.iter().enumerate() {
         st.raw_bind_parameter(i + 1, v)?;
     }
-    let names = labels(label_cache, &job.text, &st);
+    let (names, _) = labels(label_cache, &job.text, &st);
     let columns = names.len();
     let mut rows = st.raw_query();
     let (mut seen, mut sent) = (0u64, 0u64);

@@ -94,18 +94,24 @@ pub(super) fn run_in_place(raw: &mut Raw, sql: &Stmt<'_>, want: &mut Want<'_, '_
         }
         Err(e) => return Placed::Done(Err(e.into())),
     };
+    let readonly = st.readonly();
+    if !readonly && values.len() > IN_PLACE_MAX_BINDS {
+        return Placed::Move(Moved::default());
+    }
     for (i, value) in values.into_iter().enumerate() {
         if let Err(e) = st.raw_bind_parameter(i + 1, value) {
             return Placed::Done(Err(e.into()));
         }
     }
-    let readonly = st.readonly();
     let was_autocommit = conn.is_autocommit();
-    let names = match want {
-        Want::Rows(..) => labels(label_cache, &sql.text, &st),
-        Want::Affected => Arc::from(Vec::new()),
+    let (names, long) = match want {
+        Want::Rows(..) => {
+            let (names, long) = labels(label_cache, &sql.text, &st);
+            (Some(names), long)
+        }
+        Want::Affected => (None, false),
     };
-    let columns = names.len();
+    let names: &[Box<str>] = names.as_deref().unwrap_or(&[]);
     let total_before = conn.total_changes();
     // A write under a statement timeout may be interrupted at the deadline, and SQLite calls
     // the progress handler once more after an autocommit write has committed: run it in a
@@ -116,10 +122,79 @@ pub(super) fn run_in_place(raw: &mut Raw, sql: &Stmt<'_>, want: &mut Want<'_, '_
     }
     // Only a read is interrupted for the budget: SQLite calls the progress handler once more
     // after a statement's last instruction, so an interrupted write may have committed.
-    watch.start(if readonly { MODE_INTERRUPT } else { MODE_NOTE });
-    let mut delivered = 0u64;
+    // A read that ran long before goes on in place under `block_in_place` when it can (a
+    // multi-thread runtime): the runtime's other tasks move to another thread, and the read
+    // neither starts again on a blocking thread nor copies its rows to cross to this one.
+    let blocking = long && readonly && block_in_place_allowed();
+    let budget = if blocking {
+        BLOCKING_BUDGET
+    } else {
+        STEP_BUDGET
+    };
+    watch.start_with(if readonly { MODE_INTERRUPT } else { MODE_NOTE }, budget);
     let mut rows = st.raw_query();
-    let outcome = loop {
+    let before = Before {
+        autocommit: was_autocommit,
+        total_changes: total_before,
+        readonly,
+    };
+    let mut step = || step_rows(conn, watch, &mut rows, want, names, &sql.text, &before);
+    let outcome = if blocking {
+        tokio::task::block_in_place(step)
+    } else {
+        step()
+    };
+    watch.mode.store(MODE_OFF, Ordering::Relaxed);
+    drop(rows);
+    // Over its budget: the next run of this read may go on in place under `block_in_place`.
+    if readonly && !blocking && watch.over.load(Ordering::Relaxed) != 0 {
+        mark_long(label_cache, &sql.text);
+    }
+    if own_tx && !conn.is_autocommit() {
+        let end = match outcome {
+            Placed::Done(Ok(_)) => "COMMIT",
+            _ => "ROLLBACK",
+        };
+        // The deadline was met or not while the statement ran; its end is not interrupted.
+        let stop_at = watch.stop_at.swap(NO_DEADLINE, Ordering::AcqRel);
+        let ended = conn.execute_batch(end);
+        watch.stop_at.store(stop_at, Ordering::Release);
+        if let Err(e) = ended {
+            let _ = conn.execute_batch("ROLLBACK");
+            return Placed::Done(Err(e.into()));
+        }
+    }
+    outcome
+}
+
+/// The connection and statement as they were before it ran.
+struct Before {
+    autocommit: bool,
+    total_changes: u64,
+    readonly: bool,
+}
+
+/// Whether `tokio::task::block_in_place` may be called here: on a multi-thread runtime (it
+/// panics on a current-thread one).
+fn block_in_place_allowed() -> bool {
+    tokio::runtime::Handle::try_current()
+        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread)
+}
+
+/// Steps `rows` to their end, handing each to `want`'s sink, or until the budget says the
+/// statement goes on on a blocking thread.
+fn step_rows(
+    conn: &rusqlite::Connection,
+    watch: &Watch,
+    rows: &mut rusqlite::Rows<'_>,
+    want: &mut Want<'_, '_>,
+    names: &[Box<str>],
+    text: &str,
+    before: &Before,
+) -> Placed {
+    let columns = names.len();
+    let mut delivered = 0u64;
+    loop {
         match rows.next() {
             Ok(Some(row)) => {
                 let Want::Rows(which, sink) = want else {
@@ -132,7 +207,7 @@ pub(super) fn run_in_place(raw: &mut Raw, sql: &Stmt<'_>, want: &mut Want<'_, '_
                     }
                     sink(RowRef::new(&Row {
                         cells: &cells[..columns],
-                        names: &names,
+                        names,
                     }))
                 } else {
                     let cells: Vec<ValueRef<'_>> = (0..columns)
@@ -140,7 +215,7 @@ pub(super) fn run_in_place(raw: &mut Raw, sql: &Stmt<'_>, want: &mut Want<'_, '_
                         .collect();
                     sink(RowRef::new(&Row {
                         cells: &cells[..],
-                        names: &names,
+                        names,
                     }))
                 };
                 delivered += 1;
@@ -155,8 +230,8 @@ pub(super) fn run_in_place(raw: &mut Raw, sql: &Stmt<'_>, want: &mut Want<'_, '_
                     watch.mode.store(MODE_NOTE, Ordering::Relaxed);
                 }
                 if watch.over.load(Ordering::Relaxed) != 0
-                    && readonly
-                    && !nondeterministic(&sql.text)
+                    && before.readonly
+                    && !nondeterministic(text)
                 {
                     // Keep the snapshot for the rest: a read transaction, opened while the
                     // statement still holds its read lock.
@@ -174,7 +249,7 @@ pub(super) fn run_in_place(raw: &mut Raw, sql: &Stmt<'_>, want: &mut Want<'_, '_
             Ok(None) => {
                 let n = match want {
                     Want::Rows(..) => delivered,
-                    Want::Affected => affected(conn, total_before),
+                    Want::Affected => affected(conn, before.total_changes),
                 };
                 break Placed::Done(Ok(n));
             }
@@ -185,29 +260,12 @@ pub(super) fn run_in_place(raw: &mut Raw, sql: &Stmt<'_>, want: &mut Want<'_, '_
                 }
                 if fresh
                     && error::primary(&e) == Some(ffi::SQLITE_BUSY)
-                    && busy_retryable(conn, was_autocommit, &sql.text)
+                    && busy_retryable(conn, before.autocommit, text)
                 {
                     break Placed::Move(Moved::default());
                 }
                 break Placed::Done(Err(e.into()));
             }
         }
-    };
-    watch.mode.store(MODE_OFF, Ordering::Relaxed);
-    drop(rows);
-    if own_tx && !conn.is_autocommit() {
-        let end = match outcome {
-            Placed::Done(Ok(_)) => "COMMIT",
-            _ => "ROLLBACK",
-        };
-        // The deadline was met or not while the statement ran; its end is not interrupted.
-        let stop_at = watch.stop_at.swap(NO_DEADLINE, Ordering::AcqRel);
-        let ended = conn.execute_batch(end);
-        watch.stop_at.store(stop_at, Ordering::Release);
-        if let Err(e) = ended {
-            let _ = conn.execute_batch("ROLLBACK");
-            return Placed::Done(Err(e.into()));
-        }
     }
-    outcome
 }

@@ -7,11 +7,17 @@
 //!   each row handed to the sink straight from SQLite's buffers. The future completes in one
 //!   poll. No thread hop: a lookup costs what SQLite costs.
 //! - **On a blocking thread** (`tokio::task::spawn_blocking`, which exists on a current-thread
-//!   runtime too) when in-place work would stall the runtime: a statement with more than
+//!   runtime too) when in-place work would stall the runtime: a write with more than
 //!   [`IN_PLACE_MAX_BINDS`] binds; one that meets `SQLITE_BUSY` (the wait for the lock is
-//!   SQLite's busy handler, which must not block the worker); one that runs past
-//!   [`STEP_BUDGET`] in place (SQLite's progress handler watches the clock). Rows then cross
-//!   in batches through a channel, and a dropped future interrupts the statement.
+//!   SQLite's busy handler, which must not block the worker); a read that runs past its
+//!   budget in place (SQLite's progress handler watches the clock). Rows then cross in
+//!   batches through a channel, and a dropped future interrupts the statement.
+//!
+//! A read's budget is [`STEP_BUDGET`]. A read that ran past it before (the connection
+//! remembers it by its text) runs, on a multi-thread runtime, under `block_in_place` with a
+//! budget of [`BLOCKING_BUDGET`]: the runtime's other tasks go on on another thread while it
+//! steps here, without starting again or copying its rows. On a current-thread runtime, where
+//! `block_in_place` panics, it keeps the short budget.
 //!
 //! A read over budget before it produced a row is interrupted and run again on the blocking
 //! thread (it changed nothing). A read over budget after it delivered rows goes on there in
@@ -61,10 +67,16 @@ use crate::error::{Error, Result};
 
 /// How long a statement may run in place before it moves to a blocking thread.
 const STEP_BUDGET: Duration = Duration::from_millis(1);
+/// How long a read that ran past [`STEP_BUDGET`] before may run in place under
+/// `block_in_place` (the runtime goes on on another thread) before it moves to a blocking
+/// thread: also how long a dropped future may wait for it to notice.
+const BLOCKING_BUDGET: Duration = Duration::from_millis(50);
 /// SQLite virtual-machine instructions between two calls of the progress handler (a few
 /// tens of microseconds): short statements never call it.
 const PROGRESS_OPS: i32 = 1000;
-/// More binds than this are bound on a blocking thread (binding is itself work).
+/// A write with more binds than this runs on a blocking thread: a write is never moved once
+/// it runs, and so many rows take long enough to stall the runtime. A read with many binds
+/// (a batched relation's keys) starts in place like any read: its budget moves it if need be.
 const IN_PLACE_MAX_BINDS: usize = 256;
 /// How long a statement waits for another connection's lock (on a blocking thread).
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -85,8 +97,17 @@ const STACK_COLUMNS: usize = 16;
 struct Raw {
     conn: rusqlite::Connection,
     watch: Arc<Watch>,
-    /// Column labels by SQL text (read once per statement text).
-    labels: HashMap<Box<str>, Arc<[Box<str>]>>,
+    /// What is known of each read by its SQL text: its column labels (read once), and whether
+    /// it ran past [`STEP_BUDGET`] before.
+    labels: HashMap<Box<str>, Seen>,
+}
+
+/// What a connection knows of a read it ran before.
+struct Seen {
+    names: Arc<[Box<str>]>,
+    /// It ran past [`STEP_BUDGET`] in place: the next run, on a multi-thread runtime, goes on
+    /// in place under `block_in_place` (see [`run_in_place`]).
+    long: bool,
 }
 
 impl Raw {
@@ -115,21 +136,34 @@ impl Raw {
     }
 }
 
-/// The labels of `st`'s columns, read once per SQL text.
+/// The labels of `st`'s columns (read once per SQL text), and whether it ran long before.
 fn labels(
-    cache: &mut HashMap<Box<str>, Arc<[Box<str>]>>,
+    cache: &mut HashMap<Box<str>, Seen>,
     text: &str,
     st: &rusqlite::Statement<'_>,
-) -> Arc<[Box<str>]> {
-    if let Some(l) = cache.get(text) {
-        return l.clone();
+) -> (Arc<[Box<str>]>, bool) {
+    if let Some(seen) = cache.get(text) {
+        return (seen.names.clone(), seen.long);
     }
-    let l: Arc<[Box<str>]> = st.column_names().into_iter().map(Box::from).collect();
+    let names: Arc<[Box<str>]> = st.column_names().into_iter().map(Box::from).collect();
     if cache.len() >= LABELS_KEPT {
         cache.clear();
     }
-    cache.insert(text.into(), l.clone());
-    l
+    cache.insert(
+        text.into(),
+        Seen {
+            names: names.clone(),
+            long: false,
+        },
+    );
+    (names, false)
+}
+
+/// Notes that the read `text` ran past [`STEP_BUDGET`].
+fn mark_long(cache: &mut HashMap<Box<str>, Seen>, text: &str) {
+    if let Some(seen) = cache.get_mut(text) {
+        seen.long = true;
+    }
 }
 
 /// What to open: the path or URI SQLite is given, and how.
@@ -160,10 +194,17 @@ struct MemoryState {
 
 impl Pool {
     async fn acquire(self: &Arc<Self>) -> std::result::Result<Slot, sqlx::Error> {
-        let permit = tokio::time::timeout(ACQUIRE_TIMEOUT, self.permits.clone().acquire_owned())
-            .await
-            .map_err(|_| sqlx::Error::PoolTimedOut)?
-            .map_err(|_| sqlx::Error::PoolClosed)?;
+        // A free connection is taken without arming the timer.
+        let permit = match self.permits.clone().try_acquire_owned() {
+            Ok(permit) => permit,
+            Err(tokio::sync::TryAcquireError::Closed) => return Err(sqlx::Error::PoolClosed),
+            Err(tokio::sync::TryAcquireError::NoPermits) => {
+                tokio::time::timeout(ACQUIRE_TIMEOUT, self.permits.clone().acquire_owned())
+                    .await
+                    .map_err(|_| sqlx::Error::PoolTimedOut)?
+                    .map_err(|_| sqlx::Error::PoolClosed)?
+            }
+        };
         let idle = self.idle.lock().ok().and_then(|mut idle| idle.pop());
         let mut raw = match idle {
             Some(raw) => raw,
@@ -490,8 +531,8 @@ fn writes(conn: &rusqlite::Connection, text: &str) -> bool {
     }
 }
 
-/// Runs `sql` in place unless it has too many binds; `Err` says how it goes on on a blocking
-/// thread.
+/// Runs `sql` in place (a write with many binds goes straight to a blocking thread); `Err`
+/// says how it goes on on a blocking thread.
 fn place(
     raw: &mut Raw,
     sql: &Stmt<'_>,
@@ -499,9 +540,6 @@ fn place(
 ) -> std::result::Result<std::result::Result<u64, Failure>, Moved> {
     if let Err(e) = super::sqlx_sqlite::check_bind_count(sql) {
         return Ok(Err(Failure::Weft(e)));
-    }
-    if sql.binds.len() > IN_PLACE_MAX_BINDS {
-        return Err(Moved::default());
     }
     match run_in_place(raw, sql, want) {
         Placed::Done(out) => Ok(out),

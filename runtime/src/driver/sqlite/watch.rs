@@ -65,11 +65,16 @@ impl Watch {
     /// Starts a statement (a fresh number: a late cancellation of an earlier one does not
     /// reach it) with a budget, or none (`MODE_OFF`). Returns its number.
     pub(super) fn start(&self, mode: u8) -> u64 {
+        self.start_with(mode, STEP_BUDGET)
+    }
+
+    /// [`start`](Self::start) with a budget of `budget`.
+    pub(super) fn start_with(&self, mode: u8, budget: Duration) -> u64 {
         let n = self.statement.load(Ordering::Relaxed).wrapping_add(1) % (u64::MAX - 1);
         self.statement.store(n, Ordering::Relaxed);
         self.over.store(0, Ordering::Relaxed);
         if mode != MODE_OFF {
-            let budget = u64::try_from(STEP_BUDGET.as_nanos()).unwrap_or(u64::MAX);
+            let budget = u64::try_from(budget.as_nanos()).unwrap_or(u64::MAX);
             self.deadline
                 .store(self.now().saturating_add(budget), Ordering::Relaxed);
         }
