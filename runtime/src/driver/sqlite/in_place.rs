@@ -77,12 +77,25 @@ pub(super) fn run_in_place(raw: &mut Raw, sql: &Stmt<'_>, want: &mut Want<'_, '_
     // Every value is checked before anything reaches SQLite (weft refuses some statements
     // through their binds: too deep, a raw fragment that does not fit, an unsupported
     // feature).
-    let values = match (0..sql.binds.len())
-        .map(|i| bind::encode(sql, i, sql.binds.get(i)))
-        .collect::<Result<Vec<_>>>()
-    {
-        Ok(values) => values,
-        Err(e) => return Placed::Done(Err(Failure::Weft(e))),
+    // Up to `STACK_BINDS` values live on the stack (a one-row insert, a lookup).
+    let mut stack: [Option<rusqlite::types::ToSqlOutput<'_>>; STACK_BINDS] =
+        [const { None }; STACK_BINDS];
+    let mut heap = Vec::new();
+    let n = sql.binds.len();
+    for i in 0..n {
+        let value = match bind::encode(sql, i, sql.binds.get(i)) {
+            Ok(value) => value,
+            Err(e) => return Placed::Done(Err(Failure::Weft(e))),
+        };
+        match stack.get_mut(i) {
+            Some(slot) if n <= STACK_BINDS => *slot = Some(value),
+            _ => heap.push(Some(value)),
+        }
+    }
+    let values = if n <= STACK_BINDS {
+        &mut stack[..n]
+    } else {
+        heap.as_mut_slice()
     };
     let mut st = match conn.prepare_cached(&sql.text) {
         Ok(st) => st,
@@ -98,8 +111,10 @@ pub(super) fn run_in_place(raw: &mut Raw, sql: &Stmt<'_>, want: &mut Want<'_, '_
     if !readonly && values.len() > IN_PLACE_MAX_BINDS {
         return Placed::Move(Moved::default());
     }
-    for (i, value) in values.into_iter().enumerate() {
-        if let Err(e) = st.raw_bind_parameter(i + 1, value) {
+    for (i, value) in values.iter_mut().enumerate() {
+        if let Some(value) = value.take()
+            && let Err(e) = st.raw_bind_parameter(i + 1, value)
+        {
             return Placed::Done(Err(e.into()));
         }
     }

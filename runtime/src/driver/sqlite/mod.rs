@@ -90,6 +90,8 @@ const STATEMENT_CACHE: usize = 128;
 const BATCH: usize = 256;
 /// Column labels kept per connection (by SQL text) before the map is cleared.
 const LABELS_KEPT: usize = 256;
+/// Statements with at most this many binds encode them without allocating.
+const STACK_BINDS: usize = 8;
 /// In-place rows of at most this many columns are read without allocating.
 const STACK_COLUMNS: usize = 16;
 
