@@ -56,11 +56,41 @@ impl Backend {
 pub(crate) fn quote_into(out: &mut String, ident: &str, quote: char) {
     out.reserve(ident.len() + 2);
     out.push(quote);
-    for c in ident.chars() {
-        if c == quote {
-            out.push(quote);
-        }
-        out.push(c);
+    // The common case: no quote character inside (both quotes are ASCII).
+    if quote.is_ascii() && !ident.as_bytes().contains(&(quote as u8)) {
+        out.push_str(ident);
+        out.push(quote);
+        return;
     }
+    // Copied a run at a time: between quote characters, each doubled.
+    let mut rest = ident;
+    while let Some(at) = rest.find(quote) {
+        let end = at + quote.len_utf8();
+        out.push_str(&rest[..end]);
+        out.push(quote);
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
     out.push(quote);
+}
+
+#[cfg(test)]
+mod quoting {
+    use super::quote_into;
+
+    fn quoted(ident: &str, quote: char) -> String {
+        let mut out = String::new();
+        quote_into(&mut out, ident, quote);
+        out
+    }
+
+    #[test]
+    fn quotes_inside_are_doubled() {
+        assert_eq!(quoted("users", '"'), r#""users""#);
+        assert_eq!(quoted(r#"a"b"#, '"'), r#""a""b""#);
+        assert_eq!(quoted(r#""""#, '"'), r#""""""""#);
+        assert_eq!(quoted("x`y`", '`'), "`x``y```");
+        assert_eq!(quoted("é\"ü", '"'), "\"é\"\"ü\"");
+        assert_eq!(quoted("", '"'), r#""""#);
+    }
 }

@@ -209,7 +209,7 @@ fn parent(backends: Vec<Backend>, out: Option<String>) -> Result<(), String> {
     );
     println!("{generated}");
     if let Some(out) = out {
-        let existing = std::fs::read_to_string(&out).map_err(|e| format!("{out}: {e}"))?;
+        let existing = std::fs::read_to_string(&out).unwrap_or_default();
         std::fs::write(&out, splice_between(&existing, BEGIN, END, &generated))
             .map_err(|e| format!("{out}: {e}"))?;
         eprintln!("wrote {out}");

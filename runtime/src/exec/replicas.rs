@@ -38,7 +38,6 @@ fn plain_read(text: &str) -> bool {
     }
     let tail = text.trim_end();
     let tail = tail.get(tail.len().saturating_sub(40)..).unwrap_or(tail);
-    let tail = tail.to_ascii_uppercase();
     ![
         "FOR UPDATE",
         "FOR SHARE",
@@ -47,7 +46,10 @@ fn plain_read(text: &str) -> bool {
         "SKIP LOCKED",
     ]
     .iter()
-    .any(|clause| tail.ends_with(clause))
+    .any(|clause| {
+        tail.len() >= clause.len()
+            && tail.as_bytes()[tail.len() - clause.len()..].eq_ignore_ascii_case(clause.as_bytes())
+    })
 }
 
 impl Db {
@@ -116,6 +118,7 @@ impl Db {
     /// reads on the primary; the primary otherwise.
     pub(super) fn route(&self, text: &str) -> &dyn Driver {
         if !self.primary_only
+            && !self.inner.replicas.drivers.is_empty()
             && plain_read(text)
             && let Some(replica) = self.inner.replicas.pick()
         {
