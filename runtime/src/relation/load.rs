@@ -477,7 +477,7 @@ where
                 child_rows.extend(rows);
                 child_keys.extend(keys);
             }
-            drop(take_bucket);
+            drop((decoded, decoded_keys));
             let mut children = self
                 .rel
                 .loader
