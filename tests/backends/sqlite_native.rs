@@ -245,31 +245,44 @@ async fn a_timeout_interrupts_a_long_statement_and_the_next_one_runs() -> weft::
 /// Rows in the long scan.
 const SCAN: i64 = 100_000;
 
+/// A database at `url` whose `entries` hold [`SCAN`] rows.
+async fn scan_table(url: &str) -> weft::Result<Db> {
+    let db = Db::connect(url).await?;
+    db.create_tables::<Entry>().await?;
+    db.execute_sql(
+        &format!(
+            "INSERT INTO entries (task, n) WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL \
+             SELECT x + 1 FROM c WHERE x < {SCAN}) SELECT 0, x FROM c"
+        ),
+        vec![],
+    )
+    .await?;
+    Ok(db)
+}
+
+/// A task that counts milliseconds while it gets to run: a statement that held the runtime
+/// shows as no tick.
+fn ticker() -> (Arc<AtomicU64>, tokio::task::JoinHandle<()>) {
+    let ticks = Arc::new(AtomicU64::new(0));
+    let task = tokio::spawn({
+        let ticks = ticks.clone();
+        async move {
+            loop {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+                ticks.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    });
+    (ticks, task)
+}
+
 #[tokio::test]
 async fn a_long_scan_on_a_current_thread_runtime_neither_panics_nor_stalls() -> weft::Result<()> {
     let file = File::new("scan");
     for url in ["sqlite::memory:".to_owned(), file.url()] {
-        let db = Db::connect(&url).await?;
-        db.create_tables::<Entry>().await?;
-        db.execute_sql(
-            &format!(
-                "INSERT INTO entries (task, n) WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL \
-                 SELECT x + 1 FROM c WHERE x < {SCAN}) SELECT 0, x FROM c"
-            ),
-            vec![],
-        )
-        .await?;
+        let db = scan_table(&url).await?;
         // A task that ticks while the scan runs: the runtime is not held by it.
-        let ticks = Arc::new(AtomicU64::new(0));
-        let ticker = tokio::spawn({
-            let ticks = ticks.clone();
-            async move {
-                loop {
-                    tokio::time::sleep(Duration::from_millis(1)).await;
-                    ticks.fetch_add(1, Ordering::Relaxed);
-                }
-            }
-        });
+        let (ticks, ticker) = ticker();
         tokio::task::yield_now().await;
         let before = ticks.load(Ordering::Relaxed);
         let rows = weft::select::<Entry>().order_by(Entry::id).all(&db).await?;
@@ -299,26 +312,8 @@ async fn a_read_that_ran_long_runs_again_in_place_without_holding_the_runtime() 
     // once, in order, each time.
     let file = File::new("long_read");
     for url in ["sqlite::memory:".to_owned(), file.url()] {
-        let db = Db::connect(&url).await?;
-        db.create_tables::<Entry>().await?;
-        db.execute_sql(
-            &format!(
-                "INSERT INTO entries (task, n) WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL \
-                 SELECT x + 1 FROM c WHERE x < {SCAN}) SELECT 0, x FROM c"
-            ),
-            vec![],
-        )
-        .await?;
-        let ticks = Arc::new(AtomicU64::new(0));
-        let ticker = tokio::spawn({
-            let ticks = ticks.clone();
-            async move {
-                loop {
-                    tokio::time::sleep(Duration::from_millis(1)).await;
-                    ticks.fetch_add(1, Ordering::Relaxed);
-                }
-            }
-        });
+        let db = scan_table(&url).await?;
+        let (ticks, ticker) = ticker();
         for run in 0..3 {
             let before = ticks.load(Ordering::Relaxed);
             // On a worker thread, as a request handler reads.
