@@ -11,10 +11,9 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
-use weft::Backend;
 use weft_bench::compare::cases::{DATASETS, cases, cleanup, seed};
 use weft_bench::compare::data::Dataset;
-use weft_bench::compare::env::Env;
+use weft_bench::compare::env::{Env, backend_named, runtime};
 use weft_bench::compare::harness::Contestant;
 
 /// The runs a profiler looks at.
@@ -34,18 +33,10 @@ fn run(args: &[String]) -> Result<(), String> {
     let [backend, workload, title, label, runs] = args else {
         return Err("usage: profile BACKEND WORKLOAD TITLE-PART LABEL RUNS".into());
     };
-    let backend = match backend.as_str() {
-        "sqlite" => Backend::Sqlite,
-        "postgres" => Backend::Postgres,
-        "mysql" | "mariadb" => Backend::MySql,
-        other => return Err(format!("unknown backend `{other}`")),
-    };
+    let backend = backend_named(backend).ok_or(format!("unknown backend `{backend}`"))?;
     let runs: usize = runs.parse().map_err(|_| "RUNS must be a number")?;
     weft_bench::compare::pin_to_last_cpu();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
+    let rt = runtime();
     let env = rt.block_on(Env::connect(backend))?;
     let all = DATASETS
         .iter()

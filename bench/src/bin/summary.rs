@@ -15,7 +15,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use weft::Backend;
 use weft_bench::compare::cases::{DATASETS, cases, cleanup, seed};
-use weft_bench::compare::env::Env;
+use weft_bench::compare::env::{Env, backend_named, runtime};
 use weft_bench::compare::harness::{Budget, measure};
 use weft_bench::compare::report::{self, Context, fmt_time, proc_field};
 
@@ -65,10 +65,10 @@ fn parse_args() -> Result<Args, String> {
                     .ok_or("--budget-ms needs a number")?;
                 args.budget.per_contestant = Duration::from_millis(ms);
             }
-            "sqlite" => args.backends.push(Backend::Sqlite),
-            "postgres" => args.backends.push(Backend::Postgres),
-            "mysql" | "mariadb" => args.backends.push(Backend::MySql),
-            other => return Err(format!("unknown argument `{other}`")),
+            other => match backend_named(other) {
+                Some(backend) => args.backends.push(backend),
+                None => return Err(format!("unknown argument `{other}`")),
+            },
         }
     }
     if args.backends.is_empty() {
@@ -150,12 +150,7 @@ fn main() -> ExitCode {
     } else {
         None
     };
-    // The runtime every async contestant shares: tokio's default multi-thread flavour (one
-    // worker per core). Blocking Diesel runs on the main thread.
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
+    let rt = runtime();
     let started = Instant::now();
     let in_ci = std::env::var_os("CI").is_some();
     let mut results = Vec::new();

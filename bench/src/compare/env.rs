@@ -57,6 +57,34 @@ fn leak<T>(value: T) -> &'static T {
     Box::leak(Box::new(value))
 }
 
+/// The backend a command-line word names (`sqlite`, `postgres`, `mysql` or `mariadb`).
+pub fn backend_named(name: &str) -> Option<Backend> {
+    match name {
+        "sqlite" => Some(Backend::Sqlite),
+        "postgres" => Some(Backend::Postgres),
+        "mysql" | "mariadb" => Some(Backend::MySql),
+        _ => None,
+    }
+}
+
+/// The word [`backend_named`] reads for `backend`.
+pub fn backend_word(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => "sqlite",
+        Backend::Postgres => "postgres",
+        Backend::MySql => "mysql",
+    }
+}
+
+/// The runtime every async contestant shares: tokio's default multi-thread flavour (one
+/// worker per core). Blocking Diesel runs on the main thread.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}
+
 /// The server URLs (`WEFT_TEST_POSTGRES_URL`, `WEFT_TEST_MYSQL_URL` override them).
 pub fn server_url(backend: Backend) -> String {
     match backend {
