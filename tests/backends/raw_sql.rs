@@ -327,3 +327,39 @@ fn raw_sql_rendered_per_dialect() {
         patch.to_sql(Backend::MySql).text
     );
 }
+
+/// `execute_sql` sends its text as written, placeholders uncounted: a statement given fewer
+/// values than it has placeholders is refused by every driver, and never runs with values
+/// of its last run (the native SQLite driver keeps its statements prepared, values and all).
+#[backends]
+async fn a_hand_written_statement_short_of_values_is_refused(db: Db) -> weft::Result<()> {
+    seed(&db).await?;
+    let hole = |n: usize| match db.backend() {
+        Backend::Postgres => format!("${n}"),
+        _ => "?".to_owned(),
+    };
+    let quote = |s: &str| weft_tests::quote_ident(&db, s);
+    let text = format!(
+        "UPDATE {} SET {} = {} WHERE {} = {}",
+        quote("users"),
+        quote("age"),
+        hole(1),
+        quote("id"),
+        hole(2)
+    );
+    let set = |age: i32, id: Option<i64>| {
+        let mut binds = vec![weft::Value::I32(age)];
+        binds.extend(id.map(weft::Value::I64));
+        db.execute_sql(&text, binds)
+    };
+    assert_eq!(set(40, Some(1)).await?, 1);
+    let err = set(50, None).await.unwrap_err();
+    assert!(matches!(err, Error::Query { .. }), "{err}");
+    assert_eq!(err.sql(), Some(text.as_str()));
+    let ages: Vec<i32> = weft::raw("SELECT age FROM users WHERE id = ?")
+        .bind(1i64)
+        .fetch_all(&db)
+        .await?;
+    assert_eq!(ages, [40], "the short statement changed nothing");
+    Ok(())
+}

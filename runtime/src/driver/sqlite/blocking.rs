@@ -27,13 +27,14 @@ pub(super) fn run_blocking(
     job: &Job,
     out: Option<&mpsc::Sender<Batch>>,
 ) -> rusqlite::Result<u64> {
-    raw.conn.busy_timeout(BUSY_TIMEOUT)?;
+    raw.link.conn().busy_timeout(BUSY_TIMEOUT)?;
     let result = step_blocking(raw, job, out);
-    if job.moved.snapshot && !raw.conn.is_autocommit() {
+    let conn = raw.link.conn();
+    if job.moved.snapshot && !conn.is_autocommit() {
         // The read transaction opened in place to keep the snapshot (nothing to commit).
-        let _ = raw.conn.execute_batch("ROLLBACK");
+        let _ = conn.execute_batch("ROLLBACK");
     }
-    raw.conn.busy_timeout(Duration::ZERO)?;
+    conn.busy_timeout(Duration::ZERO)?;
     result
 }
 
@@ -43,10 +44,20 @@ pub(super) fn step_blocking(
     out: Option<&mpsc::Sender<Batch>>,
 ) -> rusqlite::Result<u64> {
     let Raw {
-        conn,
+        link,
         labels: label_cache,
         ..
     } = raw;
+    link.with(|conn, statements| step_on(conn, statements, label_cache, job, out))
+}
+
+fn step_on<'c>(
+    conn: &'c rusqlite::Connection,
+    statements: &mut link::Statements<'c>,
+    label_cache: &mut HashMap<Box<str>, Seen>,
+    job: &Job,
+    out: Option<&mpsc::Sender<Batch>>,
+) -> rusqlite::Result<u64> {
     let total_before = conn.total_changes();
     if job.moved.batch {
         conn.execute_batch(&job.text)?;
@@ -55,11 +66,12 @@ pub(super) fn step_blocking(
             None => affected(conn, total_before),
         });
     }
-    let mut st = conn.prepare_cached(&job.text)?;
+    let st = statements.get(conn, &job.text)?;
+    check_parameter_count(st, job.binds.len())?;
     for (i, v) in job.binds.iter().enumerate() {
         st.raw_bind_parameter(i + 1, v)?;
     }
-    let (names, _) = labels(label_cache, &job.text, &st);
+    let (names, _) = labels(label_cache, &job.text, st);
     let columns = names.len();
     let mut rows = st.raw_query();
     let (mut seen, mut sent) = (0u64, 0u64);

@@ -52,7 +52,7 @@ impl NativeConn {
 
     fn in_transaction(&mut self) -> bool {
         match &mut self.state {
-            State::Ready(slot) => slot.raw().is_ok_and(|raw| !raw.conn.is_autocommit()),
+            State::Ready(slot) => slot.raw().is_ok_and(|raw| !raw.link.conn().is_autocommit()),
             _ => self.depth > 0,
         }
     }

@@ -15,6 +15,8 @@ pub(super) enum Placed {
     Done(std::result::Result<u64, Failure>),
     /// Go on on a blocking thread.
     Move(Moved),
+    /// A write found the pool's write lock taken: wait for it, then run again (nothing ran).
+    WaitForWriter,
 }
 
 /// How a statement goes on on a blocking thread.
@@ -68,12 +70,30 @@ pub(super) fn affected(conn: &rusqlite::Connection, total_before: u64) -> u64 {
 }
 
 /// Runs `sql` in place on `raw`, as far as its budget allows.
-pub(super) fn run_in_place(raw: &mut Raw, sql: &Stmt<'_>, want: &mut Want<'_, '_>) -> Placed {
+pub(super) fn run_in_place(
+    raw: &mut Raw,
+    sql: &Stmt<'_>,
+    want: &mut Want<'_, '_>,
+    gate: &mut Gate<'_>,
+) -> Placed {
     let Raw {
-        conn,
+        link,
         watch,
         labels: label_cache,
     } = raw;
+    link.with(|conn, statements| run_on(conn, statements, watch, label_cache, sql, want, gate))
+}
+
+/// [`run_in_place`] on the connection and its statements.
+fn run_on<'c>(
+    conn: &'c rusqlite::Connection,
+    statements: &mut link::Statements<'c>,
+    watch: &Watch,
+    label_cache: &mut HashMap<Box<str>, Seen>,
+    sql: &Stmt<'_>,
+    want: &mut Want<'_, '_>,
+    gate: &mut Gate<'_>,
+) -> Placed {
     // Every value is checked before anything reaches SQLite (weft refuses some statements
     // through their binds: too deep, a raw fragment that does not fit, an unsupported
     // feature).
@@ -97,9 +117,13 @@ pub(super) fn run_in_place(raw: &mut Raw, sql: &Stmt<'_>, want: &mut Want<'_, '_
     } else {
         heap.as_mut_slice()
     };
-    let mut st = match conn.prepare_cached(&sql.text) {
+    let st = match statements.get(conn, &sql.text) {
         Ok(st) => st,
         Err(rusqlite::Error::MultipleStatement) if values.is_empty() => {
+            // Several statements may write.
+            if !gate.admit() {
+                return Placed::WaitForWriter;
+            }
             return Placed::Move(Moved {
                 batch: true,
                 ..Moved::default()
@@ -108,6 +132,12 @@ pub(super) fn run_in_place(raw: &mut Raw, sql: &Stmt<'_>, want: &mut Want<'_, '_
         Err(e) => return Placed::Done(Err(e.into())),
     };
     let readonly = st.readonly();
+    if !readonly && !gate.admit() {
+        return Placed::WaitForWriter;
+    }
+    if let Err(e) = check_parameter_count(st, values.len()) {
+        return Placed::Done(Err(e.into()));
+    }
     if !readonly && values.len() > IN_PLACE_MAX_BINDS {
         return Placed::Move(Moved::default());
     }
@@ -121,7 +151,7 @@ pub(super) fn run_in_place(raw: &mut Raw, sql: &Stmt<'_>, want: &mut Want<'_, '_
     let was_autocommit = conn.is_autocommit();
     let (names, long) = match want {
         Want::Rows(..) => {
-            let (names, long) = labels(label_cache, &sql.text, &st);
+            let (names, long) = labels(label_cache, &sql.text, st);
             (Some(names), long)
         }
         Want::Affected => (None, false),
@@ -180,6 +210,20 @@ pub(super) fn run_in_place(raw: &mut Raw, sql: &Stmt<'_>, want: &mut Want<'_, '_
         }
     }
     outcome
+}
+
+/// Refuses a statement given another number of values than it has parameters: a kept
+/// statement keeps its last run's values, which a missing one would silently reuse.
+pub(super) fn check_parameter_count(
+    st: &rusqlite::Statement<'_>,
+    given: usize,
+) -> rusqlite::Result<()> {
+    let expected = st.parameter_count();
+    if given == expected {
+        Ok(())
+    } else {
+        Err(rusqlite::Error::InvalidParameterCount(given, expected))
+    }
 }
 
 /// The connection and statement as they were before it ran.

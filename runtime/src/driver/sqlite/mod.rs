@@ -3,7 +3,7 @@
 //!
 //! Where a statement runs (see docs/design.md, "Native SQLite driver"):
 //! - **In place**, on the async worker that polls it, by default: prepared once per
-//!   connection (rusqlite's statement cache), bound by reference, stepped to its end, and
+//!   connection (weft's own statement map, `link.rs`), bound by reference, stepped to its end, and
 //!   each row handed to the sink straight from SQLite's buffers. The future completes in one
 //!   poll. No thread hop: a lookup costs what SQLite costs.
 //! - **On a blocking thread** (`tokio::task::spawn_blocking`, which exists on a current-thread
@@ -28,21 +28,23 @@
 //! transaction rolls the whole transaction back. A write runs in place to its end (SQLite has
 //! one writer at a time: moving it would not let another write run).
 //!
-//! No `unsafe`: every SQLite object stays behind rusqlite's safe API; a connection moves to a
-//! blocking thread whole (rusqlite's `Connection` is `Send`), and no statement is held across
-//! an `.await`.
+//! Every SQLite object stays behind rusqlite's safe API. The one `unsafe` is `link.rs`'s
+//! `Send` for a connection kept together with its prepared statements: a connection moves to
+//! a blocking thread whole, statements and all, and no statement is held across an `.await`.
 
 mod bind;
 mod blocking;
 mod conn;
 mod error;
 mod in_place;
+mod link;
 mod row;
 mod watch;
 
 use blocking::*;
 use conn::*;
 use in_place::*;
+use link::Link;
 use watch::*;
 
 use std::borrow::Cow;
@@ -84,8 +86,6 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
 /// Connections of a file database's pool.
 const FILE_POOL_SIZE: usize = 10;
-/// Prepared statements kept per connection.
-const STATEMENT_CACHE: usize = 128;
 /// Rows per message from a blocking thread.
 const BATCH: usize = 256;
 /// Column labels kept per connection (by SQL text) before the map is cleared.
@@ -97,7 +97,8 @@ const STACK_COLUMNS: usize = 16;
 
 /// One connection weft owns.
 struct Raw {
-    conn: rusqlite::Connection,
+    /// The connection and the statements prepared on it.
+    link: Link,
     watch: Arc<Watch>,
     /// What is known of each read by its SQL text: its column labels (read once), and whether
     /// it ran past [`STEP_BUDGET`] before.
@@ -115,7 +116,6 @@ struct Seen {
 impl Raw {
     fn open(target: &Target) -> rusqlite::Result<Raw> {
         let conn = rusqlite::Connection::open_with_flags(&target.path, target.flags)?;
-        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         // In place, SQLite never waits for a lock: a busy statement moves to a blocking
         // thread, which sets the timeout.
         conn.busy_timeout(Duration::ZERO)?;
@@ -124,7 +124,7 @@ impl Raw {
         let handler = watch.clone();
         conn.progress_handler(PROGRESS_OPS, Some(move || handler.tick()))?;
         Ok(Raw {
-            conn,
+            link: Link::new(conn),
             watch,
             labels: HashMap::new(),
         })
@@ -132,8 +132,9 @@ impl Raw {
 
     /// Ends whatever transaction the connection has open (one dropped, or begun by hand).
     fn settle(&mut self) {
-        if !self.conn.is_autocommit() {
-            let _ = self.conn.execute_batch("ROLLBACK");
+        let conn = self.link.conn();
+        if !conn.is_autocommit() {
+            let _ = conn.execute_batch("ROLLBACK");
         }
     }
 }
@@ -177,7 +178,8 @@ struct Target {
 /// The pool: idle connections, and a permit per connection that may be out.
 struct Pool {
     target: Target,
-    idle: Mutex<Vec<Raw>>,
+    /// Boxed: a connection moves between the pool, its slot and a blocking thread as a pointer.
+    idle: Mutex<Vec<Box<Raw>>>,
     permits: Arc<Semaphore>,
     /// The write lock of weft's own connections to a file database, taken (in FIFO order)
     /// before a statement that writes and held until its connection has no transaction open:
@@ -196,21 +198,35 @@ struct MemoryState {
 
 impl Pool {
     async fn acquire(self: &Arc<Self>) -> std::result::Result<Slot, sqlx::Error> {
-        // A free connection is taken without arming the timer.
-        let permit = match self.permits.clone().try_acquire_owned() {
-            Ok(permit) => permit,
-            Err(tokio::sync::TryAcquireError::Closed) => return Err(sqlx::Error::PoolClosed),
-            Err(tokio::sync::TryAcquireError::NoPermits) => {
-                tokio::time::timeout(ACQUIRE_TIMEOUT, self.permits.clone().acquire_owned())
-                    .await
-                    .map_err(|_| sqlx::Error::PoolTimedOut)?
-                    .map_err(|_| sqlx::Error::PoolClosed)?
-            }
-        };
+        if let Some(slot) = self.try_acquire() {
+            return slot;
+        }
+        let permit = tokio::time::timeout(ACQUIRE_TIMEOUT, self.permits.clone().acquire_owned())
+            .await
+            .map_err(|_| sqlx::Error::PoolTimedOut)?
+            .map_err(|_| sqlx::Error::PoolClosed)?;
+        self.slot_for(permit)
+    }
+
+    /// A connection when one is free now (no timer, no future); `None` when the pool must be
+    /// waited for.
+    fn try_acquire(self: &Arc<Self>) -> Option<std::result::Result<Slot, sqlx::Error>> {
+        match self.permits.clone().try_acquire_owned() {
+            Ok(permit) => Some(self.slot_for(permit)),
+            Err(tokio::sync::TryAcquireError::Closed) => Some(Err(sqlx::Error::PoolClosed)),
+            Err(tokio::sync::TryAcquireError::NoPermits) => None,
+        }
+    }
+
+    /// An idle connection (or a new one) for `permit`.
+    fn slot_for(
+        self: &Arc<Self>,
+        permit: OwnedSemaphorePermit,
+    ) -> std::result::Result<Slot, sqlx::Error> {
         let idle = self.idle.lock().ok().and_then(|mut idle| idle.pop());
         let mut raw = match idle {
             Some(raw) => raw,
-            None => Raw::open(&self.target).map_err(error::to_sqlx)?,
+            None => Box::new(Raw::open(&self.target).map_err(error::to_sqlx)?),
         };
         raw.settle();
         Ok(Slot {
@@ -240,7 +256,7 @@ impl Pool {
 /// A connection taken from the pool; it goes back when dropped (wherever that happens: on a
 /// blocking thread whose future was dropped, too), with any transaction rolled back.
 struct Slot {
-    raw: Option<Raw>,
+    raw: Option<Box<Raw>>,
     pool: Arc<Pool>,
     /// Closed instead of returned (a file database's connection in an unknown state).
     close: bool,
@@ -254,7 +270,7 @@ struct Slot {
 impl Slot {
     /// The connection (only `Drop` takes it out).
     fn raw(&mut self) -> std::result::Result<&mut Raw, Failure> {
-        self.raw.as_mut().ok_or_else(|| {
+        self.raw.as_deref_mut().ok_or_else(|| {
             Failure::Sqlite(sqlx::Error::Protocol(
                 "the SQLite connection was lost".into(),
             ))
@@ -321,7 +337,7 @@ impl NativeSqliteDriver {
         let mut first = pool.acquire().await?;
         let first = tokio::task::spawn_blocking(move || {
             if wal && let Some(raw) = first.raw.as_mut() {
-                let conn = &raw.conn;
+                let conn = raw.link.conn();
                 conn.busy_timeout(BUSY_TIMEOUT)?;
                 conn.query_row("PRAGMA journal_mode = WAL", [], |row| {
                     row.get::<_, String>(0)
@@ -345,8 +361,14 @@ impl NativeSqliteDriver {
     }
 
     async fn slot(&self, sql: &str) -> Result<Slot> {
-        self.pool.check_only_connection(sql)?;
-        self.pool.acquire().await.map_err(|source| Error::Query {
+        let slot = match self.pool.try_acquire() {
+            Some(slot) => slot,
+            None => {
+                self.pool.check_only_connection(sql)?;
+                self.pool.acquire().await
+            }
+        };
+        slot.map_err(|source| Error::Query {
             sql: sql.to_owned(),
             source,
         })
@@ -442,10 +464,12 @@ async fn run_pooled(
     sql: &Stmt<'_>,
     mut want: Want<'_, '_>,
 ) -> std::result::Result<u64, Failure> {
-    take_writer(&mut slot, &sql.text).await?;
-    let moved = match place(slot.raw()?, sql, &mut want) {
-        Ok(out) => return out,
-        Err(moved) => moved,
+    let moved = loop {
+        match place(&mut slot, sql, &mut want) {
+            Placed::Done(out) => return out,
+            Placed::Move(moved) => break moved,
+            Placed::WaitForWriter => take_writer(&mut slot).await?,
+        }
     };
     let (job, send, receive) = prepare_job(sql, &want, moved)?;
     let (mut handle, guard) = spawn(slot, job, send)?;
@@ -463,13 +487,15 @@ async fn run_held(
     let State::Ready(slot) = state else {
         return Err(Failure::Weft(gone(&sql.text)));
     };
-    take_writer(slot, &sql.text).await?;
-    let moved = match place(slot.raw()?, sql, &mut want) {
-        Ok(out) => {
-            release_writer(slot);
-            return out;
+    let moved = loop {
+        match place(slot, sql, &mut want) {
+            Placed::Done(out) => {
+                release_writer(slot);
+                return out;
+            }
+            Placed::Move(moved) => break moved,
+            Placed::WaitForWriter => take_writer(slot).await?,
         }
-        Err(moved) => moved,
     };
     let (job, send, receive) = prepare_job(sql, &want, moved)?;
     let State::Ready(slot) = std::mem::replace(state, State::Gone) else {
@@ -491,8 +517,34 @@ async fn run_held(
     out
 }
 
-/// Takes the pool's write lock for `slot` before a statement that writes (a file database's
-/// pool; not while the connection holds it already).
+/// The pool's write lock as a statement that writes asks for it (see [`take_writer`]):
+/// taken without waiting when it is free, or already held by the connection.
+pub(super) struct Gate<'a> {
+    lock: Option<&'a Arc<tokio::sync::Mutex<()>>>,
+    held: &'a mut Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl Gate<'_> {
+    /// Whether a statement that writes may run now (`false`: wait for the lock first).
+    pub(super) fn admit(&mut self) -> bool {
+        let Some(lock) = self.lock else {
+            return true;
+        };
+        if self.held.is_some() {
+            return true;
+        }
+        match lock.clone().try_lock_owned() {
+            Ok(guard) => {
+                *self.held = Some(guard);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+}
+
+/// Waits for the pool's write lock for `slot` (a file database's pool), after a statement
+/// found it taken.
 ///
 /// SQLite lets one connection write at a time, and a connection that finds the lock taken
 /// polls for it (its busy handler sleeps and retries, unfairly: under load a writer can
@@ -500,11 +552,11 @@ async fn run_held(
 /// order, without blocking a thread; SQLite's busy timeout is left for other processes. The
 /// lock is held until the connection's transaction ends: a transaction takes it at its first
 /// write. A wait longer than the busy timeout fails as SQLite would, with `SQLITE_BUSY`.
-async fn take_writer(slot: &mut Slot, text: &str) -> std::result::Result<(), Failure> {
+async fn take_writer(slot: &mut Slot) -> std::result::Result<(), Failure> {
     let Some(lock) = slot.pool.writer.clone() else {
         return Ok(());
     };
-    if slot.writer.is_some() || !writes(&slot.raw()?.conn, text) {
+    if slot.writer.is_some() {
         return Ok(());
     }
     match tokio::time::timeout(BUSY_TIMEOUT, lock.lock_owned()).await {
@@ -518,35 +570,28 @@ async fn take_writer(slot: &mut Slot, text: &str) -> std::result::Result<(), Fai
 
 /// Releases the write lock once the connection has no transaction open.
 fn release_writer(slot: &mut Slot) {
-    if slot.writer.is_some() && slot.raw().is_ok_and(|raw| raw.conn.is_autocommit()) {
+    if slot.writer.is_some() && slot.raw().is_ok_and(|raw| raw.link.conn().is_autocommit()) {
         slot.writer = None;
     }
 }
 
-/// Whether `text` may write (`BEGIN IMMEDIATE` too); a statement that does not prepare is
-/// left to fail when it runs.
-fn writes(conn: &rusqlite::Connection, text: &str) -> bool {
-    match conn.prepare_cached(text) {
-        Ok(st) => !st.readonly(),
-        Err(rusqlite::Error::MultipleStatement) => true,
-        Err(_) => false,
-    }
-}
-
-/// Runs `sql` in place (a write with many binds goes straight to a blocking thread); `Err`
-/// says how it goes on on a blocking thread.
-fn place(
-    raw: &mut Raw,
-    sql: &Stmt<'_>,
-    want: &mut Want<'_, '_>,
-) -> std::result::Result<std::result::Result<u64, Failure>, Moved> {
+/// Runs `sql` in place on `slot`'s connection (a write with many binds goes straight to a
+/// blocking thread), or says how it goes on.
+fn place(slot: &mut Slot, sql: &Stmt<'_>, want: &mut Want<'_, '_>) -> Placed {
     if let Err(e) = super::sqlx_sqlite::check_bind_count(sql) {
-        return Ok(Err(Failure::Weft(e)));
+        return Placed::Done(Err(Failure::Weft(e)));
     }
-    match run_in_place(raw, sql, want) {
-        Placed::Done(out) => Ok(out),
-        Placed::Move(moved) => Err(moved),
-    }
+    let Slot {
+        raw, pool, writer, ..
+    } = slot;
+    let Some(raw) = raw.as_deref_mut() else {
+        return Placed::Done(Err(Failure::Weft(gone(&sql.text))));
+    };
+    let mut gate = Gate {
+        lock: pool.writer.as_ref(),
+        held: writer,
+    };
+    run_in_place(raw, sql, want, &mut gate)
 }
 
 #[cold]
