@@ -179,6 +179,7 @@ struct Target {
 struct Pool {
     target: Target,
     /// Boxed: a connection moves between the pool, its slot and a blocking thread as a pointer.
+    #[allow(clippy::vec_box)] // the box is what moves, not the `Vec`'s storage
     idle: Mutex<Vec<Box<Raw>>>,
     permits: Arc<Semaphore>,
     /// The write lock of weft's own connections to a file database, taken (in FIFO order)
