@@ -490,7 +490,7 @@ pub(crate) fn for_server(backend: Backend, version: &str) -> &'static dyn Dialec
 #[cfg(test)]
 mod alias_tests;
 #[cfg(test)]
-mod render_tests;
+pub(crate) mod render_tests;
 
 #[cfg(test)]
 mod tests {

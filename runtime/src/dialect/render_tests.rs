@@ -36,7 +36,7 @@ static COLUMNS: [ColumnMeta; 2] = [
     },
 ];
 
-static PLAYERS: TableMeta = TableMeta {
+pub(crate) static PLAYERS: TableMeta = TableMeta {
     name: "players",
     rust_name: "Player",
     columns: &COLUMNS,
@@ -48,14 +48,14 @@ static PLAYERS: TableMeta = TableMeta {
     renamed_from: None,
 };
 
-fn column(name: &'static str) -> Node {
+pub(crate) fn column(name: &'static str) -> Node {
     Node::Column {
         table: "players",
         name,
     }
 }
 
-fn from_players() -> Option<From> {
+pub(crate) fn from_players() -> Option<From> {
     Some(From {
         source: Source::Table {
             table: &PLAYERS,

@@ -10,6 +10,7 @@ mod patch;
 mod raw;
 mod raw_row;
 mod select;
+mod select_texts;
 mod selection;
 mod set_ops;
 mod subquery;

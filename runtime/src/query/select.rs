@@ -2,6 +2,7 @@
 
 use std::marker::PhantomData;
 
+use super::select_texts::Kept;
 use super::selection::{All, Selection};
 use crate::ast::{self, LockWait, SelectItem, Source};
 use crate::decode::RowReader;
@@ -52,12 +53,33 @@ pub(crate) fn items(selection: &impl Selection) -> Vec<SelectItem> {
     columns.into_iter().map(SelectItem::new).collect()
 }
 
-/// Renders `select`, whose tables are read under their own names.
+/// Renders `select`, whose tables are read under their own names. A plain select's text
+/// comes from the per-thread cache of shapes (`select_texts.rs`) after its first render.
 fn render_select(dialect: &'static dyn Dialect, select: &ast::Select) -> Sql {
+    let shape = match super::select_texts::lookup(dialect, select) {
+        Kept::Text(text) => {
+            return Sql {
+                dialect,
+                text,
+                binds: super::select_texts::binds(select),
+            };
+        }
+        Kept::Render(shape) => Some(shape),
+        Kept::No => None,
+    };
     let mut r = Renderer::new(dialect);
     r.reserve_select(select);
     r.select(select);
-    r.finish()
+    let sql = r.finish();
+    if let Some(shape) = shape {
+        super::select_texts::keep(shape, select, &sql.text, &sql.binds);
+    }
+    sql
+}
+
+#[cfg(test)]
+pub(crate) fn render_select_for_tests(dialect: &'static dyn Dialect, select: &ast::Select) -> Sql {
+    render_select(dialect, select)
 }
 
 /// A `SELECT` over the tables `S` (FROM, then JOINs) returning `Sel::Output` per row; `L` is
