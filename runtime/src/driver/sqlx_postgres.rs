@@ -4,6 +4,7 @@
 use futures_util::future::BoxFuture;
 use sqlx::Arguments as _;
 use sqlx::pool::PoolConnection;
+use sqlx::postgres::types::Oid;
 use sqlx::postgres::{PgArguments, PgRow};
 
 use super::sqlx_binds::{add_null, add_value, encode_all};
@@ -446,6 +447,50 @@ fn numeric_i64(row: &PgRow, idx: usize) -> Option<std::result::Result<i64, Strin
     })
 }
 
+/// The OIDs of `INT8`, `TEXT` and `VARCHAR`.
+const INT8: Oid = Oid(20);
+const TEXT: Oid = Oid(25);
+const VARCHAR: Oid = Oid(1043);
+
+/// The type of column `idx`, by OID (`None` past the last column or for a type sqlx has no
+/// OID for yet).
+#[inline]
+fn column_oid(row: &PgRow, idx: usize) -> Option<Oid> {
+    use sqlx::{Column as _, Row as _};
+    row.columns().get(idx)?.type_info().oid()
+}
+
+/// Column `idx` when it is a non-NULL `INT8` sent in binary: read straight from the row. A
+/// key or id is read this way once per row, and sqlx's checked `try_get` compares type
+/// descriptions each time (bench/RESULTS.md, W5). Anything else (`None`) takes the checked
+/// path, whose errors are the ones weft reports.
+#[inline]
+fn int8(row: &PgRow, idx: usize) -> Option<i64> {
+    use sqlx::Row as _;
+    use sqlx::postgres::PgValueFormat;
+    if column_oid(row, idx) != Some(INT8) {
+        return None;
+    }
+    let raw = row.try_get_raw(idx).ok()?;
+    if raw.format() != PgValueFormat::Binary {
+        return None;
+    }
+    let bytes: [u8; 8] = raw.as_bytes().ok()?.try_into().ok()?;
+    Some(i64::from_be_bytes(bytes))
+}
+
+/// Column `idx` when it is a non-NULL `TEXT` or `VARCHAR` holding UTF-8 (in either format
+/// the value is its text's bytes): borrowed straight from the row, as [`int8`] reads.
+#[inline]
+fn plain_text(row: &PgRow, idx: usize) -> Option<&str> {
+    use sqlx::Row as _;
+    if !matches!(column_oid(row, idx), Some(TEXT | VARCHAR)) {
+        return None;
+    }
+    let raw = row.try_get_raw(idx).ok()?;
+    std::str::from_utf8(raw.as_bytes().ok()?).ok()
+}
+
 impl ColumnSource for PgRow {
     #[inline]
     fn column_count(&self) -> usize {
@@ -480,6 +525,9 @@ impl ColumnSource for PgRow {
     // A sum of BIGINTs is NUMERIC: read exactly when it is an integer that fits.
     #[inline]
     fn i64(&self, idx: usize) -> std::result::Result<i64, String> {
+        if let Some(i) = int8(self, idx) {
+            return Ok(i);
+        }
         get(self, idx).or_else(|e| numeric_i64(self, idx).unwrap_or(Err(e)))
     }
 
@@ -500,6 +548,9 @@ impl ColumnSource for PgRow {
 
     #[inline]
     fn text(&self, idx: usize) -> std::result::Result<&str, String> {
+        if let Some(text) = plain_text(self, idx) {
+            return Ok(text);
+        }
         // Borrowed; a failure says what the owned `String` decoder says. A native enum's
         // value is its label's text (sqlx's `&str` does not accept user-defined types).
         sqlx::Row::try_get::<&str, _>(self, idx).or_else(|_| {
