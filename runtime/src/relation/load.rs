@@ -10,6 +10,7 @@ use std::sync::Arc;
 use super::nested::JsonRelations;
 use super::sql::{PlanRef, batched_statement, child_key_types, parent_key_types};
 use super::subset::Subset;
+use super::tap::{TAPPED, Tap};
 use super::{Rel, Relation, RelationKind, RelationMeta, SetRelation, relation_error};
 use crate::ast::key_in_columns;
 use crate::decode::JsonStop;
@@ -401,29 +402,67 @@ where
             } else {
                 (0..buckets).map(|_| Vec::new()).collect()
             };
+            // Integer keys are taken from the values the row's decoder reads (see `tap.rs`):
+            // the parent key when it is one of the row's own columns, and the nested
+            // relations' keys.
+            let parent_tap = (lead == 0
+                && parent_cols.len() == 1
+                && parent_types.first() == Some(&SqlType::BigInt))
+            .then(|| parent_cols[0]);
+            let watched: Vec<usize> = parent_tap
+                .into_iter()
+                .chain(
+                    if leaf {
+                        None
+                    } else {
+                        Some(child_key_cols.integer_columns())
+                    }
+                    .into_iter()
+                    .flatten(),
+                )
+                .take(TAPPED)
+                .collect();
             let mut first_sql = String::new();
             if !slots.is_empty() {
                 let mut distinct: Vec<Key> = slots.keys().cloned().collect();
                 distinct.sort_unstable();
                 let dialect = target.db().dialect();
                 let loader = &self.rel.loader;
+                let decode = |row: RowRef<'_>, text: &str| {
+                    let mut reader = RowReader::new(row, text);
+                    reader.skip(lead);
+                    loader.decode_base(&mut reader)
+                };
                 for sql in batched_statement(dialect, &plan, &distinct) {
                     // Decode each row as it arrives, into the buckets of its parent key.
                     target
                         .fetch(&sql, |row, text| {
-                            let parent = read_key(row, &parent_cols, &parent_types, text, M::META)?;
+                            let tap = Tap::new(row.columns(), &watched);
+                            let child = decode(RowRef::new(&tap), text)?;
+                            let parent = match parent_tap.and_then(|col| tap.value_of(col)) {
+                                Some(key) => Key::One(KeyPart::Int(key)),
+                                None => read_key(row, &parent_cols, &parent_types, text, M::META)?,
+                            };
                             let Some(slot) = slots.get(&parent) else {
                                 return Ok(());
                             };
+                            let keys = if leaf {
+                                None
+                            } else {
+                                Some(child_key_cols.read_tapped(row, text, &tap)?)
+                            };
+                            // A key several parents share: its rows are decoded once per parent.
+                            let mut child = Some(child);
                             for b in slot.first..slot.first + slot.parents {
-                                let mut reader = RowReader::new(row, text);
-                                reader.skip(lead);
-                                let child = loader.decode_base(&mut reader)?;
+                                let child = match child.take() {
+                                    Some(child) => child,
+                                    None => decode(row, text)?,
+                                };
                                 if let Some(bucket) = decoded.get_mut(b) {
                                     bucket.push(child);
                                 }
-                                if let Some(keys) = decoded_keys.get_mut(b) {
-                                    keys.push(child_key_cols.read(row, text)?);
+                                if let (Some(out), Some(keys)) = (decoded_keys.get_mut(b), &keys) {
+                                    out.push(keys.clone());
                                 }
                             }
                             Ok(())
@@ -629,6 +668,34 @@ impl KeyColumns {
                 })
                 .collect(),
         )
+    }
+
+    /// The columns of the relations' single-column `BIGINT` keys.
+    pub(crate) fn integer_columns(&self) -> impl Iterator<Item = usize> + '_ {
+        self.0
+            .iter()
+            .filter_map(|(_, cols, types)| match (&cols[..], &types[..]) {
+                ([col], [SqlType::BigInt]) => Some(*col),
+                _ => None,
+            })
+    }
+
+    /// [`read`](Self::read), taking a key `tap` noted as the row was decoded.
+    pub(crate) fn read_tapped(
+        &self,
+        row: RowRef<'_>,
+        sql: &str,
+        tap: &Tap<'_>,
+    ) -> Result<Vec<Key>> {
+        self.0
+            .iter()
+            .map(|(meta, cols, types)| match (&cols[..], &types[..]) {
+                ([col], [SqlType::BigInt]) if let Some(key) = tap.value_of(*col) => {
+                    Ok(Key::One(KeyPart::Int(key)))
+                }
+                _ => read_key(row, cols, types, sql, meta),
+            })
+            .collect()
     }
 
     /// One row's keys, one per relation.

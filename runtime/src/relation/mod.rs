@@ -13,6 +13,7 @@ mod not_loaded;
 mod scope;
 mod sql;
 mod subset;
+mod tap;
 mod write;
 
 #[doc(hidden)]
