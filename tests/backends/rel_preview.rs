@@ -1,7 +1,7 @@
 //! `FindMany::statements`: every statement a relational query sends, under the strategy it
 //! uses on that backend (issue 13, item 7).
 
-use weft::{Backend, Db, Strategy, find_many};
+use weft::{AsDialect, Backend, Db, Strategy, find_many};
 use weft_tests::{backends, statements};
 
 use crate::relations::{Comment, Group, Post, User, seed};
@@ -53,4 +53,41 @@ fn the_preview_follows_each_backends_default() {
     // Asked for one statement, it shows (and sends) one.
     let one = query.strategy(Strategy::SingleStatement);
     assert_eq!(one.statements(Backend::Postgres).len(), 1);
+}
+
+/// A batched statement orders its rows by the parent key first where the backend's plans
+/// gain by it (an index on the key yields them in order: no sort of the whole level), and
+/// by the relation's terms alone in the MySQL family; each parent's rows keep the same order
+/// either way (`relations.rs` checks the loaded lists).
+#[test]
+fn batched_statements_order_by_the_parent_key_where_it_pays() {
+    let query = find_many::<User>()
+        .with(User::posts.with(Post::comments.order_by(Comment::id)))
+        .strategy(Strategy::Batched);
+    for backend in Backend::ALL {
+        let shown = query.statements(backend);
+        let comments = &shown[2].text;
+        let q = |s: &str| match backend {
+            Backend::MySql => format!("`{s}`"),
+            _ => format!("\"{s}\""),
+        };
+        let key_first = format!(
+            "ORDER BY {}.{}, {}.{}",
+            q("t"),
+            q("post_id"),
+            q("t"),
+            q("id")
+        );
+        let terms_only = format!("ORDER BY {}.{}", q("t"), q("id"));
+        let expected = backend.as_dialect().capabilities().batch_key_order;
+        assert_eq!(
+            comments.contains(&key_first),
+            expected,
+            "{backend}: {comments}"
+        );
+        assert!(
+            comments.ends_with(&terms_only) || expected,
+            "{backend}: {comments}"
+        );
+    }
 }

@@ -37,6 +37,7 @@ const CAPABILITIES: Capabilities = Capabilities {
     },
     default_strategy: Strategy::Batched,
     default_strategy_through: Strategy::Batched,
+    batch_key_order: false,
     stores_nan: false,
     stores_infinity: false,
     stores_negative_zero: false,

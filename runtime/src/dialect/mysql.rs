@@ -31,6 +31,7 @@ pub(super) const CAPABILITIES: Capabilities = Capabilities {
     row_locks: RowLocks::ALL,
     default_strategy: Strategy::Batched,
     default_strategy_through: Strategy::Batched,
+    batch_key_order: false,
     stores_nan: false,
     stores_infinity: false,
     stores_negative_zero: false,

@@ -32,6 +32,7 @@ pub(super) const CAPABILITIES: Capabilities = Capabilities {
     row_locks: RowLocks::ALL,
     default_strategy: Strategy::Batched,
     default_strategy_through: Strategy::Batched,
+    batch_key_order: true,
     stores_nan: true,
     stores_infinity: true,
     stores_negative_zero: true,

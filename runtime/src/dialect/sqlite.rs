@@ -32,6 +32,7 @@ const CAPABILITIES: Capabilities = Capabilities {
     row_locks: RowLocks::NONE,
     default_strategy: Strategy::Batched,
     default_strategy_through: Strategy::SingleStatement,
+    batch_key_order: true,
     stores_nan: false,
     stores_infinity: true,
     stores_negative_zero: false,
