@@ -1,7 +1,7 @@
 //! `find_many` / `find_first`: relational queries.
 
-use super::load::{Base, KeyColumns, Loader};
-use super::load::{Key, KeyPart};
+use super::keys::{Key, KeyColumns, KeyPart};
+use super::load::{Base, Loader};
 use super::nested::attach_relations;
 use super::sql::{PlanRef, batched_statement, key_positions};
 use super::{Loaded, RelationArg, RelationOf, SetRelation};

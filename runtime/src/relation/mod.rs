@@ -7,6 +7,7 @@
 
 mod fetch;
 mod find;
+mod keys;
 mod load;
 mod nested;
 mod not_loaded;

@@ -1,7 +1,8 @@
 //! SQL for relational queries: one statement with JSON aggregation per dialect, or one
 //! batched statement per relation keyed on the parents' keys.
 
-use super::load::{Key, KeyPart, Loader};
+use super::keys::{Key, KeyPart};
+use super::load::Loader;
 use super::{Plan, Rel, Relation, RelationMeta};
 use crate::ast::{Batch, BatchKeys, Related};
 use crate::dialect::Dialect;

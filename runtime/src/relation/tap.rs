@@ -40,6 +40,16 @@ impl<'r> Tap<'r> {
     }
 }
 
+/// Getters that read the row as it is.
+macro_rules! forward {
+    ($($(#[$attr:meta])* fn $name:ident -> $ty:ty;)*) => {$(
+        $(#[$attr])*
+        fn $name(&self, idx: usize) -> Result<$ty, String> {
+            self.row.$name(idx)
+        }
+    )*};
+}
+
 impl ColumnSource for Tap<'_> {
     fn i64(&self, idx: usize) -> Result<i64, String> {
         let value = self.row.i64(idx)?;
@@ -56,58 +66,32 @@ impl ColumnSource for Tap<'_> {
     fn is_null(&self, idx: usize) -> bool {
         self.row.is_null(idx)
     }
-    fn bool(&self, idx: usize) -> Result<bool, String> {
-        self.row.bool(idx)
+
+    forward! {
+        fn bool -> bool;
+        fn i16 -> i16;
+        fn i32 -> i32;
+        fn u64 -> u64;
+        fn f32 -> f32;
+        fn f64 -> f64;
+        fn text -> &str;
+        fn bytes -> &[u8];
+        #[cfg(feature = "chrono")]
+        fn timestamp -> chrono::DateTime<chrono::Utc>;
+        #[cfg(feature = "chrono")]
+        fn local_timestamp -> chrono::NaiveDateTime;
+        #[cfg(feature = "chrono")]
+        fn date -> chrono::NaiveDate;
+        #[cfg(feature = "chrono")]
+        fn time -> chrono::NaiveTime;
+        #[cfg(feature = "uuid")]
+        fn uuid -> uuid::Uuid;
+        #[cfg(feature = "rust_decimal")]
+        fn decimal -> rust_decimal::Decimal;
+        #[cfg(feature = "json")]
+        fn json -> &str;
     }
-    fn i16(&self, idx: usize) -> Result<i16, String> {
-        self.row.i16(idx)
-    }
-    fn i32(&self, idx: usize) -> Result<i32, String> {
-        self.row.i32(idx)
-    }
-    fn u64(&self, idx: usize) -> Result<u64, String> {
-        self.row.u64(idx)
-    }
-    fn f32(&self, idx: usize) -> Result<f32, String> {
-        self.row.f32(idx)
-    }
-    fn f64(&self, idx: usize) -> Result<f64, String> {
-        self.row.f64(idx)
-    }
-    fn text(&self, idx: usize) -> Result<&str, String> {
-        self.row.text(idx)
-    }
-    fn bytes(&self, idx: usize) -> Result<&[u8], String> {
-        self.row.bytes(idx)
-    }
-    #[cfg(feature = "chrono")]
-    fn timestamp(&self, idx: usize) -> Result<chrono::DateTime<chrono::Utc>, String> {
-        self.row.timestamp(idx)
-    }
-    #[cfg(feature = "chrono")]
-    fn local_timestamp(&self, idx: usize) -> Result<chrono::NaiveDateTime, String> {
-        self.row.local_timestamp(idx)
-    }
-    #[cfg(feature = "chrono")]
-    fn date(&self, idx: usize) -> Result<chrono::NaiveDate, String> {
-        self.row.date(idx)
-    }
-    #[cfg(feature = "chrono")]
-    fn time(&self, idx: usize) -> Result<chrono::NaiveTime, String> {
-        self.row.time(idx)
-    }
-    #[cfg(feature = "uuid")]
-    fn uuid(&self, idx: usize) -> Result<uuid::Uuid, String> {
-        self.row.uuid(idx)
-    }
-    #[cfg(feature = "rust_decimal")]
-    fn decimal(&self, idx: usize) -> Result<rust_decimal::Decimal, String> {
-        self.row.decimal(idx)
-    }
-    #[cfg(feature = "json")]
-    fn json(&self, idx: usize) -> Result<&str, String> {
-        self.row.json(idx)
-    }
+
     fn column_count(&self) -> usize {
         self.row.column_count()
     }
