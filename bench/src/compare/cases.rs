@@ -30,8 +30,13 @@ async fn insert_all<R: weft::Insertable>(
 }
 
 /// Drops and recreates every benchmark table, fills it with `dataset`'s rows (through weft on
-/// the shared pool, through Diesel on Diesel's own SQLite database) and refreshes the
-/// planner's statistics.
+/// the shared pool, through Diesel on Diesel's own SQLite database), compacts the tables
+/// (SQLite's `VACUUM`, PostgreSQL's `VACUUM`) and refreshes the planner's statistics.
+///
+/// Each dataset is seeded over the tables of the one before, so a SQLite database's pages
+/// come from its free list in an order that depends on what ran earlier in it; `VACUUM`
+/// rewrites every database alike (weft's own SQLite W5 went from 3.87–4.01 ms to 3.76 ms
+/// with it, Diesel's stayed at 3.8 ms).
 pub async fn seed(env: &Env, dataset: Dataset) -> Result<(), String> {
     let rows = dataset.rows();
     seed_db(env, env.db_shared, dataset, &rows).await?;
@@ -95,6 +100,7 @@ async fn seed_db(
         .collect();
     match env.backend {
         Backend::Sqlite => {
+            db.execute_sql("VACUUM", Vec::new()).await.map_err(fail)?;
             db.execute_sql("ANALYZE", Vec::new()).await.map_err(fail)?;
         }
         Backend::Postgres => {

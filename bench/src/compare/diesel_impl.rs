@@ -384,6 +384,8 @@ pub fn seed_sqlite(c: &mut diesel::SqliteConnection, rows: &Rows) -> QueryResult
         insert_chunks!(c, bench_comments(id, post_id, body), rows.comments);
         Ok::<(), diesel::result::Error>(())
     })?;
+    // As `cases::seed` does for the other databases.
+    diesel::sql_query("VACUUM").execute(c)?;
     diesel::sql_query("ANALYZE").execute(c)?;
     Ok(())
 }
