@@ -43,18 +43,13 @@ pub(super) fn step_blocking(
     job: &Job,
     out: Option<&mpsc::Sender<Batch>>,
 ) -> rusqlite::Result<u64> {
-    let Raw {
-        link,
-        labels: label_cache,
-        ..
-    } = raw;
-    link.with(|conn, statements| step_on(conn, statements, label_cache, job, out))
+    raw.link
+        .with(|conn, statements| step_on(conn, statements, job, out))
 }
 
 fn step_on<'c>(
     conn: &'c rusqlite::Connection,
     statements: &mut link::Statements<'c>,
-    label_cache: &mut HashMap<Box<str>, Seen>,
     job: &Job,
     out: Option<&mpsc::Sender<Batch>>,
 ) -> rusqlite::Result<u64> {
@@ -66,12 +61,13 @@ fn step_on<'c>(
             None => affected(conn, total_before),
         });
     }
-    let st = statements.get(conn, &job.text)?;
+    let kept = statements.get(conn, &job.text)?;
+    let names = kept.names();
+    let st = &mut kept.st;
     check_parameter_count(st, job.binds.len())?;
     for (i, v) in job.binds.iter().enumerate() {
         st.raw_bind_parameter(i + 1, v)?;
     }
-    let (names, _) = labels(label_cache, &job.text, st);
     let columns = names.len();
     let mut rows = st.raw_query();
     let (mut seen, mut sent) = (0u64, 0u64);

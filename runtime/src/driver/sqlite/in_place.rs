@@ -76,12 +76,8 @@ pub(super) fn run_in_place(
     want: &mut Want<'_, '_>,
     gate: &mut Gate<'_>,
 ) -> Placed {
-    let Raw {
-        link,
-        watch,
-        labels: label_cache,
-    } = raw;
-    link.with(|conn, statements| run_on(conn, statements, watch, label_cache, sql, want, gate))
+    let Raw { link, watch } = raw;
+    link.with(|conn, statements| run_on(conn, statements, watch, sql, want, gate))
 }
 
 /// [`run_in_place`] on the connection and its statements.
@@ -89,7 +85,6 @@ fn run_on<'c>(
     conn: &'c rusqlite::Connection,
     statements: &mut link::Statements<'c>,
     watch: &Watch,
-    label_cache: &mut HashMap<Box<str>, Seen>,
     sql: &Stmt<'_>,
     want: &mut Want<'_, '_>,
     gate: &mut Gate<'_>,
@@ -117,8 +112,8 @@ fn run_on<'c>(
     } else {
         heap.as_mut_slice()
     };
-    let st = match statements.get(conn, &sql.text) {
-        Ok(st) => st,
+    let kept = match statements.get(conn, &sql.text) {
+        Ok(kept) => kept,
         Err(rusqlite::Error::MultipleStatement) if values.is_empty() => {
             // Several statements may write.
             if !gate.admit() {
@@ -131,11 +126,11 @@ fn run_on<'c>(
         }
         Err(e) => return Placed::Done(Err(e.into())),
     };
-    let readonly = st.readonly();
+    let readonly = kept.st.readonly();
     if !readonly && !gate.admit() {
         return Placed::WaitForWriter;
     }
-    if let Err(e) = check_parameter_count(st, values.len()) {
+    if let Err(e) = check_parameter_count(&kept.st, values.len()) {
         return Placed::Done(Err(e.into()));
     }
     if !readonly && values.len() > IN_PLACE_MAX_BINDS {
@@ -143,7 +138,7 @@ fn run_on<'c>(
     }
     for (i, value) in values.iter_mut().enumerate() {
         if let Some(value) = value.take()
-            && let Err(e) = st.raw_bind_parameter(i + 1, value)
+            && let Err(e) = kept.st.raw_bind_parameter(i + 1, value)
         {
             return Placed::Done(Err(e.into()));
         }
@@ -151,8 +146,8 @@ fn run_on<'c>(
     let was_autocommit = conn.is_autocommit();
     let (names, long) = match want {
         Want::Rows(..) => {
-            let (names, long) = labels(label_cache, &sql.text, st);
-            (Some(names), long)
+            let names = kept.names();
+            (Some(names), kept.long)
         }
         Want::Affected => (None, false),
     };
@@ -177,7 +172,7 @@ fn run_on<'c>(
         STEP_BUDGET
     };
     watch.start_with(if readonly { MODE_INTERRUPT } else { MODE_NOTE }, budget);
-    let mut rows = st.raw_query();
+    let mut rows = kept.st.raw_query();
     let before = Before {
         autocommit: was_autocommit,
         total_changes: total_before,
@@ -193,7 +188,7 @@ fn run_on<'c>(
     drop(rows);
     // Over its budget: the next run of this read may go on in place under `block_in_place`.
     if readonly && !blocking && watch.over.load(Ordering::Relaxed) != 0 {
-        mark_long(label_cache, &sql.text);
+        kept.long = true;
     }
     if own_tx && !conn.is_autocommit() {
         let end = match outcome {

@@ -10,6 +10,8 @@
 //! (`self_cell`). The cell is moved between threads whole (a statement goes on on a blocking
 //! thread with its connection): see the `Send` impl below.
 
+use std::sync::Arc;
+
 use rusqlite::{Connection, PrepFlags, Statement};
 
 /// Statements kept per connection; the map is emptied (the statements finalized) when full.
@@ -17,7 +19,27 @@ const STATEMENTS_KEPT: usize = 128;
 
 /// The statements prepared on one connection, by text.
 pub(super) struct Statements<'c> {
-    map: hashbrown::HashMap<Box<str>, Statement<'c>>,
+    map: hashbrown::HashMap<Box<str>, Kept<'c>>,
+}
+
+/// A prepared statement and what its runs taught.
+pub(super) struct Kept<'c> {
+    pub(super) st: Statement<'c>,
+    /// Its column labels, read at its first run that wants rows.
+    names: Option<Arc<[Box<str>]>>,
+    /// It ran past the in-place budget: its next run, on a multi-thread runtime, goes on in
+    /// place under `block_in_place` (see `in_place::run_in_place`).
+    pub(super) long: bool,
+}
+
+impl Kept<'_> {
+    /// The labels of the statement's columns (read once).
+    pub(super) fn names(&mut self) -> Arc<[Box<str>]> {
+        let st = &self.st;
+        self.names
+            .get_or_insert_with(|| st.column_names().into_iter().map(Box::from).collect())
+            .clone()
+    }
 }
 
 self_cell::self_cell!(
@@ -69,7 +91,7 @@ impl<'c> Statements<'c> {
         &mut self,
         conn: &'c Connection,
         text: &str,
-    ) -> rusqlite::Result<&mut Statement<'c>> {
+    ) -> rusqlite::Result<&mut Kept<'c>> {
         if self.map.len() >= STATEMENTS_KEPT && !self.map.contains_key(text) {
             self.map.clear();
         }
@@ -78,7 +100,11 @@ impl<'c> Statements<'c> {
             hashbrown::hash_map::EntryRef::Vacant(new) => {
                 // Statements for repeated use (SQLite keeps it out of its lookaside memory).
                 let st = conn.prepare_with_flags(text, PrepFlags::SQLITE_PREPARE_PERSISTENT)?;
-                Ok(new.insert(st))
+                Ok(new.insert(Kept {
+                    st,
+                    names: None,
+                    long: false,
+                }))
             }
         }
     }

@@ -48,7 +48,6 @@ use link::Link;
 use watch::*;
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -88,8 +87,6 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
 const FILE_POOL_SIZE: usize = 10;
 /// Rows per message from a blocking thread.
 const BATCH: usize = 256;
-/// Column labels kept per connection (by SQL text) before the map is cleared.
-const LABELS_KEPT: usize = 256;
 /// Statements with at most this many binds encode them without allocating.
 const STACK_BINDS: usize = 8;
 /// In-place rows of at most this many columns are read without allocating.
@@ -100,17 +97,6 @@ struct Raw {
     /// The connection and the statements prepared on it.
     link: Link,
     watch: Arc<Watch>,
-    /// What is known of each read by its SQL text: its column labels (read once), and whether
-    /// it ran past [`STEP_BUDGET`] before.
-    labels: HashMap<Box<str>, Seen>,
-}
-
-/// What a connection knows of a read it ran before.
-struct Seen {
-    names: Arc<[Box<str>]>,
-    /// It ran past [`STEP_BUDGET`] in place: the next run, on a multi-thread runtime, goes on
-    /// in place under `block_in_place` (see [`run_in_place`]).
-    long: bool,
 }
 
 impl Raw {
@@ -126,7 +112,6 @@ impl Raw {
         Ok(Raw {
             link: Link::new(conn),
             watch,
-            labels: HashMap::new(),
         })
     }
 
@@ -136,36 +121,6 @@ impl Raw {
         if !conn.is_autocommit() {
             let _ = conn.execute_batch("ROLLBACK");
         }
-    }
-}
-
-/// The labels of `st`'s columns (read once per SQL text), and whether it ran long before.
-fn labels(
-    cache: &mut HashMap<Box<str>, Seen>,
-    text: &str,
-    st: &rusqlite::Statement<'_>,
-) -> (Arc<[Box<str>]>, bool) {
-    if let Some(seen) = cache.get(text) {
-        return (seen.names.clone(), seen.long);
-    }
-    let names: Arc<[Box<str>]> = st.column_names().into_iter().map(Box::from).collect();
-    if cache.len() >= LABELS_KEPT {
-        cache.clear();
-    }
-    cache.insert(
-        text.into(),
-        Seen {
-            names: names.clone(),
-            long: false,
-        },
-    );
-    (names, false)
-}
-
-/// Notes that the read `text` ran past [`STEP_BUDGET`].
-fn mark_long(cache: &mut HashMap<Box<str>, Seen>, text: &str) {
-    if let Some(seen) = cache.get_mut(text) {
-        seen.long = true;
     }
 }
 
