@@ -359,12 +359,9 @@ struct Shape {
     rows: usize,
 }
 
-/// Texts of recent insert shapes, per thread (no lock on the way to a statement).
-const SHAPES_KEPT: usize = 256;
-
 thread_local! {
-    static TEXTS: std::cell::RefCell<std::collections::HashMap<Shape, Box<str>, foldhash::fast::RandomState>> =
-        std::cell::RefCell::new(std::collections::HashMap::default());
+    /// Texts of recent insert shapes, per thread (see `texts.rs`).
+    static TEXTS: super::texts::Texts<Shape, Box<str>> = Default::default();
 }
 
 impl<T: Table, V: InsertSlot> Insert<T, V> {
@@ -416,10 +413,7 @@ impl<T: Table, V: InsertSlot> Insert<T, V> {
             present,
             rows,
         };
-        let cached = TEXTS
-            .try_with(|texts| texts.borrow().get(&shape).map(|text| String::from(&**text)))
-            .ok()?;
-        let text = match cached {
+        let text = match super::texts::find(&TEXTS, &shape, |text| String::from(&**text)) {
             Some(text) => text,
             None => {
                 let columns: Vec<usize> = (0..width).filter(|&c| present & (1 << c) != 0).collect();
@@ -433,13 +427,7 @@ impl<T: Table, V: InsertSlot> Insert<T, V> {
                 if !r.binds.is_empty() {
                     return None;
                 }
-                let _ = TEXTS.try_with(|texts| {
-                    let mut texts = texts.borrow_mut();
-                    if texts.len() >= SHAPES_KEPT {
-                        texts.clear();
-                    }
-                    texts.insert(shape, r.text.as_str().into());
-                });
+                super::texts::keep(&TEXTS, shape, r.text.as_str().into());
                 r.text
             }
         };

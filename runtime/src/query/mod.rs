@@ -14,6 +14,7 @@ mod select_texts;
 mod selection;
 mod set_ops;
 mod subquery;
+mod texts;
 mod update;
 mod update_from;
 mod upsert;

@@ -55,7 +55,7 @@ pub(crate) fn items(selection: &impl Selection) -> Vec<SelectItem> {
 
 /// Renders `select`, whose tables are read under their own names. A plain select's text
 /// comes from the per-thread cache of shapes (`select_texts.rs`) after its first render.
-fn render_select(dialect: &'static dyn Dialect, select: &ast::Select) -> Sql {
+pub(super) fn render_select(dialect: &'static dyn Dialect, select: &ast::Select) -> Sql {
     let shape = match super::select_texts::lookup(dialect, select) {
         Kept::Text(text) => {
             return Sql {
@@ -75,11 +75,6 @@ fn render_select(dialect: &'static dyn Dialect, select: &ast::Select) -> Sql {
         super::select_texts::keep(shape, select, &sql.text, &sql.binds);
     }
     sql
-}
-
-#[cfg(test)]
-pub(crate) fn render_select_for_tests(dialect: &'static dyn Dialect, select: &ast::Select) -> Sql {
-    render_select(dialect, select)
 }
 
 /// A `SELECT` over the tables `S` (FROM, then JOINs) returning `Sel::Output` per row; `L` is

@@ -16,15 +16,10 @@
 //! values [`binds`] reads must be those the renderer bound, in order, or the shape is kept
 //! as one that is always rendered.
 
-use std::cell::RefCell;
-use std::collections::HashMap;
-
 use crate::ast::{self, Direction, Limit, Node, Source};
 use crate::dialect::Dialect;
 use crate::value::Value;
 
-/// Shapes kept per thread; the map is emptied when full.
-const SHAPES_KEPT: usize = 256;
 /// Nodes a filter may have to be kept (far below the renderer's depth limit).
 const MAX_FILTER_NODES: usize = 64;
 
@@ -51,9 +46,8 @@ mod tag {
 
 thread_local! {
     /// The text of each shape seen, or `None` for a shape whose first render did not bind as
-    /// [`binds`] reads.
-    static TEXTS: RefCell<HashMap<Shape, Option<Box<str>>, foldhash::fast::RandomState>> =
-        RefCell::new(HashMap::default());
+    /// [`binds`] reads (see `texts.rs`).
+    static TEXTS: super::texts::Texts<Shape, Option<Box<str>>> = Default::default();
 }
 
 /// What the cache knows of `select`'s text.
@@ -71,16 +65,10 @@ pub(crate) fn lookup(dialect: &'static dyn Dialect, select: &ast::Select) -> Kep
     let Some(shape) = shape(dialect, select) else {
         return Kept::No;
     };
-    let found = TEXTS.try_with(|texts| {
-        texts
-            .borrow()
-            .get(&shape)
-            .map(|text| text.as_deref().map(String::from))
-    });
-    match found {
-        Ok(Some(Some(text))) => Kept::Text(text),
-        Ok(Some(None)) | Err(_) => Kept::No,
-        Ok(None) => Kept::Render(shape),
+    match super::texts::find(&TEXTS, &shape, |text| text.as_deref().map(String::from)) {
+        Some(Some(text)) => Kept::Text(text),
+        Some(None) => Kept::No,
+        None => Kept::Render(shape),
     }
 }
 
@@ -88,13 +76,7 @@ pub(crate) fn lookup(dialect: &'static dyn Dialect, select: &ast::Select) -> Kep
 pub(crate) fn keep(shape: Shape, select: &ast::Select, text: &str, bound: &[Value]) {
     let read = binds(select);
     let same = read.len() == bound.len() && read.iter().zip(bound).all(|(a, b)| same_value(a, b));
-    let _ = TEXTS.try_with(|texts| {
-        let mut texts = texts.borrow_mut();
-        if texts.len() >= SHAPES_KEPT {
-            texts.clear();
-        }
-        texts.insert(shape, same.then(|| text.into()));
-    });
+    super::texts::keep(&TEXTS, shape, same.then(|| text.into()));
 }
 
 /// Equal, or both the same float NaN.
@@ -343,7 +325,7 @@ mod tests {
             for n in 1..4 {
                 for select in of_one_shape(n) {
                     let expected = fresh(dialect, &select);
-                    let kept = crate::query::select::render_select_for_tests(dialect, &select);
+                    let kept = crate::query::select::render_select(dialect, &select);
                     assert!(
                         matches!(lookup(dialect, &select), Kept::Text(_)),
                         "kept after its first render: {expected}"
@@ -364,9 +346,9 @@ mod tests {
 
     #[test]
     fn only_plain_selects_have_a_shape() {
-        let mut joined = players(None, None, None);
-        joined.distinct = true;
-        assert!(shape(ALL[0], &joined).is_none());
+        let mut distinct = players(None, None, None);
+        distinct.distinct = true;
+        assert!(shape(ALL[0], &distinct).is_none());
         let aliased = Select {
             columns: vec![SelectItem {
                 expr: column("id"),
