@@ -278,6 +278,18 @@ async fn order_limit_offset_count(db: Db) -> weft::Result<()> {
     );
     assert_eq!(by_id().limit(0).first(&db).await?, None);
     assert_eq!(by_id().offset(1).one(&db).await?, "bob");
+    // Row counts at both ends (PostgreSQL writes them into the text, the others bind them;
+    // more rows than BIGINT holds is all of them), each run twice: the second run takes the
+    // kept text of its shape.
+    for _ in 0..2 {
+        for (limit, expected) in [(0, 0), (1, 1), (2, 2), (u64::MAX, 3), (i64::MAX as u64, 3)] {
+            let names = by_id().limit(limit).all(&db).await?;
+            assert_eq!(names.len(), expected, "limit {limit}");
+        }
+        let names = by_id().limit(u64::MAX).offset(u64::MAX).all(&db).await?;
+        assert!(names.is_empty());
+        assert_eq!(by_id().limit(1).offset(2).all(&db).await?, ["cat"]);
+    }
     match weft::select::<User>()
         .filter(User::age.gt(100))
         .one(&db)

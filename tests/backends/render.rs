@@ -37,18 +37,24 @@ fn left_join_per_dialect() {
     let pg = left_join().to_sql(Backend::Postgres);
     assert_eq!(
         pg.text,
-        r#"SELECT "users"."id", "users"."name", "users"."email", "users"."age", "users"."active", "posts"."id", "posts"."user_id", "posts"."title", "posts"."score" FROM "users" LEFT JOIN "posts" ON "posts"."user_id" = "users"."id" WHERE ("users"."age" >= $1 AND ("posts"."title" LIKE $2 OR "posts"."id" IS NULL)) ORDER BY "users"."name" DESC LIMIT $3 OFFSET $4"#
+        r#"SELECT "users"."id", "users"."name", "users"."email", "users"."age", "users"."active", "posts"."id", "posts"."user_id", "posts"."title", "posts"."score" FROM "users" LEFT JOIN "posts" ON "posts"."user_id" = "users"."id" WHERE ("users"."age" >= $1 AND ("posts"."title" LIKE $2 OR "posts"."id" IS NULL)) ORDER BY "users"."name" DESC LIMIT 10 OFFSET $3"#
     );
     let my = left_join().to_sql(Backend::MySql);
     assert_eq!(
         my.text,
         "SELECT `users`.`id`, `users`.`name`, `users`.`email`, `users`.`age`, `users`.`active`, `posts`.`id`, `posts`.`user_id`, `posts`.`title`, `posts`.`score` FROM `users` LEFT JOIN `posts` ON `posts`.`user_id` = `users`.`id` WHERE (`users`.`age` >= ? AND (`posts`.`title` LIKE ? OR `posts`.`id` IS NULL)) ORDER BY `users`.`name` DESC LIMIT ? OFFSET ?"
     );
-    assert_eq!(pg.binds, my.binds);
+    assert_eq!(my.binds, sqlite.binds);
+    // PostgreSQL writes the row count into the text (`Capabilities::limit_in_text`: a bound
+    // one re-plans the statement on every run); the offset stays bound.
+    assert_eq!(
+        pg.binds,
+        [Value::I32(18), Value::Text("a%".into()), Value::I64(20)]
+    );
     // Display shows text and binds together, for logs.
     assert!(
         pg.to_string()
-            .ends_with(r#"-- binds: [I32(18), Text("a%"), I64(10), I64(20)]"#),
+            .ends_with(r#"-- binds: [I32(18), Text("a%"), I64(20)]"#),
         "{pg}"
     );
 }

@@ -228,7 +228,7 @@ fn set_ops_sql() {
         .limit(5);
     assert_eq!(
         q.to_sql(Backend::Postgres).text,
-        r#"SELECT "users"."id", "users"."name" FROM "users" UNION ALL SELECT "weft_arm"."c1", "weft_arm"."c2" FROM (SELECT "users"."id" AS "c1", "users"."name" AS "c2" FROM "users" ORDER BY "users"."age" LIMIT $1) AS "weft_arm" ORDER BY 2 DESC LIMIT $2"#
+        r#"SELECT "users"."id", "users"."name" FROM "users" UNION ALL SELECT "weft_arm"."c1", "weft_arm"."c2" FROM (SELECT "users"."id" AS "c1", "users"."name" AS "c2" FROM "users" ORDER BY "users"."age" LIMIT 1) AS "weft_arm" ORDER BY 2 DESC LIMIT 5"#
     );
     assert_eq!(
         q.to_sql(&weft::dialect::MariaDb).text,

@@ -205,7 +205,7 @@ fn subquery_sql() {
         ));
     assert_eq!(
         q.to_sql(Backend::Postgres).text,
-        r#"SELECT "users"."name", (SELECT "posts"."id" FROM "posts" WHERE "posts"."user_id" = "users"."id" ORDER BY "posts"."id" DESC LIMIT $1) FROM "users" WHERE ("users"."id" IN (SELECT "posts"."user_id" FROM "posts") AND EXISTS (SELECT "posts"."id" FROM "posts" WHERE "posts"."user_id" = "users"."id"))"#
+        r#"SELECT "users"."name", (SELECT "posts"."id" FROM "posts" WHERE "posts"."user_id" = "users"."id" ORDER BY "posts"."id" DESC LIMIT 1) FROM "users" WHERE ("users"."id" IN (SELECT "posts"."user_id" FROM "posts") AND EXISTS (SELECT "posts"."id" FROM "posts" WHERE "posts"."user_id" = "users"."id"))"#
     );
     assert_eq!(
         q.to_sql(&weft::dialect::MariaDb).text,

@@ -147,6 +147,14 @@ pub struct Capabilities {
     /// B-tree). Off for the MySQL family, whose plans for a long `IN` list got slower with it
     /// (MariaDB W5 1.6× raw sqlx; see `docs/design.md`).
     pub batch_key_order: bool,
+    /// A row count (`LIMIT n`) is written into the statement's text instead of bound. On
+    /// PostgreSQL a bound `LIMIT $1` makes every run plan the statement again: the plan cache
+    /// compares a generic plan, which cannot know the count and guesses a tenth of the table,
+    /// with custom plans that know it, and keeps choosing custom plans (about 15–30 µs of
+    /// planning a run; `pgbench -M prepared`, `docs/design.md`). The count is an integer weft
+    /// formats itself, never text from a user; offsets stay bound (a page's offset changes
+    /// with every page, and each text is a prepared statement).
+    pub limit_in_text: bool,
     /// A float column stores NaN (SQLite turns it into NULL; MySQL refuses it).
     pub stores_nan: bool,
     /// A float column stores ±infinity (MySQL refuses it).

@@ -32,6 +32,7 @@ pub(super) const CAPABILITIES: Capabilities = Capabilities {
     default_strategy: Strategy::Batched,
     default_strategy_through: Strategy::Batched,
     batch_key_order: false,
+    limit_in_text: false,
     stores_nan: false,
     stores_infinity: false,
     stores_negative_zero: false,

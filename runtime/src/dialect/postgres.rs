@@ -33,6 +33,7 @@ pub(super) const CAPABILITIES: Capabilities = Capabilities {
     default_strategy: Strategy::Batched,
     default_strategy_through: Strategy::Batched,
     batch_key_order: true,
+    limit_in_text: true,
     stores_nan: true,
     stores_infinity: true,
     stores_negative_zero: true,

@@ -33,6 +33,7 @@ const CAPABILITIES: Capabilities = Capabilities {
     default_strategy: Strategy::Batched,
     default_strategy_through: Strategy::SingleStatement,
     batch_key_order: true,
+    limit_in_text: false,
     stores_nan: false,
     stores_infinity: true,
     stores_negative_zero: false,

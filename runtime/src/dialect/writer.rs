@@ -518,6 +518,10 @@ impl Renderer {
     pub(crate) fn limit(&mut self, limit: Limit) {
         match limit {
             Limit::FirstRow => self.push(" LIMIT 1"),
+            Limit::Rows(n) if self.dialect.capabilities().limit_in_text => {
+                use std::fmt::Write;
+                let _ = write!(self.text, " LIMIT {}", i64::try_from(n).unwrap_or(i64::MAX));
+            }
             Limit::Rows(n) => {
                 self.push(self.dialect.bound_limit());
                 self.bind_u64(n);

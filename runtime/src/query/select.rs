@@ -24,7 +24,7 @@ use crate::expr::{Condition, IntoOrder, Node, Within};
 /// let q = weft::select::<User>().filter(User::name.eq("Dan")).order_by(User::id.desc()).limit(10);
 /// assert_eq!(
 ///     q.to_sql(weft::Backend::Postgres).text,
-///     r#"SELECT "user"."id", "user"."name" FROM "user" WHERE "user"."name" = $1 ORDER BY "user"."id" DESC LIMIT $2"#
+///     r#"SELECT "user"."id", "user"."name" FROM "user" WHERE "user"."name" = $1 ORDER BY "user"."id" DESC LIMIT 10"#
 /// );
 /// ```
 pub fn select<T: TableSource>() -> Select<(T,), All<T>> {
@@ -61,7 +61,7 @@ pub(super) fn render_select(dialect: &'static dyn Dialect, select: &ast::Select)
             return Sql {
                 dialect,
                 text,
-                binds: super::select_texts::binds(select),
+                binds: super::select_texts::binds(dialect, select),
             };
         }
         Kept::Render(shape) => Some(shape),
@@ -72,7 +72,7 @@ pub(super) fn render_select(dialect: &'static dyn Dialect, select: &ast::Select)
     r.select(select);
     let sql = r.finish();
     if let Some(shape) = shape {
-        super::select_texts::keep(shape, select, &sql.text, &sql.binds);
+        super::select_texts::keep(dialect, shape, select, &sql.text, &sql.binds);
     }
     sql
 }
@@ -348,7 +348,7 @@ impl<S, Sel: Selection, L> Select<S, Sel, L> {
     /// let q = weft::select::<Job>().filter(Job::done.eq(false)).limit(10).for_update();
     /// assert_eq!(
     ///     q.to_sql(weft::Backend::Postgres).text,
-    ///     r#"SELECT "job"."id", "job"."done" FROM "job" WHERE "job"."done" = $1 LIMIT $2 FOR UPDATE"#
+    ///     r#"SELECT "job"."id", "job"."done" FROM "job" WHERE "job"."done" = $1 LIMIT 10 FOR UPDATE"#
     /// );
     /// assert_eq!(
     ///     q.to_sql(&weft::dialect::MariaDb).text,
@@ -393,7 +393,7 @@ impl<S, Sel: Selection, L> Select<S, Sel, L> {
     /// let next = weft::select::<Job>().order_by(Job::id).limit(1).for_update().skip_locked();
     /// assert_eq!(
     ///     next.to_sql(weft::Backend::Postgres).text,
-    ///     r#"SELECT "job"."id", "job"."done" FROM "job" ORDER BY "job"."id" LIMIT $1 FOR UPDATE SKIP LOCKED"#
+    ///     r#"SELECT "job"."id", "job"."done" FROM "job" ORDER BY "job"."id" LIMIT 1 FOR UPDATE SKIP LOCKED"#
     /// );
     /// ```
     pub fn skip_locked(self) -> Self

@@ -73,8 +73,14 @@ pub(crate) fn lookup(dialect: &'static dyn Dialect, select: &ast::Select) -> Kep
 }
 
 /// Keeps `text` for `shape` if `bound` (what the renderer bound) is what [`binds`] reads.
-pub(crate) fn keep(shape: Shape, select: &ast::Select, text: &str, bound: &[Value]) {
-    let read = binds(select);
+pub(crate) fn keep(
+    dialect: &dyn Dialect,
+    shape: Shape,
+    select: &ast::Select,
+    text: &str,
+    bound: &[Value],
+) {
+    let read = binds(dialect, select);
     let same = read.len() == bound.len() && read.iter().zip(bound).all(|(a, b)| same_value(a, b));
     super::texts::keep(&TEXTS, shape, same.then(|| text.into()));
 }
@@ -88,14 +94,17 @@ fn same_value(a: &Value, b: &Value) -> bool {
     }
 }
 
-/// `select`'s values in placeholder order: the filter's, then the limit, then the offset (as
+/// `select`'s values in placeholder order: the filter's, then the limit (unless `dialect`
+/// writes it into the text), then the offset (as
 /// [`Renderer::order_limit`](crate::dialect::Renderer) binds them, clamped to BIGINT).
-pub(crate) fn binds(select: &ast::Select) -> Vec<Value> {
+pub(crate) fn binds(dialect: &dyn Dialect, select: &ast::Select) -> Vec<Value> {
     let mut out = Vec::new();
     if let Some(filter) = &select.filter {
         filter_binds(filter, &mut out);
     }
-    if let Some(Limit::Rows(n)) = select.limit {
+    if let Some(Limit::Rows(n)) = select.limit
+        && !dialect.capabilities().limit_in_text
+    {
         out.push(Value::I64(i64::try_from(n).unwrap_or(i64::MAX)));
     }
     if let Some(n) = select.offset {
@@ -163,11 +172,13 @@ fn shape(dialect: &'static dyn Dialect, s: &ast::Select) -> Option<Shape> {
         };
         column(&mut words, table, name, *direction == Direction::Desc);
     }
-    words.push(match s.limit {
-        None => 0,
-        Some(Limit::FirstRow) => 1,
-        Some(Limit::Rows(_)) => 2,
-    });
+    match s.limit {
+        None => words.push(0),
+        Some(Limit::FirstRow) => words.push(1),
+        // Written into the text: the count is part of the shape.
+        Some(Limit::Rows(n)) if dialect.capabilities().limit_in_text => words.extend([3, n]),
+        Some(Limit::Rows(_)) => words.push(2),
+    }
     words.push(u64::from(s.offset.is_some()));
     Some(Shape {
         dialect: std::ptr::from_ref(dialect),
@@ -340,6 +351,23 @@ mod tests {
                         "{kept} against {expected}"
                     );
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn a_limit_written_into_the_text_is_part_of_the_shape() {
+        for dialect in ALL {
+            let ten = players(None, Some(Limit::Rows(10)), None);
+            let twenty = players(None, Some(Limit::Rows(20)), None);
+            let in_text = dialect.capabilities().limit_in_text;
+            assert_eq!(shape(dialect, &ten) != shape(dialect, &twenty), in_text);
+            for select in [&ten, &twenty, &ten] {
+                let expected = fresh(dialect, select);
+                let kept = crate::query::select::render_select(dialect, select);
+                assert_eq!(kept.text, expected.text);
+                assert_eq!(kept.binds, expected.binds);
+                assert_eq!(kept.binds.is_empty(), in_text, "{kept}");
             }
         }
     }

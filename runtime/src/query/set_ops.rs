@@ -148,7 +148,7 @@ impl<S, Sel: Selection, L> Select<S, Sel, L> {
     ///     .limit(10);
     /// assert_eq!(
     ///     q.to_sql(weft::Backend::Postgres).text,
-    ///     r#"SELECT "user"."name" FROM "user" UNION SELECT "post"."title" FROM "post" ORDER BY 1 LIMIT $1"#
+    ///     r#"SELECT "user"."name" FROM "user" UNION SELECT "post"."title" FROM "post" ORDER BY 1 LIMIT 10"#
     /// );
     /// assert_eq!(
     ///     q.to_sql(&weft::dialect::MariaDb).text,

@@ -78,7 +78,7 @@ impl<S, Sel: Selection, L> Select<S, Sel, L> {
     /// let q = weft::select::<User>().columns((User::name, latest));
     /// assert_eq!(
     ///     q.to_sql(weft::Backend::Postgres).text,
-    ///     r#"SELECT "user"."name", (SELECT "post"."title" FROM "post" WHERE "post"."user_id" = "user"."id" ORDER BY "post"."id" DESC LIMIT $1) FROM "user""#
+    ///     r#"SELECT "user"."name", (SELECT "post"."title" FROM "post" WHERE "post"."user_id" = "user"."id" ORDER BY "post"."id" DESC LIMIT 1) FROM "user""#
     /// );
     /// ```
     pub fn scalar(self) -> Expr<Option<Sel::Output>, S::Deps>
