@@ -4,7 +4,7 @@
 //!
 //!     cargo run --release -p weft-bench --bin summary
 //!     cargo run --release -p weft-bench --bin summary -- [--quick] [--out FILE] [--only W4]
-//!                                                        [--budget-ms N] [--contestant TEXT] [--no-pin]
+//!                                                        [--budget-ms N] [--turn-ms N] [--contestant TEXT] [--no-pin]
 //!                                                        [sqlite|postgres|mysql …]
 //!
 //! `--show-sql` prints the SQL weft sends for W4 and W5 and exits. `--quick` runs each contestant a few times (a smoke test) and writes nothing unless `--out`
@@ -64,6 +64,14 @@ fn parse_args() -> Result<Args, String> {
                     .and_then(|v| v.parse().ok())
                     .ok_or("--budget-ms needs a number")?;
                 args.budget.per_contestant = Duration::from_millis(ms);
+            }
+            "--turn-ms" => {
+                let ms: u64 = it
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .filter(|&n| n > 0)
+                    .ok_or("--turn-ms needs a positive number")?;
+                args.budget.turn = Duration::from_millis(ms);
             }
             other => match backend_named(other) {
                 Some(backend) => args.backends.push(backend),
@@ -150,6 +158,12 @@ fn main() -> ExitCode {
     } else {
         None
     };
+    // The servers on the other CPUs for the whole run (a smoke test leaves them be); they get
+    // their CPUs back when this guard drops, at the end of `main`.
+    let servers_pinned = match pinned {
+        Some(cpu) if !args.quick => weft_bench::compare::pin_servers(cpu),
+        _ => None,
+    };
     let rt = runtime();
     let started = Instant::now();
     let in_ci = std::env::var_os("CI").is_some();
@@ -218,8 +232,9 @@ fn main() -> ExitCode {
             "--quick (smoke test: not for reading)".to_string()
         } else {
             format!(
-                "{} ms of timed runs per contestant per case, in {} interleaved rounds, ≥ {} runs, after a checked first run and {} ms warm-up",
+                "{} ms of timed runs per contestant per case, interleaved in turns of about {} ms (one run if longer; at least {} rounds), ≥ {} runs, after a checked first run and {} ms warm-up",
                 args.budget.per_contestant.as_millis(),
+                args.budget.turn.as_millis(),
                 args.budget.rounds,
                 args.budget.min_samples,
                 args.budget.warmup.as_millis()
@@ -240,9 +255,20 @@ fn main() -> ExitCode {
             date: utc_now(),
             budget,
             pinned: match pinned {
-                Some(cpu) => format!(
-                    "the benchmark process on CPU {cpu} (sched_setaffinity), the servers free to use the others"
-                ),
+                Some(cpu) => match &servers_pinned {
+                    Some(servers) => format!(
+                        "the benchmark process on CPU {cpu}, the servers' processes on CPU {} (sched_setaffinity; given back all CPUs afterwards)",
+                        servers
+                            .cpus
+                            .iter()
+                            .map(|c| c.to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    None => format!(
+                        "the benchmark process on CPU {cpu} (sched_setaffinity), the servers free to use the others"
+                    ),
+                },
                 None => "not pinned".to_string(),
             },
             wall: started.elapsed(),

@@ -222,8 +222,13 @@ pub struct Case {
 pub struct Budget {
     /// Timed run time per contestant per case.
     pub per_contestant: Duration,
-    /// Rounds the timed runs are spread over.
+    /// Rounds the timed runs are spread over, at least: a case whose runs are short gets
+    /// more, so that each contestant's turn lasts about [`Budget::turn`].
     pub rounds: usize,
+    /// How long a contestant's turn in a round lasts, about (never shorter than one run).
+    /// Short turns interleave the contestants finely, so that the machine's slower spells
+    /// (another tenant's load, the server's background work) fall on all of them alike.
+    pub turn: Duration,
     /// At least this many timed runs per contestant.
     pub min_samples: usize,
     /// Untimed warm-up per contestant.
@@ -235,6 +240,7 @@ impl Budget {
     pub const FULL: Budget = Budget {
         per_contestant: Duration::from_millis(2000),
         rounds: 10,
+        turn: Duration::from_millis(20),
         min_samples: 20,
         warmup: Duration::from_millis(150),
     };
@@ -242,6 +248,7 @@ impl Budget {
     pub const QUICK: Budget = Budget {
         per_contestant: Duration::from_millis(30),
         rounds: 2,
+        turn: Duration::from_millis(15),
         min_samples: 2,
         warmup: Duration::from_millis(0),
     };
@@ -295,9 +302,20 @@ fn quantile(sorted: &[Duration], q: f64) -> Duration {
     sorted[lo].mul_f64(1.0 - frac) + sorted[hi].mul_f64(frac)
 }
 
-/// Measures every contestant of `case`: a checked first run each, a warm-up, then
-/// `budget.rounds` rounds in which each contestant (in rotating order) runs for about
-/// `per_contestant / rounds`.
+/// How many rounds `budget` gives a case whose contestants' runs take `per_run`: turns of
+/// about `budget.turn`, or one run of the slowest contestant, at least `budget.rounds`
+/// and at most 400.
+fn rounds_for(budget: &Budget, per_run: &[Duration]) -> usize {
+    let slowest = per_run.iter().max().copied().unwrap_or_default();
+    let turn = budget.turn.max(slowest).max(Duration::from_micros(1));
+    let fit = (budget.per_contestant.as_secs_f64() / turn.as_secs_f64()).floor() as usize;
+    fit.clamp(budget.rounds, 400.max(budget.rounds))
+}
+
+/// Measures every contestant of `case`: a checked first run each, a warm-up, then rounds in
+/// which each contestant (in rotating order) runs for about `per_contestant / rounds`: as
+/// many rounds as make each turn last about `budget.turn` (or one run of the slowest
+/// contestant, if longer), and at least `budget.rounds`.
 pub fn measure(rt: &Runtime, mut case: Case, budget: &Budget) -> CaseResult {
     let n = case.contestants.len();
     let mut checksums = Vec::with_capacity(n);
@@ -332,13 +350,14 @@ pub fn measure(rt: &Runtime, mut case: Case, budget: &Budget) -> CaseResult {
     let agree = checksums.iter().all(|&c| c == checksums[0]);
 
     let mut samples: Vec<Vec<Duration>> = vec![Vec::new(); n];
-    let slice = budget.per_contestant / budget.rounds as u32;
-    for round in 0..budget.rounds {
+    let rounds = rounds_for(budget, &per_run);
+    let slice = budget.per_contestant / rounds as u32;
+    for round in 0..rounds {
         for k in 0..n {
             let i = (k + round) % n;
             let c = &mut case.contestants[i];
             let want = (slice.as_secs_f64() / per_run[i].as_secs_f64().max(1e-7)).ceil() as usize;
-            let min_per_round = budget.min_samples.div_ceil(budget.rounds);
+            let min_per_round = budget.min_samples.div_ceil(rounds);
             let count = want.clamp(min_per_round, 20_000);
             match case.reset_every {
                 ResetEvery::Sample => c.run.timed(
