@@ -11,10 +11,22 @@ use crate::value::{SqlType, SqlValue, Value};
 /// A key value (possibly composite) that rows are matched on. A single-column key (the common
 /// case) is held inline; a relation's keys always have the same number of columns.
 #[doc(hidden)]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Key {
     One(KeyPart),
     Many(Vec<KeyPart>),
+}
+
+/// An integer key (the common case, hashed once per row of a batched load) hashes as its
+/// integer alone; equal keys still hash alike (a `One` equals only a `One`).
+impl std::hash::Hash for Key {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        match self {
+            Key::One(KeyPart::Int(i)) => state.write_i64(*i),
+            Key::One(part) => part.hash(state),
+            Key::Many(parts) => parts.hash(state),
+        }
+    }
 }
 
 impl Key {
