@@ -224,6 +224,45 @@ fn arguments(sql: &Stmt<'_>) -> Result<MySqlArguments> {
     )
 }
 
+/// Column `idx` when it is a non-NULL signed `BIGINT`, read straight from the row: its eight
+/// little-endian bytes. sqlx's checked `try_get` checks the type's compatibility and wraps the
+/// value in its own result, about 120 instructions a value in a batched load's keys and ids.
+///
+/// The bytes are a binary-protocol value: weft sends every statement with `query_with`, whose
+/// arguments sqlx always sends as a prepared statement's (`COM_STMT_EXECUTE`), and such rows
+/// come back in the binary protocol (sqlx keeps the row's format to itself). A text-protocol
+/// `BIGINT` of eight digits would be eight bytes too: `types::big_integers_of_every_width…`
+/// reads such values back on every backend, so a change there fails a test, not a read.
+/// Anything else (`None`) takes the checked path, whose errors are the ones weft reports.
+#[inline]
+fn bigint(row: &MySqlRow, idx: usize) -> Option<i64> {
+    use sqlx::{Column as _, Row as _};
+    let column = row.columns().get(idx)?;
+    if *column.type_info() != <i64 as sqlx::Type<sqlx::MySql>>::type_info() {
+        return None;
+    }
+    let raw = row.try_get_raw(idx).ok()?;
+    let bytes: [u8; 8] = <&[u8] as sqlx::Decode<sqlx::MySql>>::decode(raw)
+        .ok()?
+        .try_into()
+        .ok()?;
+    Some(i64::from_le_bytes(bytes))
+}
+
+/// Column `idx` when it is non-NULL text sqlx would read as `&str` (the same type check),
+/// borrowed straight from the row as [`bigint`] reads: a string is its bytes in either
+/// protocol.
+#[inline]
+fn plain_text(row: &MySqlRow, idx: usize) -> Option<&str> {
+    use sqlx::{Column as _, Row as _};
+    let column = row.columns().get(idx)?;
+    if !<str as sqlx::Type<sqlx::MySql>>::compatible(column.type_info()) {
+        return None;
+    }
+    let raw = row.try_get_raw(idx).ok()?;
+    std::str::from_utf8(<&[u8] as sqlx::Decode<sqlx::MySql>>::decode(raw).ok()?).ok()
+}
+
 impl ColumnSource for MySqlRow {
     #[inline]
     fn column_count(&self) -> usize {
@@ -262,6 +301,9 @@ impl ColumnSource for MySqlRow {
     // A sum of integers is DECIMAL: read exactly when it is an integer that fits.
     #[inline]
     fn i64(&self, idx: usize) -> std::result::Result<i64, String> {
+        if let Some(v) = bigint(self, idx) {
+            return Ok(v);
+        }
         get(self, idx).or_else(|e| decimal_i64(self, idx).unwrap_or(Err(e)))
     }
 
@@ -282,6 +324,9 @@ impl ColumnSource for MySqlRow {
 
     #[inline]
     fn text(&self, idx: usize) -> std::result::Result<&str, String> {
+        if let Some(text) = plain_text(self, idx) {
+            return Ok(text);
+        }
         // Borrowed; a failure says what the owned `String` decoder says.
         sqlx::Row::try_get::<&str, _>(self, idx).map_err(|_| owned_error::<String>(self, idx))
     }
