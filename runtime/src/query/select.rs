@@ -46,11 +46,25 @@ pub fn select<T: TableSource>() -> Select<(T,), All<T>> {
     }
 }
 
+thread_local! {
+    /// The columns a selection pushes, before they become select items: kept between
+    /// statements, so that a select list is one allocation.
+    static COLUMNS: std::cell::RefCell<Vec<Node>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// The select list of `selection`.
 pub(crate) fn items(selection: &impl Selection) -> Vec<SelectItem> {
-    let mut columns = Vec::new();
-    selection.push_columns(&mut columns);
-    columns.into_iter().map(SelectItem::new).collect()
+    let items = COLUMNS.try_with(|columns| {
+        let mut columns = columns.try_borrow_mut().ok()?;
+        columns.clear();
+        selection.push_columns(&mut columns);
+        Some(columns.drain(..).map(SelectItem::new).collect())
+    });
+    items.ok().flatten().unwrap_or_else(|| {
+        let mut columns = Vec::new();
+        selection.push_columns(&mut columns);
+        columns.into_iter().map(SelectItem::new).collect()
+    })
 }
 
 /// Renders `select`, whose tables are read under their own names. A plain select's text
