@@ -8,7 +8,9 @@
 //!                                                        [sqlite|postgres|mysql …]
 //!
 //! `--show-sql` prints the SQL weft sends for W4 and W5 and exits. `--quick` runs each contestant a few times (a smoke test) and writes nothing unless `--out`
-//! is given. Unreachable servers are skipped with a message, or fail the run when `CI` is set.
+//! is given. The table in bench/PERFORMANCE.md and the README is rewritten by a full run only
+//! (every workload, contestant and backend, into bench/RESULTS.md). Unreachable servers are
+//! skipped with a message, or fail the run when `CI` is set.
 
 use std::process::ExitCode;
 use std::time::{Duration, Instant, SystemTime};
@@ -294,11 +296,22 @@ fn main() -> ExitCode {
                 ctx_line,
                 env!("BENCH_RUSTC_VERSION"),
             );
-            // The same table in bench/PERFORMANCE.md and in the README's section.
-            for file in [
-                concat!(env!("CARGO_MANIFEST_DIR"), "/PERFORMANCE.md"),
-                concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"),
-            ] {
+            // The same table in bench/PERFORMANCE.md and in the README's section, from a full
+            // run only: a run of some workloads, contestants or backends, or one written
+            // elsewhere (`--out`), leaves the published table alone.
+            let full = args.only.is_empty()
+                && args.contestant.is_empty()
+                && args.backends.len() == 3
+                && !args.quick
+                && out.as_str() == concat!(env!("CARGO_MANIFEST_DIR"), "/RESULTS.md");
+            for file in full
+                .then_some([
+                    concat!(env!("CARGO_MANIFEST_DIR"), "/PERFORMANCE.md"),
+                    concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"),
+                ])
+                .into_iter()
+                .flatten()
+            {
                 let Ok(existing) = std::fs::read_to_string(file) else {
                     continue;
                 };
