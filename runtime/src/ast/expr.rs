@@ -444,15 +444,7 @@ impl Node {
 impl Drop for Node {
     fn drop(&mut self) {
         // A leaf (most nodes: columns, values) has nothing to take apart.
-        if matches!(
-            self,
-            Node::Column { .. }
-                | Node::Bind(_)
-                | Node::Int(_)
-                | Node::Raw(_)
-                | Node::Excluded(_)
-                | Node::CountStar
-        ) {
+        if !self.has_children() {
             return;
         }
         // Iterative: a tree of any depth is dropped without deep recursion.
