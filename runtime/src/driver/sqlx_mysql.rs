@@ -236,17 +236,9 @@ fn arguments(sql: &Stmt<'_>) -> Result<MySqlArguments> {
 /// Anything else (`None`) takes the checked path, whose errors are the ones weft reports.
 #[inline]
 fn bigint(row: &MySqlRow, idx: usize) -> Option<i64> {
-    use sqlx::{Column as _, Row as _};
-    let column = row.columns().get(idx)?;
-    if *column.type_info() != <i64 as sqlx::Type<sqlx::MySql>>::type_info() {
-        return None;
-    }
-    let raw = row.try_get_raw(idx).ok()?;
-    let bytes: [u8; 8] = <&[u8] as sqlx::Decode<sqlx::MySql>>::decode(raw)
-        .ok()?
-        .try_into()
-        .ok()?;
-    Some(i64::from_le_bytes(bytes))
+    let i64_type = <i64 as sqlx::Type<sqlx::MySql>>::type_info();
+    let bytes = value_bytes(row, idx, |ty| *ty == i64_type)?;
+    Some(i64::from_le_bytes(bytes.try_into().ok()?))
 }
 
 /// Column `idx` when it is non-NULL text sqlx would read as `&str` (the same type check),
@@ -254,13 +246,24 @@ fn bigint(row: &MySqlRow, idx: usize) -> Option<i64> {
 /// protocol.
 #[inline]
 fn plain_text(row: &MySqlRow, idx: usize) -> Option<&str> {
+    let bytes = value_bytes(row, idx, <str as sqlx::Type<sqlx::MySql>>::compatible)?;
+    std::str::from_utf8(bytes).ok()
+}
+
+/// The bytes of column `idx`'s value when its column's type passes `wanted`; `None` for a
+/// NULL, a type `wanted` refuses or a column that is not there.
+#[inline]
+fn value_bytes(
+    row: &MySqlRow,
+    idx: usize,
+    wanted: impl FnOnce(&sqlx::mysql::MySqlTypeInfo) -> bool,
+) -> Option<&[u8]> {
     use sqlx::{Column as _, Row as _};
-    let column = row.columns().get(idx)?;
-    if !<str as sqlx::Type<sqlx::MySql>>::compatible(column.type_info()) {
+    if !wanted(row.columns().get(idx)?.type_info()) {
         return None;
     }
     let raw = row.try_get_raw(idx).ok()?;
-    std::str::from_utf8(<&[u8] as sqlx::Decode<sqlx::MySql>>::decode(raw).ok()?).ok()
+    <&[u8] as sqlx::Decode<sqlx::MySql>>::decode(raw).ok()
 }
 
 impl ColumnSource for MySqlRow {
