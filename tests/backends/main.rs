@@ -26,6 +26,7 @@ mod migrate_cycle;
 mod native_enums;
 mod newtypes;
 mod patch;
+mod pool;
 mod pull_check;
 #[allow(dead_code)] // written by `models_source` (see pull_check.rs), compared byte for byte
 #[rustfmt::skip]

@@ -12,7 +12,6 @@
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
-use std::str::FromStr;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use futures_util::FutureExt;
@@ -170,15 +169,11 @@ impl Isolated {
                     )
                     .await
                     .expect("create test schema");
-                let options = sqlx::postgres::PgConnectOptions::from_str(&url)
-                    .expect("valid PostgreSQL URL")
-                    .options([("search_path", schema.as_str())]);
-                let pool = sqlx::postgres::PgPoolOptions::new()
-                    .max_connections(4)
-                    .connect_with(options)
+                // `Db::connect`, weft's own pool, on the schema.
+                let sep = if url.contains('?') { '&' } else { '?' };
+                let db = Db::connect(&format!("{url}{sep}options=-c%20search_path%3D{schema}"))
                     .await
                     .expect("connect to test schema");
-                let db = Db::from_postgres_pool(pool);
                 Isolated {
                     db,
                     cleanup: Some((
@@ -204,17 +199,17 @@ impl Isolated {
                     )
                     .await
                     .expect("create test database");
-                let options = sqlx::mysql::MySqlConnectOptions::from_str(&url)
-                    .expect("valid MySQL URL")
-                    .database(&name);
-                let pool = sqlx::mysql::MySqlPoolOptions::new()
-                    .max_connections(4)
-                    .connect_with(options)
+                // `Db::connect`, weft's own pool, on the database.
+                let (server, params) = url.split_once('?').unwrap_or((&url, ""));
+                let (server, _) = server.rsplit_once('/').expect("a URL naming a database");
+                let params = if params.is_empty() {
+                    String::new()
+                } else {
+                    format!("?{params}")
+                };
+                let db = Db::connect(&format!("{server}/{name}{params}"))
                     .await
                     .expect("connect to test database");
-                let db = Db::from_mysql_pool(pool)
-                    .await
-                    .expect("ask the server's version");
                 Isolated {
                     db,
                     cleanup: Some((admin, format!("DROP DATABASE IF EXISTS {quoted}"))),

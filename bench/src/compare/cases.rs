@@ -41,7 +41,7 @@ pub async fn seed(env: &Env, dataset: Dataset) -> Result<(), String> {
     let rows = dataset.rows();
     seed_db(env, env.db_shared, dataset, &rows).await?;
     // On SQLite weft's native driver has a database of its own.
-    if !std::ptr::eq(env.db, env.db_shared) {
+    if env.db_apart {
         seed_db(env, env.db, dataset, &rows).await?;
     }
     if let Some(conn) = &env.diesel_sqlite {
@@ -202,15 +202,16 @@ pub fn cases(env: &Env, dataset: Dataset) -> Vec<Case> {
                 Contestant::new(Lib::SeaOrm, "", seaorm_impl::point_lookup(sea)),
             ];
             diesel_for!(w1, env, point_lookup());
-            if let Some((defaults, pool)) = &env.db_defaults {
+            if !env.db_apart {
+                // The same lookup over the shared sqlx pool, which pings every connection it
+                // takes back (in a task, which the settle waits for, untimed).
                 w1.push(
                     Contestant::new(
                         Lib::Weft,
-                        "Db::connect's pool (up to 10 connections)",
-                        weft_impl::point_lookup(defaults),
+                        "over sqlx's pool, Db::from_pool",
+                        weft_impl::point_lookup(env.db_shared),
                     )
-                    .info()
-                    .with_settle(pool.settle()),
+                    .info(),
                 );
             }
             if !matches!(env.pool, Pool::Sqlite(_)) {
@@ -409,7 +410,8 @@ fn many_to_many(env: &Env, page: bool) -> Vec<Contestant> {
 
 /// Drops every benchmark table (servers are shared; leave nothing behind).
 pub async fn cleanup(env: &Env) -> Result<(), String> {
-    for db in [env.db, env.db_shared] {
+    let apart = env.db_apart.then_some(env.db_shared);
+    for db in std::iter::once(env.db).chain(apart) {
         db.drop_tables::<crate::AllTables>()
             .await
             .map_err(|e| format!("dropping the bench tables on {}: {e}", env.name))?;

@@ -1,5 +1,5 @@
-//! One backend's connections: a sqlx pool shared by weft, raw sqlx and SeaORM, plus Diesel's
-//! own connections.
+//! One backend's connections: weft's own (`Db::connect`), a sqlx pool shared by raw sqlx,
+//! SeaORM and weft's seeding, plus Diesel's own connections.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -32,17 +32,15 @@ pub struct Env {
     pub name: &'static str,
     /// The shared sqlx pool.
     pub pool: Pool,
-    /// weft, the contestant: over the shared pool on the servers; on SQLite, weft's native
-    /// driver (`Db::connect("sqlite::memory:")`) on its own in-memory database, seeded with the
-    /// same rows.
+    /// weft, the contestant, as an application opens it (`Db::connect`): on the servers weft's
+    /// own pool, reading the tables the shared pool seeded; on SQLite weft's native driver on
+    /// its own in-memory database, seeded with the same rows.
     pub db: &'static Db,
-    /// weft over the shared sqlx pool: seeds and resets what raw sqlx and SeaORM read (the
-    /// same handle as `db` on the servers).
+    /// weft over the shared sqlx pool (`Db::from_*_pool`): seeds and resets what raw sqlx and
+    /// SeaORM read, and runs one informational W1 row.
     pub db_shared: &'static Db,
-    /// weft over a pool built like `Db::connect` builds it (sqlx's defaults, up to 10
-    /// connections, but no `test_before_acquire` ping), and that pool, for one informational
-    /// row. Servers only: an in-memory SQLite database lives in its one connection.
-    pub db_defaults: Option<(&'static Db, Pool)>,
+    /// Whether `db` is a database of its own (SQLite), seeded apart.
+    pub db_apart: bool,
     /// SeaORM over the shared pool.
     pub sea: &'static DatabaseConnection,
     /// Diesel on SQLite: its own in-memory database, seeded with the same rows.
@@ -107,14 +105,6 @@ fn shared_pool_options<DB: sqlx::Database>() -> PoolOptions<DB> {
         .idle_timeout(None)
         .max_lifetime(None)
         .test_before_acquire(false)
-}
-
-/// The pool `Db::connect` builds: sqlx's defaults (up to 10 connections) without the ping.
-async fn connect_defaults<DB: sqlx::Database>(url: &str) -> Result<sqlx::Pool<DB>, sqlx::Error> {
-    PoolOptions::new()
-        .test_before_acquire(false)
-        .connect(url)
-        .await
 }
 
 /// The same expression for each pool type: `on_pool!(pool, p => …)`.
@@ -185,7 +175,7 @@ impl Env {
                     name: "SQLite",
                     db: leak(native),
                     db_shared: leak(Db::from_sqlite_pool(pool.clone())),
-                    db_defaults: None,
+                    db_apart: true,
                     sea: leak(sea_orm::SqlxSqliteConnector::from_sqlx_sqlite_pool(
                         pool.clone(),
                     )),
@@ -205,19 +195,15 @@ impl Env {
                 let diesel_async = diesel_async::AsyncPgConnection::establish(&url)
                     .await
                     .map_err(|e| err("diesel-async connect", &e))?;
-                let defaults = connect_defaults(&url)
+                let db = Db::connect(&url)
                     .await
-                    .map_err(|e| err("sqlx connect", &e))?;
-                let db = leak(Db::from_postgres_pool(pool.clone()));
+                    .map_err(|e| err("weft connect", &e))?;
                 Ok(Env {
                     backend,
                     name: "PostgreSQL",
-                    db,
-                    db_shared: db,
-                    db_defaults: Some((
-                        leak(Db::from_postgres_pool(defaults.clone())),
-                        Pool::Postgres(defaults),
-                    )),
+                    db: leak(db),
+                    db_shared: leak(Db::from_postgres_pool(pool.clone())),
+                    db_apart: false,
                     sea: leak(sea_orm::SqlxPostgresConnector::from_sqlx_postgres_pool(
                         pool.clone(),
                     )),
@@ -232,26 +218,18 @@ impl Env {
                     .connect(&url)
                     .await
                     .map_err(|e| err("sqlx connect", &e))?;
-                let db = Db::from_mysql_pool(pool.clone())
+                let shared = Db::from_mysql_pool(pool.clone())
                     .await
                     .map_err(|e| err("weft", &e))?;
-                let defaults = connect_defaults(&url)
+                let db = Db::connect(&url)
                     .await
-                    .map_err(|e| err("sqlx connect", &e))?;
-                let db = leak(db);
+                    .map_err(|e| err("weft connect", &e))?;
                 Ok(Env {
                     backend,
                     name: "MariaDB",
-                    db,
-                    db_shared: db,
-                    db_defaults: Some((
-                        leak(
-                            Db::from_mysql_pool(defaults.clone())
-                                .await
-                                .map_err(|e| err("weft", &e))?,
-                        ),
-                        Pool::MySql(defaults),
-                    )),
+                    db: leak(db),
+                    db_shared: leak(shared),
+                    db_apart: false,
                     sea: leak(sea_orm::SqlxMySqlConnector::from_sqlx_mysql_pool(
                         pool.clone(),
                     )),

@@ -16,6 +16,8 @@
 //! Futures are boxed (one allocation per statement); rows are not (one virtual call per row,
 //! one per column read).
 
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+mod server_pool;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]

@@ -101,28 +101,76 @@ macro_rules! sqlx_execute {
 
 pub(super) use {sqlx_execute, sqlx_fetch};
 
+/// A connection held out of a pool, and what its pool needs to know of the statements run on
+/// it: whether a connection dropped now must be settled (pinged, a rollback queued without
+/// waiting sent) before it is used again. sqlx's pool settles every connection it takes
+/// back, so its connections ignore the marks; weft's own pool (`server_pool`) takes one back
+/// at once when its last statement ran to the end.
+pub(super) trait Held<DB: sqlx::Database> {
+    /// The connection.
+    fn conn(&mut self) -> std::result::Result<&mut DB::Connection, sqlx::Error>;
+
+    /// Marks a statement (or a transaction's command) as started: until
+    /// [`finished`](Held::finished) says otherwise, a connection dropped now is settled.
+    fn started(&mut self) {}
+
+    /// Marks the started statement as ended: `in_step` when it ran to the end or the server
+    /// refused it and goes on (the connection is where the next statement expects it), not
+    /// when the driver failed it (I/O, protocol) or the server ended the session.
+    fn finished(&mut self, _in_step: bool) {}
+
+    /// Settles the connection before it is used again (a rollback queued without waiting).
+    fn settle_on_drop(&mut self) {}
+}
+
+impl<DB: sqlx::Database> Held<DB> for sqlx::pool::PoolConnection<DB> {
+    fn conn(&mut self) -> std::result::Result<&mut DB::Connection, sqlx::Error> {
+        Ok(self)
+    }
+}
+
+/// Runs one of the transaction manager's commands on a [`Held`] connection; one whose
+/// command failed is settled (pinged) before it is used again.
+macro_rules! control {
+    ($pooled:expr, $action:literal, |$conn:ident| $command:expr) => {{
+        let pooled = $pooled;
+        pooled.started();
+        let out = match pooled.conn() {
+            Ok($conn) => $command.await,
+            Err(e) => Err(e),
+        };
+        pooled.finished(out.is_ok());
+        out.map_err(transaction_error($action))
+    }};
+}
+
 /// Begins a transaction (a savepoint inside one) with sqlx's own transaction manager, as
 /// `sqlx::Transaction` does: weft's transactions own their connection instead of borrowing it.
-pub(super) async fn begin<DB: sqlx::Database>(conn: &mut DB::Connection) -> Result<()> {
-    DB::TransactionManager::begin(conn, None)
-        .await
-        .map_err(transaction_error("begin"))
+pub(super) async fn begin<DB: sqlx::Database>(pooled: &mut impl Held<DB>) -> Result<()> {
+    control!(pooled, "begin", |conn| DB::TransactionManager::begin(
+        conn, None
+    ))
 }
 
-pub(super) async fn commit<DB: sqlx::Database>(conn: &mut DB::Connection) -> Result<()> {
-    DB::TransactionManager::commit(conn)
-        .await
-        .map_err(transaction_error("commit"))
+pub(super) async fn commit<DB: sqlx::Database>(pooled: &mut impl Held<DB>) -> Result<()> {
+    control!(pooled, "commit", |conn| DB::TransactionManager::commit(
+        conn
+    ))
 }
 
-pub(super) async fn rollback<DB: sqlx::Database>(conn: &mut DB::Connection) -> Result<()> {
-    DB::TransactionManager::rollback(conn)
-        .await
-        .map_err(transaction_error("rollback"))
+pub(super) async fn rollback<DB: sqlx::Database>(pooled: &mut impl Held<DB>) -> Result<()> {
+    control!(pooled, "rollback", |conn| DB::TransactionManager::rollback(
+        conn
+    ))
 }
 
-pub(super) fn start_rollback<DB: sqlx::Database>(conn: &mut DB::Connection) {
-    DB::TransactionManager::start_rollback(conn);
+/// Starts rolling back without waiting (a dropped transaction); the connection is settled
+/// before it is used again, which sends the rollback.
+pub(super) fn start_rollback<DB: sqlx::Database>(pooled: &mut impl Held<DB>) {
+    if let Ok(conn) = pooled.conn() {
+        DB::TransactionManager::start_rollback(conn);
+    }
+    pooled.settle_on_drop();
 }
 
 #[cfg(feature = "postgres")]

@@ -5,9 +5,10 @@
 use futures_util::future::BoxFuture;
 use sqlx::Arguments as _;
 use sqlx::mysql::{MySqlArguments, MySqlRow};
-use sqlx::pool::PoolConnection;
 
+use super::server_pool::{Pooled, ServerPool, Source};
 use super::sqlx_binds::{add_null, add_value, encode_all, scalar};
+use super::sqlx_common::Held as _;
 use super::sqlx_common::{
     self as common, acquire_error, get, query_error, sqlx_execute, sqlx_fetch, transaction_error,
 };
@@ -18,25 +19,42 @@ use crate::dialect::Stmt;
 use crate::error::{Error, Result};
 use crate::value::Value;
 
-/// A MySQL or MariaDB pool.
+/// A MySQL or MariaDB pool: weft's own (`Db::connect`) or a sqlx pool it was given.
 pub(crate) struct MySqlDriver {
-    pool: sqlx::MySqlPool,
+    pool: Source<sqlx::MySql>,
     server: Server,
 }
 
 impl MySqlDriver {
-    /// Wraps a pool, asking the server its version and the largest statement it accepts
+    /// Wraps a sqlx pool, asking the server its version and the largest statement it accepts
     /// (`max_allowed_packet`, read once here).
     pub(crate) async fn from_pool(pool: sqlx::MySqlPool) -> Result<Self> {
+        MySqlDriver::new(Source::Sqlx(pool)).await
+    }
+
+    /// Connects to `url` (a `mysql:` URL) with weft's own pool.
+    pub(crate) async fn open(url: &str) -> std::result::Result<Self, Error> {
+        let pool = ServerPool::open(url)
+            .await
+            .map_err(|source| Error::Connect {
+                url: crate::error::redact_url(url),
+                source,
+            })?;
+        MySqlDriver::new(Source::Own(pool)).await
+    }
+
+    async fn new(pool: Source<sqlx::MySql>) -> Result<Self> {
         let sql = "SELECT VERSION(), @@max_allowed_packet";
-        let (version, packet): (String, u64) =
-            sqlx::query_as(sql)
-                .fetch_one(&pool)
-                .await
-                .map_err(|source| Error::Query {
-                    sql: sql.into(),
-                    source,
-                })?;
+        let failed = |source| Error::Query {
+            sql: sql.into(),
+            source,
+        };
+        let mut conn = pool.acquire().await.map_err(failed)?;
+        let (version, packet): (String, u64) = sqlx::query_as(sql)
+            .fetch_one(conn.conn().map_err(failed)?)
+            .await
+            .map_err(failed)?;
+        drop(conn);
         Ok(MySqlDriver {
             pool,
             server: Server {
@@ -45,14 +63,6 @@ impl MySqlDriver {
                 max_packet: Some(usize::try_from(packet).unwrap_or(usize::MAX)),
             },
         })
-    }
-
-    /// Connects to `url` (a `mysql:` URL).
-    pub(crate) async fn connect(url: &str) -> std::result::Result<sqlx::MySqlPool, sqlx::Error> {
-        sqlx::mysql::MySqlPoolOptions::new()
-            .test_before_acquire(false)
-            .connect(url)
-            .await
     }
 }
 
@@ -70,8 +80,12 @@ impl Driver for MySqlDriver {
         Box::pin(async move {
             let args = arguments(stmt)?;
             let mut watch = self.pooled(stmt).await?;
-            let out = sqlx_fetch!(&mut *watch.conn, stmt, args, rows, sink);
-            watch.finished = true;
+            let conn = watch
+                .conn
+                .conn()
+                .map_err(|source| query_error(stmt, source))?;
+            let out = sqlx_fetch!(conn, stmt, args, rows, sink);
+            watch.finished(&out);
             out
         })
     }
@@ -80,8 +94,12 @@ impl Driver for MySqlDriver {
         Box::pin(async move {
             let args = arguments(stmt)?;
             let mut watch = self.pooled(stmt).await?;
-            let out = sqlx_execute!(&mut *watch.conn, stmt, args);
-            watch.finished = true;
+            let conn = watch
+                .conn
+                .conn()
+                .map_err(|source| query_error(stmt, source))?;
+            let out = sqlx_execute!(conn, stmt, args);
+            watch.finished(&out);
             out
         })
     }
@@ -100,35 +118,61 @@ impl Driver for MySqlDriver {
                 .acquire()
                 .await
                 .map_err(transaction_error("begin"))?;
-            common::begin::<sqlx::MySql>(&mut conn).await?;
+            common::begin(&mut conn).await?;
             Ok(Box::new(MySqlConn(conn)) as Box<dyn Connection>)
         })
     }
 
     fn ends_transaction(&self, error: &Error) -> bool {
-        let Some(db) = common::database_error(error) else {
-            return true;
-        };
-        // A deadlock (and, with `innodb_rollback_on_timeout`, a lock-wait timeout) rolls back
-        // the whole InnoDB transaction; so does a lost connection.
-        if let Some(e) = db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
-            && matches!(e.number(), 1205 | 1213)
-        {
-            return true;
-        }
-        let code = db.code();
-        let code = code.as_deref().unwrap_or_default();
-        code == "40001" || code.starts_with("08")
+        ends_transaction(error)
     }
+}
+
+/// Whether `error`, raised inside a transaction, ended all of it (or came from the driver
+/// itself: the connection's state is then unknown).
+fn ends_transaction(error: &Error) -> bool {
+    let Some(db) = common::database_error(error) else {
+        return true;
+    };
+    // A deadlock (and, with `innodb_rollback_on_timeout`, a lock-wait timeout) rolls back
+    // the whole InnoDB transaction; so does a lost connection.
+    if let Some(e) = db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
+        && matches!(e.number(), 1205 | 1213)
+    {
+        return true;
+    }
+    let code = db.code();
+    let code = code.as_deref().unwrap_or_default();
+    code == "40001" || code.starts_with("08")
+}
+
+/// Whether a connection whose statement ended with `out` is where the next statement expects
+/// it: the statement ran, or the server refused it with an error packet and goes on (not a
+/// driver's failure, nor the server ending the session: `ER_SERVER_SHUTDOWN`,
+/// `ER_CONNECTION_KILLED`, `ER_QUERY_INTERRUPTED`, connection exceptions).
+fn in_step<T>(out: &Result<T>) -> bool {
+    let Err(error) = out else {
+        return true;
+    };
+    let Some(db) = common::database_error(error) else {
+        return false;
+    };
+    if let Some(e) = db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
+        && matches!(e.number(), 1053 | 1317 | 1927)
+    {
+        return false;
+    }
+    !db.code().is_some_and(|code| code.starts_with("08"))
 }
 
 impl MySqlDriver {
     async fn pooled(&self, sql: &Stmt<'_>) -> Result<CloseIfCancelled> {
-        let conn = self
+        let mut conn = self
             .pool
             .acquire()
             .await
             .map_err(|source| query_error(sql, source))?;
+        conn.started();
         Ok(CloseIfCancelled {
             conn,
             finished: false,
@@ -140,8 +184,15 @@ impl MySqlDriver {
 /// future is dropped before it finished: it can be out of step with the server (sqlx does not
 /// recover it).
 struct CloseIfCancelled {
-    conn: PoolConnection<sqlx::MySql>,
+    conn: Pooled<sqlx::MySql>,
     finished: bool,
+}
+
+impl CloseIfCancelled {
+    fn finished<T>(&mut self, out: &Result<T>) {
+        self.finished = true;
+        self.conn.finished(in_step(out));
+    }
 }
 
 impl Drop for CloseIfCancelled {
@@ -153,7 +204,24 @@ impl Drop for CloseIfCancelled {
 }
 
 /// A connection held by a transaction or a relational load.
-struct MySqlConn(PoolConnection<sqlx::MySql>);
+struct MySqlConn(Pooled<sqlx::MySql>);
+
+impl MySqlConn {
+    /// Runs `$body` on the connection (`$c`), marking it started and finished for its pool.
+    async fn run<T>(
+        &mut self,
+        stmt: &Stmt<'_>,
+        body: impl AsyncFnOnce(&mut sqlx::MySqlConnection) -> Result<T>,
+    ) -> Result<T> {
+        self.0.started();
+        let out = match self.0.conn() {
+            Ok(conn) => body(conn).await,
+            Err(source) => Err(query_error(stmt, source)),
+        };
+        self.0.finished(in_step(&out));
+        out
+    }
+}
 
 impl Connection for MySqlConn {
     fn fetch<'a>(
@@ -164,31 +232,32 @@ impl Connection for MySqlConn {
     ) -> BoxFuture<'a, Result<u64>> {
         Box::pin(async move {
             let args = arguments(stmt)?;
-            sqlx_fetch!(&mut *self.0, stmt, args, rows, sink)
+            self.run(stmt, async |c| sqlx_fetch!(c, stmt, args, rows, sink))
+                .await
         })
     }
 
     fn execute<'a>(&'a mut self, stmt: &'a Stmt<'_>) -> BoxFuture<'a, Result<u64>> {
         Box::pin(async move {
             let args = arguments(stmt)?;
-            sqlx_execute!(&mut *self.0, stmt, args)
+            self.run(stmt, async |c| sqlx_execute!(c, stmt, args)).await
         })
     }
 
     fn begin(&mut self) -> BoxFuture<'_, Result<()>> {
-        Box::pin(common::begin::<sqlx::MySql>(&mut self.0))
+        Box::pin(common::begin(&mut self.0))
     }
 
     fn commit(&mut self) -> BoxFuture<'_, Result<()>> {
-        Box::pin(common::commit::<sqlx::MySql>(&mut self.0))
+        Box::pin(common::commit(&mut self.0))
     }
 
     fn rollback(&mut self) -> BoxFuture<'_, Result<()>> {
-        Box::pin(common::rollback::<sqlx::MySql>(&mut self.0))
+        Box::pin(common::rollback(&mut self.0))
     }
 
     fn start_rollback(&mut self) {
-        common::start_rollback::<sqlx::MySql>(&mut self.0);
+        common::start_rollback(&mut self.0);
     }
 
     // A connection whose statement was cancelled mid-way can be out of step with the server

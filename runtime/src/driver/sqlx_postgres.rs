@@ -3,11 +3,12 @@
 
 use futures_util::future::BoxFuture;
 use sqlx::Arguments as _;
-use sqlx::pool::PoolConnection;
 use sqlx::postgres::types::Oid;
 use sqlx::postgres::{PgArguments, PgRow};
 
+use super::server_pool::{Pooled, ServerPool, Source};
 use super::sqlx_binds::{add_null, add_value, encode_all};
+use super::sqlx_common::Held as _;
 use super::sqlx_common::{
     self as common, acquire_error, get, query_error, sqlx_execute, sqlx_fetch, transaction_error,
 };
@@ -21,15 +22,19 @@ use crate::error::{Error, Result};
 use crate::value::Value;
 use sqlx::error::BoxDynError;
 
-/// A PostgreSQL pool.
+/// A PostgreSQL pool: weft's own (`Db::connect`) or a sqlx pool it was given.
 pub(crate) struct PgDriver {
-    pool: sqlx::PgPool,
+    pool: Source<sqlx::Postgres>,
     server: Server,
 }
 
 impl PgDriver {
-    /// Wraps a pool.
+    /// Wraps a sqlx pool.
     pub(crate) fn from_pool(pool: sqlx::PgPool) -> Self {
+        PgDriver::new(Source::Sqlx(pool))
+    }
+
+    fn new(pool: Source<sqlx::Postgres>) -> Self {
         PgDriver {
             pool,
             server: Server {
@@ -40,15 +45,16 @@ impl PgDriver {
         }
     }
 
-    /// Connects to `url`, asking the server's version: engines speaking PostgreSQL's protocol
-    /// with their own rules (CockroachDB) get their own dialect.
+    /// Connects to `url` with weft's own pool, asking the server's version: engines speaking
+    /// PostgreSQL's protocol with their own rules (CockroachDB) get their own dialect.
     pub(crate) async fn open(url: &str) -> std::result::Result<Self, sqlx::Error> {
-        let pool = sqlx::postgres::PgPoolOptions::new()
-            .test_before_acquire(false)
-            .connect(url)
+        let pool = Source::Own(ServerPool::open(url).await?);
+        let mut conn = pool.acquire().await?;
+        let (version,): (String,) = sqlx::query_as("SELECT version()")
+            .fetch_one(conn.conn()?)
             .await?;
-        let (version,): (String,) = sqlx::query_as("SELECT version()").fetch_one(&pool).await?;
-        let mut driver = PgDriver::from_pool(pool);
+        drop(conn);
+        let mut driver = PgDriver::new(pool);
         driver.server.version = version;
         Ok(driver)
     }
@@ -57,22 +63,52 @@ impl PgDriver {
 /// Runs `$body` (a `Result`, with `$args` bound to `$stmt`'s arguments) on `$conn`, once more
 /// when the server refused a cached plan that went stale and `$conn` is not in a transaction.
 macro_rules! retrying_stale_plan {
-    ($conn:expr, $stmt:expr, |$c:ident, $args:ident| $body:expr) => {{
-        let conn: &mut sqlx::PgConnection = $conn;
+    ($pooled:expr, $stmt:expr, |$c:ident, $args:ident| $body:expr) => {{
+        let pooled: &mut Pooled<sqlx::Postgres> = $pooled;
+        let stmt: &Stmt<'_> = $stmt;
+        let conn = pooled.conn().map_err(|source| query_error(stmt, source))?;
         let in_tx = common::in_transaction::<sqlx::Postgres>(conn);
         let mut retried = false;
-        loop {
-            let $args = arguments($stmt)?;
+        pooled.started();
+        let out = loop {
+            let conn = pooled.conn().map_err(|source| query_error(stmt, source))?;
+            let $args = arguments(stmt)?;
             let out = {
                 let $c = &mut *conn;
                 $body
             };
-            match stale_plan(conn, $stmt, out, in_tx, &mut retried).await {
+            match stale_plan(conn, stmt, out, in_tx, &mut retried).await {
                 Some(out) => break out,
                 None => continue,
             }
-        }
+        };
+        pooled.finished(in_step(&out));
+        out
     }};
+}
+
+/// Whether a connection whose statement ended with `out` is where the next statement expects
+/// it: the statement ran, or the server refused it and goes on (not a driver's failure, nor
+/// the server ending the session: connection exceptions, shutdown, internal errors).
+fn in_step<T>(out: &Result<T>) -> bool {
+    match out {
+        Ok(_) => true,
+        Err(error) => !ends_session_or_transaction(error),
+    }
+}
+
+/// Whether `error` ended the transaction (not only a savepoint) or the session, or came from
+/// the driver itself (the connection's state is then unknown).
+fn ends_session_or_transaction(error: &Error) -> bool {
+    let Some(db) = common::database_error(error) else {
+        return true;
+    };
+    let code = db.code();
+    let code = code.as_deref().unwrap_or_default();
+    // Connection exceptions, operator intervention (shutdown, cancel), internal errors.
+    ["08", "57", "XX"]
+        .iter()
+        .any(|class| code.starts_with(class))
 }
 
 impl Driver for PgDriver {
@@ -123,26 +159,18 @@ impl Driver for PgDriver {
                 .acquire()
                 .await
                 .map_err(transaction_error("begin"))?;
-            common::begin::<sqlx::Postgres>(&mut conn).await?;
+            common::begin(&mut conn).await?;
             Ok(Box::new(PgConn(conn)) as Box<dyn Connection>)
         })
     }
 
     fn ends_transaction(&self, error: &Error) -> bool {
-        let Some(db) = common::database_error(error) else {
-            return true;
-        };
-        let code = db.code();
-        let code = code.as_deref().unwrap_or_default();
-        // Connection exceptions, operator intervention (shutdown, cancel), internal errors.
-        ["08", "57", "XX"]
-            .iter()
-            .any(|class| code.starts_with(class))
+        ends_session_or_transaction(error)
     }
 }
 
 /// A connection held by a transaction or a relational load.
-struct PgConn(PoolConnection<sqlx::Postgres>);
+struct PgConn(Pooled<sqlx::Postgres>);
 
 impl Connection for PgConn {
     fn fetch<'a>(
@@ -165,19 +193,19 @@ impl Connection for PgConn {
     }
 
     fn begin(&mut self) -> BoxFuture<'_, Result<()>> {
-        Box::pin(common::begin::<sqlx::Postgres>(&mut self.0))
+        Box::pin(common::begin(&mut self.0))
     }
 
     fn commit(&mut self) -> BoxFuture<'_, Result<()>> {
-        Box::pin(common::commit::<sqlx::Postgres>(&mut self.0))
+        Box::pin(common::commit(&mut self.0))
     }
 
     fn rollback(&mut self) -> BoxFuture<'_, Result<()>> {
-        Box::pin(common::rollback::<sqlx::Postgres>(&mut self.0))
+        Box::pin(common::rollback(&mut self.0))
     }
 
     fn start_rollback(&mut self) {
-        common::start_rollback::<sqlx::Postgres>(&mut self.0);
+        common::start_rollback(&mut self.0);
     }
 
     fn unusable_after_cancel(&self) -> bool {

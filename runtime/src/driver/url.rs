@@ -39,10 +39,7 @@ pub(crate) async fn connect(url: &str) -> Result<Box<dyn Driver>> {
             #[cfg(feature = "mysql")]
             {
                 let url = url.replacen("mariadb:", "mysql:", 1);
-                let pool = super::MySqlDriver::connect(&url)
-                    .await
-                    .map_err(connect_err)?;
-                return Ok(Box::new(super::MySqlDriver::from_pool(pool).await?));
+                return Ok(Box::new(super::MySqlDriver::open(&url).await?));
             }
             #[allow(unreachable_code)]
             Err(disabled(&shown, "mysql"))
