@@ -137,6 +137,13 @@ pub(crate) trait Connection: Send {
     /// Closes the connection when it is dropped, instead of returning it to the pool.
     fn close_on_drop(&mut self);
 
+    /// While `yes`, closes the connection if it is dropped (a session setting made for one
+    /// statement and not yet undone: a statement timeout between its `SET` and its `RESET`,
+    /// should the caller's future be dropped there). Nothing to do where a dropped
+    /// connection never goes back to a pool with its session (the native SQLite driver's
+    /// timeouts are its own).
+    fn close_if_dropped(&mut self, _yes: bool) {}
+
     /// After a statement on this connection was cancelled (and the connection is usable, see
     /// [`unusable_after_cancel`](Connection::unusable_after_cancel)): waits until the
     /// statement has stopped and the connection runs the next one normally. Nothing to do

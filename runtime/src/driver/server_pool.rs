@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use sqlx::pool::PoolConnection;
 
-use super::sqlx_common::Held;
+use super::sqlx_common::{After, Held};
 use sqlx::{ConnectOptions as _, Connection as _, Database};
 use sqlx_core::transaction::TransactionManager as _;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, TryAcquireError};
@@ -131,6 +131,7 @@ impl<DB: Database> ServerPool<DB> {
             conn: Some(conn),
             opened,
             after: After::Return,
+            running: None,
             pool: self.clone(),
             permit: Some(permit),
         }
@@ -169,23 +170,14 @@ impl<DB: Database> Drop for ServerPool<DB> {
     }
 }
 
-/// What happens to a leased connection when it is dropped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum After {
-    /// Back to the idle ones at once: its last statement ran to the end.
-    Return,
-    /// Settled first, in a task: what it sent or left open is finished, then it is pinged.
-    Settle,
-    /// Closed.
-    Close,
-}
-
 /// A connection out of [`ServerPool`]; it goes back (or is settled, or closed) when dropped.
 pub(super) struct Lease<DB: Database> {
     /// Taken out only by `Drop`.
     conn: Option<DB::Connection>,
     opened: Instant,
     after: After,
+    /// While a statement runs: what to do if the lease is dropped before it ends.
+    running: Option<After>,
     pool: Arc<ServerPool<DB>>,
     /// Released once the connection is back among the idle ones (or closed).
     permit: Option<OwnedSemaphorePermit>,
@@ -196,11 +188,10 @@ impl<DB: Database> Drop for Lease<DB> {
         let Some(mut conn) = self.conn.take() else {
             return;
         };
-        let open = DB::TransactionManager::get_transaction_depth(&conn) > 0;
-        let after = match self.after {
-            After::Return if open => After::Settle,
-            after => after,
-        };
+        let mut after = self.after.max(self.running.unwrap_or(After::Return));
+        if DB::TransactionManager::get_transaction_depth(&conn) > 0 {
+            after = after.max(After::Settle);
+        }
         match after {
             After::Return => {
                 self.pool.put_back(conn, self.opened);
@@ -249,15 +240,25 @@ pub(super) enum Source<DB: Database> {
 impl<DB: Database> Source<DB> {
     /// A connection from the pool.
     pub(super) async fn acquire(&self) -> Result<Pooled<DB>, sqlx::Error> {
-        match self {
-            Source::Sqlx(pool) => pool.acquire().await.map(Pooled::Sqlx),
-            Source::Own(pool) => pool.acquire().await.map(Pooled::Own),
-        }
+        let held = match self {
+            Source::Sqlx(pool) => Holding::Sqlx(pool.acquire().await?),
+            Source::Own(pool) => Holding::Own(pool.acquire().await?),
+        };
+        Ok(Pooled {
+            held,
+            close_if_dropped: false,
+        })
     }
 }
 
 /// A connection taken from a [`Source`].
-pub(super) enum Pooled<DB: Database> {
+pub(super) struct Pooled<DB: Database> {
+    held: Holding<DB>,
+    /// Closed when dropped, whatever its statements said (a session setting not yet undone).
+    close_if_dropped: bool,
+}
+
+enum Holding<DB: Database> {
     /// From sqlx's pool, which settles every connection it takes back itself.
     Sqlx(PoolConnection<DB>),
     Own(Lease<DB>),
@@ -265,43 +266,49 @@ pub(super) enum Pooled<DB: Database> {
 
 impl<DB: Database> Held<DB> for Pooled<DB> {
     fn conn(&mut self) -> Result<&mut DB::Connection, sqlx::Error> {
-        match self {
-            Pooled::Sqlx(conn) => Ok(conn),
-            Pooled::Own(lease) => lease
+        match &mut self.held {
+            Holding::Sqlx(conn) => Ok(conn),
+            Holding::Own(lease) => lease
                 .conn
                 .as_mut()
                 .ok_or_else(|| sqlx::Error::Protocol("the pooled connection was lost".into())),
         }
     }
 
-    fn started(&mut self) {
-        if let Pooled::Own(lease) = self
-            && lease.after == After::Return
-        {
-            lease.after = After::Settle;
+    fn started(&mut self, if_dropped: After) {
+        if let Holding::Own(lease) = &mut self.held {
+            lease.running = Some(if_dropped);
         }
     }
 
-    fn finished(&mut self, in_step: bool) {
-        if let Pooled::Own(lease) = self
-            && lease.after == After::Settle
-            && in_step
-        {
-            lease.after = After::Return;
+    fn finished(&mut self, then: After) {
+        if let Holding::Own(lease) = &mut self.held {
+            lease.running = None;
+            lease.after = lease.after.max(then);
         }
-    }
-
-    fn settle_on_drop(&mut self) {
-        self.started();
     }
 }
 
 impl<DB: Database> Pooled<DB> {
     /// Closes the connection when it is dropped, instead of returning it.
     pub(super) fn close_on_drop(&mut self) {
-        match self {
-            Pooled::Sqlx(conn) => conn.close_on_drop(),
-            Pooled::Own(lease) => lease.after = After::Close,
+        match &mut self.held {
+            Holding::Sqlx(conn) => conn.close_on_drop(),
+            Holding::Own(lease) => lease.after = After::Close,
+        }
+    }
+
+    /// While `yes`, the connection is closed if it is dropped (see
+    /// [`Connection::close_if_dropped`](super::Connection::close_if_dropped)).
+    pub(super) fn close_if_dropped(&mut self, yes: bool) {
+        self.close_if_dropped = yes;
+    }
+}
+
+impl<DB: Database> Drop for Pooled<DB> {
+    fn drop(&mut self) {
+        if self.close_if_dropped {
+            self.close_on_drop();
         }
     }
 }

@@ -47,11 +47,22 @@ pub(super) fn decode_message(e: sqlx::Error) -> String {
 /// statement finish either way.
 macro_rules! sqlx_fetch {
     ($conn:expr, $stmt:expr, $args:expr, $rows:expr, $sink:expr) => {
+        $crate::driver::sqlx_common::sqlx_fetch!($conn, $stmt, $args, $rows, $sink, false)
+    };
+    // `$read_to_end`: a statement of which only the first row is wanted still reads the rest
+    // of its results (the MySQL family: sqlx's `fetch_optional` stops at the first row and
+    // leaves the rest, an error after it included, for the connection's next statement).
+    ($conn:expr, $stmt:expr, $args:expr, $rows:expr, $sink:expr, $read_to_end:expr) => {
         async {
             use futures_util::TryStreamExt as _;
             let stmt: &$crate::dialect::Stmt<'_> = $stmt;
             let query = sqlx::query_with(sqlx::AssertSqlSafe(&*stmt.text), $args);
-            match $rows {
+            let rows = match $rows {
+                $crate::driver::Rows::First if $read_to_end => $crate::driver::Rows::All,
+                rows => rows,
+            };
+            let only_first = $read_to_end && $rows == $crate::driver::Rows::First;
+            match rows {
                 $crate::driver::Rows::All => {
                     let mut rows = query.fetch($conn);
                     let mut n = 0u64;
@@ -60,6 +71,9 @@ macro_rules! sqlx_fetch {
                         .await
                         .map_err(|source| $crate::driver::sqlx_common::query_error(stmt, source))?
                     {
+                        if only_first && n > 0 {
+                            continue;
+                        }
                         $sink($crate::decode::RowRef::new(&row))?;
                         n += 1;
                     }
@@ -101,6 +115,18 @@ macro_rules! sqlx_execute {
 
 pub(super) use {sqlx_execute, sqlx_fetch};
 
+/// What happens to a pooled connection when it is dropped (weft's own pool, `server_pool`), from the least to the most
+/// careful (marks only ever move up).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum After {
+    /// Back to the idle ones at once: its last statement ran to the end.
+    Return,
+    /// Settled first, in a task: what it sent or left open is finished, then it is pinged.
+    Settle,
+    /// Closed.
+    Close,
+}
+
 /// A connection held out of a pool, and what its pool needs to know of the statements run on
 /// it: whether a connection dropped now must be settled (pinged, a rollback queued without
 /// waiting sent) before it is used again. sqlx's pool settles every connection it takes
@@ -110,17 +136,21 @@ pub(super) trait Held<DB: sqlx::Database> {
     /// The connection.
     fn conn(&mut self) -> std::result::Result<&mut DB::Connection, sqlx::Error>;
 
-    /// Marks a statement (or a transaction's command) as started: until
-    /// [`finished`](Held::finished) says otherwise, a connection dropped now is settled.
-    fn started(&mut self) {}
+    /// Marks a statement (or a transaction's command) as started: a connection dropped before
+    /// [`finished`](Held::finished) is handled as `if_dropped` says (settled, or closed where
+    /// the driver cannot bring a cancelled statement back in step).
+    fn started(&mut self, _if_dropped: After) {}
 
-    /// Marks the started statement as ended: `in_step` when it ran to the end or the server
-    /// refused it and goes on (the connection is where the next statement expects it), not
-    /// when the driver failed it (I/O, protocol) or the server ended the session.
-    fn finished(&mut self, _in_step: bool) {}
+    /// Marks the started statement as ended, and what the connection needs before it is used
+    /// again: nothing ([`After::Return`]) when it ran to the end or the server refused it and
+    /// goes on; a settle when the driver failed it (I/O, protocol) or the server ended the
+    /// session; a close where its state cannot be known.
+    fn finished(&mut self, _then: After) {}
 
     /// Settles the connection before it is used again (a rollback queued without waiting).
-    fn settle_on_drop(&mut self) {}
+    fn settle_on_drop(&mut self) {
+        self.finished(After::Settle);
+    }
 }
 
 impl<DB: sqlx::Database> Held<DB> for sqlx::pool::PoolConnection<DB> {
@@ -130,16 +160,22 @@ impl<DB: sqlx::Database> Held<DB> for sqlx::pool::PoolConnection<DB> {
 }
 
 /// Runs one of the transaction manager's commands on a [`Held`] connection; one whose
-/// command failed is settled (pinged) before it is used again.
+/// command failed or was cancelled is closed when it is dropped.
 macro_rules! control {
     ($pooled:expr, $action:literal, |$conn:ident| $command:expr) => {{
         let pooled = $pooled;
-        pooled.started();
+        // Cancelled or failed, a command leaves the transaction's state on the server unknown
+        // (a `BEGIN` sent, its depth not counted): the connection is closed, not reused.
+        pooled.started(After::Close);
         let out = match pooled.conn() {
             Ok($conn) => $command.await,
             Err(e) => Err(e),
         };
-        pooled.finished(out.is_ok());
+        pooled.finished(if out.is_ok() {
+            After::Return
+        } else {
+            After::Close
+        });
         out.map_err(transaction_error($action))
     }};
 }

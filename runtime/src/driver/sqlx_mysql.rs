@@ -8,10 +8,10 @@ use sqlx::mysql::{MySqlArguments, MySqlRow};
 
 use super::server_pool::{Pooled, ServerPool, Source};
 use super::sqlx_binds::{add_null, add_value, encode_all, scalar};
-use super::sqlx_common::Held as _;
 use super::sqlx_common::{
     self as common, acquire_error, get, query_error, sqlx_execute, sqlx_fetch, transaction_error,
 };
+use super::sqlx_common::{After, Held as _};
 use super::{Connection, Driver, RowSink, Rows, Server};
 use crate::backend::Backend;
 use crate::decode::{ColumnSource, int_bool};
@@ -84,7 +84,7 @@ impl Driver for MySqlDriver {
                 .conn
                 .conn()
                 .map_err(|source| query_error(stmt, source))?;
-            let out = sqlx_fetch!(conn, stmt, args, rows, sink);
+            let out = sqlx_fetch!(conn, stmt, args, rows, sink, true);
             watch.finished(&out);
             out
         })
@@ -146,23 +146,24 @@ fn ends_transaction(error: &Error) -> bool {
     code == "40001" || code.starts_with("08")
 }
 
-/// Whether a connection whose statement ended with `out` is where the next statement expects
-/// it: the statement ran, or the server refused it with an error packet and goes on (not a
-/// driver's failure, nor the server ending the session: `ER_SERVER_SHUTDOWN`,
-/// `ER_CONNECTION_KILLED`, `ER_QUERY_INTERRUPTED`, connection exceptions).
-fn in_step<T>(out: &Result<T>) -> bool {
+/// What a connection whose statement ended with `out` needs before the next one: nothing when
+/// the statement ran or the server refused it with an error packet and goes on; a settle (a
+/// ping, which drops it if dead) after the driver's own failure (I/O, protocol) or when the
+/// server ended the session (`ER_SERVER_SHUTDOWN`, `ER_QUERY_INTERRUPTED`,
+/// `ER_CONNECTION_KILLED`, MySQL's idle-session end 4031, connection exceptions).
+fn after<T>(out: &Result<T>) -> After {
     let Err(error) = out else {
-        return true;
+        return After::Return;
     };
     let Some(db) = common::database_error(error) else {
-        return false;
+        return After::Settle;
     };
-    if let Some(e) = db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
-        && matches!(e.number(), 1053 | 1317 | 1927)
-    {
-        return false;
-    }
-    !db.code().is_some_and(|code| code.starts_with("08"))
+    let ended = error.dead_connection().is_some()
+        || db
+            .try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
+            .is_some_and(|e| matches!(e.number(), 1053 | 1317 | 1927 | 4031))
+        || db.code().is_some_and(|code| code.starts_with("08"));
+    if ended { After::Settle } else { After::Return }
 }
 
 impl MySqlDriver {
@@ -172,7 +173,9 @@ impl MySqlDriver {
             .acquire()
             .await
             .map_err(|source| query_error(sql, source))?;
-        conn.started();
+        // A statement cancelled mid-way can leave the connection out of step (sqlx does not
+        // recover it): closed, never reused (`CloseIfCancelled` says so to sqlx's pool too).
+        conn.started(After::Close);
         Ok(CloseIfCancelled {
             conn,
             finished: false,
@@ -191,7 +194,7 @@ struct CloseIfCancelled {
 impl CloseIfCancelled {
     fn finished<T>(&mut self, out: &Result<T>) {
         self.finished = true;
-        self.conn.finished(in_step(out));
+        self.conn.finished(after(out));
     }
 }
 
@@ -213,12 +216,13 @@ impl MySqlConn {
         stmt: &Stmt<'_>,
         body: impl AsyncFnOnce(&mut sqlx::MySqlConnection) -> Result<T>,
     ) -> Result<T> {
-        self.0.started();
+        // Cancelled mid-way, the statement can leave the connection out of step: closed.
+        self.0.started(After::Close);
         let out = match self.0.conn() {
             Ok(conn) => body(conn).await,
             Err(source) => Err(query_error(stmt, source)),
         };
-        self.0.finished(in_step(&out));
+        self.0.finished(after(&out));
         out
     }
 }
@@ -232,7 +236,7 @@ impl Connection for MySqlConn {
     ) -> BoxFuture<'a, Result<u64>> {
         Box::pin(async move {
             let args = arguments(stmt)?;
-            self.run(stmt, async |c| sqlx_fetch!(c, stmt, args, rows, sink))
+            self.run(stmt, async |c| sqlx_fetch!(c, stmt, args, rows, sink, true))
                 .await
         })
     }
@@ -268,6 +272,10 @@ impl Connection for MySqlConn {
 
     fn close_on_drop(&mut self) {
         self.0.close_on_drop();
+    }
+
+    fn close_if_dropped(&mut self, yes: bool) {
+        self.0.close_if_dropped(yes);
     }
 }
 

@@ -8,10 +8,10 @@ use sqlx::postgres::{PgArguments, PgRow};
 
 use super::server_pool::{Pooled, ServerPool, Source};
 use super::sqlx_binds::{add_null, add_value, encode_all};
-use super::sqlx_common::Held as _;
 use super::sqlx_common::{
     self as common, acquire_error, get, query_error, sqlx_execute, sqlx_fetch, transaction_error,
 };
+use super::sqlx_common::{After, Held as _};
 use super::{Connection, Driver, RowSink, Rows, Server};
 use crate::backend::Backend;
 use crate::decode::ColumnSource;
@@ -69,7 +69,7 @@ macro_rules! retrying_stale_plan {
         let conn = pooled.conn().map_err(|source| query_error(stmt, source))?;
         let in_tx = common::in_transaction::<sqlx::Postgres>(conn);
         let mut retried = false;
-        pooled.started();
+        pooled.started(After::Settle);
         let out = loop {
             let conn = pooled.conn().map_err(|source| query_error(stmt, source))?;
             let $args = arguments(stmt)?;
@@ -82,18 +82,29 @@ macro_rules! retrying_stale_plan {
                 None => continue,
             }
         };
-        pooled.finished(in_step(&out));
+        pooled.finished(after(&out));
         out
     }};
 }
 
-/// Whether a connection whose statement ended with `out` is where the next statement expects
-/// it: the statement ran, or the server refused it and goes on (not a driver's failure, nor
-/// the server ending the session: connection exceptions, shutdown, internal errors).
-fn in_step<T>(out: &Result<T>) -> bool {
-    match out {
-        Ok(_) => true,
-        Err(error) => !ends_session_or_transaction(error),
+/// What a connection whose statement ended with `out` needs before the next one: nothing when
+/// the statement ran or the server refused it and goes on; a settle (a ping, which drops it if
+/// dead) after the driver's own failure (I/O, protocol), or when the server ended the session
+/// or may have (a FATAL or PANIC error, connection exceptions, shutdown, internal errors).
+fn after<T>(out: &Result<T>) -> After {
+    let Err(error) = out else {
+        return After::Return;
+    };
+    let fatal = common::database_error(error)
+        .and_then(|db| db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>())
+        .is_some_and(|e| {
+            use sqlx::postgres::PgSeverity;
+            matches!(e.severity(), PgSeverity::Fatal | PgSeverity::Panic)
+        });
+    if fatal || error.dead_connection().is_some() || ends_session_or_transaction(error) {
+        After::Settle
+    } else {
+        After::Return
     }
 }
 
@@ -214,6 +225,10 @@ impl Connection for PgConn {
 
     fn close_on_drop(&mut self) {
         self.0.close_on_drop();
+    }
+
+    fn close_if_dropped(&mut self, yes: bool) {
+        self.0.close_if_dropped(yes);
     }
 }
 

@@ -355,6 +355,9 @@ async fn timed_on(
     match spelled {
         StatementTimeout::Rewrite(_) => stopped(work.run(conn, stmt).await),
         StatementTimeout::Around { set, reset } => {
+            // Dropped before the reset (the caller's future cancelled), the connection must
+            // not go back to a pool with the setting.
+            conn.close_if_dropped(true);
             conn.execute(&Stmt::bare(stmt.dialect, set)).await?;
             let out = work.run(conn, stmt).await;
             // A transaction the failure aborted undoes the setting itself (and would refuse
@@ -368,6 +371,7 @@ async fn timed_on(
                     }
                 }
             }
+            conn.close_if_dropped(false);
             stopped(out)
         }
         StatementTimeout::Client => {
