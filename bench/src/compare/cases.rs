@@ -30,7 +30,7 @@ async fn insert_all<R: weft::Insertable>(
 }
 
 /// Drops and recreates every benchmark table, fills it with `dataset`'s rows (through weft on
-/// the shared pool, through Diesel on Diesel's own SQLite database), compacts the tables
+/// the seeding pool, through Diesel on Diesel's own SQLite database), compacts the tables
 /// (SQLite's `VACUUM`, PostgreSQL's `VACUUM`) and refreshes the planner's statistics.
 ///
 /// Each dataset is seeded over the tables of the one before, so a SQLite database's pages
@@ -39,7 +39,7 @@ async fn insert_all<R: weft::Insertable>(
 /// with it, Diesel's stayed at 3.8 ms).
 pub async fn seed(env: &Env, dataset: Dataset) -> Result<(), String> {
     let rows = dataset.rows();
-    seed_db(env, env.db_shared, dataset, &rows).await?;
+    seed_db(env, env.db_seed, dataset, &rows).await?;
     // On SQLite weft's native driver has a database of its own.
     if env.db_apart {
         seed_db(env, env.db, dataset, &rows).await?;
@@ -410,8 +410,8 @@ fn many_to_many(env: &Env, page: bool) -> Vec<Contestant> {
 
 /// Drops every benchmark table (servers are shared; leave nothing behind).
 pub async fn cleanup(env: &Env) -> Result<(), String> {
-    let apart = env.db_apart.then_some(env.db_shared);
-    for db in std::iter::once(env.db).chain(apart) {
+    let apart = env.db_apart.then_some(env.db);
+    for db in std::iter::once(env.db_seed).chain(apart) {
         db.drop_tables::<crate::AllTables>()
             .await
             .map_err(|e| format!("dropping the bench tables on {}: {e}", env.name))?;

@@ -1,5 +1,5 @@
-//! One backend's connections: weft's own (`Db::connect`), a sqlx pool shared by raw sqlx,
-//! SeaORM and weft's seeding, plus Diesel's own connections.
+//! One backend's connections: weft's own (`Db::connect`), a sqlx pool shared by raw sqlx and
+//! SeaORM, one that seeds the tables, plus Diesel's own connections.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -36,9 +36,15 @@ pub struct Env {
     /// own pool, reading the tables the shared pool seeded; on SQLite weft's native driver on
     /// its own in-memory database, seeded with the same rows.
     pub db: &'static Db,
-    /// weft over the shared sqlx pool (`Db::from_*_pool`): seeds and resets what raw sqlx and
-    /// SeaORM read, and runs one informational W1 row.
+    /// weft over the shared sqlx pool (`Db::from_*_pool`): resets what raw sqlx and SeaORM
+    /// wrote, and runs one informational W1 row.
     pub db_shared: &'static Db,
+    /// What seeds and drops the tables: on the servers weft over a sqlx pool of its own, so
+    /// that no contestant's connection is the one that ran the seeding (a PostgreSQL backend
+    /// that freed the seed's large arrays keeps its heap: glibc raised its trim threshold,
+    /// and W5 then runs without the ~300 page faults a load costs a backend that did not; see
+    /// RESULTS.md); on SQLite the shared pool's (its in-memory database lives there).
+    pub db_seed: &'static Db,
     /// Whether `db` is a database of its own (SQLite), seeded apart.
     pub db_apart: bool,
     /// SeaORM over the shared pool.
@@ -175,6 +181,7 @@ impl Env {
                     name: "SQLite",
                     db: leak(native),
                     db_shared: leak(Db::from_sqlite_pool(pool.clone())),
+                    db_seed: leak(Db::from_sqlite_pool(pool.clone())),
                     db_apart: true,
                     sea: leak(sea_orm::SqlxSqliteConnector::from_sqlx_sqlite_pool(
                         pool.clone(),
@@ -203,6 +210,12 @@ impl Env {
                     name: "PostgreSQL",
                     db: leak(db),
                     db_shared: leak(Db::from_postgres_pool(pool.clone())),
+                    db_seed: leak(Db::from_postgres_pool(
+                        shared_pool_options()
+                            .connect(&url)
+                            .await
+                            .map_err(|e| err("sqlx connect", &e))?,
+                    )),
                     db_apart: false,
                     sea: leak(sea_orm::SqlxPostgresConnector::from_sqlx_postgres_pool(
                         pool.clone(),
@@ -229,6 +242,16 @@ impl Env {
                     name: "MariaDB",
                     db: leak(db),
                     db_shared: leak(shared),
+                    db_seed: leak(
+                        Db::from_mysql_pool(
+                            shared_pool_options()
+                                .connect(&url)
+                                .await
+                                .map_err(|e| err("sqlx connect", &e))?,
+                        )
+                        .await
+                        .map_err(|e| err("weft", &e))?,
+                    ),
                     db_apart: false,
                     sea: leak(sea_orm::SqlxMySqlConnector::from_sqlx_mysql_pool(
                         pool.clone(),
