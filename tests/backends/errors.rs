@@ -167,3 +167,22 @@ async fn unknown_url_scheme_is_a_clear_error() {
         "the message says what is accepted: {text}"
     );
 }
+
+#[tokio::test]
+async fn an_unreachable_server_names_the_url_as_given() {
+    // Port 9 (discard) on loopback: nothing listens, the connection is refused at once.
+    for url in [
+        "postgres://scott:tiger@127.0.0.1:9/db",
+        "mariadb://scott:tiger@127.0.0.1:9/db",
+        "mysql://scott:tiger@127.0.0.1:9/db",
+    ] {
+        let err = weft::Db::connect(url).await.unwrap_err();
+        assert!(matches!(err, Error::Connect { .. }), "{err:?}");
+        let scheme = url.split(':').next().unwrap_or_default();
+        let text = err.to_string();
+        assert!(
+            text.contains(&format!("{scheme}://scott:***@127.0.0.1:9/db")),
+            "the URL as given, its password masked: {text}"
+        );
+    }
+}

@@ -2,6 +2,8 @@
 //! `max_allowed_packet`, bind encoding, closing a connection a cancelled statement left out of
 //! step, and reading TINYINT(1) booleans and padded DECIMALs strictly.
 
+use std::sync::Arc;
+
 use futures_util::future::BoxFuture;
 use sqlx::Arguments as _;
 use sqlx::mysql::{MySqlArguments, MySqlRow};
@@ -32,14 +34,8 @@ impl MySqlDriver {
         MySqlDriver::new(Source::Sqlx(pool)).await
     }
 
-    /// Connects to `url` (a `mysql:` URL) with weft's own pool.
-    pub(crate) async fn open(url: &str) -> std::result::Result<Self, Error> {
-        let pool = ServerPool::open(url)
-            .await
-            .map_err(|source| Error::Connect {
-                url: crate::error::redact_url(url),
-                source,
-            })?;
+    /// Wraps weft's own pool (`Db::connect`), asking the server the same.
+    pub(super) async fn from_own_pool(pool: Arc<ServerPool<sqlx::MySql>>) -> Result<Self> {
         MySqlDriver::new(Source::Own(pool)).await
     }
 

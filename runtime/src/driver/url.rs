@@ -39,7 +39,10 @@ pub(crate) async fn connect(url: &str) -> Result<Box<dyn Driver>> {
             #[cfg(feature = "mysql")]
             {
                 let url = url.replacen("mariadb:", "mysql:", 1);
-                return Ok(Box::new(super::MySqlDriver::open(&url).await?));
+                let pool = super::server_pool::ServerPool::open(&url)
+                    .await
+                    .map_err(connect_err)?;
+                return Ok(Box::new(super::MySqlDriver::from_own_pool(pool).await?));
             }
             #[allow(unreachable_code)]
             Err(disabled(&shown, "mysql"))
