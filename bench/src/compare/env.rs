@@ -173,6 +173,7 @@ impl Env {
                     &mut diesel,
                 )
                 .map_err(|e| err("diesel pragma", &e))?;
+                let shared = leak(Db::from_sqlite_pool(pool.clone()));
                 let native = Db::connect("sqlite::memory:")
                     .await
                     .map_err(|e| err("weft connect", &e))?;
@@ -180,8 +181,8 @@ impl Env {
                     backend,
                     name: "SQLite",
                     db: leak(native),
-                    db_shared: leak(Db::from_sqlite_pool(pool.clone())),
-                    db_seed: leak(Db::from_sqlite_pool(pool.clone())),
+                    db_shared: shared,
+                    db_seed: shared,
                     db_apart: true,
                     sea: leak(sea_orm::SqlxSqliteConnector::from_sqlx_sqlite_pool(
                         pool.clone(),

@@ -68,42 +68,28 @@ impl<DB: Database> ServerPool<DB> {
     }
 
     /// A connection: an idle one when there is one (without a timer), else a new one, waiting
-    /// for a permit while all are out.
+    /// for a permit while all are out; waiting and opening share one deadline.
     pub(super) async fn acquire(self: &Arc<Self>) -> Result<Lease<DB>, sqlx::Error> {
+        let mut deadline = None;
         let permit = match self.permits.clone().try_acquire_owned() {
             Ok(permit) => permit,
             Err(TryAcquireError::Closed) => return Err(sqlx::Error::PoolClosed),
             Err(TryAcquireError::NoPermits) => {
-                return tokio::time::timeout(ACQUIRE_TIMEOUT, async {
-                    let permit = self
-                        .permits
-                        .clone()
-                        .acquire_owned()
-                        .await
-                        .map_err(|_| sqlx::Error::PoolClosed)?;
-                    self.lease(permit).await
-                })
-                .await
-                .map_err(|_| sqlx::Error::PoolTimedOut)?;
+                let at = tokio::time::Instant::now() + ACQUIRE_TIMEOUT;
+                deadline = Some(at);
+                tokio::time::timeout_at(at, self.permits.clone().acquire_owned())
+                    .await
+                    .map_err(|_| sqlx::Error::PoolTimedOut)?
+                    .map_err(|_| sqlx::Error::PoolClosed)?
             }
         };
-        match self.take_idle() {
-            Some(idle) => Ok(self.leased(idle.conn, idle.opened, permit)),
-            None => tokio::time::timeout(ACQUIRE_TIMEOUT, self.lease(permit))
-                .await
-                .map_err(|_| sqlx::Error::PoolTimedOut)?,
-        }
-    }
-
-    /// A connection for `permit`: an idle one, or a new one.
-    async fn lease(
-        self: &Arc<Self>,
-        permit: OwnedSemaphorePermit,
-    ) -> Result<Lease<DB>, sqlx::Error> {
         if let Some(idle) = self.take_idle() {
             return Ok(self.leased(idle.conn, idle.opened, permit));
         }
-        let conn = self.options.connect().await?;
+        let at = deadline.unwrap_or_else(|| tokio::time::Instant::now() + ACQUIRE_TIMEOUT);
+        let conn = tokio::time::timeout_at(at, self.options.connect())
+            .await
+            .map_err(|_| sqlx::Error::PoolTimedOut)??;
         Ok(self.leased(conn, Instant::now(), permit))
     }
 
@@ -131,7 +117,6 @@ impl<DB: Database> ServerPool<DB> {
             conn: Some(conn),
             opened,
             after: After::Return,
-            running: None,
             pool: self.clone(),
             permit: Some(permit),
         }
@@ -176,8 +161,6 @@ pub(super) struct Lease<DB: Database> {
     conn: Option<DB::Connection>,
     opened: Instant,
     after: After,
-    /// While a statement runs: what to do if the lease is dropped before it ends.
-    running: Option<After>,
     pool: Arc<ServerPool<DB>>,
     /// Released once the connection is back among the idle ones (or closed).
     permit: Option<OwnedSemaphorePermit>,
@@ -188,7 +171,7 @@ impl<DB: Database> Drop for Lease<DB> {
         let Some(mut conn) = self.conn.take() else {
             return;
         };
-        let mut after = self.after.max(self.running.unwrap_or(After::Return));
+        let mut after = self.after;
         if DB::TransactionManager::get_transaction_depth(&conn) > 0 {
             after = after.max(After::Settle);
         }
@@ -246,6 +229,7 @@ impl<DB: Database> Source<DB> {
         };
         Ok(Pooled {
             held,
+            running: None,
             close_if_dropped: false,
         })
     }
@@ -254,6 +238,9 @@ impl<DB: Database> Source<DB> {
 /// A connection taken from a [`Source`].
 pub(super) struct Pooled<DB: Database> {
     held: Holding<DB>,
+    /// While a statement runs: what to do with the connection if it is dropped before the
+    /// statement ends (either pool: closing is the one thing sqlx's pool is told).
+    running: Option<After>,
     /// Closed when dropped, whatever its statements said (a session setting not yet undone).
     close_if_dropped: bool,
 }
@@ -276,25 +263,28 @@ impl<DB: Database> Held<DB> for Pooled<DB> {
     }
 
     fn started(&mut self, if_dropped: After) {
-        if let Holding::Own(lease) = &mut self.held {
-            lease.running = Some(if_dropped);
-        }
+        self.running = Some(if_dropped);
     }
 
     fn finished(&mut self, then: After) {
-        if let Holding::Own(lease) = &mut self.held {
-            lease.running = None;
-            lease.after = lease.after.max(then);
-        }
+        self.running = None;
+        self.mark(then);
     }
 }
 
 impl<DB: Database> Pooled<DB> {
     /// Closes the connection when it is dropped, instead of returning it.
     pub(super) fn close_on_drop(&mut self) {
+        self.mark(After::Close);
+    }
+
+    /// Raises what the connection needs when it is dropped: sqlx's pool settles every
+    /// connection itself, so only a close reaches it.
+    fn mark(&mut self, after: After) {
         match &mut self.held {
-            Holding::Sqlx(conn) => conn.close_on_drop(),
-            Holding::Own(lease) => lease.after = After::Close,
+            Holding::Sqlx(conn) if after == After::Close => conn.close_on_drop(),
+            Holding::Sqlx(_) => {}
+            Holding::Own(lease) => lease.after = lease.after.max(after),
         }
     }
 
@@ -307,6 +297,9 @@ impl<DB: Database> Pooled<DB> {
 
 impl<DB: Database> Drop for Pooled<DB> {
     fn drop(&mut self) {
+        if let Some(after) = self.running {
+            self.mark(after);
+        }
         if self.close_if_dropped {
             self.close_on_drop();
         }

@@ -75,13 +75,10 @@ impl Driver for MySqlDriver {
     ) -> BoxFuture<'a, Result<u64>> {
         Box::pin(async move {
             let args = arguments(stmt)?;
-            let mut watch = self.pooled(stmt).await?;
-            let conn = watch
-                .conn
-                .conn()
-                .map_err(|source| query_error(stmt, source))?;
+            let mut pooled = self.pooled(stmt).await?;
+            let conn = pooled.conn().map_err(|source| query_error(stmt, source))?;
             let out = sqlx_fetch!(conn, stmt, args, rows, sink, true);
-            watch.finished(&out);
+            pooled.finished(after(&out));
             out
         })
     }
@@ -89,13 +86,10 @@ impl Driver for MySqlDriver {
     fn execute<'a>(&'a self, stmt: &'a Stmt<'_>) -> BoxFuture<'a, Result<u64>> {
         Box::pin(async move {
             let args = arguments(stmt)?;
-            let mut watch = self.pooled(stmt).await?;
-            let conn = watch
-                .conn
-                .conn()
-                .map_err(|source| query_error(stmt, source))?;
+            let mut pooled = self.pooled(stmt).await?;
+            let conn = pooled.conn().map_err(|source| query_error(stmt, source))?;
             let out = sqlx_execute!(conn, stmt, args);
-            watch.finished(&out);
+            pooled.finished(after(&out));
             out
         })
     }
@@ -144,9 +138,10 @@ fn ends_transaction(error: &Error) -> bool {
 
 /// What a connection whose statement ended with `out` needs before the next one: nothing when
 /// the statement ran or the server refused it with an error packet and goes on; a settle (a
-/// ping, which drops it if dead) after the driver's own failure (I/O, protocol) or when the
-/// server ended the session (`ER_SERVER_SHUTDOWN`, `ER_QUERY_INTERRUPTED`,
-/// `ER_CONNECTION_KILLED`, MySQL's idle-session end 4031, connection exceptions).
+/// ping, which drops it if dead) after the driver's own failure (I/O, protocol), when the
+/// server ended the session (`Error::dead_connection`: shutdown, a killed connection, MySQL's
+/// idle-session end), interrupted the statement (`ER_QUERY_INTERRUPTED`), or reported a
+/// connection exception.
 fn after<T>(out: &Result<T>) -> After {
     let Err(error) = out else {
         return After::Return;
@@ -157,48 +152,22 @@ fn after<T>(out: &Result<T>) -> After {
     let ended = error.dead_connection().is_some()
         || db
             .try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
-            .is_some_and(|e| matches!(e.number(), 1053 | 1317 | 1927 | 4031))
+            .is_some_and(|e| e.number() == 1317)
         || db.code().is_some_and(|code| code.starts_with("08"));
     if ended { After::Settle } else { After::Return }
 }
 
 impl MySqlDriver {
-    async fn pooled(&self, sql: &Stmt<'_>) -> Result<CloseIfCancelled> {
+    /// A pooled connection for one statement, closed if dropped before the statement ends:
+    /// cancelled mid-way it can be out of step with the server (sqlx does not recover it).
+    async fn pooled(&self, sql: &Stmt<'_>) -> Result<Pooled<sqlx::MySql>> {
         let mut conn = self
             .pool
             .acquire()
             .await
             .map_err(|source| query_error(sql, source))?;
-        // A statement cancelled mid-way can leave the connection out of step (sqlx does not
-        // recover it): closed, never reused (`CloseIfCancelled` says so to sqlx's pool too).
         conn.started(After::Close);
-        Ok(CloseIfCancelled {
-            conn,
-            finished: false,
-        })
-    }
-}
-
-/// A pooled connection running one statement, closed instead of reused if the statement's
-/// future is dropped before it finished: it can be out of step with the server (sqlx does not
-/// recover it).
-struct CloseIfCancelled {
-    conn: Pooled<sqlx::MySql>,
-    finished: bool,
-}
-
-impl CloseIfCancelled {
-    fn finished<T>(&mut self, out: &Result<T>) {
-        self.finished = true;
-        self.conn.finished(after(out));
-    }
-}
-
-impl Drop for CloseIfCancelled {
-    fn drop(&mut self) {
-        if !self.finished {
-            self.conn.close_on_drop();
-        }
+        Ok(conn)
     }
 }
 
@@ -206,7 +175,7 @@ impl Drop for CloseIfCancelled {
 struct MySqlConn(Pooled<sqlx::MySql>);
 
 impl MySqlConn {
-    /// Runs `$body` on the connection (`$c`), marking it started and finished for its pool.
+    /// Runs `body` on the connection, marking it started and finished for its pool.
     async fn run<T>(
         &mut self,
         stmt: &Stmt<'_>,

@@ -101,7 +101,8 @@ fn after<T>(out: &Result<T>) -> After {
             use sqlx::postgres::PgSeverity;
             matches!(e.severity(), PgSeverity::Fatal | PgSeverity::Panic)
         });
-    if fatal || error.dead_connection().is_some() || ends_session_or_transaction(error) {
+    // (`Error::dead_connection`'s codes, 57P0x, are of class 57.)
+    if fatal || ends_session_or_transaction(error) {
         After::Settle
     } else {
         After::Return
