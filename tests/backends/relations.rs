@@ -329,6 +329,126 @@ async fn three_levels_deep(db: Db, strategy: Strategy) -> weft::Result<()> {
     Ok(())
 }
 
+/// Children whose rows come back interleaved across parents (inserted in turns, and ordered by
+/// a term that alternates them) land in their own parents' lists in order, at two levels, with
+/// posts sharing an author between them.
+#[backends(strategies)]
+async fn rows_arriving_out_of_parent_order(db: Db, strategy: Strategy) -> weft::Result<()> {
+    seed(&db).await?;
+    // Posts 4–8 in turns between dan (1), ann (2) and bob (3).
+    weft::insert_many(
+        [(2, "b1"), (1, "a3"), (3, "c1"), (2, "b2"), (1, "a4")].map(|(u, t)| NewPost {
+            id: None,
+            user_id: u,
+            title: t.into(),
+            published: true,
+        }),
+    )
+    .execute(&db)
+    .await?;
+    // Comments 4–11 in turns between posts 4, 5 and 1.
+    weft::insert_many(
+        [
+            (4, "b1-1"),
+            (5, "a3-1"),
+            (1, "hello-3"),
+            (4, "b1-2"),
+            (5, "a3-2"),
+            (1, "hello-4"),
+            (4, "b1-3"),
+            (5, "a3-3"),
+        ]
+        .map(|(p, b)| NewComment {
+            id: None,
+            post_id: p,
+            body: b.into(),
+        }),
+    )
+    .execute(&db)
+    .await?;
+    let users = find_many::<User>()
+        .with(User::posts.with(Post::comments))
+        .order_by(User::id)
+        .strategy(strategy)
+        .all(&db)
+        .await?;
+    let titles: Vec<Vec<String>> = users
+        .iter()
+        .map(|u| names(&u.posts, |p| &p.title))
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            vec!["hello", "draft", "a3", "a4"],
+            vec!["ann's", "b1", "b2"],
+            vec!["c1"],
+        ]
+    );
+    let comments = |u: usize, p: usize| names(&users[u].posts[p].comments, |c| &c.body);
+    assert_eq!(comments(0, 0), ["first!", "nice", "hello-3", "hello-4"]);
+    assert_eq!(comments(0, 2), ["a3-1", "a3-2", "a3-3"]);
+    assert_eq!(comments(1, 1), ["b1-1", "b1-2", "b1-3"]);
+    assert!(comments(1, 2).is_empty());
+
+    // Ordered by a term that alternates parents, newest first.
+    let users = find_many::<User>()
+        .with(
+            User::posts
+                .order_by(Post::id.desc())
+                .with(Post::comments.order_by(Comment::body.desc())),
+        )
+        .order_by(User::id)
+        .strategy(strategy)
+        .all(&db)
+        .await?;
+    let titles: Vec<Vec<String>> = users
+        .iter()
+        .map(|u| names(&u.posts, |p| &p.title))
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            vec!["a4", "a3", "draft", "hello"],
+            vec!["b2", "b1", "ann's"],
+            vec!["c1"],
+        ]
+    );
+    assert_eq!(
+        names(&users[0].posts[3].comments, |c| &c.body),
+        ["nice", "hello-4", "hello-3", "first!"]
+    );
+    assert_eq!(
+        names(&users[1].posts[1].comments, |c| &c.body),
+        ["b1-3", "b1-2", "b1-1"]
+    );
+
+    // Posts sharing an author, each author with all of its posts again.
+    let posts = find_many::<Post>()
+        .with(Post::author.with(User::posts))
+        .order_by(Post::id.desc())
+        .strategy(strategy)
+        .all(&db)
+        .await?;
+    let seen: Vec<(String, usize)> = posts
+        .iter()
+        .map(|p| (p.author.name.clone(), p.author.posts.len()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("dan".to_owned(), 4),
+            ("ann".to_owned(), 3),
+            ("bob".to_owned(), 1),
+            ("dan".to_owned(), 4),
+            ("ann".to_owned(), 3),
+            ("ann".to_owned(), 3),
+            ("dan".to_owned(), 4),
+            ("dan".to_owned(), 4),
+        ]
+    );
+    Ok(())
+}
+
 #[backends(strategies)]
 async fn one_optional_one_and_one_through(db: Db, strategy: Strategy) -> weft::Result<()> {
     seed(&db).await?;
