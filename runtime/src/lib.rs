@@ -166,7 +166,9 @@ mod value;
 
 pub use backend::Backend;
 pub use dialect::Sql;
-pub use dialect::{AsDialect, Capabilities, Dialect, create_table_sql, drop_table_sql};
+pub use dialect::{
+    AsDialect, BatchKeyOrder, Capabilities, Dialect, create_table_sql, drop_table_sql,
+};
 pub use error::{Conflict, Error, Result};
 pub use exec::{Db, Executor, RetryPolicy, Retryable, Session, Tx, TxFuture};
 pub use expr::TableSource;

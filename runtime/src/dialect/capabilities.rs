@@ -39,6 +39,36 @@ impl Strategy {
     }
 }
 
+/// Which batched relation statements order their rows by the parent key before the
+/// relation's own terms. Rows are bucketed by their parent key, so either order gives every
+/// parent the same rows in the same order; what differs is the server's plan, and how the
+/// rows arrive (a parent's rows together fill its bucket in one allocation). Measured per
+/// backend; see `docs/design.md`, "Batched statements ordered by the parent key first".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BatchKeyOrder {
+    /// Every batched statement (SQLite: an index on the key holds the row id, so it hands
+    /// the rows over in `key, id` order and no temporary B-tree sorts them).
+    Always,
+    /// Statements through a junction (PostgreSQL: the junction's primary key starts with the
+    /// parent key and hands its rows over in order; a direct relation's `post_id, id` would be
+    /// sorted, where `id` alone can be read along the primary key).
+    Through,
+    /// None (the MySQL family: its plans for a long `IN` list got slower with it).
+    Never,
+}
+
+impl BatchKeyOrder {
+    /// Whether a batched statement of a relation (`through` a junction or not) orders by the
+    /// parent key first.
+    pub fn applies(self, through: bool) -> bool {
+        match self {
+            BatchKeyOrder::Always => true,
+            BatchKeyOrder::Through => through,
+            BatchKeyOrder::Never => false,
+        }
+    }
+}
+
 /// How a dialect spells "insert, or update the row that conflicts".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Upsert {
@@ -141,12 +171,9 @@ pub struct Capabilities {
     /// depth, where that differs (SQLite sorts a batched junction statement's rows as a whole,
     /// and nested JSON is faster there).
     pub default_strategy_through: Strategy,
-    /// A batched relation statement orders its rows by the parent key first (`ORDER BY
-    /// "t"."post_id", "t"."id"`): an index on the key then hands them over in order, where
-    /// ordering by the relation's terms alone sorts every row of the level (SQLite's temporary
-    /// B-tree). Off for the MySQL family, whose plans for a long `IN` list got slower with it
-    /// (MariaDB W5 1.6× raw sqlx; see `docs/design.md`).
-    pub batch_key_order: bool,
+    /// Which batched relation statements order their rows by the parent key first
+    /// (`ORDER BY "t"."post_id", "t"."id"`); see [`BatchKeyOrder`].
+    pub batch_key_order: BatchKeyOrder,
     /// A row count (`LIMIT n`) is written into the statement's text instead of bound. On
     /// PostgreSQL a bound `LIMIT $1` makes every run plan the statement again: the plan cache
     /// compares a generic plan, which cannot know the count and guesses a tenth of the table,

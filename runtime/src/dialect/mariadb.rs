@@ -1,7 +1,7 @@
 //! MariaDB: the MySQL wire protocol, with `RETURNING` on inserts and deletes, an ordered
 //! and limited `JSON_ARRAYAGG`, and no `LATERAL`.
 
-use super::{Capabilities, DateRange, Dialect, RowLocks, Strategy, Upsert};
+use super::{BatchKeyOrder, Capabilities, DateRange, Dialect, RowLocks, Strategy, Upsert};
 use super::{null_safe, wrap};
 use crate::backend::Backend;
 use crate::value::SqlType;
@@ -37,7 +37,7 @@ const CAPABILITIES: Capabilities = Capabilities {
     },
     default_strategy: Strategy::Batched,
     default_strategy_through: Strategy::Batched,
-    batch_key_order: false,
+    batch_key_order: BatchKeyOrder::Never,
     limit_in_text: false,
     stores_nan: false,
     stores_infinity: false,

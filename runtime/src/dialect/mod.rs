@@ -25,7 +25,9 @@ mod vitess;
 mod write;
 mod writer;
 
-pub use capabilities::{Capabilities, DateRange, RowLocks, StatementKind, Strategy, Upsert};
+pub use capabilities::{
+    BatchKeyOrder, Capabilities, DateRange, RowLocks, StatementKind, Strategy, Upsert,
+};
 pub use cockroach::Cockroach;
 pub use ddl::{create_table_sql, drop_table_sql};
 pub(crate) use grouping::reads_aggregate;

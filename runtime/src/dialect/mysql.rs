@@ -1,7 +1,7 @@
 //! MySQL proper (8.0 and later): MariaDB's wire protocol, without `RETURNING`, and with a
 //! `JSON_ARRAYAGG` that takes no `ORDER BY`, but with `LATERAL`.
 
-use super::{Capabilities, Dialect, MariaDb, RowLocks, Strategy, Upsert};
+use super::{BatchKeyOrder, Capabilities, Dialect, MariaDb, RowLocks, Strategy, Upsert};
 use crate::backend::Backend;
 use crate::value::SqlType;
 
@@ -31,7 +31,7 @@ pub(super) const CAPABILITIES: Capabilities = Capabilities {
     row_locks: RowLocks::ALL,
     default_strategy: Strategy::Batched,
     default_strategy_through: Strategy::Batched,
-    batch_key_order: false,
+    batch_key_order: BatchKeyOrder::Never,
     limit_in_text: false,
     stores_nan: false,
     stores_infinity: false,

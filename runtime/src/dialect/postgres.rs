@@ -1,6 +1,6 @@
 //! PostgreSQL.
 
-use super::{Capabilities, DateRange, Dialect, RowLocks, Strategy, Upsert};
+use super::{BatchKeyOrder, Capabilities, DateRange, Dialect, RowLocks, Strategy, Upsert};
 use super::{null_safe, wrap};
 use crate::backend::Backend;
 use crate::value::SqlType;
@@ -32,7 +32,7 @@ pub(super) const CAPABILITIES: Capabilities = Capabilities {
     row_locks: RowLocks::ALL,
     default_strategy: Strategy::Batched,
     default_strategy_through: Strategy::Batched,
-    batch_key_order: true,
+    batch_key_order: BatchKeyOrder::Through,
     limit_in_text: true,
     stores_nan: true,
     stores_infinity: true,

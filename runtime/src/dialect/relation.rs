@@ -575,10 +575,15 @@ impl Renderer {
             }
             r.push(" ORDER BY ");
             r.ident("__rn");
-        } else if r.dialect.capabilities().batch_key_order {
+        } else if r
+            .dialect
+            .capabilities()
+            .batch_key_order
+            .applies(meta.through.is_some())
+        {
             // By the parent key first: rows are bucketed by it, so this changes no parent's
             // order, and an index on the key (a foreign key's, a junction's primary key)
-            // then hands the rows over in order (see `Capabilities::batch_key_order`).
+            // then hands the rows over in order (see `BatchKeyOrder`).
             r.push(" ORDER BY ");
             r.qualified_list(key_alias, key_table, key_cols);
             r.order_terms(&related.order, meta.target, ", ");

@@ -1,7 +1,7 @@
 //! SQLite 3.
 
 use super::null_safe;
-use super::{Capabilities, Dialect, RowLocks, Strategy, Upsert};
+use super::{BatchKeyOrder, Capabilities, Dialect, RowLocks, Strategy, Upsert};
 use crate::backend::Backend;
 use crate::value::SqlType;
 
@@ -32,7 +32,7 @@ const CAPABILITIES: Capabilities = Capabilities {
     row_locks: RowLocks::NONE,
     default_strategy: Strategy::Batched,
     default_strategy_through: Strategy::SingleStatement,
-    batch_key_order: true,
+    batch_key_order: BatchKeyOrder::Always,
     limit_in_text: false,
     stores_nan: false,
     stores_infinity: true,

@@ -553,7 +553,7 @@ where
 }
 
 /// The rows of one bucket as they arrive together: a batched statement orders its rows by
-/// the parent key first where the dialect does (`Capabilities::batch_key_order`), and the
+/// the parent key first where the dialect does (`BatchKeyOrder`), and the
 /// rows of most loads arrive grouped by parent anyway. A run moves into its bucket when the
 /// next row belongs to another, in one allocation of the run's size: pushed one by one, a
 /// bucket of ten rows is allocated three times (capacity 4, 8, 16) and copied twice. Once a
