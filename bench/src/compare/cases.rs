@@ -145,8 +145,8 @@ macro_rules! diesel_for {
     }};
 }
 
-/// A case; every contestant on the shared sqlx pool waits (untimed) for its connection to be
-/// back in the pool after each run (see [`super::harness::Settle`]), unless
+/// A case; every contestant on a sqlx pool (raw sqlx's, SeaORM's) waits (untimed) for its
+/// connection to be back in the pool after each run (see [`super::harness::Settle`]), unless
 /// `WEFT_BENCH_NO_SETTLE` is set (to see what the wait changes).
 fn case(
     workload: &'static str,
@@ -160,7 +160,10 @@ fn case(
         if !settle {
             c.settle = None;
         } else if pooled && c.settle.is_none() {
-            c.settle = Some(env.pool.settle());
+            c.settle = Some(match c.lib {
+                Lib::SeaOrm => env.sea_pool.settle(),
+                _ => env.pool.settle(),
+            });
         }
     }
     Case {
@@ -203,7 +206,7 @@ pub fn cases(env: &Env, dataset: Dataset) -> Vec<Case> {
             ];
             diesel_for!(w1, env, point_lookup());
             if !env.db_apart {
-                // The same lookup over the shared sqlx pool, which pings every connection it
+                // The same lookup over raw sqlx's pool, which pings every connection it
                 // takes back (in a task, which the settle waits for, untimed).
                 w1.push(
                     Contestant::new(

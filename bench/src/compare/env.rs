@@ -1,5 +1,6 @@
-//! One backend's connections: weft's own (`Db::connect`), a sqlx pool shared by raw sqlx and
-//! SeaORM, one that seeds the tables, plus Diesel's own connections.
+//! One backend's connections: weft's own (`Db::connect`), raw sqlx's pool, SeaORM's (on the
+//! servers a pool of its own; on SQLite raw sqlx's, whose in-memory database holds the rows),
+//! one that seeds the tables, plus Diesel's own connections.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -30,24 +31,29 @@ pub struct Env {
     pub backend: Backend,
     /// Its name in tables.
     pub name: &'static str,
-    /// The shared sqlx pool.
+    /// Raw sqlx's pool (on SQLite also SeaORM's: its in-memory database holds the rows).
     pub pool: Pool,
+    /// SeaORM's pool: on the servers a connection of its own, so that no contestant's work
+    /// warms another's server process (a PostgreSQL backend that ran SeaORM's larger
+    /// statements keeps its freed heap, and raw sqlx's statements on it then run without the
+    /// page faults weft's backend takes; see RESULTS.md, "One connection per contestant").
+    pub sea_pool: Pool,
     /// weft, the contestant, as an application opens it (`Db::connect`): on the servers weft's
-    /// own pool, reading the tables the shared pool seeded; on SQLite weft's native driver on
+    /// own pool, reading the tables `db_seed` seeded; on SQLite weft's native driver on
     /// its own in-memory database, seeded with the same rows.
     pub db: &'static Db,
-    /// weft over the shared sqlx pool (`Db::from_*_pool`): resets what raw sqlx and SeaORM
-    /// wrote, and runs one informational W1 row.
+    /// weft over raw sqlx's pool (`Db::from_*_pool`): resets what raw sqlx and SeaORM wrote,
+    /// and runs one informational W1 row.
     pub db_shared: &'static Db,
     /// What seeds and drops the tables: on the servers weft over a sqlx pool of its own, so
     /// that no contestant's connection is the one that ran the seeding (a PostgreSQL backend
     /// that freed the seed's large arrays keeps its heap: glibc raised its trim threshold,
     /// and W5 then runs without the ~300 page faults a load costs a backend that did not; see
-    /// RESULTS.md); on SQLite the shared pool's (its in-memory database lives there).
+    /// RESULTS.md); on SQLite raw sqlx's pool's (its in-memory database lives there).
     pub db_seed: &'static Db,
     /// Whether `db` is a database of its own (SQLite), seeded apart.
     pub db_apart: bool,
-    /// SeaORM over the shared pool.
+    /// SeaORM over `sea_pool`.
     pub sea: &'static DatabaseConnection,
     /// Diesel on SQLite: its own in-memory database, seeded with the same rows.
     pub diesel_sqlite: Option<Rc<RefCell<diesel::SqliteConnection>>>,
@@ -187,6 +193,7 @@ impl Env {
                     sea: leak(sea_orm::SqlxSqliteConnector::from_sqlx_sqlite_pool(
                         pool.clone(),
                     )),
+                    sea_pool: Pool::Sqlite(pool.clone()),
                     pool: Pool::Sqlite(pool),
                     diesel_sqlite: Some(Rc::new(RefCell::new(diesel))),
                     diesel_pg: None,
@@ -195,6 +202,10 @@ impl Env {
             }
             Backend::Postgres => {
                 let pool = shared_pool_options()
+                    .connect(&url)
+                    .await
+                    .map_err(|e| err("sqlx connect", &e))?;
+                let sea_pool = shared_pool_options()
                     .connect(&url)
                     .await
                     .map_err(|e| err("sqlx connect", &e))?;
@@ -219,8 +230,9 @@ impl Env {
                     )),
                     db_apart: false,
                     sea: leak(sea_orm::SqlxPostgresConnector::from_sqlx_postgres_pool(
-                        pool.clone(),
+                        sea_pool.clone(),
                     )),
+                    sea_pool: Pool::Postgres(sea_pool),
                     pool: Pool::Postgres(pool),
                     diesel_sqlite: None,
                     diesel_pg: Some(Rc::new(RefCell::new(diesel))),
@@ -229,6 +241,10 @@ impl Env {
             }
             Backend::MySql => {
                 let pool = shared_pool_options()
+                    .connect(&url)
+                    .await
+                    .map_err(|e| err("sqlx connect", &e))?;
+                let sea_pool = shared_pool_options()
                     .connect(&url)
                     .await
                     .map_err(|e| err("sqlx connect", &e))?;
@@ -255,8 +271,9 @@ impl Env {
                     ),
                     db_apart: false,
                     sea: leak(sea_orm::SqlxMySqlConnector::from_sqlx_mysql_pool(
-                        pool.clone(),
+                        sea_pool.clone(),
                     )),
+                    sea_pool: Pool::MySql(sea_pool),
                     pool: Pool::MySql(pool),
                     diesel_sqlite: None,
                     diesel_pg: None,

@@ -114,7 +114,10 @@ pub fn case(env: &Env) -> Case {
         if !settle {
             c.settle = None;
         } else if pooled && c.settle.is_none() {
-            c.settle = Some(env.pool.settle());
+            c.settle = Some(match c.lib {
+                Lib::SeaOrm => env.sea_pool.settle(),
+                _ => env.pool.settle(),
+            });
         }
     }
     Case {
