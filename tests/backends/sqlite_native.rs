@@ -178,6 +178,56 @@ async fn an_in_memory_database_is_one_database_for_every_statement() -> weft::Re
     Ok(())
 }
 
+#[derive(Table, Debug, Clone, PartialEq)]
+#[table(name = "notes")]
+pub struct Note {
+    #[column(primary_key)]
+    pub id: i64,
+    pub body: String,
+    pub tag: Option<String>,
+}
+
+/// A write with more binds than run in place goes to a blocking thread with copies of its
+/// values: text comes back exactly as it went (empty, non-ASCII, an embedded NUL), on both
+/// runtimes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_with_many_binds_keeps_every_text_exactly() -> weft::Result<()> {
+    many_text_binds().await
+}
+
+#[tokio::test]
+async fn a_write_with_many_binds_keeps_every_text_exactly_on_one_thread() -> weft::Result<()> {
+    many_text_binds().await
+}
+
+async fn many_text_binds() -> weft::Result<()> {
+    let db = Db::connect("sqlite::memory:").await?;
+    db.create_tables::<Note>().await?;
+    let texts = [
+        "",
+        "plain",
+        "naïve café",
+        "日本語のテキスト",
+        "emoji 🦀🦀",
+        "nul\0inside",
+    ];
+    let notes: Vec<Note> = (0..400)
+        .map(|i| Note {
+            id: i,
+            body: format!("{}{i}", texts[i as usize % texts.len()]),
+            tag: (i % 3 != 0).then(|| texts[(i as usize + 1) % texts.len()].to_owned()),
+        })
+        .collect();
+    // 1,200 binds in one statement.
+    weft::insert_many(notes.clone()).execute(&db).await?;
+    let back = weft::find_many::<Note>()
+        .order_by(Note::id)
+        .all(&db)
+        .await?;
+    assert_eq!(back, notes);
+    Ok(())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dropping_a_query_future_midway_leaves_the_connection_usable() -> weft::Result<()> {
     // In memory: the pool's one connection serves the next statements, so it must be usable.

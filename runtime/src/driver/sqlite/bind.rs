@@ -71,11 +71,22 @@ fn scalar_value(v: Scalar<'_>) -> std::result::Result<ToSqlOutput<'_>, String> {
     })
 }
 
-/// Every bind of `sql`, owned: for a statement that runs on a blocking thread.
+/// Every bind of `sql`, owned: for a statement that runs on a blocking thread. Text is copied
+/// as the `&str` it is (no second UTF-8 check: a 1,000-row upsert's copies spent 3.5 % of its
+/// time in `String::from_utf8_lossy`).
 pub(super) fn owned(sql: &Stmt<'_>) -> Result<Vec<Owned>> {
     (0..sql.binds.len())
         .map(|i| {
-            encode(sql, i, sql.binds.get(i)).map(|out| match out {
+            let bind = sql.binds.get(i);
+            if let BindRef::Scalar(Scalar::Text(s)) = bind {
+                check(sql, i, bind)?;
+                return Ok(Owned::Text(s.to_owned()));
+            }
+            if let BindRef::Scalar(Scalar::Value(Value::Text(s) | Value::Enum(_, s))) = bind {
+                check(sql, i, bind)?;
+                return Ok(Owned::Text(s.to_string()));
+            }
+            encode(sql, i, bind).map(|out| match out {
                 ToSqlOutput::Borrowed(v) => owned_value(v),
                 ToSqlOutput::Owned(v) => v,
                 // Not produced by `encode`.
@@ -90,7 +101,7 @@ fn owned_value(v: ValueRef<'_>) -> Owned {
         ValueRef::Null => Owned::Null,
         ValueRef::Integer(i) => Owned::Integer(i),
         ValueRef::Real(f) => Owned::Real(f),
-        // Only ever text weft encoded from a `&str`.
+        // Only ever text weft encoded from a `&str` (JSON).
         ValueRef::Text(t) => Owned::Text(String::from_utf8_lossy(t).into_owned()),
         ValueRef::Blob(b) => Owned::Blob(b.to_vec()),
     }
