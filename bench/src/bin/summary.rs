@@ -184,16 +184,33 @@ fn main() -> ExitCode {
             }
         };
         servers.push((env.name.to_string(), rt.block_on(env.server_version())));
+        let mut env = Some(env);
         for dataset in DATASETS {
             // Building the cases touches no database: filter first, seed only when needed.
-            let wanted: Vec<_> = cases(&env, dataset)
-                .into_iter()
-                .filter(|c| args.only.is_empty() || args.only.iter().any(|w| w == c.workload))
-                .collect();
-            if wanted.is_empty() {
+            let is_wanted = |c: &weft_bench::compare::harness::Case| {
+                args.only.is_empty() || args.only.iter().any(|w| w == c.workload)
+            };
+            let Some(first) = env.as_ref() else { break };
+            if !cases(first, dataset).iter().any(is_wanted) {
                 continue;
             }
-            if let Err(e) = rt.block_on(seed(&env, dataset)) {
+            // Every dataset on fresh connections, every contestant's its own: what a server
+            // process ran before changes its speed (a PostgreSQL backend that freed large
+            // allocations keeps its heap), so each contestant's connection has run the same
+            // cases, and only this dataset's, when a case is timed (RESULTS.md, "One
+            // connection per contestant").
+            if let Some(old) = env.take() {
+                rt.block_on(old.close());
+            }
+            let env = &*env.insert(match rt.block_on(Env::connect(backend)) {
+                Ok(env) => env,
+                Err(e) => {
+                    eprintln!("summary: {e}");
+                    return ExitCode::FAILURE;
+                }
+            });
+            let wanted: Vec<_> = cases(env, dataset).into_iter().filter(is_wanted).collect();
+            if let Err(e) = rt.block_on(seed(env, dataset)) {
                 eprintln!("summary: {e}");
                 return ExitCode::FAILURE;
             }
@@ -222,8 +239,11 @@ fn main() -> ExitCode {
                 results.push(r);
             }
         }
-        if let Err(e) = rt.block_on(cleanup(&env)) {
-            eprintln!("summary: {e}");
+        if let Some(env) = env.take() {
+            if let Err(e) = rt.block_on(cleanup(&env)) {
+                eprintln!("summary: {e}");
+            }
+            rt.block_on(env.close());
         }
     }
 

@@ -55,6 +55,8 @@ pub struct Env {
     pub db_apart: bool,
     /// SeaORM over `sea_pool`.
     pub sea: &'static DatabaseConnection,
+    /// The pool under `db_seed` on the servers (`None` on SQLite, where it is `pool`).
+    pub seed_pool: Option<Pool>,
     /// Diesel on SQLite: its own in-memory database, seeded with the same rows.
     pub diesel_sqlite: Option<Rc<RefCell<diesel::SqliteConnection>>>,
     /// Diesel on PostgreSQL.
@@ -194,6 +196,7 @@ impl Env {
                         pool.clone(),
                     )),
                     sea_pool: Pool::Sqlite(pool.clone()),
+                    seed_pool: None,
                     pool: Pool::Sqlite(pool),
                     diesel_sqlite: Some(Rc::new(RefCell::new(diesel))),
                     diesel_pg: None,
@@ -206,6 +209,10 @@ impl Env {
                     .await
                     .map_err(|e| err("sqlx connect", &e))?;
                 let sea_pool = shared_pool_options()
+                    .connect(&url)
+                    .await
+                    .map_err(|e| err("sqlx connect", &e))?;
+                let seed_pool: sqlx::PgPool = shared_pool_options()
                     .connect(&url)
                     .await
                     .map_err(|e| err("sqlx connect", &e))?;
@@ -222,12 +229,8 @@ impl Env {
                     name: "PostgreSQL",
                     db: leak(db),
                     db_shared: leak(Db::from_postgres_pool(pool.clone())),
-                    db_seed: leak(Db::from_postgres_pool(
-                        shared_pool_options()
-                            .connect(&url)
-                            .await
-                            .map_err(|e| err("sqlx connect", &e))?,
-                    )),
+                    db_seed: leak(Db::from_postgres_pool(seed_pool.clone())),
+                    seed_pool: Some(Pool::Postgres(seed_pool)),
                     db_apart: false,
                     sea: leak(sea_orm::SqlxPostgresConnector::from_sqlx_postgres_pool(
                         sea_pool.clone(),
@@ -248,6 +251,10 @@ impl Env {
                     .connect(&url)
                     .await
                     .map_err(|e| err("sqlx connect", &e))?;
+                let seed_pool: sqlx::MySqlPool = shared_pool_options()
+                    .connect(&url)
+                    .await
+                    .map_err(|e| err("sqlx connect", &e))?;
                 let shared = Db::from_mysql_pool(pool.clone())
                     .await
                     .map_err(|e| err("weft", &e))?;
@@ -260,15 +267,11 @@ impl Env {
                     db: leak(db),
                     db_shared: leak(shared),
                     db_seed: leak(
-                        Db::from_mysql_pool(
-                            shared_pool_options()
-                                .connect(&url)
-                                .await
-                                .map_err(|e| err("sqlx connect", &e))?,
-                        )
-                        .await
-                        .map_err(|e| err("weft", &e))?,
+                        Db::from_mysql_pool(seed_pool.clone())
+                            .await
+                            .map_err(|e| err("weft", &e))?,
                     ),
+                    seed_pool: Some(Pool::MySql(seed_pool)),
                     db_apart: false,
                     sea: leak(sea_orm::SqlxMySqlConnector::from_sqlx_mysql_pool(
                         sea_pool.clone(),
@@ -280,6 +283,23 @@ impl Env {
                     diesel_async: None,
                 })
             }
+        }
+    }
+
+    /// Closes the sqlx pools (raw sqlx's, SeaORM's, the seeding one); Diesel's connections
+    /// close when the `Env` is dropped. weft's own pool (`db`, leaked for the contestants'
+    /// `'static` closures) keeps its one connection idle until it is reaped (10 minutes) or
+    /// the process ends.
+    pub async fn close(&self) {
+        for pool in [
+            Some(&self.pool),
+            Some(&self.sea_pool),
+            self.seed_pool.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            on_pool!(pool, p => p.close().await);
         }
     }
 
