@@ -372,12 +372,14 @@ async fn rows_arriving_out_of_parent_order(db: Db, strategy: Strategy) -> weft::
         .strategy(strategy)
         .all(&db)
         .await?;
-    let titles: Vec<Vec<String>> = users
-        .iter()
-        .map(|u| names(&u.posts, |p| &p.title))
-        .collect();
+    let titles = |users: &[_]| -> Vec<Vec<String>> {
+        users
+            .iter()
+            .map(|u: &User<_, Vec<Post<_, Vec<Comment>>>>| names(&u.posts, |p| &p.title))
+            .collect()
+    };
     assert_eq!(
-        titles,
+        titles(&users),
         [
             vec!["hello", "draft", "a3", "a4"],
             vec!["ann's", "b1", "b2"],
@@ -401,12 +403,8 @@ async fn rows_arriving_out_of_parent_order(db: Db, strategy: Strategy) -> weft::
         .strategy(strategy)
         .all(&db)
         .await?;
-    let titles: Vec<Vec<String>> = users
-        .iter()
-        .map(|u| names(&u.posts, |p| &p.title))
-        .collect();
     assert_eq!(
-        titles,
+        titles(&users),
         [
             vec!["a4", "a3", "draft", "hello"],
             vec!["b2", "b1", "ann's"],
