@@ -51,8 +51,10 @@ pub enum BatchKeyOrder {
     Always,
     /// Statements through a junction (PostgreSQL: the junction's primary key starts with the
     /// parent key and hands its rows over in order; a direct relation's `post_id, id` would be
-    /// sorted, where `id` alone can be read along the primary key).
-    Through,
+    /// sorted, where `id` alone can be read along the primary key). Not named `Through`: a
+    /// second item of that name would make rustc spell the `Through` trait `weft::Through` in
+    /// the compile errors of a misdeclared junction.
+    Junctions,
     /// None (the MySQL family: its plans for a long `IN` list got slower with it).
     Never,
 }
@@ -63,7 +65,7 @@ impl BatchKeyOrder {
     pub fn applies(self, through: bool) -> bool {
         match self {
             BatchKeyOrder::Always => true,
-            BatchKeyOrder::Through => through,
+            BatchKeyOrder::Junctions => through,
             BatchKeyOrder::Never => false,
         }
     }

@@ -32,7 +32,7 @@ pub(super) const CAPABILITIES: Capabilities = Capabilities {
     row_locks: RowLocks::ALL,
     default_strategy: Strategy::Batched,
     default_strategy_through: Strategy::Batched,
-    batch_key_order: BatchKeyOrder::Through,
+    batch_key_order: BatchKeyOrder::Junctions,
     limit_in_text: true,
     stores_nan: true,
     stores_infinity: true,
