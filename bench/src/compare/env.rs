@@ -121,6 +121,16 @@ fn shared_pool_options<DB: sqlx::Database>() -> PoolOptions<DB> {
         .test_before_acquire(false)
 }
 
+/// Three pools of [`shared_pool_options`] on one server.
+async fn server_pools<DB: sqlx::Database>(url: &str) -> Result<[sqlx::Pool<DB>; 3], sqlx::Error> {
+    let opts = shared_pool_options::<DB>();
+    Ok([
+        opts.clone().connect(url).await?,
+        opts.clone().connect(url).await?,
+        opts.connect(url).await?,
+    ])
+}
+
 /// The same expression for each pool type: `on_pool!(pool, p => …)`.
 macro_rules! on_pool {
     ($pool:expr, $p:ident => $body:expr) => {
@@ -204,16 +214,8 @@ impl Env {
                 })
             }
             Backend::Postgres => {
-                let pool = shared_pool_options()
-                    .connect(&url)
-                    .await
-                    .map_err(|e| err("sqlx connect", &e))?;
-                let sea_pool = shared_pool_options()
-                    .connect(&url)
-                    .await
-                    .map_err(|e| err("sqlx connect", &e))?;
-                let seed_pool: sqlx::PgPool = shared_pool_options()
-                    .connect(&url)
+                // Raw sqlx's, SeaORM's and the seeding one: a connection each.
+                let [pool, sea_pool, seed_pool] = server_pools::<sqlx::Postgres>(&url)
                     .await
                     .map_err(|e| err("sqlx connect", &e))?;
                 let diesel =
@@ -243,16 +245,8 @@ impl Env {
                 })
             }
             Backend::MySql => {
-                let pool = shared_pool_options()
-                    .connect(&url)
-                    .await
-                    .map_err(|e| err("sqlx connect", &e))?;
-                let sea_pool = shared_pool_options()
-                    .connect(&url)
-                    .await
-                    .map_err(|e| err("sqlx connect", &e))?;
-                let seed_pool: sqlx::MySqlPool = shared_pool_options()
-                    .connect(&url)
+                // Raw sqlx's, SeaORM's and the seeding one: a connection each.
+                let [pool, sea_pool, seed_pool] = server_pools::<sqlx::MySql>(&url)
                     .await
                     .map_err(|e| err("sqlx connect", &e))?;
                 let shared = Db::from_mysql_pool(pool.clone())

@@ -473,13 +473,8 @@ where
                                     Some(child) => child,
                                     None => decode(row, text)?,
                                 };
-                                if let Some(bucket) = decoded.get_mut(b) {
-                                    bucket.push(child);
-                                }
                                 let keys = if b == last { keys.take() } else { keys.clone() };
-                                if let (Some(out), Some(keys)) = (decoded_keys.get_mut(b), keys) {
-                                    out.push(keys);
-                                }
+                                put(&mut decoded, &mut decoded_keys, b, child, keys);
                             }
                             Ok(())
                         })
@@ -594,12 +589,7 @@ impl<R> Run<R> {
             self.rows.push(row);
             self.keys.extend(keys);
         } else {
-            if let Some(bucket) = decoded.get_mut(b) {
-                bucket.push(row);
-            }
-            if let (Some(out), Some(keys)) = (decoded_keys.get_mut(b), keys) {
-                out.push(keys);
-            }
+            put(decoded, decoded_keys, b, row, keys);
         }
     }
 
@@ -610,22 +600,45 @@ impl<R> Run<R> {
         }
         let b = self.bucket;
         if let Some(bucket) = decoded.get_mut(b) {
-            if bucket.is_empty() {
-                *bucket = self.rows.drain(..).collect();
-            } else {
-                self.grouped = false;
-                bucket.append(&mut self.rows);
-            }
+            self.grouped &= move_run(&mut self.rows, bucket);
         }
         if let Some(out) = decoded_keys.get_mut(b) {
-            if out.is_empty() {
-                *out = self.keys.drain(..).collect();
-            } else {
-                out.append(&mut self.keys);
-            }
+            move_run(&mut self.keys, out);
         }
         self.rows.clear();
         self.keys.clear();
+    }
+}
+
+/// Moves `run` into `bucket`: as the bucket when it is empty (one allocation of the run's
+/// size), else appended. Says whether the bucket was empty.
+// `drain(..).collect()`, not `mem::take`: the bucket gets exactly the run's length, and the
+// run keeps its buffer for the next key.
+#[allow(clippy::drain_collect)]
+fn move_run<T>(run: &mut Vec<T>, bucket: &mut Vec<T>) -> bool {
+    if bucket.is_empty() {
+        *bucket = run.drain(..).collect();
+        true
+    } else {
+        bucket.append(run);
+        false
+    }
+}
+
+/// Puts a row (and its nested relations' keys) straight into bucket `b`.
+#[inline]
+fn put<R>(
+    decoded: &mut [Vec<R>],
+    decoded_keys: &mut [Vec<Vec<Key>>],
+    b: usize,
+    row: R,
+    keys: Option<Vec<Key>>,
+) {
+    if let Some(bucket) = decoded.get_mut(b) {
+        bucket.push(row);
+    }
+    if let (Some(out), Some(keys)) = (decoded_keys.get_mut(b), keys) {
+        out.push(keys);
     }
 }
 

@@ -78,13 +78,14 @@ pub(super) fn owned(sql: &Stmt<'_>) -> Result<Vec<Owned>> {
     (0..sql.binds.len())
         .map(|i| {
             let bind = sql.binds.get(i);
-            if let BindRef::Scalar(Scalar::Text(s)) = bind {
+            let text: Option<&str> = match bind {
+                BindRef::Scalar(Scalar::Text(s)) => Some(s),
+                BindRef::Scalar(Scalar::Value(Value::Text(s) | Value::Enum(_, s))) => Some(s),
+                _ => None,
+            };
+            if let Some(text) = text {
                 check(sql, i, bind)?;
-                return Ok(Owned::Text(s.to_owned()));
-            }
-            if let BindRef::Scalar(Scalar::Value(Value::Text(s) | Value::Enum(_, s))) = bind {
-                check(sql, i, bind)?;
-                return Ok(Owned::Text(s.to_string()));
+                return Ok(Owned::Text(text.to_owned()));
             }
             encode(sql, i, bind).map(|out| match out {
                 ToSqlOutput::Borrowed(v) => owned_value(v),
